@@ -1,0 +1,11 @@
+// reflect-metadata must be loaded before tsyringe; registry.ts imports it first.
+export * from './errors.js';
+export * from './vectors.js';
+export * from './params.js';
+export * from './tensor.js';
+export * from './portable.js';
+export * from './quantizer.js';
+export * from './delta.js';
+export * from './plugin.js';
+export * from './catalog.js';
+export * from './registry.js';

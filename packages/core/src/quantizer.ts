@@ -1,0 +1,88 @@
+import type { ParamGrid, ParamSpec, Params } from './params.js';
+import type { PortableData } from './portable.js';
+import type { Vectors } from './vectors.js';
+
+/** Distance used by asymmetric search: squared L2 (smaller is closer) or inner product (larger is closer). */
+export type Metric = 'l2' | 'ip';
+
+export interface FitOptions {
+  /** Seed for every random choice made while training; same seed + same data = same model. */
+  readonly seed?: number;
+  /** Called with a fraction in [0, 1] as training progresses (for progress bars). */
+  readonly onProgress?: (fraction: number) => void;
+}
+
+/**
+ * Distances from one query to many codes, computed without decoding (asymmetric distance
+ * computation): typically a per-query lookup table, then one table read per sub-code.
+ */
+export interface CodeDistances {
+  /**
+   * Writes into `out` (allocated if absent) one value per code in `codes`: the estimated squared L2
+   * distance for metric 'l2', the estimated inner product for 'ip'.
+   */
+  distances(codes: Uint8Array, out?: Float32Array): Float32Array;
+}
+
+export interface AsymmetricSearch {
+  readonly metrics: readonly Metric[];
+  /** Prepares the query-dependent state (e.g. lookup tables) for scanning codes. */
+  prepare(query: Float32Array, metric: Metric): CodeDistances;
+}
+
+/** A trained or untrained instance of a quantization method. */
+export interface Quantizer {
+  /** Id of the plugin that made it, e.g. `sq`. */
+  readonly pluginId: string;
+  /** Resolved parameters (defaults applied). */
+  readonly params: Params;
+  readonly isTrained: boolean;
+  /** Input dimension; throws NOT_TRAINED before fit. */
+  readonly dim: number;
+  /** Bytes per encoded vector, everything stored per vector included (e.g. norms, correction factors). */
+  readonly codeSize: number;
+  fit(train: Vectors, options?: FitOptions): Promise<void>;
+  /** Packs `vectors.count` codes of `codeSize` bytes each, back to back. */
+  encode(vectors: Vectors): Uint8Array;
+  /** Reconstructs `codes.length / codeSize` vectors as one flat Float32Array. */
+  decode(codes: Uint8Array): Float32Array;
+  /** Bytes of the trained model (codebooks, rotations, ranges) as `save()` stores them. */
+  modelBytes(): number;
+  /** The trained model in portable form. */
+  save(): SavedModel;
+  /** Present when the method can rank codes against a float query without decoding. */
+  readonly search?: AsymmetricSearch;
+}
+
+/** A trained model in portable form, tagged with the plugin that can load it. */
+export interface SavedModel extends PortableData {
+  readonly pluginId: string;
+  readonly apiVersion: number;
+  readonly params: Params;
+}
+
+/** What a quantizer plugin registers: a self-describing factory. */
+export interface QuantizerPlugin {
+  readonly kind: 'quantizer';
+  /** Short id used in CLIs, configs and saved models, e.g. `pq`. Lower-case letters, digits, '-'. */
+  readonly id: string;
+  /** Display name for tables and legends, e.g. `PQ`. */
+  readonly label: string;
+  readonly summary: string;
+  /** The plugin API version it was written against (see PLUGIN_API_VERSION). */
+  readonly apiVersion: number;
+  /** npm package that provides it, filled in by discovery when absent. */
+  packageName?: string;
+  readonly params: readonly ParamSpec[];
+  /** Values swept by default (`pnpm sweep` with no arguments). */
+  readonly defaultGrid: ParamGrid;
+  /**
+   * Checks combinations the per-parameter declarations cannot (e.g. m ≤ dim). Returns a reason
+   * when the configuration is invalid for data of dimension `dim`, undefined when it is fine.
+   */
+  validate?(params: Params, dim: number): string | undefined;
+  /** A new untrained quantizer; `params` are already resolved and validated. */
+  create(params: Params): Quantizer;
+  /** Rebuilds a trained quantizer from `save()` output, in any process. */
+  load(saved: SavedModel): Quantizer;
+}

@@ -1,0 +1,156 @@
+import 'reflect-metadata';
+import { container as rootContainer, type DependencyContainer, type InjectionToken } from 'tsyringe';
+import { KNOWN_PLUGIN_PACKAGES } from './catalog.js';
+import type { DeltaTypePlugin } from './delta.js';
+import { ReefError } from './errors.js';
+import { resolveParams, type Params } from './params.js';
+import { PLUGIN_API_VERSION, type PluginHost, type ReefPluginModule } from './plugin.js';
+import type { Quantizer, QuantizerPlugin, SavedModel } from './quantizer.js';
+
+/**
+ * Explicit DI tokens. Plugins are registered as values under a kind token (for listing) and under
+ * a per-id token (for resolving); no constructor-type inference, which vitest cannot provide.
+ */
+export const QUANTIZER_PLUGINS: InjectionToken<QuantizerPlugin> = Symbol.for('reef:quantizer-plugins');
+export const DELTA_TYPE_PLUGINS: InjectionToken<DeltaTypePlugin> = Symbol.for('reef:delta-type-plugins');
+export const quantizerToken = (id: string): InjectionToken<QuantizerPlugin> => Symbol.for(`reef:quantizer:${id}`);
+export const deltaTypeToken = (id: string): InjectionToken<DeltaTypePlugin> => Symbol.for(`reef:delta:${id}`);
+
+const ID_PATTERN = /^[a-z][a-z0-9-]*$/;
+
+type AnyPlugin = QuantizerPlugin | DeltaTypePlugin;
+
+/**
+ * The registry of installed methods. The host (an app or a test) owns it; each registry wraps its
+ * own child container so two registries never see each other's plugins.
+ */
+export class Registry {
+  readonly container: DependencyContainer;
+  private readonly loadedModules = new Set<string>();
+
+  constructor(parent: DependencyContainer = rootContainer) {
+    this.container = parent.createChildContainer();
+  }
+
+  registerQuantizer(plugin: QuantizerPlugin): void {
+    this.checkPlugin(plugin, 'quantizer');
+    this.refuseDuplicate(quantizerToken(plugin.id), plugin, 'quantizer');
+    this.container.register(QUANTIZER_PLUGINS, { useValue: plugin });
+    this.container.register(quantizerToken(plugin.id), { useValue: plugin });
+  }
+
+  registerDeltaType(plugin: DeltaTypePlugin): void {
+    this.checkPlugin(plugin, 'delta');
+    this.refuseDuplicate(deltaTypeToken(plugin.id), plugin, 'delta type');
+    this.container.register(DELTA_TYPE_PLUGINS, { useValue: plugin });
+    this.container.register(deltaTypeToken(plugin.id), { useValue: plugin });
+  }
+
+  /** Calls a plugin module's `register` with a host bound to this registry. */
+  use(module: ReefPluginModule, packageName?: string): void {
+    if (!module || typeof module.register !== 'function') {
+      throw new ReefError('PLUGIN_LOAD', `${packageName ?? 'plugin'} does not export a Reef plugin (an object with register(host))`);
+    }
+    const name = module.name ?? packageName ?? '(unnamed plugin)';
+    if (module.apiVersion !== PLUGIN_API_VERSION) {
+      throw new ReefError(
+        'PLUGIN_API_VERSION',
+        `plugin ${name} targets Reef plugin API ${module.apiVersion}, this host speaks ${PLUGIN_API_VERSION}; install a version of the plugin built for API ${PLUGIN_API_VERSION}`,
+      );
+    }
+    if (this.loadedModules.has(name)) return;
+    const stamp = <T extends AnyPlugin>(p: T): T => {
+      if (packageName && !p.packageName) p.packageName = packageName;
+      return p;
+    };
+    const host: PluginHost = {
+      apiVersion: PLUGIN_API_VERSION,
+      registerQuantizer: (p) => this.registerQuantizer(stamp(p)),
+      registerDeltaType: (p) => this.registerDeltaType(stamp(p)),
+    };
+    module.register(host);
+    this.loadedModules.add(name);
+  }
+
+  quantizers(): QuantizerPlugin[] {
+    return this.all(QUANTIZER_PLUGINS);
+  }
+
+  deltaTypes(): DeltaTypePlugin[] {
+    return this.all(DELTA_TYPE_PLUGINS);
+  }
+
+  hasQuantizer(id: string): boolean {
+    return this.container.isRegistered(quantizerToken(id), false);
+  }
+
+  quantizer(id: string): QuantizerPlugin {
+    if (!this.hasQuantizer(id)) throw unknownPlugin('quantizer', id, this.quantizers());
+    return this.container.resolve(quantizerToken(id));
+  }
+
+  deltaType(id: string): DeltaTypePlugin {
+    if (!this.container.isRegistered(deltaTypeToken(id), false)) throw unknownPlugin('delta type', id, this.deltaTypes());
+    return this.container.resolve(deltaTypeToken(id));
+  }
+
+  /** Resolves parameters (defaults, types, ranges), runs the plugin's own checks, creates the quantizer. */
+  createQuantizer(id: string, params: Record<string, unknown> = {}, dim?: number): Quantizer {
+    const plugin = this.quantizer(id);
+    const resolved: Params = resolveParams(plugin.id, plugin.params, params);
+    if (dim !== undefined && plugin.validate) {
+      const reason = plugin.validate(resolved, dim);
+      if (reason) throw new ReefError('INVALID_PARAM', `${plugin.id}: ${reason}`);
+    }
+    return plugin.create(resolved);
+  }
+
+  /** Loads a saved model with the plugin named in it. */
+  loadQuantizer(saved: SavedModel): Quantizer {
+    if (!saved || typeof saved.pluginId !== 'string') {
+      throw new ReefError('BAD_MODEL', 'saved model has no pluginId; it was not written by Reef');
+    }
+    const plugin = this.quantizer(saved.pluginId);
+    if (saved.apiVersion !== PLUGIN_API_VERSION) {
+      throw new ReefError('PLUGIN_API_VERSION', `saved model uses plugin API ${saved.apiVersion}, this host speaks ${PLUGIN_API_VERSION}`);
+    }
+    return plugin.load(saved);
+  }
+
+  private all<T>(token: InjectionToken<T>): T[] {
+    return this.container.isRegistered(token, false) ? this.container.resolveAll(token) : [];
+  }
+
+  private checkPlugin(plugin: AnyPlugin, kind: AnyPlugin['kind']): void {
+    if (!plugin || plugin.kind !== kind) {
+      throw new ReefError('PLUGIN_LOAD', `expected a ${kind} plugin, got kind ${JSON.stringify(plugin?.kind)}`);
+    }
+    if (typeof plugin.id !== 'string' || !ID_PATTERN.test(plugin.id)) {
+      throw new ReefError('PLUGIN_LOAD', `plugin id ${JSON.stringify(plugin.id)} must be lower-case letters, digits and '-', starting with a letter`);
+    }
+    if (plugin.apiVersion !== PLUGIN_API_VERSION) {
+      throw new ReefError(
+        'PLUGIN_API_VERSION',
+        `${kind} plugin '${plugin.id}' targets Reef plugin API ${plugin.apiVersion}, this host speaks ${PLUGIN_API_VERSION}`,
+      );
+    }
+  }
+
+  private refuseDuplicate(token: InjectionToken<AnyPlugin>, plugin: AnyPlugin, what: string): void {
+    if (!this.container.isRegistered(token, false)) return;
+    const existing = this.container.resolve(token);
+    throw new ReefError(
+      'DUPLICATE_PLUGIN',
+      `${what} id '${plugin.id}' is already registered by ${existing.packageName ?? 'another plugin'}; refusing ${plugin.packageName ?? 'the second one'}`,
+    );
+  }
+}
+
+function unknownPlugin(what: string, id: string, installed: AnyPlugin[]): ReefError {
+  const have = installed.map((p) => p.id).join(', ') || 'none';
+  const pkg = KNOWN_PLUGIN_PACKAGES[id];
+  const hint = pkg
+    ? `install ${pkg} (npm install ${pkg}) to get it`
+    : `no known package provides it; load a third-party or local plugin with --plugin <path|package>`;
+  return new ReefError('UNKNOWN_PLUGIN', `unknown ${what} '${id}': ${hint}. Installed: ${have}`);
+}

@@ -1,0 +1,50 @@
+import { ReefError } from '@reef/core';
+import h5wasm from 'h5wasm/node';
+
+export type H5File = InstanceType<typeof h5wasm.File>;
+export type H5Group = InstanceType<typeof h5wasm.Group>;
+export type H5Dataset = InstanceType<typeof h5wasm.Dataset>;
+
+let initialised: Promise<void> | undefined;
+
+/**
+ * Loads the h5wasm module once and switches on its throwing error handler: without it, HDF5 errors
+ * are only printed to the console and calls return garbage.
+ */
+export function h5ready(): Promise<void> {
+  initialised ??= h5wasm.ready.then((module) => {
+    module.activate_throwing_error_handler();
+  });
+  return initialised;
+}
+
+export { h5wasm };
+
+/** Opens an HDF5 file, turning h5wasm's errors into a ReefError that names the file. */
+export async function openH5(path: string, mode: 'r' | 'w' | 'a' = 'r'): Promise<H5File> {
+  await h5ready();
+  try {
+    return new h5wasm.File(path, mode);
+  } catch (err) {
+    throw new ReefError('BAD_FILE', `cannot open ${path} as HDF5 (${mode === 'r' ? 'read' : 'write'}): ${messageOf(err)}`, { cause: err });
+  }
+}
+
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message.split('\n')[0] : String(err);
+}
+
+/** Reads a dataset (or rows [start, end) of it), wrapping HDF5 errors with the dataset path. */
+export function readDataset(file: H5Group, path: string, rows?: [number, number]): { data: unknown; shape: number[]; dtype: unknown } {
+  const entity = file.get(path);
+  if (!entity || !(entity instanceof h5wasm.Dataset)) {
+    throw new ReefError('BAD_FILE', `HDF5 file has no dataset '${path}'`);
+  }
+  const shape = entity.shape ?? [];
+  try {
+    const data = rows ? entity.slice([[rows[0], rows[1]]]) : entity.value;
+    return { data, shape, dtype: entity.dtype };
+  } catch (err) {
+    throw new ReefError('BAD_FILE', `cannot read dataset '${path}' (file truncated or corrupt?): ${messageOf(err)}`, { cause: err });
+  }
+}

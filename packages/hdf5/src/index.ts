@@ -1,0 +1,3 @@
+export * from './h5.js';
+export * from './portable.js';
+export * from './ann.js';

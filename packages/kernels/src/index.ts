@@ -1,0 +1,6 @@
+export * from './rng.js';
+export * from './distances.js';
+export * from './kmeans.js';
+export * from './bitpack.js';
+export * from './topk.js';
+export * from './linalg.js';
