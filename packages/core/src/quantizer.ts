@@ -26,6 +26,11 @@ export interface CodeDistances {
 
 export interface AsymmetricSearch {
   readonly metrics: readonly Metric[];
+  /**
+   * True when the distances equal (up to float rounding) those between the query and the decoded
+   * vectors, as for PQ lookup tables; false for estimators such as RaBitQ's. The testkit checks it.
+   */
+  readonly exactOnDecoded: boolean;
   /** Prepares the query-dependent state (e.g. lookup tables) for scanning codes. */
   prepare(query: Float32Array, metric: Metric): CodeDistances;
 }
