@@ -1,0 +1,3 @@
+export * from './data.js';
+export * from './quantizer-contract.js';
+export * from './delta-contract.js';
