@@ -1,0 +1,55 @@
+import { DTYPE_BYTES, PLUGIN_API_VERSION, ReefError, named, requireArray, type DeltaPayload, type DeltaTypePlugin, type Tensor } from '@reef/core';
+import { inflateSync, deflateSync } from 'node:zlib';
+import { assertSameLayout, headerAttributes, planesFromPayload, planesToPayload, readHeader, sameLayout } from './payload.js';
+import { packPlanes, unpackPlanes } from './planes.js';
+import { decodeIndexGaps, encodeIndexGaps } from './varint.js';
+import { LEVEL_PARAM } from './xor-planes.js';
+
+/**
+ * Only the elements whose bit pattern changed: their indices (varint gaps, any tensor size) and
+ * their new bytes. Pays when a few rows change (an embedding table, a fine-tuned head); the store
+ * measures it against the other types and keeps whichever is smallest.
+ */
+export const sparse: DeltaTypePlugin = {
+  kind: 'delta',
+  id: 'sparse',
+  label: 'Sparse (index, value)',
+  summary: 'indices of changed elements and their new bit patterns (lossless, every dtype)',
+  apiVersion: PLUGIN_API_VERSION,
+  lossless: true,
+  params: [LEVEL_PARAM],
+  supports: sameLayout,
+  encode(target: Tensor, reference: Tensor, options): DeltaPayload {
+    assertSameLayout('sparse', target, reference);
+    const width = DTYPE_BYTES[target.dtype];
+    const level = Number(options?.params?.level ?? LEVEL_PARAM.default);
+    const changed: number[] = [];
+    const n = target.data.length / width;
+    for (let i = 0; i < n; i++) {
+      for (let k = i * width, end = k + width; k < end; k++) {
+        if (target.data[k] !== reference.data[k]) {
+          changed.push(i);
+          break;
+        }
+      }
+    }
+    const values = new Uint8Array(changed.length * width);
+    changed.forEach((index, j) => values.set(target.data.subarray(index * width, (index + 1) * width), j * width));
+    const planes = planesToPayload('values', packPlanes(values, width, level));
+    return {
+      arrays: { ...planes.arrays, indices: named(deflateSync(encodeIndexGaps(changed), { level })) },
+      attributes: { ...headerAttributes('sparse', target), ...planes.attributes, changed: changed.length },
+    };
+  },
+  decode(payload: DeltaPayload, reference: Tensor): Tensor {
+    const { dtype, shape, bytes } = readHeader('sparse', payload, reference);
+    const width = DTYPE_BYTES[dtype];
+    const count = Number(payload.attributes.changed);
+    if (!Number.isInteger(count) || count < 0) throw new ReefError('BAD_MODEL', `sparse payload has invalid change count ${String(payload.attributes.changed)}`);
+    const indices = decodeIndexGaps(inflateSync(requireArray(payload, 'indices', Uint8Array)), count, bytes / width);
+    const values = unpackPlanes(planesFromPayload('values', payload), width, count * width);
+    const data = reference.data.slice();
+    indices.forEach((index, j) => data.set(values.subarray(j * width, (j + 1) * width), index * width));
+    return { dtype, shape, data };
+  },
+};
