@@ -13,6 +13,11 @@ export interface KMeansOptions {
   readonly maxPointsPerCentroid?: number;
   /** Below k × this many points a warning is emitted (FAISS's 39). */
   readonly minPointsPerCentroid?: number;
+  /**
+   * Starting centroids (k × d), copied, instead of a random or k-means++ pick; used to warm-start
+   * from a previous solution (e.g. OPQ's alternating rounds, as FAISS does).
+   */
+  readonly initialCentroids?: Float32Array;
   /** Receives warnings such as too few points per centroid. */
   readonly onWarning?: (message: string) => void;
   /** Called after each iteration with its index and objective. */
@@ -63,7 +68,15 @@ export async function kmeans(x: Float32Array, n: number, d: number, k: number, o
     for (let i = 0; i < m; i++) data.set(x.subarray(pick[i] * d, pick[i] * d + d), i * d);
   }
 
-  const centroids = options.init === 'kmeans++' ? kmeansPlusPlus(data, m, d, k, rng) : randomInit(data, m, d, k, rng);
+  let centroids: Float32Array;
+  if (options.initialCentroids) {
+    if (options.initialCentroids.length !== k * d) {
+      throw new ReefError('INVALID_PARAM', `k-means initial centroids should hold k × d = ${k * d} values, got ${options.initialCentroids.length}`);
+    }
+    centroids = options.initialCentroids.slice();
+  } else {
+    centroids = options.init === 'kmeans++' ? kmeansPlusPlus(data, m, d, k, rng) : randomInit(data, m, d, k, rng);
+  }
   const assign = options.assign ?? ((px, pn, pd, c, ck) => nearestCentroids(px, pn, pd, c, ck));
   const objectives: number[] = [];
   const counts = new Float64Array(k);

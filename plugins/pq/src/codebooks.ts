@@ -1,0 +1,111 @@
+import { dot, l2sqr, nearestCentroids, squaredNorms, type NearestResult } from '@reef/kernels';
+import type { Metric } from '@reef/core';
+import { codeBytes, packCodes, unpackCodes } from './codes.js';
+import { extractSubspace, type SubspaceLayout } from './subspaces.js';
+
+/** Signature of a nearest-centroid search, so callers can swap in a multi-threaded one. */
+export type AssignFn = (x: Float32Array, n: number, d: number, centroids: Float32Array, k: number) => NearestResult | Promise<NearestResult>;
+
+/**
+ * The trained part of a product quantizer: one codebook of K = 2^nbits centroids per sub-space,
+ * stored back to back in one Float32Array (sub-space j: K × d_j floats, row-major, starting at
+ * K × offsets[j]). Encoding, decoding and lookup tables all work from this.
+ */
+export class ProductCodebooks {
+  readonly k: number;
+  readonly codeSize: number;
+  /** ‖centroid‖² per sub-space and centroid (m × K), used by nearest-centroid search. */
+  private readonly norms: Float32Array;
+
+  constructor(
+    readonly layout: SubspaceLayout,
+    readonly nbits: number,
+    readonly centroids: Float32Array,
+  ) {
+    this.k = 2 ** nbits;
+    this.codeSize = codeBytes(layout.m, nbits);
+    this.norms = new Float32Array(layout.m * this.k);
+    for (let j = 0; j < layout.m; j++) this.norms.set(squaredNorms(this.codebook(j), this.k, this.subDim(j)), j * this.k);
+  }
+
+  get m(): number {
+    return this.layout.m;
+  }
+
+  subDim(j: number): number {
+    return this.layout.offsets[j + 1] - this.layout.offsets[j];
+  }
+
+  /** Sub-space j's K × d_j centroids (a view). */
+  codebook(j: number): Float32Array {
+    const { offsets } = this.layout;
+    return this.centroids.subarray(this.k * offsets[j], this.k * offsets[j + 1]);
+  }
+
+  /** Nearest centroid per sub-space for n vectors: n × m labels, row-major. */
+  assign(x: Float32Array, n: number): Int32Array {
+    const { m } = this.layout;
+    const labels = new Int32Array(n * m);
+    for (let j = 0; j < m; j++) {
+      const sub = extractSubspace(x, n, this.layout, j);
+      const res = nearestCentroids(sub, n, this.subDim(j), this.codebook(j), this.k, this.norms.subarray(j * this.k, (j + 1) * this.k));
+      for (let i = 0; i < n; i++) labels[i * m + j] = res.labels[i];
+    }
+    return labels;
+  }
+
+  encode(x: Float32Array, n: number): Uint8Array {
+    return packCodes(this.assign(x, n), n, this.m, this.nbits);
+  }
+
+  /** Rebuilds n vectors from their codes by concatenating the chosen centroids. */
+  decode(codes: Uint8Array, n: number, out = new Float32Array(n * this.layout.dim)): Float32Array {
+    const { m, dim, offsets } = this.layout;
+    const labels = unpackCodes(codes, n, m, this.nbits);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < m; j++) {
+        const dj = offsets[j + 1] - offsets[j];
+        const src = this.k * offsets[j] + labels[i * m + j] * dj;
+        out.set(this.centroids.subarray(src, src + dj), i * dim + offsets[j]);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The asymmetric-distance lookup table of a query: m × K entries, entry (j, c) the squared L2
+   * distance (or inner product) between the query's sub-vector j and centroid c of sub-space j.
+   * Summing one entry per sub-space gives the distance to the decoded vector exactly, because
+   * both measures are sums over disjoint sub-spaces.
+   */
+  lookupTable(query: Float32Array, metric: Metric, out = new Float32Array(this.m * this.k)): Float32Array {
+    const { m, offsets } = this.layout;
+    const k = this.k;
+    for (let j = 0; j < m; j++) {
+      const dj = offsets[j + 1] - offsets[j];
+      const book = this.codebook(j);
+      const row = j * k;
+      if (metric === 'l2') for (let c = 0; c < k; c++) out[row + c] = l2sqr(query, offsets[j], book, c * dj, dj);
+      else for (let c = 0; c < k; c++) out[row + c] = dot(query, offsets[j], book, c * dj, dj);
+    }
+    return out;
+  }
+
+  /**
+   * Centroid-to-centroid table of sub-space j (K × K): what symmetric distances between codes add up.
+   */
+  pairTable(j: number, metric: Metric): Float32Array {
+    const k = this.k;
+    const dj = this.subDim(j);
+    const book = this.codebook(j);
+    const out = new Float32Array(k * k);
+    for (let a = 0; a < k; a++) {
+      for (let b = a; b < k; b++) {
+        const v = metric === 'l2' ? l2sqr(book, a * dj, book, b * dj, dj) : dot(book, a * dj, book, b * dj, dj);
+        out[a * k + b] = v;
+        out[b * k + a] = v;
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,34 @@
+import { definePlugin, PLUGIN_API_VERSION, resolveParams, type QuantizerPlugin } from '@reef/core';
+import { PQ_DEFAULT_GRID, PQ_PARAMS, validatePq } from './params.js';
+import { PQ_ID, ProductQuantizer } from './product-quantizer.js';
+
+export { MAX_NBITS, PQ_DEFAULT_GRID, PQ_PARAMS, pqConfig, validatePq, type PqConfig } from './params.js';
+export { splitDimensions, extractSubspace, type SubspaceLayout } from './subspaces.js';
+export { codeBytes, packCodes, unpackCodes, readSubCode } from './codes.js';
+export { ProductCodebooks, type AssignFn } from './codebooks.js';
+export { trainCodebooks, type CodebookTrainingOptions } from './training.js';
+export { scanCodes } from './adc.js';
+export { SymmetricDistance, symmetricDistance } from './symmetric.js';
+export { MIN_POINTS_PER_CENTROID, PQ_ID, ProductQuantizer, type ProductQuantizerOptions } from './product-quantizer.js';
+
+/** The PQ method as registered with a Reef host. */
+export const pqPlugin: QuantizerPlugin = {
+  kind: 'quantizer',
+  id: PQ_ID,
+  label: 'PQ',
+  summary: 'Product quantization: m k-means sub-quantizers of 2^nbits centroids, lookup-table search',
+  apiVersion: PLUGIN_API_VERSION,
+  params: PQ_PARAMS,
+  defaultGrid: PQ_DEFAULT_GRID,
+  validate: validatePq,
+  create: (params) => new ProductQuantizer(resolveParams(PQ_ID, PQ_PARAMS, params)),
+  load: (saved) => ProductQuantizer.load(saved),
+};
+
+export default definePlugin({
+  name: '@reef/quantizer-pq',
+  apiVersion: PLUGIN_API_VERSION,
+  register(host) {
+    host.registerQuantizer(pqPlugin);
+  },
+});

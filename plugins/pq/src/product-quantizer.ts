@@ -1,0 +1,170 @@
+import {
+  assertCodes,
+  assertEncodable,
+  assertQuery,
+  assertTrainingSet,
+  named,
+  ReefError,
+  requireArray,
+  requireNumber,
+  resolveParams,
+  PLUGIN_API_VERSION,
+  type AsymmetricSearch,
+  type CodeDistances,
+  type FitOptions,
+  type Metric,
+  type Params,
+  type Quantizer,
+  type SavedModel,
+  type Vectors,
+} from '@reef/core';
+import { scanCodes } from './adc.js';
+import { ProductCodebooks, type AssignFn } from './codebooks.js';
+import { codeBytes } from './codes.js';
+import { PQ_PARAMS, pqConfig, validatePq, type PqConfig } from './params.js';
+import { splitDimensions } from './subspaces.js';
+import { trainCodebooks } from './training.js';
+
+export const PQ_ID = 'pq';
+
+/**
+ * FAISS warns below 39 training points per centroid; Reef does the same (the message lands in
+ * `warnings`), and refuses fewer points than centroids, where k-means cannot place them all.
+ */
+export const MIN_POINTS_PER_CENTROID = 39;
+
+export interface ProductQuantizerOptions {
+  /** Nearest-centroid search for training, e.g. a worker-thread one from @reef/kernels. */
+  readonly assign?: AssignFn;
+  /** Called with each training warning as well as collecting it in `warnings`. */
+  readonly onWarning?: (message: string) => void;
+}
+
+/**
+ * Product quantization (Jégou et al. 2011): the vector is cut into m sub-vectors, each replaced by
+ * the index of its nearest centroid in a per-sub-space k-means codebook of 2^nbits entries.
+ */
+export class ProductQuantizer implements Quantizer {
+  readonly pluginId: string = PQ_ID;
+  readonly params: Params;
+  readonly config: PqConfig;
+  /** Training warnings, e.g. fewer than 39 points per centroid. */
+  readonly warnings: string[] = [];
+  readonly search: AsymmetricSearch;
+  private books: ProductCodebooks | undefined;
+
+  constructor(
+    params: Record<string, unknown> = {},
+    private readonly options: ProductQuantizerOptions = {},
+  ) {
+    this.params = resolveParams(PQ_ID, PQ_PARAMS, params);
+    this.config = pqConfig(this.params);
+    this.search = {
+      metrics: ['l2', 'ip'],
+      exactOnDecoded: true,
+      prepare: (query, metric) => this.prepare(query, metric),
+    };
+  }
+
+  get isTrained(): boolean {
+    return this.books !== undefined;
+  }
+
+  get dim(): number {
+    return this.codebooks.layout.dim;
+  }
+
+  get codeSize(): number {
+    return codeBytes(this.config.m, this.config.nbits);
+  }
+
+  /** The trained codebooks; throws NOT_TRAINED before fit. */
+  get codebooks(): ProductCodebooks {
+    if (!this.books) throw new ReefError('NOT_TRAINED', 'pq: the quantizer is not trained; call fit() or load a saved model first');
+    return this.books;
+  }
+
+  async fit(train: Vectors, options: FitOptions = {}): Promise<void> {
+    const { m, nbits, niter, init } = this.config;
+    const k = 2 ** nbits;
+    assertTrainingSet(train);
+    const invalid = validatePq(this.params, train.dim);
+    if (invalid) throw new ReefError('INVALID_PARAM', `pq: ${invalid}`);
+    if (train.count < k) {
+      throw new ReefError(
+        'TOO_FEW_POINTS',
+        `pq: nbits=${nbits} gives ${k} centroids per sub-quantizer but the training set has only ${train.count} vectors; use at least ${k} (FAISS recommends ${MIN_POINTS_PER_CENTROID * k}) or lower nbits`,
+      );
+    }
+    this.warnings.length = 0;
+    const layout = splitDimensions(train.dim, m);
+    const centroids = await trainCodebooks(train.data, train.count, layout, {
+      nbits,
+      niter,
+      init,
+      seed: options.seed ?? 1234,
+      assign: this.options.assign,
+      onProgress: options.onProgress,
+      onWarning: (message) => {
+        this.warnings.push(message);
+        this.options.onWarning?.(message);
+      },
+    });
+    this.books = new ProductCodebooks(layout, nbits, centroids);
+  }
+
+  encode(vectors: Vectors): Uint8Array {
+    const books = this.codebooks;
+    assertEncodable(vectors, books.layout.dim);
+    return books.encode(vectors.data, vectors.count);
+  }
+
+  decode(codes: Uint8Array): Float32Array {
+    const books = this.codebooks;
+    const n = assertCodes(codes, books.codeSize);
+    return books.decode(codes, n);
+  }
+
+  modelBytes(): number {
+    return this.codebooks.centroids.byteLength;
+  }
+
+  save(): SavedModel {
+    const books = this.codebooks;
+    return {
+      pluginId: PQ_ID,
+      apiVersion: PLUGIN_API_VERSION,
+      params: { ...this.params },
+      attributes: { dim: books.layout.dim, m: books.m, nbits: books.nbits },
+      arrays: { centroids: named(books.centroids, [books.k * books.layout.dim]) },
+    };
+  }
+
+  /** Rebuilds a trained quantizer from `save()` output. */
+  static load(saved: SavedModel, options: ProductQuantizerOptions = {}): ProductQuantizer {
+    const pq = new ProductQuantizer(saved.params, options);
+    const dim = requireNumber(saved, 'dim', true);
+    const { m, nbits } = pq.config;
+    if (requireNumber(saved, 'm', true) !== m || requireNumber(saved, 'nbits', true) !== nbits) {
+      throw new ReefError('BAD_MODEL', `pq: saved attributes m/nbits disagree with saved params m=${m}, nbits=${nbits}`);
+    }
+    if (dim < m) throw new ReefError('BAD_MODEL', `pq: saved dimension ${dim} is smaller than m=${m}`);
+    const centroids = requireArray(saved, 'centroids', Float32Array, 2 ** nbits * dim);
+    pq.books = new ProductCodebooks(splitDimensions(dim, m), nbits, centroids.slice());
+    return pq;
+  }
+
+  /** Lookup table for one query; distances() then costs m table reads per code. */
+  private prepare(query: Float32Array, metric: Metric): CodeDistances {
+    const books = this.codebooks;
+    assertQuery(query, books.layout.dim);
+    if (metric !== 'l2' && metric !== 'ip') throw new ReefError('UNSUPPORTED', `pq: metric must be 'l2' or 'ip', got ${JSON.stringify(metric)}`);
+    const table = books.lookupTable(query, metric);
+    return {
+      distances: (codes, out) => {
+        const n = assertCodes(codes, books.codeSize);
+        return scanCodes(table, books.k, books.m, books.nbits, codes, n, out ?? new Float32Array(n));
+      },
+    };
+  }
+}

@@ -1,0 +1,48 @@
+import { kmeans } from '@reef/kernels';
+import type { AssignFn } from './codebooks.js';
+import { extractSubspace, type SubspaceLayout } from './subspaces.js';
+
+export interface CodebookTrainingOptions {
+  readonly nbits: number;
+  readonly niter: number;
+  readonly seed: number;
+  readonly init: 'random' | 'kmeans++';
+  /** Starting centroids (K × dim laid out like ProductCodebooks.centroids), e.g. OPQ's previous round. */
+  readonly initialCentroids?: Float32Array;
+  readonly onWarning?: (message: string) => void;
+  /** Fraction of sub-spaces done, in [0, 1]. */
+  readonly onProgress?: (fraction: number) => void;
+  /** Nearest-centroid search used by k-means (e.g. a multi-threaded one). */
+  readonly assign?: AssignFn;
+}
+
+/**
+ * Trains one k-means codebook per sub-space with the shared seeded k-means, every sub-space with
+ * the same seed (as FAISS does). Returns the codebooks back to back, as ProductCodebooks stores them.
+ */
+export async function trainCodebooks(x: Float32Array, n: number, layout: SubspaceLayout, options: CodebookTrainingOptions): Promise<Float32Array> {
+  const k = 2 ** options.nbits;
+  const { m, offsets } = layout;
+  const centroids = new Float32Array(k * layout.dim);
+  const warned = new Set<string>();
+  for (let j = 0; j < m; j++) {
+    const dj = offsets[j + 1] - offsets[j];
+    const sub = extractSubspace(x, n, layout, j);
+    const start = k * offsets[j];
+    const result = await kmeans(sub, n, dj, k, {
+      niter: options.niter,
+      seed: options.seed,
+      init: options.init,
+      assign: options.assign,
+      initialCentroids: options.initialCentroids?.subarray(start, start + k * dj),
+      // The same warning would repeat for every sub-space: report it once.
+      onWarning: (msg) => {
+        if (!warned.has(msg)) options.onWarning?.(msg);
+        warned.add(msg);
+      },
+    });
+    centroids.set(result.centroids, start);
+    options.onProgress?.((j + 1) / m);
+  }
+  return centroids;
+}

@@ -1,0 +1,120 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Registry, type Metric } from '@reef/core';
+import { loadModelFile, saveModelFile } from '@reef/hdf5';
+import { dot, l2sqr } from '@reef/kernels';
+import { describe, expect, it } from 'vitest';
+import plugin, { ProductQuantizer, SymmetricDistance, splitDimensions, symmetricDistance } from '../src/index.js';
+import { gaussian, meanSquaredError } from './helpers.js';
+
+async function trained(params: Record<string, unknown>, dim = 20, n = 600): Promise<ProductQuantizer> {
+  const pq = new ProductQuantizer(params);
+  await pq.fit(gaussian(n, dim), { seed: 3 });
+  return pq;
+}
+
+describe('sub-space layout', () => {
+  it('gives the first dim % m sub-spaces one extra component', () => {
+    expect([...splitDimensions(10, 4).offsets]).toEqual([0, 3, 6, 8, 10]);
+    expect([...splitDimensions(784, 8).offsets]).toEqual([0, 98, 196, 294, 392, 490, 588, 686, 784]);
+    expect([...splitDimensions(5, 5).offsets]).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+});
+
+describe('ProductQuantizer', () => {
+  it.each([
+    { m: 4, nbits: 8, size: 4 },
+    { m: 7, nbits: 4, size: 4 },
+    { m: 6, nbits: 5, size: 4 },
+    { m: 3, nbits: 1, size: 1 },
+    { m: 5, nbits: 9, size: 6 },
+  ])('packs m=$m × nbits=$nbits into $size bytes and decodes to its centroids (dim 20, uneven)', async ({ m, nbits, size }) => {
+    const pq = await trained({ m, nbits, niter: 8 });
+    expect(pq.codeSize).toBe(size);
+    const data = gaussian(50, 20, 99);
+    const codes = pq.encode(data);
+    expect(codes.length).toBe(50 * size);
+    const decoded = pq.decode(codes);
+    // Re-encoding a decoded vector gives the same code: each sub-vector is exactly a centroid.
+    expect(pq.encode({ data: decoded, count: 50, dim: 20 })).toEqual(codes);
+    expect(meanSquaredError(data.data, decoded, 50)).toBeLessThan(meanSquaredError(data.data, new Float32Array(data.data.length), 50));
+  });
+
+  it('reconstructs better with more bits and more sub-quantizers', async () => {
+    const data = gaussian(600, 20);
+    const mse = async (m: number, nbits: number): Promise<number> => {
+      const pq = await trained({ m, nbits, niter: 10 });
+      return meanSquaredError(data.data, pq.decode(pq.encode(data)), data.count);
+    };
+    const coarse = await mse(4, 4);
+    expect(await mse(4, 6)).toBeLessThan(coarse);
+    expect(await mse(10, 4)).toBeLessThan(coarse);
+  });
+
+  it.each(['l2', 'ip'] as Metric[])('asymmetric %s distances equal brute force on decoded vectors', async (metric) => {
+    for (const nbits of [8, 4, 3]) {
+      const pq = await trained({ m: 6, nbits, niter: 5 });
+      const base = gaussian(40, 20, 11);
+      const codes = pq.encode(base);
+      const decoded = pq.decode(codes);
+      const query = gaussian(1, 20, 12).data;
+      const adc = pq.search.prepare(query, metric).distances(codes);
+      for (let i = 0; i < 40; i++) {
+        const exact = metric === 'l2' ? l2sqr(query, 0, decoded, i * 20, 20) : dot(query, 0, decoded, i * 20, 20);
+        expect(adc[i]).toBeCloseTo(exact, 2);
+      }
+    }
+    expect(new ProductQuantizer().search.exactOnDecoded).toBe(true);
+  });
+
+  it.each(['l2', 'ip'] as Metric[])('symmetric %s distances equal brute force between decoded codes', async (metric) => {
+    for (const nbits of [4, 7]) {
+      const pq = await trained({ m: 5, nbits, niter: 5 });
+      const codes = pq.encode(gaussian(30, 20, 5));
+      const decoded = pq.decode(codes);
+      const size = pq.codeSize;
+      const sdc = new SymmetricDistance(pq.codebooks, metric);
+      const a = codes.subarray(0, size);
+      const all = sdc.distances(a, codes);
+      for (let i = 0; i < 30; i++) {
+        const exact = metric === 'l2' ? l2sqr(decoded, 0, decoded, i * 20, 20) : dot(decoded, 0, decoded, i * 20, 20);
+        expect(all[i]).toBeCloseTo(exact, 2);
+        expect(symmetricDistance(pq.codebooks, a, codes.subarray(i * size, (i + 1) * size), metric)).toBeCloseTo(exact, 2);
+      }
+      expect(all[0]).toBe(metric === 'l2' ? 0 : all[0]);
+    }
+  });
+
+  it('is deterministic for a seed and changes with it', async () => {
+    const data = gaussian(400, 12);
+    const fit = async (seed: number): Promise<Float32Array> => {
+      const pq = new ProductQuantizer({ m: 3, nbits: 4, niter: 5 });
+      await pq.fit(data, { seed });
+      return pq.codebooks.centroids;
+    };
+    expect(await fit(1)).toEqual(await fit(1));
+    expect(await fit(1)).not.toEqual(await fit(2));
+  });
+
+  it('saves to HDF5 and loads to the same codes, counting the codebooks in modelBytes', async () => {
+    const pq = await trained({ m: 3, nbits: 6, niter: 5 }, 10);
+    const saved = pq.save();
+    expect(pq.modelBytes()).toBe(64 * 10 * 4);
+    const file = join(mkdtempSync(join(tmpdir(), 'reef-pq-')), 'model.h5');
+    await saveModelFile(file, saved);
+    const copy = ProductQuantizer.load(await loadModelFile(file));
+    const data = gaussian(20, 10, 4);
+    expect(copy.encode(data)).toEqual(pq.encode(data));
+    expect(copy.dim).toBe(10);
+  });
+
+  it('registers through the plugin module and creates quantizers from the registry', async () => {
+    const registry = new Registry();
+    registry.use(plugin, '@reef/quantizer-pq');
+    const q = registry.createQuantizer('pq', { m: '2', nbits: '4' }, 8);
+    expect(q.params).toMatchObject({ m: 2, nbits: 4 });
+    await q.fit(gaussian(100, 8));
+    expect(registry.loadQuantizer(q.save()).decode(q.encode(gaussian(3, 8)))).toHaveLength(24);
+  });
+});
