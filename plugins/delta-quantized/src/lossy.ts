@@ -1,0 +1,96 @@
+import {
+  PLUGIN_API_VERSION,
+  ReefError,
+  resolveParams,
+  type Attributes,
+  type DeltaPayload,
+  type DeltaTypePlugin,
+  type NamedArray,
+  type ParamSpec,
+  type Params,
+  type Tensor,
+} from '@reef/core';
+import { float64ToTensor, tensorToFloat64 } from './float-codec.js';
+import { assertPayloadFits, headerAttributes } from './header.js';
+import { errorAttributes, measureError } from './measure.js';
+import { assertLossyInputs, finiteDelta, lossyUnsupportedReason } from './validate.js';
+
+/** What a lossy encoder sees: the tensors as float64 and the delta, already checked finite. */
+export interface LossyEncodeInput {
+  readonly target: Tensor;
+  readonly targetValues: Float64Array;
+  readonly referenceValues: Float64Array;
+  readonly delta: Float64Array;
+  readonly params: Params;
+}
+
+/** The type-specific part of a payload (the header and measured error are added for you). */
+export interface LossyBody {
+  readonly arrays: Record<string, NamedArray>;
+  readonly attributes: Attributes;
+}
+
+export interface LossyDeltaTypeSpec {
+  readonly id: string;
+  readonly label: string;
+  readonly summary: string;
+  readonly params: readonly ParamSpec[];
+  /** Extra refusals beyond the common ones (same dtype and shape, float dtype). */
+  readonly supports?: (target: Tensor) => string | undefined;
+  encodeBody(input: LossyEncodeInput): LossyBody;
+  /**
+   * The decoded values as float64, before rounding to the tensor's dtype. `payload` has passed
+   * the header check; bodies still check their own arrays.
+   */
+  decodeValues(payload: DeltaPayload, referenceValues: Float64Array, reference: Tensor): Float64Array;
+}
+
+/**
+ * Builds a lossy DeltaTypePlugin from its type-specific parts. The shared part is what makes every
+ * lossy type trustworthy: identical input checks, a header that ties the payload to a dtype and
+ * shape, and an error measured by actually decoding the payload, so the numbers recorded in commit
+ * metadata are exactly what a checkout will give.
+ */
+export function defineLossyDeltaType(spec: LossyDeltaTypeSpec): DeltaTypePlugin {
+  const supports = (target: Tensor, reference: Tensor): string | undefined =>
+    lossyUnsupportedReason(target, reference) ?? spec.supports?.(target);
+
+  const decodeTensor = (payload: DeltaPayload, reference: Tensor): { tensor: Tensor; values: Float64Array } => {
+    assertPayloadFits(spec.id, payload, reference);
+    const referenceValues = tensorToFloat64(reference);
+    const tensor = float64ToTensor(spec.decodeValues(payload, referenceValues, reference), reference.dtype, reference.shape);
+    return { tensor, values: tensorToFloat64(tensor) };
+  };
+
+  return {
+    kind: 'delta',
+    id: spec.id,
+    label: spec.label,
+    summary: spec.summary,
+    apiVersion: PLUGIN_API_VERSION,
+    lossless: false,
+    params: spec.params,
+    supports,
+    encode(target, reference, options) {
+      assertLossyInputs(spec.id, target, reference);
+      const extra = spec.supports?.(target);
+      if (extra) throw new ReefError('UNSUPPORTED', `${spec.id} cannot encode this tensor: ${extra}`);
+      const params = resolveParams(`delta type ${spec.id}`, spec.params, options?.params ?? {});
+      const targetValues = tensorToFloat64(target);
+      const referenceValues = tensorToFloat64(reference);
+      const delta = finiteDelta(spec.id, targetValues, referenceValues);
+      const body = spec.encodeBody({ target, targetValues, referenceValues, delta, params });
+      const draft: DeltaPayload = {
+        arrays: body.arrays,
+        attributes: { ...headerAttributes(spec.id, target), ...body.attributes },
+      };
+      const { values } = decodeTensor(draft, reference);
+      const error = measureError(targetValues, values);
+      return { arrays: draft.arrays, attributes: { ...draft.attributes, ...errorAttributes(error) } };
+    },
+    decode(payload, reference) {
+      return decodeTensor(payload, reference).tensor;
+    },
+  };
+}
+
