@@ -1,0 +1,64 @@
+import type { CodeDistances, Metric, NamedArray } from '@reef/core';
+import { distanceOutput, type Codec } from './codec.js';
+import { decodeTable, floatToBf16Bits, floatToHalfBits } from './float16.js';
+
+/** Each component cast to fp16 or bf16, two little-endian bytes per dimension; nothing trained. */
+export class FloatCodec implements Codec {
+  readonly codeSize: number;
+  private readonly toBits: (x: number) => number;
+  private readonly table: Float32Array;
+
+  constructor(
+    readonly dim: number,
+    readonly kind: 'fp16' | 'bf16',
+  ) {
+    this.codeSize = 2 * dim;
+    this.toBits = kind === 'fp16' ? floatToHalfBits : floatToBf16Bits;
+    this.table = decodeTable(kind);
+  }
+
+  encode(data: Float32Array, count: number, out: Uint8Array): void {
+    const n = count * this.dim;
+    for (let i = 0; i < n; i++) {
+      const bits = this.toBits(data[i]);
+      out[2 * i] = bits & 0xff;
+      out[2 * i + 1] = bits >>> 8;
+    }
+  }
+
+  decode(codes: Uint8Array, count: number, out: Float32Array): void {
+    const n = count * this.dim;
+    const table = this.table;
+    for (let i = 0; i < n; i++) out[i] = table[codes[2 * i] | (codes[2 * i + 1] << 8)];
+  }
+
+  /** Decodes component by component through the 65536-entry table and accumulates on the fly. */
+  prepare(query: Float32Array, metric: Metric): CodeDistances {
+    const { dim, codeSize, table } = this;
+    const q = Float64Array.from(query);
+    return {
+      distances(codes: Uint8Array, out?: Float32Array): Float32Array {
+        const count = Math.floor(codes.length / codeSize);
+        const result = distanceOutput(count, out);
+        for (let i = 0; i < count; i++) {
+          const offset = i * codeSize;
+          let sum = 0;
+          if (metric === 'l2') {
+            for (let d = 0; d < dim; d++) {
+              const diff = q[d] - table[codes[offset + 2 * d] | (codes[offset + 2 * d + 1] << 8)];
+              sum += diff * diff;
+            }
+          } else {
+            for (let d = 0; d < dim; d++) sum += q[d] * table[codes[offset + 2 * d] | (codes[offset + 2 * d + 1] << 8)];
+          }
+          result[i] = sum;
+        }
+        return result;
+      },
+    };
+  }
+
+  arrays(): Record<string, NamedArray> {
+    return {};
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * A uniform grid of `levels` reconstruction values from `lower` to `upper`, both included:
+ * level c is lower + c·(upper − lower)/(levels − 1). Values round to the nearest level.
+ *
+ * FAISS instead truncates onto `levels − 1` bins and decodes at bin centres ((c + 0.5)/(levels − 1)),
+ * so it never reproduces the range ends and wastes the top code. Including the ends costs nothing
+ * on continuous data (the same step, half-width end bins with the same mean error) and is exact on
+ * values sitting at the ends, which is common (zero pixels, clipped activations). It is also the
+ * grid the `optim` estimator fits, so the fitted range is the one decoded.
+ */
+export class UniformGrid {
+  readonly step: number;
+  private readonly inverseStep: number;
+  private readonly top: number;
+
+  constructor(
+    /** float32 values, as saved, so a loaded model decodes bit for bit the same */
+    readonly lower: number,
+    readonly upper: number,
+    readonly levels: number,
+  ) {
+    this.step = (upper - lower) / (levels - 1);
+    // A constant dimension has lower = upper: every value maps to code 0 and decodes exactly.
+    this.inverseStep = this.step > 0 ? 1 / this.step : 0;
+    this.top = levels - 1;
+  }
+
+  /** Code of the nearest level, clamped to the grid. */
+  code(x: number): number {
+    const c = Math.floor((x - this.lower) * this.inverseStep + 0.5);
+    return c < 0 ? 0 : c > this.top ? this.top : c;
+  }
+
+  /** The float32 value code `c` decodes to. */
+  value(c: number): number {
+    return Math.fround(this.lower + c * this.step);
+  }
+
+  /** Sum of squared errors of quantizing `values` on this grid. */
+  squaredError(values: ArrayLike<number>): number {
+    let sum = 0;
+    for (let i = 0; i < values.length; i++) {
+      const e = values[i] - this.value(this.code(values[i]));
+      sum += e * e;
+    }
+    return sum;
+  }
+}

@@ -1,0 +1,141 @@
+import {
+  PLUGIN_API_VERSION,
+  ReefError,
+  assertCodes,
+  assertEncodable,
+  assertQuery,
+  assertTrainingSet,
+  type AsymmetricSearch,
+  type CodeDistances,
+  type FitOptions,
+  type Metric,
+  type Params,
+  type Quantizer,
+  type SavedModel,
+  type Vectors,
+} from '@reef/core';
+import type { Codec } from './codec.js';
+import { FloatCodec } from './float-codec.js';
+import { integerBits, type SqConfig } from './params.js';
+import { estimateRange } from './ranges.js';
+import { UniformCodec } from './uniform-codec.js';
+
+export const SQ_ID = 'sq';
+
+/**
+ * Scalar quantization: every dimension coded on its own, either on a uniform grid of 2^bits levels
+ * over a trained range, or as an fp16/bf16 cast. Validation lives here; the codecs do the work.
+ */
+export class ScalarQuantizer implements Quantizer {
+  readonly pluginId = SQ_ID;
+  private codec: Codec | undefined;
+
+  constructor(
+    readonly params: Params,
+    private readonly config: SqConfig,
+    codec?: Codec,
+  ) {
+    this.codec = codec;
+  }
+
+  get isTrained(): boolean {
+    return this.codec !== undefined;
+  }
+
+  get dim(): number {
+    return this.trained().dim;
+  }
+
+  get codeSize(): number {
+    return this.trained().codeSize;
+  }
+
+  async fit(train: Vectors, options: FitOptions = {}): Promise<void> {
+    assertTrainingSet(train);
+    this.codec = trainCodec(this.config, train, options.onProgress);
+    options.onProgress?.(1);
+  }
+
+  encode(v: Vectors): Uint8Array {
+    const codec = this.trained();
+    assertEncodable(v, codec.dim);
+    const out = new Uint8Array(v.count * codec.codeSize);
+    codec.encode(v.data, v.count, out);
+    return out;
+  }
+
+  decode(codes: Uint8Array): Float32Array {
+    const codec = this.trained();
+    const count = assertCodes(codes, codec.codeSize);
+    const out = new Float32Array(count * codec.dim);
+    codec.decode(codes, count, out);
+    return out;
+  }
+
+  modelBytes(): number {
+    let bytes = 0;
+    for (const a of Object.values(this.trained().arrays())) bytes += a.data.byteLength;
+    return bytes;
+  }
+
+  save(): SavedModel {
+    const codec = this.trained();
+    return {
+      pluginId: SQ_ID,
+      apiVersion: PLUGIN_API_VERSION,
+      params: { ...this.params },
+      arrays: codec.arrays(),
+      attributes: { dim: codec.dim },
+    };
+  }
+
+  /** Asymmetric search: exact on decoded vectors, for squared L2 and inner product. */
+  get search(): AsymmetricSearch {
+    return {
+      metrics: ['l2', 'ip'],
+      exactOnDecoded: true,
+      prepare: (query: Float32Array, metric: Metric): CodeDistances => {
+        const codec = this.trained();
+        assertQuery(query, codec.dim);
+        if (metric !== 'l2' && metric !== 'ip') {
+          throw new ReefError('INVALID_PARAM', `sq search supports metrics l2 and ip, got ${JSON.stringify(metric)}`);
+        }
+        const scan = codec.prepare(query, metric);
+        return {
+          distances(codes: Uint8Array, out?: Float32Array): Float32Array {
+            assertCodes(codes, codec.codeSize);
+            return scan.distances(codes, out);
+          },
+        };
+      },
+    };
+  }
+
+  private trained(): Codec {
+    if (!this.codec) throw new ReefError('NOT_TRAINED', 'sq quantizer is not trained: call fit() first or load a saved model');
+    return this.codec;
+  }
+}
+
+/** Estimates the ranges (integer formats) or just records the dimension (float casts). */
+function trainCodec(config: SqConfig, train: Vectors, onProgress?: (fraction: number) => void): Codec {
+  const { dim, count, data } = train;
+  const bits = integerBits(config.format);
+  if (bits === undefined) return new FloatCodec(dim, config.format as 'fp16' | 'bf16');
+  const options = { levels: 2 ** bits, k: config.k, quantile: config.quantile };
+  if (config.range === 'global') {
+    const r = estimateRange(data, config.estimator, options);
+    return new UniformCodec(dim, bits, Float32Array.of(r.lower), Float32Array.of(r.upper));
+  }
+  const lower = new Float32Array(dim);
+  const upper = new Float32Array(dim);
+  const column = new Float32Array(count);
+  for (let d = 0; d < dim; d++) {
+    for (let i = 0; i < count; i++) column[i] = data[i * dim + d];
+    const r = estimateRange(column, config.estimator, options);
+    lower[d] = r.lower;
+    upper[d] = r.upper;
+    if (onProgress && d % 64 === 63) onProgress((d + 1) / dim);
+  }
+  return new UniformCodec(dim, bits, lower, upper);
+}
