@@ -1,0 +1,7 @@
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+import * as demo from './demo.js';
+import * as plugins from './plugins.js';
+
+/** Every command group registers itself here; each module exports register(program, ctx). */
+export const commandModules: { register(program: Command, ctx: CliContext): void }[] = [plugins, demo];

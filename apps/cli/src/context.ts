@@ -1,0 +1,28 @@
+import { createNodeRegistry } from '@reef/core/node';
+import type { Registry } from '@reef/core';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The folder of this package: its dependencies are the plugins installed with the CLI. */
+export const CLI_PACKAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** What every command gets: the discovered plugins (loaded once, on first use) and output streams. */
+export interface CliContext {
+  registry(): Promise<Registry>;
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+}
+
+export function createContext(pluginSpecs: () => string[], out = (t: string) => void process.stdout.write(t + '\n'), err = (t: string) => void process.stderr.write(t + '\n')): CliContext {
+  let registry: Promise<Registry> | undefined;
+  return {
+    registry: () =>
+      (registry ??= createNodeRegistry({
+        // Plugins installed next to the CLI, and those in the user's own project.
+        roots: [CLI_PACKAGE_DIR, process.cwd()],
+        plugins: pluginSpecs(),
+      })),
+    out,
+    err,
+  };
+}

@@ -1,0 +1,58 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createNodeRegistry, findPluginPackages, loadPluginSpec } from '../src/node.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** A project folder with an installed plugin package (plain JS, no imports) and a non-plugin dependency. */
+function project(manifest: unknown = { plugin: './index.js', apiVersion: 1, quantizers: ['half'] }): string {
+  const root = mkdtempSync(join(tmpdir(), 'reef-discovery-'));
+  dirs.push(root);
+  writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'app', dependencies: { 'reef-half': '1.0.0', 'left-pad': '1.0.0' } }));
+  const plugin = join(root, 'node_modules/reef-half');
+  mkdirSync(plugin, { recursive: true });
+  writeFileSync(join(plugin, 'package.json'), JSON.stringify({ name: 'reef-half', version: '1.2.3', type: 'module', reef: manifest }));
+  writeFileSync(
+    join(plugin, 'index.js'),
+    `export default { name: 'reef-half', apiVersion: 1, register(host) { host.registerQuantizer({
+      kind: 'quantizer', id: 'half', label: 'Half', summary: 'halves', apiVersion: 1, params: [], defaultGrid: {},
+      create: () => { throw new Error('unused'); }, load: () => { throw new Error('unused'); } }); } };\n`,
+  );
+  const other = join(root, 'node_modules/left-pad');
+  mkdirSync(other, { recursive: true });
+  writeFileSync(join(other, 'package.json'), JSON.stringify({ name: 'left-pad', version: '1.0.0' }));
+  return root;
+}
+
+describe('plugin discovery', () => {
+  it('finds dependencies whose package.json has a reef manifest, and only those', () => {
+    const root = project();
+    const found = findPluginPackages([root]);
+    expect(found.map((p) => [p.packageName, p.version])).toEqual([['reef-half', '1.2.3']]);
+  });
+
+  it('builds a registry from discovered packages, stamping the package name', async () => {
+    const root = project();
+    const registry = await createNodeRegistry({ roots: [root], cwd: root });
+    expect(registry.quantizer('half').packageName).toBe('reef-half');
+  });
+
+  it('loads an explicit plugin by folder or by installed package name', async () => {
+    const root = project();
+    expect((await loadPluginSpec(join(root, 'node_modules/reef-half'), root)).packageName).toBe('reef-half');
+    expect((await loadPluginSpec('reef-half', root)).packageName).toBe('reef-half');
+    await expect(loadPluginSpec('not-installed-anywhere', root)).rejects.toThrow("plugin package 'not-installed-anywhere' is not installed here");
+    await expect(loadPluginSpec('./missing', root)).rejects.toThrow('does not exist');
+  });
+
+  it('refuses a malformed manifest and a manifest for another API version', async () => {
+    expect(() => findPluginPackages([project({ plugin: 3 })])).toThrow('field "reef" must be');
+    const root = project({ plugin: './index.js', apiVersion: 2 });
+    await expect(createNodeRegistry({ roots: [root], cwd: root })).rejects.toThrow('reef-half@1.2.3 targets Reef plugin API 2');
+  });
+});
