@@ -39,7 +39,8 @@ export function quantizeAffine(values: Float64Array, channels: number, bits: Cod
     lo[c] = min;
     hi[c] = max;
   }
-  const grid = float32Grid(lo, hi, levels) ?? float64Grid(lo, hi, levels);
+  const grid64 = float64Grid(lo, hi, levels);
+  const grid = float32Grid(lo, hi, grid64.steps, levels) ?? grid64;
   const codes = bits === 8 ? new Int8Array(values.length) : new Int16Array(values.length);
   const half = levels / 2;
   for (let c = 0; c < channels; c++) {
@@ -74,7 +75,13 @@ function channelLength(n: number, channels: number): number {
 
 function float64Grid(lo: Float64Array, hi: Float64Array, levels: number): { offsets: Float64Array; steps: Float64Array } {
   const steps = new Float64Array(lo.length);
-  for (let c = 0; c < lo.length; c++) steps[c] = (hi[c] - lo[c]) / (levels - 1);
+  for (let c = 0; c < lo.length; c++) {
+    let step = (hi[c] - lo[c]) / (levels - 1);
+    // Rounding (or underflow to a subnormal, even to 0) can leave the grid just short of hi:
+    // widen the step until it covers the whole range, so no value is ever clamped.
+    while (lo[c] + (levels - 1) * step < hi[c]) step += Math.max(Number.MIN_VALUE, step * 2 ** -52);
+    steps[c] = step;
+  }
   return { offsets: Float64Array.from(lo), steps };
 }
 
@@ -83,12 +90,12 @@ function float64Grid(lo: Float64Array, hi: Float64Array, levels: number): { offs
  * rounded down and the step rounded up so the grid still covers [lo, hi], and every step at most
  * 2^-16 larger than the float64 one. Undefined when any channel does not fit.
  */
-function float32Grid(lo: Float64Array, hi: Float64Array, levels: number): { offsets: Float32Array; steps: Float32Array } | undefined {
+function float32Grid(lo: Float64Array, hi: Float64Array, steps64: Float64Array, levels: number): { offsets: Float32Array; steps: Float32Array } | undefined {
   const offsets = new Float32Array(lo.length);
   const steps = new Float32Array(lo.length);
   for (let c = 0; c < lo.length; c++) {
     const origin = f32AtOrBelow(lo[c]);
-    const exactStep = (hi[c] - lo[c]) / (levels - 1);
+    const exactStep = steps64[c];
     if (exactStep === 0 && origin !== lo[c]) return undefined;
     const step = exactStep === 0 ? 0 : f32AtOrAbove((hi[c] - origin) / (levels - 1));
     if (!Number.isFinite(origin) || !Number.isFinite(step) || step > exactStep * (1 + F32_STEP_SLACK)) return undefined;
