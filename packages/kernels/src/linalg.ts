@@ -85,3 +85,13 @@ export function multiply(x: Float32Array, n: number, a: number, r: Float32Array,
   }
   return out;
 }
+
+/**
+ * The orthogonal polar factor U Vᵀ of an a × b matrix M = U S Vᵀ (row-major, a ≥ b): the matrix
+ * with orthonormal columns nearest to M, i.e. the Procrustes solution when M = Xᵀ Y is already
+ * accumulated (OPQ builds it without materialising Y).
+ */
+export function polarFactor(m: Float32Array | Float64Array, a: number, b: number): Float32Array {
+  const svd = new SingularValueDecomposition(toMatrix(m, a, b), { autoTranspose: true });
+  return fromMatrix(svd.leftSingularVectors.mmul(svd.rightSingularVectors.transpose()));
+}

@@ -1,0 +1,29 @@
+import { definePlugin, PLUGIN_API_VERSION, resolveParams, type QuantizerPlugin } from '@reef/core';
+import { OPQ_DEFAULT_GRID, OPQ_PARAMS, validateOpq } from './params.js';
+import { OPQ_ID, OptimizedProductQuantizer } from './opq-quantizer.js';
+
+export { OPQ_DEFAULT_GRID, OPQ_PARAMS, opqConfig, outputDim, validateOpq, type OpqConfig } from './params.js';
+export { crossWithReconstruction, subsampleRows, trainRotation, type RotationTrainingOptions } from './rotation.js';
+export { OPQ_ID, OptimizedProductQuantizer, type OpqOptions } from './opq-quantizer.js';
+
+/** The OPQ method as registered with a Reef host. */
+export const opqPlugin: QuantizerPlugin = {
+  kind: 'quantizer',
+  id: OPQ_ID,
+  label: 'OPQ',
+  summary: 'Optimized product quantization: a learned rotation (optionally reducing the dimension), then PQ',
+  apiVersion: PLUGIN_API_VERSION,
+  params: OPQ_PARAMS,
+  defaultGrid: OPQ_DEFAULT_GRID,
+  validate: validateOpq,
+  create: (params) => new OptimizedProductQuantizer(resolveParams(OPQ_ID, OPQ_PARAMS, params)),
+  load: (saved) => OptimizedProductQuantizer.load(saved),
+};
+
+export default definePlugin({
+  name: '@reef/quantizer-opq',
+  apiVersion: PLUGIN_API_VERSION,
+  register(host) {
+    host.registerQuantizer(opqPlugin);
+  },
+});

@@ -1,0 +1,204 @@
+import {
+  assertCodes,
+  assertEncodable,
+  assertQuery,
+  assertTrainingSet,
+  named,
+  PLUGIN_API_VERSION,
+  ReefError,
+  requireArray,
+  requireNumber,
+  resolveParams,
+  type AsymmetricSearch,
+  type CodeDistances,
+  type FitOptions,
+  type Metric,
+  type Params,
+  type Quantizer,
+  type SavedModel,
+  type Vectors,
+} from '@reef/core';
+import { dot, multiply } from '@reef/kernels';
+import { codeBytes, ProductCodebooks, scanCodes, splitDimensions, trainCodebooks, type AssignFn } from '@reef/quantizer-pq';
+import { OPQ_PARAMS, opqConfig, outputDim, validateOpq, type OpqConfig } from './params.js';
+import { trainRotation } from './rotation.js';
+
+export const OPQ_ID = 'opq';
+
+export interface OpqOptions {
+  /** Nearest-centroid search for training, e.g. a worker-thread one. */
+  readonly assign?: AssignFn;
+  readonly onWarning?: (message: string) => void;
+}
+
+/**
+ * Optimized product quantization: x is mapped to z = x P by a learned matrix P (dIn × dOut,
+ * orthonormal columns), then z is product-quantized. Decoding returns y Pᵀ in the input space, so
+ * errors and distances are measured where the data lives.
+ */
+export class OptimizedProductQuantizer implements Quantizer {
+  readonly pluginId: string = OPQ_ID;
+  readonly params: Params;
+  readonly config: OpqConfig;
+  readonly warnings: string[] = [];
+  readonly search: AsymmetricSearch;
+  private trained: { rotation: Float32Array; books: ProductCodebooks; dIn: number } | undefined;
+
+  constructor(
+    params: Record<string, unknown> = {},
+    private readonly options: OpqOptions = {},
+  ) {
+    this.params = resolveParams(OPQ_ID, OPQ_PARAMS, params);
+    this.config = opqConfig(this.params);
+    this.search = { metrics: ['l2', 'ip'], exactOnDecoded: true, prepare: (q, metric) => this.prepare(q, metric) };
+  }
+
+  get isTrained(): boolean {
+    return this.trained !== undefined;
+  }
+
+  private get model(): { rotation: Float32Array; books: ProductCodebooks; dIn: number } {
+    if (!this.trained) throw new ReefError('NOT_TRAINED', 'opq: the quantizer is not trained; call fit() or load a saved model first');
+    return this.trained;
+  }
+
+  get dim(): number {
+    return this.model.dIn;
+  }
+
+  /** Dimension after the rotation, where the product quantizer works. */
+  get outDim(): number {
+    return this.model.books.layout.dim;
+  }
+
+  /** The learned dIn × dOut matrix (row-major); rotated = x · rotation. */
+  get rotation(): Float32Array {
+    return this.model.rotation;
+  }
+
+  get codebooks(): ProductCodebooks {
+    return this.model.books;
+  }
+
+  get codeSize(): number {
+    return codeBytes(this.config.m, this.config.nbits);
+  }
+
+  async fit(train: Vectors, options: FitOptions = {}): Promise<void> {
+    const { m, nbits, niterFinal } = this.config;
+    const k = 2 ** nbits;
+    assertTrainingSet(train);
+    const invalid = validateOpq(this.params, train.dim);
+    if (invalid) throw new ReefError('INVALID_PARAM', `opq: ${invalid}`);
+    if (train.count < k) {
+      throw new ReefError(
+        'TOO_FEW_POINTS',
+        `opq: nbits=${nbits} gives ${k} centroids per sub-quantizer but the training set has only ${train.count} vectors; use at least ${k} (FAISS recommends ${39 * k}) or lower nbits`,
+      );
+    }
+    this.warnings.length = 0;
+    const onWarning = (message: string): void => {
+      this.warnings.push(message);
+      this.options.onWarning?.(message);
+    };
+    const seed = options.seed ?? 1234;
+    const dIn = train.dim;
+    const dOut = outputDim(this.params, dIn);
+    // The rotation takes most of the time; the final PQ the rest.
+    const rotation = await trainRotation(train.data, train.count, dIn, this.config, dOut, {
+      seed,
+      assign: this.options.assign,
+      onWarning,
+      onProgress: (f) => options.onProgress?.(0.8 * f),
+    });
+    const rotated = multiply(train.data, train.count, dIn, rotation, dOut);
+    const layout = splitDimensions(dOut, m);
+    const centroids = await trainCodebooks(rotated, train.count, layout, {
+      nbits,
+      niter: niterFinal,
+      seed,
+      init: 'random',
+      assign: this.options.assign,
+      onProgress: (f) => options.onProgress?.(0.8 + 0.2 * f),
+    });
+    this.trained = { rotation, books: new ProductCodebooks(layout, nbits, centroids), dIn };
+  }
+
+  encode(vectors: Vectors): Uint8Array {
+    const { rotation, books, dIn } = this.model;
+    assertEncodable(vectors, dIn);
+    const rotated = multiply(vectors.data, vectors.count, dIn, rotation, books.layout.dim);
+    return books.encode(rotated, vectors.count);
+  }
+
+  decode(codes: Uint8Array): Float32Array {
+    const { rotation, books, dIn } = this.model;
+    const n = assertCodes(codes, books.codeSize);
+    const dOut = books.layout.dim;
+    const rotated = books.decode(codes, n);
+    // y Pᵀ: row i of the output is Σ_q y[i, q] · P[:, q].
+    const out = new Float32Array(n * dIn);
+    for (let i = 0; i < n; i++) {
+      for (let p = 0; p < dIn; p++) out[i * dIn + p] = dot(rotated, i * dOut, rotation, p * dOut, dOut);
+    }
+    return out;
+  }
+
+  modelBytes(): number {
+    const { rotation, books } = this.model;
+    return rotation.byteLength + books.centroids.byteLength;
+  }
+
+  save(): SavedModel {
+    const { rotation, books, dIn } = this.model;
+    const dOut = books.layout.dim;
+    return {
+      pluginId: OPQ_ID,
+      apiVersion: PLUGIN_API_VERSION,
+      params: { ...this.params },
+      attributes: { dim: dIn, outDim: dOut, m: books.m, nbits: books.nbits },
+      arrays: {
+        rotation: named(rotation, [dIn, dOut]),
+        centroids: named(books.centroids, [books.k * dOut]),
+      },
+    };
+  }
+
+  static load(saved: SavedModel, options: OpqOptions = {}): OptimizedProductQuantizer {
+    const opq = new OptimizedProductQuantizer(saved.params, options);
+    const { m, nbits } = opq.config;
+    const dIn = requireNumber(saved, 'dim', true);
+    const dOut = requireNumber(saved, 'outDim', true);
+    if (requireNumber(saved, 'm', true) !== m || requireNumber(saved, 'nbits', true) !== nbits) {
+      throw new ReefError('BAD_MODEL', `opq: saved attributes m/nbits disagree with saved params m=${m}, nbits=${nbits}`);
+    }
+    if (dOut > dIn || dOut < m) throw new ReefError('BAD_MODEL', `opq: saved outDim ${dOut} must lie between m=${m} and dim ${dIn}`);
+    const rotation = requireArray(saved, 'rotation', Float32Array, dIn * dOut).slice();
+    const centroids = requireArray(saved, 'centroids', Float32Array, 2 ** nbits * dOut).slice();
+    opq.trained = { rotation, books: new ProductCodebooks(splitDimensions(dOut, m), nbits, centroids), dIn };
+    return opq;
+  }
+
+  /**
+   * Lookup table on the rotated query. For 'l2', ‖q − y Pᵀ‖² = ‖q P − y‖² + ‖q‖² − ‖q P‖² since
+   * P has orthonormal columns, so the constant is added to stay exact on decoded vectors when
+   * dOut < dIn; inner products need no correction.
+   */
+  private prepare(query: Float32Array, metric: Metric): CodeDistances {
+    const { rotation, books, dIn } = this.model;
+    assertQuery(query, dIn);
+    if (metric !== 'l2' && metric !== 'ip') throw new ReefError('UNSUPPORTED', `opq: metric must be 'l2' or 'ip', got ${JSON.stringify(metric)}`);
+    const dOut = books.layout.dim;
+    const rotated = multiply(query, 1, dIn, rotation, dOut);
+    const table = books.lookupTable(rotated, metric);
+    const offset = metric === 'l2' ? dot(query, 0, query, 0, dIn) - dot(rotated, 0, rotated, 0, dOut) : 0;
+    return {
+      distances: (codes, out) => {
+        const n = assertCodes(codes, books.codeSize);
+        const result = scanCodes(table, books.k, books.m, books.nbits, codes, n, out ?? new Float32Array(n));
+        if (offset !== 0) for (let i = 0; i < n; i++) result[i] += offset;
+        return result;
+      },
+    };
+  }
+}

@@ -1,0 +1,86 @@
+import { multiply, polarFactor, randomOrthogonal, Rng } from '@reef/kernels';
+import { ProductCodebooks, splitDimensions, trainCodebooks, type AssignFn } from '@reef/quantizer-pq';
+import type { OpqConfig } from './params.js';
+
+export interface RotationTrainingOptions {
+  readonly seed: number;
+  readonly assign?: AssignFn;
+  readonly onWarning?: (message: string) => void;
+  /** Fraction of alternations done, in [0, 1]. */
+  readonly onProgress?: (fraction: number) => void;
+}
+
+/**
+ * Xᵀ Y where Y is X's PQ reconstruction in the rotated space (dIn × dOut, float64), without
+ * building Y: for sub-space j, Σᵢ xᵢ ⊗ c_j[code_ij] = Σ_c (Σ_{i: code_ij = c} xᵢ) ⊗ c_j[c]. Summing
+ * the points per code costs n·m·dIn, far less than the n·dIn·dOut of the direct product.
+ */
+export function crossWithReconstruction(x: Float32Array, n: number, dIn: number, books: ProductCodebooks, labels: Int32Array): Float64Array {
+  const { m, offsets, dim: dOut } = books.layout;
+  const k = books.k;
+  const cross = new Float64Array(dIn * dOut);
+  const sums = new Float64Array(k * dIn);
+  for (let j = 0; j < m; j++) {
+    sums.fill(0);
+    for (let i = 0; i < n; i++) {
+      const so = labels[i * m + j] * dIn;
+      const xo = i * dIn;
+      for (let p = 0; p < dIn; p++) sums[so + p] += x[xo + p];
+    }
+    const dj = offsets[j + 1] - offsets[j];
+    const book = books.codebook(j);
+    for (let c = 0; c < k; c++) {
+      for (let p = 0; p < dIn; p++) {
+        const s = sums[c * dIn + p];
+        if (s === 0) continue;
+        const ro = p * dOut + offsets[j];
+        for (let t = 0; t < dj; t++) cross[ro + t] += s * book[c * dj + t];
+      }
+    }
+  }
+  return cross;
+}
+
+/** A seeded random subset of at most `max` rows (all of them, in order, when there are few enough). */
+export function subsampleRows(x: Float32Array, n: number, d: number, max: number, rng: Rng): { data: Float32Array; count: number } {
+  if (n <= max) return { data: x, count: n };
+  const pick = rng.sample(n, max);
+  const data = new Float32Array(max * d);
+  for (let i = 0; i < max; i++) data.set(x.subarray(pick[i] * d, (pick[i] + 1) * d), i * d);
+  return { data, count: max };
+}
+
+/**
+ * Non-parametric OPQ (Ge et al. 2013, as FAISS's OPQMatrix): starting from a random rotation,
+ * alternate (1) PQ training on the rotated vectors, warm-started from the previous round, and
+ * (2) the orthogonal Procrustes update P = polar(Xᵀ Y), which minimises ‖X P − Y‖ for the current
+ * reconstruction Y. Returns P, dIn × dOut with orthonormal columns (row-major): rotated = x P.
+ */
+export async function trainRotation(x: Float32Array, n: number, dIn: number, config: OpqConfig, dOut: number, options: RotationTrainingOptions): Promise<Float32Array> {
+  const rng = new Rng(options.seed);
+  const sample = subsampleRows(x, n, dIn, config.maxTrainPoints, rng);
+  const full = randomOrthogonal(dIn, rng);
+  let rotation: Float32Array = new Float32Array(dIn * dOut);
+  for (let p = 0; p < dIn; p++) rotation.set(full.subarray(p * dIn, p * dIn + dOut), p * dOut);
+
+  const layout = splitDimensions(dOut, config.m);
+  const rotated = new Float32Array(sample.count * dOut);
+  let centroids: Float32Array | undefined;
+  for (let it = 0; it < config.niter; it++) {
+    multiply(sample.data, sample.count, dIn, rotation, dOut, rotated);
+    centroids = await trainCodebooks(rotated, sample.count, layout, {
+      nbits: config.nbits,
+      niter: it === 0 ? config.niterPqFirst : config.niterPq,
+      seed: options.seed,
+      init: 'random',
+      initialCentroids: centroids,
+      assign: options.assign,
+      onWarning: it === 0 ? options.onWarning : undefined,
+    });
+    const books = new ProductCodebooks(layout, config.nbits, centroids);
+    const labels = books.assign(rotated, sample.count);
+    rotation = polarFactor(crossWithReconstruction(sample.data, sample.count, dIn, books, labels), dIn, dOut);
+    options.onProgress?.((it + 1) / config.niter);
+  }
+  return rotation;
+}

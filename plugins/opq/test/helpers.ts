@@ -1,0 +1,37 @@
+import { fileURLToPath } from 'node:url';
+import { multiply, randomOrthogonal, Rng } from '@reef/kernels';
+import type { Vectors } from '@reef/core';
+
+/** Path of a fixture in the repository's fixtures folder. */
+export function fixture(name: string): string {
+  return fileURLToPath(new URL(`../../../fixtures/${name}`, import.meta.url));
+}
+
+/** n seeded Gaussian vectors with per-dimension scales, so sub-spaces differ. */
+export function gaussian(n: number, dim: number, seed = 7): Vectors {
+  const rng = new Rng(seed);
+  const data = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) data[i * dim + j] = rng.normal() * (1 + (j % 5));
+  return { data, count: n, dim };
+}
+
+/** Mean over vectors of the squared L2 reconstruction error. */
+export function meanSquaredError(original: Float32Array, decoded: Float32Array, count: number): number {
+  let s = 0;
+  for (let i = 0; i < original.length; i++) {
+    const t = original[i] - decoded[i];
+    s += t * t;
+  }
+  return s / count;
+}
+
+/**
+ * Vectors whose variance is concentrated in a few directions that a random rotation spreads over
+ * every component: the case OPQ exists for (plain PQ splits correlated components apart).
+ */
+export function rotatedAnisotropic(n: number, dim: number, seed = 5): Vectors {
+  const rng = new Rng(seed);
+  const z = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) z[i * dim + j] = rng.normal() * Math.exp(-j / 5);
+  return { data: multiply(z, n, dim, randomOrthogonal(dim, rng), dim), count: n, dim };
+}

@@ -1,0 +1,93 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Registry, type Metric } from '@reef/core';
+import { loadModelFile, saveModelFile } from '@reef/hdf5';
+import { dot, l2sqr } from '@reef/kernels';
+import { ProductQuantizer } from '@reef/quantizer-pq';
+import { beforeAll, describe, expect, it } from 'vitest';
+import plugin, { OptimizedProductQuantizer } from '../src/index.js';
+import { meanSquaredError, rotatedAnisotropic } from './helpers.js';
+
+const DIM = 24;
+const data = rotatedAnisotropic(1200, DIM);
+const fast = { m: 4, nbits: 5, niter: 6, niterPqFirst: 10, niterFinal: 15 };
+
+function mse(q: { encode: ProductQuantizer['encode']; decode: ProductQuantizer['decode'] }): number {
+  return meanSquaredError(data.data, q.decode(q.encode(data)), data.count);
+}
+
+/** Pᵀ P, which must be the identity for a matrix with orthonormal columns. */
+function gram(p: Float32Array, rows: number, cols: number): Float64Array {
+  const g = new Float64Array(cols * cols);
+  for (let a = 0; a < cols; a++) for (let b = 0; b < cols; b++) for (let r = 0; r < rows; r++) g[a * cols + b] += p[r * cols + a] * p[r * cols + b];
+  return g;
+}
+
+describe('OptimizedProductQuantizer', () => {
+  let full: OptimizedProductQuantizer;
+  let reduced: OptimizedProductQuantizer;
+  beforeAll(async () => {
+    full = new OptimizedProductQuantizer(fast);
+    await full.fit(data, { seed: 9 });
+    reduced = new OptimizedProductQuantizer({ ...fast, outDim: 12 });
+    await reduced.fit(data, { seed: 9 });
+  });
+
+  it('reconstructs rotated anisotropic data far better than PQ with the same code size', async () => {
+    const pq = new ProductQuantizer({ m: 4, nbits: 5, niter: 15 });
+    await pq.fit(data, { seed: 9 });
+    expect(full.codeSize).toBe(pq.codeSize);
+    expect(mse(full)).toBeLessThan(0.7 * mse(pq));
+  });
+
+  it('learns a matrix with orthonormal columns, square or reducing the dimension', () => {
+    for (const [q, cols] of [[full, DIM], [reduced, 12]] as const) {
+      expect(q.rotation).toHaveLength(DIM * cols);
+      const g = gram(q.rotation, DIM, cols);
+      for (let a = 0; a < cols; a++) for (let b = 0; b < cols; b++) expect(g[a * cols + b]).toBeCloseTo(a === b ? 1 : 0, 4);
+    }
+    expect(reduced.outDim).toBe(12);
+    expect(reduced.dim).toBe(DIM);
+    expect(reduced.decode(reduced.encode(data))).toHaveLength(data.data.length);
+  });
+
+  it.each(['l2', 'ip'] as Metric[])('asymmetric %s distances equal brute force on decoded vectors, also when outDim < dim', (metric) => {
+    for (const q of [full, reduced]) {
+      const codes = q.encode({ data: data.data.subarray(0, 40 * DIM), count: 40, dim: DIM });
+      const decoded = q.decode(codes);
+      const query = data.data.slice(500 * DIM, 501 * DIM);
+      const adc = q.search.prepare(query, metric).distances(codes);
+      for (let i = 0; i < 40; i++) {
+        const exact = metric === 'l2' ? l2sqr(query, 0, decoded, i * DIM, DIM) : dot(query, 0, decoded, i * DIM, DIM);
+        expect(adc[i]).toBeCloseTo(exact, 3);
+      }
+    }
+  });
+
+  it('saves the rotation with the codebooks, counts it in modelBytes, and loads to the same codes', async () => {
+    expect(reduced.modelBytes()).toBe((DIM * 12 + 32 * 12) * 4);
+    const saved = reduced.save();
+    expect(saved.arrays.rotation.shape).toEqual([DIM, 12]);
+    const file = join(mkdtempSync(join(tmpdir(), 'reef-opq-')), 'model.h5');
+    await saveModelFile(file, saved);
+    const copy = OptimizedProductQuantizer.load(await loadModelFile(file));
+    expect(copy.encode(data)).toEqual(reduced.encode(data));
+    expect(copy.decode(copy.encode(data))).toEqual(reduced.decode(reduced.encode(data)));
+  });
+
+  it('is deterministic for a seed', async () => {
+    const again = new OptimizedProductQuantizer(fast);
+    await again.fit(data, { seed: 9 });
+    expect(again.rotation).toEqual(full.rotation);
+    expect(again.encode(data)).toEqual(full.encode(data));
+  });
+
+  it('registers through the plugin module', async () => {
+    const registry = new Registry();
+    registry.use(plugin, '@reef/quantizer-opq');
+    const q = registry.createQuantizer('opq', { ...fast, nbits: 3, niter: 2, outDim: 8 }, DIM);
+    await q.fit(data);
+    expect(registry.loadQuantizer(q.save()).encode(data)).toEqual(q.encode(data));
+  });
+});
