@@ -14,7 +14,7 @@ for (const dir of packageDirs) rmSync(join(dir, REPORT), { force: true });
 
 const turbo = spawnSync(
   'npx',
-  ['turbo', 'run', 'test', '--concurrency=2', '--', '--reporter=default', '--reporter=json', `--outputFile=${REPORT}`, ...process.argv.slice(2)],
+  ['turbo', 'run', 'test', '--concurrency=2', '--continue', '--', '--reporter=default', '--reporter=json', `--outputFile=${REPORT}`, ...process.argv.slice(2)],
   { cwd: root, stdio: 'inherit' },
 );
 

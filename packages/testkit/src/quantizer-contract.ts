@@ -4,7 +4,6 @@ import {
   vectors,
   type Params,
   type Quantizer,
-  type QuantizerPlugin,
   type ReefErrorCode,
   type ReefPluginModule,
   type Vectors,
@@ -16,7 +15,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { clusteredVectors, meanSquaredError, totalVariance } from './data.js';
 
 export interface QuantizerContractOptions {
@@ -112,7 +111,6 @@ function describeConfig(options: QuantizerContractOptions, config: Record<string
   const label = JSON.stringify(config);
   describe(`with ${label}`, () => {
     let registry: Registry;
-    let plugin: QuantizerPlugin;
     let train: Vectors;
     let test: Vectors;
     let q: Quantizer;
@@ -122,7 +120,6 @@ function describeConfig(options: QuantizerContractOptions, config: Record<string
 
     beforeAll(async () => {
       registry = registryWith(options.plugin);
-      plugin = registry.quantizer(options.id);
       train = clusteredVectors(trainCount, dim, 11);
       test = clusteredVectors(200, dim, 12);
       q = registry.createQuantizer(options.id, config, dim);
