@@ -10,9 +10,8 @@ export class UniformCodec implements Codec {
   readonly codeSize: number;
   private readonly levels: number;
   private readonly lowerByDim: Float64Array;
+  private readonly stepByDim: Float64Array;
   private readonly inverseStep: Float64Array;
-  /** levelValues[d·levels + c]: the float32 value code c decodes to in dimension d. */
-  private readonly levelValues: Float32Array;
 
   constructor(
     readonly dim: number,
@@ -23,17 +22,17 @@ export class UniformCodec implements Codec {
     this.levels = 2 ** bits;
     this.codeSize = packedSize(dim, bits);
     this.lowerByDim = new Float64Array(dim);
+    this.stepByDim = new Float64Array(dim);
     this.inverseStep = new Float64Array(dim);
-    this.levelValues = new Float32Array(dim * this.levels);
     const shared = lower.length === 1;
     for (let d = 0; d < dim; d++) {
       const lo = shared ? lower[0] : lower[d];
       const hi = shared ? upper[0] : upper[d];
       const step = (hi - lo) / (this.levels - 1);
       this.lowerByDim[d] = lo;
+      this.stepByDim[d] = step;
       // A constant dimension (lo = hi) encodes to 0 and decodes exactly.
       this.inverseStep[d] = step > 0 ? 1 / step : 0;
-      for (let c = 0; c < this.levels; c++) this.levelValues[d * this.levels + c] = lo + c * step;
     }
   }
 
@@ -51,46 +50,54 @@ export class UniformCodec implements Codec {
     }
   }
 
+  /** Level c of dimension d decodes to float32(lower + c·step), the value UniformGrid gives. */
   decode(codes: Uint8Array, count: number, out: Float32Array): void {
-    const { dim, levels, levelValues } = this;
+    const { dim, lowerByDim, stepByDim } = this;
     const values = new Uint8Array(dim);
     for (let i = 0; i < count; i++) {
       unpackCodes(codes, i * this.codeSize, dim, this.bits, values);
       const base = i * dim;
-      for (let d = 0; d < dim; d++) out[base + d] = levelValues[d * levels + values[d]];
+      for (let d = 0; d < dim; d++) out[base + d] = lowerByDim[d] + values[d] * stepByDim[d];
     }
   }
 
   /**
-   * One table entry per (dimension, level): the squared difference (l2) or the product (ip) of the
-   * query component with the level's decoded value. A code's distance is then the sum of one table
-   * read per dimension, equal to the distance to its decoded vector up to summation order.
+   * Reconstructs each component on the fly (float32, exactly as decode does) and accumulates the
+   * squared difference (l2) or product (ip) with the query, so the distances equal those to the
+   * decoded vectors up to summation order. Measured faster in V8 than per-(dimension, level) lookup
+   * tables, whose random reads miss the cache for 8-bit codes.
    */
   prepare(query: Float32Array, metric: Metric): CodeDistances {
-    const { dim, levels, levelValues, codeSize, bits } = this;
-    const table = new Float64Array(dim * levels);
-    for (let d = 0; d < dim; d++) {
-      const q = query[d];
-      for (let c = 0; c < levels; c++) {
-        const v = levelValues[d * levels + c];
-        table[d * levels + c] = metric === 'l2' ? (q - v) * (q - v) : q * v;
-      }
-    }
+    const { dim, lowerByDim, stepByDim, codeSize, bits } = this;
+    const q = Float64Array.from(query);
     const values = new Uint8Array(dim);
+    const l2 = metric === 'l2';
     return {
       distances(codes: Uint8Array, out?: Float32Array): Float32Array {
         const count = Math.floor(codes.length / codeSize);
         const result = distanceOutput(count, out);
         for (let i = 0; i < count; i++) {
-          const offset = i * codeSize;
-          let sum = 0;
-          if (bits === 8) {
-            for (let d = 0; d < dim; d++) sum += table[d * 256 + codes[offset + d]];
+          // 8-bit codes are read in place; narrower ones are unpacked into a small buffer first.
+          const source = bits === 8 ? codes : unpackCodes(codes, i * codeSize, dim, bits, values);
+          const offset = bits === 8 ? i * codeSize : 0;
+          let s0 = 0;
+          let s1 = 0;
+          let d = 0;
+          if (l2) {
+            for (; d + 2 <= dim; d += 2) {
+              const e0 = q[d] - Math.fround(lowerByDim[d] + source[offset + d] * stepByDim[d]);
+              const e1 = q[d + 1] - Math.fround(lowerByDim[d + 1] + source[offset + d + 1] * stepByDim[d + 1]);
+              s0 += e0 * e0;
+              s1 += e1 * e1;
+            }
+            if (d < dim) {
+              const e = q[d] - Math.fround(lowerByDim[d] + source[offset + d] * stepByDim[d]);
+              s0 += e * e;
+            }
           } else {
-            unpackCodes(codes, offset, dim, bits, values);
-            for (let d = 0; d < dim; d++) sum += table[d * levels + values[d]];
+            for (; d < dim; d++) s0 += q[d] * Math.fround(lowerByDim[d] + source[offset + d] * stepByDim[d]);
           }
-          result[i] = sum;
+          result[i] = s0 + s1;
         }
         return result;
       },
