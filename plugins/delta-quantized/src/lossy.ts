@@ -37,7 +37,8 @@ export interface LossyDeltaTypeSpec {
   readonly params: readonly ParamSpec[];
   /** Extra refusals beyond the common ones (same dtype and shape, float dtype). */
   readonly supports?: (target: Tensor) => string | undefined;
-  encodeBody(input: LossyEncodeInput): LossyBody;
+  /** May be async (e.g. when it trains a quantizer). */
+  encodeBody(input: LossyEncodeInput): LossyBody | Promise<LossyBody>;
   /**
    * The decoded values as float64, before rounding to the tensor's dtype. `payload` has passed
    * the header check; bodies still check their own arrays.
@@ -79,14 +80,17 @@ export function defineLossyDeltaType(spec: LossyDeltaTypeSpec): DeltaTypePlugin 
       const targetValues = tensorToFloat64(target);
       const referenceValues = tensorToFloat64(reference);
       const delta = finiteDelta(spec.id, targetValues, referenceValues);
-      const body = spec.encodeBody({ target, targetValues, referenceValues, delta, params });
-      const draft: DeltaPayload = {
-        arrays: body.arrays,
-        attributes: { ...headerAttributes(spec.id, target), ...body.attributes },
+      const finish = (body: LossyBody): DeltaPayload => {
+        const draft: DeltaPayload = {
+          arrays: body.arrays,
+          attributes: { ...headerAttributes(spec.id, target), ...body.attributes },
+        };
+        const { values } = decodeTensor(draft, reference);
+        const error = measureError(targetValues, values);
+        return { arrays: draft.arrays, attributes: { ...draft.attributes, ...errorAttributes(error) } };
       };
-      const { values } = decodeTensor(draft, reference);
-      const error = measureError(targetValues, values);
-      return { arrays: draft.arrays, attributes: { ...draft.attributes, ...errorAttributes(error) } };
+      const body = spec.encodeBody({ target, targetValues, referenceValues, delta, params });
+      return body instanceof Promise ? body.then(finish) : finish(body);
     },
     decode(payload, reference) {
       return decodeTensor(payload, reference).tensor;
