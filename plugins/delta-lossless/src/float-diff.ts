@@ -1,9 +1,9 @@
 import { DTYPE_BYTES, PLUGIN_API_VERSION, requireArray, named, type DeltaPayload, type DeltaTypePlugin, type Tensor } from '@reef/core';
 import { assertSameLayout, headerAttributes, planesFromPayload, planesToPayload, readHeader, sameLayout } from './payload.js';
-import { packPlanes, unpackPlanes } from './planes.js';
+import { deflateBytes, packPlanes, unpackPlanes } from './planes.js';
 import { decodeIndexGaps, encodeIndexGaps } from './varint.js';
 import { LEVEL_PARAM } from './xor-planes.js';
-import { deflateSync, inflateSync } from 'node:zlib';
+import { inflateSync } from 'node:zlib';
 
 /** Typed-array views over an aligned copy; f32 and f64 only (the dtypes with native arithmetic). */
 function floatView(dtype: 'f32' | 'f64', bytes: Uint8Array): Float32Array | Float64Array {
@@ -61,7 +61,7 @@ export const floatDiff: DeltaTypePlugin = {
     return {
       arrays: {
         ...planes.arrays,
-        exceptionIndices: named(deflateSync(encodeIndexGaps(exceptions), { level })),
+        exceptionIndices: named(deflateBytes(encodeIndexGaps(exceptions), level)),
         exceptionValues: named(values),
       },
       attributes: { ...headerAttributes('float-diff', target), ...planes.attributes, exceptions: exceptions.length },

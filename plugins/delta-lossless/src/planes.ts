@@ -30,6 +30,15 @@ export function joinPlanes(planes: Uint8Array, width: number): Uint8Array {
   return out;
 }
 
+/**
+ * deflate returning a plain Uint8Array: Node's Buffer subclass is not recognised by every consumer
+ * (h5wasm refuses it when writing a dataset).
+ */
+export function deflateBytes(bytes: Uint8Array, level: number): Uint8Array {
+  const out = deflateSync(bytes, { level });
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
+
 /** How each plane was stored: deflated, or raw when deflate did not make it smaller (noise planes). */
 export interface PackedPlanes {
   readonly bytes: Uint8Array;
@@ -50,7 +59,7 @@ export function packPlanes(bytes: Uint8Array, width: number, level = 6): PackedP
   const deflated: boolean[] = [];
   for (let k = 0; k < width; k++) {
     const plane = planes.subarray(k * n, (k + 1) * n);
-    const packed = deflateSync(plane, { level });
+    const packed = deflateBytes(plane, level);
     const usePacked = packed.length < plane.length;
     parts.push(usePacked ? packed : plane);
     deflated.push(usePacked);

@@ -1,7 +1,7 @@
 import { DTYPE_BYTES, PLUGIN_API_VERSION, ReefError, named, requireArray, type DeltaPayload, type DeltaTypePlugin, type Tensor } from '@reef/core';
-import { inflateSync, deflateSync } from 'node:zlib';
+import { inflateSync } from 'node:zlib';
 import { assertSameLayout, headerAttributes, planesFromPayload, planesToPayload, readHeader, sameLayout } from './payload.js';
-import { packPlanes, unpackPlanes } from './planes.js';
+import { deflateBytes, packPlanes, unpackPlanes } from './planes.js';
 import { decodeIndexGaps, encodeIndexGaps } from './varint.js';
 import { LEVEL_PARAM } from './xor-planes.js';
 
@@ -37,7 +37,7 @@ export const sparse: DeltaTypePlugin = {
     changed.forEach((index, j) => values.set(target.data.subarray(index * width, (index + 1) * width), j * width));
     const planes = planesToPayload('values', packPlanes(values, width, level));
     return {
-      arrays: { ...planes.arrays, indices: named(deflateSync(encodeIndexGaps(changed), { level })) },
+      arrays: { ...planes.arrays, indices: named(deflateBytes(encodeIndexGaps(changed), level)) },
       attributes: { ...headerAttributes('sparse', target), ...planes.attributes, changed: changed.length },
     };
   },

@@ -1,0 +1,103 @@
+import { DTYPE_BYTES, elementCount, type DeltaTypePlugin, type PortableData, type Tensor } from '@reef/core';
+import { packPlanes } from '@reef/delta-lossless';
+import type { EncodedObject, ObjectInfo } from './objects.js';
+
+/** Tensors above this are judged on a sample first, then encoded once with the winner. */
+const SAMPLE_THRESHOLD = 1 << 20;
+const SAMPLE_CHUNKS = 16;
+const SAMPLE_CHUNK_BYTES = 16 * 1024;
+
+export interface ReferenceCandidate {
+  readonly hash: string;
+  readonly tensor: Tensor;
+  readonly depth: number;
+  /** Why it was proposed: 'parent' (same name) or 'similar' (similarity index). */
+  readonly source: string;
+}
+
+function payloadBytes(p: PortableData): number {
+  let n = JSON.stringify(p.attributes).length;
+  for (const a of Object.values(p.arrays)) n += a.data.byteLength;
+  return n;
+}
+
+/** The same element-aligned chunks of each tensor, so candidates are compared on equal ground. */
+function sampleOf(t: Tensor): Tensor {
+  const w = DTYPE_BYTES[t.dtype];
+  const chunk = Math.max(w, SAMPLE_CHUNK_BYTES - (SAMPLE_CHUNK_BYTES % w));
+  const stride = Math.floor(t.data.length / SAMPLE_CHUNKS / w) * w;
+  const out = new Uint8Array(chunk * SAMPLE_CHUNKS);
+  for (let k = 0; k < SAMPLE_CHUNKS; k++) out.set(t.data.subarray(k * stride, k * stride + chunk), k * chunk);
+  return { dtype: t.dtype, shape: [out.length / w], data: out };
+}
+
+interface Option {
+  readonly encoding: string;
+  readonly candidate?: ReferenceCandidate;
+  readonly plugin?: DeltaTypePlugin;
+}
+
+async function encodeWith(option: Option, t: Tensor): Promise<{ bytes: number; whole?: ReturnType<typeof packPlanes>; payload?: PortableData }> {
+  if (!option.plugin || !option.candidate) {
+    const whole = packPlanes(t.data, DTYPE_BYTES[t.dtype]);
+    return { bytes: whole.bytes.length + 64, whole };
+  }
+  const ref = option.candidate.tensor;
+  const payload = await option.plugin.encode(t, { dtype: ref.dtype, shape: t.shape, data: ref.data });
+  return { bytes: payloadBytes(payload), payload };
+}
+
+async function encodeSampled(option: Option, t: Tensor): Promise<number> {
+  if (!option.candidate) return (await encodeWith(option, sampleOf(t))).bytes;
+  const candidate = { ...option.candidate, tensor: sampleOf(option.candidate.tensor) };
+  return (await encodeWith({ ...option, candidate }, sampleOf(t))).bytes;
+}
+
+/**
+ * Chooses how to store a tensor by measuring: whole (byte planes + deflate) and every lossless
+ * delta type against every proposed reference; the smallest wins. Large tensors are measured on a
+ * fixed sample of chunks to keep commits fast, then encoded in full once.
+ */
+export async function encodeTensor(
+  hash: string,
+  t: Tensor,
+  candidates: readonly ReferenceCandidate[],
+  deltaTypes: readonly DeltaTypePlugin[],
+  maxDepth: number,
+): Promise<EncodedObject> {
+  const options: Option[] = [{ encoding: 'whole' }];
+  for (const candidate of candidates) {
+    if (candidate.depth >= maxDepth) continue;
+    const ref = { dtype: candidate.tensor.dtype, shape: t.shape, data: candidate.tensor.data };
+    for (const plugin of deltaTypes) {
+      if (!plugin.lossless || plugin.supports?.(t, ref)) continue;
+      options.push({ encoding: plugin.id, candidate, plugin });
+    }
+  }
+  let best: Option = options[0];
+  if (options.length > 1 && t.data.length > SAMPLE_THRESHOLD) {
+    let bestBytes = Infinity;
+    for (const option of options) {
+      const bytes = await encodeSampled(option, t);
+      if (bytes < bestBytes) [best, bestBytes] = [option, bytes];
+    }
+  }
+  let result = await encodeWith(best, t);
+  if (options.length > 1 && t.data.length <= SAMPLE_THRESHOLD) {
+    for (const option of options.slice(1)) {
+      const r = await encodeWith(option, t);
+      if (r.bytes < result.bytes) [best, result] = [option, r];
+    }
+  }
+  const info: ObjectInfo = {
+    hash,
+    dtype: t.dtype,
+    shape: [...t.shape],
+    encoding: best.encoding,
+    reference: best.candidate?.hash,
+    depth: best.candidate ? best.candidate.depth + 1 : 0,
+    rawBytes: elementCount(t.shape) * DTYPE_BYTES[t.dtype],
+    storedBytes: result.bytes,
+  };
+  return { info, whole: result.whole, payload: result.payload };
+}

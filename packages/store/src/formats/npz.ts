@@ -1,0 +1,164 @@
+import { ReefError } from '@reef/core';
+import { crc32, inflateRawSync } from 'node:zlib';
+import { parseNpy, writeNpy } from './npy.js';
+import type { NamedTensor, ParsedFile, Segment } from './types.js';
+
+const EOCD = 0x06054b50;
+const ZIP64_LOCATOR = 0x07064b50;
+const ZIP64_EOCD = 0x06064b50;
+const CENTRAL = 0x02014b50;
+const LOCAL = 0x04034b50;
+
+interface Member {
+  name: string;
+  method: number;
+  crc: number;
+  compressedSize: number;
+  size: number;
+  localOffset: number;
+}
+
+function fail(where: string, what: string): never {
+  throw new ReefError('BAD_FILE', `${where}: ${what}`);
+}
+
+/** Reads the zip64 extra field values that the 32-bit fields mark as 0xFFFFFFFF. */
+function zip64Values(view: DataView, extraStart: number, extraLen: number, wanted: number): number[] {
+  for (let at = extraStart; at + 4 <= extraStart + extraLen; ) {
+    const id = view.getUint16(at, true);
+    const len = view.getUint16(at + 2, true);
+    if (id === 0x0001) {
+      const out: number[] = [];
+      for (let k = 0; k < wanted && 8 * (k + 1) <= len; k++) out.push(Number(view.getBigUint64(at + 4 + 8 * k, true)));
+      return out;
+    }
+    at += 4 + len;
+  }
+  return [];
+}
+
+function centralDirectory(bytes: Uint8Array, view: DataView, where: string): { offset: number; count: number; end: number } {
+  const lowest = Math.max(0, bytes.length - 22 - 0xffff);
+  for (let at = bytes.length - 22; at >= lowest; at--) {
+    if (view.getUint32(at, true) !== EOCD) continue;
+    let count = view.getUint16(at + 10, true);
+    let offset = view.getUint32(at + 16, true);
+    if ((count === 0xffff || offset === 0xffffffff) && at >= 20 && view.getUint32(at - 20, true) === ZIP64_LOCATOR) {
+      const z = Number(view.getBigUint64(at - 12, true));
+      if (z + 56 > bytes.length || view.getUint32(z, true) !== ZIP64_EOCD) fail(where, 'zip64 end record is missing or corrupt');
+      count = Number(view.getBigUint64(z + 32, true));
+      offset = Number(view.getBigUint64(z + 48, true));
+    }
+    if (offset > bytes.length) fail(where, `central directory offset ${offset} is past the end of the file (truncated?)`);
+    return { offset, count, end: at };
+  }
+  return fail(where, 'no zip end-of-central-directory record: not an .npz (zip) file, or truncated');
+}
+
+function readMembers(bytes: Uint8Array, view: DataView, where: string): Member[] {
+  const { offset, count } = centralDirectory(bytes, view, where);
+  const members: Member[] = [];
+  let at = offset;
+  for (let k = 0; k < count; k++) {
+    if (at + 46 > bytes.length || view.getUint32(at, true) !== CENTRAL) fail(where, `central directory entry ${k} is corrupt`);
+    const nameLen = view.getUint16(at + 28, true);
+    const extraLen = view.getUint16(at + 30, true);
+    const commentLen = view.getUint16(at + 32, true);
+    const name = new TextDecoder().decode(bytes.subarray(at + 46, at + 46 + nameLen));
+    let size = view.getUint32(at + 24, true);
+    let compressedSize = view.getUint32(at + 20, true);
+    let localOffset = view.getUint32(at + 42, true);
+    const big = [size, compressedSize, localOffset].filter((v) => v === 0xffffffff).length;
+    if (big > 0) {
+      const vals = zip64Values(view, at + 46 + nameLen, extraLen, big);
+      let i = 0;
+      if (size === 0xffffffff) size = vals[i++];
+      if (compressedSize === 0xffffffff) compressedSize = vals[i++];
+      if (localOffset === 0xffffffff) localOffset = vals[i++];
+      if (vals.length < big) fail(where, `member '${name}' lacks its zip64 sizes`);
+    }
+    members.push({ name, method: view.getUint16(at + 10, true), crc: view.getUint32(at + 16, true), compressedSize, size, localOffset });
+    at += 46 + nameLen + extraLen + commentLen;
+  }
+  return members;
+}
+
+/**
+ * Parses an .npz (a zip of .npy members, as numpy's savez and savez_compressed write them). Stored
+ * members become tensors in place; deflated members are inflated for their tensors, and their
+ * compressed bytes are kept verbatim so export is still byte-identical. CRCs are checked.
+ */
+export function parseNpz(bytes: Uint8Array, where: string): ParsedFile {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const members = readMembers(bytes, view, where).sort((a, b) => a.localOffset - b.localOffset);
+  const tensors: NamedTensor[] = [];
+  const segments: Segment[] = [];
+  let cursor = 0;
+  for (const m of members) {
+    const at = m.localOffset;
+    if (at < cursor || at + 30 > bytes.length || view.getUint32(at, true) !== LOCAL) fail(where, `local header of '${m.name}' at ${at} is missing or overlaps another member`);
+    const dataStart = at + 30 + view.getUint16(at + 26, true) + view.getUint16(at + 28, true);
+    const dataEnd = dataStart + m.compressedSize;
+    if (dataEnd > bytes.length) fail(where, `member '${m.name}' runs past the end of the file (truncated)`);
+    const stored = bytes.subarray(dataStart, dataEnd);
+    if (!m.name.endsWith('.npy')) fail(where, `member '${m.name}' is not an .npy array`);
+    const tensorName = m.name.slice(0, -4);
+    let content: Uint8Array;
+    if (m.method === 0) content = stored;
+    else if (m.method === 8) {
+      try {
+        content = inflateRawSync(stored);
+      } catch (err) {
+        return fail(where, `member '${m.name}' does not inflate: ${(err as Error).message}`);
+      }
+    } else return fail(where, `member '${m.name}' uses zip compression method ${m.method}; only stored (0) and deflate (8) are supported`);
+    if (content.length !== m.size) fail(where, `member '${m.name}' has ${content.length} bytes, the directory says ${m.size}`);
+    if (crc32(content) >>> 0 !== m.crc) fail(where, `member '${m.name}' fails its CRC check (corrupt file)`);
+    const npy = parseNpy(content, `${where}:${m.name}`, tensorName);
+    const index = tensors.length;
+    tensors.push(npy.tensors[0]);
+    if (m.method === 0) {
+      const tensorStart = dataStart + (npy.tensors[0].tensor.data.byteOffset - content.byteOffset);
+      segments.push({ literal: bytes.subarray(cursor, tensorStart) }, { tensor: index });
+      cursor = tensorStart + npy.tensors[0].tensor.data.length;
+    } else {
+      cursor = dataStart; // compressed bytes stay in the literal that follows
+    }
+  }
+  segments.push({ literal: bytes.subarray(cursor) });
+  return { format: 'npz', tensors, segments };
+}
+
+function u16(v: number): number[] {
+  return [v & 0xff, (v >>> 8) & 0xff];
+}
+function u32(v: number): number[] {
+  return [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
+}
+
+/** Writes tensors as an uncompressed .npz, like numpy.savez (members `<name>.npy`). */
+export function writeNpz(tensors: readonly NamedTensor[]): Uint8Array {
+  const parts: Uint8Array[] = [];
+  const central: number[] = [];
+  let offset = 0;
+  for (const { name, tensor } of tensors) {
+    const body = writeNpy(tensor);
+    const fileName = new TextEncoder().encode(`${name}.npy`);
+    const crc = crc32(body) >>> 0;
+    if (body.length >= 0xffffffff || offset >= 0xffffffff) throw new ReefError('UNSUPPORTED', 'npz export above 4 GiB needs zip64; export as safetensors');
+    const common = [...u16(0), ...u16(0), ...u16(0), ...u16(0x21), ...u32(crc), ...u32(body.length), ...u32(body.length), ...u16(fileName.length), ...u16(0)];
+    const local = Uint8Array.from([...u32(LOCAL), ...u16(20), ...common, ...fileName]);
+    central.push(...u32(CENTRAL), ...u16(20), ...u16(20), ...common, ...u16(0), ...u16(0), ...u16(0), ...u32(0), ...u32(offset), ...fileName);
+    parts.push(local, body);
+    offset += local.length + body.length;
+  }
+  const eocd = [...u32(EOCD), ...u16(0), ...u16(0), ...u16(tensors.length), ...u16(tensors.length), ...u32(central.length), ...u32(offset), ...u16(0)];
+  parts.push(Uint8Array.from(central), Uint8Array.from(eocd));
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

@@ -1,0 +1,95 @@
+import { DTYPE_BYTES, ReefError, elementCount, type Tensor } from '@reef/core';
+import { SAFETENSORS_DTYPES, TO_SAFETENSORS } from '../dtypes.js';
+import type { NamedTensor, ParsedFile, Segment } from './types.js';
+
+/** Headers above this are refused before parsing: a corrupt length must not allocate gigabytes. */
+const MAX_HEADER_BYTES = 100 * 1024 * 1024;
+
+interface HeaderEntry {
+  dtype: unknown;
+  shape: unknown;
+  data_offsets: unknown;
+}
+
+/**
+ * Parses a safetensors file: u64 little-endian header length, JSON header, then the tensor bytes.
+ * Every claim of the header is checked against the file (dtype, shape, offsets in range, tensors
+ * contiguous and non-overlapping, byte counts matching shapes), so a lying header is an error.
+ */
+export function parseSafetensors(bytes: Uint8Array, where: string): ParsedFile {
+  if (bytes.length < 8) throw new ReefError('BAD_FILE', `${where}: ${bytes.length} bytes is too short for a safetensors file (needs an 8-byte header length)`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLen = view.getBigUint64(0, true);
+  if (headerLen > BigInt(Math.min(MAX_HEADER_BYTES, bytes.length - 8))) {
+    throw new ReefError('BAD_FILE', `${where}: header length ${headerLen} exceeds the file (${bytes.length} bytes); truncated or not safetensors`);
+  }
+  const n = Number(headerLen);
+  let header: Record<string, HeaderEntry>;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n))) as Record<string, HeaderEntry>;
+  } catch (err) {
+    throw new ReefError('BAD_FILE', `${where}: safetensors header is not valid UTF-8 JSON: ${(err as Error).message}`, { cause: err });
+  }
+  if (!header || typeof header !== 'object' || Array.isArray(header)) throw new ReefError('BAD_FILE', `${where}: safetensors header is not a JSON object`);
+  const dataStart = 8 + n;
+  const dataLen = bytes.length - dataStart;
+  const entries: { name: string; begin: number; end: number; tensor: Tensor }[] = [];
+  for (const [name, e] of Object.entries(header)) {
+    if (name === '__metadata__') continue;
+    if (!e || typeof e !== 'object') throw new ReefError('BAD_FILE', `${where}: header entry '${name}' is not an object`);
+    const dtype = typeof e.dtype === 'string' ? SAFETENSORS_DTYPES[e.dtype] : undefined;
+    if (!dtype) throw new ReefError('BAD_FILE', `${where}: tensor '${name}' has unknown dtype ${JSON.stringify(e.dtype)}; known: ${Object.keys(SAFETENSORS_DTYPES).join(', ')}`);
+    const shape = e.shape;
+    if (!Array.isArray(shape) || shape.some((s) => !Number.isSafeInteger(s) || (s as number) < 0)) {
+      throw new ReefError('BAD_FILE', `${where}: tensor '${name}' has invalid shape ${JSON.stringify(shape)}`);
+    }
+    const offsets = e.data_offsets;
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && (o as number) >= 0)) {
+      throw new ReefError('BAD_FILE', `${where}: tensor '${name}' has invalid data_offsets ${JSON.stringify(offsets)}`);
+    }
+    const [begin, end] = offsets as [number, number];
+    const expected = elementCount(shape as number[]) * DTYPE_BYTES[dtype];
+    if (end < begin || end - begin !== expected) {
+      throw new ReefError('BAD_FILE', `${where}: tensor '${name}' (${e.dtype} [${shape.join(', ')}]) needs ${expected} bytes but data_offsets [${begin}, ${end}] span ${end - begin}`);
+    }
+    if (end > dataLen) {
+      throw new ReefError('BAD_FILE', `${where}: tensor '${name}' data_offsets end at ${end} but the file holds only ${dataLen} data bytes (truncated, or the header lies)`);
+    }
+    entries.push({ name, begin, end, tensor: { dtype, shape: shape as number[], data: bytes.subarray(dataStart + begin, dataStart + end) } });
+  }
+  const ordered = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let cursor = 0;
+  for (const e of ordered) {
+    if (e.begin !== cursor) {
+      throw new ReefError('BAD_FILE', `${where}: tensor '${e.name}' starts at ${e.begin}, expected ${cursor}: tensors overlap or leave a gap (the header lies about offsets)`);
+    }
+    cursor = e.end;
+  }
+  if (cursor !== dataLen) throw new ReefError('BAD_FILE', `${where}: ${dataLen - cursor} bytes after the last tensor are not described by the header`);
+  const tensors: NamedTensor[] = ordered.map((e) => ({ name: e.name, tensor: e.tensor }));
+  const segments: Segment[] = [{ literal: bytes.subarray(0, dataStart) }, ...tensors.map((_, i) => ({ tensor: i }))];
+  return { format: 'safetensors', tensors, segments };
+}
+
+/** Writes tensors as a fresh safetensors file (header padded to 8 bytes, as the reference writer does). */
+export function writeSafetensors(tensors: readonly NamedTensor[], metadata?: Record<string, string>): Uint8Array {
+  const header: Record<string, unknown> = {};
+  if (metadata) header.__metadata__ = metadata;
+  let offset = 0;
+  for (const { name, tensor } of tensors) {
+    header[name] = { dtype: TO_SAFETENSORS[tensor.dtype], shape: tensor.shape, data_offsets: [offset, offset + tensor.data.length] };
+    offset += tensor.data.length;
+  }
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - ((8 + Buffer.byteLength(json)) % 8)) % 8);
+  const head = new TextEncoder().encode(json);
+  const out = new Uint8Array(8 + head.length + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(head.length), true);
+  out.set(head, 8);
+  let at = 8 + head.length;
+  for (const { tensor } of tensors) {
+    out.set(tensor.data, at);
+    at += tensor.data.length;
+  }
+  return out;
+}

@@ -1,0 +1,121 @@
+import { ReefError } from '@reef/core';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { atomicWrite } from './fsutil.js';
+import { sha256 } from './hash.js';
+import type { Commit, CommitRecord } from './model.js';
+
+const HASH = /^[0-9a-f]{64}$/;
+const REF_NAME = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
+
+export type RefKind = 'heads' | 'tags';
+
+/** Commits as immutable JSON files named by the sha256 of their exact text. */
+export class CommitStore {
+  constructor(readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+  }
+
+  write(record: CommitRecord): string {
+    const text = JSON.stringify(record);
+    const hash = sha256(text);
+    const path = join(this.dir, `${hash}.json`);
+    if (!existsSync(path)) atomicWrite(path, text);
+    return hash;
+  }
+
+  has(hash: string): boolean {
+    return HASH.test(hash) && existsSync(join(this.dir, `${hash}.json`));
+  }
+
+  read(hash: string): Commit {
+    const path = join(this.dir, `${hash}.json`);
+    if (!existsSync(path)) throw new ReefError('BAD_FILE', `commit ${hash.slice(0, 12)} is missing from the repository`);
+    const text = readFileSync(path, 'utf8');
+    if (sha256(text) !== hash) throw new ReefError('BAD_FILE', `commit file ${hash.slice(0, 12)} is corrupt: its content does not match its hash`);
+    try {
+      return { hash, ...(JSON.parse(text) as CommitRecord) };
+    } catch (err) {
+      throw new ReefError('BAD_FILE', `commit file ${hash.slice(0, 12)} is corrupt: not valid JSON`, { cause: err });
+    }
+  }
+
+  list(): string[] {
+    return readdirSync(this.dir).filter((f) => f.endsWith('.json') && HASH.test(f.slice(0, -5))).map((f) => f.slice(0, -5));
+  }
+
+  remove(hash: string): void {
+    rmSync(join(this.dir, `${hash}.json`), { force: true });
+  }
+}
+
+/** Branches, tags and HEAD as small files switched by atomic rename. */
+export class RefStore {
+  constructor(readonly root: string) {
+    mkdirSync(join(root, 'refs', 'heads'), { recursive: true });
+    mkdirSync(join(root, 'refs', 'tags'), { recursive: true });
+  }
+
+  /** HEAD names a branch (possibly without commits yet) or holds a commit hash (detached). */
+  head(): { branch?: string; hash?: string } {
+    const path = join(this.root, 'HEAD');
+    const text = existsSync(path) ? readFileSync(path, 'utf8').trim() : 'ref: refs/heads/main';
+    if (text.startsWith('ref: refs/heads/')) {
+      const branch = text.slice('ref: refs/heads/'.length);
+      return { branch, hash: this.get('heads', branch) };
+    }
+    if (!HASH.test(text)) throw new ReefError('BAD_FILE', `HEAD is corrupt: ${JSON.stringify(text.slice(0, 80))}`);
+    return { hash: text };
+  }
+
+  setHead(target: { branch: string } | { hash: string }): void {
+    atomicWrite(join(this.root, 'HEAD'), 'branch' in target ? `ref: refs/heads/${target.branch}\n` : `${target.hash}\n`);
+  }
+
+  /** Moves what HEAD points at (its branch, or HEAD itself when detached) to `hash`. */
+  advanceHead(hash: string): void {
+    const head = this.head();
+    if (head.branch) this.set('heads', head.branch, hash);
+    else this.setHead({ hash });
+  }
+
+  get(kind: RefKind, name: string): string | undefined {
+    const path = join(this.root, 'refs', kind, name);
+    if (!REF_NAME.test(name) || name.includes('..') || !existsSync(path)) return undefined;
+    const hash = readFileSync(path, 'utf8').trim();
+    if (!HASH.test(hash)) throw new ReefError('BAD_FILE', `ref ${kind}/${name} is corrupt: ${JSON.stringify(hash.slice(0, 80))}`);
+    return hash;
+  }
+
+  set(kind: RefKind, name: string, hash: string): void {
+    assertRefName(name);
+    const path = join(this.root, 'refs', kind, name);
+    mkdirSync(dirname(path), { recursive: true });
+    atomicWrite(path, `${hash}\n`);
+  }
+
+  delete(kind: RefKind, name: string): void {
+    rmSync(join(this.root, 'refs', kind, name), { force: true });
+  }
+
+  list(kind: RefKind): { name: string; hash: string }[] {
+    const base = join(this.root, 'refs', kind);
+    const out: { name: string; hash: string }[] = [];
+    const walk = (dir: string, prefix: string): void => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        if (entry.name.includes('.tmp-')) continue;
+        const name = prefix + entry.name;
+        if (entry.isDirectory()) walk(join(dir, entry.name), `${name}/`);
+        else out.push({ name, hash: this.get(kind, name) ?? '' });
+      }
+    };
+    walk(base, '');
+    return out.sort((a, b) => a.name.localeCompare(b.name));
+  }
+}
+
+export function assertRefName(name: string): void {
+  if (!REF_NAME.test(name) || name.includes('..') || name.endsWith('/') || name === 'HEAD') {
+    throw new ReefError('INVALID_PARAM', `invalid branch or tag name ${JSON.stringify(name)}: use letters, digits, '.', '_', '-' and '/'`);
+  }
+}

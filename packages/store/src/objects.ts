@@ -1,0 +1,228 @@
+import { DTYPE_BYTES, ReefError, type DType, type PortableData, type Registry, type Tensor } from '@reef/core';
+import { unpackPlanes, type PackedPlanes } from '@reef/delta-lossless';
+import { h5wasm, messageOf, openH5, readPortable, writePortable, type H5File, type H5Group } from '@reef/hdf5';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { atomicWrite, fsyncFile, readJson, tempPath } from './fsutil.js';
+import { tensorHash } from './hash.js';
+
+/** What the store knows about one stored tensor without opening its pack. */
+export interface ObjectInfo {
+  readonly hash: string;
+  readonly dtype: DType;
+  readonly shape: number[];
+  /** 'whole' (byte planes + deflate) or the id of the delta type. */
+  readonly encoding: string;
+  /** Hash of the reference tensor, for deltas. */
+  readonly reference?: string;
+  /** Deltas to decode before this one (0 for whole tensors); bounded so reads stay fast. */
+  readonly depth: number;
+  readonly rawBytes: number;
+  readonly storedBytes: number;
+}
+
+/** An object ready to be written: its info plus either packed planes or a delta payload. */
+export interface EncodedObject {
+  readonly info: ObjectInfo;
+  readonly whole?: PackedPlanes;
+  readonly payload?: PortableData;
+}
+
+interface PackManifest {
+  readonly pack: string;
+  readonly objects: ObjectInfo[];
+}
+
+/** Most recently decoded tensors kept for delta chains (bytes). */
+const CACHE_BYTES = 256 * 1024 * 1024;
+
+function childGroup(parent: H5Group, name: string): H5Group {
+  const existing = parent.keys().includes(name) ? parent.get(name) : undefined;
+  if (existing instanceof h5wasm.Group) return existing;
+  return parent.create_group(name);
+}
+
+/**
+ * Immutable pack files: each `add` writes one HDF5 file (tensors under /weights, deltas under
+ * /deltas) and then a JSON manifest listing its objects. The pack is written under a temporary
+ * name and renamed, then the manifest likewise; an object exists only once its manifest does, so a
+ * process killed at any point leaves at worst an unlisted file that `gc` removes.
+ */
+export class ObjectStore {
+  private readonly objects = new Map<string, { info: ObjectInfo; pack: string }>();
+  private readonly open = new Map<string, H5File>();
+  private readonly cache = new Map<string, Tensor>();
+  private cachedBytes = 0;
+
+  constructor(
+    readonly dir: string,
+    private readonly registry: Registry,
+  ) {
+    mkdirSync(dir, { recursive: true });
+    this.reload();
+  }
+
+  reload(): void {
+    this.objects.clear();
+    for (const file of readdirSync(this.dir).sort()) {
+      if (!file.endsWith('.json') || file.includes('.tmp-')) continue;
+      const manifest = readJson<PackManifest>(join(this.dir, file), `pack manifest ${file}`);
+      if (!manifest || !Array.isArray(manifest.objects)) throw new ReefError('BAD_FILE', `pack manifest ${file} is corrupt: no object list`);
+      for (const info of manifest.objects) if (!this.objects.has(info.hash)) this.objects.set(info.hash, { info, pack: manifest.pack });
+    }
+  }
+
+  has(hash: string): boolean {
+    return this.objects.has(hash);
+  }
+
+  info(hash: string): ObjectInfo | undefined {
+    return this.objects.get(hash)?.info;
+  }
+
+  all(): ObjectInfo[] {
+    return [...this.objects.values()].map((o) => o.info);
+  }
+
+  packOf(hash: string): string | undefined {
+    return this.objects.get(hash)?.pack;
+  }
+
+  /** Pack names with a manifest, and every file in the folder (for gc and fsck). */
+  listFiles(): { packs: string[]; files: string[] } {
+    const files = readdirSync(this.dir);
+    const packs = files.filter((f) => f.endsWith('.json') && !f.includes('.tmp-')).map((f) => f.slice(0, -5));
+    return { packs, files };
+  }
+
+  /** Writes objects as a new pack; returns its name, or undefined when there is nothing new. */
+  async writePack(objects: readonly EncodedObject[], onProgress?: (stage: string) => void, rewrite = false): Promise<string | undefined> {
+    // `rewrite` (gc) copies objects that exist in a pack about to be retired.
+    const fresh = rewrite ? [...objects] : objects.filter((o) => !this.objects.has(o.info.hash));
+    if (fresh.length === 0) return undefined;
+    const name = `pack-${Date.now().toString(36)}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+    const h5Path = join(this.dir, `${name}.h5`);
+    const tmp = tempPath(h5Path);
+    const file = await openH5(tmp, 'w');
+    try {
+      file.create_attribute('reef_format', 'reef-pack');
+      const weights = childGroup(file, 'weights');
+      const deltas = childGroup(file, 'deltas');
+      for (const o of fresh) {
+        const { info } = o;
+        let target: H5Group | InstanceType<typeof h5wasm.Dataset>;
+        if (o.whole) {
+          const ds = weights.create_dataset({ name: info.hash, data: o.whole.bytes, shape: [o.whole.bytes.length] });
+          ds.create_attribute('encoding', 'byte-planes+deflate');
+          ds.create_attribute('plane_lengths', JSON.stringify(o.whole.lengths));
+          ds.create_attribute('plane_deflated', JSON.stringify(o.whole.deflated));
+          target = ds;
+        } else if (o.payload) {
+          const group = deltas.create_group(info.hash);
+          writePortable(group, o.payload);
+          group.create_attribute('delta_type', info.encoding);
+          group.create_attribute('reference', info.reference ?? '');
+          target = group;
+        } else throw new ReefError('BAD_MODEL', `object ${info.hash} has neither whole data nor a delta payload`);
+        target.create_attribute('tensor_dtype', info.dtype);
+        target.create_attribute('tensor_shape', JSON.stringify(info.shape));
+        target.create_attribute('content_hash', `sha256:${info.hash}`);
+      }
+    } catch (err) {
+      file.close();
+      rmSync(tmp, { force: true });
+      throw new ReefError('BAD_FILE', `cannot write pack ${name}: ${messageOf(err)}`, { cause: err });
+    }
+    file.close();
+    onProgress?.('pack-written');
+    fsyncFile(tmp);
+    renameSync(tmp, h5Path);
+    onProgress?.('pack-renamed');
+    const manifest: PackManifest = { pack: name, objects: fresh.map((o) => o.info) };
+    atomicWrite(join(this.dir, `${name}.json`), JSON.stringify(manifest));
+    onProgress?.('manifest-written');
+    for (const o of fresh) this.objects.set(o.info.hash, { info: o.info, pack: name });
+    return name;
+  }
+
+  private async file(pack: string): Promise<H5File> {
+    let f = this.open.get(pack);
+    if (!f) {
+      const path = join(this.dir, `${pack}.h5`);
+      if (!existsSync(path)) throw new ReefError('BAD_FILE', `pack file ${path} is missing; the repository is damaged (run reef fsck)`);
+      f = await openH5(path, 'r');
+      this.open.set(pack, f);
+    }
+    return f;
+  }
+
+  /** Reads an object as stored (no decoding), to copy it into another pack. */
+  async readEncoded(hash: string): Promise<EncodedObject> {
+    const entry = this.objects.get(hash);
+    if (!entry) throw new ReefError('BAD_FILE', `object ${hash.slice(0, 12)} is not in the repository`);
+    const file = await this.file(entry.pack);
+    const where = `pack ${entry.pack}, object ${hash.slice(0, 12)}`;
+    if (entry.info.encoding === 'whole') {
+      const ds = file.get(`weights/${hash}`);
+      if (!(ds instanceof h5wasm.Dataset)) throw new ReefError('BAD_FILE', `${where}: /weights/${hash} is missing`);
+      const attr = (k: string): unknown => JSON.parse(String(ds.attrs[k]?.value));
+      const whole: PackedPlanes = { bytes: (ds.value as Uint8Array).slice(), lengths: attr('plane_lengths') as number[], deflated: attr('plane_deflated') as boolean[] };
+      return { info: entry.info, whole };
+    }
+    const group = file.get(`deltas/${hash}`);
+    if (!(group instanceof h5wasm.Group)) throw new ReefError('BAD_FILE', `${where}: /deltas/${hash} is missing`);
+    return { info: entry.info, payload: readPortable(group, where) };
+  }
+
+  /** Reads a tensor, decoding its delta chain; `verify` re-hashes the result. */
+  async get(hash: string, verify = false): Promise<Tensor> {
+    const cached = this.cache.get(hash);
+    if (cached && !verify) return cached;
+    const entry = this.objects.get(hash);
+    if (!entry) throw new ReefError('BAD_FILE', `object ${hash.slice(0, 12)} is not in the repository (damaged or garbage-collected)`);
+    const { info } = entry;
+    const where = `pack ${entry.pack}, object ${hash.slice(0, 12)}`;
+    let tensor: Tensor;
+    try {
+      const stored = await this.readEncoded(hash);
+      if (stored.whole) {
+        tensor = { dtype: info.dtype, shape: info.shape, data: unpackPlanes(stored.whole, DTYPE_BYTES[info.dtype], info.rawBytes) };
+      } else {
+        const payload = stored.payload as PortableData;
+        if (!info.reference) throw new ReefError('BAD_FILE', `${where}: delta without a reference`);
+        const reference = await this.get(info.reference, verify);
+        const decoded = await this.registry.deltaType(info.encoding).decode(payload, reference);
+        tensor = { dtype: info.dtype, shape: info.shape, data: decoded.data };
+      }
+    } catch (err) {
+      if (err instanceof ReefError && err.code !== 'BAD_MODEL') throw err;
+      throw new ReefError('BAD_FILE', `${where} is corrupt: ${messageOf(err)}`, { cause: err });
+    }
+    if (tensor.data.length !== info.rawBytes || (verify && tensorHash(tensor) !== hash)) {
+      throw new ReefError('BAD_FILE', `${where} is corrupt: its content no longer matches its hash`);
+    }
+    this.remember(hash, tensor);
+    return tensor;
+  }
+
+  private remember(hash: string, t: Tensor): void {
+    if (t.data.length > CACHE_BYTES / 4) return;
+    this.cache.set(hash, t);
+    this.cachedBytes += t.data.length;
+    for (const [key, value] of this.cache) {
+      if (this.cachedBytes <= CACHE_BYTES) break;
+      this.cache.delete(key);
+      this.cachedBytes -= value.data.length;
+    }
+  }
+
+  clearCache(): void {
+    this.cache.clear();
+    this.cachedBytes = 0;
+  }
+
+  close(): void {
+    for (const f of this.open.values()) f.close();
+    this.open.clear();
+  }
+}

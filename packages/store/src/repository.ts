@@ -1,0 +1,864 @@
+import { Registry, ReefError, assertTensor, elementCount, isFloatDType, type Tensor } from '@reef/core';
+import deltaLossless from '@reef/delta-lossless';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fromFloat64, toFloat64 } from './dtypes.js';
+import { encodeTensor, type ReferenceCandidate } from './encode.js';
+import { assemble, parseModelFile, parseNpz, writeNpz, writeSafetensors, type FileFormat, type NamedTensor, type Segment } from './formats/index.js';
+import { atomicWrite, readJson } from './fsutil.js';
+import { sha256, tensorHash } from './hash.js';
+import { CommitStore, RefStore, assertRefName } from './history.js';
+import { acquireLock } from './lock.js';
+import type { Commit, FileRecord, LayoutPart, TensorRecord, Tree } from './model.js';
+import { ObjectStore, type EncodedObject, type ObjectInfo } from './objects.js';
+import { SimilarityIndex } from './similarity.js';
+
+export const REPO_DIR = '.reef';
+
+export interface RepositoryOptions {
+  /** Registry holding the delta types; defaults to one with @reef/delta-lossless. */
+  readonly registry?: Registry;
+  /** Longest delta chain allowed before a tensor is stored against a shallower reference or whole. */
+  readonly maxDepth?: number;
+  /** Called at the steps of a write (for progress output and the crash test). */
+  readonly onProgress?: (stage: string) => void;
+}
+
+export interface AddedFile {
+  readonly path: string;
+  readonly format: FileFormat;
+  readonly bytes: number;
+  readonly tensors: number;
+  /** Tensors already stored (identical content), written zero bytes. */
+  readonly reused: number;
+  /** New tensors by encoding ('whole', 'xor-planes', ...). */
+  readonly encodings: Record<string, number>;
+  readonly storedBytes: number;
+}
+
+export type Change = 'added' | 'modified' | 'removed';
+
+export interface Status {
+  readonly branch?: string;
+  readonly head?: string;
+  readonly staged: { path: string; change: Change }[];
+  readonly unstaged: { path: string; change: 'modified' | 'deleted' }[];
+}
+
+export interface TensorDiff {
+  readonly path: string;
+  readonly tensor: string;
+  readonly change: Change;
+  readonly dtype?: string;
+  readonly shape?: number[];
+  /** L2 norm of (new - old), for changed tensors of the same dtype and shape. */
+  readonly norm?: number;
+  /** norm / ||old||. */
+  readonly relative?: number;
+}
+
+export type MergeStrategy = 'ours' | 'theirs' | 'average' | 'weighted';
+
+export interface MergeConflict {
+  readonly path: string;
+  readonly tensor?: string;
+  readonly resolution: string;
+}
+
+export interface MergeResult {
+  readonly fastForward: boolean;
+  readonly upToDate: boolean;
+  readonly commit?: string;
+  readonly conflicts: MergeConflict[];
+}
+
+export interface GcResult {
+  readonly packsRemoved: number;
+  readonly packsRewritten: number;
+  readonly objectsRemoved: number;
+  readonly commitsRemoved: number;
+  readonly filesRemoved: number;
+  readonly bytesBefore: number;
+  readonly bytesAfter: number;
+}
+
+export interface FsckResult {
+  readonly commits: number;
+  readonly objects: number;
+  readonly problems: string[];
+  /** Leftovers of interrupted writes: harmless, removed by gc. */
+  readonly garbage: string[];
+}
+
+export interface Stats {
+  readonly commits: number;
+  readonly objects: number;
+  /** Every file version in every commit, counted once per distinct content. */
+  readonly bytesAdded: number;
+  /** Everything under .reef. */
+  readonly bytesOnDisk: number;
+  readonly byEncoding: Record<string, { objects: number; rawBytes: number; storedBytes: number }>;
+}
+
+function dirBytes(dir: string): number {
+  let n = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    n += entry.isDirectory() ? dirBytes(p) : statSync(p).size;
+  }
+  return n;
+}
+
+function toLayout(segments: readonly Segment[]): LayoutPart[] {
+  return segments.map((s) => ('literal' in s ? { literal: Buffer.from(s.literal).toString('base64') } : { tensor: s.tensor }));
+}
+
+function fromLayout(layout: readonly LayoutPart[]): Segment[] {
+  return layout.map((p) => ('literal' in p ? { literal: new Uint8Array(Buffer.from(p.literal, 'base64')) } : { tensor: p.tensor }));
+}
+
+function sameFile(a: FileRecord | undefined, b: FileRecord | undefined): boolean {
+  return a?.sha256 === b?.sha256;
+}
+
+function sameTensors(a: FileRecord, b: FileRecord): boolean {
+  return a.format === b.format && a.tensors.length === b.tensors.length &&
+    a.tensors.every((t, i) => t.name === b.tensors[i].name && t.dtype === b.tensors[i].dtype && JSON.stringify(t.shape) === JSON.stringify(b.tensors[i].shape));
+}
+
+/**
+ * A weight repository: tracked model files (safetensors, .npy, .npz) whose tensors are stored
+ * content-addressed in HDF5 packs, with git-like commits, branches and tags.
+ */
+export class Repository {
+  readonly objects: ObjectStore;
+  readonly commits: CommitStore;
+  readonly refs: RefStore;
+  private readonly dir: string;
+  private readonly registry: Registry;
+  private readonly maxDepth: number;
+  private readonly onProgress?: (stage: string) => void;
+
+  private constructor(readonly root: string, options: RepositoryOptions) {
+    this.dir = join(root, REPO_DIR);
+    this.registry = options.registry ?? defaultRegistry();
+    this.maxDepth = options.maxDepth ?? 24;
+    this.onProgress = options.onProgress;
+    this.objects = new ObjectStore(join(this.dir, 'packs'), this.registry);
+    this.commits = new CommitStore(join(this.dir, 'commits'));
+    this.refs = new RefStore(this.dir);
+  }
+
+  /** Creates a repository in `dir` (refusing to re-initialise one). */
+  static init(dir: string, options: RepositoryOptions = {}): Repository {
+    const root = resolve(dir);
+    if (existsSync(join(root, REPO_DIR, 'HEAD'))) throw new ReefError('INVALID_PARAM', `${root} is already a reef repository`);
+    mkdirSync(join(root, REPO_DIR), { recursive: true });
+    const repo = new Repository(root, options);
+    repo.refs.setHead({ branch: 'main' });
+    return repo;
+  }
+
+  /** Opens the repository containing `dir` (searching parent folders, like git). */
+  static open(dir: string = process.cwd(), options: RepositoryOptions = {}): Repository {
+    for (let d = resolve(dir); ; d = dirname(d)) {
+      if (existsSync(join(d, REPO_DIR, 'HEAD'))) return new Repository(d, options);
+      if (dirname(d) === d) throw new ReefError('BAD_FILE', `${resolve(dir)} is not inside a reef repository (run reef init)`);
+    }
+  }
+
+  close(): void {
+    this.objects.close();
+  }
+
+  private lock(): () => void {
+    return acquireLock(join(this.dir, 'lock'));
+  }
+
+  // ---- revisions -------------------------------------------------------------------------
+
+  /** Resolves HEAD, a branch, a tag, a full or unique short hash, optionally followed by ~N. */
+  resolve(rev: string): string {
+    const m = /^(.*?)(?:~(\d+))?$/.exec(rev.trim());
+    const base = m?.[1] ?? rev;
+    let hash: string | undefined;
+    if (base === 'HEAD') {
+      hash = this.refs.head().hash;
+      if (!hash) throw new ReefError('INVALID_PARAM', 'HEAD has no commits yet');
+    } else {
+      hash = this.refs.get('heads', base) ?? this.refs.get('tags', base);
+      if (!hash && /^[0-9a-f]{4,64}$/.test(base)) {
+        const matches = this.commits.list().filter((h) => h.startsWith(base));
+        if (matches.length > 1) throw new ReefError('INVALID_PARAM', `revision '${base}' is ambiguous: ${matches.map((h) => h.slice(0, 12)).join(', ')}`);
+        hash = matches[0];
+      }
+    }
+    if (!hash) throw new ReefError('INVALID_PARAM', `unknown revision '${rev}': not a branch, tag or commit hash`);
+    let current: string = hash;
+    for (let k = Number(m?.[2] ?? 0); k > 0; k--) {
+      const parent: string | undefined = this.commits.read(current).parents[0];
+      if (!parent) throw new ReefError('INVALID_PARAM', `revision '${rev}' goes past the first commit`);
+      current = parent;
+    }
+    return current;
+  }
+
+  commitAt(rev: string): Commit {
+    return this.commits.read(this.resolve(rev));
+  }
+
+  private headTree(): Tree {
+    const { hash } = this.refs.head();
+    return hash ? this.commits.read(hash).tree : {};
+  }
+
+  private indexPath(): string {
+    return join(this.dir, 'index.json');
+  }
+
+  /** The staged tree: what the next commit will hold. */
+  index(): Tree {
+    return existsSync(this.indexPath()) ? readJson<{ files: Tree }>(this.indexPath(), 'staging index').files : this.headTree();
+  }
+
+  private writeIndex(tree: Tree): void {
+    atomicWrite(this.indexPath(), JSON.stringify({ files: tree }));
+  }
+
+  // ---- add / commit ----------------------------------------------------------------------
+
+  private async candidatesFor(path: string, name: string, t: Tensor, parent: Tree, similarity: SimilarityIndex): Promise<ReferenceCandidate[]> {
+    const fits = (r: TensorRecord): boolean => r.dtype === t.dtype && elementCount(r.shape) === elementCount(t.shape) && this.objects.has(r.hash);
+    const hashes: { hash: string; source: string }[] = [];
+    const own = parent[path]?.tensors.find((r) => r.name === name);
+    if (own && fits(own)) hashes.push({ hash: own.hash, source: 'parent' });
+    if (hashes.length === 0) {
+      for (const file of Object.values(parent)) {
+        const r = file.tensors.find((x) => x.name === name && fits(x));
+        if (r) {
+          hashes.push({ hash: r.hash, source: 'parent' });
+          break;
+        }
+      }
+    }
+    if (hashes.length === 0) {
+      for (const hash of similarity.nearest(t, 2, 20, (h) => this.objects.has(h))) hashes.push({ hash, source: 'similar' });
+    }
+    const out: ReferenceCandidate[] = [];
+    for (const { hash, source } of hashes) {
+      const info = this.objects.info(hash) as ObjectInfo;
+      out.push({ hash, tensor: await this.objects.get(hash), depth: info.depth, source });
+    }
+    return out;
+  }
+
+  /**
+   * Stages model files: parses them, stores every tensor not stored yet (choosing, by measuring,
+   * between whole storage and a delta against its namesake in the parent commit or a similar
+   * tensor) as one new immutable pack, then records the files in the staging index.
+   */
+  async add(paths: readonly string[], options: { as?: string; cwd?: string } = {}): Promise<AddedFile[]> {
+    if (paths.length === 0) throw new ReefError('INVALID_PARAM', 'nothing to add: name at least one file');
+    if (options.as && paths.length !== 1) throw new ReefError('INVALID_PARAM', '--as needs exactly one file');
+    const release = this.lock();
+    try {
+      const tree = { ...this.index() };
+      const parent = this.headTree();
+      const similarity = new SimilarityIndex(join(this.dir, 'similarity.json'));
+      const batch = new Map<string, EncodedObject>();
+      const reports: AddedFile[] = [];
+      const deltaTypes = this.registry.deltaTypes();
+      for (const given of paths) {
+        const abs = resolve(options.cwd ?? process.cwd(), given);
+        const path = options.as ?? relative(this.root, abs).split(sep).join('/');
+        if (path.startsWith('..') || path === '') throw new ReefError('INVALID_PARAM', `${given} is outside the repository at ${this.root}`);
+        if (!existsSync(abs)) throw new ReefError('BAD_FILE', `${given}: no such file`);
+        const bytes = new Uint8Array(readFileSync(abs));
+        const parsed = parseModelFile(given, bytes);
+        const records: TensorRecord[] = [];
+        const encodings: Record<string, number> = {};
+        let reused = 0;
+        let storedBytes = 0;
+        for (const { name, tensor } of parsed.tensors) {
+          assertTensor(tensor, `${given}: tensor '${name}'`);
+          const hash = tensorHash(tensor);
+          records.push({ name, hash, dtype: tensor.dtype, shape: [...tensor.shape] });
+          if (this.objects.has(hash) || batch.has(hash)) {
+            reused++;
+            continue;
+          }
+          const candidates = await this.candidatesFor(path, name, tensor, parent, similarity);
+          const encoded = await encodeTensor(hash, tensor, candidates, deltaTypes, this.maxDepth);
+          batch.set(hash, encoded);
+          similarity.add(hash, tensor);
+          encodings[encoded.info.encoding] = (encodings[encoded.info.encoding] ?? 0) + 1;
+          storedBytes += encoded.info.storedBytes;
+        }
+        tree[path] = { format: parsed.format, size: bytes.length, sha256: sha256(bytes), tensors: records, layout: toLayout(parsed.segments) };
+        reports.push({ path, format: parsed.format, bytes: bytes.length, tensors: records.length, reused, encodings, storedBytes });
+        this.onProgress?.(`parsed ${path}`);
+      }
+      await this.objects.writePack([...batch.values()], this.onProgress);
+      similarity.save();
+      this.writeIndex(tree);
+      this.onProgress?.('index-written');
+      return reports;
+    } finally {
+      release();
+    }
+  }
+
+  /** Removes a file from the staging index (the next commit no longer tracks it). */
+  remove(path: string): void {
+    const release = this.lock();
+    try {
+      const tree = { ...this.index() };
+      if (!tree[path]) throw new ReefError('INVALID_PARAM', `${path} is not tracked`);
+      delete tree[path];
+      this.writeIndex(tree);
+    } finally {
+      release();
+    }
+  }
+
+  status(): Status {
+    const head = this.refs.head();
+    const headTree = head.hash ? this.commits.read(head.hash).tree : {};
+    const index = this.index();
+    const staged: Status['staged'] = [];
+    for (const path of new Set([...Object.keys(headTree), ...Object.keys(index)])) {
+      if (!headTree[path]) staged.push({ path, change: 'added' });
+      else if (!index[path]) staged.push({ path, change: 'removed' });
+      else if (!sameFile(headTree[path], index[path])) staged.push({ path, change: 'modified' });
+    }
+    const unstaged: Status['unstaged'] = [];
+    for (const [path, file] of Object.entries(index)) {
+      const abs = join(this.root, path);
+      if (!existsSync(abs)) unstaged.push({ path, change: 'deleted' });
+      else if (statSync(abs).size !== file.size || sha256(readFileSync(abs)) !== file.sha256) unstaged.push({ path, change: 'modified' });
+    }
+    return { branch: head.branch, head: head.hash, staged: staged.sort((a, b) => a.path.localeCompare(b.path)), unstaged };
+  }
+
+  /** Records the staged tree as a new commit and moves the current branch to it. */
+  commit(message: string): Commit {
+    if (!message.trim()) throw new ReefError('INVALID_PARAM', 'a commit needs a message (-m)');
+    const release = this.lock();
+    try {
+      const head = this.refs.head();
+      const tree = this.index();
+      const headTree = head.hash ? this.commits.read(head.hash).tree : {};
+      if (JSON.stringify(tree) === JSON.stringify(headTree) || (Object.keys(tree).length === 0 && !head.hash)) {
+        throw new ReefError('INVALID_PARAM', 'nothing to commit: stage files with reef add first');
+      }
+      for (const file of Object.values(tree)) {
+        for (const t of file.tensors) if (!this.objects.has(t.hash)) throw new ReefError('BAD_FILE', `staged tensor ${t.name} (${t.hash.slice(0, 12)}) is missing; add the file again`);
+      }
+      return this.writeCommit({ parents: head.hash ? [head.hash] : [], message, time: new Date().toISOString(), tree });
+    } finally {
+      release();
+    }
+  }
+
+  private writeCommit(record: Omit<Commit, 'hash'>): Commit {
+    const hash = this.commits.write(record);
+    this.onProgress?.('commit-written');
+    this.refs.advanceHead(hash);
+    this.onProgress?.('ref-updated');
+    return { hash, ...record };
+  }
+
+  // ---- history ---------------------------------------------------------------------------
+
+  /** Commits reachable from `rev`, newest first. */
+  log(rev = 'HEAD', limit = Infinity): Commit[] {
+    if (rev === 'HEAD' && !this.refs.head().hash) return [];
+    const seen = new Set<string>();
+    const out: Commit[] = [];
+    const queue = [this.resolve(rev)];
+    while (queue.length > 0) {
+      const hash = queue.shift() as string;
+      if (seen.has(hash)) continue;
+      seen.add(hash);
+      const c = this.commits.read(hash);
+      out.push(c);
+      queue.push(...c.parents);
+    }
+    return out.sort((a, b) => b.time.localeCompare(a.time)).slice(0, limit);
+  }
+
+  show(rev: string): Commit {
+    return this.commitAt(rev);
+  }
+
+  private ancestors(hash: string): Set<string> {
+    const seen = new Set<string>();
+    const stack = [hash];
+    while (stack.length > 0) {
+      const h = stack.pop() as string;
+      if (seen.has(h)) continue;
+      seen.add(h);
+      stack.push(...this.commits.read(h).parents);
+    }
+    return seen;
+  }
+
+  /** Per tensor: added, removed or changed between two revisions, with the L2 norm of the change. */
+  async diff(fromRev: string, toRev: string): Promise<TensorDiff[]> {
+    const a = this.commitAt(fromRev).tree;
+    const b = this.commitAt(toRev).tree;
+    const flatten = (tree: Tree): Map<string, { path: string; r: TensorRecord }> => {
+      const m = new Map<string, { path: string; r: TensorRecord }>();
+      for (const [path, f] of Object.entries(tree)) for (const r of f.tensors) m.set(`${path}\0${r.name}`, { path, r });
+      return m;
+    };
+    const fa = flatten(a);
+    const fb = flatten(b);
+    const out: TensorDiff[] = [];
+    for (const [key, { path, r }] of fa) if (!fb.has(key)) out.push({ path, tensor: r.name, change: 'removed', dtype: r.dtype, shape: r.shape });
+    for (const [key, { path, r }] of fb) {
+      const old = fa.get(key)?.r;
+      if (!old) out.push({ path, tensor: r.name, change: 'added', dtype: r.dtype, shape: r.shape });
+      else if (old.hash !== r.hash) {
+        let norm: number | undefined;
+        let rel: number | undefined;
+        if (old.dtype === r.dtype && elementCount(old.shape) === elementCount(r.shape)) {
+          const x = toFloat64(await this.objects.get(old.hash));
+          const y = toFloat64(await this.objects.get(r.hash));
+          let d = 0;
+          let n = 0;
+          for (let i = 0; i < x.length; i++) {
+            d += (y[i] - x[i]) ** 2;
+            n += x[i] ** 2;
+          }
+          norm = Math.sqrt(d);
+          rel = n > 0 ? norm / Math.sqrt(n) : undefined;
+        }
+        out.push({ path, tensor: r.name, change: 'modified', dtype: r.dtype, shape: r.shape, norm, relative: rel });
+      }
+    }
+    return out.sort((x, y) => x.path.localeCompare(y.path) || x.tensor.localeCompare(y.tensor));
+  }
+
+  // ---- files out -------------------------------------------------------------------------
+
+  /** Rebuilds a tracked file byte for byte, checking it against the sha256 recorded at add. */
+  async fileBytes(path: string, file: FileRecord): Promise<Uint8Array> {
+    const data: Uint8Array[] = [];
+    for (const t of file.tensors) data.push((await this.objects.get(t.hash)).data);
+    const bytes = assemble(fromLayout(file.layout), data);
+    if (bytes.length !== file.size || sha256(bytes) !== file.sha256) {
+      throw new ReefError('BAD_FILE', `rebuilt ${path} does not match the file that was added (repository corrupt; run reef fsck)`);
+    }
+    return bytes;
+  }
+
+  private async writeWorkingTree(target: Tree, previous: Tree): Promise<void> {
+    for (const path of Object.keys(previous)) if (!target[path]) rmSync(join(this.root, path), { force: true });
+    for (const [path, file] of Object.entries(target)) {
+      const abs = join(this.root, path);
+      if (existsSync(abs) && statSync(abs).size === file.size && sha256(readFileSync(abs)) === file.sha256) continue;
+      mkdirSync(dirname(abs), { recursive: true });
+      atomicWrite(abs, await this.fileBytes(path, file));
+    }
+  }
+
+  /** Switches the working files and HEAD to `rev` (a branch stays attached, anything else detaches). */
+  async checkout(rev: string, options: { force?: boolean } = {}): Promise<Commit> {
+    const release = this.lock();
+    try {
+      const hash = this.resolve(rev);
+      const target = this.commits.read(hash);
+      if (!options.force) {
+        const s = this.status();
+        if (s.staged.length > 0 || s.unstaged.length > 0) {
+          const list = [...s.staged.map((x) => `${x.change} ${x.path}`), ...s.unstaged.map((x) => `${x.change} ${x.path}`)].join(', ');
+          throw new ReefError('INVALID_PARAM', `uncommitted changes would be lost (${list}); commit them or use --force`);
+        }
+      }
+      await this.writeWorkingTree(target.tree, this.index());
+      if (this.refs.get('heads', rev)) this.refs.setHead({ branch: rev });
+      else this.refs.setHead({ hash });
+      this.writeIndex(target.tree);
+      return target;
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Exports a revision as one file. A single tracked file of the requested format (or the one named
+   * by `path`) comes out byte-identical to what was added; otherwise the tensors are written fresh.
+   */
+  async export(rev: string, options: { format: 'safetensors' | 'npz'; path?: string }): Promise<{ bytes: Uint8Array; verbatim: boolean }> {
+    if (options.format !== 'safetensors' && options.format !== 'npz') throw new ReefError('INVALID_PARAM', `unknown export format '${String(options.format)}': use safetensors or npz`);
+    const tree = this.commitAt(rev).tree;
+    const paths = options.path ? [options.path] : Object.keys(tree).sort();
+    if (options.path && !tree[options.path]) throw new ReefError('INVALID_PARAM', `${options.path} is not tracked in ${rev}; tracked: ${Object.keys(tree).join(', ') || 'none'}`);
+    if (paths.length === 0) throw new ReefError('INVALID_PARAM', `${rev} tracks no files`);
+    if (paths.length === 1 && tree[paths[0]].format === options.format) return { bytes: await this.fileBytes(paths[0], tree[paths[0]]), verbatim: true };
+    const tensors: NamedTensor[] = [];
+    for (const path of paths) {
+      for (const r of tree[path].tensors) {
+        const name = paths.length === 1 ? r.name : `${path}/${r.name}`;
+        tensors.push({ name, tensor: await this.objects.get(r.hash) });
+      }
+    }
+    return { bytes: options.format === 'safetensors' ? writeSafetensors(tensors) : writeNpz(tensors), verbatim: false };
+  }
+
+  // ---- branches and tags -----------------------------------------------------------------
+
+  branches(): { name: string; hash: string; current: boolean }[] {
+    const current = this.refs.head().branch;
+    return this.refs.list('heads').map((b) => ({ ...b, current: b.name === current }));
+  }
+
+  createBranch(name: string, rev = 'HEAD'): string {
+    assertRefName(name);
+    if (this.refs.get('heads', name)) throw new ReefError('INVALID_PARAM', `branch '${name}' already exists`);
+    const hash = this.resolve(rev);
+    this.refs.set('heads', name, hash);
+    return hash;
+  }
+
+  deleteBranch(name: string): void {
+    if (!this.refs.get('heads', name)) throw new ReefError('INVALID_PARAM', `no branch '${name}'`);
+    if (this.refs.head().branch === name) throw new ReefError('INVALID_PARAM', `cannot delete the current branch '${name}'`);
+    this.refs.delete('heads', name);
+  }
+
+  tags(): { name: string; hash: string }[] {
+    return this.refs.list('tags');
+  }
+
+  createTag(name: string, rev = 'HEAD'): string {
+    assertRefName(name);
+    if (this.refs.get('tags', name)) throw new ReefError('INVALID_PARAM', `tag '${name}' already exists`);
+    const hash = this.resolve(rev);
+    this.refs.set('tags', name, hash);
+    return hash;
+  }
+
+  deleteTag(name: string): void {
+    if (!this.refs.get('tags', name)) throw new ReefError('INVALID_PARAM', `no tag '${name}'`);
+    this.refs.delete('tags', name);
+  }
+
+  // ---- merge -----------------------------------------------------------------------------
+
+  /**
+   * Merges `rev` into the current branch. Fast-forwards when possible; otherwise a three-way merge
+   * per tensor against the merge base. Tensors changed on both sides are conflicts, resolved by
+   * the strategy (ours, theirs, average, weighted: w*ours + (1-w)*theirs) or listed in an error.
+   */
+  async merge(rev: string, options: { strategy?: MergeStrategy; weight?: number; message?: string } = {}): Promise<MergeResult> {
+    const strategy = options.strategy;
+    if (strategy && !['ours', 'theirs', 'average', 'weighted'].includes(strategy)) {
+      throw new ReefError('INVALID_PARAM', `unknown merge strategy '${strategy}': use ours, theirs, average or weighted`);
+    }
+    const weight = strategy === 'weighted' ? (options.weight ?? 0.5) : 0.5;
+    if (!(weight >= 0 && weight <= 1)) throw new ReefError('INVALID_PARAM', `merge weight must be in [0, 1], got ${options.weight}`);
+    const release = this.lock();
+    try {
+      const head = this.refs.head();
+      const theirs = this.resolve(rev);
+      const s = this.status();
+      if (s.staged.length > 0) throw new ReefError('INVALID_PARAM', 'commit staged changes before merging');
+      if (head.hash && this.ancestors(head.hash).has(theirs)) return { fastForward: false, upToDate: true, conflicts: [] };
+      const previous = this.index();
+      if (!head.hash || this.ancestors(theirs).has(head.hash)) {
+        const target = this.commits.read(theirs);
+        await this.writeWorkingTree(target.tree, previous);
+        this.refs.advanceHead(theirs);
+        this.writeIndex(target.tree);
+        return { fastForward: true, upToDate: false, commit: theirs, conflicts: [] };
+      }
+      const oursAnc = this.ancestors(head.hash);
+      const baseHash = this.log(theirs).find((c) => oursAnc.has(c.hash))?.hash;
+      const base = baseHash ? this.commits.read(baseHash).tree : {};
+      const ours = this.commits.read(head.hash).tree;
+      const other = this.commits.read(theirs).tree;
+      const { tree, conflicts, unresolved, computed } = await this.mergeTrees(base, ours, other, strategy, weight);
+      if (unresolved.length > 0) {
+        const list = unresolved.map((c) => (c.tensor ? `${c.path}:${c.tensor}` : c.path)).join(', ');
+        throw new ReefError('INVALID_PARAM', `merge conflicts in ${list}; choose --strategy ours, theirs, average or weighted`);
+      }
+      await this.objects.writePack(computed, this.onProgress);
+      const commit = this.writeCommit({
+        parents: [head.hash, theirs],
+        message: options.message ?? `merge ${rev}${strategy ? ` (${strategy})` : ''}`,
+        time: new Date().toISOString(),
+        tree,
+      });
+      await this.writeWorkingTree(tree, previous);
+      this.writeIndex(tree);
+      return { fastForward: false, upToDate: false, commit: commit.hash, conflicts };
+    } finally {
+      release();
+    }
+  }
+
+  private async mergeTrees(base: Tree, ours: Tree, theirs: Tree, strategy: MergeStrategy | undefined, weight: number) {
+    const tree: Tree = {};
+    const conflicts: MergeConflict[] = [];
+    const unresolved: MergeConflict[] = [];
+    const computed: EncodedObject[] = [];
+    for (const path of new Set([...Object.keys(ours), ...Object.keys(theirs)])) {
+      const b = base[path];
+      const o = ours[path];
+      const t = theirs[path];
+      if (sameFile(o, t) || sameFile(b, t)) {
+        if (o) tree[path] = o;
+        continue;
+      }
+      if (sameFile(b, o)) {
+        if (t) tree[path] = t;
+        continue;
+      }
+      if (!o || !t || !sameTensors(o, t)) {
+        const pick = strategy === 'ours' ? o : strategy === 'theirs' ? t : undefined;
+        const c = { path, resolution: pick === undefined && strategy !== 'ours' && strategy !== 'theirs' ? 'unresolved (files differ in tensors)' : `took ${strategy}` };
+        (c.resolution.startsWith('took') ? conflicts : unresolved).push(c);
+        if (pick) tree[path] = pick;
+        continue;
+      }
+      const records: TensorRecord[] = [];
+      for (let i = 0; i < o.tensors.length; i++) {
+        const bt = b && sameTensors(b, o) ? b.tensors[i] : undefined;
+        const ot = o.tensors[i];
+        const tt = t.tensors[i];
+        if (ot.hash === tt.hash || bt?.hash === tt.hash) records.push(ot);
+        else if (bt?.hash === ot.hash) records.push(tt);
+        else if (strategy === 'ours' || strategy === 'theirs') {
+          records.push(strategy === 'ours' ? ot : tt);
+          conflicts.push({ path, tensor: ot.name, resolution: `took ${strategy}` });
+        } else if ((strategy === 'average' || strategy === 'weighted') && isFloatDType(ot.dtype)) {
+          const x = toFloat64(await this.objects.get(ot.hash));
+          const y = toFloat64(await this.objects.get(tt.hash));
+          const mixed = new Float64Array(x.length);
+          for (let k = 0; k < x.length; k++) mixed[k] = weight * x[k] + (1 - weight) * y[k];
+          const tensor = fromFloat64(ot.dtype, ot.shape, mixed);
+          const hash = tensorHash(tensor);
+          if (!this.objects.has(hash) && !computed.some((c) => c.info.hash === hash)) {
+            const ref = { hash: ot.hash, tensor: await this.objects.get(ot.hash), depth: this.objects.info(ot.hash)?.depth ?? 0, source: 'parent' };
+            const enc = await encodeTensor(hash, tensor, [ref], this.registry.deltaTypes(), this.maxDepth);
+            computed.push(enc);
+            this.pending.set(hash, tensor);
+          }
+          records.push({ ...ot, hash });
+          conflicts.push({ path, tensor: ot.name, resolution: strategy === 'average' ? 'averaged' : `weighted ${weight}` });
+        } else if (strategy) {
+          records.push(ot);
+          conflicts.push({ path, tensor: ot.name, resolution: `kept ours (${ot.dtype} cannot be averaged)` });
+        } else {
+          records.push(ot);
+          unresolved.push({ path, tensor: ot.name, resolution: 'unresolved' });
+        }
+      }
+      tree[path] = await this.rebuildRecord(path, o, records);
+    }
+    this.pending.clear();
+    return { tree, conflicts, unresolved, computed };
+  }
+
+  /** Merged tensors not yet in a pack, so a rebuilt file can be hashed before the pack is written. */
+  private readonly pending = new Map<string, Tensor>();
+
+  /** A file record for `template` with other tensor contents: same layout, new size and hash. */
+  private async rebuildRecord(path: string, template: FileRecord, records: TensorRecord[]): Promise<FileRecord> {
+    if (records.every((r, i) => r.hash === template.tensors[i].hash)) return template;
+    const data: Uint8Array[] = [];
+    for (const r of records) data.push((this.pending.get(r.hash) ?? (await this.objects.get(r.hash))).data);
+    if (template.format === 'npz') {
+      // Zip records carry CRCs of the members: write a fresh archive rather than patch the old one.
+      const bytes = writeNpz(records.map((r, i) => ({ name: r.name, tensor: { dtype: r.dtype, shape: r.shape, data: data[i] } })));
+      const parsed = parseNpz(bytes, path);
+      return { format: 'npz', size: bytes.length, sha256: sha256(bytes), tensors: records, layout: toLayout(parsed.segments) };
+    }
+    const bytes = assemble(fromLayout(template.layout), data);
+    return { ...template, size: bytes.length, sha256: sha256(bytes), tensors: records };
+  }
+
+  // ---- maintenance -----------------------------------------------------------------------
+
+  private reachableCommits(): Set<string> {
+    const roots = [...this.refs.list('heads'), ...this.refs.list('tags')].map((r) => r.hash);
+    const head = this.refs.head().hash;
+    if (head) roots.push(head);
+    const out = new Set<string>();
+    for (const r of roots) if (this.commits.has(r)) for (const h of this.ancestors(r)) out.add(h);
+    return out;
+  }
+
+  private liveObjects(commits: Iterable<string>): Set<string> {
+    const live = new Set<string>();
+    const trees = [...[...commits].map((h) => this.commits.read(h).tree), this.index()];
+    const stack: string[] = [];
+    for (const tree of trees) for (const f of Object.values(tree)) for (const t of f.tensors) stack.push(t.hash);
+    while (stack.length > 0) {
+      const h = stack.pop() as string;
+      if (live.has(h)) continue;
+      live.add(h);
+      const ref = this.objects.info(h)?.reference;
+      if (ref) stack.push(ref);
+    }
+    return live;
+  }
+
+  /**
+   * Removes what no branch, tag, HEAD or the staging index reaches: whole packs when nothing in them
+   * lives, rewritten packs when part does, unreachable commits, and leftovers of interrupted
+   * writes. New packs are complete before old ones go, so a crash mid-gc loses nothing.
+   */
+  async gc(): Promise<GcResult> {
+    const release = this.lock();
+    try {
+      const bytesBefore = dirBytes(this.dir);
+      const reachable = this.reachableCommits();
+      const live = this.liveObjects(reachable);
+      const packsDir = this.objects.dir;
+      let packsRemoved = 0;
+      let packsRewritten = 0;
+      let objectsRemoved = 0;
+      let filesRemoved = 0;
+      const byPack = new Map<string, ObjectInfo[]>();
+      for (const info of this.objects.all()) {
+        const pack = this.objects.packOf(info.hash) as string;
+        byPack.set(pack, [...(byPack.get(pack) ?? []), info]);
+      }
+      const retire: string[] = [];
+      for (const pack of this.objects.listFiles().packs) {
+        const infos = byPack.get(pack) ?? [];
+        const keep = infos.filter((i) => live.has(i.hash));
+        if (keep.length === infos.length && infos.length > 0) continue;
+        objectsRemoved += infos.length - keep.length;
+        if (keep.length > 0) {
+          const copies: EncodedObject[] = [];
+          for (const info of keep) copies.push(await this.objects.readEncoded(info.hash));
+          await this.objects.writePack(copies, undefined, true);
+          packsRewritten++;
+        } else packsRemoved++;
+        retire.push(pack);
+      }
+      this.objects.close();
+      for (const pack of retire) {
+        rmSync(join(packsDir, `${pack}.json`), { force: true }); // unlist first: a listed pack must exist
+        rmSync(join(packsDir, `${pack}.h5`), { force: true });
+      }
+      const listed = new Set(this.objects.listFiles().packs);
+      for (const f of readdirSync(packsDir)) {
+        const stem = f.replace(/\.(h5|json)$/, '');
+        if (f.includes('.tmp-') || (f.endsWith('.h5') && !listed.has(stem))) {
+          rmSync(join(packsDir, f), { force: true });
+          filesRemoved++;
+        }
+      }
+      for (const dir of [this.dir, this.commits.dir, join(this.dir, 'refs', 'heads'), join(this.dir, 'refs', 'tags')]) {
+        for (const f of readdirSync(dir)) if (f.includes('.tmp-')) (rmSync(join(dir, f), { force: true }), filesRemoved++);
+      }
+      let commitsRemoved = 0;
+      for (const h of this.commits.list()) if (!reachable.has(h)) (this.commits.remove(h), commitsRemoved++);
+      this.objects.reload();
+      const similarity = new SimilarityIndex(join(this.dir, 'similarity.json'));
+      similarity.retain((h) => this.objects.has(h));
+      similarity.save();
+      return { packsRemoved, packsRewritten, objectsRemoved, commitsRemoved, filesRemoved, bytesBefore, bytesAfter: dirBytes(this.dir) };
+    } finally {
+      release();
+    }
+  }
+
+  /** Re-hashes every commit and every object (decoding delta chains) and checks refs and files. */
+  async fsck(): Promise<FsckResult> {
+    const problems: string[] = [];
+    const garbage: string[] = [];
+    const commits = this.commits.list();
+    const trees: { where: string; tree: Tree }[] = [];
+    for (const h of commits) {
+      try {
+        const c = this.commits.read(h);
+        for (const p of c.parents) if (!this.commits.has(p)) problems.push(`commit ${h.slice(0, 12)}: parent ${p.slice(0, 12)} is missing`);
+        trees.push({ where: `commit ${h.slice(0, 12)}`, tree: c.tree });
+      } catch (err) {
+        problems.push((err as Error).message);
+      }
+    }
+    for (const kind of ['heads', 'tags'] as const) {
+      try {
+        for (const r of this.refs.list(kind)) if (!this.commits.has(r.hash)) problems.push(`${kind}/${r.name} points at missing commit ${r.hash.slice(0, 12)}`);
+      } catch (err) {
+        problems.push((err as Error).message);
+      }
+    }
+    try {
+      const head = this.refs.head();
+      if (head.hash && !this.commits.has(head.hash)) problems.push(`HEAD points at missing commit ${head.hash.slice(0, 12)}`);
+      trees.push({ where: 'staging index', tree: this.index() });
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+    this.objects.clearCache();
+    let objects = 0;
+    for (const info of this.objects.all()) {
+      objects++;
+      try {
+        await this.objects.get(info.hash, true);
+      } catch (err) {
+        problems.push((err as Error).message);
+      }
+    }
+    const checkedFiles = new Set<string>();
+    for (const { where, tree } of trees) {
+      for (const [path, file] of Object.entries(tree)) {
+        const missing = file.tensors.filter((t) => !this.objects.has(t.hash));
+        if (missing.length > 0) {
+          problems.push(`${where}: ${path} needs ${missing.length} missing tensor(s), e.g. ${missing[0].name}`);
+          continue;
+        }
+        if (checkedFiles.has(file.sha256)) continue;
+        checkedFiles.add(file.sha256);
+        try {
+          await this.fileBytes(path, file);
+        } catch (err) {
+          problems.push(`${where}: ${(err as Error).message}`);
+        }
+      }
+    }
+    const { packs, files } = this.objects.listFiles();
+    const listed = new Set(packs);
+    for (const f of files) {
+      if (f.includes('.tmp-') || (f.endsWith('.h5') && !listed.has(f.slice(0, -3)))) garbage.push(`packs/${f}`);
+    }
+    return { commits: commits.length, objects, problems, garbage };
+  }
+
+  stats(): Stats {
+    const seen = new Set<string>();
+    let bytesAdded = 0;
+    const commits = this.commits.list();
+    for (const h of commits) {
+      for (const f of Object.values(this.commits.read(h).tree)) {
+        if (seen.has(f.sha256)) continue;
+        seen.add(f.sha256);
+        bytesAdded += f.size;
+      }
+    }
+    const byEncoding: Stats['byEncoding'] = {};
+    const all = this.objects.all();
+    for (const o of all) {
+      const e = (byEncoding[o.encoding] ??= { objects: 0, rawBytes: 0, storedBytes: 0 });
+      e.objects++;
+      e.rawBytes += o.rawBytes;
+      e.storedBytes += o.storedBytes;
+    }
+    return { commits: commits.length, objects: all.length, bytesAdded, bytesOnDisk: dirBytes(this.dir), byEncoding };
+  }
+}
+
+/** A registry with the first-party lossless delta types, for library users who bring none. */
+export function defaultRegistry(): Registry {
+  const registry = new Registry();
+  registry.use(deltaLossless, '@reef/delta-lossless');
+  return registry;
+}

@@ -1,0 +1,87 @@
+import { isReefError } from '@reef/core';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { assemble, parseModelFile, parseNpy, parseNpz, parseSafetensors, writeNpz, writeSafetensors } from '../src/formats/index.js';
+import { FIXTURES } from './helpers.js';
+
+function roundTrip(path: string): void {
+  const bytes = new Uint8Array(readFileSync(path));
+  const parsed = parseModelFile(path, bytes);
+  const rebuilt = assemble(parsed.segments, parsed.tensors.map((t) => t.tensor.data.slice()));
+  expect(Buffer.from(rebuilt).equals(Buffer.from(bytes))).toBe(true);
+}
+
+function expectBadFile(fn: () => unknown, pattern: RegExp): void {
+  try {
+    fn();
+  } catch (err) {
+    expect(isReefError(err, 'BAD_FILE'), String(err)).toBe(true);
+    expect((err as Error).message).toMatch(pattern);
+    return;
+  }
+  throw new Error('expected a BAD_FILE error');
+}
+
+describe('model file formats', () => {
+  it('reads the PyTorch safetensors fixtures in every float type and rebuilds them byte for byte', () => {
+    for (const t of ['f32', 'f16', 'bf16', 'f64']) {
+      const path = join(FIXTURES, `tiny-mlp-${t}.safetensors`);
+      const parsed = parseSafetensors(new Uint8Array(readFileSync(path)), path);
+      expect(parsed.tensors.map((x) => x.name)).toContain('0.weight');
+      const w = parsed.tensors.find((x) => x.name === '0.weight')!.tensor;
+      expect(w.dtype).toBe(t);
+      expect(w.shape).toEqual([32, 64]);
+      expect(parsed.tensors.find((x) => x.name === 'step')!.tensor.dtype).toBe('i64');
+      roundTrip(path);
+    }
+  });
+
+  it('reads numpy .npy and .npz fixtures, values agreeing with the safetensors copy', () => {
+    const st = parseSafetensors(new Uint8Array(readFileSync(join(FIXTURES, 'tiny-mlp-f32.safetensors'))), 'st');
+    const npy = parseNpy(new Uint8Array(readFileSync(join(FIXTURES, 'tiny-mlp-fc0-weight.npy'))), 'npy', 'w');
+    expect(npy.tensors[0].tensor.shape).toEqual([32, 64]);
+    expect(Buffer.from(npy.tensors[0].tensor.data).equals(Buffer.from(st.tensors.find((x) => x.name === '0.weight')!.tensor.data))).toBe(true);
+    const npz = parseNpz(new Uint8Array(readFileSync(join(FIXTURES, 'tiny-mlp.npz'))), 'npz');
+    expect(npz.tensors.map((x) => x.name).sort()).toEqual(['0.bias', '0.weight', '1.bias', '1.weight', '2.bias', '2.weight', 'step']);
+    roundTrip(join(FIXTURES, 'tiny-mlp-fc0-weight.npy'));
+    roundTrip(join(FIXTURES, 'tiny-mlp.npz'));
+  });
+
+  it('writes safetensors and npz that read back with the same tensors, scalars and empty tensors included', () => {
+    const tensors = [
+      { name: 'scalar', tensor: { dtype: 'f32' as const, shape: [], data: new Uint8Array([0, 0, 0x80, 0x3f]) } },
+      { name: 'empty', tensor: { dtype: 'i16' as const, shape: [0, 3], data: new Uint8Array(0) } },
+      { name: 'flags', tensor: { dtype: 'bool' as const, shape: [3], data: new Uint8Array([1, 0, 1]) } },
+    ];
+    const st = parseSafetensors(writeSafetensors(tensors), 'x');
+    expect(st.tensors.map((t) => [t.name, t.tensor.dtype, t.tensor.shape])).toEqual(
+      expect.arrayContaining([['scalar', 'f32', []], ['empty', 'i16', [0, 3]], ['flags', 'bool', [3]]]),
+    );
+    const npz = parseNpz(writeNpz(tensors), 'y');
+    expect(npz.tensors.map((t) => [t.name, t.tensor.dtype, t.tensor.shape])).toEqual([['scalar', 'f32', []], ['empty', 'i16', [0, 3]], ['flags', 'bool', [3]]]);
+  });
+
+  it('refuses truncated, malformed and lying files with clear errors', () => {
+    const st = new Uint8Array(readFileSync(join(FIXTURES, 'tiny-mlp-f32.safetensors')));
+    expectBadFile(() => parseSafetensors(st.subarray(0, 5), 'a'), /too short/);
+    expectBadFile(() => parseSafetensors(st.subarray(0, st.length - 10), 'b'), /truncated|header lies|not described/);
+    const lying = st.slice();
+    const text = Buffer.from(lying).toString('latin1').replace('"data_offsets":[8192,8320]', '"data_offsets":[8190,8318]');
+    expectBadFile(() => parseSafetensors(new Uint8Array(Buffer.from(text, 'latin1')), 'c'), /lies about offsets/);
+    const unknown = Buffer.from(Buffer.from(st).toString('latin1').replace('"dtype":"I64"', '"dtype":"Q64"'), 'latin1');
+    expectBadFile(() => parseSafetensors(new Uint8Array(unknown), 'd'), /unknown dtype "Q64"/);
+    const garbage = st.slice();
+    garbage[9] = 0xff;
+    expectBadFile(() => parseSafetensors(garbage, 'e'), /not valid UTF-8 JSON/);
+    const npy = new Uint8Array(readFileSync(join(FIXTURES, 'tiny-mlp-fc0-weight.npy')));
+    expectBadFile(() => parseNpy(npy.subarray(0, npy.length - 4), 'f'), /truncated/);
+    expectBadFile(() => parseNpy(new Uint8Array(Buffer.from(Buffer.from(npy).toString('latin1').replace("'<f4'", "'>f4'"), 'latin1')), 'g'), /big-endian/);
+    const npz = new Uint8Array(readFileSync(join(FIXTURES, 'tiny-mlp.npz')));
+    expectBadFile(() => parseNpz(npz.subarray(0, npz.length - 30), 'h'), /end-of-central-directory|truncated/);
+    const flipped = npz.slice();
+    flipped[200] ^= 0xff;
+    expectBadFile(() => parseNpz(flipped, 'i'), /CRC|corrupt/);
+    expectBadFile(() => parseModelFile('model.pt', st), /unsupported file type/);
+  });
+});
