@@ -1,0 +1,110 @@
+import { dot } from '@reef/kernels';
+import { pairIndex, type Codebooks } from './codebooks.js';
+
+export interface Encoding {
+  /** Codeword index per stage: n × L, row-major. */
+  readonly indices: Int32Array;
+  /** ‖x − decoded‖² per vector, as tracked by the search (float64 sums of the tables). */
+  readonly errors: Float64Array;
+}
+
+/**
+ * Encodes n vectors by beam search over the stages (FAISS's `beam_search_encode_step` with
+ * look-up tables). The beam keeps the `beam` best partial codes; at stage m each is extended by
+ * every codeword of stage m and the `beam` best extensions survive. Beam 1 is the greedy encoder.
+ *
+ * No residual vector is ever formed: for a partial code with reconstruction y,
+ *   ‖x − y − c‖² = ‖x − y‖² + ‖c‖² − 2⟨x, c⟩ + 2 Σ_{j<m} ⟨c_j, c⟩,
+ * so after ⟨x, c⟩ is computed once for all L·K codewords, each candidate costs m table reads
+ * instead of d multiply-adds.
+ */
+export function beamSearchEncode(books: Codebooks, x: Float32Array, n: number, beam: number): Encoding {
+  const { stages, dim } = books;
+  const indices = new Int32Array(n * stages);
+  const errors = new Float64Array(n);
+  const search = new BeamSearch(books, beam);
+  for (let i = 0; i < n; i++) {
+    errors[i] = search.encode(x, i * dim, indices, i * stages);
+  }
+  return { indices, errors };
+}
+
+/** Scratch buffers for one encoder, reused across vectors. */
+class BeamSearch {
+  private readonly xc: Float64Array;
+  private readonly cand: Float64Array;
+  private codes: Int32Array;
+  private nextCodes: Int32Array;
+  private dist: Float64Array;
+  private nextDist: Float64Array;
+  private readonly parent: Int32Array;
+  private readonly choice: Int32Array;
+  private readonly cross: Float64Array;
+
+  constructor(
+    private readonly books: Codebooks,
+    private readonly beam: number,
+  ) {
+    const { stages, k } = books;
+    this.xc = new Float64Array(stages * k);
+    this.cand = new Float64Array(k);
+    this.codes = new Int32Array(beam * stages);
+    this.nextCodes = new Int32Array(beam * stages);
+    this.dist = new Float64Array(beam);
+    this.nextDist = new Float64Array(beam);
+    this.parent = new Int32Array(beam);
+    this.choice = new Int32Array(beam);
+    this.cross = stages > 1 ? books.cross() : new Float64Array(0);
+  }
+
+  /** Encodes x[xo..xo+d) into out[oo..oo+L); returns its squared error. */
+  encode(x: Float32Array, xo: number, out: Int32Array, oo: number): number {
+    const { books, beam, xc, cand, cross, parent, choice } = this;
+    const { stages, k, dim, data, norms } = books;
+    const kk = k * k;
+    for (let c = 0; c < stages * k; c++) xc[c] = dot(x, xo, data, c * dim, dim);
+
+    let size = 1;
+    this.dist[0] = dot(x, xo, x, xo, dim);
+    for (let m = 0; m < stages; m++) {
+      let nextSize = 0;
+      const nextDist = this.nextDist;
+      for (let b = 0; b < size; b++) {
+        // cand[c] = ‖x − y_b − c_{m,c}‖² for every codeword c of stage m.
+        const base = this.dist[b];
+        for (let c = 0; c < k; c++) cand[c] = base + norms[m * k + c] - 2 * xc[m * k + c];
+        let table = pairIndex(0, m) * kk;
+        for (let j = 0; j < m; j++, table += kk) {
+          const row = table + this.codes[b * stages + j] * k;
+          for (let c = 0; c < k; c++) cand[c] += 2 * cross[row + c];
+        }
+        // Keep the `beam` smallest candidates seen so far, sorted ascending (insertion).
+        for (let c = 0; c < k; c++) {
+          const v = cand[c];
+          if (nextSize === beam && v >= nextDist[nextSize - 1]) continue;
+          let pos = nextSize < beam ? nextSize++ : beam - 1;
+          while (pos > 0 && nextDist[pos - 1] > v) {
+            nextDist[pos] = nextDist[pos - 1];
+            parent[pos] = parent[pos - 1];
+            choice[pos] = choice[pos - 1];
+            pos--;
+          }
+          nextDist[pos] = v;
+          parent[pos] = b;
+          choice[pos] = c;
+        }
+      }
+      for (let e = 0; e < nextSize; e++) {
+        const from = parent[e] * stages;
+        const to = e * stages;
+        for (let j = 0; j < m; j++) this.nextCodes[to + j] = this.codes[from + j];
+        this.nextCodes[to + m] = choice[e];
+      }
+      [this.codes, this.nextCodes] = [this.nextCodes, this.codes];
+      [this.dist, this.nextDist] = [this.nextDist, this.dist];
+      size = nextSize;
+    }
+    for (let j = 0; j < stages; j++) out[oo + j] = this.codes[j];
+    return Math.max(0, this.dist[0]);
+  }
+}
