@@ -26,7 +26,8 @@ type AnyPlugin = QuantizerPlugin | DeltaTypePlugin;
  */
 export class Registry {
   readonly container: DependencyContainer;
-  private readonly loadedModules = new Set<string>();
+  /** Modules already registered: importing the same module twice is harmless, a second copy is not. */
+  private readonly loadedModules = new Set<ReefPluginModule>();
 
   constructor(parent: DependencyContainer = rootContainer) {
     this.container = parent.createChildContainer();
@@ -58,7 +59,7 @@ export class Registry {
         `plugin ${name} targets Reef plugin API ${module.apiVersion}, this host speaks ${PLUGIN_API_VERSION}; install a version of the plugin built for API ${PLUGIN_API_VERSION}`,
       );
     }
-    if (this.loadedModules.has(name)) return;
+    if (this.loadedModules.has(module)) return;
     const stamp = <T extends AnyPlugin>(p: T): T => {
       if (packageName && !p.packageName) p.packageName = packageName;
       return p;
@@ -69,7 +70,7 @@ export class Registry {
       registerDeltaType: (p) => this.registerDeltaType(stamp(p)),
     };
     module.register(host);
-    this.loadedModules.add(name);
+    this.loadedModules.add(module);
   }
 
   quantizers(): QuantizerPlugin[] {
