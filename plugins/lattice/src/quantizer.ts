@@ -1,0 +1,178 @@
+import {
+  ReefError,
+  assertCodes,
+  assertEncodable,
+  assertTrainingSet,
+  named,
+  requireArray,
+  requireNumber,
+  type AsymmetricSearch,
+  type FitOptions,
+  type NamedArray,
+  type Params,
+  type Quantizer,
+  type SavedModel,
+  type Vectors,
+} from '@reef/core';
+import { Rng, randomOrthogonal } from '@reef/kernels';
+import { BLOCK, lattice, type LatticeName } from './lattices.js';
+import { LatticeModel, type LatticeModelState } from './model.js';
+import { fitStep, type BlockSample } from './scale.js';
+import { latticeSearch } from './search.js';
+import { VoronoiCode } from './voronoi.js';
+
+/** Blocks sampled from the training set to fit the step: plenty for one scalar, cheap to scan ~40 times. */
+const STEP_SAMPLE_BLOCKS = 8192;
+/** A dimension whose spread is below this fraction of the largest is treated as constant. */
+const CONSTANT_DIMENSION = 1e-9;
+
+export class LatticeQuantizer implements Quantizer {
+  readonly pluginId = 'lattice';
+  readonly params: Params;
+  /** Mean squared error per (non-constant) dimension on the step-fitting sample, in units of σ². */
+  fitMse?: number;
+  private model?: LatticeModel;
+
+  constructor(params: Params) {
+    this.params = params;
+  }
+
+  get isTrained(): boolean {
+    return this.model !== undefined;
+  }
+
+  get dim(): number {
+    return this.trained().dim;
+  }
+
+  get codeSize(): number {
+    return this.trained().codeSize;
+  }
+
+  private newCode(): VoronoiCode {
+    return new VoronoiCode(lattice(this.params.lattice as LatticeName), this.params.bits as number);
+  }
+
+  async fit(train: Vectors, options: FitOptions = {}): Promise<void> {
+    assertTrainingSet(train, 2);
+    const { count, dim, data } = train;
+    const rng = new Rng(options.seed ?? 1234);
+    const rotation = this.params.rotate ? randomOrthogonal(dim, rng) : undefined;
+    options.onProgress?.(0.1);
+
+    const mean = new Float64Array(dim);
+    for (let i = 0; i < count; i++) for (let j = 0; j < dim; j++) mean[j] += data[i * dim + j];
+    for (let j = 0; j < dim; j++) mean[j] /= count;
+    const mean32 = Float32Array.from(mean);
+
+    // Spread per dimension after centring and rotation; the step is then shared by all dimensions.
+    const provisional = new LatticeModel({ dim, mean: mean32, scale: new Float32Array(dim).fill(1), alpha: 1, rotation }, this.newCode());
+    const centred = new Float64Array(dim);
+    const variance = new Float64Array(dim);
+    for (let i = 0; i < count; i++) {
+      provisional.centre(data, i * dim, centred);
+      for (let j = 0; j < dim; j++) variance[j] += centred[j] * centred[j];
+    }
+    let maxStd = 0;
+    const scale = new Float32Array(dim);
+    for (let j = 0; j < dim; j++) {
+      scale[j] = Math.sqrt(variance[j] / count);
+      maxStd = Math.max(maxStd, scale[j]);
+    }
+    for (let j = 0; j < dim; j++) if (!(scale[j] > CONSTANT_DIMENSION * maxStd)) scale[j] = 0;
+    options.onProgress?.(0.3);
+
+    const normalised = new LatticeModel({ dim, mean: mean32, scale, alpha: 1, rotation }, this.newCode());
+    const sample = sampleBlocks(train, normalised, rng);
+    const { alpha, mse } = fitStep(sample, normalised.code);
+    this.fitMse = mse;
+    this.model = new LatticeModel({ dim, mean: mean32, scale, alpha, rotation }, this.newCode());
+    options.onProgress?.(1);
+  }
+
+  encode(vectors: Vectors): Uint8Array {
+    const model = this.trained();
+    assertEncodable(vectors, model.dim);
+    const codes = new Uint8Array(vectors.count * model.codeSize);
+    const v = new Float64Array(model.paddedDim);
+    for (let i = 0; i < vectors.count; i++) {
+      model.toLattice(vectors.data, i * model.dim, v);
+      model.encodeLattice(v, codes, i * model.codeSize);
+    }
+    return codes;
+  }
+
+  decode(codes: Uint8Array): Float32Array {
+    const model = this.trained();
+    const count = assertCodes(codes, model.codeSize);
+    const out = new Float32Array(count * model.dim);
+    const v = new Float64Array(model.paddedDim);
+    for (let i = 0; i < count; i++) {
+      model.decodeLattice(codes, i * model.codeSize, v);
+      model.fromLattice(v, out, i * model.dim);
+    }
+    return out;
+  }
+
+  modelBytes(): number {
+    const { mean, scale, rotation } = this.trained().state;
+    return mean.byteLength + scale.byteLength + (rotation?.byteLength ?? 0);
+  }
+
+  save(): SavedModel {
+    const { dim, mean, scale, alpha, rotation } = this.trained().state;
+    const arrays: Record<string, NamedArray> = { mean: named(mean), scale: named(scale) };
+    if (rotation) arrays.rotation = named(rotation, [dim, dim]);
+    return { pluginId: this.pluginId, apiVersion: 1, params: this.params, arrays, attributes: { dim, alpha } };
+  }
+
+  static load(saved: SavedModel, params: Params): LatticeQuantizer {
+    const q = new LatticeQuantizer(params);
+    const dim = requireNumber(saved, 'dim', true);
+    const alpha = requireNumber(saved, 'alpha');
+    if (dim < 1 || !(alpha > 0)) throw new ReefError('BAD_MODEL', `saved lattice model has dim ${dim} and step ${alpha}; both must be positive`);
+    const mean = requireArray(saved, 'mean', Float32Array, dim);
+    const scale = requireArray(saved, 'scale', Float32Array, dim);
+    let rotation: Float32Array | undefined;
+    if (params.rotate) rotation = requireArray(saved, 'rotation', Float32Array, dim * dim);
+    const state: LatticeModelState = { dim, mean, scale, alpha, rotation };
+    q.model = new LatticeModel(state, q.newCode());
+    return q;
+  }
+
+  /** Asymmetric search decodes block by block in the rotated, centred space: exact on decoded vectors. */
+  get search(): AsymmetricSearch {
+    return latticeSearch(() => this.trained());
+  }
+
+  private trained(): LatticeModel {
+    if (!this.model) throw new ReefError('NOT_TRAINED', 'lattice quantizer is not trained: call fit() first');
+    return this.model;
+  }
+}
+
+/** Up to STEP_SAMPLE_BLOCKS random blocks of normalised training vectors (alpha = 1). */
+function sampleBlocks(train: Vectors, model: LatticeModel, rng: Rng): BlockSample {
+  const total = train.count * model.blocks;
+  const count = Math.min(total, STEP_SAMPLE_BLOCKS);
+  const picks = total <= STEP_SAMPLE_BLOCKS ? Array.from({ length: total }, (_, i) => i) : [...rng.sample(total, count)].sort((a, b) => a - b);
+  const values = new Float64Array(count * BLOCK);
+  const mask = new Float64Array(count * BLOCK);
+  const v = new Float64Array(model.paddedDim);
+  const { scale } = model.state;
+  let lastVector = -1;
+  picks.forEach((pick, s) => {
+    const vector = Math.floor(pick / model.blocks);
+    const block = pick - vector * model.blocks;
+    if (vector !== lastVector) {
+      model.toLattice(train.data, vector * model.dim, v);
+      lastVector = vector;
+    }
+    for (let i = 0; i < BLOCK; i++) {
+      const j = block * BLOCK + i;
+      values[s * BLOCK + i] = v[j];
+      mask[s * BLOCK + i] = j < model.dim && scale[j] > 0 ? 1 : 0;
+    }
+  });
+  return { values, mask, count };
+}
