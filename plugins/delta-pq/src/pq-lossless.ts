@@ -1,0 +1,72 @@
+import {
+  DTYPE_BYTES,
+  PLUGIN_API_VERSION,
+  elementCount,
+  requireArray,
+  resolveParams,
+  type DeltaPayload,
+  type DeltaTypePlugin,
+  type Tensor,
+} from '@reef/core';
+import { assertLossyInputs, assertPayloadFits, float64ToTensor, headerAttributes, lossyUnsupportedReason, tensorToFloat64 } from '@reef/delta-quantized';
+import { PQ_CODE_PARAMS, decodeDeltaPq, encodeDeltaPq, pqUnsupportedReason } from './pq-code.js';
+import { decodeResidual, encodeResidual } from './residual.js';
+
+const ID = 'pq-lossless';
+
+/**
+ * pq-lossless: the PQ code of the delta plus the exact correction. The approximation is
+ * reference + PQ delta rounded to the tensor's dtype; the payload stores the target's bits XOR
+ * the approximation's bits, byte planes deflated. Decoding recomputes the same approximation
+ * (same arithmetic, same order) and XORs the residual back: byte-exact for every bit pattern,
+ * NaN payloads, ±0, ±Inf and subnormals included (non-finite deltas are coded as 0 and left to
+ * the residual).
+ */
+export function createPqLosslessDeltaType(): DeltaTypePlugin {
+  const supports = (target: Tensor, reference: Tensor): string | undefined =>
+    lossyUnsupportedReason(target, reference) ?? pqUnsupportedReason(elementCount(target.shape), resolveParams(`delta type ${ID}`, PQ_CODE_PARAMS));
+
+  return {
+    kind: 'delta',
+    id: ID,
+    label: 'PQ delta (lossless)',
+    summary: 'PQ-coded delta plus the XOR of target and PQ reconstruction bits, deflated; byte-exact',
+    apiVersion: PLUGIN_API_VERSION,
+    lossless: true,
+    params: PQ_CODE_PARAMS,
+    supports,
+    async encode(target, reference, options) {
+      assertLossyInputs(ID, target, reference); // same dtype and shape, a float dtype
+      const params = resolveParams(`delta type ${ID}`, PQ_CODE_PARAMS, options?.params ?? {});
+      const t = tensorToFloat64(target);
+      const r = tensorToFloat64(reference);
+      const delta = new Float64Array(t.length);
+      for (let i = 0; i < t.length; i++) {
+        const d = t[i] - r[i];
+        delta[i] = Number.isFinite(d) ? d : 0;
+      }
+      const code = await encodeDeltaPq(delta, params);
+      const partial: DeltaPayload = { arrays: code.arrays, attributes: { ...headerAttributes(ID, target), ...code.attributes } };
+      const approximation = approximate(partial, reference, r);
+      const residual = encodeResidual(target.data, approximation.data, DTYPE_BYTES[target.dtype]);
+      return {
+        arrays: { ...code.arrays, residual: { data: residual, shape: [residual.length] } },
+        attributes: partial.attributes,
+      };
+    },
+    decode(payload, reference) {
+      assertPayloadFits(ID, payload, reference);
+      const approximation = approximate(payload, reference, tensorToFloat64(reference));
+      const residual = requireArray(payload, 'residual', Uint8Array);
+      const data = decodeResidual(residual, approximation.data, DTYPE_BYTES[reference.dtype]);
+      return { dtype: reference.dtype, shape: [...reference.shape], data };
+    },
+  };
+}
+
+/** reference + PQ delta, rounded to the reference's dtype: identical at encode and decode time. */
+function approximate(payload: DeltaPayload, reference: Tensor, referenceValues: Float64Array): Tensor {
+  const delta = decodeDeltaPq(payload, referenceValues.length);
+  for (let i = 0; i < delta.length; i++) delta[i] += referenceValues[i];
+  return float64ToTensor(delta, reference.dtype, reference.shape);
+}

@@ -1,0 +1,20 @@
+import { elementCount, resolveParams, type DeltaTypePlugin } from '@reef/core';
+import { defineLossyDeltaType } from '@reef/delta-quantized';
+import { PQ_CODE_PARAMS, decodeDeltaPq, encodeDeltaPq, pqUnsupportedReason } from './pq-code.js';
+
+/** pq-lossy: reference + the PQ reconstruction of the delta; error measured and recorded. */
+export function createPqLossyDeltaType(): DeltaTypePlugin {
+  return defineLossyDeltaType({
+    id: 'pq-lossy',
+    label: 'PQ delta (lossy)',
+    summary: 'Delta cut into sub-vectors and coded by a product quantizer trained on them (codebook in the payload)',
+    params: PQ_CODE_PARAMS,
+    supports: (target) => pqUnsupportedReason(elementCount(target.shape), resolveParams('delta type pq-lossy', PQ_CODE_PARAMS)),
+    encodeBody: ({ delta, params }) => encodeDeltaPq(delta, params),
+    decodeValues(payload, referenceValues) {
+      const delta = decodeDeltaPq(payload, referenceValues.length);
+      for (let i = 0; i < delta.length; i++) delta[i] += referenceValues[i];
+      return delta;
+    },
+  });
+}
