@@ -4,3 +4,4 @@ export * from './kmeans.js';
 export * from './bitpack.js';
 export * from './topk.js';
 export * from './linalg.js';
+export * from './wasm.js';

@@ -18,7 +18,7 @@ import {
   type SavedModel,
   type Vectors,
 } from '@reef/core';
-import { dot, multiply } from '@reef/kernels';
+import { dot, multiply, multiplyFast } from '@reef/kernels';
 import { codeBytes, ProductCodebooks, scanCodes, splitDimensions, trainCodebooks, type AssignFn } from '@reef/quantizer-pq';
 import { OPQ_PARAMS, opqConfig, outputDim, validateOpq, type OpqConfig } from './params.js';
 import { trainRotation } from './rotation.js';
@@ -111,7 +111,7 @@ export class OptimizedProductQuantizer implements Quantizer {
       onWarning,
       onProgress: (f) => options.onProgress?.(0.8 * f),
     });
-    const rotated = multiply(train.data, train.count, dIn, rotation, dOut);
+    const rotated = multiplyFast(train.data, train.count, dIn, rotation, dOut);
     const layout = splitDimensions(dOut, m);
     const centroids = await trainCodebooks(rotated, train.count, layout, {
       nbits,
@@ -127,7 +127,7 @@ export class OptimizedProductQuantizer implements Quantizer {
   encode(vectors: Vectors): Uint8Array {
     const { rotation, books, dIn } = this.model;
     assertEncodable(vectors, dIn);
-    const rotated = multiply(vectors.data, vectors.count, dIn, rotation, books.layout.dim);
+    const rotated = multiplyFast(vectors.data, vectors.count, dIn, rotation, books.layout.dim);
     return books.encode(rotated, vectors.count);
   }
 

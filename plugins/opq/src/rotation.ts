@@ -1,4 +1,4 @@
-import { multiply, polarFactor, randomOrthogonal, Rng } from '@reef/kernels';
+import { multiplyFast, polarFactor, randomOrthogonal, Rng } from '@reef/kernels';
 import { ProductCodebooks, splitDimensions, trainCodebooks, type AssignFn } from '@reef/quantizer-pq';
 import type { OpqConfig } from './params.js';
 
@@ -67,7 +67,7 @@ export async function trainRotation(x: Float32Array, n: number, dIn: number, con
   const rotated = new Float32Array(sample.count * dOut);
   let centroids: Float32Array | undefined;
   for (let it = 0; it < config.niter; it++) {
-    multiply(sample.data, sample.count, dIn, rotation, dOut, rotated);
+    multiplyFast(sample.data, sample.count, dIn, rotation, dOut, rotated);
     centroids = await trainCodebooks(rotated, sample.count, layout, {
       nbits: config.nbits,
       niter: it === 0 ? config.niterPqFirst : config.niterPq,

@@ -1,4 +1,4 @@
-import { dot, l2sqr, nearestCentroids, squaredNorms, type NearestResult } from '@reef/kernels';
+import { dot, l2sqr, nearestCentroidsFast, squaredNorms, type NearestResult } from '@reef/kernels';
 import type { Metric } from '@reef/core';
 import { codeBytes, packCodes, unpackCodes } from './codes.js';
 import { extractSubspace, type SubspaceLayout } from './subspaces.js';
@@ -48,7 +48,7 @@ export class ProductCodebooks {
     const labels = new Int32Array(n * m);
     for (let j = 0; j < m; j++) {
       const sub = extractSubspace(x, n, this.layout, j);
-      const res = nearestCentroids(sub, n, this.subDim(j), this.codebook(j), this.k, this.norms.subarray(j * this.k, (j + 1) * this.k));
+      const res = nearestCentroidsFast(sub, n, this.subDim(j), this.codebook(j), this.k, this.norms.subarray(j * this.k, (j + 1) * this.k));
       for (let i = 0; i < n; i++) labels[i * m + j] = res.labels[i];
     }
     return labels;

@@ -1,4 +1,4 @@
-import { kmeans } from '@reef/kernels';
+import { kmeans, nearestCentroidsFast } from '@reef/kernels';
 import type { AssignFn } from './codebooks.js';
 import { extractSubspace, type SubspaceLayout } from './subspaces.js';
 
@@ -12,7 +12,7 @@ export interface CodebookTrainingOptions {
   readonly onWarning?: (message: string) => void;
   /** Fraction of sub-spaces done, in [0, 1]. */
   readonly onProgress?: (fraction: number) => void;
-  /** Nearest-centroid search used by k-means (e.g. a multi-threaded one). */
+  /** Nearest-centroid search used by k-means; defaults to the WASM SIMD one of @reef/kernels. */
   readonly assign?: AssignFn;
 }
 
@@ -33,7 +33,8 @@ export async function trainCodebooks(x: Float32Array, n: number, layout: Subspac
       niter: options.niter,
       seed: options.seed,
       init: options.init,
-      assign: options.assign,
+      // WASM SIMD search unless the caller brings its own (e.g. a multi-threaded one).
+      assign: options.assign ?? ((px, pn, pd, c, ck) => nearestCentroidsFast(px, pn, pd, c, ck)),
       initialCentroids: options.initialCentroids?.subarray(start, start + k * dj),
       // The same warning would repeat for every sub-space: report it once.
       onWarning: (msg) => {
