@@ -6,3 +6,4 @@ export { ObjectStore, type ObjectInfo, type EncodedObject } from './objects.js';
 export { SimilarityIndex, signature } from './similarity.js';
 export { encodeTensor, type ReferenceCandidate } from './encode.js';
 export { toFloat64, fromFloat64, SAFETENSORS_DTYPES } from './dtypes.js';
+export * from './commands.js';

@@ -755,10 +755,18 @@ export class Repository {
         }
       }
       for (const dir of [this.dir, this.commits.dir, join(this.dir, 'refs', 'heads'), join(this.dir, 'refs', 'tags')]) {
-        for (const f of readdirSync(dir)) if (f.includes('.tmp-')) (rmSync(join(dir, f), { force: true }), filesRemoved++);
+        for (const f of readdirSync(dir)) {
+          if (!f.includes('.tmp-')) continue;
+          rmSync(join(dir, f), { force: true });
+          filesRemoved++;
+        }
       }
       let commitsRemoved = 0;
-      for (const h of this.commits.list()) if (!reachable.has(h)) (this.commits.remove(h), commitsRemoved++);
+      for (const h of this.commits.list()) {
+        if (reachable.has(h)) continue;
+        this.commits.remove(h);
+        commitsRemoved++;
+      }
       this.objects.reload();
       const similarity = new SimilarityIndex(join(this.dir, 'similarity.json'));
       similarity.retain((h) => this.objects.has(h));

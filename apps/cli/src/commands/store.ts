@@ -1,0 +1,99 @@
+import { ReefError } from '@reef/core';
+import {
+  addCommand, branchCommand, checkoutCommand, commitCommand, diffCommand, exportCommand, fsckCommand, gcCommand, initCommand,
+  logCommand, mergeCommand, showCommand, statsCommand, statusCommand, tagCommand, type CommandEnv,
+} from '@reef/store';
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+
+/**
+ * The weight-store commands (init, add, status, commit, log, show, diff, checkout, export, branch,
+ * tag, merge, gc, fsck, stats). A thin adapter: parsing here, the work in @reef/store.
+ */
+export function register(program: Command, ctx: CliContext): void {
+  const env = async (): Promise<CommandEnv> => ({ cwd: process.cwd(), registry: await ctx.registry() });
+  const print = (lines: string[]): void => {
+    for (const line of lines) ctx.out(line);
+  };
+
+  program.command('init [dir]').description('create an empty weight repository (.reef)').action(async (dir?: string) => {
+    print(initCommand(await env(), dir));
+  });
+  program
+    .command('add <files...>')
+    .description('stage model files (.safetensors, .npy, .npz): store new tensors, as deltas where they pay')
+    .option('--as <path>', 'track the (single) file under another path')
+    .action(async (files: string[], opts: { as?: string }) => print(await addCommand(await env(), files, opts)));
+  program.command('status').description('show staged and unstaged changes').action(async () => print(await statusCommand(await env())));
+  program
+    .command('commit')
+    .description('record the staged files as a new commit')
+    .requiredOption('-m, --message <text>', 'commit message')
+    .action(async (opts: { message: string }) => print(await commitCommand(await env(), opts.message)));
+  program
+    .command('log [rev]')
+    .description('list commits reachable from a revision (default HEAD)')
+    .option('-n, --limit <n>', 'show at most n commits', (v) => positiveInt(v, '--limit'))
+    .option('--oneline', 'one line per commit')
+    .action(async (rev: string | undefined, opts: { limit?: number; oneline?: boolean }) => print(await logCommand(await env(), rev, opts)));
+  program.command('show [rev]').description('show a commit: files, tensors and how each is stored').action(async (rev?: string) => print(await showCommand(await env(), rev)));
+  program
+    .command('diff <from> [to]')
+    .description('per tensor: added, removed, changed with the L2 norm of the change (to defaults to HEAD)')
+    .action(async (from: string, to?: string) => print(await diffCommand(await env(), from, to)));
+  program
+    .command('checkout <rev>')
+    .description('write the files of a revision (branch, tag or hash) and move HEAD to it')
+    .option('-f, --force', 'discard uncommitted changes')
+    .action(async (rev: string, opts: { force?: boolean }) => print(await checkoutCommand(await env(), rev, opts)));
+  program
+    .command('export <rev>')
+    .description('write a revision as one file (byte-identical to what was added when the format matches)')
+    .requiredOption('--format <format>', 'safetensors or npz')
+    .requiredOption('-o, --output <file>', 'file to write')
+    .option('--path <tracked>', 'export this tracked file only')
+    .action(async (rev: string, opts: { format: string; output: string; path?: string }) => print(await exportCommand(await env(), rev, opts)));
+  program
+    .command('branch [name] [rev]')
+    .description('list branches, or create one at rev (default HEAD)')
+    .option('-d, --delete', 'delete the branch')
+    .action(async (name: string | undefined, rev: string | undefined, opts: { delete?: boolean }) => print(await branchCommand(await env(), name, rev, opts)));
+  program
+    .command('tag [name] [rev]')
+    .description('list tags, or tag rev (default HEAD)')
+    .option('-d, --delete', 'delete the tag')
+    .action(async (name: string | undefined, rev: string | undefined, opts: { delete?: boolean }) => print(await tagCommand(await env(), name, rev, opts)));
+  program
+    .command('merge <rev>')
+    .description('merge a revision into the current branch (fast-forward when possible)')
+    .option('--strategy <name>', 'resolve conflicting tensors: ours, theirs, average, weighted')
+    .option('--weight <w>', 'for weighted: w*ours + (1-w)*theirs', (v) => unitFloat(v))
+    .option('-m, --message <text>', 'merge commit message')
+    .action(async (rev: string, opts: { strategy?: string; weight?: number; message?: string }) => print(await mergeCommand(await env(), rev, opts)));
+  program.command('gc').description('remove objects and commits nothing reaches, and leftovers of interrupted writes').action(async () => print(await gcCommand(await env())));
+  program
+    .command('fsck')
+    .description('re-hash every commit and tensor and check refs; exits 1 on corruption')
+    .action(async () => {
+      const { lines, ok } = await fsckCommand(await env());
+      print(lines);
+      if (!ok) process.exitCode = 1;
+    });
+  program
+    .command('stats')
+    .description('bytes as added against bytes on disk, per delta type')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) => print(await statsCommand(await env(), opts)));
+}
+
+function positiveInt(v: string, what: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new ReefError('INVALID_PARAM', `${what} must be a positive integer, got '${v}'`);
+  return n;
+}
+
+function unitFloat(v: string): number {
+  const n = Number(v);
+  if (!(n >= 0 && n <= 1)) throw new ReefError('INVALID_PARAM', `--weight must be a number in [0, 1], got '${v}'`);
+  return n;
+}

@@ -1,0 +1,224 @@
+import { ReefError, type Registry } from '@reef/core';
+import deltaLossless from '@reef/delta-lossless';
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Repository, type MergeStrategy } from './repository.js';
+
+/**
+ * The `reef` store commands as plain functions: parsed options in, printable lines out. The CLI
+ * adapter only parses arguments and prints; tests and other hosts call these directly.
+ */
+
+export interface CommandEnv {
+  readonly cwd: string;
+  readonly registry?: Registry;
+  readonly onProgress?: (stage: string) => void;
+}
+
+/** Makes sure the first-party lossless delta types are available (a no-op when discovered). */
+export function withLosslessDeltas(registry: Registry): Registry {
+  registry.use(deltaLossless, '@reef/delta-lossless');
+  return registry;
+}
+
+function open(env: CommandEnv): Repository {
+  return Repository.open(env.cwd, { registry: env.registry && withLosslessDeltas(env.registry), onProgress: env.onProgress });
+}
+
+async function withRepo<T>(env: CommandEnv, fn: (repo: Repository) => Promise<T> | T): Promise<T> {
+  const repo = open(env);
+  try {
+    return await fn(repo);
+  } finally {
+    repo.close();
+  }
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = -1;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v.toFixed(v < 10 ? 2 : 1)} ${units[u]}`;
+}
+
+const short = (hash: string | undefined): string => (hash ? hash.slice(0, 12) : '(none)');
+
+export function initCommand(env: CommandEnv, dir = '.'): string[] {
+  const repo = Repository.init(resolve(env.cwd, dir), { registry: env.registry });
+  repo.close();
+  return [`Initialized empty reef repository in ${repo.root}/.reef`];
+}
+
+export async function addCommand(env: CommandEnv, files: string[], opts: { as?: string } = {}): Promise<string[]> {
+  return withRepo(env, async (repo) => {
+    const start = performance.now();
+    const reports = await repo.add(files, { as: opts.as, cwd: env.cwd });
+    const seconds = (performance.now() - start) / 1000;
+    const lines = reports.map((r) => {
+      const enc = Object.entries(r.encodings).map(([k, v]) => `${v} ${k}`).join(', ') || 'nothing new';
+      return `added ${r.path} (${r.format}, ${r.tensors} tensors, ${formatBytes(r.bytes)}): ${r.reused} already stored, ${enc}; ${formatBytes(r.storedBytes)} written`;
+    });
+    const total = reports.reduce((s, r) => s + r.bytes, 0);
+    lines.push(`${formatBytes(total)} in ${seconds.toFixed(2)} s (${(total / 1e6 / Math.max(seconds, 1e-9)).toFixed(1)} MB/s)`);
+    return lines;
+  });
+}
+
+export async function statusCommand(env: CommandEnv): Promise<string[]> {
+  return withRepo(env, (repo) => {
+    const s = repo.status();
+    const lines = [s.branch ? `On branch ${s.branch}${s.head ? '' : ' (no commits yet)'}` : `HEAD detached at ${short(s.head)}`];
+    if (s.staged.length) lines.push('Changes to be committed:', ...s.staged.map((x) => `  ${x.change.padEnd(9)} ${x.path}`));
+    if (s.unstaged.length) lines.push('Changes not staged (reef add to stage):', ...s.unstaged.map((x) => `  ${x.change.padEnd(9)} ${x.path}`));
+    if (!s.staged.length && !s.unstaged.length) lines.push('nothing to commit, working files match');
+    return lines;
+  });
+}
+
+export async function commitCommand(env: CommandEnv, message: string): Promise<string[]> {
+  return withRepo(env, (repo) => {
+    const c = repo.commit(message);
+    const branch = repo.refs.head().branch;
+    return [`[${branch ?? 'detached'} ${short(c.hash)}] ${message}`];
+  });
+}
+
+export async function logCommand(env: CommandEnv, rev = 'HEAD', opts: { limit?: number; oneline?: boolean } = {}): Promise<string[]> {
+  return withRepo(env, (repo) => {
+    const commits = repo.log(rev, opts.limit ?? Infinity);
+    if (commits.length === 0) return ['no commits yet'];
+    const labels = new Map<string, string[]>();
+    for (const b of repo.branches()) labels.set(b.hash, [...(labels.get(b.hash) ?? []), b.name]);
+    for (const t of repo.tags()) labels.set(t.hash, [...(labels.get(t.hash) ?? []), `tag: ${t.name}`]);
+    return commits.flatMap((c) => {
+      const refs = labels.get(c.hash);
+      const decoration = refs ? ` (${refs.join(', ')})` : '';
+      if (opts.oneline) return [`${short(c.hash)}${decoration} ${c.message}`];
+      const files = Object.keys(c.tree).length;
+      return [`commit ${c.hash}${decoration}`, ...(c.parents.length > 1 ? [`Merge: ${c.parents.map(short).join(' ')}`] : []), `Date:   ${c.time}`, `Files:  ${files}`, '', `    ${c.message}`, ''];
+    });
+  });
+}
+
+export async function showCommand(env: CommandEnv, rev = 'HEAD'): Promise<string[]> {
+  return withRepo(env, (repo) => {
+    const c = repo.show(rev);
+    const lines = [`commit ${c.hash}`, `parents: ${c.parents.map(short).join(' ') || '(root)'}`, `date: ${c.time}`, '', `    ${c.message}`, ''];
+    for (const [path, f] of Object.entries(c.tree)) {
+      lines.push(`${path}  ${f.format}, ${formatBytes(f.size)}, sha256 ${f.sha256.slice(0, 16)}`);
+      for (const t of f.tensors) {
+        const info = repo.objects.info(t.hash);
+        lines.push(`  ${t.name.padEnd(28)} ${t.dtype.padEnd(5)} [${t.shape.join(', ')}]  ${short(t.hash)}  ${info ? `${info.encoding}${info.reference ? ` vs ${short(info.reference)}` : ''}, ${formatBytes(info.storedBytes)}` : 'MISSING'}`);
+      }
+    }
+    return lines;
+  });
+}
+
+export async function diffCommand(env: CommandEnv, from: string, to = 'HEAD'): Promise<string[]> {
+  return withRepo(env, async (repo) => {
+    const d = await repo.diff(from, to);
+    if (d.length === 0) return [`no tensor differs between ${from} and ${to}`];
+    return d.map((x) => {
+      const where = `${x.path}:${x.tensor}`;
+      const what = `${x.dtype} [${x.shape?.join(', ')}]`;
+      if (x.change !== 'modified') return `${x.change.padEnd(8)} ${where}  ${what}`;
+      const norm = x.norm === undefined ? 'dtype or shape changed' : `|Δ|₂ = ${x.norm.toPrecision(4)}${x.relative === undefined ? '' : ` (relative ${x.relative.toPrecision(3)})`}`;
+      return `changed  ${where}  ${what}  ${norm}`;
+    });
+  });
+}
+
+export async function checkoutCommand(env: CommandEnv, rev: string, opts: { force?: boolean } = {}): Promise<string[]> {
+  return withRepo(env, async (repo) => {
+    const c = await repo.checkout(rev, opts);
+    const branch = repo.refs.head().branch;
+    return [branch ? `Switched to branch '${branch}' at ${short(c.hash)}` : `HEAD is now at ${short(c.hash)} (detached) ${c.message}`];
+  });
+}
+
+export async function exportCommand(env: CommandEnv, rev: string, opts: { format: string; output: string; path?: string }): Promise<string[]> {
+  if (opts.format !== 'safetensors' && opts.format !== 'npz') throw new ReefError('INVALID_PARAM', `--format must be safetensors or npz, got '${opts.format}'`);
+  return withRepo(env, async (repo) => {
+    const out = await repo.export(rev, { format: opts.format as 'safetensors' | 'npz', path: opts.path });
+    const target = resolve(env.cwd, opts.output);
+    writeFileSync(target, out.bytes);
+    return [`wrote ${target} (${formatBytes(out.bytes.length)}${out.verbatim ? ', byte-identical to the file that was added' : ', converted'})`];
+  });
+}
+
+export async function branchCommand(env: CommandEnv, name?: string, rev?: string, opts: { delete?: boolean } = {}): Promise<string[]> {
+  return withRepo(env, (repo) => {
+    if (!name) return repo.branches().map((b) => `${b.current ? '*' : ' '} ${b.name.padEnd(20)} ${short(b.hash)}`);
+    if (opts.delete) {
+      repo.deleteBranch(name);
+      return [`deleted branch ${name}`];
+    }
+    return [`created branch ${name} at ${short(repo.createBranch(name, rev))}`];
+  });
+}
+
+export async function tagCommand(env: CommandEnv, name?: string, rev?: string, opts: { delete?: boolean } = {}): Promise<string[]> {
+  return withRepo(env, (repo) => {
+    if (!name) return repo.tags().map((t) => `${t.name.padEnd(20)} ${short(t.hash)}`);
+    if (opts.delete) {
+      repo.deleteTag(name);
+      return [`deleted tag ${name}`];
+    }
+    return [`tagged ${short(repo.createTag(name, rev))} as ${name}`];
+  });
+}
+
+export async function mergeCommand(env: CommandEnv, rev: string, opts: { strategy?: string; weight?: number; message?: string } = {}): Promise<string[]> {
+  return withRepo(env, async (repo) => {
+    const r = await repo.merge(rev, { strategy: opts.strategy as MergeStrategy | undefined, weight: opts.weight, message: opts.message });
+    if (r.upToDate) return ['Already up to date.'];
+    if (r.fastForward) return [`Fast-forward to ${short(r.commit)}`];
+    return [`Merged ${rev} as ${short(r.commit)}`, ...r.conflicts.map((c) => `  conflict ${c.path}${c.tensor ? `:${c.tensor}` : ''}: ${c.resolution}`)];
+  });
+}
+
+export async function gcCommand(env: CommandEnv): Promise<string[]> {
+  return withRepo(env, async (repo) => {
+    const g = await repo.gc();
+    return [
+      `removed ${g.objectsRemoved} unreachable objects, ${g.commitsRemoved} commits, ${g.packsRemoved} packs (${g.packsRewritten} rewritten), ${g.filesRemoved} leftover files`,
+      `${formatBytes(g.bytesBefore)} -> ${formatBytes(g.bytesAfter)}`,
+    ];
+  });
+}
+
+/** fsck: returns lines and whether the repository is healthy (the CLI exits non-zero if not). */
+export async function fsckCommand(env: CommandEnv): Promise<{ lines: string[]; ok: boolean }> {
+  return withRepo(env, async (repo) => {
+    const f = await repo.fsck();
+    const lines = [`checked ${f.commits} commits and ${f.objects} objects`];
+    for (const p of f.problems) lines.push(`error: ${p}`);
+    for (const g of f.garbage) lines.push(`garbage (harmless, removed by reef gc): ${g}`);
+    lines.push(f.problems.length ? `${f.problems.length} problem(s) found` : 'no problems found');
+    return { lines, ok: f.problems.length === 0 };
+  });
+}
+
+export async function statsCommand(env: CommandEnv, opts: { json?: boolean } = {}): Promise<string[]> {
+  return withRepo(env, (repo) => {
+    const s = repo.stats();
+    if (opts.json) return [JSON.stringify(s, null, 2)];
+    const ratio = s.bytesAdded ? (s.bytesOnDisk / s.bytesAdded).toFixed(3) : '-';
+    const lines = [
+      `${s.commits} commits, ${s.objects} stored tensors`,
+      `bytes as added: ${formatBytes(s.bytesAdded)} (${s.bytesAdded})`,
+      `bytes on disk:  ${formatBytes(s.bytesOnDisk)} (${s.bytesOnDisk}), ratio ${ratio}`,
+      'by encoding:',
+    ];
+    for (const [k, v] of Object.entries(s.byEncoding)) {
+      lines.push(`  ${k.padEnd(12)} ${String(v.objects).padStart(6)} tensors  ${formatBytes(v.rawBytes).padStart(10)} raw -> ${formatBytes(v.storedBytes).padStart(10)} stored`);
+    }
+    return lines;
+  });
+}

@@ -1,0 +1,110 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Repository, writeSafetensors } from '../src/index.js';
+import { tempDir } from './helpers.js';
+
+const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'child', 'commit.mjs');
+
+function checkpoint(n: number, step: number): Uint8Array {
+  const v = new Float32Array(n);
+  for (let i = 0; i < n; i++) v[i] = Math.sin(i * 0.1 + step) * 0.1;
+  return writeSafetensors([{ name: 'w', tensor: { dtype: 'f32', shape: [n], data: new Uint8Array(v.buffer) } }]);
+}
+
+/** Runs the child until it reports `stage` (or finishes), then kills it with SIGKILL. */
+function runAndKill(repoDir: string, file: string, stage: string): Promise<{ stages: string[]; signal: NodeJS.Signals | null }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CHILD, repoDir, file, stage], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const stages: string[] = [];
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      for (const line of chunk.split('\n').filter(Boolean)) {
+        stages.push(line.replace(/^stage /, ''));
+        if (line === `stage ${stage}`) child.kill('SIGKILL');
+      }
+    });
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (signal !== 'SIGKILL' && code !== 0) reject(new Error(`child failed (${code}): ${stderr}`));
+      else resolve({ stages, signal });
+    });
+  });
+}
+
+describe('crash safety', () => {
+  const { dir, cleanup } = tempDir();
+  afterAll(cleanup);
+
+  it('a commit killed (SIGKILL) at any write step leaves earlier commits intact and fsck clean', async () => {
+    const repo = Repository.init(dir);
+    const earlier: Uint8Array[] = [];
+    for (let step = 0; step < 2; step++) {
+      earlier.push(checkpoint(50_000, step));
+      writeFileSync(join(dir, 'model.safetensors'), earlier[step]);
+      await repo.add(['model.safetensors'], { cwd: dir });
+      repo.commit(`step ${step}`);
+    }
+    repo.close();
+    const stages = ['parsed model.safetensors', 'pack-written', 'pack-renamed', 'manifest-written', 'index-written', 'commit-written'];
+    for (const [k, stage] of stages.entries()) {
+      writeFileSync(join(dir, 'model.safetensors'), checkpoint(50_000, 10 + k));
+      const run = await runAndKill(dir, 'model.safetensors', stage);
+      expect(run.signal).toBe('SIGKILL');
+      expect(run.stages).toContain(stage);
+      expect(run.stages).not.toContain('done');
+      expect(existsSync(join(dir, '.reef', 'lock'))).toBe(true); // the killed process never released it
+
+      const after = Repository.open(dir);
+      const fsck = await after.fsck();
+      expect(fsck.problems, `after a kill at ${stage}`).toEqual([]);
+      const log = after.log();
+      expect(log.map((c) => c.message).slice(-2)).toEqual(['step 1', 'step 0']);
+      for (let step = 0; step < 2; step++) {
+        const out = await after.export(`HEAD~${log.length - 1 - step}`, { format: 'safetensors' });
+        expect(Buffer.from(out.bytes).equals(Buffer.from(earlier[step])), `step ${step} after a kill at ${stage}`).toBe(true);
+      }
+      after.close();
+    }
+    // Leftovers are garbage, not damage: gc clears them, and the repository takes new commits.
+    const repo2 = Repository.open(dir);
+    const gc = await repo2.gc();
+    expect(gc.filesRemoved + gc.packsRemoved + gc.objectsRemoved).toBeGreaterThan(0);
+    expect((await repo2.fsck()).garbage).toEqual([]);
+    const final = checkpoint(50_000, 99);
+    writeFileSync(join(dir, 'model.safetensors'), final);
+    await repo2.add(['model.safetensors'], { cwd: dir });
+    repo2.commit('after the crashes');
+    expect(Buffer.from((await repo2.export('HEAD', { format: 'safetensors' })).bytes).equals(Buffer.from(final))).toBe(true);
+    expect((await repo2.fsck()).problems).toEqual([]);
+    expect(readdirSync(join(dir, '.reef', 'packs')).some((f) => f.includes('.tmp-'))).toBe(false);
+    expect(readFileSync(join(dir, '.reef', 'HEAD'), 'utf8')).toContain('refs/heads/main');
+    repo2.close();
+  }, 60_000);
+
+  it('a second committer is refused with a lock error while the first is mid-write, and nothing is lost', async () => {
+    writeFileSync(join(dir, 'model.safetensors'), checkpoint(50_000, 200));
+    const first = spawn(process.execPath, [CHILD, dir, 'model.safetensors', 'pack-renamed'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    await new Promise<void>((resolve) => {
+      first.stdout.setEncoding('utf8').on('data', (c: string) => {
+        if (c.includes('stage pack-renamed')) resolve();
+      });
+    });
+    const second = spawn(process.execPath, [CHILD, dir, 'model.safetensors', 'none'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    second.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    const code = await new Promise<number | null>((resolve) => second.on('exit', resolve));
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(new RegExp(`locked by process ${first.pid}`));
+    const firstExit = new Promise((resolve) => first.on('exit', resolve));
+    first.kill('SIGKILL');
+    await firstExit;
+    const repo = Repository.open(dir);
+    expect((await repo.fsck()).problems).toEqual([]);
+    expect(repo.log()[0].message).toBe('after the crashes');
+    repo.close();
+  }, 60_000);
+});
