@@ -1,0 +1,222 @@
+import { resolve } from 'node:path';
+import { ReefError, type ParamGrid, type QuantizerPlugin, type Registry } from '@reef/core';
+import { createNodeRegistry } from '@reef/core/node';
+import { DEFAULT_DATASET } from '@reef/datasets';
+import { intOption, listOption, parseArgs, singleOption, type ParsedArgs } from './args.js';
+import { readSweepFile, type SweepFile } from './config.js';
+import { exportResults } from './export.js';
+import { mergeDatabases } from './merge.js';
+import { checkGrid, gridsFromOptions, selectMethods } from './plan.js';
+import { APP_DIR, appVersion, gitCommit, hostName, localPluginVersions, packageVersion } from './provenance.js';
+import { writeReport } from './report.js';
+import { parseShard } from './shard.js';
+import { runSweep } from './sweep.js';
+import { formatTable } from './table.js';
+import { ResultsDb } from './db.js';
+
+/** Options the runner itself understands; every other `--x-y` is a per-method parameter. */
+const GENERIC_OPTIONS = new Set([
+  'methods', 'dataset', 'config', 'db', 'out', 'shard', 'seed', 'plugin', 'queries', 'query-file',
+  'ground-truth', 'max-configs', 'format', 'budget',
+]);
+
+/** Configurations per method in the no-argument quick run: keeps `pnpm sweep` near a minute on 2 cores. */
+const QUICK_MAX_CONFIGS = 3;
+/** Seconds after which the quick run starts no new configuration; the rest run on the next call. */
+const QUICK_BUDGET_SECONDS = 45;
+const DEFAULT_OUT = '.reef-cache/sweep';
+
+export interface Io {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  readonly cwd: string;
+}
+
+function usage(registry?: Registry): string {
+  const lines = [
+    'reef-sweep: benchmark Reef quantizers (docs/metrics.md defines every metric)',
+    '',
+    'Usage:',
+    '  reef-sweep [run] [options]            run a sweep (no options: quick default on the bundled dataset)',
+    '  reef-sweep merge <out.db> <in.db>...  combine databases (e.g. from --shard runs)',
+    '  reef-sweep export --db <file> [--format csv|json] [--out <file>]',
+    '  reef-sweep report --db <file> [--out <dir>]   re-draw plots and the HTML report',
+    '  reef-sweep methods                    list installed methods and their parameters',
+    '',
+    'Options:',
+    `  --methods pq,sq|all       methods to run (default all installed)`,
+    `  --dataset <spec>          ${DEFAULT_DATASET} (bundled, default), a file (.hdf5 .fvecs .bvecs .npy IDX[.gz]),`,
+    `                            or gaussian:n=2000,dim=32 / clustered:n=5000,dim=64,clusters=32; repeatable`,
+    '  --queries <n>             queries held out from single-matrix files and synthetic sets',
+    '  --query-file <file>       queries from a file instead; --queries-in-base keeps sampled queries in the base',
+    '  --ground-truth <ivecs>    ground truth for the queries (must have one row per query)',
+    '  --config <file.yaml|json> sweep described in a file (see apps/sweep/README.md)',
+    `  --out <dir>               results folder (default ${DEFAULT_OUT})`,
+    '  --db <file>               results database (default <out>/results.db)',
+    '  --force                   redo configurations already in the database',
+    '  --shard i/N               run slice i of N (1-based)',
+    '  --seed <n>                seed for training and sampling (default 1)',
+    `  --max-configs <n>         at most n configurations per method, spread over the grid (default grids: ${QUICK_MAX_CONFIGS})`,
+  '  --full                    run the plugins\' whole default grids',
+    `  --budget <seconds>        start no configuration after this long (quick default: ${QUICK_BUDGET_SECONDS}); rerun to continue`,
+  '  --plugin <path|package>   load an extra plugin; repeatable',
+    '  --no-report / --no-png    skip the report / PNG plots;  --quiet: no progress output',
+  ];
+  if (registry) {
+    lines.push('', 'Per-method parameters (comma-separated lists sweep every value):');
+    for (const p of registry.quantizers()) {
+      for (const s of p.params) {
+        const range = s.type === 'enum' ? s.values.join('|') : s.type === 'bool' ? 'true|false' : `${s.type}${s.min !== undefined ? ` ≥${s.min}` : ''}${s.max !== undefined ? ` ≤${s.max}` : ''}`;
+        lines.push(`  --${p.id}-${s.name} <${range}>  ${s.description} (default ${s.default})`);
+      }
+    }
+  }
+  return lines.join('\n');
+}
+
+async function registryFor(args: ParsedArgs, io: Io, file?: SweepFile): Promise<Registry> {
+  const plugins = [...(file?.plugins ?? []), ...(args.options.get('plugin') ?? [])];
+  return createNodeRegistry({ roots: [APP_DIR, io.cwd], plugins, cwd: io.cwd });
+}
+
+function versionsFor(io: Io, pluginSpecs: readonly string[]): (plugin: QuantizerPlugin) => Record<string, string> {
+  const dirs = [APP_DIR, io.cwd];
+  const local = localPluginVersions(pluginSpecs.map((s) => resolve(io.cwd, s)));
+  const common: Record<string, string> = {
+    '@reef/sweep': appVersion(),
+    '@reef/core': packageVersion('@reef/core', dirs),
+    '@reef/datasets': packageVersion('@reef/datasets', dirs),
+    node: process.versions.node,
+  };
+  const cache = new Map<string, Record<string, string>>();
+  return (plugin) => {
+    const pkg = plugin.packageName ?? plugin.id;
+    if (!cache.has(pkg)) cache.set(pkg, { ...common, [pkg]: local.get(pkg) ?? packageVersion(pkg, dirs) });
+    return cache.get(pkg)!;
+  };
+}
+
+async function runCommand(args: ParsedArgs, io: Io): Promise<number> {
+  const configPath = singleOption(args, 'config');
+  const file = configPath ? readSweepFile(resolve(io.cwd, configPath)) : undefined;
+  const registry = await registryFor(args, io, file);
+  if (args.flags.has('help')) {
+    io.out(usage(registry));
+    return 0;
+  }
+  const methodIds = listOption(args, 'methods') ?? file?.methods;
+  const methods = selectMethods(registry, methodIds);
+  const grids = new Map<string, ParamGrid>();
+  for (const [id, grid] of Object.entries(file?.grids ?? {})) grids.set(id, checkGrid(registry.quantizer(id), grid));
+  for (const [id, grid] of gridsFromOptions(registry, methods, args.options, GENERIC_OPTIONS)) grids.set(id, { ...grids.get(id), ...grid });
+  // With per-method options but no --methods, sweep just the methods the options name.
+  const selected = methodIds ?? (grids.size > 0 ? [...grids.keys()] : undefined);
+  // The quick default trims each defaultGrid; any explicit grid, --max-configs or --full turns it off.
+  const quick = args.flags.has('quick') || (!args.flags.has('full') && grids.size === 0 && !file);
+
+  const outDir = resolve(io.cwd, singleOption(args, 'out') ?? file?.out ?? DEFAULT_OUT);
+  const dbPath = resolve(io.cwd, singleOption(args, 'db') ?? file?.db ?? `${outDir}/results.db`);
+  const shardSpec = singleOption(args, 'shard');
+  const queryFile = singleOption(args, 'query-file');
+  const groundTruth = singleOption(args, 'ground-truth');
+  // Not comma-split: synthetic specs contain commas (gaussian:n=2000,dim=32); repeat --dataset instead.
+  const datasets = args.options.get('dataset') ?? file?.datasets ?? [DEFAULT_DATASET];
+  const result = await runSweep(registry, {
+    datasets: datasets.map((d) => (/[/\\.]/.test(d) && !/^(gaussian|clustered)/.test(d) ? resolve(io.cwd, d) : d)),
+    methods: selected,
+    grids,
+    dbPath,
+    force: args.flags.has('force'),
+    seed: intOption(args, 'seed') ?? file?.seed ?? 1,
+    shard: shardSpec ? parseShard(shardSpec) : undefined,
+    budgetSeconds: intOption(args, 'budget') ?? (quick ? QUICK_BUDGET_SECONDS : undefined),
+    maxPerMethod: intOption(args, 'max-configs') ?? file?.maxConfigs ?? (quick ? QUICK_MAX_CONFIGS : undefined),
+    datasetOptions: {
+      queryCount: intOption(args, 'queries') ?? file?.queries,
+      queryFile: queryFile && resolve(io.cwd, queryFile),
+      groundTruthFile: groundTruth && resolve(io.cwd, groundTruth),
+      queriesInBase: args.flags.has('queries-in-base'),
+      cacheDir: resolve(io.cwd, '.reef-cache', 'datasets'),
+    },
+    quiet: args.flags.has('quiet'),
+    versions: versionsFor(io, [...(file?.plugins ?? []), ...(args.options.get('plugin') ?? [])]),
+    gitCommit: gitCommit(io.cwd),
+    host: hostName(),
+    log: io.err,
+  });
+  io.out(formatTable(result.rows));
+  io.out(`\n${result.ran} configuration(s) run, ${result.alreadyDone} already in the database (use --force to redo).`);
+  if (result.deferred > 0) io.out(`${result.deferred} configuration(s) left for the next call: the time budget (--budget) ran out. Run again to continue.`);
+  io.out(`Results database: ${dbPath}`);
+  if (!args.flags.has('no-report')) {
+    const report = await writeReport(result.rows, outDir, { png: !args.flags.has('no-png') });
+    io.out(`Report: ${report.html}`);
+  }
+  return 0;
+}
+
+async function exportCommand(args: ParsedArgs, io: Io): Promise<number> {
+  const dbPath = singleOption(args, 'db') ?? args.positionals[1];
+  if (!dbPath) throw new ReefError('INVALID_PARAM', 'export needs --db <file>');
+  const format = singleOption(args, 'format') ?? 'csv';
+  if (format !== 'csv' && format !== 'json') throw new ReefError('INVALID_PARAM', `--format must be csv or json, got '${format}'`);
+  const outFile = singleOption(args, 'out');
+  const text = await exportResults(resolve(io.cwd, dbPath), format, outFile && resolve(io.cwd, outFile));
+  if (outFile) io.out(`Wrote ${resolve(io.cwd, outFile)}`);
+  else io.out(text);
+  return 0;
+}
+
+async function reportCommand(args: ParsedArgs, io: Io): Promise<number> {
+  const dbPath = singleOption(args, 'db') ?? args.positionals[1];
+  if (!dbPath) throw new ReefError('INVALID_PARAM', 'report needs --db <file>');
+  const db = await ResultsDb.open(resolve(io.cwd, dbPath), { create: false });
+  const rows = db.rows();
+  db.close();
+  const outDir = resolve(io.cwd, singleOption(args, 'out') ?? DEFAULT_OUT);
+  const report = await writeReport(rows, outDir, { png: !args.flags.has('no-png') });
+  io.out(`Report: ${report.html}`);
+  return 0;
+}
+
+async function mergeCommand(args: ParsedArgs, io: Io): Promise<number> {
+  const [, out, ...inputs] = args.positionals;
+  if (!out || inputs.length === 0) throw new ReefError('INVALID_PARAM', 'usage: reef-sweep merge <out.db> <in.db> [<in.db>...]');
+  const summary = await mergeDatabases(resolve(io.cwd, out), inputs.map((p) => resolve(io.cwd, p)));
+  io.out(`Merged ${summary.inputs} database(s) into ${resolve(io.cwd, out)}: ${summary.rows} row(s), ${summary.replaced} replaced by newer runs.`);
+  return 0;
+}
+
+async function methodsCommand(args: ParsedArgs, io: Io): Promise<number> {
+  const registry = await registryFor(args, io);
+  for (const p of registry.quantizers()) {
+    io.out(`${p.id}\t${p.label}\t${p.packageName ?? ''}\t${p.summary}`);
+    for (const s of p.params) io.out(`    --${p.id}-${s.name}\t${s.type}\tdefault ${s.default}\t${s.description}`);
+  }
+  return 0;
+}
+
+const COMMANDS: Record<string, (args: ParsedArgs, io: Io) => Promise<number>> = {
+  run: runCommand,
+  merge: mergeCommand,
+  export: exportCommand,
+  report: reportCommand,
+  methods: methodsCommand,
+};
+
+/** Entry point shared by bin.ts and tests: returns the exit code. */
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  const args = parseArgs(argv);
+  if (args.flags.has('version')) {
+    io.out(appVersion());
+    return 0;
+  }
+  const command = args.positionals[0];
+  if (command && COMMANDS[command]) return COMMANDS[command](args, io);
+  if (command) throw new ReefError('INVALID_PARAM', `unknown command '${command}'; commands: ${Object.keys(COMMANDS).join(', ')}`);
+  if (args.flags.has('help') && args.options.size === 0) {
+    io.out(usage(await registryFor(args, io).catch(() => undefined)));
+    return 0;
+  }
+  return runCommand(args, io);
+}

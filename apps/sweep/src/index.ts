@@ -1,0 +1,10 @@
+export * from './schema.js';
+export * from './db.js';
+export * from './measure.js';
+export * from './plan.js';
+export * from './shard.js';
+export * from './sweep.js';
+export * from './export.js';
+export * from './merge.js';
+export * from './report.js';
+export { main, type Io } from './cli.js';

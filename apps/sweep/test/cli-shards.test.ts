@@ -1,0 +1,54 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cli, cliProcess, TOY, TOY_ARGS, readRows, removeWorkDirs, workDir } from './helpers.js';
+
+afterAll(removeWorkDirs);
+
+describe('export, shards and merge', () => {
+  it('shards split the grid, merge recombines it, export writes CSV and JSON', async () => {
+    const cwd = workDir();
+    const grid = ['--toy-bits', '1,2,3,4,5'];
+    for (const s of ['1/2', '2/2']) {
+      const r = cli([...TOY_ARGS, ...grid, '--shard', s, '--db', `shard${s[0]}.db`], cwd);
+      expect(r.code).toBe(0);
+    }
+    const a = await readRows(join(cwd, 'shard1.db'));
+    const b = await readRows(join(cwd, 'shard2.db'));
+    expect(a.length + b.length).toBe(5);
+    expect(a.length).toBe(3);
+    expect(a.every((r) => r.shard === '1/2')).toBe(true);
+    const merged = cli(['merge', 'all.db', 'shard1.db', 'shard2.db'], cwd);
+    expect(merged.stdout).toContain('5 row(s)');
+    const all = await readRows(join(cwd, 'all.db'));
+    expect(all.map((r) => r.config_name).sort()).toEqual(['Toy()', 'Toy(bits=1)', 'Toy(bits=2)', 'Toy(bits=3)', 'Toy(bits=5)']);
+    // A sweep over the merged database finds everything done.
+    expect(cli([...TOY_ARGS, ...grid, '--db', 'all.db'], cwd).stdout).toContain('5 already in the database');
+
+    cli(['export', '--db', 'all.db', '--format', 'csv', '--out', 'r.csv'], cwd);
+    const csv = readFileSync(join(cwd, 'r.csv'), 'utf8').trim().split('\n');
+    expect(csv.length).toBe(6);
+    expect(csv[0].split(',')).toContain('recall10_adc');
+    const json = JSON.parse(cli(['export', '--db', 'all.db', '--format', 'json'], cwd).stdout);
+    expect(json).toHaveLength(5);
+    expect(json[0].params).toHaveProperty('bits');
+    expect(typeof json[0].mse).toBe('number');
+  });
+
+  it('a killed sweep leaves a readable database with the finished rows', async () => {
+    const cwd = workDir();
+    const child = cliProcess(['--plugin', TOY, '--methods', 'toy', '--dataset', 'gaussian:n=4000,dim=64', '--toy-bits', '1,2,3,4,5,6,7,8', '--no-report', '--db', 'k.db'], cwd);
+    let stderr = '';
+    const closed = new Promise((r) => child.on('close', r));
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (stderr.includes('[2/8]')) child.kill('SIGKILL');
+    });
+    await closed;
+    expect(stderr).toContain('[2/8]');
+    expect(stderr).not.toContain('[8/8]');
+    const done = await readRows(join(cwd, 'k.db'));
+    expect(done.length).toBeGreaterThanOrEqual(2);
+    expect(done.every((r) => r.status === 'ok')).toBe(true);
+  });
+});

@@ -1,0 +1,163 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { isReefError } from '@reef/core';
+import { exactKnn } from '@reef/kernels';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  clusteredVectors, encodeVecs, gaussianVectors, holdOutQueries, loadDataset, parseIdx, parseNpy, parseVecs, readNpy,
+} from '../src/index.js';
+
+const FIXTURES = join(import.meta.dirname, '../../../fixtures');
+const GAUSS = join(FIXTURES, 'gauss-500-16-euclidean.hdf5');
+const FMNIST = join(FIXTURES, 'fmnist-2k-784-euclidean.hdf5');
+const tmp = mkdtempSync(join(tmpdir(), 'reef-datasets-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+async function reefError(p: Promise<unknown> | (() => unknown), code: string): Promise<string> {
+  try {
+    await (typeof p === 'function' ? p() : p);
+  } catch (err) {
+    expect(isReefError(err)).toBe(true);
+    expect((err as { code: string }).code).toBe(code);
+    return (err as Error).message;
+  }
+  throw new Error('expected a ReefError');
+}
+
+describe('ann-benchmarks HDF5', () => {
+  it('reads int64 neighbours and float64 distances (gauss fixture, written by h5py)', async () => {
+    const d = await loadDataset(GAUSS);
+    expect(d.name).toBe('gauss-500-16-euclidean');
+    expect([d.base.count, d.base.dim, d.queries.count]).toEqual([500, 16, 20]);
+    expect(d.groundTruth.origin).toBe('file');
+    expect(d.groundTruth.k).toBe(10);
+    // The file's neighbours agree with an exact search (ties aside, the nearest is the same).
+    const mine = exactKnn(d.base.data, 500, d.queries.data, 20, 16, 10);
+    for (let q = 0; q < 20; q++) expect(d.groundTruth.ids[q * 10]).toBe(mine.ids[q * 10]);
+  });
+
+  it('the bundled default is the fmnist-2k file with its int32 ground truth', async () => {
+    const d = await loadDataset('default');
+    expect(d.name).toBe('fmnist-2k');
+    expect([d.base.count, d.base.dim, d.queries.count, d.groundTruth.k]).toEqual([2000, 784, 100, 100]);
+    const fixture = await loadDataset(FMNIST);
+    expect(Array.from(d.groundTruth.ids.subarray(0, 100))).toEqual(Array.from(fixture.groundTruth.ids.subarray(0, 100)));
+  });
+
+  it('refuses a truncated file and a missing file with BAD_FILE naming the path', async () => {
+    const cut = join(tmp, 'cut.hdf5');
+    writeFileSync(cut, readFileSync(GAUSS).subarray(0, 20000));
+    expect(await reefError(loadDataset(cut), 'BAD_FILE')).toContain('cut.hdf5');
+    expect(await reefError(loadDataset(join(tmp, 'nope.hdf5')), 'BAD_FILE')).toContain('nope.hdf5');
+  });
+});
+
+describe('.fvecs / .bvecs / .ivecs', () => {
+  it('round-trips fvecs and ivecs and reads bvecs bytes', () => {
+    const data = Float32Array.from({ length: 12 }, (_, i) => i * 0.5 - 2);
+    const back = parseVecs(encodeVecs(data, 4), 'fvecs');
+    expect(back.count).toBe(3);
+    expect(Array.from(back.data)).toEqual(Array.from(data));
+    const ids = Int32Array.from([5, -1, 7, 9]);
+    expect(Array.from(parseVecs(encodeVecs(ids, 2), 'ivecs').data)).toEqual([5, -1, 7, 9]);
+    const bvecs = new Uint8Array([3, 0, 0, 0, 1, 2, 255, 3, 0, 0, 0, 4, 5, 6]);
+    const b = parseVecs(bvecs, 'bvecs');
+    expect(b.dim).toBe(3);
+    expect(Array.from(b.data)).toEqual([1, 2, 255, 4, 5, 6]);
+  });
+
+  it('refuses truncated files and inconsistent record dimensions', async () => {
+    const bytes = encodeVecs(new Float32Array(8), 4);
+    expect(await reefError(() => parseVecs(bytes.subarray(0, bytes.length - 3), 'fvecs', 'x.fvecs'), 'BAD_FILE')).toMatch(/x\.fvecs.*truncated/);
+    const bad = encodeVecs(new Float32Array(8), 4);
+    new DataView(bad.buffer).setInt32(20, 3, true);
+    expect(await reefError(() => parseVecs(bad, 'fvecs'), 'BAD_FILE')).toContain('record 1');
+  });
+
+  it('loads an .fvecs file with held-out queries and caches the exact ground truth next to it', async () => {
+    const all = gaussianVectors({ count: 300, dim: 8, seed: 3 });
+    const file = join(tmp, 'g.fvecs');
+    writeFileSync(file, encodeVecs(all.data, 8));
+    const first = await loadDataset(file, { queryCount: 30, k: 10 });
+    expect([first.base.count, first.queries.count]).toEqual([270, 30]);
+    expect(first.groundTruth.origin).toBe('computed');
+    const second = await loadDataset(file, { queryCount: 30, k: 10 });
+    expect(second.groundTruth.origin).toBe('cache');
+    expect(Array.from(second.groundTruth.ids)).toEqual(Array.from(first.groundTruth.ids));
+    // Held out: no query is a row of the base.
+    const rows = new Set<string>();
+    for (let i = 0; i < first.base.count; i++) rows.add(first.base.data.subarray(i * 8, i * 8 + 8).join());
+    for (let q = 0; q < 30; q++) expect(rows.has(first.queries.data.subarray(q * 8, q * 8 + 8).join())).toBe(false);
+  });
+
+  it('refuses a ground-truth file whose rows do not match the queries, and a query dimension mismatch', async () => {
+    const all = gaussianVectors({ count: 100, dim: 4, seed: 1 });
+    const file = join(tmp, 'm.fvecs');
+    writeFileSync(file, encodeVecs(all.data, 4));
+    const gt = join(tmp, 'm.gt.ivecs');
+    writeFileSync(gt, encodeVecs(new Int32Array(7 * 5), 5));
+    expect(await reefError(loadDataset(file, { queryCount: 10, groundTruthFile: gt }), 'DIMENSION_MISMATCH')).toMatch(/7 rows.*10 queries/);
+    const q = join(tmp, 'q.fvecs');
+    writeFileSync(q, encodeVecs(new Float32Array(10), 5));
+    expect(await reefError(loadDataset(file, { queryFile: q }), 'DIMENSION_MISMATCH')).toMatch(/dimension 4.*5/);
+  });
+});
+
+describe('.npy and IDX', () => {
+  it('reads a numpy-written float32 matrix', () => {
+    const w = readNpy(join(FIXTURES, 'tiny-mlp-fc0-weight.npy'));
+    expect([w.count, w.dim]).toEqual([32, 64]);
+    expect(w.data.every((x) => Number.isFinite(x) && Math.abs(x) < 1)).toBe(true);
+  });
+
+  it('reads float64 Fortran-order arrays and refuses truncated ones', async () => {
+    const header = "{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3), }";
+    const padded = header.padEnd(118, ' ') + '\n';
+    const head = new Uint8Array([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, padded.length, 0]);
+    const body = new Float64Array([1, 4, 2, 5, 3, 6]); // column-major of [[1,2,3],[4,5,6]]
+    const bytes = new Uint8Array([...head, ...new TextEncoder().encode(padded), ...new Uint8Array(body.buffer)]);
+    expect(Array.from(parseNpy(bytes).data)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(await reefError(() => parseNpy(bytes.subarray(0, bytes.length - 8), 'x.npy'), 'BAD_FILE')).toContain('truncated');
+  });
+
+  it('reads gzip and plain IDX, flattening image dimensions', async () => {
+    const header = [0, 0, 0x08, 3, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 3];
+    const plain = new Uint8Array([...header, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    for (const bytes of [plain, new Uint8Array(gzipSync(plain))]) {
+      const v = parseIdx(bytes);
+      expect([v.count, v.dim]).toEqual([2, 6]);
+      expect(Array.from(v.data)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    }
+    expect(await reefError(() => parseIdx(plain.subarray(0, 20), 'x-ubyte'), 'BAD_FILE')).toContain('truncated');
+    const file = join(tmp, 'imgs-idx3-ubyte.gz');
+    writeFileSync(file, gzipSync(new Uint8Array([0, 0, 8, 2, 0, 0, 0, 50, 0, 0, 0, 4, ...Array.from({ length: 200 }, (_, i) => (i * 37) % 256)])));
+    const d = await loadDataset(file, { queryCount: 5, k: 3, cacheDir: tmp });
+    expect([d.base.count, d.queries.count, d.base.dim, d.groundTruth.k]).toEqual([45, 5, 4, 3]);
+  });
+});
+
+describe('synthetic sets', () => {
+  it('are seeded: same seed same data, different seed different data', async () => {
+    expect(Array.from(gaussianVectors({ count: 5, dim: 3, seed: 9 }).data)).toEqual(Array.from(gaussianVectors({ count: 5, dim: 3, seed: 9 }).data));
+    expect(gaussianVectors({ count: 5, dim: 3, seed: 9 }).data[0]).not.toBe(gaussianVectors({ count: 5, dim: 3, seed: 10 }).data[0]);
+    const c = clusteredVectors({ count: 400, dim: 2, clusters: 2, spread: 0.01, seed: 4 });
+    // Two tight clusters: every point sits within 0.1 of one of two locations.
+    const centres: number[][] = [];
+    for (let i = 0; i < 400; i++) {
+      const p = [c.data[2 * i], c.data[2 * i + 1]];
+      if (!centres.some((m) => Math.hypot(m[0] - p[0], m[1] - p[1]) < 0.1)) centres.push(p);
+    }
+    expect(centres.length).toBe(2);
+    const d = await loadDataset('clustered:n=500,dim=8,clusters=4', { cacheDir: tmp, k: 10 });
+    expect([d.base.count, d.queries.count]).toEqual([450, 50]);
+    expect(await reefError(loadDataset('gaussian:n=100,colour=3'), 'INVALID_PARAM')).toContain('colour');
+  });
+
+  it('holdOutQueries keeps queries in the base only when asked', () => {
+    const all = gaussianVectors({ count: 20, dim: 2 });
+    expect(holdOutQueries(all, 5, 1).base.count).toBe(15);
+    expect(holdOutQueries(all, 5, 1, true).base.count).toBe(20);
+  });
+});
