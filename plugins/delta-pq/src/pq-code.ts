@@ -1,4 +1,5 @@
-import { PLUGIN_API_VERSION, ReefError, requireArray, requireNumber, vectors, type Attributes, type DeltaPayload, type NamedArray, type ParamSpec, type Params } from '@reef/core';
+import { PLUGIN_API_VERSION, ReefError, requireArray, requireNumber, vectors, type Attributes, type DeltaPayload, type NamedArray, type ParamSpec, type Params, type Vectors } from '@reef/core';
+import { Rng } from '@reef/kernels';
 import { ProductQuantizer } from '@reef/quantizer-pq';
 
 /**
@@ -47,7 +48,7 @@ export async function encodeDeltaPq(delta: Float64Array, params: Params): Promis
   const x = new Float32Array(count * d);
   for (let i = 0; i < delta.length; i++) x[i] = delta[i] / scale;
   const pq = new ProductQuantizer({ m: params.m, nbits, niter: params.niter });
-  await pq.fit(vectors(x, d), { seed: params.seed as number });
+  await pq.fit(trainingSample(x, count, d, 2 ** nbits, params.seed as number), { seed: params.seed as number });
   const codes = pq.encode(vectors(x, d));
   const saved = pq.save();
   return {
@@ -82,6 +83,21 @@ export function decodeDeltaPq(payload: DeltaPayload, elements: number): Float64A
   const out = new Float64Array(elements);
   for (let i = 0; i < elements; i++) out[i] = x[i] * scale;
   return out;
+}
+
+/**
+ * At most TRAINING_POINTS_PER_CENTROID × K sub-vectors, drawn with a seeded RNG: k-means cost grows
+ * with the points it sees, and a few dozen per centroid already place them well (FAISS's floor is 39).
+ */
+const TRAINING_POINTS_PER_CENTROID = 64;
+
+function trainingSample(x: Float32Array, count: number, d: number, k: number, seed: number): Vectors {
+  const cap = TRAINING_POINTS_PER_CENTROID * k;
+  if (count <= cap) return vectors(x, d);
+  const pick = new Rng(seed).sample(count, cap);
+  const sample = new Float32Array(cap * d);
+  for (let i = 0; i < cap; i++) sample.set(x.subarray(pick[i] * d, (pick[i] + 1) * d), i * d);
+  return vectors(sample, d);
 }
 
 /** RMS without overflow for deltas up to the float64 range (pq-lossless accepts any bit pattern). */

@@ -51,13 +51,33 @@ export function createSparseThresholdDeltaType(): DeltaTypePlugin {
 
 /** Ascending indices of the entries to keep. */
 export function selectEntries(delta: Float64Array, threshold: number, keepFraction: number): number[] {
-  const candidates: number[] = [];
-  for (let i = 0; i < delta.length; i++) if (Math.abs(delta[i]) > threshold) candidates.push(i);
   const limit = Math.floor(keepFraction * delta.length);
-  if (candidates.length <= limit) return candidates;
-  // Largest |delta| first; equal magnitudes by index, so the choice is deterministic.
-  candidates.sort((a, b) => Math.abs(delta[b]) - Math.abs(delta[a]) || a - b);
-  return candidates.slice(0, limit).sort((a, b) => a - b);
+  let count = 0;
+  for (let i = 0; i < delta.length; i++) if (Math.abs(delta[i]) > threshold) count++;
+  let cutoff = threshold;
+  let tiesAllowed = 0;
+  if (count > limit) {
+    // The limit-th largest magnitude (a native numeric sort, no comparator): keep everything above
+    // it, then entries equal to it in index order until the limit, so the choice is deterministic.
+    const magnitudes = new Float64Array(delta.length);
+    for (let i = 0; i < delta.length; i++) magnitudes[i] = Math.abs(delta[i]);
+    magnitudes.sort();
+    if (limit === 0) return [];
+    cutoff = magnitudes[delta.length - limit];
+    let above = 0;
+    for (let i = 0; i < delta.length; i++) if (Math.abs(delta[i]) > cutoff) above++;
+    tiesAllowed = limit - above;
+  }
+  const kept: number[] = [];
+  for (let i = 0; i < delta.length; i++) {
+    const m = Math.abs(delta[i]);
+    if (m > cutoff) kept.push(i);
+    else if (m === cutoff && tiesAllowed > 0 && m > threshold) {
+      kept.push(i);
+      tiesAllowed--;
+    }
+  }
+  return kept;
 }
 
 /** The target's bit patterns at the kept indices, in the dtype's natural array. */

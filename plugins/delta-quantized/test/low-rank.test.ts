@@ -1,4 +1,5 @@
 import { Rng } from '@reef/kernels';
+import { Matrix, SingularValueDecomposition } from 'ml-matrix';
 import { describe, expect, it } from 'vitest';
 import { chooseRank, float64ToTensor, readDeltaError, tensorToFloat64 } from '../src/index.js';
 import { deltaType, fineTuned, fixtureTensor, randomTensor, roundTrip } from './helpers.js';
@@ -78,6 +79,25 @@ describe('low-rank delta type', () => {
     expect(Buffer.from(same.decoded.data).equals(Buffer.from(m.data))).toBe(true);
     const capped = await roundTrip('low-rank', fineTuned(m, rng), m, { rank: 99 });
     expect(capped.payload.attributes.rank).toBe(4);
+  });
+
+  it('large matrices (randomized SVD): recovers a rank-5 update and stays within 2% of the optimal error', async () => {
+    const rng = new Rng(21);
+    const { reference, target } = rankRUpdate(150, 260, 5, rng);
+    const byEnergy = await roundTrip('low-rank', target, reference, { energy: 0.999999 });
+    expect(byEnergy.payload.attributes.rank).toBe(5);
+    expect(readDeltaError(byEnergy.payload).relL2).toBeLessThan(1e-12);
+    // A full-rank noisy delta: compare rank 8 against the exact SVD's optimum (Eckart–Young).
+    const noisy = fineTuned(reference, rng, 0.05);
+    const t = tensorToFloat64(noisy);
+    const r = tensorToFloat64(reference);
+    const delta = new Matrix(150, 260);
+    for (let i = 0; i < 150; i++) for (let j = 0; j < 260; j++) delta.set(i, j, t[i * 260 + j] - r[i * 260 + j]);
+    const sigma = new SingularValueDecomposition(delta, { autoTranspose: true }).diagonal;
+    const optimal = Math.sqrt(sigma.slice(8).reduce((s, x) => s + x * x, 0)) / Math.hypot(...t);
+    const { payload } = await roundTrip('low-rank', noisy, reference, { rank: 8 });
+    expect(readDeltaError(payload).relL2).toBeGreaterThanOrEqual(optimal * (1 - 1e-9));
+    expect(readDeltaError(payload).relL2).toBeLessThan(optimal * 1.02);
   });
 
   it('chooseRank: requested rank is capped, energy picks the fewest components', () => {

@@ -54,6 +54,14 @@ describe('sparse-threshold delta type', () => {
     expect(e50).toBeLessThan(e10);
   });
 
+  it('selectEntries: equal magnitudes are kept in index order, the threshold always applies', () => {
+    expect(selectEntries(Float64Array.from([1, -1, 1, -1, 1, -1]), 0, 0.5)).toEqual([0, 1, 2]);
+    expect(selectEntries(Float64Array.from([0.1, -3, 2, 2, 0.5]), 0, 0.4)).toEqual([1, 2]);
+    expect(selectEntries(Float64Array.from([0.1, -3, 2, 2, 0.5]), 2, 1)).toEqual([1]);
+    expect(selectEntries(Float64Array.from([0.1, -3, 2, 2, 0.5]), 0.2, 0)).toEqual([]);
+    expect(selectEntries(Float64Array.from([0, 0, 5, 0]), 0, 0.75)).toEqual([2]);
+  });
+
   it('defaults keep every changed entry: byte-exact for finite data, zero error recorded', async () => {
     const rng = new Rng(8);
     const reference = randomTensor('bf16', [300], rng);
