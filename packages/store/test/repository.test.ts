@@ -1,4 +1,5 @@
 import { isReefError, type DType } from '@reef/core';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -58,7 +59,27 @@ const ALL: { dtype: DType; width: number }[] = [
   { dtype: 'u8', width: 1 }, { dtype: 'bool', width: 1 },
 ];
 
+const hasH5dump = spawnSync('h5dump', ['--version']).status === 0;
+
 describe('Repository', () => {
+  it.skipIf(!hasH5dump)('writes packs that other HDF5 tools read: /weights and /deltas with their attributes (h5dump)', async () => {
+    const { repo, dir } = newRepo();
+    const path = join(dir, 'm.safetensors');
+    for (let step = 0; step < 2; step++) {
+      writeFileSync(path, writeSafetensors([{ name: 'w', tensor: { dtype: 'f32', shape: [4000], data: weights(4000, step) } }]));
+      await repo.add([path]);
+      repo.commit(`step ${step}`);
+    }
+    const packs = readdirSync(join(dir, '.reef', 'packs')).filter((f) => f.endsWith('.h5')).map((f) => join(dir, '.reef', 'packs', f));
+    const dump = packs.map((p) => spawnSync('h5dump', ['-A', p], { encoding: 'utf8' })).map((r) => r.stdout).join('\n');
+    expect(dump).toMatch(/GROUP "weights"/);
+    expect(dump).toMatch(/GROUP "deltas"/);
+    expect(dump).toMatch(/ATTRIBUTE "tensor_dtype"[\s\S]*?"f32"/);
+    expect(dump).toMatch(/ATTRIBUTE "delta_type"/);
+    expect(dump).toMatch(/ATTRIBUTE "reference"/);
+    expect(dump).toMatch(/"sha256:[0-9a-f]{64}"/);
+  });
+
   it('commits fixtures and exports them byte-identical (safetensors, npy, npz)', async () => {
     const { repo, dir } = newRepo();
     for (const f of ['tiny-mlp-f32.safetensors', 'tiny-mlp-bf16.safetensors', 'tiny-mlp-fc0-weight.npy', 'tiny-mlp.npz']) copyFileSync(join(FIXTURES, f), join(dir, f));
