@@ -129,13 +129,25 @@ function trainCodec(config: SqConfig, train: Vectors, onProgress?: (fraction: nu
   }
   const lower = new Float32Array(dim);
   const upper = new Float32Array(dim);
-  const column = new Float32Array(count);
-  for (let d = 0; d < dim; d++) {
-    for (let i = 0; i < count; i++) column[i] = data[i * dim + d];
-    const r = estimateRange(column, config.estimator, options);
-    lower[d] = r.lower;
-    upper[d] = r.upper;
-    if (onProgress && d % 64 === 63) onProgress((d + 1) / dim);
+  // Columns are gathered a block of dimensions at a time: one pass over the row-major data per
+  // block instead of one strided pass per dimension, which thrashes the cache on large sets.
+  const block = Math.min(dim, COLUMN_BLOCK);
+  const columns = new Float32Array(block * count);
+  for (let d0 = 0; d0 < dim; d0 += block) {
+    const width = Math.min(block, dim - d0);
+    for (let i = 0; i < count; i++) {
+      const row = i * dim + d0;
+      for (let j = 0; j < width; j++) columns[j * count + i] = data[row + j];
+    }
+    for (let j = 0; j < width; j++) {
+      const r = estimateRange(columns.subarray(j * count, (j + 1) * count), config.estimator, options);
+      lower[d0 + j] = r.lower;
+      upper[d0 + j] = r.upper;
+    }
+    onProgress?.(Math.min(1, (d0 + width) / dim));
   }
   return new UniformCodec(dim, bits, lower, upper);
 }
+
+/** Dimensions gathered per pass while training per-dimension ranges. */
+const COLUMN_BLOCK = 32;

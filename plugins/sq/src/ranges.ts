@@ -67,10 +67,8 @@ export function meanStdRange(values: ArrayLike<number>, k: number): Range {
   return toFloat32Range(mean - k * std, mean + k * std);
 }
 
-function sortedCopy(values: ArrayLike<number>): Float64Array {
-  const sorted = Float64Array.from(values);
-  sorted.sort();
-  return sorted;
+function sortedCopy(values: ArrayLike<number>): Float32Array {
+  return Float32Array.from(values).sort();
 }
 
 /** The values at ranks ⌊q·n⌋ and n − 1 − ⌊q·n⌋ of the sorted values (FAISS's RS_quantiles). */
@@ -78,14 +76,14 @@ export function quantileRange(values: ArrayLike<number>, quantile: number): Rang
   return quantileRangeSorted(sortedCopy(values), quantile);
 }
 
-function quantileRangeSorted(sorted: Float64Array, quantile: number): Range {
+function quantileRangeSorted(sorted: Float32Array, quantile: number): Range {
   const n = sorted.length;
   const skip = Math.min(Math.floor(quantile * n), Math.floor((n - 1) / 2));
   return toFloat32Range(sorted[skip], sorted[n - 1 - skip]);
 }
 
 /** First index in sorted[from..) whose value is ≥ t. */
-function lowerBound(sorted: Float64Array, t: number, from: number): number {
+function lowerBound(sorted: Float32Array, t: number, from: number): number {
   let lo = from;
   let hi = sorted.length;
   while (lo < hi) {
@@ -103,7 +101,7 @@ function lowerBound(sorted: Float64Array, t: number, from: number): number {
  * binary search for the levels' boundaries, so an iteration costs O(levels · log n), not O(n).
  * Stops when the assignment no longer changes (FAISS: error unchanged 16 times, or 2000 iterations).
  */
-function lloydUniform(sorted: Float64Array, prefix: Float64Array, start: Range, levels: number, maxIter = 2000): Range {
+function lloydUniform(sorted: Float32Array, prefix: Float64Array, start: Range, levels: number, maxIter = 2000): Range {
   const n = sorted.length;
   let b = start.lower;
   let a = (start.upper - start.lower) / (levels - 1);

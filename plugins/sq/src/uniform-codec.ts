@@ -39,14 +39,17 @@ export class UniformCodec implements Codec {
   encode(data: Float32Array, count: number, out: Uint8Array): void {
     const { dim, levels, lowerByDim, inverseStep } = this;
     const top = levels - 1;
-    const values = new Uint8Array(dim);
+    // 8-bit codes are written in place; narrower ones go through a buffer and get packed.
+    const direct = this.bits === 8;
+    const values = direct ? out : new Uint8Array(dim);
     for (let i = 0; i < count; i++) {
       const base = i * dim;
+      const offset = direct ? base : 0;
       for (let d = 0; d < dim; d++) {
         const c = Math.floor((data[base + d] - lowerByDim[d]) * inverseStep[d] + 0.5); // nearest level
-        values[d] = c < 0 ? 0 : c > top ? top : c;
+        values[offset + d] = c < 0 ? 0 : c > top ? top : c;
       }
-      packCodes(values, dim, this.bits, out, i * this.codeSize);
+      if (!direct) packCodes(values, dim, this.bits, out, i * this.codeSize);
     }
   }
 
@@ -62,16 +65,26 @@ export class UniformCodec implements Codec {
   }
 
   /**
-   * Reconstructs each component on the fly (float32, exactly as decode does) and accumulates the
-   * squared difference (l2) or product (ip) with the query, so the distances equal those to the
-   * decoded vectors up to summation order. Measured faster in V8 than per-(dimension, level) lookup
-   * tables, whose random reads miss the cache for 8-bit codes.
+   * Reconstructs each component on the fly and accumulates the squared difference (l2) or the
+   * product (ip) with the query; no decoded vector is built. For l2 the query is first shifted by
+   * the range starts (r = q − lower), leaving one multiply-subtract per component: r − c·step. The
+   * result equals the distance to the decoded vector up to the float32 rounding of decoded values
+   * (relative 2^-24 per component). Measured faster in V8 than per-(dimension, level) lookup
+   * tables, whose reads miss the cache for 8-bit codes.
    */
   prepare(query: Float32Array, metric: Metric): CodeDistances {
     const { dim, lowerByDim, stepByDim, codeSize, bits } = this;
-    const q = Float64Array.from(query);
     const values = new Uint8Array(dim);
     const l2 = metric === 'l2';
+    // l2: r = q − lower, per code Σ (r − c·step)². ip: per code Σ q·lower (a constant) + Σ (q·step)·c.
+    const r = new Float64Array(dim);
+    const weight = new Float64Array(dim);
+    let constant = 0;
+    for (let d = 0; d < dim; d++) {
+      r[d] = query[d] - lowerByDim[d];
+      weight[d] = query[d] * stepByDim[d];
+      constant += query[d] * lowerByDim[d];
+    }
     return {
       distances(codes: Uint8Array, out?: Float32Array): Float32Array {
         const count = Math.floor(codes.length / codeSize);
@@ -85,17 +98,22 @@ export class UniformCodec implements Codec {
           let d = 0;
           if (l2) {
             for (; d + 2 <= dim; d += 2) {
-              const e0 = q[d] - Math.fround(lowerByDim[d] + source[offset + d] * stepByDim[d]);
-              const e1 = q[d + 1] - Math.fround(lowerByDim[d + 1] + source[offset + d + 1] * stepByDim[d + 1]);
+              const e0 = r[d] - source[offset + d] * stepByDim[d];
+              const e1 = r[d + 1] - source[offset + d + 1] * stepByDim[d + 1];
               s0 += e0 * e0;
               s1 += e1 * e1;
             }
             if (d < dim) {
-              const e = q[d] - Math.fround(lowerByDim[d] + source[offset + d] * stepByDim[d]);
+              const e = r[d] - source[offset + d] * stepByDim[d];
               s0 += e * e;
             }
           } else {
-            for (; d < dim; d++) s0 += q[d] * Math.fround(lowerByDim[d] + source[offset + d] * stepByDim[d]);
+            for (; d + 2 <= dim; d += 2) {
+              s0 += weight[d] * source[offset + d];
+              s1 += weight[d + 1] * source[offset + d + 1];
+            }
+            if (d < dim) s0 += weight[d] * source[offset + d];
+            s0 += constant;
           }
           result[i] = s0 + s1;
         }
