@@ -118,6 +118,7 @@ export class OptimizedProductQuantizer implements Quantizer {
       niter: niterFinal,
       seed,
       init: 'random',
+      threads: this.config.threads,
       assign: this.options.assign,
       onProgress: (f) => options.onProgress?.(0.8 + 0.2 * f),
     });

@@ -22,6 +22,13 @@ export const OPQ_PARAMS: readonly ParamSpec[] = [
     min: 1,
     description: 'training vectors used to learn the rotation, a seeded random subset beyond this (FAISS 65536)',
   },
+  {
+    name: 'threads',
+    type: 'int',
+    default: 0,
+    min: 0,
+    description: 'worker threads for PQ training (Node): 0 = one per core, 1 = none; results do not depend on it',
+  },
 ];
 
 export const OPQ_DEFAULT_GRID: ParamGrid = { m: [8, 16], nbits: [8] };
@@ -35,6 +42,7 @@ export interface OpqConfig {
   readonly niterPqFirst: number;
   readonly niterFinal: number;
   readonly maxTrainPoints: number;
+  readonly threads: number;
 }
 
 export function opqConfig(params: Params): OpqConfig {
@@ -48,6 +56,7 @@ export function opqConfig(params: Params): OpqConfig {
     niterPqFirst: n('niterPqFirst'),
     niterFinal: n('niterFinal'),
     maxTrainPoints: n('maxTrainPoints'),
+    threads: n('threads'),
   };
 }
 

@@ -74,6 +74,7 @@ export async function trainRotation(x: Float32Array, n: number, dIn: number, con
       seed: options.seed,
       init: 'random',
       initialCentroids: centroids,
+      threads: config.threads,
       assign: options.assign,
       onWarning: it === 0 ? options.onWarning : undefined,
     });

@@ -14,6 +14,13 @@ export const PQ_PARAMS: readonly ParamSpec[] = [
     values: ['random', 'kmeans++'],
     description: "k-means initialisation: 'random' training points (FAISS) or 'kmeans++'",
   },
+  {
+    name: 'threads',
+    type: 'int',
+    default: 0,
+    min: 0,
+    description: 'worker threads for training (Node): 0 = one per core, 1 = none; results do not depend on it',
+  },
 ];
 
 export const PQ_DEFAULT_GRID: ParamGrid = { m: [4, 8, 16], nbits: [4, 8] };
@@ -24,6 +31,7 @@ export interface PqConfig {
   readonly nbits: number;
   readonly niter: number;
   readonly init: 'random' | 'kmeans++';
+  readonly threads: number;
 }
 
 export function pqConfig(params: Params): PqConfig {
@@ -32,6 +40,7 @@ export function pqConfig(params: Params): PqConfig {
     nbits: params.nbits as number,
     niter: params.niter as number,
     init: params.init as PqConfig['init'],
+    threads: params.threads as number,
   };
 }
 

@@ -85,7 +85,7 @@ export class ProductQuantizer implements Quantizer {
   }
 
   async fit(train: Vectors, options: FitOptions = {}): Promise<void> {
-    const { m, nbits, niter, init } = this.config;
+    const { m, nbits, niter, init, threads } = this.config;
     const k = 2 ** nbits;
     assertTrainingSet(train);
     const invalid = validatePq(this.params, train.dim);
@@ -103,6 +103,7 @@ export class ProductQuantizer implements Quantizer {
       niter,
       init,
       seed: options.seed ?? 1234,
+      threads,
       assign: this.options.assign,
       onProgress: options.onProgress,
       onWarning: (message) => {

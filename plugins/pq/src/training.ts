@@ -1,5 +1,6 @@
 import { kmeans, nearestCentroidsFast } from '@reef/kernels';
 import type { AssignFn } from './codebooks.js';
+import { trainCodebooksInWorkers } from './parallel-training.js';
 import { extractSubspace, type SubspaceLayout } from './subspaces.js';
 
 export interface CodebookTrainingOptions {
@@ -12,6 +13,11 @@ export interface CodebookTrainingOptions {
   readonly onWarning?: (message: string) => void;
   /** Fraction of sub-spaces done, in [0, 1]. */
   readonly onProgress?: (fraction: number) => void;
+  /**
+   * Worker threads to train sub-spaces on in parallel (Node, compiled package); 0 means one per
+   * core, 1 trains on the calling thread. Ignored when `assign` is given. Results are the same.
+   */
+  readonly threads?: number;
   /** Nearest-centroid search used by k-means; defaults to the WASM SIMD one of @reef/kernels. */
   readonly assign?: AssignFn;
 }
@@ -21,6 +27,11 @@ export interface CodebookTrainingOptions {
  * the same seed (as FAISS does). Returns the codebooks back to back, as ProductCodebooks stores them.
  */
 export async function trainCodebooks(x: Float32Array, n: number, layout: SubspaceLayout, options: CodebookTrainingOptions): Promise<Float32Array> {
+  const threads = options.threads ?? 1;
+  if (threads !== 1 && layout.m > 1 && !options.assign) {
+    const parallel = await trainCodebooksInWorkers(x, n, layout, options, threads);
+    if (parallel) return parallel;
+  }
   const k = 2 ** options.nbits;
   const { m, offsets } = layout;
   const centroids = new Float32Array(k * layout.dim);

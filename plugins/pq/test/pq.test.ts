@@ -86,6 +86,17 @@ describe('ProductQuantizer', () => {
     }
   });
 
+  it('trains the same codebooks on worker threads as on one thread (built package)', async () => {
+    const built = await import('../dist/index.js');
+    const data = gaussian(800, 12);
+    const fit = async (threads: number): Promise<Float32Array> => {
+      const pq = new built.ProductQuantizer({ m: 4, nbits: 5, niter: 6, threads });
+      await pq.fit(data, { seed: 4 });
+      return pq.codebooks.centroids;
+    };
+    expect(await fit(2)).toEqual(await fit(1));
+  });
+
   it('is deterministic for a seed and changes with it', async () => {
     const data = gaussian(400, 12);
     const fit = async (seed: number): Promise<Float32Array> => {

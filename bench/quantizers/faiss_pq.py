@@ -1,0 +1,50 @@
+"""FAISS 1.7.3 side of the PQ/OPQ benchmark on full Fashion-MNIST.
+
+Usage: /usr/bin/python3 faiss_pq.py OUT_DIR NQ FACTORY [FACTORY...]   (e.g. PQ8 "OPQ8,PQ8")
+Writes OUT_DIR/groundtruth.i32 (NQ x 10 int32, exact L2) and OUT_DIR/faiss.json with, per factory:
+MSE, recall@10 of ADC search, train seconds (one run), encode seconds (median of 3) and search
+seconds per query (median of 3). Run by fmnist-vs-faiss.mjs.
+"""
+import gzip, json, sys, time
+import numpy as np
+import faiss
+
+IDX = '/usr/share/datasets/fashion-mnist/'
+REPEATS = 3
+
+def idx_images(name):
+    with gzip.open(IDX + name, 'rb') as f:
+        raw = f.read()
+    n, rows, cols = np.frombuffer(raw[4:16], dtype='>u4')
+    return np.frombuffer(raw[16:], dtype=np.uint8).reshape(n, rows * cols).astype(np.float32)
+
+def median_time(fn):
+    times = []
+    out = None
+    for _ in range(REPEATS):
+        t = time.perf_counter(); out = fn(); times.append(time.perf_counter() - t)
+    return float(np.median(times)), out
+
+out_dir, nq, factories = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+base = idx_images('train-images-idx3-ubyte.gz')
+queries = np.ascontiguousarray(idx_images('t10k-images-idx3-ubyte.gz')[:nq])
+d = base.shape[1]
+flat = faiss.IndexFlatL2(d); flat.add(base)
+_, gt = flat.search(queries, 10)
+gt.astype(np.int32).tofile(out_dir + '/groundtruth.i32')
+
+results = {}
+for factory in factories:
+    index = faiss.index_factory(d, factory)
+    t = time.perf_counter(); index.train(base); train_s = time.perf_counter() - t
+    encode_s, codes = median_time(lambda: index.sa_encode(base))
+    decoded = index.sa_decode(codes)
+    mse = float(((decoded - base) ** 2).sum(axis=1).mean())
+    index.add(base)
+    search_s, (_, found) = median_time(lambda: index.search(queries, 10))
+    recall = float(np.mean([len(set(found[q]) & set(gt[q])) / 10 for q in range(nq)]))
+    results[factory] = dict(mse=mse, recall10=recall, train_s=train_s, encode_s=encode_s,
+                            search_ms_per_query=1000 * search_s / nq, code_bytes=int(codes.shape[1]))
+    print(f'faiss {factory}: {results[factory]}', file=sys.stderr, flush=True)
+    with open(out_dir + '/faiss.json', 'w') as f:
+        json.dump(dict(version=faiss.__version__, threads=faiss.omp_get_max_threads(), results=results), f, indent=1)

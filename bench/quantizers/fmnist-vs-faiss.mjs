@@ -1,0 +1,126 @@
+// PQ and OPQ on full Fashion-MNIST (60k training images = base and training set, the first NQ
+// test images as queries), next to FAISS 1.7.3 run by this script (/usr/bin/python3, python3-faiss).
+// Build first:  npx -y pnpm@10 turbo run build --filter=@reef/quantizer-opq...
+// Run:          flock /tmp/reef-bench.lock node bench/quantizers/fmnist-vs-faiss.mjs [--nq 1000] [CONFIG...]
+// CONFIG is PQ8, PQ16, PQ56, OPQ8, OPQ16 (default: all). --reuse-faiss reads FAISS's figures from
+// the last run's bench/out/quantizers/faiss.json instead of rerunning FAISS (its OPQ trains for minutes).
+// Prints medians (train: one run; encode and search: median of 3) and the Reef/FAISS ratio per figure.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import { recallAtK, topK } from '../../packages/kernels/dist/index.js';
+import { OptimizedProductQuantizer } from '../../plugins/opq/dist/index.js';
+import { ProductQuantizer } from '../../plugins/pq/dist/index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const OUT = join(here, '../out/quantizers');
+const IDX = '/usr/share/datasets/fashion-mnist/';
+const REPEATS = 3;
+
+const CONFIGS = {
+  PQ8: { faiss: 'PQ8', make: () => new ProductQuantizer({ m: 8, nbits: 8 }) },
+  PQ16: { faiss: 'PQ16', make: () => new ProductQuantizer({ m: 16, nbits: 8 }) },
+  PQ56: { faiss: 'PQ56', make: () => new ProductQuantizer({ m: 56, nbits: 8 }) },
+  OPQ8: { faiss: 'OPQ8,PQ8', make: () => new OptimizedProductQuantizer({ m: 8, nbits: 8, ...opqRounds() }) },
+  OPQ16: { faiss: 'OPQ16,PQ16', make: () => new OptimizedProductQuantizer({ m: 16, nbits: 8, ...opqRounds() }) },
+};
+
+const args = process.argv.slice(2);
+const flag = (name) => args.includes(name);
+const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
+const NQ = Number(option('--nq', 1000));
+const optionValues = new Set([option('--nq'), option('--opq-niter')].filter(Boolean));
+const chosen = args.filter((a) => !a.startsWith('--') && !optionValues.has(a));
+const names = chosen.length ? chosen : Object.keys(CONFIGS);
+for (const n of names) if (!CONFIGS[n]) throw new Error(`unknown config ${n}; known: ${Object.keys(CONFIGS).join(', ')}`);
+function opqRounds() {
+  const niter = option('--opq-niter');
+  return niter ? { niter: Number(niter) } : {};
+}
+
+/** IDX3 images as float32 rows of 784 pixel values 0–255. */
+function idxImages(name, limit = Infinity) {
+  const raw = gunzipSync(readFileSync(IDX + name));
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const count = Math.min(view.getUint32(4), limit);
+  const dim = view.getUint32(8) * view.getUint32(12);
+  return { data: Float32Array.from(raw.subarray(16, 16 + count * dim)), count, dim };
+}
+
+function medianMs(fn) {
+  const times = [];
+  let out;
+  for (let r = 0; r < REPEATS; r++) {
+    const t = performance.now();
+    out = fn();
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return { ms: times[REPEATS >> 1], out };
+}
+
+mkdirSync(OUT, { recursive: true });
+const factories = names.map((n) => CONFIGS[n].faiss);
+if (!flag('--reuse-faiss') || !existsSync(join(OUT, 'faiss.json'))) {
+  console.error(`running FAISS on ${factories.join(' ')} ...`);
+  execFileSync('/usr/bin/python3', [join(here, 'faiss_pq.py'), OUT, String(NQ), ...factories], { stdio: 'inherit' });
+}
+const faiss = JSON.parse(readFileSync(join(OUT, 'faiss.json'), 'utf8'));
+const truth = new Int32Array(readFileSync(join(OUT, 'groundtruth.i32')).buffer.slice(0));
+
+const base = idxImages('train-images-idx3-ubyte.gz');
+const queries = idxImages('t10k-images-idx3-ubyte.gz', NQ);
+const dim = base.dim;
+
+const rows = [];
+for (const name of names) {
+  const q = CONFIGS[name].make();
+  let t = performance.now();
+  await q.fit(base, { seed: 1234 });
+  const trainS = (performance.now() - t) / 1000;
+  const { ms: encodeMs, out: codes } = medianMs(() => q.encode(base));
+  const decoded = q.decode(codes);
+  let se = 0;
+  for (let i = 0; i < decoded.length; i++) se += (decoded[i] - base.data[i]) ** 2;
+  const mse = se / base.count;
+  const found = new Int32Array(NQ * 10);
+  const scores = new Float32Array(base.count);
+  const { ms: searchMs } = medianMs(() => {
+    for (let i = 0; i < NQ; i++) {
+      const dists = q.search.prepare(queries.data.subarray(i * dim, (i + 1) * dim), 'l2').distances(codes, scores);
+      topK(dists, 10, true, found.subarray(i * 10, (i + 1) * 10));
+    }
+  });
+  const recall = recallAtK(found, 10, truth, 10, NQ, 10);
+  const reef = { mse, recall10: recall, train_s: trainS, encode_s: encodeMs / 1000, search_ms_per_query: searchMs / NQ, code_bytes: q.codeSize };
+  const ref = faiss.results[CONFIGS[name].faiss];
+  rows.push({ name, reef, faiss: ref });
+  console.error(`reef ${name}: ${JSON.stringify(reef)}`);
+}
+
+const fmt = (v) => (Math.abs(v) >= 1000 ? Math.round(v).toLocaleString('en-US') : Number(v.toPrecision(4)).toString());
+const lines = [
+  `Fashion-MNIST 60k × 784, ${NQ} queries; FAISS ${faiss.version} (${faiss.threads} threads) vs Reef (Node ${process.version}). Encode: the 60k base vectors; throughput = vectors/s.`,
+  '',
+  '| config | figure | Reef | FAISS | Reef/FAISS |',
+  '|---|---|---|---|---|',
+];
+for (const { name, reef, faiss: f } of rows) {
+  if (!f) {
+    lines.push(`| ${name} | (no FAISS result) | | | |`);
+    continue;
+  }
+  const figures = [
+    ['MSE', reef.mse, f.mse],
+    ['recall@10', reef.recall10, f.recall10],
+    ['train s', reef.train_s, f.train_s],
+    ['encode vectors/s', base.count / reef.encode_s, base.count / f.encode_s],
+    ['ADC search ms/query', reef.search_ms_per_query, f.search_ms_per_query],
+  ];
+  for (const [label, r, fv] of figures) lines.push(`| ${name} | ${label} | ${fmt(r)} | ${fmt(fv)} | ${(r / fv).toFixed(3)} |`);
+}
+const report = lines.join('\n');
+console.log(report);
+writeFileSync(join(OUT, `report-${names.join('-')}.md`), report + '\n');

@@ -1,0 +1,94 @@
+import { ReefError, type ReefErrorCode } from '@reef/core';
+import type { CodebookTrainingOptions } from './training.js';
+import { extractSubspace, type SubspaceLayout } from './subspaces.js';
+
+/** One sub-space's k-means, as sent to a worker. */
+export interface SubspaceJob {
+  readonly j: number;
+  readonly data: Float32Array;
+  readonly n: number;
+  readonly d: number;
+  readonly k: number;
+  readonly niter: number;
+  readonly seed: number;
+  readonly init: 'random' | 'kmeans++';
+  readonly initialCentroids?: Float32Array;
+}
+
+export type SubspaceReply =
+  | { readonly j: number; readonly centroids: Float32Array; readonly warnings: string[] }
+  | { readonly j: number; readonly error: { message: string; code?: string } };
+
+/** Node's worker_threads and the compiled worker script, or undefined (browsers, running from sources). */
+async function workerSupport(): Promise<{ Worker: typeof import('node:worker_threads').Worker; script: URL } | undefined> {
+  try {
+    const [{ Worker }, { existsSync }, { fileURLToPath }] = await Promise.all([import('node:worker_threads'), import('node:fs'), import('node:url')]);
+    const script = new URL('./training-worker.js', import.meta.url);
+    // Under a TypeScript test runner this module is the .ts source and there is no .js beside it.
+    if (script.protocol !== 'file:' || !existsSync(fileURLToPath(script))) return undefined;
+    return { Worker, script };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Trains the sub-space codebooks on `threads` worker threads, one sub-space per job (they are
+ * independent), each with the sequential path's arguments: the result is identical, only faster.
+ * Returns undefined when worker threads are unavailable, so the caller trains sequentially.
+ */
+export async function trainCodebooksInWorkers(
+  x: Float32Array,
+  n: number,
+  layout: SubspaceLayout,
+  options: CodebookTrainingOptions,
+  threads: number,
+): Promise<Float32Array | undefined> {
+  const support = await workerSupport();
+  if (!support) return undefined;
+  if (threads === 0) threads = (await import('node:os')).availableParallelism();
+  if (threads <= 1) return undefined;
+  const k = 2 ** options.nbits;
+  const { m, offsets } = layout;
+  const centroids = new Float32Array(k * layout.dim);
+  const warned = new Set<string>();
+  const workers = Array.from({ length: Math.min(threads, m) }, () => new support.Worker(support.script));
+  let next = 0;
+  let done = 0;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const send = (worker: InstanceType<typeof support.Worker>): void => {
+        if (next >= m) return;
+        const j = next++;
+        const d = offsets[j + 1] - offsets[j];
+        const data = extractSubspace(x, n, layout, j);
+        const start = k * offsets[j];
+        const initial = options.initialCentroids?.slice(start, start + k * d);
+        const job: SubspaceJob = { j, data, n, d, k, niter: options.niter, seed: options.seed, init: options.init, initialCentroids: initial };
+        worker.postMessage(job, (initial ? [data.buffer, initial.buffer] : [data.buffer]) as ArrayBuffer[]);
+      };
+      for (const worker of workers) {
+        worker.on('error', reject);
+        worker.on('message', (reply: SubspaceReply) => {
+          if ('error' in reply) {
+            reject(new ReefError((reply.error.code as ReefErrorCode) ?? 'INVALID_PARAM', reply.error.message));
+            return;
+          }
+          centroids.set(reply.centroids, k * offsets[reply.j]);
+          for (const w of reply.warnings) {
+            if (!warned.has(w)) options.onWarning?.(w);
+            warned.add(w);
+          }
+          done++;
+          options.onProgress?.(done / m);
+          if (done === m) resolve();
+          else send(worker);
+        });
+        send(worker);
+      }
+    });
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  return centroids;
+}
