@@ -8,3 +8,5 @@ export * from './export.js';
 export * from './merge.js';
 export * from './report.js';
 export { main, type Io } from './cli.js';
+export * from './chart.js';
+export * from './charts.js';

@@ -1,16 +1,173 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunRow } from './schema.js';
+import { renderChartSvg, type ChartSpec } from './chart.js';
+import { chartSpecs } from './charts.js';
+import { svgToPng } from './png.js';
+import { METRIC_COLUMNS, type RunRow } from './schema.js';
 
 export interface ReportFiles {
   readonly html: string;
   readonly svgs: string[];
   readonly pngs: string[];
+  readonly warnings: string[];
 }
 
-export async function writeReport(rows: readonly RunRow[], outDir: string, _options: { png: boolean }): Promise<ReportFiles> {
-  mkdirSync(outDir, { recursive: true });
+const esc = (s: unknown): string => String(s ?? '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** Writes atomically so a report being regenerated is never seen half-written. */
+function writeAtomic(path: string, data: string | Uint8Array): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
+function cell(v: unknown): string {
+  if (typeof v !== 'number') return esc(v);
+  if (Number.isInteger(v)) return String(v);
+  const a = Math.abs(v);
+  return a !== 0 && (a >= 1e5 || a < 1e-3) ? v.toExponential(3) : String(Number(v.toPrecision(4)));
+}
+
+const TABLE_COLUMNS = ['dataset', 'config_name', ...METRIC_COLUMNS, 'search_kind', 'git_commit', 'finished_at'] as const;
+
+function resultsTable(rows: readonly RunRow[]): string {
+  const ok = rows.filter((r) => r.status === 'ok');
+  const head = TABLE_COLUMNS.map((c) => `<th data-col="${c}">${esc(c)}</th>`).join('');
+  const body = ok
+    .map((r) => `<tr>${TABLE_COLUMNS.map((c) => {
+      const v = (r as unknown as Record<string, unknown>)[c];
+      return `<td${typeof v === 'number' ? ` data-v="${v}"` : ''}>${cell(v)}</td>`;
+    }).join('')}</tr>`)
+    .join('\n');
+  return `<table id="results"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+}
+
+function skippedList(rows: readonly RunRow[]): string {
+  const other = rows.filter((r) => r.status !== 'ok');
+  if (other.length === 0) return '';
+  return `<h2>Skipped and failed configurations</h2><ul id="skipped">${other
+    .map((r) => `<li><b>${esc(r.status === 'invalid' ? 'skipped' : 'failed')}</b> ${esc(r.dataset)} ${esc(r.config_name)}: ${esc(r.reason)}</li>`)
+    .join('')}</ul>`;
+}
+
+/** Browser side: draws every chart with the same renderer, legend clicks toggle methods, hover shows the point. */
+const CLIENT_SCRIPT = `
+(function () {
+  var specs = JSON.parse(document.getElementById('chart-data').textContent);
+  var box = document.getElementById('charts');
+  var tip = document.getElementById('tooltip');
+  var hidden = {};
+  function draw(spec, holder) {
+    holder.innerHTML = renderChartSvg(Object.assign({}, spec, { hidden: hidden[spec.id] || [] }));
+    holder.querySelectorAll('.legend-item').forEach(function (item) {
+      item.addEventListener('click', function () {
+        var name = item.getAttribute('data-series');
+        var list = hidden[spec.id] || (hidden[spec.id] = []);
+        var at = list.indexOf(name);
+        if (at >= 0) list.splice(at, 1); else list.push(name);
+        draw(spec, holder);
+      });
+    });
+    holder.querySelectorAll('circle.point').forEach(function (c) {
+      c.addEventListener('mouseenter', function (e) {
+        tip.textContent = c.getAttribute('data-label') + '  x=' + c.getAttribute('data-x') + '  y=' + c.getAttribute('data-y');
+        tip.style.display = 'block';
+        tip.style.left = (e.pageX + 12) + 'px';
+        tip.style.top = (e.pageY + 12) + 'px';
+        c.setAttribute('r', '6');
+      });
+      c.addEventListener('mouseleave', function () { tip.style.display = 'none'; c.setAttribute('r', '4'); });
+    });
+  }
+  specs.forEach(function (spec) {
+    var holder = document.createElement('div');
+    holder.className = 'chart-box';
+    box.appendChild(holder);
+    draw(spec, holder);
+  });
+  // Sortable table: click a header; numbers sort numerically.
+  var table = document.getElementById('results');
+  table.querySelectorAll('th').forEach(function (th, col) {
+    th.addEventListener('click', function () {
+      var asc = th.getAttribute('data-sort') !== 'asc';
+      table.querySelectorAll('th').forEach(function (h) { h.removeAttribute('data-sort'); });
+      th.setAttribute('data-sort', asc ? 'asc' : 'desc');
+      var rows = Array.prototype.slice.call(table.tBodies[0].rows);
+      rows.sort(function (a, b) {
+        var x = a.cells[col], y = b.cells[col];
+        var xv = x.hasAttribute('data-v') ? Number(x.getAttribute('data-v')) : x.textContent;
+        var yv = y.hasAttribute('data-v') ? Number(y.getAttribute('data-v')) : y.textContent;
+        return (xv < yv ? -1 : xv > yv ? 1 : 0) * (asc ? 1 : -1);
+      });
+      rows.forEach(function (r) { table.tBodies[0].appendChild(r); });
+    });
+  });
+  document.body.setAttribute('data-charts-rendered', String(box.querySelectorAll('svg.chart').length));
+})();
+`;
+
+export function reportHtml(rows: readonly RunRow[], specs: readonly ChartSpec[]): string {
+  const ok = rows.filter((r) => r.status === 'ok');
+  const datasets = [...new Set(rows.map((r) => r.dataset))];
+  const commits = [...new Set(rows.map((r) => r.git_commit))];
+  // Inline JSON: '<' escaped so no value can close the script element.
+  const data = JSON.stringify(specs).replace(/</g, '\\u003c');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Reef sweep report</title>
+<style>
+body { font-family: system-ui, sans-serif; margin: 24px; color: #222; }
+.chart-box { display: inline-block; margin: 0 12px 12px 0; border: 1px solid #ddd; }
+#tooltip { position: absolute; display: none; background: #222; color: #fff; padding: 4px 8px; border-radius: 4px; font-size: 12px; pointer-events: none; }
+table { border-collapse: collapse; font-size: 12px; }
+th, td { border: 1px solid #ddd; padding: 3px 6px; text-align: right; white-space: nowrap; }
+th { cursor: pointer; background: #f4f4f4; position: sticky; top: 0; }
+td:nth-child(1), td:nth-child(2) { text-align: left; }
+th[data-sort=asc]::after { content: ' ▲'; } th[data-sort=desc]::after { content: ' ▼'; }
+</style></head>
+<body>
+<h1>Reef sweep report</h1>
+<p>${ok.length} run(s) on ${esc(datasets.join(', '))}; git ${esc(commits.join(', '))}; generated ${esc(new Date().toISOString())}.
+Metrics are defined in docs/metrics.md. Click a legend entry to hide a method, hover a point for its configuration, click a column to sort.</p>
+<div id="charts"></div>
+<div id="tooltip"></div>
+<h2>Results</h2>
+${resultsTable(rows)}
+${skippedList(rows)}
+<script type="application/json" id="chart-data">${data}</script>
+<script>
+var renderChartSvg = ${renderChartSvg.toString()};
+${CLIENT_SCRIPT}
+</script>
+</body></html>
+`;
+}
+
+/**
+ * Writes plots/<chart>.svg and .png per dataset and a self-contained report.html (inline data and
+ * script, no network) into `outDir`.
+ */
+export async function writeReport(rows: readonly RunRow[], outDir: string, options: { png: boolean }): Promise<ReportFiles> {
+  const plots = join(outDir, 'plots');
+  mkdirSync(plots, { recursive: true });
+  const datasets = [...new Set(rows.map((r) => r.dataset))];
+  const specs = datasets.flatMap((d) => chartSpecs(d, rows.filter((r) => r.dataset === d)));
+  const svgs: string[] = [];
+  const pngs: string[] = [];
+  const warnings = new Set<string>();
+  for (const spec of specs) {
+    const svg = renderChartSvg(spec);
+    const file = join(plots, `${spec.id}.svg`);
+    writeAtomic(file, svg);
+    svgs.push(file);
+    if (options.png) {
+      const { png, warning } = await svgToPng(svg);
+      if (warning) warnings.add(warning);
+      const pngFile = join(plots, `${spec.id}.png`);
+      writeAtomic(pngFile, png);
+      pngs.push(pngFile);
+    }
+  }
   const html = join(outDir, 'report.html');
-  writeFileSync(html, `<!doctype html><title>Reef sweep</title><p>${rows.length} rows</p>`);
-  return { html, svgs: [], pngs: [] };
+  writeAtomic(html, reportHtml(rows, specs));
+  return { html, svgs, pngs, warnings: [...warnings] };
 }

@@ -1,0 +1,67 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { renderChartSvg, reportHtml, writeReport, type RunRow } from '../dist/index.js';
+import { readRows, removeWorkDirs, TOY, GAUSS, cli, workDir } from './helpers.js';
+
+afterAll(removeWorkDirs);
+
+const pointsOf = (svg: string): number => (svg.match(/<circle class="point"/g) ?? []).length;
+
+describe('charts', () => {
+  it('draws the Pareto front through the points no other point beats on both axes', () => {
+    const svg = renderChartSvg({
+      id: 't', title: 'T', xLabel: 'recall', yLabel: 'qps', yLog: true,
+      series: [{ name: 'A', color: '#000', line: 'pareto', points: [
+        { x: 0.3, y: 4000, label: 'a' }, { x: 0.4, y: 3000, label: 'b' }, { x: 0.35, y: 1000, label: 'dominated' }, { x: 0.9, y: 10, label: 'c' },
+      ] }],
+    });
+    expect(pointsOf(svg)).toBe(4);
+    const front = /<polyline class="pareto"[^>]*points="([^"]+)"/.exec(svg)![1].split(' ');
+    expect(front).toHaveLength(3); // a, b, c: 'dominated' has lower recall and lower QPS than b
+  });
+
+  it('leaves out hidden series and non-positive values on log axes', () => {
+    const svg = renderChartSvg({
+      id: 't', title: 'T', xLabel: 'x', yLabel: 'y', xLog: true,
+      hidden: ['B'],
+      series: [
+        { name: 'A', color: '#000', line: 'sorted', points: [{ x: 0, y: 1, label: 'zero' }, { x: 10, y: 2, label: 'ten' }] },
+        { name: 'B', color: '#f00', line: 'sorted', points: [{ x: 5, y: 1, label: 'b' }] },
+      ],
+    });
+    expect(pointsOf(svg)).toBe(1);
+    expect(svg).toContain('data-label="ten"');
+    expect(svg).toContain('data-series="B"'); // still in the legend, to toggle back
+  });
+});
+
+describe('report files', () => {
+  it('writes SVG and PNG plots and a self-contained HTML report from a real sweep', async () => {
+    const cwd = workDir();
+    const r = cli(['--plugin', TOY, '--methods', 'toy', '--dataset', GAUSS, '--toy-bits', '2,4,8', '--quiet', '--out', 'res'], cwd);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Report: ${join(cwd, 'res/report.html')}`);
+    const plots = ['recall-vs-compression', 'mse-vs-bits', 'recall-vs-qps'].map((p) => join(cwd, 'res/plots', `${p}-gauss-500-16-euclidean`));
+    for (const p of plots) {
+      expect(pointsOf(readFileSync(`${p}.svg`, 'utf8'))).toBe(3);
+      const png = readFileSync(`${p}.png`);
+      expect(png.subarray(1, 4).toString()).toBe('PNG');
+      expect(png.readUInt32BE(16)).toBe(1280); // width: 640 px at zoom 2
+    }
+    const html = readFileSync(join(cwd, 'res/report.html'), 'utf8');
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=/); // nothing fetched
+    expect(html).toContain('Toy(bits=8)');
+    // The report can be regenerated from the database alone.
+    const rows = await readRows(join(cwd, 'res/results.db'));
+    const again = await writeReport(rows, join(cwd, 'again'), { png: false });
+    expect(existsSync(again.html)).toBe(true);
+    expect(again.svgs).toHaveLength(3);
+  });
+
+  it('escapes values so a configuration name cannot break out of the page', () => {
+    const row = { run_key: 'k', dataset: 'd', config_name: '</script><b>x', method: 'm', status: 'ok', params: '{}', versions: '{}', recall10_adc: 0.5, compression_codes: 4, qps: 10, mse: 1, bits_per_vector: 8 } as unknown as RunRow;
+    const html = reportHtml([row], []);
+    expect(html).not.toContain('</script><b>x');
+  });
+});
