@@ -32,10 +32,33 @@ async function workerSupport(): Promise<{ Worker: typeof import('node:worker_thr
   }
 }
 
+type WorkerCtor = typeof import('node:worker_threads').Worker;
+type PooledWorker = InstanceType<WorkerCtor>;
+
+/**
+ * Workers are kept between calls (OPQ trains codebooks every round; starting a worker costs tens of
+ * milliseconds) and unref'd so they never keep the process alive.
+ */
+const pool: PooledWorker[] = [];
+
+function workers(support: { Worker: WorkerCtor; script: URL }, count: number): PooledWorker[] {
+  while (pool.length < count) {
+    const worker = new support.Worker(support.script);
+    worker.unref();
+    worker.on('error', () => pool.splice(pool.indexOf(worker), 1));
+    pool.push(worker);
+  }
+  return pool.slice(0, count);
+}
+
+/** Below this many multiply-adds (n × dim × K × niter) threads cost more than they save. */
+const MIN_PARALLEL_WORK = 2e8;
+
 /**
  * Trains the sub-space codebooks on `threads` worker threads, one sub-space per job (they are
  * independent), each with the sequential path's arguments: the result is identical, only faster.
- * Returns undefined when worker threads are unavailable, so the caller trains sequentially.
+ * Returns undefined when worker threads are unavailable, or for threads = 0 (automatic) when the
+ * job is too small to gain from them, so the caller trains sequentially.
  */
 export async function trainCodebooksInWorkers(
   x: Float32Array,
@@ -44,20 +67,23 @@ export async function trainCodebooksInWorkers(
   options: CodebookTrainingOptions,
   threads: number,
 ): Promise<Float32Array | undefined> {
+  const k = 2 ** options.nbits;
+  // Automatic threading skips small jobs; an explicit thread count is obeyed.
+  if (threads === 0 && n * layout.dim * k * options.niter < MIN_PARALLEL_WORK) return undefined;
   const support = await workerSupport();
   if (!support) return undefined;
   if (threads === 0) threads = (await import('node:os')).availableParallelism();
   if (threads <= 1) return undefined;
-  const k = 2 ** options.nbits;
   const { m, offsets } = layout;
   const centroids = new Float32Array(k * layout.dim);
   const warned = new Set<string>();
-  const workers = Array.from({ length: Math.min(threads, m) }, () => new support.Worker(support.script));
+  const team = workers(support, Math.min(threads, m));
+  const listeners = new Map<PooledWorker, { message: (r: SubspaceReply) => void; error: (e: Error) => void }>();
   let next = 0;
   let done = 0;
   try {
     await new Promise<void>((resolve, reject) => {
-      const send = (worker: InstanceType<typeof support.Worker>): void => {
+      const send = (worker: PooledWorker): void => {
         if (next >= m) return;
         const j = next++;
         const d = offsets[j + 1] - offsets[j];
@@ -67,9 +93,8 @@ export async function trainCodebooksInWorkers(
         const job: SubspaceJob = { j, data, n, d, k, niter: options.niter, seed: options.seed, init: options.init, initialCentroids: initial };
         worker.postMessage(job, (initial ? [data.buffer, initial.buffer] : [data.buffer]) as ArrayBuffer[]);
       };
-      for (const worker of workers) {
-        worker.on('error', reject);
-        worker.on('message', (reply: SubspaceReply) => {
+      for (const worker of team) {
+        const message = (reply: SubspaceReply): void => {
           if ('error' in reply) {
             reject(new ReefError((reply.error.code as ReefErrorCode) ?? 'INVALID_PARAM', reply.error.message));
             return;
@@ -83,12 +108,18 @@ export async function trainCodebooksInWorkers(
           options.onProgress?.(done / m);
           if (done === m) resolve();
           else send(worker);
-        });
+        };
+        listeners.set(worker, { message, error: reject });
+        worker.on('message', message);
+        worker.on('error', reject);
         send(worker);
       }
     });
   } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    for (const [worker, l] of listeners) {
+      worker.off('message', l.message);
+      worker.off('error', l.error);
+    }
   }
   return centroids;
 }
