@@ -1,6 +1,7 @@
 import { named, type CodeDistances, type Metric, type NamedArray } from '@reef/core';
 import { distanceOutput, type Codec } from './codec.js';
 import { packCodes, packedSize, unpackCodes } from './packing.js';
+import { sqKernels, wasmScan } from './wasm.js';
 
 /**
  * Codes on a uniform grid per dimension (see UniformGrid for the grid): `bits` bits per dimension,
@@ -18,6 +19,8 @@ export class UniformCodec implements Codec {
     readonly bits: number,
     readonly lower: Float32Array,
     readonly upper: Float32Array,
+    /** Scan with the WASM SIMD kernels where available (float32 sums); false forces the JS scan. */
+    private readonly useWasm = true,
   ) {
     this.levels = 2 ** bits;
     this.codeSize = packedSize(dim, bits);
@@ -84,6 +87,19 @@ export class UniformCodec implements Codec {
       r[d] = query[d] - lowerByDim[d];
       weight[d] = query[d] * stepByDim[d];
       constant += query[d] * lowerByDim[d];
+    }
+    const simd = this.useWasm ? sqKernels() : null;
+    if (simd) {
+      const first = Float32Array.from(l2 ? r : weight);
+      const step32 = Float32Array.from(stepByDim);
+      return {
+        distances(codes: Uint8Array, out?: Float32Array): Float32Array {
+          const count = Math.floor(codes.length / codeSize);
+          const result = distanceOutput(count, out);
+          wasmScan(simd, dim, bits, codeSize, metric, first, step32, constant, codes, count, result);
+          return result;
+        },
+      };
     }
     return {
       distances(codes: Uint8Array, out?: Float32Array): Float32Array {

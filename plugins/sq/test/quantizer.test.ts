@@ -3,6 +3,7 @@ import { Rng, dot, l2sqr } from '@reef/kernels';
 import { expectReefError, expectReefErrorAsync } from '@reef/testkit';
 import { describe, expect, it } from 'vitest';
 import plugin, { sqQuantizer } from '../src/index.js';
+import { UniformCodec } from '../src/uniform-codec.js';
 
 function registry(): Registry {
   const r = new Registry();
@@ -93,7 +94,7 @@ describe('encoding', () => {
 
 describe('asymmetric search', () => {
   it.each(['8bit', '6bit', '4bit', 'fp16', 'bf16'])('%s: l2 and ip distances equal those to the decoded vectors', async (format) => {
-    const dim = 13; // odd, and not a multiple of the 6-bit group of 4
+    const dim = 77; // SIMD blocks of 16 and 32 dimensions plus an odd tail, not a multiple of 4
     const q = await trained({ format }, dim);
     const base = randomVectors(50, dim, 8);
     const codes = q.encode(vectors(base, dim));
@@ -104,6 +105,25 @@ describe('asymmetric search', () => {
     for (let i = 0; i < 50; i++) {
       expect(l2[i]).toBeCloseTo(l2sqr(query, 0, decoded, i * dim, dim), 3);
       expect(ip[i]).toBeCloseTo(dot(query, 0, decoded, i * dim, dim), 3);
+    }
+  });
+
+  it.each([8, 6, 4])('%i-bit: the WASM SIMD scan agrees with the JavaScript scan', (bits) => {
+    const rng = new Rng(bits);
+    for (const dim of [5, 16, 33, 100]) {
+      const lower = Float32Array.from({ length: dim }, () => rng.normal());
+      const upper = Float32Array.from(lower, (v) => v + 0.1 + rng.float() * 3);
+      const simd = new UniformCodec(dim, bits, lower, upper);
+      const js = new UniformCodec(dim, bits, lower, upper, false);
+      const count = 300;
+      const codes = new Uint8Array(count * simd.codeSize);
+      simd.encode(randomVectors(count, dim, dim, 2), count, codes);
+      const query = randomVectors(1, dim, 77, 2);
+      for (const metric of ['l2', 'ip'] as const) {
+        const a = simd.prepare(query, metric).distances(codes);
+        const b = js.prepare(query, metric).distances(codes);
+        for (let i = 0; i < count; i++) expect(a[i]).toBeCloseTo(b[i], 3);
+      }
     }
   });
 
