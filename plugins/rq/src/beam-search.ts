@@ -29,6 +29,28 @@ export function beamSearchEncode(books: Codebooks, x: Float32Array, n: number, b
   return { indices, errors };
 }
 
+/**
+ * The residuals x − decoded of every code left in the final beam (up to `beam` per vector), for
+ * training the next stage on all of them as FAISS does: the next codebook then serves the
+ * alternatives the search will weigh, not only the current winners.
+ */
+export function beamResiduals(books: Codebooks, x: Float32Array, n: number, beam: number): { data: Float32Array; count: number } {
+  const { stages, dim } = books;
+  const search = new BeamSearch(books, beam);
+  const out = new Float32Array(n * beam * dim);
+  const code = new Int32Array(stages);
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    search.encode(x, i * dim, code, 0);
+    for (let e = 0; e < search.size; e++) {
+      books.decodeInto(search.entry(e), 0, out, count * dim);
+      for (let t = 0; t < dim; t++) out[count * dim + t] = x[i * dim + t] - out[count * dim + t];
+      count++;
+    }
+  }
+  return { data: out.subarray(0, count * dim), count };
+}
+
 /** Scratch buffers for one encoder, reused across vectors. */
 class BeamSearch {
   private readonly xc: Float64Array;
@@ -40,6 +62,8 @@ class BeamSearch {
   private readonly parent: Int32Array;
   private readonly choice: Int32Array;
   private readonly cross: Float64Array;
+  /** Entries in the final beam of the last encoded vector. */
+  size = 0;
 
   constructor(
     private readonly books: Codebooks,
@@ -55,6 +79,11 @@ class BeamSearch {
     this.parent = new Int32Array(beam);
     this.choice = new Int32Array(beam);
     this.cross = stages > 1 ? books.cross() : new Float64Array(0);
+  }
+
+  /** Stage indices of entry e of the last final beam (best first). */
+  entry(e: number): Int32Array {
+    return this.codes.subarray(e * this.books.stages, (e + 1) * this.books.stages);
   }
 
   /** Encodes x[xo..xo+d) into out[oo..oo+L); returns its squared error. */
@@ -105,6 +134,7 @@ class BeamSearch {
       size = nextSize;
     }
     for (let j = 0; j < stages; j++) out[oo + j] = this.codes[j];
+    this.size = size;
     return Math.max(0, this.dist[0]);
   }
 }

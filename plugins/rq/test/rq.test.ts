@@ -1,4 +1,4 @@
-import { isReefError, Registry, type Vectors } from '@reef/core';
+import { Registry, type Vectors } from '@reef/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import plugin, { rqPlugin, type ResidualQuantizer } from '../src/index.js';
 import { blobs, mse } from './data.js';
