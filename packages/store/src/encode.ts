@@ -4,7 +4,7 @@ import type { EncodedObject, ObjectInfo } from './objects.js';
 
 /** Tensors above this are judged on a sample first, then encoded once with the winner. */
 const SAMPLE_THRESHOLD = 1 << 20;
-const SAMPLE_CHUNKS = 16;
+const SAMPLE_CHUNKS = 8;
 const SAMPLE_CHUNK_BYTES = 16 * 1024;
 
 export interface ReferenceCandidate {
