@@ -3,7 +3,10 @@
 // Build first:  npx -y pnpm@10 turbo run build --filter=@reef/quantizer-opq...
 // Run:          flock /tmp/reef-bench.lock node bench/quantizers/fmnist-vs-faiss.mjs [--nq 1000] [CONFIG...]
 // CONFIG is PQ8, PQ16, PQ56, OPQ8, OPQ16 (default: all). --reuse-faiss reads FAISS's figures from
-// the last run's bench/out/quantizers/faiss.json instead of rerunning FAISS (its OPQ trains for minutes).
+// the last run's bench/out/quantizers/faiss.json instead of rerunning FAISS. --recorded-faiss A,B
+// takes FAISS's figures for configs A, B from the recorded reference (fixtures/README.md: MSE,
+// recall@10, train time on this machine) instead of running it (FAISS's OPQ8 trains for 11 min).
+// --opq-niter N sets OPQ's alternation count (default 25).
 // Prints medians (train: one run; encode and search: median of 3) and the Reef/FAISS ratio per figure.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -31,7 +34,14 @@ const args = process.argv.slice(2);
 const flag = (name) => args.includes(name);
 const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
 const NQ = Number(option('--nq', 1000));
-const optionValues = new Set([option('--nq'), option('--opq-niter')].filter(Boolean));
+const optionValues = new Set([option('--nq'), option('--opq-niter'), option('--recorded-faiss')].filter(Boolean));
+/** FAISS 1.7.3 on this machine, from fixtures/README.md (2 cores, 60k base, 1000 queries). */
+const RECORDED = {
+  'PQ8': { mse: 676544, recall10: 0.4187, train_s: 50 },
+  'OPQ8,PQ8': { mse: 658337, recall10: 0.467, train_s: 653 },
+  'PQ16': { mse: 560511, recall10: 0.5286, train_s: 146 },
+};
+const recorded = new Set((option('--recorded-faiss') ?? '').split(',').filter(Boolean));
 const chosen = args.filter((a) => !a.startsWith('--') && !optionValues.has(a));
 const names = chosen.length ? chosen : Object.keys(CONFIGS);
 for (const n of names) if (!CONFIGS[n]) throw new Error(`unknown config ${n}; known: ${Object.keys(CONFIGS).join(', ')}`);
@@ -62,12 +72,18 @@ function medianMs(fn) {
 }
 
 mkdirSync(OUT, { recursive: true });
-const factories = names.map((n) => CONFIGS[n].faiss);
+const factories = names.filter((n) => !recorded.has(n)).map((n) => CONFIGS[n].faiss);
 if (!flag('--reuse-faiss') || !existsSync(join(OUT, 'faiss.json'))) {
+  // Always run it, if only for the exact ground truth it writes.
   console.error(`running FAISS on ${factories.join(' ')} ...`);
   execFileSync('/usr/bin/python3', [join(here, 'faiss_pq.py'), OUT, String(NQ), ...factories], { stdio: 'inherit' });
 }
-const faiss = JSON.parse(readFileSync(join(OUT, 'faiss.json'), 'utf8'));
+const faiss = existsSync(join(OUT, 'faiss.json')) ? JSON.parse(readFileSync(join(OUT, 'faiss.json'), 'utf8')) : { results: {} };
+for (const n of recorded) {
+  const ref = RECORDED[CONFIGS[n].faiss];
+  if (!ref) throw new Error(`no recorded FAISS figures for ${n}; recorded: ${Object.keys(RECORDED).join(', ')}`);
+  faiss.results[CONFIGS[n].faiss] = { ...ref, recorded: true };
+}
 const truth = new Int32Array(readFileSync(join(OUT, 'groundtruth.i32')).buffer.slice(0));
 
 const base = idxImages('train-images-idx3-ubyte.gz');
@@ -119,7 +135,10 @@ for (const { name, reef, faiss: f } of rows) {
     ['encode vectors/s', base.count / reef.encode_s, base.count / f.encode_s],
     ['ADC search ms/query', reef.search_ms_per_query, f.search_ms_per_query],
   ];
-  for (const [label, r, fv] of figures) lines.push(`| ${name} | ${label} | ${fmt(r)} | ${fmt(fv)} | ${(r / fv).toFixed(3)} |`);
+  for (const [label, r, fv] of figures) {
+    if (fv === undefined || Number.isNaN(fv)) lines.push(`| ${name} | ${label} | ${fmt(r)} | (not recorded) | |`);
+    else lines.push(`| ${name} | ${label}${f.recorded ? ' (FAISS recorded)' : ''} | ${fmt(r)} | ${fmt(fv)} | ${(r / fv).toFixed(3)} |`);
+  }
 }
 const report = lines.join('\n');
 console.log(report);
