@@ -1,6 +1,7 @@
 import type { CodeDistances, Metric, NamedArray } from '@reef/core';
 import { distanceOutput, type Codec } from './codec.js';
 import { decodeTable, floatToBf16Bits, floatToHalfBits } from './float16.js';
+import { sqKernels, wasmScan, type WasmScanPlan } from './wasm.js';
 
 /** Each component cast to fp16 or bf16, two little-endian bytes per dimension; nothing trained. */
 export class FloatCodec implements Codec {
@@ -11,6 +12,8 @@ export class FloatCodec implements Codec {
   constructor(
     readonly dim: number,
     readonly kind: 'fp16' | 'bf16',
+    /** Scan with the WASM SIMD kernels where available (float32 sums); false forces the JS scan. */
+    private readonly useWasm = true,
   ) {
     this.codeSize = 2 * dim;
     this.toBits = kind === 'fp16' ? floatToHalfBits : floatToBf16Bits;
@@ -32,9 +35,24 @@ export class FloatCodec implements Codec {
     for (let i = 0; i < n; i++) out[i] = table[codes[2 * i] | (codes[2 * i + 1] << 8)];
   }
 
-  /** Decodes component by component through the 65536-entry table and accumulates on the fly. */
+  /**
+   * WASM SIMD: widens and converts eight codes per instruction group. JavaScript fallback: decodes
+   * component by component through the 65536-entry table. Either way, no decoded vector is built.
+   */
   prepare(query: Float32Array, metric: Metric): CodeDistances {
     const { dim, codeSize, table } = this;
+    const simd = this.useWasm ? sqKernels() : null;
+    if (simd) {
+      const plan: WasmScanPlan = { dim, codeSize, kind: this.kind === 'fp16' ? 'f16' : 'bf16', metric, first: Float32Array.from(query), constant: 0 };
+      return {
+        distances(codes: Uint8Array, out?: Float32Array): Float32Array {
+          const count = Math.floor(codes.length / codeSize);
+          const result = distanceOutput(count, out);
+          wasmScan(simd, plan, codes, count, result);
+          return result;
+        },
+      };
+    }
     const q = Float64Array.from(query);
     return {
       distances(codes: Uint8Array, out?: Float32Array): Float32Array {

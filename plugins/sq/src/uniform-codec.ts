@@ -1,7 +1,7 @@
 import { named, type CodeDistances, type Metric, type NamedArray } from '@reef/core';
 import { distanceOutput, type Codec } from './codec.js';
 import { packCodes, packedSize, unpackCodes } from './packing.js';
-import { sqKernels, wasmScan } from './wasm.js';
+import { sqKernels, wasmScan, type WasmScanPlan } from './wasm.js';
 
 /**
  * Codes on a uniform grid per dimension (see UniformGrid for the grid): `bits` bits per dimension,
@@ -90,13 +90,20 @@ export class UniformCodec implements Codec {
     }
     const simd = this.useWasm ? sqKernels() : null;
     if (simd) {
-      const first = Float32Array.from(l2 ? r : weight);
-      const step32 = Float32Array.from(stepByDim);
+      const plan: WasmScanPlan = {
+        dim,
+        codeSize,
+        kind: bits === 8 ? 'u8' : bits === 6 ? 'u6' : 'u4',
+        metric,
+        first: Float32Array.from(l2 ? r : weight),
+        step: Float32Array.from(stepByDim),
+        constant: l2 ? 0 : constant,
+      };
       return {
         distances(codes: Uint8Array, out?: Float32Array): Float32Array {
           const count = Math.floor(codes.length / codeSize);
           const result = distanceOutput(count, out);
-          wasmScan(simd, dim, bits, codeSize, metric, first, step32, constant, codes, count, result);
+          wasmScan(simd, plan, codes, count, result);
           return result;
         },
       };

@@ -14,6 +14,10 @@ interface SqKernelExports {
   ipu8(codes: number, n: number, dim: number, w: number, out: number): void;
   l2u4(codes: number, n: number, dim: number, r: number, step: number, out: number): void;
   ipu4(codes: number, n: number, dim: number, w: number, out: number): void;
+  l2f16(codes: number, n: number, dim: number, q: number, out: number): void;
+  ipf16(codes: number, n: number, dim: number, q: number, out: number): void;
+  l2bf16(codes: number, n: number, dim: number, q: number, out: number): void;
+  ipbf16(codes: number, n: number, dim: number, q: number, out: number): void;
 }
 
 let cached: SqKernelExports | null | undefined;
@@ -28,7 +32,7 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
 export function sqKernels(): SqKernelExports | null {
   if (cached !== undefined) return cached;
   try {
-    // Synchronous compile is fine: the module is about 2 KB, under browsers' 4 KB limit for it.
+    // Synchronous compile is fine: the module is about 3 KB, under browsers' 4 KB limit for it.
     cached = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(SQ_WASM_BASE64)), {}).exports as unknown as SqKernelExports;
   } catch {
     cached = null;
@@ -39,28 +43,30 @@ export function sqKernels(): SqKernelExports | null {
 /** Bytes of codes copied into linear memory per kernel call. */
 const CHUNK_BYTES = 4 * 1024 * 1024;
 
+/** What a scan needs besides the codes: the code layout and the query-derived vectors. */
+export interface WasmScanPlan {
+  readonly dim: number;
+  readonly codeSize: number;
+  /** u8 / u6 / u4: integer codes of that many bits; f16 / bf16: 16-bit float casts. */
+  readonly kind: 'u8' | 'u6' | 'u4' | 'f16' | 'bf16';
+  readonly metric: 'l2' | 'ip';
+  /** Integer l2: query − lower; integer ip: query · step; float casts: the query. */
+  readonly first: Float32Array;
+  /** Integer l2: the steps (unused otherwise). */
+  readonly step?: Float32Array;
+  /** Added to every score (integer ip: Σ query · lower). */
+  readonly constant: number;
+}
+
 /**
- * Scores codes of `bits` (8, 6 or 4) bits per dimension. l2 uses r = query − lower and the steps;
- * ip uses w = query · step and adds `constant` (Σ query · lower). 6-bit codes are unpacked to one
- * byte per dimension on the way in and scanned by the 8-bit kernel.
+ * Scores `count` codes into `out`. 6-bit codes are unpacked to one byte per dimension on the way
+ * into linear memory and scanned by the 8-bit kernel.
  */
-export function wasmScan(
-  k: SqKernelExports,
-  dim: number,
-  bits: number,
-  codeSize: number,
-  metric: 'l2' | 'ip',
-  first: Float32Array,
-  step: Float32Array,
-  constant: number,
-  codes: Uint8Array,
-  count: number,
-  out: Float32Array,
-): void {
-  const stored = bits === 6 ? dim : codeSize; // bytes per code in linear memory
+export function wasmScan(k: SqKernelExports, plan: WasmScanPlan, codes: Uint8Array, count: number, out: Float32Array): void {
+  const { dim, codeSize, kind, metric } = plan;
+  const stored = kind === 'u6' ? dim : codeSize; // bytes per code in linear memory
   const rows = Math.max(1, Math.min(count, Math.floor(CHUNK_BYTES / stored)));
-  const base = k.heapBase();
-  const firstAt = base;
+  const firstAt = k.heapBase();
   const stepAt = firstAt + 4 * dim;
   const outAt = stepAt + 4 * dim;
   const codesAt = outAt + 4 * rows;
@@ -68,24 +74,36 @@ export function wasmScan(
   const have = k.memory.buffer.byteLength;
   if (needed > have) k.memory.grow(Math.ceil((needed - have) / 65536));
   const memory = k.memory.buffer; // after any grow: older views are detached
-  new Float32Array(memory, firstAt, dim).set(first);
-  new Float32Array(memory, stepAt, dim).set(step);
+  new Float32Array(memory, firstAt, dim).set(plan.first);
+  if (plan.step) new Float32Array(memory, stepAt, dim).set(plan.step);
   const inCodes = new Uint8Array(memory, codesAt, rows * stored);
   const scores = new Float32Array(memory, outAt, rows);
-  const kernelBits = bits === 4 ? 4 : 8;
+  const l2 = metric === 'l2';
   for (let start = 0; start < count; start += rows) {
     const n = Math.min(rows, count - start);
-    if (bits === 6) {
+    if (kind === 'u6') {
       for (let i = 0; i < n; i++) unpackCodes(codes, (start + i) * codeSize, dim, 6, inCodes.subarray(i * dim, (i + 1) * dim));
     } else {
       inCodes.set(codes.subarray(start * codeSize, (start + n) * codeSize));
     }
-    if (metric === 'l2') {
-      (kernelBits === 8 ? k.l2u8 : k.l2u4)(codesAt, n, dim, firstAt, stepAt, outAt);
-      out.set(scores.subarray(0, n), start);
-    } else {
-      (kernelBits === 8 ? k.ipu8 : k.ipu4)(codesAt, n, dim, firstAt, outAt);
-      for (let i = 0; i < n; i++) out[start + i] = scores[i] + constant;
+    switch (kind) {
+      case 'u8':
+      case 'u6':
+        if (l2) k.l2u8(codesAt, n, dim, firstAt, stepAt, outAt);
+        else k.ipu8(codesAt, n, dim, firstAt, outAt);
+        break;
+      case 'u4':
+        if (l2) k.l2u4(codesAt, n, dim, firstAt, stepAt, outAt);
+        else k.ipu4(codesAt, n, dim, firstAt, outAt);
+        break;
+      case 'f16':
+        (l2 ? k.l2f16 : k.ipf16)(codesAt, n, dim, firstAt, outAt);
+        break;
+      case 'bf16':
+        (l2 ? k.l2bf16 : k.ipbf16)(codesAt, n, dim, firstAt, outAt);
+        break;
     }
+    if (plan.constant === 0) out.set(scores.subarray(0, n), start);
+    else for (let i = 0; i < n; i++) out[start + i] = scores[i] + plan.constant;
   }
 }

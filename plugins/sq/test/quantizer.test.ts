@@ -3,6 +3,7 @@ import { Rng, dot, l2sqr } from '@reef/kernels';
 import { expectReefError, expectReefErrorAsync } from '@reef/testkit';
 import { describe, expect, it } from 'vitest';
 import plugin, { sqQuantizer } from '../src/index.js';
+import { FloatCodec } from '../src/float-codec.js';
 import { UniformCodec } from '../src/uniform-codec.js';
 
 function registry(): Registry {
@@ -123,6 +124,27 @@ describe('asymmetric search', () => {
         const a = simd.prepare(query, metric).distances(codes);
         const b = js.prepare(query, metric).distances(codes);
         for (let i = 0; i < count; i++) expect(a[i]).toBeCloseTo(b[i], 3);
+      }
+    }
+  });
+
+  it.each(['fp16', 'bf16'] as const)('%s: the WASM SIMD scan agrees with the JavaScript scan, subnormals included', (kind) => {
+    for (const dim of [3, 8, 21, 100]) {
+      const simd = new FloatCodec(dim, kind);
+      const js = new FloatCodec(dim, kind, false);
+      const count = 200;
+      // Magnitudes from 1e-7 (fp16 subnormals) to 1e4, both signs.
+      const rng = new Rng(dim);
+      const data = Float32Array.from({ length: count * dim }, () => (rng.float() < 0.5 ? -1 : 1) * 10 ** (rng.float() * 11 - 7));
+      const codes = new Uint8Array(count * simd.codeSize);
+      simd.encode(data, count, codes);
+      const query = Float32Array.from({ length: dim }, () => rng.normal() * 1e-3);
+      for (const metric of ['l2', 'ip'] as const) {
+        const a = simd.prepare(query, metric).distances(codes);
+        const b = js.prepare(query, metric).distances(codes);
+        // float32 sums: relative to the largest magnitude (inner products of mixed signs cancel)
+        const scale = Math.max(...b.map(Math.abs));
+        for (let i = 0; i < count; i++) expect(Math.abs(a[i] - b[i])).toBeLessThanOrEqual(1e-5 * scale);
       }
     }
   });

@@ -134,3 +134,79 @@ export function ipu4(codes: usize, n: i32, dim: i32, w: usize, out: usize): void
     store<f32>(out + (<usize>i << 2), s);
   }
 }
+
+// 16-bit float codes (two little-endian bytes per dimension), scored against the float32 query q.
+// fp16 → float32 without tables: the 15 magnitude bits shifted into float32 position and scaled by
+// 2^112 give the exact value for normal and subnormal halves alike (codes never hold Inf or NaN).
+
+@inline function halfToF32(x: v128): v128 {
+  const magnitude = i32x4.shl(v128.and(x, i32x4.splat(0x7fff)), 13);
+  const value = f32x4.mul(magnitude, f32x4.splat(<f32>5.192296858534828e33));
+  return v128.or(value, i32x4.shl(v128.and(x, i32x4.splat(0x8000)), 16));
+}
+@inline function wideLow(v: v128, half: bool): v128 {
+  const x = i32x4.extend_low_i16x8_u(v);
+  return half ? halfToF32(x) : i32x4.shl(x, 16);
+}
+@inline function wideHigh(v: v128, half: bool): v128 {
+  const x = i32x4.extend_high_i16x8_u(v);
+  return half ? halfToF32(x) : i32x4.shl(x, 16);
+}
+@inline function scalar16(c: usize, d: i32, half: bool): f32 {
+  const bits = <u32>load<u16>(c + (<usize>d << 1));
+  if (!half) return reinterpret<f32>(bits << 16);
+  const value = reinterpret<f32>((bits & 0x7fff) << 13) * <f32>5.192296858534828e33;
+  return bits & 0x8000 ? -value : value;
+}
+
+@inline function l2f16generic(codes: usize, n: i32, dim: i32, q: usize, out: usize, half: bool): void {
+  const size = <usize>dim << 1;
+  for (let i = 0; i < n; i++) {
+    const c = codes + <usize>i * size;
+    let acc = f32x4.splat(0);
+    let d = 0;
+    for (; d + 8 <= dim; d += 8) {
+      const v = v128.load(c + (<usize>d << 1));
+      const o = q + (<usize>d << 2);
+      const e0 = f32x4.sub(v128.load(o), wideLow(v, half));
+      const e1 = f32x4.sub(v128.load(o + 16), wideHigh(v, half));
+      acc = f32x4.add(acc, f32x4.add(f32x4.mul(e0, e0), f32x4.mul(e1, e1)));
+    }
+    let s = hsum(acc);
+    for (; d < dim; d++) {
+      const e = load<f32>(q + (<usize>d << 2)) - scalar16(c, d, half);
+      s += e * e;
+    }
+    store<f32>(out + (<usize>i << 2), s);
+  }
+}
+
+@inline function ipf16generic(codes: usize, n: i32, dim: i32, q: usize, out: usize, half: bool): void {
+  const size = <usize>dim << 1;
+  for (let i = 0; i < n; i++) {
+    const c = codes + <usize>i * size;
+    let acc = f32x4.splat(0);
+    let d = 0;
+    for (; d + 8 <= dim; d += 8) {
+      const v = v128.load(c + (<usize>d << 1));
+      const o = q + (<usize>d << 2);
+      acc = f32x4.add(acc, f32x4.add(f32x4.mul(v128.load(o), wideLow(v, half)), f32x4.mul(v128.load(o + 16), wideHigh(v, half))));
+    }
+    let s = hsum(acc);
+    for (; d < dim; d++) s += load<f32>(q + (<usize>d << 2)) * scalar16(c, d, half);
+    store<f32>(out + (<usize>i << 2), s);
+  }
+}
+
+export function l2f16(codes: usize, n: i32, dim: i32, q: usize, out: usize): void {
+  l2f16generic(codes, n, dim, q, out, true);
+}
+export function ipf16(codes: usize, n: i32, dim: i32, q: usize, out: usize): void {
+  ipf16generic(codes, n, dim, q, out, true);
+}
+export function l2bf16(codes: usize, n: i32, dim: i32, q: usize, out: usize): void {
+  l2f16generic(codes, n, dim, q, out, false);
+}
+export function ipbf16(codes: usize, n: i32, dim: i32, q: usize, out: usize): void {
+  ipf16generic(codes, n, dim, q, out, false);
+}
