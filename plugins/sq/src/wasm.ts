@@ -1,4 +1,3 @@
-import { unpackCodes } from './packing.js';
 import { SQ_WASM_BASE64 } from './wasm-binary.js';
 
 /**
@@ -14,6 +13,8 @@ interface SqKernelExports {
   ipu8(codes: number, n: number, dim: number, w: number, out: number): void;
   l2u4(codes: number, n: number, dim: number, r: number, step: number, out: number): void;
   ipu4(codes: number, n: number, dim: number, w: number, out: number): void;
+  l2u6(codes: number, n: number, dim: number, r: number, step: number, out: number, scratch: number): void;
+  ipu6(codes: number, n: number, dim: number, w: number, out: number, scratch: number): void;
   l2f16(codes: number, n: number, dim: number, q: number, out: number): void;
   ipf16(codes: number, n: number, dim: number, q: number, out: number): void;
   l2bf16(codes: number, n: number, dim: number, q: number, out: number): void;
@@ -58,39 +59,35 @@ export interface WasmScanPlan {
   readonly constant: number;
 }
 
-/**
- * Scores `count` codes into `out`. 6-bit codes are unpacked to one byte per dimension on the way
- * into linear memory and scanned by the 8-bit kernel.
- */
+/** Scores `count` codes into `out`, copying them into linear memory a chunk at a time. */
 export function wasmScan(k: SqKernelExports, plan: WasmScanPlan, codes: Uint8Array, count: number, out: Float32Array): void {
   const { dim, codeSize, kind, metric } = plan;
-  const stored = kind === 'u6' ? dim : codeSize; // bytes per code in linear memory
-  const rows = Math.max(1, Math.min(count, Math.floor(CHUNK_BYTES / stored)));
+  const rows = Math.max(1, Math.min(count, Math.floor(CHUNK_BYTES / codeSize)));
   const firstAt = k.heapBase();
   const stepAt = firstAt + 4 * dim;
-  const outAt = stepAt + 4 * dim;
+  const scratchAt = stepAt + 4 * dim; // 6-bit codes are unpacked here, one at a time
+  const outAt = scratchAt + ((dim + 15) & ~15);
   const codesAt = outAt + 4 * rows;
-  const needed = codesAt + rows * stored;
+  const needed = codesAt + rows * codeSize;
   const have = k.memory.buffer.byteLength;
   if (needed > have) k.memory.grow(Math.ceil((needed - have) / 65536));
   const memory = k.memory.buffer; // after any grow: older views are detached
   new Float32Array(memory, firstAt, dim).set(plan.first);
   if (plan.step) new Float32Array(memory, stepAt, dim).set(plan.step);
-  const inCodes = new Uint8Array(memory, codesAt, rows * stored);
+  const inCodes = new Uint8Array(memory, codesAt, rows * codeSize);
   const scores = new Float32Array(memory, outAt, rows);
   const l2 = metric === 'l2';
   for (let start = 0; start < count; start += rows) {
     const n = Math.min(rows, count - start);
-    if (kind === 'u6') {
-      for (let i = 0; i < n; i++) unpackCodes(codes, (start + i) * codeSize, dim, 6, inCodes.subarray(i * dim, (i + 1) * dim));
-    } else {
-      inCodes.set(codes.subarray(start * codeSize, (start + n) * codeSize));
-    }
+    inCodes.set(codes.subarray(start * codeSize, (start + n) * codeSize));
     switch (kind) {
       case 'u8':
-      case 'u6':
         if (l2) k.l2u8(codesAt, n, dim, firstAt, stepAt, outAt);
         else k.ipu8(codesAt, n, dim, firstAt, outAt);
+        break;
+      case 'u6':
+        if (l2) k.l2u6(codesAt, n, dim, firstAt, stepAt, outAt, scratchAt);
+        else k.ipu6(codesAt, n, dim, firstAt, outAt, scratchAt);
         break;
       case 'u4':
         if (l2) k.l2u4(codesAt, n, dim, firstAt, stepAt, outAt);

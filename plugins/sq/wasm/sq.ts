@@ -210,3 +210,37 @@ export function l2bf16(codes: usize, n: i32, dim: i32, q: usize, out: usize): vo
 export function ipbf16(codes: usize, n: i32, dim: i32, q: usize, out: usize): void {
   ipf16generic(codes, n, dim, q, out, false);
 }
+
+/** Unpacks one code of 6-bit values (four per three bytes, first in the low bits) to bytes. */
+@inline function unpack6(c: usize, dim: i32, scratch: usize): void {
+  let d = 0;
+  let o = c;
+  for (; d + 4 <= dim; d += 4) {
+    const word = <u32>load<u8>(o) | (<u32>load<u8>(o + 1) << 8) | (<u32>load<u8>(o + 2) << 16);
+    store<u32>(scratch + <usize>d, (word & 63) | (((word >> 6) & 63) << 8) | (((word >> 12) & 63) << 16) | ((word >> 18) << 24));
+    o += 3;
+  }
+  if (d < dim) {
+    const tailBytes = <usize>(((dim - d) * 6 + 7) >> 3);
+    let word: u32 = 0;
+    for (let b: usize = 0; b < tailBytes; b++) word |= <u32>load<u8>(o + b) << (<u32>b << 3);
+    for (let j = 0; d + j < dim; j++) store<u8>(scratch + <usize>(d + j), (word >> (<u32>j * 6)) & 63);
+  }
+}
+
+/** 6-bit codes, ceil(6·dim / 8) bytes each: unpacked to `scratch` (dim bytes), then as 8-bit. */
+export function l2u6(codes: usize, n: i32, dim: i32, r: usize, step: usize, out: usize, scratch: usize): void {
+  const size = <usize>((dim * 6 + 7) >> 3);
+  for (let i = 0; i < n; i++) {
+    unpack6(codes + <usize>i * size, dim, scratch);
+    l2u8(scratch, 1, dim, r, step, out + (<usize>i << 2));
+  }
+}
+
+export function ipu6(codes: usize, n: i32, dim: i32, w: usize, out: usize, scratch: usize): void {
+  const size = <usize>((dim * 6 + 7) >> 3);
+  for (let i = 0; i < n; i++) {
+    unpack6(codes + <usize>i * size, dim, scratch);
+    ipu8(scratch, 1, dim, w, out + (<usize>i << 2));
+  }
+}
