@@ -23,63 +23,18 @@ export function heapBase(): usize {
 
 /**
  * Nearest of k centroids (k × d at c, squared norms at norms) for each of n points (n × d at x):
- * minimises ‖c‖² − 2⟨x, c⟩ four centroids at a time (one load of x feeds four products), then
- * writes the winner's index and its exact squared distance.
+ * minimises ‖c‖² − 2⟨x, c⟩ for two points against four centroids at a time (each load feeds
+ * several products), then writes the winner's index and its exact squared distance.
  */
 export function nearest(x: usize, n: i32, d: i32, c: usize, k: i32, norms: usize, labels: usize, dists: usize): void {
   const row = <usize>d << 2;
-  for (let p = 0; p < n; p++) {
-    const xo = x + <usize>p * row;
-    let best = f32.MAX_VALUE;
-    let bestIdx = 0;
-    let ci = 0;
-    for (; ci + 4 <= k; ci += 4) {
-      const c0 = c + <usize>ci * row;
-      const c1 = c0 + row;
-      const c2 = c1 + row;
-      const c3 = c2 + row;
-      let a0 = f32x4.splat(0);
-      let a1 = f32x4.splat(0);
-      let a2 = f32x4.splat(0);
-      let a3 = f32x4.splat(0);
-      let j = 0;
-      for (; j + 4 <= d; j += 4) {
-        const off = <usize>j << 2;
-        const xv = v128.load(xo + off);
-        a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(c0 + off)));
-        a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(c1 + off)));
-        a2 = f32x4.add(a2, f32x4.mul(xv, v128.load(c2 + off)));
-        a3 = f32x4.add(a3, f32x4.mul(xv, v128.load(c3 + off)));
-      }
-      let s0 = hsum(a0);
-      let s1 = hsum(a1);
-      let s2 = hsum(a2);
-      let s3 = hsum(a3);
-      for (; j < d; j++) {
-        const off = <usize>j << 2;
-        const xs = load<f32>(xo + off);
-        s0 += xs * load<f32>(c0 + off);
-        s1 += xs * load<f32>(c1 + off);
-        s2 += xs * load<f32>(c2 + off);
-        s3 += xs * load<f32>(c3 + off);
-      }
-      const nb = norms + (<usize>ci << 2);
-      const v0 = load<f32>(nb) - 2 * s0;
-      const v1 = load<f32>(nb + 4) - 2 * s1;
-      const v2 = load<f32>(nb + 8) - 2 * s2;
-      const v3 = load<f32>(nb + 12) - 2 * s3;
-      if (v0 < best) { best = v0; bestIdx = ci; }
-      if (v1 < best) { best = v1; bestIdx = ci + 1; }
-      if (v2 < best) { best = v2; bestIdx = ci + 2; }
-      if (v3 < best) { best = v3; bestIdx = ci + 3; }
-    }
-    for (; ci < k; ci++) {
-      const v = load<f32>(norms + (<usize>ci << 2)) - 2 * dotAt(xo, c + <usize>ci * row, d);
-      if (v < best) { best = v; bestIdx = ci; }
-    }
-    store<i32>(labels + (<usize>p << 2), bestIdx);
+  let p = 0;
+  for (; p + 2 <= n; p += 2) nearestPair(x + <usize>p * row, d, c, k, norms, labels + (<usize>p << 2));
+  if (p < n) nearestOne(x + <usize>p * row, d, c, k, norms, labels + (<usize>p << 2));
+  for (let i = 0; i < n; i++) {
+    const xo = x + <usize>i * row;
+    const co = c + <usize>load<i32>(labels + (<usize>i << 2)) * row;
     // Exact distance to the winner (the expanded form can cancel to a small negative).
-    const co = c + <usize>bestIdx * row;
     let acc = f32x4.splat(0);
     let j = 0;
     for (; j + 4 <= d; j += 4) {
@@ -91,8 +46,117 @@ export function nearest(x: usize, n: i32, d: i32, c: usize, k: i32, norms: usize
       const t = load<f32>(xo + (<usize>j << 2)) - load<f32>(co + (<usize>j << 2));
       s += t * t;
     }
-    store<f32>(dists + (<usize>p << 2), s);
+    store<f32>(dists + (<usize>i << 2), s);
   }
+}
+
+@inline function nearestPair(xa: usize, d: i32, c: usize, k: i32, norms: usize, labels: usize): void {
+  const row = <usize>d << 2;
+  const xb = xa + row;
+  let bestA = f32.MAX_VALUE;
+  let bestB = f32.MAX_VALUE;
+  let idxA = 0;
+  let idxB = 0;
+  let ci = 0;
+  for (; ci + 4 <= k; ci += 4) {
+    const c0 = c + <usize>ci * row;
+    const c1 = c0 + row;
+    const c2 = c1 + row;
+    const c3 = c2 + row;
+    let a0 = f32x4.splat(0);
+    let a1 = f32x4.splat(0);
+    let a2 = f32x4.splat(0);
+    let a3 = f32x4.splat(0);
+    let b0 = f32x4.splat(0);
+    let b1 = f32x4.splat(0);
+    let b2 = f32x4.splat(0);
+    let b3 = f32x4.splat(0);
+    let j = 0;
+    for (; j + 4 <= d; j += 4) {
+      const off = <usize>j << 2;
+      const va = v128.load(xa + off);
+      const vb = v128.load(xb + off);
+      const w0 = v128.load(c0 + off);
+      const w1 = v128.load(c1 + off);
+      const w2 = v128.load(c2 + off);
+      const w3 = v128.load(c3 + off);
+      a0 = f32x4.add(a0, f32x4.mul(va, w0));
+      a1 = f32x4.add(a1, f32x4.mul(va, w1));
+      a2 = f32x4.add(a2, f32x4.mul(va, w2));
+      a3 = f32x4.add(a3, f32x4.mul(va, w3));
+      b0 = f32x4.add(b0, f32x4.mul(vb, w0));
+      b1 = f32x4.add(b1, f32x4.mul(vb, w1));
+      b2 = f32x4.add(b2, f32x4.mul(vb, w2));
+      b3 = f32x4.add(b3, f32x4.mul(vb, w3));
+    }
+    let sa0 = hsum(a0);
+    let sa1 = hsum(a1);
+    let sa2 = hsum(a2);
+    let sa3 = hsum(a3);
+    let sb0 = hsum(b0);
+    let sb1 = hsum(b1);
+    let sb2 = hsum(b2);
+    let sb3 = hsum(b3);
+    for (; j < d; j++) {
+      const off = <usize>j << 2;
+      const ya = load<f32>(xa + off);
+      const yb = load<f32>(xb + off);
+      const w0 = load<f32>(c0 + off);
+      const w1 = load<f32>(c1 + off);
+      const w2 = load<f32>(c2 + off);
+      const w3 = load<f32>(c3 + off);
+      sa0 += ya * w0;
+      sa1 += ya * w1;
+      sa2 += ya * w2;
+      sa3 += ya * w3;
+      sb0 += yb * w0;
+      sb1 += yb * w1;
+      sb2 += yb * w2;
+      sb3 += yb * w3;
+    }
+    const nb = norms + (<usize>ci << 2);
+    const n0 = load<f32>(nb);
+    const n1 = load<f32>(nb + 4);
+    const n2 = load<f32>(nb + 8);
+    const n3 = load<f32>(nb + 12);
+    let v = n0 - 2 * sa0;
+    if (v < bestA) { bestA = v; idxA = ci; }
+    v = n1 - 2 * sa1;
+    if (v < bestA) { bestA = v; idxA = ci + 1; }
+    v = n2 - 2 * sa2;
+    if (v < bestA) { bestA = v; idxA = ci + 2; }
+    v = n3 - 2 * sa3;
+    if (v < bestA) { bestA = v; idxA = ci + 3; }
+    v = n0 - 2 * sb0;
+    if (v < bestB) { bestB = v; idxB = ci; }
+    v = n1 - 2 * sb1;
+    if (v < bestB) { bestB = v; idxB = ci + 1; }
+    v = n2 - 2 * sb2;
+    if (v < bestB) { bestB = v; idxB = ci + 2; }
+    v = n3 - 2 * sb3;
+    if (v < bestB) { bestB = v; idxB = ci + 3; }
+  }
+  for (; ci < k; ci++) {
+    const co = c + <usize>ci * row;
+    const nv = load<f32>(norms + (<usize>ci << 2));
+    const va = nv - 2 * dotAt(xa, co, d);
+    if (va < bestA) { bestA = va; idxA = ci; }
+    const vb = nv - 2 * dotAt(xb, co, d);
+    if (vb < bestB) { bestB = vb; idxB = ci; }
+  }
+  store<i32>(labels, idxA);
+  store<i32>(labels + 4, idxB);
+}
+
+@inline function nearestOne(xo: usize, d: i32, c: usize, k: i32, norms: usize, labels: usize): void {
+  const row = <usize>d << 2;
+  let best = f32.MAX_VALUE;
+  let bestIdx = 0;
+  for (let ci = 0; ci < k; ci++) {
+    const v = load<f32>(norms + (<usize>ci << 2)) - 2 * dotAt(xo, c + <usize>ci * row, d);
+    if (v < best) { best = v; bestIdx = ci; }
+  }
+  store<i32>(labels, bestIdx);
 }
 
 /**
