@@ -1,12 +1,12 @@
 import type { CodeDistances, Metric, NamedArray } from '@reef/core';
 import { distanceOutput, type Codec } from './codec.js';
-import { decodeTable, floatToBf16Bits, floatToHalfBits } from './float16.js';
+import { decodeTable, float32BitsToBf16Bits, float32BitsToHalfBits } from './float16.js';
 import { sqKernels, wasmScan, type WasmScanPlan } from './wasm.js';
 
 /** Each component cast to fp16 or bf16, two little-endian bytes per dimension; nothing trained. */
 export class FloatCodec implements Codec {
   readonly codeSize: number;
-  private readonly toBits: (x: number) => number;
+  private readonly toBits: (float32Bits: number) => number;
   private readonly table: Float32Array;
 
   constructor(
@@ -16,14 +16,16 @@ export class FloatCodec implements Codec {
     private readonly useWasm = true,
   ) {
     this.codeSize = 2 * dim;
-    this.toBits = kind === 'fp16' ? floatToHalfBits : floatToBf16Bits;
+    this.toBits = kind === 'fp16' ? float32BitsToHalfBits : float32BitsToBf16Bits;
     this.table = decodeTable(kind);
   }
 
   encode(data: Float32Array, count: number, out: Uint8Array): void {
     const n = count * this.dim;
+    const words = new Uint32Array(data.buffer, data.byteOffset, n); // the float32 bit patterns
+    const toBits = this.toBits;
     for (let i = 0; i < n; i++) {
-      const bits = this.toBits(data[i]);
+      const bits = toBits(words[i]);
       out[2 * i] = bits & 0xff;
       out[2 * i + 1] = bits >>> 8;
     }

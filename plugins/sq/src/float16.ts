@@ -12,7 +12,11 @@ const BF16_MAX_FINITE = 0x7f7f;
 /** fp16 bits (sign, 5-bit exponent, 10-bit mantissa) of the nearest fp16 to finite `x`. */
 export function floatToHalfBits(x: number): number {
   f32[0] = x;
-  const bits = u32[0];
+  return float32BitsToHalfBits(u32[0]);
+}
+
+/** floatToHalfBits on the float32 bit pattern, so batches can be read through a Uint32Array view. */
+export function float32BitsToHalfBits(bits: number): number {
   const sign = (bits >>> 16) & 0x8000;
   const exponent = (bits >>> 23) & 0xff;
   const mantissa = bits & 0x7fffff;
@@ -49,7 +53,11 @@ export function halfBitsToFloat(h: number): number {
 /** bf16 bits (the top half of float32) of the nearest bf16 to finite `x`. */
 export function floatToBf16Bits(x: number): number {
   f32[0] = x;
-  const bits = u32[0];
+  return float32BitsToBf16Bits(u32[0]);
+}
+
+/** floatToBf16Bits on the float32 bit pattern. */
+export function float32BitsToBf16Bits(bits: number): number {
   const rounded = (bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16;
   // Rounding up past the largest finite value would give infinity: clamp instead.
   return (rounded & 0x7fff) > BF16_MAX_FINITE ? (rounded & 0x8000) | BF16_MAX_FINITE : rounded & 0xffff;
