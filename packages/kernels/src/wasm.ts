@@ -30,7 +30,8 @@ function decodeBase64(text: string): Uint8Array {
 function kernels(): KernelExports | null {
   if (cached !== undefined) return cached;
   try {
-    // Synchronous compile is fine: the module is under 4 KB, the limit browsers put on it.
+    // Synchronous compile: fine in Node and workers; a browser main thread refuses modules over
+    // 4 KB, and then the JS kernels are used.
     const module = new WebAssembly.Module(decodeBase64(KERNELS_WASM_BASE64) as Uint8Array<ArrayBuffer>);
     cached = new WebAssembly.Instance(module, {}).exports as unknown as KernelExports;
   } catch {

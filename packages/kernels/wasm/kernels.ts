@@ -169,8 +169,87 @@ export function matmulT(x: usize, n: i32, a: i32, rt: usize, b: i32, out: usize)
     const i1 = min(n, i0 + 16);
     for (let q0 = 0; q0 < b; q0 += 32) {
       const q1 = min(b, q0 + 32);
-      for (let i = i0; i < i1; i++) matmulTile(x, i, a, rt, b, q0, q1, out);
+      let i = i0;
+      for (; i + 2 <= i1; i += 2) matmulTilePair(x, i, a, rt, b, q0, q1, out);
+      if (i < i1) matmulTile(x, i, a, rt, b, q0, q1, out);
     }
+  }
+}
+
+/** Rows i and i + 1 of the output, columns q0..q1: each loaded vector feeds several products. */
+@inline function matmulTilePair(x: usize, i: i32, a: i32, rt: usize, b: i32, q0: i32, q1: i32, out: usize): void {
+  const row = <usize>a << 2;
+  const xa = x + <usize>i * row;
+  const xb = xa + row;
+  const oa = out + ((<usize>i * <usize>b) << 2);
+  const ob = oa + (<usize>b << 2);
+  let q = q0;
+  for (; q + 4 <= q1; q += 4) {
+    const r0 = rt + <usize>q * row;
+    const r1 = r0 + row;
+    const r2 = r1 + row;
+    const r3 = r2 + row;
+    let a0 = f32x4.splat(0);
+    let a1 = f32x4.splat(0);
+    let a2 = f32x4.splat(0);
+    let a3 = f32x4.splat(0);
+    let b0 = f32x4.splat(0);
+    let b1 = f32x4.splat(0);
+    let b2 = f32x4.splat(0);
+    let b3 = f32x4.splat(0);
+    let j = 0;
+    for (; j + 4 <= a; j += 4) {
+      const off = <usize>j << 2;
+      const va = v128.load(xa + off);
+      const vb = v128.load(xb + off);
+      const w0 = v128.load(r0 + off);
+      const w1 = v128.load(r1 + off);
+      const w2 = v128.load(r2 + off);
+      const w3 = v128.load(r3 + off);
+      a0 = f32x4.add(a0, f32x4.mul(va, w0));
+      a1 = f32x4.add(a1, f32x4.mul(va, w1));
+      a2 = f32x4.add(a2, f32x4.mul(va, w2));
+      a3 = f32x4.add(a3, f32x4.mul(va, w3));
+      b0 = f32x4.add(b0, f32x4.mul(vb, w0));
+      b1 = f32x4.add(b1, f32x4.mul(vb, w1));
+      b2 = f32x4.add(b2, f32x4.mul(vb, w2));
+      b3 = f32x4.add(b3, f32x4.mul(vb, w3));
+    }
+    let sa0 = hsum(a0);
+    let sa1 = hsum(a1);
+    let sa2 = hsum(a2);
+    let sa3 = hsum(a3);
+    let sb0 = hsum(b0);
+    let sb1 = hsum(b1);
+    let sb2 = hsum(b2);
+    let sb3 = hsum(b3);
+    for (; j < a; j++) {
+      const off = <usize>j << 2;
+      const ya = load<f32>(xa + off);
+      const yb = load<f32>(xb + off);
+      sa0 += ya * load<f32>(r0 + off);
+      sa1 += ya * load<f32>(r1 + off);
+      sa2 += ya * load<f32>(r2 + off);
+      sa3 += ya * load<f32>(r3 + off);
+      sb0 += yb * load<f32>(r0 + off);
+      sb1 += yb * load<f32>(r1 + off);
+      sb2 += yb * load<f32>(r2 + off);
+      sb3 += yb * load<f32>(r3 + off);
+    }
+    const pa = oa + (<usize>q << 2);
+    store<f32>(pa, sa0);
+    store<f32>(pa + 4, sa1);
+    store<f32>(pa + 8, sa2);
+    store<f32>(pa + 12, sa3);
+    const pb = ob + (<usize>q << 2);
+    store<f32>(pb, sb0);
+    store<f32>(pb + 4, sb1);
+    store<f32>(pb + 8, sb2);
+    store<f32>(pb + 12, sb3);
+  }
+  for (; q < q1; q++) {
+    store<f32>(oa + (<usize>q << 2), dotAt(xa, rt + <usize>q * row, a));
+    store<f32>(ob + (<usize>q << 2), dotAt(xb, rt + <usize>q * row, a));
   }
 }
 
