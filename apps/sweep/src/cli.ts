@@ -98,7 +98,7 @@ function versionsFor(io: Io, pluginSpecs: readonly string[]): (plugin: Quantizer
 
 async function runCommand(args: ParsedArgs, io: Io): Promise<number> {
   const configPath = singleOption(args, 'config');
-  const file = configPath ? readSweepFile(resolve(io.cwd, configPath)) : undefined;
+  const file = configPath ? await readSweepFile(resolve(io.cwd, configPath)) : undefined;
   const registry = await registryFor(args, io, file);
   if (args.flags.has('help')) {
     io.out(usage(registry));

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { ReefError } from '@reef/core';
-import { parse as parseYaml } from 'yaml';
 
 /**
  * A sweep described in a file (YAML or JSON):
@@ -25,7 +24,7 @@ export interface SweepFile {
 
 const KNOWN_KEYS = ['datasets', 'dataset', 'methods', 'seed', 'db', 'out', 'plugins', 'maxConfigs', 'queries'];
 
-export function readSweepFile(path: string): SweepFile {
+export async function readSweepFile(path: string): Promise<SweepFile> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -34,7 +33,7 @@ export function readSweepFile(path: string): SweepFile {
   }
   let raw: unknown;
   try {
-    raw = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    raw = path.endsWith('.json') ? JSON.parse(text) : (await import('yaml')).parse(text);
   } catch (err) {
     throw new ReefError('BAD_FILE', `cannot parse sweep config ${path}: ${(err as Error).message.split('\n')[0]}`);
   }

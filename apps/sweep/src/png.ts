@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { initWasm, Resvg } from '@resvg/resvg-wasm';
 
 /**
  * SVG → PNG with resvg compiled to WebAssembly (a registry package, no native binary, no browser).
@@ -16,18 +15,23 @@ const FONT_CANDIDATES = [
   'C:\\Windows\\Fonts\\arial.ttf',
 ];
 
-let ready: Promise<void> | undefined;
+type ResvgModule = typeof import('@resvg/resvg-wasm');
+let ready: Promise<ResvgModule> | undefined;
 let fonts: Uint8Array[] | undefined;
 
-function init(): Promise<void> {
+/** Loads resvg on first use only: runs with --no-png never pay for it. */
+function init(): Promise<ResvgModule> {
   const wasm = join(dirname(createRequire(import.meta.url).resolve('@resvg/resvg-wasm')), 'index_bg.wasm');
-  ready ??= initWasm(readFileSync(wasm));
+  ready ??= import('@resvg/resvg-wasm').then(async (mod) => {
+    await mod.initWasm(readFileSync(wasm));
+    return mod;
+  });
   fonts ??= FONT_CANDIDATES.filter((f) => existsSync(f)).map((f) => new Uint8Array(readFileSync(f)));
   return ready;
 }
 
 export async function svgToPng(svg: string, scale = 2): Promise<{ png: Uint8Array; warning?: string }> {
-  await init();
+  const { Resvg } = await init();
   const resvg = new Resvg(svg, {
     fitTo: { mode: 'zoom', value: scale },
     background: '#ffffff',

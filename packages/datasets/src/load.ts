@@ -2,7 +2,6 @@ import { accessSync, constants } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ReefError, type Vectors } from '@reef/core';
-import { readAnnBenchmarks } from '@reef/hdf5';
 import { Rng } from '@reef/kernels';
 import { assertGroundTruthShape, exactGroundTruth } from './groundtruth.js';
 import { readIdx } from './idx.js';
@@ -153,6 +152,8 @@ export async function loadDataset(spec: string = DEFAULT_DATASET, options: LoadO
     name = spec;
     cacheStem = join(cacheDir, spec.replace(/[^a-zA-Z0-9=.,-]/g, '_'));
   } else if (datasetFormat(path) === 'hdf5') {
+    // Imported on first use: h5wasm takes a second to load, and most callers never read HDF5.
+    const { readAnnBenchmarks } = await import('@reef/hdf5');
     const ann = await readAnnBenchmarks(path, stemOf(path));
     const distance = String(ann.attributes.distance ?? 'euclidean');
     if (distance !== 'euclidean' && distance !== 'angular') {
