@@ -60,3 +60,18 @@ describe('reef-sweep run', () => {
   });
 });
 
+
+describe('first-party plugins', () => {
+  it('discovers installed @reef/quantizer-* packages without --plugin (SQ on the gauss file)', async () => {
+    const cwd = workDir();
+    const r = cli(['--methods', 'sq', '--sq-format', '8bit,4bit', '--dataset', GAUSS, '--no-report', '--quiet'], cwd);
+    expect(r.stderr).toBe('');
+    const all = await readRows(join(cwd, '.reef-cache/sweep/results.db'));
+    const by = Object.fromEntries(all.map((x) => [x.config_name, x]));
+    expect(Object.keys(by).sort()).toEqual(['SQ()', 'SQ(format=4bit)']);
+    expect(by['SQ()'].package).toBe('@reef/quantizer-sq');
+    expect(by['SQ()'].compression_codes).toBe(4); // 8 bits per float32 component
+    expect(by['SQ(format=4bit)'].compression_codes).toBe(8);
+    expect(by['SQ()'].mse!).toBeLessThan(by['SQ(format=4bit)'].mse!);
+  });
+});

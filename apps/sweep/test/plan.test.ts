@@ -1,0 +1,63 @@
+import { isReefError, Registry } from '@reef/core';
+import { loadPluginSpec } from '@reef/core/node';
+import { describe, expect, it } from 'vitest';
+import { gridsFromOptions, inShard, parseShard, planRuns, runKey, selectMethods, spread } from '../dist/index.js';
+import { TOY } from './helpers.js';
+
+const toy = await loadPluginSpec(TOY);
+
+function registry(): Registry {
+  const r = new Registry();
+  r.use(toy.module, toy.packageName);
+  return r;
+}
+
+function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    if (isReefError(err)) return err.code;
+    throw err;
+  }
+  return 'no error';
+}
+
+describe('grid planning', () => {
+  it('turns --toy-<param> options into typed grids and refuses unknown ones', () => {
+    const reg = registry();
+    const toy = reg.quantizer('toy');
+    const grids = gridsFromOptions(reg, [toy], new Map([['toy-bits', ['2,4', '8']], ['seed', ['3']]]), new Set(['seed']));
+    expect(grids.get('toy')).toEqual({ bits: [2, 4, 8] });
+    expect(codeOf(() => gridsFromOptions(reg, [toy], new Map([['toy-nope', ['1']]]), new Set()))).toBe('UNKNOWN_PARAM');
+    expect(codeOf(() => gridsFromOptions(reg, [toy], new Map([['toy-bits', ['x']]]), new Set()))).toBe('INVALID_PARAM');
+    expect(codeOf(() => gridsFromOptions(reg, [toy], new Map([['zz-bits', ['1']]]), new Set()))).toBe('INVALID_PARAM');
+    expect(codeOf(() => selectMethods(reg, ['pq']))).toBe('UNKNOWN_PLUGIN');
+    expect(codeOf(() => selectMethods(new Registry(), undefined))).toBe('UNKNOWN_PLUGIN');
+  });
+
+  it('marks combinations validate() refuses, names configurations, and trims with maxPerMethod', () => {
+    const toy = registry().quantizer('toy');
+    const runs = planRuns([{ plugin: toy, grid: { bits: [1, 2, 3, 4, 5, 6, 7, 8], group: [1, 3] }, explicit: true }], 'd', 16, 1);
+    expect(runs.filter((r) => r.invalid)).toHaveLength(8);
+    expect(runs.find((r) => r.invalid)!.invalid).toBe('group=3 does not divide dimension 16');
+    expect(runs.map((r) => r.name)).toContain('Toy(bits=2, group=3)');
+    const trimmed = planRuns([{ plugin: toy, grid: { bits: [1, 2, 3, 4, 5, 6, 7, 8] }, explicit: false }], 'd', 16, 1, 3);
+    expect(trimmed.map((r) => r.params.bits)).toEqual([1, 5, 8]); // spread over the grid, ends included
+    expect(spread([1, 2], 3)).toEqual([1, 2]);
+  });
+
+  it('run keys depend on dataset, method, params and seed but not on parameter order', () => {
+    const a = runKey('d', 'toy', { bits: 2, group: 1 }, 1);
+    expect(runKey('d', 'toy', { group: 1, bits: 2 }, 1)).toBe(a);
+    expect(runKey('d', 'toy', { bits: 2, group: 1 }, 2)).not.toBe(a);
+    expect(runKey('e', 'toy', { bits: 2, group: 1 }, 1)).not.toBe(a);
+  });
+
+  it('shards partition the work: every item in exactly one shard', () => {
+    const items = Array.from({ length: 11 }, (_, i) => i);
+    const parts = [1, 2, 3].map((i) => inShard(items, parseShard(`${i}/3`)));
+    expect(parts.flat().sort((x, y) => x - y)).toEqual(items);
+    expect(parts.map((p) => p.length)).toEqual([4, 4, 3]);
+    for (const bad of ['0/3', '4/3', '1-3', 'a/b', '1/0']) expect(codeOf(() => parseShard(bad))).toBe('INVALID_PARAM');
+  });
+});
