@@ -39,7 +39,7 @@ interface Option {
 
 async function encodeWith(option: Option, t: Tensor): Promise<{ bytes: number; whole?: ReturnType<typeof packPlanes>; payload?: PortableData }> {
   if (!option.plugin || !option.candidate) {
-    const whole = packPlanes(t.data, DTYPE_BYTES[t.dtype]);
+    const whole = packPlanes(t.data, DTYPE_BYTES[t.dtype], 6, t.dtype);
     return { bytes: whole.bytes.length + 64, whole };
   }
   const ref = option.candidate.tensor;

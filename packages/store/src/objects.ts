@@ -116,6 +116,7 @@ export class ObjectStore {
           ds.create_attribute('encoding', 'byte-planes+deflate');
           ds.create_attribute('plane_lengths', JSON.stringify(o.whole.lengths));
           ds.create_attribute('plane_deflated', JSON.stringify(o.whole.deflated));
+          ds.create_attribute('bit_layout', o.whole.layout ?? 'bytes');
           target = ds;
         } else if (o.payload) {
           const group = deltas.create_group(info.hash);
@@ -166,7 +167,8 @@ export class ObjectStore {
       const ds = file.get(`weights/${hash}`);
       if (!(ds instanceof h5wasm.Dataset)) throw new ReefError('BAD_FILE', `${where}: /weights/${hash} is missing`);
       const attr = (k: string): unknown => JSON.parse(String(ds.attrs[k]?.value));
-      const whole: PackedPlanes = { bytes: (ds.value as Uint8Array).slice(), lengths: attr('plane_lengths') as number[], deflated: attr('plane_deflated') as boolean[] };
+      const layout = String(ds.attrs.bit_layout?.value ?? 'bytes') as PackedPlanes['layout'];
+      const whole: PackedPlanes = { bytes: (ds.value as Uint8Array).slice(), lengths: attr('plane_lengths') as number[], deflated: attr('plane_deflated') as boolean[], layout };
       return { info: entry.info, whole };
     }
     const group = file.get(`deltas/${hash}`);
@@ -186,7 +188,7 @@ export class ObjectStore {
     try {
       const stored = await this.readEncoded(hash);
       if (stored.whole) {
-        tensor = { dtype: info.dtype, shape: info.shape, data: unpackPlanes(stored.whole, DTYPE_BYTES[info.dtype], info.rawBytes) };
+        tensor = { dtype: info.dtype, shape: info.shape, data: unpackPlanes(stored.whole, DTYPE_BYTES[info.dtype], info.rawBytes, info.dtype) };
       } else {
         const payload = stored.payload as PortableData;
         if (!info.reference) throw new ReefError('BAD_FILE', `${where}: delta without a reference`);

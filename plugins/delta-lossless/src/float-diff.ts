@@ -57,7 +57,7 @@ export const floatDiff: DeltaTypePlugin = {
     }
     const values = new Uint8Array(exceptions.length * width);
     exceptions.forEach((index, k) => values.set(target.data.subarray(index * width, (index + 1) * width), k * width));
-    const planes = planesToPayload('diff', packPlanes(new Uint8Array(d.buffer), width, level));
+    const planes = planesToPayload('diff', packPlanes(new Uint8Array(d.buffer), width, level, dtype));
     return {
       arrays: {
         ...planes.arrays,
@@ -71,7 +71,7 @@ export const floatDiff: DeltaTypePlugin = {
     const { dtype, shape, bytes } = readHeader('float-diff', payload, reference);
     const width = DTYPE_BYTES[dtype];
     const f = dtype as 'f32' | 'f64';
-    const d = floatView(f, unpackPlanes(planesFromPayload('diff', payload), width, bytes));
+    const d = floatView(f, unpackPlanes(planesFromPayload('diff', payload), width, bytes, dtype));
     const r = floatView(f, reference.data);
     const out = f === 'f32' ? new Float32Array(d.length) : new Float64Array(d.length);
     for (let i = 0; i < d.length; i++) out[i] = r[i] + d[i];

@@ -36,10 +36,10 @@ export function readHeader(id: string, payload: DeltaPayload, reference: Tensor)
 }
 
 /** Stores packed planes as one byte array plus their layout as attributes. */
-export function planesToPayload(prefix: string, p: PackedPlanes): { arrays: DeltaPayload['arrays']; attributes: Record<string, number[] | boolean[]> } {
+export function planesToPayload(prefix: string, p: PackedPlanes): { arrays: DeltaPayload['arrays']; attributes: Record<string, number[] | boolean[] | string> } {
   return {
     arrays: { [prefix]: named(p.bytes) },
-    attributes: { [`${prefix}Lengths`]: p.lengths, [`${prefix}Deflated`]: p.deflated },
+    attributes: { [`${prefix}Lengths`]: p.lengths, [`${prefix}Deflated`]: p.deflated, [`${prefix}Layout`]: p.layout ?? 'bytes' },
   };
 }
 
@@ -50,5 +50,6 @@ export function planesFromPayload(prefix: string, payload: DeltaPayload): Packed
   if (!Array.isArray(lengths) || !Array.isArray(deflated) || lengths.reduce<number>((s, x) => s + Number(x), 0) !== bytes.length) {
     throw new ReefError('BAD_MODEL', `payload array '${prefix}' does not match its plane lengths`);
   }
-  return { bytes, lengths: lengths.map(Number), deflated: deflated.map(Boolean) };
+  const layout = payload.attributes[`${prefix}Layout`];
+  return { bytes, lengths: lengths.map(Number), deflated: deflated.map(Boolean), layout: layout === undefined ? 'bytes' : (String(layout) as PackedPlanes['layout']) };
 }

@@ -34,23 +34,26 @@ export function joinPlanes(planes: Uint8Array, width: number): Uint8Array {
  * deflate returning a plain Uint8Array: Node's Buffer subclass is not recognised by every consumer
  * (h5wasm refuses it when writing a dataset).
  */
-export function deflateBytes(bytes: Uint8Array, level: number, rle = false): Uint8Array {
-  const out = deflateSync(bytes, rle ? { level, strategy: constants.Z_RLE } : { level });
+export function deflateBytes(bytes: Uint8Array, level: number, strategy: number = constants.Z_DEFAULT_STRATEGY): Uint8Array {
+  const out = deflateSync(bytes, { level, strategy });
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
 /**
- * Compresses one byte plane. Run-length + Huffman (zlib's Z_RLE) first: several times faster than
- * full deflate and as small on weight planes, whose redundancy is skewed byte frequencies and runs
- * of zeros rather than repeated strings. Where that leaves under a tenth, full deflate (fast on such
- * redundant data) is also tried for repeated strings (integer or padded tensors); the smaller is kept.
+ * Compresses one byte plane. Huffman-only and run-length + Huffman (zlib's Z_HUFFMAN_ONLY, Z_RLE)
+ * first: several times faster than full deflate and as small or smaller on weight planes, whose
+ * redundancy is skewed byte frequencies and runs of zeros rather than repeated strings. Where that
+ * leaves under a tenth, full deflate (fast on such redundant data) is also tried for repeated
+ * strings (integer or padded tensors). The smallest is kept.
  */
 export function compressPlane(plane: Uint8Array, level: number): Uint8Array {
   if (looksIncompressible(plane)) return plane;
-  const rle = deflateBytes(plane, level, true);
-  if (rle.length * 10 > plane.length) return rle;
+  const huffman = deflateBytes(plane, level, constants.Z_HUFFMAN_ONLY);
+  const rle = deflateBytes(plane, level, constants.Z_RLE);
+  const best = rle.length < huffman.length ? rle : huffman;
+  if (best.length * 10 > plane.length) return best;
   const full = deflateBytes(plane, level);
-  return full.length < rle.length ? full : rle;
+  return full.length < best.length ? full : best;
 }
 
 /** Above this order-0 entropy (bits per byte) deflate cannot gain more than ~0.4%: skip it. */
@@ -73,6 +76,39 @@ export function looksIncompressible(plane: Uint8Array): boolean {
   return bits + 255 / (2 * n * Math.LN2) > NOISE_BITS_PER_BYTE;
 }
 
+export type BitLayout = 'bytes' | 'exponent-aligned';
+
+/**
+ * For f32 and bf16, moves the 8 exponent bits into a byte of their own (sign goes next to the
+ * mantissa): the exponent byte plane then holds the whole exponent, which is highly repetitive,
+ * instead of 7 exponent bits mixed with the sign and 1 exponent bit mixed into mantissa noise.
+ * A bit permutation, so it commutes with XOR and is exactly invertible.
+ */
+export function alignExponent(bytes: Uint8Array, dtype: string, inverse = false): Uint8Array {
+  const copy = bytes.slice();
+  if (dtype === 'f32') {
+    const w = new Uint32Array(copy.buffer);
+    for (let i = 0; i < w.length; i++) {
+      const x = w[i];
+      w[i] = inverse
+        ? (((x >>> 23) & 1) << 31) | ((x >>> 24) << 23) | (x & 0x7fffff)
+        : (((x >>> 23) & 0xff) << 24) | ((x >>> 31) << 23) | (x & 0x7fffff);
+    }
+  } else if (dtype === 'bf16') {
+    const h = new Uint16Array(copy.buffer);
+    for (let i = 0; i < h.length; i++) {
+      const x = h[i];
+      h[i] = inverse ? (((x >>> 7) & 1) << 15) | ((x >>> 8) << 7) | (x & 0x7f) : (((x >>> 7) & 0xff) << 8) | ((x >>> 15) << 7) | (x & 0x7f);
+    }
+  }
+  return copy;
+}
+
+/** The bit layout used for a dtype: exponent-aligned where it exists (f32, bf16). */
+export function layoutFor(dtype: string | undefined): BitLayout {
+  return dtype === 'f32' || dtype === 'bf16' ? 'exponent-aligned' : 'bytes';
+}
+
 /** How each plane was stored: deflated, or raw when deflate did not make it smaller (noise planes). */
 export interface PackedPlanes {
   readonly bytes: Uint8Array;
@@ -80,14 +116,17 @@ export interface PackedPlanes {
   readonly lengths: number[];
   /** Whether each plane is deflated. */
   readonly deflated: boolean[];
+  /** Bit permutation applied before splitting (absent: plain bytes). */
+  readonly layout?: BitLayout;
 }
 
 /**
  * Splits into byte planes and compresses each plane on its own, keeping it raw when deflate does
  * not pay. Each plane is measured, never assumed compressible.
  */
-export function packPlanes(bytes: Uint8Array, width: number, level = 6): PackedPlanes {
-  const planes = splitPlanes(bytes, width);
+export function packPlanes(bytes: Uint8Array, width: number, level = 6, dtype?: string): PackedPlanes {
+  const layout = layoutFor(dtype);
+  const planes = splitPlanes(layout === 'bytes' ? bytes : alignExponent(bytes, dtype as string), width);
   const n = planes.length / width;
   const parts: Uint8Array[] = [];
   const deflated: boolean[] = [];
@@ -105,11 +144,11 @@ export function packPlanes(bytes: Uint8Array, width: number, level = 6): PackedP
     out.set(p, at);
     at += p.length;
   }
-  return { bytes: out, lengths, deflated };
+  return { bytes: out, lengths, deflated, layout };
 }
 
 /** Inverse of `packPlanes`; `totalBytes` is the unpacked size, checked so corruption is caught. */
-export function unpackPlanes(packed: PackedPlanes, width: number, totalBytes: number): Uint8Array {
+export function unpackPlanes(packed: PackedPlanes, width: number, totalBytes: number, dtype?: string): Uint8Array {
   if (packed.lengths.length !== width || packed.deflated.length !== width) {
     throw new ReefError('BAD_MODEL', `delta payload lists ${packed.lengths.length} byte planes, expected ${width}`);
   }
@@ -128,5 +167,8 @@ export function unpackPlanes(packed: PackedPlanes, width: number, totalBytes: nu
     if (plane.length !== n) throw new ReefError('BAD_MODEL', `delta payload byte plane ${k} has ${plane.length} bytes, expected ${n}`);
     planes.set(plane, k * n);
   }
-  return joinPlanes(planes, width);
+  const joined = joinPlanes(planes, width);
+  if (packed.layout === undefined || packed.layout === 'bytes') return joined;
+  if (packed.layout !== 'exponent-aligned' || !dtype) throw new ReefError('BAD_MODEL', `unknown byte-plane layout ${JSON.stringify(packed.layout)}`);
+  return alignExponent(joined, dtype, true);
 }

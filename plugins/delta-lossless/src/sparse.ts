@@ -35,7 +35,7 @@ export const sparse: DeltaTypePlugin = {
     }
     const values = new Uint8Array(changed.length * width);
     changed.forEach((index, j) => values.set(target.data.subarray(index * width, (index + 1) * width), j * width));
-    const planes = planesToPayload('values', packPlanes(values, width, level));
+    const planes = planesToPayload('values', packPlanes(values, width, level, target.dtype));
     return {
       arrays: { ...planes.arrays, indices: named(deflateBytes(encodeIndexGaps(changed), level)) },
       attributes: { ...headerAttributes('sparse', target), ...planes.attributes, changed: changed.length },
@@ -47,7 +47,7 @@ export const sparse: DeltaTypePlugin = {
     const count = Number(payload.attributes.changed);
     if (!Number.isInteger(count) || count < 0) throw new ReefError('BAD_MODEL', `sparse payload has invalid change count ${String(payload.attributes.changed)}`);
     const indices = decodeIndexGaps(inflateSync(requireArray(payload, 'indices', Uint8Array)), count, bytes / width);
-    const values = unpackPlanes(planesFromPayload('values', payload), width, count * width);
+    const values = unpackPlanes(planesFromPayload('values', payload), width, count * width, dtype);
     const data = reference.data.slice();
     indices.forEach((index, j) => data.set(values.subarray(j * width, (j + 1) * width), index * width));
     return { dtype, shape, data };

@@ -35,13 +35,13 @@ export const xorPlanes: DeltaTypePlugin = {
   encode(target: Tensor, reference: Tensor, options): DeltaPayload {
     assertSameLayout('xor-planes', target, reference);
     const level = Number(options?.params?.level ?? LEVEL_PARAM.default);
-    const packed = packPlanes(xorBytes(target.data, reference.data), DTYPE_BYTES[target.dtype], level);
+    const packed = packPlanes(xorBytes(target.data, reference.data), DTYPE_BYTES[target.dtype], level, target.dtype);
     const planes = planesToPayload('xor', packed);
     return { arrays: planes.arrays, attributes: { ...headerAttributes('xor-planes', target), ...planes.attributes } };
   },
   decode(payload: DeltaPayload, reference: Tensor): Tensor {
     const { dtype, shape, bytes } = readHeader('xor-planes', payload, reference);
-    const xor = unpackPlanes(planesFromPayload('xor', payload), DTYPE_BYTES[dtype], bytes);
+    const xor = unpackPlanes(planesFromPayload('xor', payload), DTYPE_BYTES[dtype], bytes, dtype);
     return { dtype, shape, data: xorBytes(xor, reference.data) };
   },
 };
