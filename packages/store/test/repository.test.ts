@@ -164,6 +164,32 @@ describe('Repository', () => {
     expect(stats.bytesOnDisk).toBeLessThan(stats.bytesAdded);
   });
 
+  it('caps delta chains: past maxDepth a tensor is stored whole, and every version still checks out', async () => {
+    const { dir, cleanup } = tempDir();
+    const repo = Repository.init(dir, { maxDepth: 2 });
+    cleanups.push(() => {
+      repo.close();
+      cleanup();
+    });
+    const path = join(dir, 'm.safetensors');
+    const encodings: string[] = [];
+    const files: Uint8Array[] = [];
+    for (let step = 0; step < 4; step++) {
+      files.push(writeSafetensors([{ name: 'w', tensor: { dtype: 'f32', shape: [3000], data: weights(3000, step) } }]));
+      writeFileSync(path, files[step]);
+      const [report] = await repo.add([path]);
+      encodings.push(Object.keys(report.encodings).join());
+      repo.commit(`step ${step}`);
+    }
+    expect(encodings[0]).toBe('whole');
+    expect(encodings[1]).not.toBe('whole');
+    expect(encodings[2]).not.toBe('whole');
+    expect(encodings[3]).toBe('whole'); // its reference is already 2 deltas deep
+    for (let step = 0; step < 4; step++) {
+      expect(Buffer.from((await repo.export(`HEAD~${3 - step}`, { format: 'safetensors' })).bytes).equals(Buffer.from(files[step]))).toBe(true);
+    }
+  });
+
   it('finds a reference for a renamed tensor through the persisted similarity index', async () => {
     const { repo, dir } = newRepo();
     writeFileSync(join(dir, 'a.safetensors'), writeSafetensors([{ name: 'encoder.w', tensor: { dtype: 'f32', shape: [5000], data: weights(5000, 0) } }]));

@@ -1,6 +1,6 @@
 import { DTYPE_BYTES, Registry, type DType, type Tensor } from '@reef/core';
 import { describe, expect, it } from 'vitest';
-import plugin from '../src/index.js';
+import plugin, { alignExponent } from '../src/index.js';
 
 const FLOAT_DTYPES: DType[] = ['f64', 'f32', 'f16', 'bf16'];
 const registry = new Registry();
@@ -95,6 +95,19 @@ describe('lossless delta types: property tests over random bit patterns', () => 
     few[10] = 1; few[4000] = -2;
     const payload = await registry.deltaType('sparse').encode(tensor('f32', new Uint8Array(few.buffer)), r);
     expect(Object.values(payload.arrays).reduce((s, a) => s + a.data.byteLength, 0)).toBeLessThan(64);
+  });
+
+  it('exponent alignment is a bit permutation: invertible on every pattern, exponent in the top byte', () => {
+    for (const [dtype, width] of [['f32', 4], ['bf16', 2]] as const) {
+      const data = bytesFrom(width * 77, 4096 * width);
+      const aligned = alignExponent(data, dtype);
+      expect(Buffer.from(alignExponent(aligned, dtype, true)).equals(Buffer.from(data))).toBe(true);
+      const view = new DataView(data.buffer);
+      for (let i = 0; i < 64; i++) {
+        const exponent = width === 4 ? (view.getUint32(i * 4, true) >>> 23) & 0xff : (view.getUint16(i * 2, true) >>> 7) & 0xff;
+        expect(aligned[i * width + width - 1]).toBe(exponent);
+      }
+    }
   });
 
   it('refuses mismatched references and corrupt payloads with ReefErrors', async () => {
