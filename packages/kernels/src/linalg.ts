@@ -90,8 +90,94 @@ export function multiply(x: Float32Array, n: number, a: number, r: Float32Array,
  * The orthogonal polar factor U Vᵀ of an a × b matrix M = U S Vᵀ (row-major, a ≥ b): the matrix
  * with orthonormal columns nearest to M, i.e. the Procrustes solution when M = Xᵀ Y is already
  * accumulated (OPQ builds it without materialising Y).
+ *
+ * Computed from the symmetric eigen-decomposition Mᵀ M = V S² V^T (about 3× cheaper than an SVD
+ * here): U = M V S⁻¹, re-orthonormalised by Gram–Schmidt in order of decreasing singular value.
+ * Directions with (numerically) zero singular value, e.g. input components that are zero in every
+ * training vector, are completed with the standard basis vectors least covered so far, so the
+ * result always has exactly orthonormal columns.
  */
 export function polarFactor(m: Float32Array | Float64Array, a: number, b: number): Float32Array {
-  const svd = new SingularValueDecomposition(toMatrix(m, a, b), { autoTranspose: true });
-  return fromMatrix(svd.leftSingularVectors.mmul(svd.rightSingularVectors.transpose()));
+  // Mᵀ M in float64.
+  const mtm = new Float64Array(b * b);
+  for (let r = 0; r < a; r++) {
+    const ro = r * b;
+    for (let i = 0; i < b; i++) {
+      const v = m[ro + i];
+      if (v === 0) continue;
+      const io = i * b;
+      for (let j = i; j < b; j++) mtm[io + j] += v * m[ro + j];
+    }
+  }
+  for (let i = 0; i < b; i++) for (let j = 0; j < i; j++) mtm[i * b + j] = mtm[j * b + i];
+  const e = new EigenvalueDecomposition(toMatrix(mtm, b, b), { assumeSymmetric: true });
+  const order = e.realEigenvalues.map((v, i) => [v, i] as const).sort((p, q) => q[0] - p[0]);
+  const ev = e.eigenvectorMatrix;
+  const vt = new Float64Array(b * b); // row t = eigenvector t (by decreasing eigenvalue)
+  order.forEach(([, src], t) => {
+    for (let i = 0; i < b; i++) vt[t * b + i] = ev.get(i, src);
+  });
+  const smax = Math.sqrt(Math.max(order[0][0], 0));
+  // u (b × a, row t = column t of U): M v_t / s_t, then Gram–Schmidt against earlier columns.
+  const u = new Float64Array(b * a);
+  const col = new Float64Array(a);
+  for (let t = 0; t < b; t++) {
+    const s = Math.sqrt(Math.max(order[t][0], 0));
+    let ok = s > 1e-7 * smax;
+    if (ok) {
+      for (let r = 0; r < a; r++) {
+        let acc = 0;
+        for (let i = 0; i < b; i++) acc += m[r * b + i] * vt[t * b + i];
+        col[r] = acc / s;
+      }
+      ok = orthonormalize(col, u, t, a) > 0.5;
+    }
+    if (!ok) completeBasis(col, u, t, a);
+    u.set(col, t * a);
+  }
+  // P = U Vᵀ: P[r, j] = Σ_t U[r, t] V[j, t].
+  const out = new Float32Array(a * b);
+  const acc = new Float64Array(b);
+  for (let r = 0; r < a; r++) {
+    acc.fill(0);
+    for (let t = 0; t < b; t++) {
+      const ur = u[t * a + r];
+      if (ur === 0) continue;
+      const vo = t * b;
+      for (let j = 0; j < b; j++) acc[j] += ur * vt[vo + j];
+    }
+    for (let j = 0; j < b; j++) out[r * b + j] = acc[j];
+  }
+  return out;
+}
+
+/** Removes from `col` its components along the first `count` rows of `basis` (twice, for stability), normalises it; returns its norm before normalising, relative to the input's. */
+function orthonormalize(col: Float64Array, basis: Float64Array, count: number, a: number): number {
+  let before = 0;
+  for (let r = 0; r < a; r++) before += col[r] * col[r];
+  for (let pass = 0; pass < 2; pass++) {
+    for (let t = 0; t < count; t++) {
+      let d = 0;
+      const o = t * a;
+      for (let r = 0; r < a; r++) d += col[r] * basis[o + r];
+      for (let r = 0; r < a; r++) col[r] -= d * basis[o + r];
+    }
+  }
+  let after = 0;
+  for (let r = 0; r < a; r++) after += col[r] * col[r];
+  const norm = Math.sqrt(after);
+  if (norm > 0) for (let r = 0; r < a; r++) col[r] /= norm;
+  return before > 0 ? norm / Math.sqrt(before) : 0;
+}
+
+/** Fills `col` with a unit vector orthogonal to the first `count` rows of `basis`, from the standard basis vector least covered by them. */
+function completeBasis(col: Float64Array, basis: Float64Array, count: number, a: number): void {
+  const covered = new Float64Array(a);
+  for (let t = 0; t < count; t++) for (let r = 0; r < a; r++) covered[r] += basis[t * a + r] ** 2;
+  const candidates = [...covered.keys()].sort((p, q) => covered[p] - covered[q]);
+  for (const r of candidates) {
+    col.fill(0);
+    col[r] = 1;
+    if (orthonormalize(col, basis, count, a) > 0.1) return;
+  }
 }
