@@ -4,7 +4,8 @@
 // images (default 10000; the IDX training set is already in random order, and both sides get the
 // same vectors). Both use --stages × --nbits (default 8 × 8), beam --beam (default 5, FAISS's) and
 // --niter k-means iterations per stage (default 25, FAISS's); Reef also refines its codebooks
-// (--refine rounds, default 2). --skip-faiss reuses the last bench/out/rq/faiss.json.
+// (--refine rounds, default 2). --skip-faiss reuses FAISS's results of the last run with the same settings
+// (bench/out/rq/<settings>/faiss.json).
 // Build first:  npx -y pnpm@10 turbo run build --filter=@reef/quantizer-rq...
 // Run:          flock /tmp/reef-bench.lock node bench/rq/run.mjs [--train 10000] [--base 60000] [--nq 1000]
 // Prints MSE, recall@10 and times with the Reef/FAISS ratio of each.
@@ -17,7 +18,6 @@ import { recallAtK, topK } from '../../packages/kernels/dist/index.js';
 import { rqPlugin } from '../../plugins/rq/dist/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const OUT = join(here, '../out/rq');
 const IDX = '/usr/share/datasets/fashion-mnist/';
 
 const args = process.argv.slice(2);
@@ -30,6 +30,8 @@ const BEAM = option('--beam', 5);
 const STAGES = option('--stages', 8);
 const NBITS = option('--nbits', 8);
 const REFINE = option('--refine', 2);
+// One folder per data configuration, so runs of different sizes never share FAISS results.
+const OUT = join(here, `../out/rq/train${NTRAIN}-base${NBASE}-nq${NQ}-${STAGES}x${NBITS}-niter${NITER}-beam${BEAM}`);
 
 /** IDX3 images as float32 rows of 784 pixel values 0–255. */
 function idxImages(name, limit = Infinity) {
@@ -97,4 +99,4 @@ for (const [label, r, fv] of [
 }
 const report = lines.join('\n');
 console.log(report);
-writeFileSync(join(OUT, `report-train${NTRAIN}-base${NBASE}-nq${NQ}.md`), report + '\n');
+writeFileSync(join(OUT, `report-refine${REFINE}.md`), report + '\n');
