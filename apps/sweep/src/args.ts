@@ -27,7 +27,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     }
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq >= 0 ? eq : undefined);
-    if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new ReefError('INVALID_PARAM', `cannot parse option '${arg}'`);
+    if (!/^[a-zA-Z][a-zA-Z0-9-]*$/.test(name)) throw new ReefError('INVALID_PARAM', `cannot parse option '${arg}'`);
     if (FLAGS.has(name)) {
       if (eq >= 0) throw new ReefError('INVALID_PARAM', `option --${name} takes no value`);
       flags.add(name);

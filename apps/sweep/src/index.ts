@@ -10,3 +10,4 @@ export * from './report.js';
 export { main, type Io } from './cli.js';
 export * from './chart.js';
 export * from './charts.js';
+export { parseArgs } from './args.js';

@@ -1,7 +1,7 @@
 import { isReefError, Registry } from '@reef/core';
 import { loadPluginSpec } from '@reef/core/node';
 import { describe, expect, it } from 'vitest';
-import { gridsFromOptions, inShard, parseShard, planRuns, runKey, selectMethods, spread } from '../dist/index.js';
+import { gridsFromOptions, inShard, parseArgs, parseShard, planRuns, runKey, selectMethods, spread } from '../dist/index.js';
 import { TOY } from './helpers.js';
 
 const toy = await loadPluginSpec(TOY);
@@ -59,5 +59,17 @@ describe('grid planning', () => {
     expect(parts.flat().sort((x, y) => x - y)).toEqual(items);
     expect(parts.map((p) => p.length)).toEqual([4, 4, 3]);
     for (const bad of ['0/3', '4/3', '1-3', 'a/b', '1/0']) expect(codeOf(() => parseShard(bad))).toBe('INVALID_PARAM');
+  });
+});
+
+describe('argument parsing', () => {
+  it('keeps repeated options, splits --x=y, knows flags, and accepts camelCase parameter names', () => {
+    const a = parseArgs(['run', '--opq-niterPq', '4,8', '--dataset', 'a.hdf5', '--dataset=gaussian:n=10,dim=2', '--force']);
+    expect(a.positionals).toEqual(['run']);
+    expect(a.options.get('opq-niterPq')).toEqual(['4,8']);
+    expect(a.options.get('dataset')).toEqual(['a.hdf5', 'gaussian:n=10,dim=2']);
+    expect(a.flags.has('force')).toBe(true);
+    expect(codeOf(() => parseArgs(['--seed']))).toBe('INVALID_PARAM');
+    expect(codeOf(() => parseArgs(['--force=1']))).toBe('INVALID_PARAM');
   });
 });
