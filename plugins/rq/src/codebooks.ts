@@ -75,11 +75,6 @@ export class Codebooks {
     }
     return s;
   }
-
-  /** The first `stages` codebooks as a new (shared-memory) Codebooks. */
-  prefix(stages: number): Codebooks {
-    return new Codebooks(this.data.subarray(0, stages * this.k * this.dim), stages, this.k, this.dim);
-  }
 }
 
 /** Position of the table for stages i < j in the pair order (0,1), (0,2), (1,2), (0,3), ... */
