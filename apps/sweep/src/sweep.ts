@@ -104,9 +104,21 @@ export async function runSweep(registry: Registry, options: SweepOptions): Promi
     const progress = new Progress(todo.length, process.stderr, options.quiet);
     const started = Date.now();
     let ran = 0;
-    for (const { dataset, run } of todo) {
-      if (options.budgetSeconds !== undefined && Date.now() - started > options.budgetSeconds * 1000) break;
+    // Wall time of each method's last configuration: the budget check expects the next one of
+    // that method to take at least as long (grids usually grow in cost).
+    const lastMs = new Map<string, number>();
+    const deferred: typeof todo = [];
+    for (const item of todo) {
+      const { dataset, run } = item;
+      if (options.budgetSeconds !== undefined && !run.invalid) {
+        const expected = Date.now() - started + (lastMs.get(run.plugin.id) ?? 0);
+        if (expected > options.budgetSeconds * 1000) {
+          deferred.push(item);
+          continue;
+        }
+      }
       ran++;
+      const t0 = Date.now();
       const label = `${dataset.name} ${run.name}`;
       const startedAt = new Date().toISOString();
       if (run.invalid) {
@@ -125,14 +137,16 @@ export async function runSweep(registry: Registry, options: SweepOptions): Promi
         const reason = isReefError(err) ? `${err.code}: ${err.message}` : String((err as Error)?.stack ?? err).split('\n').slice(0, 3).join(' | ');
         row = { ...baseRow(run, dataset, options, startedAt), status: 'failed', reason };
       }
+      lastMs.set(run.plugin.id, Date.now() - t0);
       db.upsert(row);
       db.save();
       progress.finish(label, row.status === 'ok' ? 'ok' : `FAILED ${row.reason}`);
       await new Promise((r) => setImmediate(r)); // let signals and stream writes through between runs
     }
-    const keys = new Set(work.map((w) => w.run.key));
+    const deferredKeys = new Set(deferred.map((d) => d.run.key));
+    const keys = new Set(work.filter((w) => !deferredKeys.has(w.run.key)).map((w) => w.run.key));
     const rows = db.rows().filter((r) => keys.has(r.run_key));
-    return { rows, ran, alreadyDone: work.length - todo.length, deferred: todo.length - ran };
+    return { rows, ran, alreadyDone: work.length - todo.length, deferred: deferred.length };
   } finally {
     db.close();
   }

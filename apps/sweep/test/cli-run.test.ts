@@ -75,3 +75,15 @@ describe('first-party plugins', () => {
     expect(by['SQ()'].mse!).toBeLessThan(by['SQ(format=4bit)'].mse!);
   });
 });
+
+describe('time budget', () => {
+  it('defers configurations past --budget and a rerun finishes them', async () => {
+    const cwd = workDir();
+    const first = cli([...TOY_ARGS, '--toy-bits', '2,4,8', '--budget', '0'], cwd);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/[23] configuration\(s\) left for the next call/);
+    const second = cli([...TOY_ARGS, '--toy-bits', '2,4,8'], cwd);
+    expect(second.stdout).toMatch(/[23] configuration\(s\) run/);
+    expect((await readRows(join(cwd, '.reef-cache/sweep/results.db'))).length).toBe(3);
+  });
+});
