@@ -19,13 +19,13 @@ export function fsyncFile(path: string): void {
 }
 
 /** Writes to a temporary file, flushes it and renames it over `path`: readers see old or new, never half. */
-export function atomicWrite(path: string, data: string | Uint8Array): void {
+export function atomicWrite(path: string, data: string | Uint8Array, durable = true): void {
   const tmp = tempPath(path);
   try {
     const fd = openSync(tmp, 'wx');
     try {
       writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-      fsyncSync(fd);
+      if (durable) fsyncSync(fd);
     } finally {
       closeSync(fd);
     }

@@ -166,8 +166,9 @@ export class ObjectStore {
     if (entry.info.encoding === 'whole') {
       const ds = file.get(`weights/${hash}`);
       if (!(ds instanceof h5wasm.Dataset)) throw new ReefError('BAD_FILE', `${where}: /weights/${hash} is missing`);
-      const attr = (k: string): unknown => JSON.parse(String(ds.attrs[k]?.value));
-      const layout = String(ds.attrs.bit_layout?.value ?? 'bytes') as PackedPlanes['layout'];
+      const attrs = ds.attrs; // h5wasm reads every attribute on each access: once only
+      const attr = (k: string): unknown => JSON.parse(String(attrs[k]?.value));
+      const layout = String(attrs.bit_layout?.value ?? 'bytes') as PackedPlanes['layout'];
       const whole: PackedPlanes = { bytes: (ds.value as Uint8Array).slice(), lengths: attr('plane_lengths') as number[], deflated: attr('plane_deflated') as boolean[], layout };
       return { info: entry.info, whole };
     }
@@ -207,7 +208,8 @@ export class ObjectStore {
     return tensor;
   }
 
-  private remember(hash: string, t: Tensor): void {
+  /** Keeps a tensor just stored, so the next commit's delta against it needs no decoding. */
+  remember(hash: string, t: Tensor): void {
     if (t.data.length > CACHE_BYTES / 4) return;
     this.cache.set(hash, t);
     this.cachedBytes += t.data.length;

@@ -79,7 +79,14 @@ export class SimilarityIndex {
   private entries: Entry[];
 
   constructor(private readonly path: string) {
-    this.entries = existsSync(path) ? readJson<{ entries: Entry[] }>(path, 'similarity index').entries ?? [] : [];
+    // Only a hint for reference choice: a damaged index is rebuilt from new tensors, never fatal.
+    let entries: Entry[] = [];
+    try {
+      if (existsSync(path)) entries = readJson<{ entries: Entry[] }>(path, 'similarity index').entries ?? [];
+    } catch {
+      entries = [];
+    }
+    this.entries = Array.isArray(entries) ? entries : [];
   }
 
   add(hash: string, t: Tensor): void {
@@ -107,6 +114,6 @@ export class SimilarityIndex {
   }
 
   save(): void {
-    atomicWrite(this.path, JSON.stringify({ entries: this.entries }));
+    atomicWrite(this.path, JSON.stringify({ entries: this.entries }), false); // a hint: no fsync needed
   }
 }
