@@ -65,6 +65,25 @@ describe('RQ on clustered data', () => {
     expect(q.search!.exactOnDecoded).toBe(true);
   });
 
+  it('keeps l2 distances exact when the scanned codes change in place between queries', () => {
+    const codes = q.encode({ data: train.data.subarray(0, 50 * DIM), count: 50, dim: DIM });
+    const query = queries.data.subarray(0, DIM);
+    const exact = (c: Uint8Array): number[] => {
+      const decoded = q.decode(c);
+      return Array.from({ length: 50 }, (_, i) => {
+        let d = 0;
+        for (let t = 0; t < DIM; t++) d += (query[t] - decoded[i * DIM + t]) ** 2;
+        return d;
+      });
+    };
+    const first = q.search!.prepare(query, 'l2').distances(codes);
+    first.forEach((d, i) => expect(d).toBeCloseTo(exact(codes)[i], 2));
+    codes.set(codes.subarray(0, 2), 2 * 10); // code 10 becomes a copy of code 0
+    const second = q.search!.prepare(query, 'l2').distances(codes);
+    expect(second[10]).toBeCloseTo(exact(codes)[10], 2);
+    expect(second[10]).toBeCloseTo(first[0], 2);
+  });
+
   it('is deterministic for a seed and survives save/load', async () => {
     const again = await trained({ stages: 3, nbits: 5, beam: 4, refine: 2, niter: 10 });
     expect(again.codebooks).toEqual(q.codebooks);
