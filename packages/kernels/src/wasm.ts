@@ -1,4 +1,4 @@
-import { squaredNorms, type NearestResult } from './distances.js';
+import { dot, squaredNorms, type NearestResult } from './distances.js';
 import { nearestCentroids } from './distances.js';
 import { multiply } from './linalg.js';
 import { KERNELS_WASM_BASE64 } from './wasm-binary.js';
@@ -99,16 +99,29 @@ export function nearestCentroidsFast(
 
 /** multiply (y = x R) with WASM SIMD; same arguments and result. */
 export function multiplyFast(x: Float32Array, n: number, a: number, r: Float32Array, b: number, out = new Float32Array(n * b)): Float32Array {
+  if (!kernels()) return multiply(x, n, a, r, b, out);
+  // Transposed so each output is a dot product of two contiguous rows.
+  const rt = new Float32Array(a * b);
+  for (let p = 0; p < a; p++) for (let q = 0; q < b; q++) rt[q * a + p] = r[p * b + q];
+  return multiplyTransposedFast(x, n, a, rt, b, out);
+}
+
+/**
+ * y = x Rᵀ for row-major x (n × a) and R (b × a), with WASM SIMD: every output is the dot product
+ * of a row of x with a row of R (e.g. a query sub-vector against each centroid of a codebook).
+ */
+export function multiplyTransposedFast(x: Float32Array, n: number, a: number, rt: Float32Array, b: number, out = new Float32Array(n * b)): Float32Array {
   const w = kernels();
-  if (!w) return multiply(x, n, a, r, b, out);
+  if (!w) {
+    for (let i = 0; i < n; i++) for (let q = 0; q < b; q++) out[i * b + q] = dot(x, i * a, rt, q * a, a);
+    return out;
+  }
   const rows = Math.max(1, Math.min(n, chunkRows(a + b)));
   const alloc = arena(w, 4 * (a * b + rows * (a + b)) + 64);
   const rPtr = alloc(4 * a * b);
   const xPtr = alloc(4 * rows * a);
   const oPtr = alloc(4 * rows * b);
-  // Transposed so each output is a dot product of two contiguous rows.
-  const rt = new Float32Array(w.memory.buffer, rPtr, a * b);
-  for (let p = 0; p < a; p++) for (let q = 0; q < b; q++) rt[q * a + p] = r[p * b + q];
+  new Float32Array(w.memory.buffer, rPtr, a * b).set(rt.subarray(0, a * b));
   for (let i0 = 0; i0 < n; i0 += rows) {
     const cnt = Math.min(rows, n - i0);
     new Float32Array(w.memory.buffer, xPtr, cnt * a).set(x.subarray(i0 * a, (i0 + cnt) * a));

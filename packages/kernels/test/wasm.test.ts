@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { multiply, multiplyFast, nearestCentroids, nearestCentroidsFast, Rng, wasmKernelsAvailable } from '../src/index.js';
+import { multiply, multiplyFast, multiplyTransposedFast, nearestCentroids, nearestCentroidsFast, Rng, wasmKernelsAvailable } from '../src/index.js';
 
 function randomMatrix(rows: number, cols: number, rng: Rng, scale = 1): Float32Array {
   const out = new Float32Array(rows * cols);
@@ -42,5 +42,9 @@ describe('WASM SIMD kernels', () => {
     const js = multiply(x, n, a, r, b);
     const fast = multiplyFast(x, n, a, r, b);
     for (let i = 0; i < js.length; i++) expect(fast[i]).toBeCloseTo(js[i], 3);
+    const rt = new Float32Array(a * b);
+    for (let p = 0; p < a; p++) for (let q = 0; q < b; q++) rt[q * a + p] = r[p * b + q];
+    const viaTransposed = multiplyTransposedFast(x, n, a, rt, b);
+    for (let i = 0; i < js.length; i++) expect(viaTransposed[i]).toBeCloseTo(js[i], 3);
   });
 });

@@ -18,7 +18,7 @@ import {
   type SavedModel,
   type Vectors,
 } from '@reef/core';
-import { dot, multiply, multiplyFast } from '@reef/kernels';
+import { dot, multiply, multiplyFast, multiplyTransposedFast } from '@reef/kernels';
 import { codeBytes, ProductCodebooks, scanCodes, splitDimensions, trainCodebooks, type AssignFn } from '@reef/quantizer-pq';
 import { OPQ_PARAMS, opqConfig, outputDim, validateOpq, type OpqConfig } from './params.js';
 import { trainRotation } from './rotation.js';
@@ -137,12 +137,8 @@ export class OptimizedProductQuantizer implements Quantizer {
     const n = assertCodes(codes, books.codeSize);
     const dOut = books.layout.dim;
     const rotated = books.decode(codes, n);
-    // y Pᵀ: row i of the output is Σ_q y[i, q] · P[:, q].
-    const out = new Float32Array(n * dIn);
-    for (let i = 0; i < n; i++) {
-      for (let p = 0; p < dIn; p++) out[i * dIn + p] = dot(rotated, i * dOut, rotation, p * dOut, dOut);
-    }
-    return out;
+    // y Pᵀ: entry (i, p) is the dot product of row i of y with row p of P.
+    return multiplyTransposedFast(rotated, n, dOut, rotation, dIn);
   }
 
   modelBytes(): number {

@@ -1,4 +1,4 @@
-import { dot, l2sqr, nearestCentroidsFast, squaredNorms, type NearestResult } from '@reef/kernels';
+import { dot, l2sqr, multiplyTransposedFast, nearestCentroidsFast, squaredNorms, type NearestResult } from '@reef/kernels';
 import type { Metric } from '@reef/core';
 import { codeBytes, packCodes, unpackCodes } from './codes.js';
 import { extractSubspace, type SubspaceLayout } from './subspaces.js';
@@ -83,10 +83,15 @@ export class ProductCodebooks {
     const k = this.k;
     for (let j = 0; j < m; j++) {
       const dj = offsets[j + 1] - offsets[j];
-      const book = this.codebook(j);
-      const row = j * k;
-      if (metric === 'l2') for (let c = 0; c < k; c++) out[row + c] = l2sqr(query, offsets[j], book, c * dj, dj);
-      else for (let c = 0; c < k; c++) out[row + c] = dot(query, offsets[j], book, c * dj, dj);
+      const sub = query.subarray(offsets[j], offsets[j + 1]);
+      const row = out.subarray(j * k, (j + 1) * k);
+      // ⟨q_j, c⟩ for every centroid at once (WASM SIMD), then ‖q_j − c‖² = ‖q_j‖² + ‖c‖² − 2⟨q_j, c⟩.
+      multiplyTransposedFast(sub, 1, dj, this.codebook(j), k, row);
+      if (metric === 'l2') {
+        const qn = dot(sub, 0, sub, 0, dj);
+        const norms = this.norms;
+        for (let c = 0; c < k; c++) row[c] = Math.max(0, qn + norms[j * k + c] - 2 * row[c]);
+      }
     }
     return out;
   }
