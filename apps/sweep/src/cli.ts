@@ -112,7 +112,7 @@ async function runCommand(args: ParsedArgs, io: Io): Promise<number> {
   // With per-method options but no --methods, sweep just the methods the options name.
   const selected = methodIds ?? (grids.size > 0 ? [...grids.keys()] : undefined);
   // The quick default trims each defaultGrid; any explicit grid, --max-configs or --full turns it off.
-  const quick = args.flags.has('quick') || (!args.flags.has('full') && grids.size === 0 && !file);
+  const quick = args.flags.has('quick') || (!args.flags.has('full') && grids.size === 0 && !file && !args.options.has('max-configs'));
 
   const outDir = resolve(io.cwd, singleOption(args, 'out') ?? file?.out ?? DEFAULT_OUT);
   const dbPath = resolve(io.cwd, singleOption(args, 'db') ?? file?.db ?? `${outDir}/results.db`);

@@ -103,6 +103,13 @@ const CLIENT_SCRIPT = `
     });
   });
   document.body.setAttribute('data-charts-rendered', String(box.querySelectorAll('svg.chart').length));
+  // report.html#selftest: click the first legend entry and record the point counts (used by the e2e test).
+  if (location.hash === '#selftest') {
+    var before = box.querySelectorAll('circle.point').length;
+    var item = box.querySelector('.legend-item');
+    if (item) item.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    document.body.setAttribute('data-selftest', before + ':' + box.querySelectorAll('circle.point').length);
+  }
 })();
 `;
 

@@ -19,10 +19,11 @@ describe.skipIf(!CHROMIUM)(`HTML report in headless Chromium${CHROMIUM ? '' : ' 
     const r = cli(['--plugin', TOY, '--methods', 'toy', '--dataset', GAUSS, '--toy-bits', '2,4,8', '--quiet', '--no-png', '--out', 'res'], cwd);
     expect(r.code).toBe(0);
     const url = pathToFileURL(join(cwd, 'res/report.html')).href;
-    const dom = execFileSync(CHROMIUM!, [
+    const dump = (page: string): string => execFileSync(CHROMIUM!, [
       '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-extensions',
-      '--no-first-run', '--disable-dev-shm-usage', `--user-data-dir=${join(cwd, 'chrome-profile')}`, '--virtual-time-budget=5000', '--dump-dom', url,
+      '--no-first-run', '--disable-dev-shm-usage', `--user-data-dir=${join(cwd, 'chrome-profile')}`, '--virtual-time-budget=5000', '--dump-dom', page,
     ], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'ignore'] });
+    const dom = dump(url);
     // Set by the inline script once every chart is drawn: proves the script ran without error.
     expect(dom).toContain('data-charts-rendered="3"');
     const body = dom.replace(/<script[\s\S]*?<\/script>/g, ''); // the inline renderer's source contains the same markup
@@ -32,5 +33,7 @@ describe.skipIf(!CHROMIUM)(`HTML report in headless Chromium${CHROMIUM ? '' : ' 
     expect(body).toContain('class="trend"');
     expect(body).toContain('class="legend-item" data-series="Toy"');
     expect((body.match(/<tr>/g) ?? []).length).toBe(4); // header + 3 runs
+    // Interactivity: clicking the legend entry hides the method's 3 points in the first chart.
+    expect(dump(`${url}#selftest`)).toContain('data-selftest="9:6"');
   });
 });
