@@ -6,7 +6,7 @@ import { readSubCode } from './codes.js';
  * other widths read each sub-code from its bit position.
  */
 export function scanCodes(table: Float32Array, k: number, m: number, nbits: number, codes: Uint8Array, n: number, out: Float32Array): Float32Array {
-  const size = codes.length / n;
+  const size = n === 0 ? 0 : (codes.length / n) | 0; // an integer, so index arithmetic stays in small ints
   if (nbits === 8) {
     for (let i = 0, o = 0; i < n; i++, o += size) {
       let s = 0;
