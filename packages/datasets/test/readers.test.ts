@@ -46,6 +46,21 @@ describe('ann-benchmarks HDF5', () => {
     expect(Array.from(d.groundTruth.ids.subarray(0, 100))).toEqual(Array.from(fixture.groundTruth.ids.subarray(0, 100)));
   });
 
+  it('refuses train/test of different dimensions and neighbours whose rows do not match the queries', async () => {
+    const { openH5 } = await import('@reef/hdf5');
+    const write = async (name: string, testDim: number, gtRows: number): Promise<string> => {
+      const path = join(tmp, name);
+      const f = await openH5(path, 'w');
+      f.create_dataset({ name: 'train', data: new Float32Array(10 * 4), shape: [10, 4] });
+      f.create_dataset({ name: 'test', data: new Float32Array(3 * testDim), shape: [3, testDim] });
+      f.create_dataset({ name: 'neighbors', data: new Int32Array(gtRows * 2), shape: [gtRows, 2] });
+      f.close();
+      return path;
+    };
+    expect(await reefError(loadDataset(await write('dims.hdf5', 5, 3)), 'DIMENSION_MISMATCH')).toMatch(/train has dimension 4 but test has 5/);
+    expect(await reefError(loadDataset(await write('gt.hdf5', 4, 2)), 'BAD_FILE')).toMatch(/neighbors has shape \[2, 2\] but there are 3 queries/);
+  });
+
   it('refuses a truncated file and a missing file with BAD_FILE naming the path', async () => {
     const cut = join(tmp, 'cut.hdf5');
     writeFileSync(cut, readFileSync(GAUSS).subarray(0, 20000));
