@@ -56,6 +56,7 @@ function searchAdc(q: Quantizer, codes: Uint8Array, queries: Vectors, k: number)
 
 export interface MeasureOptions {
   readonly seed: number;
+  /** Called with 'fit', 'fit 40%', 'encode', ...: feeds the progress bar. */
   readonly onPhase?: (phase: string) => void;
 }
 
@@ -69,7 +70,16 @@ export async function measure(quantizer: Quantizer, dataset: Dataset, { seed, on
 
   onPhase?.('fit');
   let t = now();
-  await quantizer.fit(base, { seed });
+  let lastReport = 0;
+  await quantizer.fit(base, {
+    seed,
+    onProgress: (fraction) => {
+      // Terminal writes are synchronous, so this shows even while a synchronous fit runs; throttled.
+      if (now() - lastReport < 200) return;
+      lastReport = now();
+      onPhase?.(`fit ${Math.round(fraction * 100)}%`);
+    },
+  });
   const fitMs = now() - t;
 
   onPhase?.('encode');
