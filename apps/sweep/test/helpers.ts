@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ResultsDb, type RunRow } from '../dist/index.js';
+import { ResultsDb, type RunRow } from '../src/index.js';
 
 export const APP = join(import.meta.dirname, '..');
 export const BIN = join(APP, 'dist/bin.js');

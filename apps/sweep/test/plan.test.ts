@@ -1,7 +1,7 @@
 import { isReefError, Registry } from '@reef/core';
 import { loadPluginSpec } from '@reef/core/node';
 import { describe, expect, it } from 'vitest';
-import { gridsFromOptions, inShard, parseArgs, parseShard, planRuns, runKey, selectMethods, spread } from '../dist/index.js';
+import { gridsFromOptions, inShard, parseArgs, parseShard, planRuns, runKey, selectMethods, spread } from '../src/index.js';
 import { TOY } from './helpers.js';
 
 const toy = await loadPluginSpec(TOY);

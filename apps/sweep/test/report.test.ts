@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { renderChartSvg, reportHtml, writeReport, type RunRow } from '../dist/index.js';
+import { renderChartSvg, reportHtml, writeReport, type RunRow } from '../src/index.js';
 import { readRows, removeWorkDirs, TOY, GAUSS, cli, workDir } from './helpers.js';
 
 afterAll(removeWorkDirs);
