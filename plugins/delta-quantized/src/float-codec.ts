@@ -96,6 +96,14 @@ export function bf16Value(bits: number): number {
   return decodeNarrow(bits, BF16);
 }
 
+/** The largest finite value of each float dtype. */
+export const MAX_FINITE: Readonly<Record<'f64' | 'f32' | 'f16' | 'bf16', number>> = {
+  f64: Number.MAX_VALUE,
+  f32: 3.4028234663852886e38,
+  f16: 65504,
+  bf16: 3.3895313892515355e38,
+};
+
 /** Rounds a float64 to the nearest value representable in a float dtype (what storing it would keep). */
 export function roundToDType(x: number, dtype: DType): number {
   switch (dtype) {

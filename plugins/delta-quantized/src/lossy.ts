@@ -10,7 +10,7 @@ import {
   type Params,
   type Tensor,
 } from '@reef/core';
-import { float64ToTensor, tensorToFloat64 } from './float-codec.js';
+import { MAX_FINITE, float64ToTensor, tensorToFloat64 } from './float-codec.js';
 import { assertPayloadFits, headerAttributes } from './header.js';
 import { errorAttributes, measureError } from './measure.js';
 import { assertLossyInputs, finiteDelta, lossyUnsupportedReason } from './validate.js';
@@ -59,7 +59,12 @@ export function defineLossyDeltaType(spec: LossyDeltaTypeSpec): DeltaTypePlugin 
   const decodeTensor = (payload: DeltaPayload, reference: Tensor): { tensor: Tensor; values: Float64Array } => {
     assertPayloadFits(spec.id, payload, reference);
     const referenceValues = tensorToFloat64(reference);
-    const tensor = float64ToTensor(spec.decodeValues(payload, referenceValues, reference), reference.dtype, reference.shape);
+    const values = spec.decodeValues(payload, referenceValues, reference);
+    // An approximation of finite values must stay finite: a value just past the dtype's largest
+    // (e.g. 65504 in f16) would otherwise round to infinity.
+    const limit = MAX_FINITE[reference.dtype as keyof typeof MAX_FINITE];
+    for (let i = 0; i < values.length; i++) values[i] = Math.min(limit, Math.max(-limit, values[i]));
+    const tensor = float64ToTensor(values, reference.dtype, reference.shape);
     return { tensor, values: tensorToFloat64(tensor) };
   };
 

@@ -171,6 +171,17 @@ describe.each([8, 16] as const)('int%i delta type', (bits) => {
     }
   });
 
+  it('never rounds a finite target to infinity near the top of the f16 range', async () => {
+    // Deltas [64707.5, 65504, 0]: with int8's step of 256.9 the first rounds up by ~26, and
+    // 796.5 + 64733.3 = 65529.8 lies past f16's 65520 rounding edge: it must clamp to 65504.
+    const reference = tensorOf('f16', [3], [796.5, -65504, 0]);
+    const target = tensorOf('f16', [3], [65504, 0, 0]);
+    const { payload, decoded } = await roundTrip(id, target, reference);
+    const d = tensorToFloat64(decoded);
+    expect(d.every(Number.isFinite)).toBe(true);
+    expect(readDeltaError(payload).maxAbs).toBeLessThanOrEqual(65504 / (2 ** bits - 1) / 2 + 32);
+  });
+
   it('constant per-channel deltas decode exactly', async () => {
     const reference = tensorOf('f32', [3, 4], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
     const target = float64ToTensor(tensorToFloat64(reference).map((x, i) => x + [0.5, -2, 0][Math.floor(i / 4)]), 'f32', [3, 4]);
