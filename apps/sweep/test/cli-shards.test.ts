@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli, cliProcess, TOY, TOY_ARGS, readRows, removeWorkDirs, workDir } from './helpers.js';
@@ -21,6 +23,11 @@ describe('export, shards and merge', () => {
     expect(merged.stdout).toContain('5 row(s)');
     const all = await readRows(join(cwd, 'all.db'));
     expect(all.map((r) => r.config_name).sort()).toEqual(['Toy()', 'Toy(bits=1)', 'Toy(bits=2)', 'Toy(bits=3)', 'Toy(bits=5)']);
+    // The file is plain SQLite: the sqlite3 shell reads it (checked where the shell is installed).
+    if (existsSync('/usr/bin/sqlite3')) {
+      const out = execFileSync('/usr/bin/sqlite3', [join(cwd, 'all.db'), "select count(*), sum(status = 'ok') from runs; select value from meta where key = 'schema_version';"], { encoding: 'utf8' });
+      expect(out.trim().split('\n')).toEqual(['5|5', '1']);
+    } else console.warn('cli-shards: sqlite3 shell not installed; skipping the shell check');
     // A sweep over the merged database finds everything done.
     expect(cli([...TOY_ARGS, ...grid, '--db', 'all.db'], cwd).stdout).toContain('5 already in the database');
 
