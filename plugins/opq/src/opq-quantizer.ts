@@ -132,6 +132,14 @@ export class OptimizedProductQuantizer implements Quantizer {
     return books.encode(rotated, vectors.count);
   }
 
+  /** encode() with the PQ step on worker threads (the `threads` parameter); the same codes. */
+  async encodeAsync(vectors: Vectors): Promise<Uint8Array> {
+    const { rotation, books, dIn } = this.model;
+    assertEncodable(vectors, dIn);
+    const rotated = multiplyFast(vectors.data, vectors.count, dIn, rotation, books.layout.dim);
+    return books.encodeAsync(rotated, vectors.count, this.config.threads);
+  }
+
   decode(codes: Uint8Array): Float32Array {
     const { rotation, books, dIn } = this.model;
     const n = assertCodes(codes, books.codeSize);

@@ -76,6 +76,10 @@ describe('OptimizedProductQuantizer', () => {
     expect(copy.decode(copy.encode(data))).toEqual(reduced.decode(reduced.encode(data)));
   });
 
+  it('encodeAsync gives the same codes as encode', async () => {
+    expect(await reduced.encodeAsync(data)).toEqual(reduced.encode(data));
+  });
+
   it('is deterministic for a seed', async () => {
     const again = new OptimizedProductQuantizer(fast);
     await again.fit(data, { seed: 9 });

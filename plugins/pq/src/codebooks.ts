@@ -58,6 +58,13 @@ export class ProductCodebooks {
     return packCodes(this.assign(x, n), n, this.m, this.nbits);
   }
 
+  /** encode() with the sub-spaces spread over worker threads where available (same codes). */
+  async encodeAsync(x: Float32Array, n: number, threads = 0): Promise<Uint8Array> {
+    const { assignInWorkers } = await import('./parallel-training.js');
+    const labels = threads === 1 ? undefined : await assignInWorkers(this, x, n, threads);
+    return packCodes(labels ?? this.assign(x, n), n, this.m, this.nbits);
+  }
+
   /** Rebuilds n vectors from their codes by concatenating the chosen centroids. */
   decode(codes: Uint8Array, n: number, out = new Float32Array(n * this.layout.dim)): Float32Array {
     const { m, dim, offsets } = this.layout;

@@ -1,9 +1,11 @@
 import { ReefError, type ReefErrorCode } from '@reef/core';
 import type { CodebookTrainingOptions } from './training.js';
+import type { ProductCodebooks } from './codebooks.js';
 import { extractSubspace, type SubspaceLayout } from './subspaces.js';
 
 /** One sub-space's k-means, as sent to a worker. */
 export interface SubspaceJob {
+  readonly kind: 'train';
   readonly j: number;
   readonly data: Float32Array;
   readonly n: number;
@@ -15,8 +17,22 @@ export interface SubspaceJob {
   readonly initialCentroids?: Float32Array;
 }
 
+/** Nearest centroid of every point in one sub-space (encoding), as sent to a worker. */
+export interface AssignJob {
+  readonly kind: 'assign';
+  readonly j: number;
+  readonly data: Float32Array;
+  readonly n: number;
+  readonly d: number;
+  readonly k: number;
+  readonly centroids: Float32Array;
+}
+
+export type WorkerJob = SubspaceJob | AssignJob;
+
 export type SubspaceReply =
   | { readonly j: number; readonly centroids: Float32Array; readonly warnings: string[] }
+  | { readonly j: number; readonly labels: Int32Array }
   | { readonly j: number; readonly error: { message: string; code?: string } };
 
 /** Node's worker_threads and the compiled worker script, or undefined (browsers, running from sources). */
@@ -55,6 +71,57 @@ function workers(support: { Worker: WorkerCtor; script: URL }, count: number): P
 const MIN_PARALLEL_WORK = 2e8;
 
 /**
+ * Runs `count` independent jobs on `threads` pooled workers, a new one as each finishes, and hands
+ * every reply to `onReply`. Returns false when worker threads are unavailable.
+ */
+async function runJobs(
+  count: number,
+  threads: number,
+  makeJob: (j: number) => { job: WorkerJob; transfer: ArrayBuffer[] },
+  onReply: (reply: SubspaceReply) => void,
+): Promise<boolean> {
+  const support = await workerSupport();
+  if (!support) return false;
+  if (threads === 0) threads = (await import('node:os')).availableParallelism();
+  if (threads <= 1) return false;
+  const team = workers(support, Math.min(threads, count));
+  const listeners = new Map<PooledWorker, { message: (r: SubspaceReply) => void; error: (e: Error) => void }>();
+  let next = 0;
+  let done = 0;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const send = (worker: PooledWorker): void => {
+        if (next >= count) return;
+        const { job, transfer } = makeJob(next++);
+        worker.postMessage(job, transfer);
+      };
+      for (const worker of team) {
+        const message = (reply: SubspaceReply): void => {
+          if ('error' in reply) {
+            reject(new ReefError((reply.error.code as ReefErrorCode) ?? 'INVALID_PARAM', reply.error.message));
+            return;
+          }
+          onReply(reply);
+          done++;
+          if (done === count) resolve();
+          else send(worker);
+        };
+        listeners.set(worker, { message, error: reject });
+        worker.on('message', message);
+        worker.on('error', reject);
+        send(worker);
+      }
+    });
+  } finally {
+    for (const [worker, l] of listeners) {
+      worker.off('message', l.message);
+      worker.off('error', l.error);
+    }
+  }
+  return true;
+}
+
+/**
  * Trains the sub-space codebooks on `threads` worker threads, one sub-space per job (they are
  * independent), each with the sequential path's arguments: the result is identical, only faster.
  * Returns undefined when worker threads are unavailable, or for threads = 0 (automatic) when the
@@ -70,56 +137,56 @@ export async function trainCodebooksInWorkers(
   const k = 2 ** options.nbits;
   // Automatic threading skips small jobs; an explicit thread count is obeyed.
   if (threads === 0 && n * layout.dim * k * options.niter < MIN_PARALLEL_WORK) return undefined;
-  const support = await workerSupport();
-  if (!support) return undefined;
-  if (threads === 0) threads = (await import('node:os')).availableParallelism();
-  if (threads <= 1) return undefined;
   const { m, offsets } = layout;
   const centroids = new Float32Array(k * layout.dim);
   const warned = new Set<string>();
-  const team = workers(support, Math.min(threads, m));
-  const listeners = new Map<PooledWorker, { message: (r: SubspaceReply) => void; error: (e: Error) => void }>();
-  let next = 0;
   let done = 0;
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const send = (worker: PooledWorker): void => {
-        if (next >= m) return;
-        const j = next++;
-        const d = offsets[j + 1] - offsets[j];
-        const data = extractSubspace(x, n, layout, j);
-        const start = k * offsets[j];
-        const initial = options.initialCentroids?.slice(start, start + k * d);
-        const job: SubspaceJob = { j, data, n, d, k, niter: options.niter, seed: options.seed, init: options.init, initialCentroids: initial };
-        worker.postMessage(job, (initial ? [data.buffer, initial.buffer] : [data.buffer]) as ArrayBuffer[]);
-      };
-      for (const worker of team) {
-        const message = (reply: SubspaceReply): void => {
-          if ('error' in reply) {
-            reject(new ReefError((reply.error.code as ReefErrorCode) ?? 'INVALID_PARAM', reply.error.message));
-            return;
-          }
-          centroids.set(reply.centroids, k * offsets[reply.j]);
-          for (const w of reply.warnings) {
-            if (!warned.has(w)) options.onWarning?.(w);
-            warned.add(w);
-          }
-          done++;
-          options.onProgress?.(done / m);
-          if (done === m) resolve();
-          else send(worker);
-        };
-        listeners.set(worker, { message, error: reject });
-        worker.on('message', message);
-        worker.on('error', reject);
-        send(worker);
+  const ran = await runJobs(
+    m,
+    threads,
+    (j) => {
+      const d = offsets[j + 1] - offsets[j];
+      const data = extractSubspace(x, n, layout, j);
+      const start = k * offsets[j];
+      const initial = options.initialCentroids?.slice(start, start + k * d);
+      const job: SubspaceJob = { kind: 'train', j, data, n, d, k, niter: options.niter, seed: options.seed, init: options.init, initialCentroids: initial };
+      return { job, transfer: (initial ? [data.buffer, initial.buffer] : [data.buffer]) as ArrayBuffer[] };
+    },
+    (reply) => {
+      if (!('centroids' in reply)) return;
+      centroids.set(reply.centroids, k * offsets[reply.j]);
+      for (const w of reply.warnings) {
+        if (!warned.has(w)) options.onWarning?.(w);
+        warned.add(w);
       }
-    });
-  } finally {
-    for (const [worker, l] of listeners) {
-      worker.off('message', l.message);
-      worker.off('error', l.error);
-    }
-  }
-  return centroids;
+      options.onProgress?.(++done / m);
+    },
+  );
+  return ran ? centroids : undefined;
+}
+
+/**
+ * Nearest centroids of n vectors in every sub-space (n × m labels, as ProductCodebooks.assign),
+ * one sub-space per worker job. Undefined when worker threads are unavailable or not worth it.
+ */
+export async function assignInWorkers(books: ProductCodebooks, x: Float32Array, n: number, threads: number): Promise<Int32Array | undefined> {
+  const { m, offsets } = books.layout;
+  if (threads === 0 && n * books.layout.dim * books.k < MIN_PARALLEL_WORK / 4) return undefined;
+  const labels = new Int32Array(n * m);
+  const ran = await runJobs(
+    m,
+    threads,
+    (j) => {
+      const d = offsets[j + 1] - offsets[j];
+      const data = extractSubspace(x, n, books.layout, j);
+      const centroids = books.codebook(j).slice();
+      const job: AssignJob = { kind: 'assign', j, data, n, d, k: books.k, centroids };
+      return { job, transfer: [data.buffer, centroids.buffer] as ArrayBuffer[] };
+    },
+    (reply) => {
+      if (!('labels' in reply)) return;
+      for (let i = 0; i < n; i++) labels[i * m + reply.j] = reply.labels[i];
+    },
+  );
+  return ran ? labels : undefined;
 }

@@ -120,6 +120,16 @@ export class ProductQuantizer implements Quantizer {
     return books.encode(vectors.data, vectors.count);
   }
 
+  /**
+   * encode() on worker threads (the `threads` parameter; Node, built package), for large batches.
+   * Returns the same codes as encode().
+   */
+  async encodeAsync(vectors: Vectors): Promise<Uint8Array> {
+    const books = this.codebooks;
+    assertEncodable(vectors, books.layout.dim);
+    return books.encodeAsync(vectors.data, vectors.count, this.config.threads);
+  }
+
   decode(codes: Uint8Array): Float32Array {
     const books = this.codebooks;
     const n = assertCodes(codes, books.codeSize);

@@ -1,15 +1,21 @@
 /**
- * Worker-thread side of parallel codebook training: trains the k-means codebook of one sub-space
- * per message, with exactly the arguments the sequential path would use, so results are identical.
+ * Worker-thread side of parallel PQ work: per message, trains the k-means codebook of one sub-space
+ * or assigns one sub-space of a batch to its nearest centroids, with exactly the arguments the
+ * single-threaded path would use, so results are identical.
  */
 import { parentPort } from 'node:worker_threads';
 import { kmeans, nearestCentroidsFast } from '@reef/kernels';
-import type { SubspaceJob, SubspaceReply } from './parallel-training.js';
+import type { SubspaceReply, WorkerJob } from './parallel-training.js';
 
 const port = parentPort;
 if (!port) throw new Error('training-worker.js must run in a worker thread');
 
-port.on('message', (job: SubspaceJob) => {
+port.on('message', (job: WorkerJob) => {
+  if (job.kind === 'assign') {
+    const { labels } = nearestCentroidsFast(job.data, job.n, job.d, job.centroids, job.k);
+    port.postMessage({ j: job.j, labels } satisfies SubspaceReply, [labels.buffer as ArrayBuffer]);
+    return;
+  }
   const warnings: string[] = [];
   kmeans(job.data, job.n, job.d, job.k, {
     niter: job.niter,

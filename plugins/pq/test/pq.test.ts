@@ -97,6 +97,16 @@ describe('ProductQuantizer', () => {
     expect(await fit(2)).toEqual(await fit(1));
   });
 
+  it('encodes the same codes on worker threads (encodeAsync, built package) as encode', async () => {
+    const built = await import('../dist/index.js');
+    const pq = new built.ProductQuantizer({ m: 5, nbits: 6, niter: 4, threads: 2 });
+    await pq.fit(gaussian(600, 20), { seed: 2 });
+    const data = gaussian(300, 20, 8);
+    expect(await pq.encodeAsync(data)).toEqual(pq.encode(data));
+    const local = await trained({ m: 4, nbits: 4, niter: 3 });
+    expect(await local.encodeAsync(data)).toEqual(local.encode(data));
+  });
+
   it('is deterministic for a seed and changes with it', async () => {
     const data = gaussian(400, 12);
     const fit = async (seed: number): Promise<Float32Array> => {
