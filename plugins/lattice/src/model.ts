@@ -5,16 +5,16 @@ import type { VoronoiCode } from './voronoi.js';
 /**
  * The trained state and the map between input space and lattice space:
  *
- *   lattice = pad( ((x − mean) · R) / (scale · alpha) )        (R only when `rotation` is set)
- *   x       = (trim(lattice) · scale · alpha) · Rᵀ + mean
+ *   lattice = pad( ((x − centre) · R) / (scale · alpha) )        (R only when `rotation` is set)
+ *   x       = (trim(lattice) · scale · alpha) · Rᵀ + centre
  *
  * `scale` is the per-dimension standard deviation after centring (and rotation), 0 for constant
- * dimensions (they decode to the mean). `alpha` is the one global step fitted against MSE,
+ * dimensions (they decode to the centre). `alpha` is the one global step fitted against MSE,
  * overload included. Dimensions are padded with zeros to a multiple of 8 and trimmed on decode.
  */
 export interface LatticeModelState {
   readonly dim: number;
-  readonly mean: Float32Array;
+  readonly centre: Float32Array;
   readonly scale: Float32Array;
   readonly alpha: number;
   /** Row-major dim × dim orthogonal matrix, or undefined when rotation is off. */
@@ -43,12 +43,12 @@ export class LatticeModel {
     this.work = new Float64Array(this.paddedDim);
   }
 
-  /** Centres (unless told not to) and rotates one input vector: (x − mean) · R, in float64. */
+  /** Centres (unless told not to) and rotates one input vector: (x − centre) · R, in float64. */
   centre(x: Float32Array, offset: number, out: Float64Array, subtractMean = true): Float64Array {
     const { dim, rotation } = this.state;
-    const mean = subtractMean ? this.state.mean : undefined;
+    const centre = subtractMean ? this.state.centre : undefined;
     const c = rotation ? this.work : out;
-    for (let j = 0; j < dim; j++) c[j] = x[offset + j] - (mean ? mean[j] : 0);
+    for (let j = 0; j < dim; j++) c[j] = x[offset + j] - (centre ? centre[j] : 0);
     if (!rotation) return out;
     rotate(c, rotation, dim, out);
     return out;
@@ -65,7 +65,7 @@ export class LatticeModel {
 
   /** Maps lattice units back to input space (trimming the padding) into out[offset..offset+dim). */
   fromLattice(v: Float64Array, out: Float32Array, offset: number): void {
-    const { dim, scale, alpha, mean, rotation } = this.state;
+    const { dim, scale, alpha, centre, rotation } = this.state;
     const y = this.work;
     for (let j = 0; j < dim; j++) y[j] = v[j] * scale[j] * alpha;
     if (rotation) {
@@ -73,10 +73,10 @@ export class LatticeModel {
       for (let j = 0; j < dim; j++) {
         let s = 0;
         for (let k = 0; k < dim; k++) s += y[k] * rotation[j * dim + k];
-        out[offset + j] = s + mean[j];
+        out[offset + j] = s + centre[j];
       }
     } else {
-      for (let j = 0; j < dim; j++) out[offset + j] = y[j] + mean[j];
+      for (let j = 0; j < dim; j++) out[offset + j] = y[j] + centre[j];
     }
   }
 

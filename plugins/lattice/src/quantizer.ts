@@ -17,19 +17,18 @@ import {
 import { Rng, randomOrthogonal } from '@reef/kernels';
 import { BLOCK, lattice, type LatticeName } from './lattices.js';
 import { LatticeModel, type LatticeModelState } from './model.js';
+import { fitNormalisation, type Normalisation } from './normalisation.js';
 import { fitStep, type BlockSample } from './scale.js';
 import { latticeSearch } from './search.js';
 import { VoronoiCode } from './voronoi.js';
 
 /** Blocks sampled from the training set to fit the step: plenty for one scalar, cheap to scan ~40 times. */
 const STEP_SAMPLE_BLOCKS = 8192;
-/** A dimension whose spread is below this fraction of the largest is treated as constant. */
-const CONSTANT_DIMENSION = 1e-9;
 
 export class LatticeQuantizer implements Quantizer {
   readonly pluginId = 'lattice';
   readonly params: Params;
-  /** Mean squared error per (non-constant) dimension on the step-fitting sample, in units of σ². */
+  /** Squared error on the step-fitting sample relative to its variance (1 would be coding every dimension as its centre, for 'std'). */
   fitMse?: number;
   private model?: LatticeModel;
 
@@ -55,38 +54,19 @@ export class LatticeQuantizer implements Quantizer {
 
   async fit(train: Vectors, options: FitOptions = {}): Promise<void> {
     assertTrainingSet(train, 2);
-    const { count, dim, data } = train;
+    const { dim } = train;
     const rng = new Rng(options.seed ?? 1234);
     const rotation = this.params.rotate ? randomOrthogonal(dim, rng) : undefined;
     options.onProgress?.(0.1);
 
-    const mean = new Float64Array(dim);
-    for (let i = 0; i < count; i++) for (let j = 0; j < dim; j++) mean[j] += data[i * dim + j];
-    for (let j = 0; j < dim; j++) mean[j] /= count;
-    const mean32 = Float32Array.from(mean);
-
-    // Spread per dimension after centring and rotation; the step is then shared by all dimensions.
-    const provisional = new LatticeModel({ dim, mean: mean32, scale: new Float32Array(dim).fill(1), alpha: 1, rotation }, this.newCode());
-    const centred = new Float64Array(dim);
-    const variance = new Float64Array(dim);
-    for (let i = 0; i < count; i++) {
-      provisional.centre(data, i * dim, centred);
-      for (let j = 0; j < dim; j++) variance[j] += centred[j] * centred[j];
-    }
-    let maxStd = 0;
-    const scale = new Float32Array(dim);
-    for (let j = 0; j < dim; j++) {
-      scale[j] = Math.sqrt(variance[j] / count);
-      maxStd = Math.max(maxStd, scale[j]);
-    }
-    for (let j = 0; j < dim; j++) if (!(scale[j] > CONSTANT_DIMENSION * maxStd)) scale[j] = 0;
+    const { centre, scale } = fitNormalisation(train, this.params.normalise as Normalisation, rotation);
     options.onProgress?.(0.3);
 
-    const normalised = new LatticeModel({ dim, mean: mean32, scale, alpha: 1, rotation }, this.newCode());
+    const normalised = new LatticeModel({ dim, centre, scale, alpha: 1, rotation }, this.newCode());
     const sample = sampleBlocks(train, normalised, rng);
     const { alpha, mse } = fitStep(sample, normalised.code);
     this.fitMse = mse;
-    this.model = new LatticeModel({ dim, mean: mean32, scale, alpha, rotation }, this.newCode());
+    this.model = new LatticeModel({ dim, centre, scale, alpha, rotation }, this.newCode());
     options.onProgress?.(1);
   }
 
@@ -115,13 +95,13 @@ export class LatticeQuantizer implements Quantizer {
   }
 
   modelBytes(): number {
-    const { mean, scale, rotation } = this.trained().state;
-    return mean.byteLength + scale.byteLength + (rotation?.byteLength ?? 0);
+    const { centre, scale, rotation } = this.trained().state;
+    return centre.byteLength + scale.byteLength + (rotation?.byteLength ?? 0);
   }
 
   save(): SavedModel {
-    const { dim, mean, scale, alpha, rotation } = this.trained().state;
-    const arrays: Record<string, NamedArray> = { mean: named(mean), scale: named(scale) };
+    const { dim, centre, scale, alpha, rotation } = this.trained().state;
+    const arrays: Record<string, NamedArray> = { centre: named(centre), scale: named(scale) };
     if (rotation) arrays.rotation = named(rotation, [dim, dim]);
     return { pluginId: this.pluginId, apiVersion: 1, params: this.params, arrays, attributes: { dim, alpha } };
   }
@@ -131,11 +111,11 @@ export class LatticeQuantizer implements Quantizer {
     const dim = requireNumber(saved, 'dim', true);
     const alpha = requireNumber(saved, 'alpha');
     if (dim < 1 || !(alpha > 0)) throw new ReefError('BAD_MODEL', `saved lattice model has dim ${dim} and step ${alpha}; both must be positive`);
-    const mean = requireArray(saved, 'mean', Float32Array, dim);
+    const centre = requireArray(saved, 'centre', Float32Array, dim);
     const scale = requireArray(saved, 'scale', Float32Array, dim);
     let rotation: Float32Array | undefined;
     if (params.rotate) rotation = requireArray(saved, 'rotation', Float32Array, dim * dim);
-    const state: LatticeModelState = { dim, mean, scale, alpha, rotation };
+    const state: LatticeModelState = { dim, centre, scale, alpha, rotation };
     q.model = new LatticeModel(state, q.newCode());
     return q;
   }
@@ -157,7 +137,7 @@ function sampleBlocks(train: Vectors, model: LatticeModel, rng: Rng): BlockSampl
   const count = Math.min(total, STEP_SAMPLE_BLOCKS);
   const picks = total <= STEP_SAMPLE_BLOCKS ? Array.from({ length: total }, (_, i) => i) : [...rng.sample(total, count)].sort((a, b) => a - b);
   const values = new Float64Array(count * BLOCK);
-  const mask = new Float64Array(count * BLOCK);
+  const weight = new Float64Array(count * BLOCK);
   const v = new Float64Array(model.paddedDim);
   const { scale } = model.state;
   let lastVector = -1;
@@ -171,8 +151,8 @@ function sampleBlocks(train: Vectors, model: LatticeModel, rng: Rng): BlockSampl
     for (let i = 0; i < BLOCK; i++) {
       const j = block * BLOCK + i;
       values[s * BLOCK + i] = v[j];
-      mask[s * BLOCK + i] = j < model.dim && scale[j] > 0 ? 1 : 0;
+      weight[s * BLOCK + i] = j < model.dim ? scale[j] * scale[j] : 0;
     }
   });
-  return { values, mask, count };
+  return { values, weight, count };
 }

@@ -3,12 +3,13 @@ import type { VoronoiCode } from './voronoi.js';
 
 /**
  * Sample of normalised 8-dimensional blocks (unit variance per dimension) on which the global
- * step is fitted. `mask` is 1 for real dimensions and 0 for padding and constant dimensions,
- * whose reconstruction is discarded anyway and must not pull the step.
+ * step is fitted. `weight` is the dimension's variance, so the fitted error is the squared error
+ * in input units (a rare outlier in a nearly constant dimension must not inflate every step);
+ * it is 0 for padding and constant dimensions, whose reconstruction is discarded anyway.
  */
 export interface BlockSample {
   readonly values: Float64Array;
-  readonly mask: Float64Array;
+  readonly weight: Float64Array;
   readonly count: number;
 }
 
@@ -23,7 +24,7 @@ export function sampleError(sample: BlockSample, code: VoronoiCode, alpha: numbe
     code.quantize(v, p);
     for (let i = 0; i < BLOCK; i++) {
       const e = sample.values[o + i] - alpha * p[i];
-      err += sample.mask[o + i] * e * e;
+      err += sample.weight[o + i] * e * e;
     }
   }
   return err;
@@ -83,6 +84,6 @@ export function fitStep(sample: BlockSample, code: VoronoiCode): { alpha: number
     }
   }
   let weight = 0;
-  for (let i = 0; i < sample.mask.length; i++) weight += sample.mask[i];
+  for (let i = 0; i < sample.weight.length; i++) weight += sample.weight[i];
   return { alpha: bestAlpha, mse: weight > 0 ? bestErr / weight : 0 };
 }

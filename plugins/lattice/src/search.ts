@@ -7,9 +7,9 @@ import type { LatticeModel } from './model.js';
  * the query is mapped once. Rotation is orthogonal, so distances there equal distances between the
  * query and the decoded vectors (exactOnDecoded): for 'l2'
  *
- *   ‖q − x̂‖² = Σ_j ((q − mean)·R)_j − scale_j·alpha·p_j)²,
+ *   ‖q − x̂‖² = Σ_j ((q − centre)·R)_j − scale_j·alpha·p_j)²,
  *
- * and for 'ip', ⟨q, x̂⟩ = ⟨q, mean⟩ + Σ_j (q·R)_j · scale_j·alpha·p_j, with p the lattice point.
+ * and for 'ip', ⟨q, x̂⟩ = ⟨q, centre⟩ + Σ_j (q·R)_j · scale_j·alpha·p_j, with p the lattice point.
  * Padding dimensions have weight 0, so they never count.
  */
 export function latticeSearch(trained: () => LatticeModel): AsymmetricSearch {
@@ -19,7 +19,7 @@ export function latticeSearch(trained: () => LatticeModel): AsymmetricSearch {
     prepare(query: Float32Array, metric: Metric): CodeDistances {
       const model = trained();
       assertQuery(query, model.dim);
-      const { dim, mean, scale, alpha } = model.state;
+      const { dim, centre, scale, alpha } = model.state;
       const step = new Float64Array(model.paddedDim);
       for (let j = 0; j < dim; j++) step[j] = scale[j] * alpha;
       const target = new Float64Array(model.paddedDim);
@@ -27,8 +27,8 @@ export function latticeSearch(trained: () => LatticeModel): AsymmetricSearch {
       if (metric === 'l2') {
         model.centre(query, 0, target);
       } else {
-        model.centre(query, 0, target, false); // ⟨q, x̂⟩ = ⟨q, mean⟩ + ⟨q·R, y⟩
-        for (let j = 0; j < dim; j++) base += query[j] * mean[j];
+        model.centre(query, 0, target, false); // ⟨q, x̂⟩ = ⟨q, centre⟩ + ⟨q·R, y⟩
+        for (let j = 0; j < dim; j++) base += query[j] * centre[j];
       }
       const point = new Float64Array(BLOCK);
       return {

@@ -49,7 +49,7 @@ describe('lattice quantizer on Gaussian data', () => {
 describe('lattice quantizer shapes and models', () => {
   it('pads dimensions that are not a multiple of 8 and trims them on decode', async () => {
     const train = gaussian(500, 13, 3);
-    const q = new LatticeQuantizer({ lattice: 'e8', bits: 5, rotate: false });
+    const q = new LatticeQuantizer({ lattice: 'e8', bits: 5, rotate: false, normalise: 'std' });
     await q.fit(train, { seed: 3 });
     expect(q.codeSize).toBe(2 * 5); // two 8-dimensional blocks of 5 bytes each
     const decoded = q.decode(q.encode(train));
@@ -62,7 +62,7 @@ describe('lattice quantizer shapes and models', () => {
   it('decodes constant dimensions to their value exactly', async () => {
     const train = gaussian(300, 8, 4);
     for (let i = 0; i < 300; i++) train.data[i * 8 + 2] = 7.5;
-    const q = new LatticeQuantizer({ lattice: 'e8', bits: 2, rotate: false });
+    const q = new LatticeQuantizer({ lattice: 'e8', bits: 2, rotate: false, normalise: 'range' });
     await q.fit(train, { seed: 4 });
     const decoded = q.decode(q.encode(train));
     for (let i = 0; i < 300; i++) expect(decoded[i * 8 + 2]).toBe(7.5);
@@ -86,7 +86,7 @@ describe('lattice quantizer shapes and models', () => {
     await expect(q.fit(gaussian(1, 16, 5))).rejects.toMatchObject({ code: 'TOO_FEW_POINTS' });
     await q.fit(gaussian(100, 16, 5), { seed: 5 });
     const saved = q.save();
-    const noScale = { ...saved, arrays: { mean: saved.arrays.mean } };
+    const noScale = { ...saved, arrays: { centre: saved.arrays.centre } };
     expect(codeOf(() => registry.loadQuantizer(noScale))).toMatch(/BAD_MODEL.*scale/);
     const badStep = { ...saved, attributes: { ...saved.attributes, alpha: -1 } };
     expect(codeOf(() => registry.loadQuantizer(badStep))).toMatch(/BAD_MODEL.*-1/);
