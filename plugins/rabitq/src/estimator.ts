@@ -1,0 +1,115 @@
+import { assertCodes, assertQuery, type CodeDistances, type Metric } from '@reef/core';
+import { unpackValues } from '@reef/kernels';
+import type { Factors } from './layout.js';
+import type { RaBitQModel } from './model.js';
+
+/** Estimated distances plus, per code, the half-width of the interval that holds the true value with high probability. */
+export interface EstimatesWithBounds {
+  readonly estimates: Float32Array;
+  readonly bounds: Float32Array;
+}
+
+export interface RaBitQEstimator extends CodeDistances {
+  readonly metric: Metric;
+  /** Unbiased estimates (squared L2 or inner product) and their error bounds. */
+  estimate(codes: Uint8Array): EstimatesWithBounds;
+}
+
+/**
+ * The RaBitQ estimator for one query. With residual r = o − c, codeword direction x/‖x‖ and the
+ * query mapped to q' = q_c · P (q_c = q − c for 'l2', q for 'ip'):
+ *
+ *   ⟨r, q_c⟩ ≈ ‖r‖ · ⟨x, q'⟩ / (‖x‖ · ip) = rescale · ⟨x, q'⟩          (unbiased over the rotation)
+ *   |error| ≤ ‖r‖ · ‖q_c‖ · √((1 − ip²)/ip²) · ε₀ / √(dim − 1)         (with high probability)
+ *
+ * 'l2' returns ‖r‖² + ‖q − c‖² − 2⟨r, q − c⟩ (bound doubled); 'ip' returns ⟨q, c⟩ + ⟨r, q⟩.
+ * ⟨x, q'⟩ = Σ u_j q'_j − offset · Σ q'_j, and Σ u_j q'_j is read from one 256-entry table per
+ * code byte when a byte holds whole values (1, 2, 4 or 8 bits), as in PQ fast scan.
+ */
+export function prepareEstimator(model: RaBitQModel, query: Float32Array, metric: Metric, epsilon: number): RaBitQEstimator {
+  const dim = model.dim;
+  assertQuery(query, dim);
+  const { centroid, layout, bits } = model;
+  const qc = new Float64Array(dim);
+  let base = 0;
+  for (let j = 0; j < dim; j++) {
+    qc[j] = metric === 'l2' ? query[j] - centroid[j] : query[j];
+    if (metric === 'ip') base += query[j] * centroid[j];
+  }
+  let qNormSq = 0;
+  for (let j = 0; j < dim; j++) qNormSq += qc[j] * qc[j];
+  if (metric === 'l2') base = qNormSq;
+  const qNorm = Math.sqrt(qNormSq);
+  const qr = model.rotate(qc, new Float64Array(dim));
+  let sumQ = 0;
+  for (let j = 0; j < dim; j++) sumQ += qr[j];
+  const shiftTerm = model.valueOffset * sumQ;
+  const boundScale = (qNorm * epsilon) / Math.sqrt(dim - 1);
+  const sumUq = 8 % bits === 0 ? tableScanner(qr, bits, layout.valueBytes) : unpackScanner(qr, bits);
+  const factors: Factors = { norm: 0, rescale: 0, ip: 0 };
+
+  const run = (codes: Uint8Array, out: Float32Array, bounds?: Float32Array) => {
+    const count = assertCodes(codes, layout.codeSize);
+    for (let i = 0; i < count; i++) {
+      const { norm, rescale, ip } = layout.readFactors(codes, i, factors);
+      const inner = rescale * (sumUq(codes, i * layout.codeSize) - shiftTerm);
+      out[i] = metric === 'l2' ? norm * norm + base - 2 * inner : base + inner;
+      if (bounds) {
+        const b = norm * boundScale * Math.sqrt(Math.max(0, 1 - ip * ip)) / ip;
+        bounds[i] = metric === 'l2' ? 2 * b : b;
+      }
+    }
+    return count;
+  };
+
+  return {
+    metric,
+    distances(codes: Uint8Array, out?: Float32Array): Float32Array {
+      const result = out ?? new Float32Array(assertCodes(codes, layout.codeSize));
+      run(codes, result);
+      return result;
+    },
+    estimate(codes: Uint8Array): EstimatesWithBounds {
+      const count = assertCodes(codes, layout.codeSize);
+      const estimates = new Float32Array(count);
+      const bounds = new Float32Array(count);
+      run(codes, estimates, bounds);
+      return { estimates, bounds };
+    },
+  };
+}
+
+type Scanner = (codes: Uint8Array, offset: number) => number;
+
+/** Σ u_j q'_j by one table lookup per code byte; tables are built once per query. */
+function tableScanner(q: Float64Array, bits: number, valueBytes: number): Scanner {
+  const perByte = 8 / bits;
+  const mask = (1 << bits) - 1;
+  const table = new Float64Array(valueBytes * 256);
+  for (let p = 0; p < valueBytes; p++) {
+    for (let byte = 0; byte < 256; byte++) {
+      let s = 0;
+      for (let k = 0; k < perByte; k++) {
+        const j = p * perByte + k;
+        if (j < q.length) s += ((byte >> (k * bits)) & mask) * q[j];
+      }
+      table[p * 256 + byte] = s;
+    }
+  }
+  return (codes, offset) => {
+    let s = 0;
+    for (let p = 0; p < valueBytes; p++) s += table[p * 256 + codes[offset + p]];
+    return s;
+  };
+}
+
+/** Σ u_j q'_j by unpacking values that straddle bytes (3, 5, 6 or 7 bits). */
+function unpackScanner(q: Float64Array, bits: number): Scanner {
+  const values = new Uint32Array(q.length);
+  return (codes, offset) => {
+    unpackValues(codes, bits, q.length, offset, values);
+    let s = 0;
+    for (let j = 0; j < q.length; j++) s += values[j] * q[j];
+    return s;
+  };
+}

@@ -1,0 +1,35 @@
+import { PLUGIN_API_VERSION, definePlugin, resolveParams, type QuantizerPlugin } from '@reef/core';
+import { RaBitQuantizer } from './quantizer.js';
+
+/** The descriptor: everything the CLI and the sweep runner need to offer RaBitQ. */
+export const rabitqQuantizer: QuantizerPlugin = {
+  kind: 'quantizer',
+  id: 'rabitq',
+  label: 'RaBitQ',
+  summary:
+    'RaBitQ: randomly rotated residual directions coded with 1 bit (SIGMOD 2024) or 2–8 bits (extended RaBitQ, SIGMOD 2025) per dimension plus 12 bytes of correction factors; unbiased distance estimates with error bounds',
+  apiVersion: PLUGIN_API_VERSION,
+  params: [
+    { name: 'bits', type: 'int', default: 1, min: 1, max: 8, description: 'Bits per dimension: 1 is the original RaBitQ sign code, 2–8 the extended grid code' },
+    { name: 'epsilon', type: 'float', default: 1.9, min: 0, max: 10, description: 'ε₀ of the error bound: larger widens the bounds used for re-ranking (1.9 in the paper)' },
+  ],
+  defaultGrid: { bits: [1, 2, 4, 8] },
+  validate: (_params, dim) => (dim < 2 ? `RaBitQ needs dimension ≥ 2, got ${dim}` : undefined),
+  create: (params) => new RaBitQuantizer(params),
+  load: (saved) => RaBitQuantizer.load(saved, resolveParams('rabitq', rabitqQuantizer.params, saved.params)),
+};
+
+/** Importing this module registers nothing; the host calls register() with its own registry. */
+export default definePlugin({
+  name: '@reef/quantizer-rabitq',
+  apiVersion: PLUGIN_API_VERSION,
+  register(host) {
+    host.registerQuantizer(rabitqQuantizer);
+  },
+});
+
+export { RaBitQuantizer };
+export { quantizeDirection, type QuantizedDirection } from './direction.js';
+export { prepareEstimator, type EstimatesWithBounds, type RaBitQEstimator } from './estimator.js';
+export { CodeLayout, FACTOR_BYTES } from './layout.js';
+export { searchWithReranking, type RerankOptions, type RerankResult } from './rerank.js';
