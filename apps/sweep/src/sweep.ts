@@ -83,7 +83,9 @@ async function plan(registry: Registry, options: SweepOptions): Promise<DatasetP
   const plans: DatasetPlan[] = [];
   for (const spec of options.datasets) {
     const dataset = await loadDataset(spec, { seed: options.seed, onWarning: options.log, ...options.datasetOptions });
-    const runs = planRuns(grids, dataset.name, dataset.base.dim, options.seed, options.maxPerMethod);
+    // The run key covers the data's shape too, so changing --queries or the file is not mistaken for done work.
+    const datasetKey = `${dataset.name}|${dataset.base.count}x${dataset.base.dim}|${dataset.queries.count}q|k${dataset.groundTruth.k}`;
+    const runs = planRuns(grids, datasetKey, dataset.base.dim, options.seed, options.maxPerMethod);
     plans.push({ dataset, runs: interleaveByMethod(runs) });
   }
   const all = plans.flatMap((p) => p.runs);

@@ -87,3 +87,15 @@ describe('time budget', () => {
     expect((await readRows(join(cwd, '.reef-cache/sweep/results.db'))).length).toBe(3);
   });
 });
+
+describe('resume keys', () => {
+  it('a different query count on the same data is new work, not a resumed run', async () => {
+    const cwd = workDir();
+    const args = ['--plugin', TOY, '--methods', 'toy', '--dataset', 'gaussian:n=300,dim=8', '--toy-bits', '4', '--no-report', '--quiet'];
+    expect(cli([...args, '--queries', '20'], cwd).stdout).toContain('1 configuration(s) run');
+    expect(cli([...args, '--queries', '30'], cwd).stdout).toContain('1 configuration(s) run');
+    expect(cli([...args, '--queries', '30'], cwd).stdout).toContain('0 configuration(s) run, 1 already');
+    const rows = await readRows(join(cwd, '.reef-cache/sweep/results.db'));
+    expect(rows.map((r) => r.n_queries).sort()).toEqual([20, 30]);
+  });
+});
