@@ -79,7 +79,7 @@ export async function trainRotation(x: Float32Array, n: number, dIn: number, con
       onWarning: it === 0 ? options.onWarning : undefined,
     });
     const books = new ProductCodebooks(layout, config.nbits, centroids);
-    const labels = books.assign(rotated, sample.count);
+    const labels = await books.assignAsync(rotated, sample.count, config.threads);
     rotation = polarFactor(crossWithReconstruction(sample.data, sample.count, dIn, books, labels), dIn, dOut);
     options.onProgress?.((it + 1) / config.niter);
   }
