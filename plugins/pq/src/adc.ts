@@ -8,10 +8,19 @@ import { readSubCode } from './codes.js';
 export function scanCodes(table: Float32Array, k: number, m: number, nbits: number, codes: Uint8Array, n: number, out: Float32Array): Float32Array {
   const size = n === 0 ? 0 : (codes.length / n) | 0; // an integer, so index arithmetic stays in small ints
   if (nbits === 8) {
+    const k2 = 2 * k;
     for (let i = 0, o = 0; i < n; i++, o += size) {
-      let s = 0;
-      for (let j = 0, t = 0; j < m; j++, t += k) s += table[t + codes[o + j]];
-      out[i] = s;
+      // Two independent sums let consecutive table reads overlap.
+      let s0 = 0;
+      let s1 = 0;
+      let j = 0;
+      let t = 0;
+      for (; j + 2 <= m; j += 2, t += k2) {
+        s0 += table[t + codes[o + j]];
+        s1 += table[t + k + codes[o + j + 1]];
+      }
+      if (j < m) s0 += table[t + codes[o + j]];
+      out[i] = s0 + s1;
     }
   } else if (nbits === 4) {
     for (let i = 0, o = 0; i < n; i++, o += size) {
