@@ -291,7 +291,7 @@ export class Repository {
           const encoded = await encodeTensor(hash, tensor, candidates, deltaTypes, this.maxDepth);
           batch.set(hash, encoded);
           similarity.add(hash, tensor);
-          this.objects.remember(hash, { dtype: tensor.dtype, shape: [...tensor.shape], data: tensor.data.slice() });
+          this.objects.remember(hash, { dtype: tensor.dtype, shape: [...tensor.shape], data: new Uint8Array(tensor.data) });
           encodings[encoded.info.encoding] = (encodings[encoded.info.encoding] ?? 0) + 1;
           storedBytes += encoded.info.storedBytes;
         }

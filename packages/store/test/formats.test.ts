@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { assemble, parseModelFile, parseNpy, parseNpz, parseSafetensors, writeNpz, writeSafetensors } from '../src/formats/index.js';
-import { FIXTURES } from './helpers.js';
+import { FIXTURES, compressedNpz } from './helpers.js';
 
 function roundTrip(path: string): void {
   const bytes = new Uint8Array(readFileSync(path));
@@ -60,6 +60,15 @@ describe('model file formats', () => {
     );
     const npz = parseNpz(writeNpz(tensors), 'y');
     expect(npz.tensors.map((t) => [t.name, t.tensor.dtype, t.tensor.shape])).toEqual([['scalar', 'f32', []], ['empty', 'i16', [0, 3]], ['flags', 'bool', [3]]]);
+  });
+
+  it('reads a compressed npz (savez_compressed: deflated members) and rebuilds it byte for byte', () => {
+    const zip = compressedNpz();
+    const parsed = parseNpz(zip, 'compressed.npz');
+    expect(parsed.tensors[0].name).toBe('w');
+    expect([...new Float32Array(parsed.tensors[0].tensor.data.slice().buffer)].slice(0, 3)).toEqual([0, 1 / 7, 2 / 7].map(Math.fround));
+    const rebuilt = assemble(parsed.segments, parsed.tensors.map((t) => t.tensor.data));
+    expect(Buffer.from(rebuilt).equals(Buffer.from(zip))).toBe(true);
   });
 
   it('refuses truncated, malformed and lying files with clear errors', () => {

@@ -4,7 +4,7 @@ import { copyFileSync, existsSync, readFileSync, readdirSync, writeFileSync } fr
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Repository, parseSafetensors, writeSafetensors, type NamedTensor } from '../src/index.js';
-import { FIXTURES, tempDir } from './helpers.js';
+import { FIXTURES, compressedNpz, tempDir } from './helpers.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -99,7 +99,11 @@ describe('Repository', () => {
     expect(converted.verbatim).toBe(false);
     const names = parseSafetensors(converted.bytes, 'converted').tensors.map((t) => t.name).sort();
     expect(names).toEqual(['0.bias', '0.weight', '1.bias', '1.weight', '2.bias', '2.weight', 'step']);
-    // The pack is HDF5 with /weights and attributes readable by other tools.
+    // A compressed npz (deflated members) comes back byte for byte too.
+    writeFileSync(join(dir, 'c.npz'), compressedNpz());
+    await repo.add(['c.npz'], { cwd: dir });
+    repo.commit('compressed npz');
+    expect(Buffer.from((await repo.export('HEAD', { format: 'npz', path: 'c.npz' })).bytes).equals(Buffer.from(compressedNpz()))).toBe(true);
     const fsck = await repo.fsck();
     expect(fsck.problems).toEqual([]);
     expect(fsck.objects).toBeGreaterThan(0);

@@ -7,7 +7,7 @@ import { inflateSync } from 'node:zlib';
 
 /** Typed-array views over an aligned copy; f32 and f64 only (the dtypes with native arithmetic). */
 function floatView(dtype: 'f32' | 'f64', bytes: Uint8Array): Float32Array | Float64Array {
-  const copy = bytes.slice();
+  const copy = new Uint8Array(bytes); // a fresh, aligned copy even when given a Node Buffer view
   return dtype === 'f32' ? new Float32Array(copy.buffer) : new Float64Array(copy.buffer);
 }
 

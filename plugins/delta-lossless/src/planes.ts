@@ -8,7 +8,7 @@ import { ReefError } from '@reef/core';
  * because h5wasm allows one filter per dataset.
  */
 export function splitPlanes(bytes: Uint8Array, width: number): Uint8Array {
-  if (width === 1) return bytes.slice();
+  if (width === 1) return new Uint8Array(bytes);
   const n = bytes.length / width;
   const out = new Uint8Array(bytes.length);
   for (let k = 0; k < width; k++) {
@@ -20,7 +20,7 @@ export function splitPlanes(bytes: Uint8Array, width: number): Uint8Array {
 
 /** Inverse of `splitPlanes`. */
 export function joinPlanes(planes: Uint8Array, width: number): Uint8Array {
-  if (width === 1) return planes.slice();
+  if (width === 1) return new Uint8Array(planes);
   const n = planes.length / width;
   const out = new Uint8Array(planes.length);
   for (let k = 0; k < width; k++) {
@@ -85,7 +85,7 @@ export type BitLayout = 'bytes' | 'exponent-aligned';
  * A bit permutation, so it commutes with XOR and is exactly invertible.
  */
 export function alignExponent(bytes: Uint8Array, dtype: string, inverse = false): Uint8Array {
-  const copy = bytes.slice();
+  const copy = new Uint8Array(bytes); // a fresh, aligned copy even when given a Node Buffer view
   if (dtype === 'f32') {
     const w = new Uint32Array(copy.buffer);
     for (let i = 0; i < w.length; i++) {

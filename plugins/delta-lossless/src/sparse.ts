@@ -48,7 +48,7 @@ export const sparse: DeltaTypePlugin = {
     if (!Number.isInteger(count) || count < 0) throw new ReefError('BAD_MODEL', `sparse payload has invalid change count ${String(payload.attributes.changed)}`);
     const indices = decodeIndexGaps(inflateSync(requireArray(payload, 'indices', Uint8Array)), count, bytes / width);
     const values = unpackPlanes(planesFromPayload('values', payload), width, count * width, dtype);
-    const data = reference.data.slice();
+    const data = new Uint8Array(reference.data);
     indices.forEach((index, j) => data.set(values.subarray(j * width, (j + 1) * width), index * width));
     return { dtype, shape, data };
   },

@@ -107,7 +107,7 @@ export function parseNpz(bytes: Uint8Array, where: string): ParsedFile {
     if (m.method === 0) content = stored;
     else if (m.method === 8) {
       try {
-        content = inflateRawSync(stored);
+        content = new Uint8Array(inflateRawSync(stored)); // plain bytes, not a pooled Buffer view
       } catch (err) {
         return fail(where, `member '${m.name}' does not inflate: ${(err as Error).message}`);
       }
@@ -121,9 +121,8 @@ export function parseNpz(bytes: Uint8Array, where: string): ParsedFile {
       const tensorStart = dataStart + (npy.tensors[0].tensor.data.byteOffset - content.byteOffset);
       segments.push({ literal: bytes.subarray(cursor, tensorStart) }, { tensor: index });
       cursor = tensorStart + npy.tensors[0].tensor.data.length;
-    } else {
-      cursor = dataStart; // compressed bytes stay in the literal that follows
     }
+    // A deflated member stays inside the literal bytes (the cursor does not move past it).
   }
   segments.push({ literal: bytes.subarray(cursor) });
   return { format: 'npz', tensors, segments };
