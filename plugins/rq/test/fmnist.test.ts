@@ -46,12 +46,12 @@ describe('RQ 4 × 6 bits on fmnist-2k (base = the 2000 train vectors, queries = 
 
   it('finds the true top 10 with recall at least 0.56 (FAISS 0.581)', () => {
     expect(recall10(q, ds, codes)).toBeGreaterThanOrEqual(0.56);
-  });
+  }, 60_000);
 
   it('encodes with a lower MSE by beam search than greedily, with the same codebooks', () => {
     const greedy = rqPlugin.load({ ...q.save(), params: { ...q.params, beam: 1 } });
     const greedyError = mse(greedy.decode(greedy.encode(ds.train)), ds.train.data, ds.train.dim);
     const beamError = mse(q.decode(codes), ds.train.data, ds.train.dim);
     expect(beamError).toBeLessThan(greedyError);
-  });
+  }, 60_000);
 });
