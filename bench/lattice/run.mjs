@@ -5,6 +5,7 @@
 // mid-rise scalar quantizer with one fitted step on normalised dimensions) at every rate.
 // Build first: npx -y pnpm@10 turbo run build --filter=@reef/quantizer-lattice... --filter=@reef/quantizer-sq...
 // Run: flock /tmp/reef-bench.lock node bench/lattice/run.mjs [bits list, default 2,3,4,6]
+//      (ALL_NORMALISATIONS=1 adds Gaussian with 'range' and Fashion-MNIST with 'std' normalisation)
 import { Registry, vectors } from '../../packages/core/dist/index.js';
 import { Rng } from '../../packages/kernels/dist/index.js';
 import { existsSync, readFileSync } from 'node:fs';
@@ -51,15 +52,15 @@ async function evaluate(id, params, train, test) {
 
 const db = (ref, x) => 10 * Math.log10(ref / x);
 
-async function run(name, train, test, normalise) {
-  console.log(`\n## ${name}: ${train.count} train × ${train.dim}, ${test.count} test, lattice normalise=${normalise}`);
+async function run(name, train, test, normalise, rotate = false) {
+  console.log(`\n## ${name}: ${train.count} train × ${train.dim}, ${test.count} test, lattice normalise=${normalise} rotate=${rotate}`);
   console.log('| bits/dim | bytes/vec | SQ (sq plugin) MSE | Z_n MSE | D8 MSE | E8 MSE | E8 over SQ dB | E8 over Z_n dB | D8 over Z_n dB | E8 fit s | E8 enc+dec s |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   const rows = [];
   for (const bits of BITS) {
-    const zn = await evaluate('lattice', { lattice: 'zn', bits, normalise }, train, test);
-    const dn = await evaluate('lattice', { lattice: 'dn', bits, normalise }, train, test);
-    const e8 = await evaluate('lattice', { lattice: 'e8', bits, normalise }, train, test);
+    const zn = await evaluate('lattice', { lattice: 'zn', bits, normalise, rotate }, train, test);
+    const dn = await evaluate('lattice', { lattice: 'dn', bits, normalise, rotate }, train, test);
+    const e8 = await evaluate('lattice', { lattice: 'e8', bits, normalise, rotate }, train, test);
     const sq = haveSq && [4, 6, 8].includes(bits) ? await evaluate('sq', { format: `${bits}bit`, estimator: 'optim' }, train, test) : undefined;
     const f = (x) => x.toPrecision(5);
     console.log(`| ${bits} | ${e8.codeSize} | ${sq ? f(sq.mse) : '–'} | ${f(zn.mse)} | ${f(dn.mse)} | ${f(e8.mse)} | ${sq ? db(sq.mse, e8.mse).toFixed(3) : '–'} | ${db(zn.mse, e8.mse).toFixed(3)} | ${db(zn.mse, dn.mse).toFixed(3)} | ${e8.fitS.toFixed(1)} | ${e8.codecS.toFixed(1)} |`);
@@ -72,8 +73,12 @@ const gTrain = gaussian(20000, 64, 1);
 const gTest = gaussian(5000, 64, 2);
 const fTrain = idxImages('train-images-idx3-ubyte.gz');
 const fTest = idxImages('t10k-images-idx3-ubyte.gz');
-for (const normalise of ['std', 'range']) {
-  await run('Gaussian N(0, I), 64-d, seed 1/2', gTrain, gTest, normalise);
-  await run('Fashion-MNIST (train 60k fits, test 10k coded)', fTrain, fTest, normalise);
+// Gaussian data suits 'std' normalisation; pixels (bounded, with nearly constant border pixels) need 'range'.
+await run('Gaussian N(0, I), 64-d, seed 1/2', gTrain, gTest, 'std');
+await run('Fashion-MNIST (train 60k fits, test 10k coded)', fTrain, fTest, 'range');
+if (process.env.ALL_NORMALISATIONS) {
+  await run('Gaussian N(0, I), 64-d, seed 1/2', gTrain, gTest, 'range');
+  // A random rotation makes pixel coordinates Gaussian-like, where E8 does beat Z_n (slow: 784 × 784 rotation).
+  await run('Fashion-MNIST (train 60k fits, test 10k coded)', fTrain, fTest, 'std', true);
 }
 console.log('\nTheory: E8 granular gain over Z_n 0.65 dB (NSM 0.0717 vs 0.0833); gains above that come from the rounder shaping region of the Voronoi code under overload.');
