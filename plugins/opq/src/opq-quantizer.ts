@@ -19,7 +19,7 @@ import {
   type Vectors,
 } from '@reef/core';
 import { dot, multiply, multiplyFast, multiplyTransposedFast } from '@reef/kernels';
-import { codeBytes, ProductCodebooks, scanCodes, splitDimensions, trainCodebooks, type AssignFn } from '@reef/quantizer-pq';
+import { codeBytes, ProductCodebooks, scanCodes, searchInWorkers, searchSequential, splitDimensions, trainCodebooks, type AssignFn } from '@reef/quantizer-pq';
 import { OPQ_PARAMS, opqConfig, outputDim, validateOpq, type OpqConfig } from './params.js';
 import { trainRotation } from './rotation.js';
 
@@ -138,6 +138,32 @@ export class OptimizedProductQuantizer implements Quantizer {
     assertEncodable(vectors, dIn);
     const rotated = multiplyFast(vectors.data, vectors.count, dIn, rotation, books.layout.dim);
     return books.encodeAsync(rotated, vectors.count, this.config.threads);
+  }
+
+  /**
+   * Top-k of many queries against many codes by asymmetric distance (see ProductQuantizer's
+   * searchBatch): the queries are rotated once, then searched by the PQ, on worker threads where
+   * available; 'l2' scores get each query's constant ‖q‖² − ‖q P‖² as in search.prepare.
+   */
+  async searchBatch(queries: Vectors, codes: Uint8Array, k: number, metric: Metric = 'l2'): Promise<{ ids: Int32Array; scores: Float32Array; k: number }> {
+    const { rotation, books, dIn } = this.model;
+    assertEncodable(queries, dIn);
+    assertCodes(codes, books.codeSize);
+    if (metric !== 'l2' && metric !== 'ip') throw new ReefError('UNSUPPORTED', `opq: metric must be 'l2' or 'ip', got ${JSON.stringify(metric)}`);
+    if (!Number.isInteger(k) || k < 1) throw new ReefError('INVALID_PARAM', `opq: searchBatch needs k ≥ 1, got ${k}`);
+    const nq = queries.count;
+    const dOut = books.layout.dim;
+    const rotated = multiplyFast(queries.data, nq, dIn, rotation, dOut);
+    const found =
+      (this.config.threads !== 1 && (await searchInWorkers(books, rotated, nq, codes, k, metric, this.config.threads))) ||
+      searchSequential(books, rotated, nq, codes, k, metric);
+    if (metric === 'l2') {
+      for (let q = 0; q < nq; q++) {
+        const offset = dot(queries.data, q * dIn, queries.data, q * dIn, dIn) - dot(rotated, q * dOut, rotated, q * dOut, dOut);
+        for (let t = q * k; t < (q + 1) * k; t++) found.scores[t] += offset;
+      }
+    }
+    return { ...found, k };
   }
 
   decode(codes: Uint8Array): Float32Array {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry, type Metric } from '@reef/core';
 import { loadModelFile, saveModelFile } from '@reef/hdf5';
-import { dot, l2sqr } from '@reef/kernels';
+import { dot, l2sqr, topK } from '@reef/kernels';
 import { ProductQuantizer } from '@reef/quantizer-pq';
 import { beforeAll, describe, expect, it } from 'vitest';
 import plugin, { OptimizedProductQuantizer } from '../src/index.js';
@@ -74,6 +74,18 @@ describe('OptimizedProductQuantizer', () => {
     const copy = OptimizedProductQuantizer.load(await loadModelFile(file));
     expect(copy.encode(data)).toEqual(reduced.encode(data));
     expect(copy.decode(copy.encode(data))).toEqual(reduced.decode(reduced.encode(data)));
+  });
+
+  it('searchBatch ranks like search.prepare, scores included', async () => {
+    const codes = reduced.encode(data);
+    const queries = { data: data.data.subarray(0, 30 * DIM), count: 30, dim: DIM };
+    const found = await reduced.searchBatch(queries, codes, 4, 'l2');
+    for (const qi of [0, 17, 29]) {
+      const dists = reduced.search.prepare(queries.data.subarray(qi * DIM, (qi + 1) * DIM), 'l2').distances(codes);
+      const best = topK(dists, 4, true);
+      expect([...found.ids.subarray(qi * 4, qi * 4 + 4)]).toEqual([...best.ids]);
+      for (let t = 0; t < 4; t++) expect(found.scores[qi * 4 + t]).toBeCloseTo(best.scores[t], 3);
+    }
   });
 
   it('encodeAsync gives the same codes as encode', async () => {

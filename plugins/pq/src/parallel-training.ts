@@ -1,4 +1,4 @@
-import { ReefError, type ReefErrorCode } from '@reef/core';
+import { ReefError, type Metric, type ReefErrorCode } from '@reef/core';
 import type { CodebookTrainingOptions } from './training.js';
 import type { ProductCodebooks } from './codebooks.js';
 import { extractSubspace, type SubspaceLayout } from './subspaces.js';
@@ -28,11 +28,27 @@ export interface AssignJob {
   readonly centroids: Float32Array;
 }
 
-export type WorkerJob = SubspaceJob | AssignJob;
+/** Asymmetric top-k search of a block of queries against all codes, as sent to a worker. */
+export interface SearchJob {
+  readonly kind: 'search';
+  readonly j: number;
+  readonly dim: number;
+  readonly m: number;
+  readonly nbits: number;
+  readonly centroids: Float32Array;
+  readonly codes: Uint8Array;
+  readonly queries: Float32Array;
+  readonly nq: number;
+  readonly topk: number;
+  readonly metric: Metric;
+}
+
+export type WorkerJob = SubspaceJob | AssignJob | SearchJob;
 
 export type SubspaceReply =
   | { readonly j: number; readonly centroids: Float32Array; readonly warnings: string[] }
   | { readonly j: number; readonly labels: Int32Array }
+  | { readonly j: number; readonly ids: Int32Array; readonly scores: Float32Array }
   | { readonly j: number; readonly error: { message: string; code?: string } };
 
 /** Node's worker_threads and the compiled worker script, or undefined (browsers, running from sources). */
@@ -189,4 +205,44 @@ export async function assignInWorkers(books: ProductCodebooks, x: Float32Array, 
     },
   );
   return ran ? labels : undefined;
+}
+
+/** Queries per worker job in batch search: enough to amortise sending the codes. */
+const QUERIES_PER_JOB = 64;
+
+/**
+ * Top-k asymmetric search of nq queries (row-major) against n codes, query blocks spread over
+ * worker threads. Undefined when worker threads are unavailable.
+ */
+export async function searchInWorkers(
+  books: ProductCodebooks,
+  queries: Float32Array,
+  nq: number,
+  codes: Uint8Array,
+  topk: number,
+  metric: Metric,
+  threads: number,
+): Promise<{ ids: Int32Array; scores: Float32Array } | undefined> {
+  const { dim, m } = books.layout;
+  if (threads === 0 && nq * (codes.length / books.codeSize) * m < 1e7) return undefined;
+  const ids = new Int32Array(nq * topk);
+  const scores = new Float32Array(nq * topk);
+  const blocks = Math.ceil(nq / QUERIES_PER_JOB);
+  const ran = await runJobs(
+    blocks,
+    threads,
+    (j) => {
+      const q0 = j * QUERIES_PER_JOB;
+      const q1 = Math.min(nq, q0 + QUERIES_PER_JOB);
+      const block = queries.slice(q0 * dim, q1 * dim);
+      const job: SearchJob = { kind: 'search', j, dim, m, nbits: books.nbits, centroids: books.centroids, codes, queries: block, nq: q1 - q0, topk, metric };
+      return { job, transfer: [block.buffer] as ArrayBuffer[] };
+    },
+    (reply) => {
+      if (!('ids' in reply)) return;
+      ids.set(reply.ids, reply.j * QUERIES_PER_JOB * topk);
+      scores.set(reply.scores, reply.j * QUERIES_PER_JOB * topk);
+    },
+  );
+  return ran ? { ids, scores } : undefined;
 }

@@ -23,6 +23,7 @@ import { ProductCodebooks, type AssignFn } from './codebooks.js';
 import { codeBytes } from './codes.js';
 import { PQ_PARAMS, pqConfig, validatePq, type PqConfig } from './params.js';
 import { splitDimensions } from './subspaces.js';
+import { searchSequential } from './search.js';
 import { trainCodebooks } from './training.js';
 
 export const PQ_ID = 'pq';
@@ -128,6 +129,24 @@ export class ProductQuantizer implements Quantizer {
     const books = this.codebooks;
     assertEncodable(vectors, books.layout.dim);
     return books.encodeAsync(vectors.data, vectors.count, this.config.threads);
+  }
+
+  /**
+   * Top-k of many queries against many codes by asymmetric distance, query blocks spread over
+   * worker threads (the `threads` parameter; Node, built package), else on this thread. Ids and
+   * scores are nq × k, best first; the same as ranking search.prepare(query).distances(codes).
+   */
+  async searchBatch(queries: Vectors, codes: Uint8Array, k: number, metric: Metric = 'l2'): Promise<{ ids: Int32Array; scores: Float32Array; k: number }> {
+    const books = this.codebooks;
+    assertEncodable(queries, books.layout.dim);
+    assertCodes(codes, books.codeSize);
+    if (metric !== 'l2' && metric !== 'ip') throw new ReefError('UNSUPPORTED', `pq: metric must be 'l2' or 'ip', got ${JSON.stringify(metric)}`);
+    if (!Number.isInteger(k) || k < 1) throw new ReefError('INVALID_PARAM', `pq: searchBatch needs k ≥ 1, got ${k}`);
+    const { searchInWorkers } = await import('./parallel-training.js');
+    const found =
+      (this.config.threads !== 1 && (await searchInWorkers(books, queries.data, queries.count, codes, k, metric, this.config.threads))) ||
+      searchSequential(books, queries.data, queries.count, codes, k, metric);
+    return { ...found, k };
   }
 
   decode(codes: Uint8Array): Float32Array {

@@ -5,12 +5,21 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { kmeans, nearestCentroidsFast } from '@reef/kernels';
+import { ProductCodebooks } from './codebooks.js';
 import type { SubspaceReply, WorkerJob } from './parallel-training.js';
+import { searchSequential } from './search.js';
+import { splitDimensions } from './subspaces.js';
 
 const port = parentPort;
 if (!port) throw new Error('training-worker.js must run in a worker thread');
 
 port.on('message', (job: WorkerJob) => {
+  if (job.kind === 'search') {
+    const books = new ProductCodebooks(splitDimensions(job.dim, job.m), job.nbits, job.centroids);
+    const { ids, scores } = searchSequential(books, job.queries, job.nq, job.codes, job.topk, job.metric);
+    port.postMessage({ j: job.j, ids, scores } satisfies SubspaceReply, [ids.buffer as ArrayBuffer, scores.buffer as ArrayBuffer]);
+    return;
+  }
   if (job.kind === 'assign') {
     const { labels } = nearestCentroidsFast(job.data, job.n, job.d, job.centroids, job.k);
     port.postMessage({ j: job.j, labels } satisfies SubspaceReply, [labels.buffer as ArrayBuffer]);

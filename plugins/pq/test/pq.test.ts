@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry, type Metric } from '@reef/core';
 import { loadModelFile, saveModelFile } from '@reef/hdf5';
-import { dot, l2sqr } from '@reef/kernels';
+import { dot, l2sqr, topK } from '@reef/kernels';
 import { describe, expect, it } from 'vitest';
 import plugin, { ProductQuantizer, SymmetricDistance, splitDimensions, symmetricDistance } from '../src/index.js';
 import { gaussian, meanSquaredError } from './helpers.js';
@@ -105,6 +105,24 @@ describe('ProductQuantizer', () => {
     expect(await pq.encodeAsync(data)).toEqual(pq.encode(data));
     const local = await trained({ m: 4, nbits: 4, niter: 3 });
     expect(await local.encodeAsync(data)).toEqual(local.encode(data));
+  });
+
+  it.each(['l2', 'ip'] as Metric[])('searchBatch (%s) returns the top-k of the per-query distances, on workers and on this thread', async (metric) => {
+    const built = await import('../dist/index.js');
+    const pq = new built.ProductQuantizer({ m: 5, nbits: 6, niter: 4, threads: 2 });
+    await pq.fit(gaussian(600, 20), { seed: 2 });
+    const codes = pq.encode(gaussian(500, 20, 8));
+    const queries = gaussian(70, 20, 9);
+    const local = await trained({ m: 5, nbits: 6, niter: 4, threads: 1 });
+    for (const q of [pq, local]) {
+      const found = await q.searchBatch(queries, codes, 5, metric);
+      expect(found.ids).toHaveLength(70 * 5);
+      for (const qi of [0, 33, 69]) {
+        const dists = q.search.prepare(queries.data.subarray(qi * 20, (qi + 1) * 20), metric).distances(codes);
+        const { ids } = topK(dists, 5, metric === 'l2');
+        expect([...found.ids.subarray(qi * 5, qi * 5 + 5)]).toEqual([...ids]);
+      }
+    }
   });
 
   it('is deterministic for a seed and changes with it', async () => {
