@@ -1,5 +1,5 @@
 import { Registry, isReefError, vectors, type Vectors } from '@reef/core';
-import { Rng, l2sqr } from '@reef/kernels';
+import { Rng, dot, l2sqr } from '@reef/kernels';
 import { describe, expect, it } from 'vitest';
 import plugin, { FACTOR_BYTES, RaBitQuantizer, quantizeDirection, searchWithReranking } from '../src/index.js';
 
@@ -122,6 +122,21 @@ describe('re-ranking', () => {
     }
     expect(hits / (10 * queries.count)).toBeGreaterThanOrEqual(0.98);
     expect(exactTotal / queries.count).toBeLessThan(base.count / 3);
+  });
+
+  it('re-ranks by inner product too (larger is better)', async () => {
+    const q = new RaBitQuantizer({ bits: 2, epsilon: 1.9 });
+    await q.fit(base, { seed: 2 });
+    const codes = q.encode(base);
+    const query = queries.data.subarray(0, 32);
+    const truth = Array.from({ length: base.count }, (_, j) => [dot(query, 0, base.data, j * 32, 32), j] as const)
+      .sort((a, b) => b[0] - a[0])
+      .slice(0, 10)
+      .map(([, j]) => j);
+    const r = searchWithReranking(q, codes, query, { k: 10, metric: 'ip', vectors: base.data });
+    expect([...r.ids].filter((id) => truth.includes(id)).length).toBeGreaterThanOrEqual(9);
+    for (let i = 1; i < 10; i++) expect(r.scores[i]).toBeLessThanOrEqual(r.scores[i - 1]);
+    expect(r.exactComputed).toBeLessThan(base.count / 3);
   });
 
   it('refuses re-ranking without matching vectors', async () => {
