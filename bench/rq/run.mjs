@@ -4,7 +4,8 @@
 // images (default 10000; the IDX training set is already in random order, and both sides get the
 // same vectors). Both use --stages × --nbits (default 8 × 8), beam --beam (default 5, FAISS's) and
 // --niter k-means iterations per stage (default 25, FAISS's); Reef also refines its codebooks
-// (--refine rounds, default 2). --skip-faiss reuses FAISS's results of the last run with the same settings
+// (--refine rounds, default 2). --no-faiss runs Reef alone (writing reef-refine<N>.json; the table
+// is printed if FAISS's results for the same settings are already there). --skip-faiss reuses FAISS's results of the last run with the same settings
 // (bench/out/rq/<settings>/faiss.json).
 // Build first:  npx -y pnpm@10 turbo run build --filter=@reef/quantizer-rq...
 // Run:          flock /tmp/reef-bench.lock node bench/rq/run.mjs [--train 10000] [--base 60000] [--nq 1000]
@@ -14,7 +15,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { recallAtK, topK } from '../../packages/kernels/dist/index.js';
+import { exactKnn, recallAtK, topK } from '../../packages/kernels/dist/index.js';
 import { rqPlugin } from '../../plugins/rq/dist/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -43,19 +44,22 @@ function idxImages(name, limit = Infinity) {
 }
 
 mkdirSync(OUT, { recursive: true });
-if (!args.includes('--skip-faiss') || !existsSync(join(OUT, 'faiss.json'))) {
+const noFaiss = args.includes('--no-faiss');
+if (!noFaiss && (!args.includes('--skip-faiss') || !existsSync(join(OUT, 'faiss.json')))) {
   console.error('running FAISS ...');
   const faissArgs = [NBASE, NQ, NTRAIN, NITER, BEAM, STAGES, NBITS].map(String);
   execFileSync('/usr/bin/python3', [join(here, 'faiss_rq.py'), OUT, ...faissArgs], { stdio: 'inherit' });
 }
-const faiss = JSON.parse(readFileSync(join(OUT, 'faiss.json'), 'utf8'));
-const truth = new Int32Array(readFileSync(join(OUT, 'groundtruth.i32')).buffer.slice(0));
 
 const images = idxImages('train-images-idx3-ubyte.gz', Math.max(NBASE, NTRAIN));
 const dim = images.dim;
 const base = { data: images.data.subarray(0, NBASE * dim), count: NBASE, dim };
 const train = { data: images.data.subarray(0, NTRAIN * dim), count: NTRAIN, dim };
 const queries = idxImages('t10k-images-idx3-ubyte.gz', NQ);
+// --no-faiss: Reef alone, ground truth computed here (exact L2, as FAISS's IndexFlatL2 gives it).
+const truth = noFaiss
+  ? exactKnn(base.data, NBASE, queries.data, NQ, dim, 10).ids
+  : new Int32Array(readFileSync(join(OUT, 'groundtruth.i32')).buffer.slice(0));
 
 const q = rqPlugin.create({ stages: STAGES, nbits: NBITS, beam: BEAM, niter: NITER, refine: REFINE });
 let t = performance.now();
@@ -78,6 +82,9 @@ for (let i = 0; i < NQ; i++) {
 const searchMs = (performance.now() - t) / NQ;
 const reef = { mse, recall10: recallAtK(found, 10, truth, 10, NQ, 10), train_s: trainS, encode_s: encodeS, search_ms_per_query: searchMs, code_bytes: q.codeSize };
 console.error(`reef: ${JSON.stringify(reef)}`);
+writeFileSync(join(OUT, `reef-refine${REFINE}.json`), JSON.stringify(reef, null, 1) + '\n');
+if (noFaiss && !existsSync(join(OUT, 'faiss.json'))) process.exit(0);
+const faiss = JSON.parse(readFileSync(join(OUT, 'faiss.json'), 'utf8'));
 
 const f = faiss.results;
 const fmt = (v) => (Math.abs(v) >= 1000 ? Math.round(v).toLocaleString('en-US') : Number(v.toPrecision(4)).toString());
