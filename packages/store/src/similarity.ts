@@ -15,13 +15,13 @@ interface Entry {
   readonly signature: string;
 }
 
-/** Deterministic ±1 for (element position, projection), so every process draws the same planes. */
-function sign(position: number, bit: number): number {
-  let h = Math.imul(position ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(bit + 1, 0xc2b2ae35);
+/** 32 pseudo-random bits for an element position, so every process draws the same projections. */
+function mix(x: number): number {
+  let h = Math.imul(x ^ 0x9e3779b9, 0x85ebca6b);
   h ^= h >>> 15;
   h = Math.imul(h, 0x27d4eb2f);
   h ^= h >>> 13;
-  return h & 1 ? 1 : -1;
+  return h >>> 0;
 }
 
 function sampleValues(t: Tensor): { values: Float64Array; positions: number[] } {
@@ -41,19 +41,29 @@ function sampleValues(t: Tensor): { values: Float64Array; positions: number[] } 
   return { values, positions };
 }
 
-/** Sign-random-projection sketch: nearby tensors (small angle) share most of the 64 bits. */
+/**
+ * Sign-random-projection sketch: 64 random ±1 projections of a sample of the values; nearby tensors
+ * (small angle between them) share most of the 64 sign bits. Two hashes per position give the
+ * signs of all 64 projections.
+ */
 export function signature(t: Tensor): string {
   const { values, positions } = sampleValues(t);
+  const dots = new Float64Array(BITS);
+  for (let k = 0; k < values.length; k++) {
+    const v = values[k];
+    if (v === 0) continue;
+    const lo = mix(positions[k] * 2);
+    const hi = mix(positions[k] * 2 + 1);
+    for (let b = 0; b < 32; b++) {
+      dots[b] += (lo >>> b) & 1 ? v : -v;
+      dots[b + 32] += (hi >>> b) & 1 ? v : -v;
+    }
+  }
   let out = '';
   for (let nibble = 0; nibble < BITS / 4; nibble++) {
-    let v = 0;
-    for (let b = 0; b < 4; b++) {
-      const bit = nibble * 4 + b;
-      let dot = 0;
-      for (let k = 0; k < values.length; k++) dot += values[k] * sign(positions[k], bit);
-      if (dot >= 0) v |= 1 << b;
-    }
-    out += v.toString(16);
+    let x = 0;
+    for (let b = 0; b < 4; b++) if (dots[nibble * 4 + b] >= 0) x |= 1 << b;
+    out += x.toString(16);
   }
   return out;
 }

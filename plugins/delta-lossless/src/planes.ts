@@ -11,6 +11,18 @@ export function splitPlanes(bytes: Uint8Array, width: number): Uint8Array {
   if (width === 1) return new Uint8Array(bytes);
   const n = bytes.length / width;
   const out = new Uint8Array(bytes.length);
+  if (width === 4 && bytes.byteOffset % 4 === 0) {
+    // One 32-bit read per element instead of four byte reads (little-endian: byte k = bits 8k..).
+    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, n);
+    for (let i = 0; i < n; i++) {
+      const w = words[i];
+      out[i] = w & 0xff;
+      out[n + i] = (w >>> 8) & 0xff;
+      out[2 * n + i] = (w >>> 16) & 0xff;
+      out[3 * n + i] = w >>> 24;
+    }
+    return out;
+  }
   for (let k = 0; k < width; k++) {
     const base = k * n;
     for (let i = 0, j = k; i < n; i++, j += width) out[base + i] = bytes[j];

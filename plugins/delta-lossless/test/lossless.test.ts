@@ -110,6 +110,17 @@ describe('lossless delta types: property tests over random bit patterns', () => 
     }
   });
 
+  it('handles tensor data at unaligned offsets (views into a file buffer)', async () => {
+    for (const id of ['xor-planes', 'float-diff', 'sparse']) {
+      const delta = registry.deltaType(id);
+      const file = bytesFrom(99, 1 + 400 * 4 + 3);
+      const target = tensor('f32', file.subarray(1, 1 + 400 * 4));
+      const reference = tensor('f32', bytesFrom(98, 2 + 400 * 4).subarray(2));
+      const back = await delta.decode(await delta.encode(target, reference), reference);
+      expect(Buffer.from(back.data).equals(Buffer.from(target.data))).toBe(true);
+    }
+  });
+
   it('refuses mismatched references and corrupt payloads with ReefErrors', async () => {
     const delta = registry.deltaType('xor-planes');
     const t = tensor('f32', bytesFrom(1, 40));
