@@ -5,7 +5,7 @@
 // mid-rise scalar quantizer with one fitted step on normalised dimensions) at every rate.
 // Build first: npx -y pnpm@10 turbo run build --filter=@reef/quantizer-lattice... --filter=@reef/quantizer-sq...
 // Run: flock /tmp/reef-bench.lock node bench/lattice/run.mjs [bits list, default 2,3,4,6]
-//      (ALL_NORMALISATIONS=1 adds Gaussian with 'range' and Fashion-MNIST with 'std' normalisation)
+//      (DATASETS=gaussian or DATASETS=fmnist runs one of them; ALL_NORMALISATIONS=1 adds Gaussian with 'range' and Fashion-MNIST with 'std' normalisation)
 import { Registry, vectors } from '../../packages/core/dist/index.js';
 import { Rng } from '../../packages/kernels/dist/index.js';
 import { existsSync, readFileSync } from 'node:fs';
@@ -69,13 +69,14 @@ async function run(name, train, test, normalise, rotate = false) {
   return rows;
 }
 
+const DATASETS = (process.env.DATASETS ?? 'gaussian,fmnist').split(',');
 const gTrain = gaussian(20000, 64, 1);
 const gTest = gaussian(5000, 64, 2);
 const fTrain = idxImages('train-images-idx3-ubyte.gz');
 const fTest = idxImages('t10k-images-idx3-ubyte.gz');
 // Gaussian data suits 'std' normalisation; pixels (bounded, with nearly constant border pixels) need 'range'.
-await run('Gaussian N(0, I), 64-d, seed 1/2', gTrain, gTest, 'std');
-await run('Fashion-MNIST (train 60k fits, test 10k coded)', fTrain, fTest, 'range');
+if (DATASETS.includes('gaussian')) await run('Gaussian N(0, I), 64-d, seed 1/2', gTrain, gTest, 'std');
+if (DATASETS.includes('fmnist')) await run('Fashion-MNIST (train 60k fits, test 10k coded)', fTrain, fTest, 'range');
 if (process.env.ALL_NORMALISATIONS) {
   await run('Gaussian N(0, I), 64-d, seed 1/2', gTrain, gTest, 'range');
   // A random rotation makes pixel coordinates Gaussian-like, where E8 does beat Z_n (slow: 784 × 784 rotation).
