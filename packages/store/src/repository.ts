@@ -737,7 +737,7 @@ export class Repository {
         if (keep.length > 0) {
           const copies: EncodedObject[] = [];
           for (const info of keep) copies.push(await this.objects.readEncoded(info.hash));
-          await this.objects.writePack(copies, undefined, true);
+          await this.objects.writePack(copies, this.onProgress, true);
           packsRewritten++;
         } else packsRemoved++;
         retire.push(pack);
@@ -745,7 +745,9 @@ export class Repository {
       this.objects.close();
       for (const pack of retire) {
         rmSync(join(packsDir, `${pack}.json`), { force: true }); // unlist first: a listed pack must exist
+        this.onProgress?.('manifest-retired');
         rmSync(join(packsDir, `${pack}.h5`), { force: true });
+        this.onProgress?.('pack-retired');
       }
       const listed = new Set(this.objects.listFiles().packs);
       for (const f of readdirSync(packsDir)) {

@@ -7,6 +7,7 @@ import { Repository, writeSafetensors } from '../src/index.js';
 import { tempDir } from './helpers.js';
 
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'child', 'commit.mjs');
+const GC_CHILD = join(dirname(fileURLToPath(import.meta.url)), 'child', 'gc.mjs');
 
 function checkpoint(n: number, step: number): Uint8Array {
   const v = new Float32Array(n);
@@ -15,9 +16,10 @@ function checkpoint(n: number, step: number): Uint8Array {
 }
 
 /** Runs the child until it reports `stage` (or finishes), then kills it with SIGKILL. */
-function runAndKill(repoDir: string, file: string, stage: string): Promise<{ stages: string[]; signal: NodeJS.Signals | null }> {
+function runAndKill(repoDir: string, file: string, stage: string, script = CHILD): Promise<{ stages: string[]; signal: NodeJS.Signals | null }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD, repoDir, file, stage], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = script === CHILD ? [script, repoDir, file, stage] : [script, repoDir, stage];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const stages: string[] = [];
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
@@ -106,5 +108,38 @@ describe('crash safety', () => {
     expect((await repo.fsck()).problems).toEqual([]);
     expect(repo.log()[0].message).toBe('after the crashes');
     repo.close();
+  }, 60_000);
+
+  it('a gc killed (SIGKILL) while rewriting packs loses nothing reachable', async () => {
+    const { dir: gcDir, cleanup: gcCleanup } = tempDir();
+    try {
+      const repo = Repository.init(gcDir);
+      const kept = checkpoint(30_000, 1);
+      writeFileSync(join(gcDir, 'keep.safetensors'), kept);
+      writeFileSync(join(gcDir, 'drop.safetensors'), checkpoint(20_000, 2));
+      // One pack holds both files' tensors; only keep.safetensors is committed, so gc must rewrite it.
+      await repo.add(['keep.safetensors', 'drop.safetensors'], { cwd: gcDir });
+      repo.remove('drop.safetensors');
+      repo.commit('keep only');
+      repo.close();
+      for (const stage of ['pack-written', 'manifest-written', 'manifest-retired']) {
+        const run = await runAndKill(gcDir, '', stage, GC_CHILD);
+        expect(run.signal).toBe('SIGKILL');
+        expect(run.stages).toContain(stage);
+        const after = Repository.open(gcDir);
+        expect((await after.fsck()).problems, `after a gc kill at ${stage}`).toEqual([]);
+        expect(Buffer.from((await after.export('HEAD', { format: 'safetensors' })).bytes).equals(Buffer.from(kept))).toBe(true);
+        after.close();
+      }
+      const final = Repository.open(gcDir);
+      await final.gc();
+      const fsck = await final.fsck();
+      expect(fsck.problems).toEqual([]);
+      expect(fsck.garbage).toEqual([]);
+      expect(final.stats().objects).toBe(1);
+      final.close();
+    } finally {
+      gcCleanup();
+    }
   }, 60_000);
 });
