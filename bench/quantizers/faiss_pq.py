@@ -1,6 +1,6 @@
 """FAISS 1.7.3 side of the PQ/OPQ benchmark on full Fashion-MNIST.
 
-Usage: /usr/bin/python3 faiss_pq.py OUT_DIR NQ FACTORY [FACTORY...]   (e.g. PQ8 "OPQ8,PQ8")
+Usage: /usr/bin/python3 faiss_pq.py OUT_DIR NQ NBASE FACTORY [FACTORY...]   (e.g. PQ8 "OPQ8,PQ8")
 Writes OUT_DIR/groundtruth.i32 (NQ x 10 int32, exact L2) and OUT_DIR/faiss.json with, per factory:
 MSE, recall@10 of ADC search, train seconds (one run), encode seconds (median of 3) and search
 seconds per query (median of 3). Run by fmnist-vs-faiss.mjs.
@@ -25,8 +25,8 @@ def median_time(fn):
         t = time.perf_counter(); out = fn(); times.append(time.perf_counter() - t)
     return float(np.median(times)), out
 
-out_dir, nq, factories = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
-base = idx_images('train-images-idx3-ubyte.gz')
+out_dir, nq, nbase, factories = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
+base = np.ascontiguousarray(idx_images('train-images-idx3-ubyte.gz')[:nbase])
 queries = np.ascontiguousarray(idx_images('t10k-images-idx3-ubyte.gz')[:nq])
 d = base.shape[1]
 flat = faiss.IndexFlatL2(d); flat.add(base)

@@ -36,7 +36,9 @@ const args = process.argv.slice(2);
 const flag = (name) => args.includes(name);
 const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
 const NQ = Number(option('--nq', 1000));
-const optionValues = new Set([option('--nq'), option('--opq-niter'), option('--recorded-faiss')].filter(Boolean));
+// --base N: only the first N training images (a quick smoke run; the reference figures need 60000).
+const NBASE = Number(option('--base', 60000));
+const OUT_DIR = NBASE === 60000 ? OUT : join(OUT, `base${NBASE}`);
 /** FAISS 1.7.3 on this machine, from fixtures/README.md (2 cores, 60k base, 1000 queries). */
 const RECORDED = {
   'PQ8': { mse: 676544, recall10: 0.4187, train_s: 50 },
@@ -44,7 +46,8 @@ const RECORDED = {
   'PQ16': { mse: 560511, recall10: 0.5286, train_s: 146 },
 };
 const recorded = new Set((option('--recorded-faiss') ?? '').split(',').filter(Boolean));
-const chosen = args.filter((a) => !a.startsWith('--') && !optionValues.has(a));
+const VALUE_OPTIONS = new Set(['--nq', '--opq-niter', '--recorded-faiss', '--base']);
+const chosen = args.filter((a, i) => !a.startsWith('--') && !VALUE_OPTIONS.has(args[i - 1]));
 const names = chosen.length ? chosen : Object.keys(CONFIGS);
 for (const n of names) if (!CONFIGS[n]) throw new Error(`unknown config ${n}; known: ${Object.keys(CONFIGS).join(', ')}`);
 function opqRounds() {
@@ -73,22 +76,25 @@ async function medianMs(fn) {
   return { ms: times[REPEATS >> 1], out };
 }
 
-mkdirSync(OUT, { recursive: true });
+mkdirSync(OUT_DIR, { recursive: true });
 const factories = names.filter((n) => !recorded.has(n)).map((n) => CONFIGS[n].faiss);
-if (!flag('--reuse-faiss') || !existsSync(join(OUT, 'faiss.json'))) {
+if (!flag('--reuse-faiss') || !existsSync(join(OUT_DIR, 'faiss.json'))) {
   // Always run it, if only for the exact ground truth it writes.
   console.error(`running FAISS on ${factories.join(' ')} ...`);
-  execFileSync('/usr/bin/python3', [join(here, 'faiss_pq.py'), OUT, String(NQ), ...factories], { stdio: 'inherit' });
+  // Passive OpenMP waiting: on a shared machine, spinning threads make FAISS many times slower.
+  const env = { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' };
+  execFileSync('/usr/bin/python3', [join(here, 'faiss_pq.py'), OUT_DIR, String(NQ), String(NBASE), ...factories], { stdio: 'inherit', env });
 }
-const faiss = existsSync(join(OUT, 'faiss.json')) ? JSON.parse(readFileSync(join(OUT, 'faiss.json'), 'utf8')) : { results: {} };
+const faiss = existsSync(join(OUT_DIR, 'faiss.json')) ? JSON.parse(readFileSync(join(OUT_DIR, 'faiss.json'), 'utf8')) : { results: {} };
 for (const n of recorded) {
   const ref = RECORDED[CONFIGS[n].faiss];
   if (!ref) throw new Error(`no recorded FAISS figures for ${n}; recorded: ${Object.keys(RECORDED).join(', ')}`);
   faiss.results[CONFIGS[n].faiss] = { ...ref, recorded: true };
 }
-const truth = new Int32Array(readFileSync(join(OUT, 'groundtruth.i32')).buffer.slice(0));
+const truthBytes = readFileSync(join(OUT_DIR, 'groundtruth.i32'));
+const truth = new Int32Array(truthBytes.buffer.slice(truthBytes.byteOffset, truthBytes.byteOffset + truthBytes.byteLength));
 
-const base = idxImages('train-images-idx3-ubyte.gz');
+const base = idxImages('train-images-idx3-ubyte.gz', NBASE);
 const queries = idxImages('t10k-images-idx3-ubyte.gz', NQ);
 const dim = base.dim;
 
@@ -134,7 +140,7 @@ for (const name of names) {
 
 const fmt = (v) => (Math.abs(v) >= 1000 ? Math.round(v).toLocaleString('en-US') : Number(v.toPrecision(4)).toString());
 const lines = [
-  `Fashion-MNIST 60k × 784, ${NQ} queries; FAISS ${faiss.version} (${faiss.threads} threads) vs Reef (Node ${process.version}). Encode: the 60k base vectors; throughput = vectors/s.`,
+  `Fashion-MNIST ${base.count} × 784, ${NQ} queries; FAISS ${faiss.version} (${faiss.threads} threads) vs Reef (Node ${process.version}). Encode: the base vectors; throughput = vectors/s.`,
   '',
   '| config | figure | Reef | FAISS | Reef/FAISS |',
   '|---|---|---|---|---|',
@@ -159,4 +165,4 @@ for (const { name, reef, faiss: f } of rows) {
 }
 const report = lines.join('\n');
 console.log(report);
-writeFileSync(join(OUT, `report-${names.join('-')}.md`), report + '\n');
+writeFileSync(join(OUT_DIR, `report-${names.join('-')}.md`), report + '\n');

@@ -23,6 +23,14 @@ export const OPQ_PARAMS: readonly ParamSpec[] = [
     description: 'training vectors used to learn the rotation, a seeded random subset beyond this (FAISS 65536)',
   },
   {
+    name: 'rotationInit',
+    type: 'enum',
+    default: 'auto',
+    values: ['auto', 'identity', 'random'],
+    description:
+      "starting rotation: 'identity' starts from plain PQ, so every round can only improve on it; 'random' as FAISS; 'auto' = identity when outDim = dim, else random",
+  },
+  {
     name: 'threads',
     type: 'int',
     default: 0,
@@ -42,6 +50,7 @@ export interface OpqConfig {
   readonly niterPqFirst: number;
   readonly niterFinal: number;
   readonly maxTrainPoints: number;
+  readonly rotationInit: 'auto' | 'identity' | 'random';
   readonly threads: number;
 }
 
@@ -56,6 +65,7 @@ export function opqConfig(params: Params): OpqConfig {
     niterPqFirst: n('niterPqFirst'),
     niterFinal: n('niterFinal'),
     maxTrainPoints: n('maxTrainPoints'),
+    rotationInit: params.rotationInit as OpqConfig['rotationInit'],
     threads: n('threads'),
   };
 }

@@ -51,7 +51,25 @@ export function subsampleRows(x: Float32Array, n: number, d: number, max: number
 }
 
 /**
- * Non-parametric OPQ (Ge et al. 2013, as FAISS's OPQMatrix): starting from a random rotation,
+ * The starting dIn × dOut matrix. Identity (square case) starts from plain PQ, and since each
+ * alternation can only lower the quantization error, the result is never worse than PQ; a random
+ * rotation (FAISS's choice) spreads every component over all sub-spaces and may need many rounds
+ * to get back to PQ's error on data with local structure, such as images.
+ */
+export function initialRotation(dIn: number, dOut: number, config: OpqConfig, rng: Rng): Float32Array {
+  const identity = config.rotationInit === 'identity' || (config.rotationInit === 'auto' && dOut === dIn);
+  const rotation = new Float32Array(dIn * dOut);
+  if (identity) {
+    for (let q = 0; q < dOut; q++) rotation[q * dOut + q] = 1;
+    return rotation;
+  }
+  const full = randomOrthogonal(dIn, rng);
+  for (let p = 0; p < dIn; p++) rotation.set(full.subarray(p * dIn, p * dIn + dOut), p * dOut);
+  return rotation;
+}
+
+/**
+ * Non-parametric OPQ (Ge et al. 2013, as FAISS's OPQMatrix): starting from `initialRotation`,
  * alternate (1) PQ training on the rotated vectors, warm-started from the previous round, and
  * (2) the orthogonal Procrustes update P = polar(Xᵀ Y), which minimises ‖X P − Y‖ for the current
  * reconstruction Y. Returns P, dIn × dOut with orthonormal columns (row-major): rotated = x P.
@@ -59,9 +77,7 @@ export function subsampleRows(x: Float32Array, n: number, d: number, max: number
 export async function trainRotation(x: Float32Array, n: number, dIn: number, config: OpqConfig, dOut: number, options: RotationTrainingOptions): Promise<Float32Array> {
   const rng = new Rng(options.seed);
   const sample = subsampleRows(x, n, dIn, config.maxTrainPoints, rng);
-  const full = randomOrthogonal(dIn, rng);
-  let rotation: Float32Array = new Float32Array(dIn * dOut);
-  for (let p = 0; p < dIn; p++) rotation.set(full.subarray(p * dIn, p * dIn + dOut), p * dOut);
+  let rotation: Float32Array = initialRotation(dIn, dOut, config, rng);
 
   const layout = splitDimensions(dOut, config.m);
   const rotated = new Float32Array(sample.count * dOut);

@@ -7,7 +7,7 @@ import { dot, l2sqr, topK } from '@reef/kernels';
 import { ProductQuantizer } from '@reef/quantizer-pq';
 import { beforeAll, describe, expect, it } from 'vitest';
 import plugin, { OptimizedProductQuantizer } from '../src/index.js';
-import { meanSquaredError, rotatedAnisotropic } from './helpers.js';
+import { gaussian, meanSquaredError, rotatedAnisotropic } from './helpers.js';
 
 const DIM = 24;
 const data = rotatedAnisotropic(1200, DIM);
@@ -39,6 +39,19 @@ describe('OptimizedProductQuantizer', () => {
     await pq.fit(data, { seed: 9 });
     expect(full.codeSize).toBe(pq.codeSize);
     expect(mse(full)).toBeLessThan(0.7 * mse(pq));
+  });
+
+  it('starting from the identity, never ends worse than PQ on data PQ already suits', async () => {
+    const plain = gaussian(1200, DIM, 3);
+    const pq = new ProductQuantizer({ m: 4, nbits: 5, niter: 15 });
+    await pq.fit(plain, { seed: 9 });
+    const opq = new OptimizedProductQuantizer({ ...fast, niterPqFirst: 15 });
+    await opq.fit(plain, { seed: 9 });
+    const err = (q: ProductQuantizer | OptimizedProductQuantizer): number => meanSquaredError(plain.data, q.decode(q.encode(plain)), plain.count);
+    expect(err(opq)).toBeLessThanOrEqual(1.01 * err(pq));
+    const random = new OptimizedProductQuantizer({ ...fast, rotationInit: 'random' });
+    await random.fit(plain, { seed: 9 });
+    expect(random.rotation).not.toEqual(opq.rotation);
   });
 
   it('learns a matrix with orthonormal columns, square or reducing the dimension', () => {
