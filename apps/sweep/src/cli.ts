@@ -24,6 +24,8 @@ const GENERIC_OPTIONS = new Set([
 const QUICK_MAX_CONFIGS = 3;
 /** Seconds after which the quick run starts no new configuration; the rest run on the next call. */
 const QUICK_BUDGET_SECONDS = 45;
+/** Queries in the quick run: some methods' search is slow, and recall over 30 queries is enough for a first look. */
+const QUICK_QUERIES = 30;
 const DEFAULT_OUT = '.reef-cache/sweep';
 
 export interface Io {
@@ -47,7 +49,7 @@ function usage(registry?: Registry): string {
     `  --methods pq,sq|all       methods to run (default all installed)`,
     `  --dataset <spec>          ${DEFAULT_DATASET} (bundled, default), a file (.hdf5 .fvecs .bvecs .npy IDX[.gz]),`,
     `                            or gaussian:n=2000,dim=32 / clustered:n=5000,dim=64,clusters=32; repeatable`,
-    '  --queries <n>             queries held out from single-matrix files and synthetic sets',
+    `  --queries <n>             queries held out from single-matrix files and synthetic sets; first n of a file's (quick default: ${QUICK_QUERIES})`,
     '  --query-file <file>       queries from a file instead; --queries-in-base keeps sampled queries in the base',
     '  --ground-truth <ivecs>    ground truth for the queries (must have one row per query)',
     '  --config <file.yaml|json> sweep described in a file (see apps/sweep/README.md)',
@@ -132,7 +134,7 @@ async function runCommand(args: ParsedArgs, io: Io): Promise<number> {
     budgetSeconds: intOption(args, 'budget') ?? (quick ? QUICK_BUDGET_SECONDS : undefined),
     maxPerMethod: intOption(args, 'max-configs') ?? file?.maxConfigs ?? (quick ? QUICK_MAX_CONFIGS : undefined),
     datasetOptions: {
-      queryCount: intOption(args, 'queries') ?? file?.queries,
+      queryCount: intOption(args, 'queries') ?? file?.queries ?? (quick ? QUICK_QUERIES : undefined),
       queryFile: queryFile && resolve(io.cwd, queryFile),
       groundTruthFile: groundTruth && resolve(io.cwd, groundTruth),
       queriesInBase: args.flags.has('queries-in-base'),

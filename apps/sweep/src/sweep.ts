@@ -19,7 +19,10 @@ export interface SweepOptions {
   readonly shard?: Shard;
   /** Keep at most this many valid configurations per method (spread over the grid). */
   readonly maxPerMethod?: number;
-  /** Stop starting new configurations after this many seconds; the rest run on the next call (resumable). */
+  /**
+   * Start no second (third, ...) configuration of a method that would end past this many seconds;
+   * each method's first always runs. The rest run on the next call (resumable).
+   */
   readonly budgetSeconds?: number;
   readonly datasetOptions?: LoadOptions;
   readonly quiet?: boolean;
@@ -112,7 +115,8 @@ export async function runSweep(registry: Registry, options: SweepOptions): Promi
     const deferred: typeof todo = [];
     for (const item of todo) {
       const { dataset, run } = item;
-      if (options.budgetSeconds !== undefined && !run.invalid) {
+      // Every method gets its first configuration; the budget only holds back later ones.
+      if (options.budgetSeconds !== undefined && !run.invalid && lastMs.has(run.plugin.id)) {
         const expected = Date.now() - started + (lastMs.get(run.plugin.id) ?? 0);
         if (expected > options.budgetSeconds * 1000) {
           deferred.push(item);

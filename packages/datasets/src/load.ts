@@ -17,7 +17,10 @@ export const BUNDLED_DATASETS: Readonly<Record<string, string>> = {
 };
 
 export interface LoadOptions {
-  /** Queries held out from a single-matrix file or synthetic set (default: min(100, 10% of vectors)). */
+  /**
+   * Queries held out from a single-matrix file or synthetic set (default: min(100, 10% of vectors));
+   * for files with their own query set, use only the first n of them.
+   */
   readonly queryCount?: number;
   /** Take queries from this file instead of holding them out. */
   readonly queryFile?: string;
@@ -168,6 +171,13 @@ export async function loadDataset(spec: string = DEFAULT_DATASET, options: LoadO
     if (ann.neighbors && !options.groundTruthFile) {
       assertGroundTruthShape(ann.neighbors.ids, ann.neighbors.k, queries, `${path} neighbors`);
       truth = { ids: ann.neighbors.ids, k: ann.neighbors.k, origin: 'file' };
+    }
+    if (options.queryCount !== undefined && options.queryCount < queries.count) {
+      // Fewer queries asked for (e.g. a quick run): the first n, with their rows of ground truth.
+      const n = options.queryCount;
+      if (!Number.isInteger(n) || n <= 0) throw new ReefError('INVALID_PARAM', `query count must be a positive integer, got ${n}`);
+      queries = { data: queries.data.slice(0, n * queries.dim), count: n, dim: queries.dim };
+      if (truth) truth = { ...truth, ids: truth.ids.slice(0, n * truth.k) };
     }
     name = BUNDLED_DATASETS[named] ? named : stemOf(path);
     cacheStem = join(writableDir(dirname(path)) ? dirname(path) : cacheDir, stemOf(path));

@@ -38,6 +38,14 @@ describe('ann-benchmarks HDF5', () => {
     for (let q = 0; q < 20; q++) expect(d.groundTruth.ids[q * 10]).toBe(mine.ids[q * 10]);
   });
 
+  it('queryCount keeps the first n queries of a file and their ground-truth rows', async () => {
+    const all = await loadDataset(GAUSS);
+    const five = await loadDataset(GAUSS, { queryCount: 5 });
+    expect(five.queries.count).toBe(5);
+    expect(Array.from(five.queries.data)).toEqual(Array.from(all.queries.data.subarray(0, 5 * 16)));
+    expect(Array.from(five.groundTruth.ids)).toEqual(Array.from(all.groundTruth.ids.subarray(0, 50)));
+  });
+
   it('the bundled default is the fmnist-2k file with its int32 ground truth', async () => {
     const d = await loadDataset('default');
     expect(d.name).toBe('fmnist-2k');
