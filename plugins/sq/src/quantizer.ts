@@ -127,6 +127,20 @@ function trainCodec(config: SqConfig, train: Vectors, onProgress?: (fraction: nu
     const r = estimateRange(data, config.estimator, options);
     return new UniformCodec(dim, bits, Float32Array.of(r.lower), Float32Array.of(r.upper));
   }
+  if (config.estimator === 'minmax') {
+    // Min–max needs no columns: one streaming pass over the rows.
+    const lower = new Float32Array(dim).fill(Infinity);
+    const upper = new Float32Array(dim).fill(-Infinity);
+    for (let i = 0; i < count; i++) {
+      const row = i * dim;
+      for (let d = 0; d < dim; d++) {
+        const x = data[row + d];
+        if (x < lower[d]) lower[d] = x;
+        if (x > upper[d]) upper[d] = x;
+      }
+    }
+    return new UniformCodec(dim, bits, lower, upper);
+  }
   const lower = new Float32Array(dim);
   const upper = new Float32Array(dim);
   // Columns are gathered a block of dimensions at a time: one pass over the row-major data per
