@@ -120,8 +120,10 @@ function describeConfig(options: QuantizerContractOptions, config: Record<string
 
     beforeAll(async () => {
       registry = registryWith(options.plugin);
-      train = clusteredVectors(trainCount, dim, 11);
-      test = clusteredVectors(200, dim, 12);
+      // One draw split in two: held-out vectors from the same clusters as the training set.
+      const all = clusteredVectors(trainCount + 200, dim, 11);
+      train = vectors(all.data.slice(0, trainCount * dim), dim);
+      test = vectors(all.data.slice(trainCount * dim), dim);
       q = registry.createQuantizer(options.id, config, dim);
       params = q.params;
       await q.fit(train, { seed: 42 });
