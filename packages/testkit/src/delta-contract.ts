@@ -53,7 +53,7 @@ export function toFloat64(t: Tensor): Float64Array {
       case 'f32': out[i] = view.getFloat32(i * 4, true); break;
       case 'bf16': {
         const b = new DataView(new ArrayBuffer(4));
-        b.setUint16(2, view.getUint16(i * 2, true));
+        b.setUint16(0, view.getUint16(i * 2, true)); // bf16 is the high half of an f32
         out[i] = b.getFloat32(0);
         break;
       }

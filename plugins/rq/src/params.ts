@@ -26,7 +26,7 @@ export const RQ_PARAMS: readonly ParamSpec[] = [
   { name: 'niter', type: 'int', default: 25, min: 1, max: 1000, description: 'k-means iterations per stage (FAISS default 25)' },
 ];
 
-export const RQ_DEFAULT_GRID: ParamGrid = { stages: [2, 4, 8], nbits: [8] };
+export const RQ_DEFAULT_GRID: ParamGrid = { stages: [2, 4, 8], nbits: [4, 8] };
 
 /** The resolved parameters as numbers, read once so the rest of the code is typed. */
 export interface RqConfig {
