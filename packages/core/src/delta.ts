@@ -7,6 +7,34 @@ export type DeltaPayload = PortableData;
 
 export interface DeltaEncodeOptions {
   readonly params?: Params;
+  /**
+   * A codebook trained earlier by this type's `codebook.train` (types with `codebook` only): encode
+   * with it instead of training one. The payload still contains the codebook arrays.
+   */
+  readonly codebook?: PortableData;
+}
+
+/** One (target, reference) pair a shared codebook is trained on. */
+export interface DeltaTrainingPair {
+  readonly target: Tensor;
+  readonly reference: Tensor;
+}
+
+/**
+ * Optional, for types whose payload carries a trained codebook (e.g. PQ centroids). A store may
+ * train one codebook for many tensors, keep it once (content-addressed) and strip the arrays named
+ * in `arrays` from each payload, putting them back before `decode`. Payloads stay self-contained:
+ * `encode` always returns them with the codebook arrays, so a host that knows nothing of codebooks
+ * works as before.
+ */
+export interface DeltaCodebookSupport {
+  /** Payload arrays that are the codebook, shared by every tensor encoded with it. */
+  readonly arrays: readonly string[];
+  /**
+   * Trains one codebook on several pairs; returns exactly the `arrays` (plus the attributes that
+   * describe them), to pass back as `DeltaEncodeOptions.codebook`.
+   */
+  train(pairs: readonly DeltaTrainingPair[], options?: DeltaEncodeOptions): Promise<PortableData>;
 }
 
 /** Measured error of a lossy delta, recorded in commit metadata. */
@@ -28,6 +56,8 @@ export interface DeltaTypePlugin {
   readonly params: readonly ParamSpec[];
   /** Whether this type can encode `target` against `reference` (dtype, shape); a reason if not. */
   supports?(target: Tensor, reference: Tensor): string | undefined;
+  /** Present when payloads carry a trainable, shareable codebook (see DeltaCodebookSupport). */
+  readonly codebook?: DeltaCodebookSupport;
   encode(target: Tensor, reference: Tensor, options?: DeltaEncodeOptions): DeltaPayload | Promise<DeltaPayload>;
   decode(payload: DeltaPayload, reference: Tensor): Tensor | Promise<Tensor>;
 }

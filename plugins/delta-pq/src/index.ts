@@ -4,7 +4,8 @@ import { createPqLossyDeltaType } from './pq-lossy.js';
 
 export { createPqLossyDeltaType } from './pq-lossy.js';
 export { createPqLosslessDeltaType } from './pq-lossless.js';
-export { PQ_CODE_PARAMS, encodeDeltaPq, decodeDeltaPq, pqUnsupportedReason, type PqCode } from './pq-code.js';
+export { pqCodebookSupport } from './shared-codebook.js';
+export { PQ_CODE_PARAMS, trainDeltaCodebook, encodeDeltaPq, decodeDeltaPq, pqUnsupportedReason, type PqCode } from './pq-code.js';
 export { encodeResidual, decodeResidual } from './residual.js';
 
 /** PQ-coded delta types. Importing registers nothing; the host calls `register`. */

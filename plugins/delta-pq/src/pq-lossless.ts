@@ -11,6 +11,7 @@ import {
 import { assertLossyInputs, assertPayloadFits, float64ToTensor, headerAttributes, lossyUnsupportedReason, tensorToFloat64 } from '@reef/delta-quantized';
 import { PQ_CODE_PARAMS, decodeDeltaPq, encodeDeltaPq, pqUnsupportedReason } from './pq-code.js';
 import { decodeResidual, encodeResidual } from './residual.js';
+import { pqCodebookSupport } from './shared-codebook.js';
 
 const ID = 'pq-lossless';
 
@@ -35,6 +36,7 @@ export function createPqLosslessDeltaType(): DeltaTypePlugin {
     lossless: true,
     params: PQ_CODE_PARAMS,
     supports,
+    codebook: pqCodebookSupport(ID),
     async encode(target, reference, options) {
       assertLossyInputs(ID, target, reference); // same dtype and shape, a float dtype
       const params = resolveParams(`delta type ${ID}`, PQ_CODE_PARAMS, options?.params ?? {});
@@ -45,7 +47,7 @@ export function createPqLosslessDeltaType(): DeltaTypePlugin {
         const d = t[i] - r[i];
         delta[i] = Number.isFinite(d) ? d : 0;
       }
-      const code = await encodeDeltaPq(delta, params);
+      const code = await encodeDeltaPq(delta, params, options?.codebook);
       const partial: DeltaPayload = { arrays: code.arrays, attributes: { ...headerAttributes(ID, target), ...code.attributes } };
       const approximation = approximate(partial, reference, r);
       const residual = encodeResidual(target.data, approximation.data, DTYPE_BYTES[target.dtype]);

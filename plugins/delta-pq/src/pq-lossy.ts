@@ -1,5 +1,6 @@
 import { elementCount, resolveParams, type DeltaTypePlugin } from '@reef/core';
 import { defineLossyDeltaType } from '@reef/delta-quantized';
+import { pqCodebookSupport } from './shared-codebook.js';
 import { PQ_CODE_PARAMS, decodeDeltaPq, encodeDeltaPq, pqUnsupportedReason } from './pq-code.js';
 
 /** pq-lossy: reference + the PQ reconstruction of the delta; error measured and recorded. */
@@ -7,10 +8,11 @@ export function createPqLossyDeltaType(): DeltaTypePlugin {
   return defineLossyDeltaType({
     id: 'pq-lossy',
     label: 'PQ delta (lossy)',
-    summary: 'Delta cut into sub-vectors and coded by a product quantizer trained on them (codebook in the payload)',
+    summary: 'Delta cut into sub-vectors and coded by a product quantizer trained on them (codebook in the payload, shareable)',
     params: PQ_CODE_PARAMS,
     supports: (target) => pqUnsupportedReason(elementCount(target.shape), resolveParams('delta type pq-lossy', PQ_CODE_PARAMS)),
-    encodeBody: ({ delta, params }) => encodeDeltaPq(delta, params),
+    codebook: pqCodebookSupport('pq-lossy'),
+    encodeBody: ({ delta, params, codebook }) => encodeDeltaPq(delta, params, codebook),
     decodeValues(payload, referenceValues) {
       const delta = decodeDeltaPq(payload, referenceValues.length);
       for (let i = 0; i < delta.length; i++) delta[i] += referenceValues[i];

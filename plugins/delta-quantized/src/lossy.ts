@@ -3,11 +3,13 @@ import {
   ReefError,
   resolveParams,
   type Attributes,
+  type DeltaCodebookSupport,
   type DeltaPayload,
   type DeltaTypePlugin,
   type NamedArray,
   type ParamSpec,
   type Params,
+  type PortableData,
   type Tensor,
 } from '@reef/core';
 import { MAX_FINITE, float64ToTensor, tensorToFloat64 } from './float-codec.js';
@@ -22,6 +24,8 @@ export interface LossyEncodeInput {
   readonly referenceValues: Float64Array;
   readonly delta: Float64Array;
   readonly params: Params;
+  /** A shared codebook to encode with (types that declare `codebook` only). */
+  readonly codebook?: PortableData;
 }
 
 /** The type-specific part of a payload (the header and measured error are added for you). */
@@ -37,6 +41,8 @@ export interface LossyDeltaTypeSpec {
   readonly params: readonly ParamSpec[];
   /** Extra refusals beyond the common ones (same dtype and shape, float dtype). */
   readonly supports?: (target: Tensor) => string | undefined;
+  /** For types with a trainable codebook a store may share between tensors (see @reef/core). */
+  readonly codebook?: DeltaCodebookSupport;
   /** May be async (e.g. when it trains a quantizer). */
   encodeBody(input: LossyEncodeInput): LossyBody | Promise<LossyBody>;
   /**
@@ -77,6 +83,7 @@ export function defineLossyDeltaType(spec: LossyDeltaTypeSpec): DeltaTypePlugin 
     lossless: false,
     params: spec.params,
     supports,
+    ...(spec.codebook ? { codebook: spec.codebook } : {}),
     encode(target, reference, options) {
       assertLossyInputs(spec.id, target, reference);
       const extra = spec.supports?.(target);
@@ -94,7 +101,7 @@ export function defineLossyDeltaType(spec: LossyDeltaTypeSpec): DeltaTypePlugin 
         const error = measureError(targetValues, values);
         return { arrays: draft.arrays, attributes: { ...draft.attributes, ...errorAttributes(error) } };
       };
-      const body = spec.encodeBody({ target, targetValues, referenceValues, delta, params });
+      const body = spec.encodeBody({ target, targetValues, referenceValues, delta, params, codebook: options?.codebook });
       return body instanceof Promise ? body.then(finish) : finish(body);
     },
     decode(payload, reference) {
