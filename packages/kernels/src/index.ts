@@ -5,3 +5,4 @@ export * from './bitpack.js';
 export * from './topk.js';
 export * from './linalg.js';
 export * from './wasm.js';
+export * from './product-code-scanner.js';

@@ -10,7 +10,8 @@ export interface Neighbors {
 
 /**
  * Indices of the k best scores (smallest when `ascending`, largest otherwise), best first, via a
- * bounded binary heap: O(n log k). Ties keep the lower index, so results are deterministic.
+ * bounded binary heap: O(n log k), and one comparison per score that cannot enter it. Ties keep
+ * the lower index, so results are deterministic.
  */
 export function topK(scores: Float32Array, k: number, ascending = true, ids = new Int32Array(k), out = new Float32Array(k)): { ids: Int32Array; scores: Float32Array } {
   const n = scores.length;
@@ -34,7 +35,9 @@ export function topK(scores: Float32Array, k: number, ascending = true, ids = ne
       }
       heapVal[pos] = v;
       heapIdx[pos] = i;
-    } else if (worse(heapVal[0], heapIdx[0], v, i)) {
+    } else if (v < heapVal[0]) {
+      // Once the heap is full most scores lose to its root: one comparison rejects them. An equal
+      // score loses too (its index is higher), and so does NaN.
       let pos = 0;
       for (;;) {
         const l = 2 * pos + 1;

@@ -1,7 +1,7 @@
 import { dot, squaredNorms, type NearestResult } from './distances.js';
 import { nearestCentroids } from './distances.js';
 import { multiply } from './linalg.js';
-import { KERNELS_WASM_BASE64 } from './wasm-binary.js';
+import { ensureMemory, instantiateKernels, type KernelExports } from './wasm-instance.js';
 
 /**
  * WASM SIMD versions of the two hottest loops (nearest-centroid search, matrix product), built
@@ -10,33 +10,11 @@ import { KERNELS_WASM_BASE64 } from './wasm-binary.js';
  * they are separate functions rather than replacements. Where WebAssembly SIMD is missing, they
  * fall back to the JS kernels.
  */
-interface KernelExports {
-  readonly memory: WebAssembly.Memory;
-  heapBase(): number;
-  nearest(x: number, n: number, d: number, c: number, k: number, norms: number, labels: number, dists: number): void;
-  matmulT(x: number, n: number, a: number, rt: number, b: number, out: number): void;
-}
-
 let cached: KernelExports | null | undefined;
 
-function decodeBase64(text: string): Uint8Array {
-  const bin = atob(text);
-  const bytes = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  return bytes;
-}
-
-/** The instantiated kernels, or null where WebAssembly SIMD is unavailable. */
+/** The shared instance for stateless calls, or null where WebAssembly SIMD is unavailable. */
 function kernels(): KernelExports | null {
-  if (cached !== undefined) return cached;
-  try {
-    // Synchronous compile: fine in Node and workers; a browser main thread refuses modules over
-    // 4 KB, and then the JS kernels are used.
-    const module = new WebAssembly.Module(decodeBase64(KERNELS_WASM_BASE64) as Uint8Array<ArrayBuffer>);
-    cached = new WebAssembly.Instance(module, {}).exports as unknown as KernelExports;
-  } catch {
-    cached = null;
-  }
+  if (cached === undefined) cached = instantiateKernels();
   return cached;
 }
 
@@ -49,8 +27,7 @@ export function wasmKernelsAvailable(): boolean {
 function arena(k: KernelExports, bytes: number): (size: number) => number {
   const base = k.heapBase();
   const needed = base + bytes + 64 * 16;
-  const have = k.memory.buffer.byteLength;
-  if (needed > have) k.memory.grow(Math.ceil((needed - have) / 65536));
+  ensureMemory(k, needed);
   let next = base;
   return (size) => {
     const at = next;

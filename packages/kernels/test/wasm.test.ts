@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { multiply, multiplyFast, multiplyTransposedFast, nearestCentroids, nearestCentroidsFast, Rng, wasmKernelsAvailable } from '../src/index.js';
+import { multiply, multiplyFast, multiplyTransposedFast, nearestCentroids, nearestCentroidsFast, ProductCodeScanner, Rng, topK, wasmKernelsAvailable } from '../src/index.js';
 
 function randomMatrix(rows: number, cols: number, rng: Rng, scale = 1): Float32Array {
   const out = new Float32Array(rows * cols);
@@ -46,5 +46,79 @@ describe('WASM SIMD kernels', () => {
     for (let p = 0; p < a; p++) for (let q = 0; q < b; q++) rt[q * a + p] = r[p * b + q];
     const viaTransposed = multiplyTransposedFast(x, n, a, rt, b);
     for (let i = 0; i < js.length; i++) expect(viaTransposed[i]).toBeCloseTo(js[i], 3);
+  });
+});
+
+describe('ProductCodeScanner', () => {
+  const k = 256;
+  const offsets = [0, 3, 6, 8, 10, 11]; // uneven sub-spaces, odd m
+  const m = offsets.length - 1;
+  const dim = offsets[m];
+
+  function setup(n: number): { scanner: ProductCodeScanner; books: Float32Array; codes: Uint8Array; rng: Rng } {
+    const rng = new Rng(7);
+    const books = randomMatrix(k, dim, rng, 10);
+    const codes = new Uint8Array(n * m);
+    for (let i = 0; i < codes.length; i++) codes[i] = rng.int(k);
+    return { scanner: new ProductCodeScanner(books, offsets, k), books, codes, rng };
+  }
+
+  it('runs on WASM SIMD under Node 20', () => {
+    expect(setup(1).scanner.accelerated).toBe(true);
+  });
+
+  it('innerProducts equal multiplyTransposedFast per sub-space', () => {
+    const { scanner, books, rng } = setup(1);
+    const query = randomMatrix(1, dim, rng, 10);
+    const got = scanner.innerProducts(query);
+    for (let j = 0; j < m; j++) {
+      const dj = offsets[j + 1] - offsets[j];
+      const want = multiplyTransposedFast(query.subarray(offsets[j], offsets[j + 1]), 1, dj, books.subarray(k * offsets[j], k * offsets[j + 1]), k);
+      expect(Array.from(got.subarray(j * k, (j + 1) * k))).toEqual(Array.from(want));
+    }
+  });
+
+  it('scan sums one table entry per sub-space, in float64 like the JS loops (identical results)', () => {
+    const n = 1001;
+    const { scanner, codes, rng } = setup(n);
+    const table = randomMatrix(m, k, rng, 1000);
+    scanner.loadCodes(codes);
+    const got = scanner.scan(table, new Float32Array(n));
+    for (let i = 0; i < n; i++) {
+      let s0 = 0;
+      let s1 = 0;
+      for (let j = 0; j < m; j++) {
+        if (j % 2 === 0) s0 += table[j * k + codes[i * m + j]];
+        else s1 += table[j * k + codes[i * m + j]];
+      }
+      expect(got[i]).toBe(Math.fround(s0 + s1));
+    }
+  });
+
+  it.each([true, false])('nearest returns what topK of the scan returns (ascending=%s), ties and short lists included', (ascending) => {
+    const n = 3000;
+    const { scanner, codes, rng } = setup(n);
+    // A coarse table makes many sums tie, which exercises the index tie-break.
+    const table = new Float32Array(m * k);
+    for (let i = 0; i < table.length; i++) table[i] = rng.int(4);
+    scanner.loadCodes(codes);
+    const all = scanner.scan(table, new Float32Array(n));
+    for (const topk of [1, 10, 100]) {
+      const want = topK(all, topk, ascending);
+      const got = scanner.nearest(table, topk, ascending);
+      expect(Array.from(got.ids)).toEqual(Array.from(want.ids));
+      expect(Array.from(got.scores)).toEqual(Array.from(want.scores));
+    }
+    scanner.loadCodes(codes.subarray(0, 3 * m));
+    const short = scanner.nearest(table, 5, ascending);
+    expect(Array.from(short.ids.subarray(3))).toEqual([-1, -1]);
+    expect(Array.from(short.ids.subarray(0, 3)).sort()).toEqual([0, 1, 2]);
+  });
+
+  it('refuses codebooks of the wrong size and codes it cannot scan', () => {
+    expect(() => new ProductCodeScanner(new Float32Array(10), offsets, k)).toThrow(/256 × 11 codebook floats/);
+    const { scanner } = setup(1);
+    expect(() => scanner.loadCodes(new Uint8Array(m + 1))).toThrow(/not a multiple of m = 5/);
+    expect(() => new ProductCodeScanner(new Float32Array(16 * dim), offsets, 16).loadCodes(new Uint8Array(m))).toThrow(/K = 16/);
   });
 });

@@ -296,3 +296,86 @@ export function matmulT(x: usize, n: i32, a: i32, rt: usize, b: i32, out: usize)
   }
   for (; q < q1; q++) store<f32>(oo + (<usize>q << 2), dotAt(xo, rt + <usize>q * row, a));
 }
+
+/**
+ * Asymmetric distance of one product code with 8-bit sub-codes (m bytes at c) from a lookup table
+ * (m × 256 f32): Σ_j table[j][c[j]]. Even and odd sub-spaces go to two independent f64 sums (the
+ * table reads of one do not wait for the other's adds), the same order as the JS loops in
+ * src/product-code-scanner.ts and @reef/quantizer-pq, so all give identical f32 results.
+ */
+@inline function codeDistance(c: usize, m: i32, table: usize): f32 {
+  let s0: f64 = 0;
+  let s1: f64 = 0;
+  let j = 0;
+  const pairs = m & ~1;
+  for (; j < pairs; j += 2) {
+    const t = table + (<usize>j << 10);
+    s0 += <f64>load<f32>(t + (<usize>load<u8>(c + <usize>j) << 2));
+    s1 += <f64>load<f32>(t + 1024 + (<usize>load<u8>(c + <usize>j, 1) << 2));
+  }
+  if (j < m) s0 += <f64>load<f32>(table + (<usize>j << 10) + (<usize>load<u8>(c + <usize>j) << 2));
+  return <f32>(s0 + s1);
+}
+
+/** Distances of n codes (m bytes each, at codes) from the table, written to out (n f32). */
+export function adcScan8(codes: usize, n: i32, m: i32, table: usize, out: usize): void {
+  for (let i = 0; i < n; i++) store<f32>(out + (<usize>i << 2), codeDistance(codes + <usize>i * <usize>m, m, table));
+}
+
+/** Heap order of @reef/kernels topK: a larger distance is worse; on a tie the larger index is. */
+@inline function worse(a: f32, ai: i32, b: f32, bi: i32): bool {
+  return a > b || (a == b && ai > bi);
+}
+
+/**
+ * The k smallest distances of n codes from the table, without storing the others: a bounded
+ * max-heap of (distance, index) at vals/ids (k entries each), its root the worst kept. Once full,
+ * one comparison with the root rejects most codes. Returns the heap size (min(k, n)); the heap is
+ * left unsorted. Same ties and NaN handling as topK.
+ */
+export function adcScan8TopK(codes: usize, n: i32, m: i32, table: usize, k: i32, vals: usize, ids: usize): i32 {
+  let size = 0;
+  for (let i = 0; i < n; i++) {
+    const v = codeDistance(codes + <usize>i * <usize>m, m, table);
+    if (size < k) {
+      let pos = size++;
+      while (pos > 0) {
+        const parent = (pos - 1) >> 1;
+        const pv = load<f32>(vals + (<usize>parent << 2));
+        const pi = load<i32>(ids + (<usize>parent << 2));
+        if (!worse(v, i, pv, pi)) break;
+        store<f32>(vals + (<usize>pos << 2), pv);
+        store<i32>(ids + (<usize>pos << 2), pi);
+        pos = parent;
+      }
+      store<f32>(vals + (<usize>pos << 2), v);
+      store<i32>(ids + (<usize>pos << 2), i);
+    } else if (v < load<f32>(vals)) {
+      let pos = 0;
+      for (;;) {
+        const l = 2 * pos + 1;
+        if (l >= size) break;
+        const r = l + 1;
+        let c = l;
+        let cv = load<f32>(vals + (<usize>l << 2));
+        let ci = load<i32>(ids + (<usize>l << 2));
+        if (r < size) {
+          const rv = load<f32>(vals + (<usize>r << 2));
+          const ri = load<i32>(ids + (<usize>r << 2));
+          if (worse(rv, ri, cv, ci)) {
+            c = r;
+            cv = rv;
+            ci = ri;
+          }
+        }
+        if (!worse(cv, ci, v, i)) break;
+        store<f32>(vals + (<usize>pos << 2), cv);
+        store<i32>(ids + (<usize>pos << 2), ci);
+        pos = c;
+      }
+      store<f32>(vals + (<usize>pos << 2), v);
+      store<i32>(ids + (<usize>pos << 2), i);
+    }
+  }
+  return size;
+}

@@ -19,7 +19,16 @@ import {
   type Vectors,
 } from '@reef/core';
 import { dot, multiply, multiplyFast, multiplyTransposedFast } from '@reef/kernels';
-import { codeBytes, ProductCodebooks, scanCodes, searchInWorkers, searchSequential, splitDimensions, trainCodebooks, type AssignFn } from '@reef/quantizer-pq';
+import {
+  codeBytes,
+  ProductCodebooks,
+  searchInWorkers,
+  searchSequential,
+  splitDimensions,
+  trainCodebooks,
+  type AssignFn,
+  type SearchBatchOptions,
+} from '@reef/quantizer-pq';
 import { OPQ_PARAMS, opqConfig, outputDim, validateOpq, type OpqConfig } from './params.js';
 import { trainRotation } from './rotation.js';
 
@@ -143,19 +152,28 @@ export class OptimizedProductQuantizer implements Quantizer {
   /**
    * Top-k of many queries against many codes by asymmetric distance (see ProductQuantizer's
    * searchBatch): the queries are rotated once, then searched by the PQ, on worker threads where
-   * available; 'l2' scores get each query's constant ‖q‖² − ‖q P‖² as in search.prepare.
+   * available (the `threads` parameter or option); 'l2' scores get each query's constant
+   * ‖q‖² − ‖q P‖² as in search.prepare.
    */
-  async searchBatch(queries: Vectors, codes: Uint8Array, k: number, metric: Metric = 'l2'): Promise<{ ids: Int32Array; scores: Float32Array; k: number }> {
+  async searchBatch(
+    queries: Vectors,
+    codes: Uint8Array,
+    k: number,
+    metric: Metric = 'l2',
+    options: SearchBatchOptions = {},
+  ): Promise<{ ids: Int32Array; scores: Float32Array; k: number }> {
     const { rotation, books, dIn } = this.model;
     assertEncodable(queries, dIn);
     assertCodes(codes, books.codeSize);
     if (metric !== 'l2' && metric !== 'ip') throw new ReefError('UNSUPPORTED', `opq: metric must be 'l2' or 'ip', got ${JSON.stringify(metric)}`);
     if (!Number.isInteger(k) || k < 1) throw new ReefError('INVALID_PARAM', `opq: searchBatch needs k ≥ 1, got ${k}`);
+    const threads = options.threads ?? this.config.threads;
+    if (!Number.isInteger(threads) || threads < 0) throw new ReefError('INVALID_PARAM', `opq: searchBatch threads must be an integer ≥ 0, got ${threads}`);
     const nq = queries.count;
     const dOut = books.layout.dim;
     const rotated = multiplyFast(queries.data, nq, dIn, rotation, dOut);
     const found =
-      (this.config.threads !== 1 && (await searchInWorkers(books, rotated, nq, codes, k, metric, this.config.threads))) ||
+      (threads !== 1 && (await searchInWorkers(books, rotated, nq, codes, k, metric, threads))) ||
       searchSequential(books, rotated, nq, codes, k, metric);
     if (metric === 'l2') {
       for (let q = 0; q < nq; q++) {
@@ -226,7 +244,7 @@ export class OptimizedProductQuantizer implements Quantizer {
     return {
       distances: (codes, out) => {
         const n = assertCodes(codes, books.codeSize);
-        const result = scanCodes(table, books.k, books.m, books.nbits, codes, n, out ?? new Float32Array(n));
+        const result = books.tableDistances(table, codes, n, out ?? new Float32Array(n));
         if (offset !== 0) for (let i = 0; i < n; i++) result[i] += offset;
         return result;
       },

@@ -1,5 +1,6 @@
-import { dot, l2sqr, multiplyTransposedFast, nearestCentroidsFast, squaredNorms, type NearestResult } from '@reef/kernels';
+import { dot, l2sqr, nearestCentroidsFast, ProductCodeScanner, squaredNorms, type NearestResult } from '@reef/kernels';
 import type { Metric } from '@reef/core';
+import { scanCodes } from './adc.js';
 import { codeBytes, packCodes, unpackCodes } from './codes.js';
 import { extractSubspace, type SubspaceLayout } from './subspaces.js';
 
@@ -16,6 +17,7 @@ export class ProductCodebooks {
   readonly codeSize: number;
   /** ‖centroid‖² per sub-space and centroid (m × K), used by nearest-centroid search. */
   private readonly norms: Float32Array;
+  private resident: ProductCodeScanner | undefined;
 
   constructor(
     readonly layout: SubspaceLayout,
@@ -93,19 +95,37 @@ export class ProductCodebooks {
   lookupTable(query: Float32Array, metric: Metric, out = new Float32Array(this.m * this.k)): Float32Array {
     const { m, offsets } = this.layout;
     const k = this.k;
-    for (let j = 0; j < m; j++) {
-      const dj = offsets[j + 1] - offsets[j];
-      const sub = query.subarray(offsets[j], offsets[j + 1]);
-      const row = out.subarray(j * k, (j + 1) * k);
-      // ⟨q_j, c⟩ for every centroid at once (WASM SIMD), then ‖q_j − c‖² = ‖q_j‖² + ‖c‖² − 2⟨q_j, c⟩.
-      multiplyTransposedFast(sub, 1, dj, this.codebook(j), k, row);
-      if (metric === 'l2') {
-        const qn = dot(sub, 0, sub, 0, dj);
-        const norms = this.norms;
-        for (let c = 0; c < k; c++) row[c] = Math.max(0, qn + norms[j * k + c] - 2 * row[c]);
+    // ⟨q_j, c⟩ for every sub-space and centroid at once (WASM SIMD), then for L2
+    // ‖q_j − c‖² = ‖q_j‖² + ‖c‖² − 2⟨q_j, c⟩.
+    this.scanner.innerProducts(query, out);
+    if (metric === 'l2') {
+      const norms = this.norms;
+      for (let j = 0; j < m; j++) {
+        const qn = dot(query, offsets[j], query, offsets[j], offsets[j + 1] - offsets[j]);
+        for (let c = j * k; c < (j + 1) * k; c++) out[c] = Math.max(0, qn + norms[c] - 2 * out[c]);
       }
     }
     return out;
+  }
+
+  /**
+   * Asymmetric distances of n codes from a lookupTable() result: Σ_j table[j][sub-code j]. 8-bit
+   * codes are copied into the WASM scanner and scanned there, other widths by scanCodes; the sums
+   * are the same either way.
+   */
+  tableDistances(table: Float32Array, codes: Uint8Array, n: number, out: Float32Array = new Float32Array(n)): Float32Array {
+    if (this.nbits !== 8) return scanCodes(table, this.k, this.m, this.nbits, codes, n, out);
+    this.scanner.loadCodes(codes.subarray(0, n * this.codeSize));
+    return this.scanner.scan(table, out);
+  }
+
+  /**
+   * The WASM SIMD search kernels with these codebooks in their memory (made on first use): lookup
+   * tables for any K, and for 8-bit codes the scan over codes and the scan with top-k.
+   */
+  get scanner(): ProductCodeScanner {
+    this.resident ??= new ProductCodeScanner(this.centroids, this.layout.offsets, this.k);
+    return this.resident;
   }
 
   /**

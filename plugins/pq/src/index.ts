@@ -11,7 +11,7 @@ export { scanCodes } from './adc.js';
 export { searchSequential } from './search.js';
 export { assignInWorkers, searchInWorkers, trainCodebooksInWorkers } from './parallel-training.js';
 export { SymmetricDistance, symmetricDistance } from './symmetric.js';
-export { MIN_POINTS_PER_CENTROID, PQ_ID, ProductQuantizer, type ProductQuantizerOptions } from './product-quantizer.js';
+export { MIN_POINTS_PER_CENTROID, PQ_ID, ProductQuantizer, type ProductQuantizerOptions, type SearchBatchOptions } from './product-quantizer.js';
 
 /** The PQ method as registered with a Reef host. */
 export const pqPlugin: QuantizerPlugin = {

@@ -207,8 +207,8 @@ export async function assignInWorkers(books: ProductCodebooks, x: Float32Array, 
   return ran ? labels : undefined;
 }
 
-/** Queries per worker job in batch search: enough to amortise sending the codes. */
-const QUERIES_PER_JOB = 64;
+/** Fewest queries per worker job in batch search: enough to amortise sending the codes. */
+const MIN_QUERIES_PER_JOB = 64;
 
 /**
  * Top-k asymmetric search of nq queries (row-major) against n codes, query blocks spread over
@@ -227,21 +227,24 @@ export async function searchInWorkers(
   if (threads === 0 && nq * (codes.length / books.codeSize) * m < 1e7) return undefined;
   const ids = new Int32Array(nq * topk);
   const scores = new Float32Array(nq * topk);
-  const blocks = Math.ceil(nq / QUERIES_PER_JOB);
+  // About two jobs per thread: each job copies the codes and codebooks to its worker once.
+  const team = threads === 0 ? (await import('node:os')).availableParallelism() : threads;
+  const perJob = Math.max(MIN_QUERIES_PER_JOB, Math.ceil(nq / (2 * team)));
+  const blocks = Math.ceil(nq / perJob);
   const ran = await runJobs(
     blocks,
     threads,
     (j) => {
-      const q0 = j * QUERIES_PER_JOB;
-      const q1 = Math.min(nq, q0 + QUERIES_PER_JOB);
+      const q0 = j * perJob;
+      const q1 = Math.min(nq, q0 + perJob);
       const block = queries.slice(q0 * dim, q1 * dim);
       const job: SearchJob = { kind: 'search', j, dim, m, nbits: books.nbits, centroids: books.centroids, codes, queries: block, nq: q1 - q0, topk, metric };
       return { job, transfer: [block.buffer] as ArrayBuffer[] };
     },
     (reply) => {
       if (!('ids' in reply)) return;
-      ids.set(reply.ids, reply.j * QUERIES_PER_JOB * topk);
-      scores.set(reply.scores, reply.j * QUERIES_PER_JOB * topk);
+      ids.set(reply.ids, reply.j * perJob * topk);
+      scores.set(reply.scores, reply.j * perJob * topk);
     },
   );
   return ran ? { ids, scores } : undefined;

@@ -18,7 +18,6 @@ import {
   type SavedModel,
   type Vectors,
 } from '@reef/core';
-import { scanCodes } from './adc.js';
 import { ProductCodebooks, type AssignFn } from './codebooks.js';
 import { codeBytes } from './codes.js';
 import { PQ_PARAMS, pqConfig, validatePq, type PqConfig } from './params.js';
@@ -33,6 +32,11 @@ export const PQ_ID = 'pq';
  * `warnings`), and refuses fewer points than centroids, where k-means cannot place them all.
  */
 export const MIN_POINTS_PER_CENTROID = 39;
+
+export interface SearchBatchOptions {
+  /** Worker threads for this call, overriding the `threads` parameter: 0 = one per core, 1 = none. */
+  readonly threads?: number;
+}
 
 export interface ProductQuantizerOptions {
   /** Nearest-centroid search for training, e.g. a worker-thread one from @reef/kernels. */
@@ -133,18 +137,26 @@ export class ProductQuantizer implements Quantizer {
 
   /**
    * Top-k of many queries against many codes by asymmetric distance, query blocks spread over
-   * worker threads (the `threads` parameter; Node, built package), else on this thread. Ids and
+   * worker threads (the `threads` parameter or option; Node, built package), else on this thread. Ids and
    * scores are nq × k, best first; the same as ranking search.prepare(query).distances(codes).
    */
-  async searchBatch(queries: Vectors, codes: Uint8Array, k: number, metric: Metric = 'l2'): Promise<{ ids: Int32Array; scores: Float32Array; k: number }> {
+  async searchBatch(
+    queries: Vectors,
+    codes: Uint8Array,
+    k: number,
+    metric: Metric = 'l2',
+    options: SearchBatchOptions = {},
+  ): Promise<{ ids: Int32Array; scores: Float32Array; k: number }> {
     const books = this.codebooks;
     assertEncodable(queries, books.layout.dim);
     assertCodes(codes, books.codeSize);
     if (metric !== 'l2' && metric !== 'ip') throw new ReefError('UNSUPPORTED', `pq: metric must be 'l2' or 'ip', got ${JSON.stringify(metric)}`);
     if (!Number.isInteger(k) || k < 1) throw new ReefError('INVALID_PARAM', `pq: searchBatch needs k ≥ 1, got ${k}`);
+    const threads = options.threads ?? this.config.threads;
+    if (!Number.isInteger(threads) || threads < 0) throw new ReefError('INVALID_PARAM', `pq: searchBatch threads must be an integer ≥ 0, got ${threads}`);
     const { searchInWorkers } = await import('./parallel-training.js');
     const found =
-      (this.config.threads !== 1 && (await searchInWorkers(books, queries.data, queries.count, codes, k, metric, this.config.threads))) ||
+      (threads !== 1 && (await searchInWorkers(books, queries.data, queries.count, codes, k, metric, threads))) ||
       searchSequential(books, queries.data, queries.count, codes, k, metric);
     return { ...found, k };
   }
@@ -193,7 +205,7 @@ export class ProductQuantizer implements Quantizer {
     return {
       distances: (codes, out) => {
         const n = assertCodes(codes, books.codeSize);
-        return scanCodes(table, books.k, books.m, books.nbits, codes, n, out ?? new Float32Array(n));
+        return books.tableDistances(table, codes, n, out ?? new Float32Array(n));
       },
     };
   }

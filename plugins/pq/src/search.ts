@@ -5,8 +5,9 @@ import type { ProductCodebooks } from './codebooks.js';
 
 /**
  * Top-k asymmetric search of nq queries against all codes on the calling thread: per query one
- * lookup table, one scan, one bounded heap. Smallest distances first for 'l2', largest inner
- * products first for 'ip'.
+ * lookup table, then one pass over the codes that keeps only the best k (a bounded heap).
+ * Smallest distances first for 'l2', largest inner products first for 'ip'. 8-bit codes are
+ * loaded once into the WASM scanner, whose scan keeps the heap itself; other widths scan in JS.
  */
 export function searchSequential(
   books: ProductCodebooks,
@@ -21,11 +22,16 @@ export function searchSequential(
   const ids = new Int32Array(nq * topk);
   const scores = new Float32Array(nq * topk);
   const table = new Float32Array(books.m * books.k);
-  const dists = new Float32Array(n);
+  const ascending = metric === 'l2';
+  const bytewise = books.nbits === 8;
+  if (bytewise) books.scanner.loadCodes(codes);
+  const dists = bytewise ? undefined : new Float32Array(n);
   for (let q = 0; q < nq; q++) {
     books.lookupTable(queries.subarray(q * dim, (q + 1) * dim), metric, table);
-    scanCodes(table, books.k, books.m, books.nbits, codes, n, dists);
-    topK(dists, topk, metric === 'l2', ids.subarray(q * topk, (q + 1) * topk), scores.subarray(q * topk, (q + 1) * topk));
+    const qIds = ids.subarray(q * topk, (q + 1) * topk);
+    const qScores = scores.subarray(q * topk, (q + 1) * topk);
+    if (dists) topK(scanCodes(table, books.k, books.m, books.nbits, codes, n, dists), topk, ascending, qIds, qScores);
+    else books.scanner.nearest(table, topk, ascending, qIds, qScores);
   }
   return { ids, scores };
 }

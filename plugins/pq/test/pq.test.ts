@@ -5,7 +5,7 @@ import { Registry, type Metric } from '@reef/core';
 import { loadModelFile, saveModelFile } from '@reef/hdf5';
 import { dot, l2sqr, topK } from '@reef/kernels';
 import { describe, expect, it } from 'vitest';
-import plugin, { ProductQuantizer, SymmetricDistance, splitDimensions, symmetricDistance } from '../src/index.js';
+import plugin, { ProductQuantizer, scanCodes, SymmetricDistance, splitDimensions, symmetricDistance } from '../src/index.js';
 import { gaussian, meanSquaredError } from './helpers.js';
 
 async function trained(params: Record<string, unknown>, dim = 20, n = 600): Promise<ProductQuantizer> {
@@ -109,20 +109,37 @@ describe('ProductQuantizer', () => {
 
   it.each(['l2', 'ip'] as Metric[])('searchBatch (%s) returns the top-k of the per-query distances, on workers and on this thread', async (metric) => {
     const built = await import('../dist/index.js');
-    const pq = new built.ProductQuantizer({ m: 5, nbits: 6, niter: 4, threads: 2 });
-    await pq.fit(gaussian(600, 20), { seed: 2 });
-    const codes = pq.encode(gaussian(500, 20, 8));
-    const queries = gaussian(70, 20, 9);
-    const local = await trained({ m: 5, nbits: 6, niter: 4, threads: 1 });
-    for (const q of [pq, local]) {
-      const found = await q.searchBatch(queries, codes, 5, metric);
-      expect(found.ids).toHaveLength(70 * 5);
-      for (const qi of [0, 33, 69]) {
-        const dists = q.search.prepare(queries.data.subarray(qi * 20, (qi + 1) * 20), metric).distances(codes);
-        const { ids } = topK(dists, 5, metric === 'l2');
-        expect([...found.ids.subarray(qi * 5, qi * 5 + 5)]).toEqual([...ids]);
+    for (const nbits of [6, 8]) {
+      const pq = new built.ProductQuantizer({ m: 5, nbits, niter: 4, threads: 2 });
+      await pq.fit(gaussian(600, 20), { seed: 2 });
+      const codes = pq.encode(gaussian(500, 20, 8));
+      const queries = gaussian(70, 20, 9);
+      const local = await trained({ m: 5, nbits, niter: 4, threads: 1 });
+      for (const q of [pq, local]) {
+        const found = await q.searchBatch(queries, codes, 5, metric);
+        expect(found.ids).toHaveLength(70 * 5);
+        for (const qi of [0, 33, 69]) {
+          const dists = q.search.prepare(queries.data.subarray(qi * 20, (qi + 1) * 20), metric).distances(codes);
+          const { ids, scores } = topK(dists, 5, metric === 'l2');
+          expect([...found.ids.subarray(qi * 5, qi * 5 + 5)]).toEqual([...ids]);
+          expect([...found.scores.subarray(qi * 5, qi * 5 + 5)]).toEqual([...scores]);
+        }
       }
+      const oneThread = await pq.searchBatch(queries, codes, 5, metric, { threads: 1 });
+      expect(oneThread.ids).toEqual((await pq.searchBatch(queries, codes, 5, metric)).ids);
     }
+  });
+
+  it('scans 8-bit codes in WASM to exactly the JS scan sums (scanCodes)', async () => {
+    const pq = await trained({ m: 7, nbits: 8, niter: 3 }, 20, 600);
+    const codes = pq.encode(gaussian(300, 20, 4));
+    for (const metric of ['l2', 'ip'] as Metric[]) {
+      const query = gaussian(1, 20, 5).data;
+      const table = pq.codebooks.lookupTable(query, metric);
+      const js = scanCodes(table, 256, 7, 8, codes, 300, new Float32Array(300));
+      expect(pq.search.prepare(query, metric).distances(codes)).toEqual(js);
+    }
+    await expect(pq.searchBatch(gaussian(2, 20), codes, 3, 'l2', { threads: -1 })).rejects.toThrow(/threads must be an integer ≥ 0, got -1/);
   });
 
   it('is deterministic for a seed and changes with it', async () => {

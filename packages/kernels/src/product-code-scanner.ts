@@ -1,0 +1,170 @@
+import { dot } from './distances.js';
+import { topK } from './topk.js';
+import { ensureMemory, instantiateKernels, type KernelExports } from './wasm-instance.js';
+
+/**
+ * The two per-query loops of asymmetric (lookup-table) search over product codes, on a WASM SIMD
+ * instance of its own: the codebooks are copied into its memory once, so a query costs one copy of
+ * the query in, not of the codebooks; codes loaded once serve every query that follows.
+ *
+ * - innerProducts: ⟨q_j, c⟩ for every sub-space j and centroid c (the ingredient of L2 and
+ *   inner-product tables), the same float32 products as multiplyTransposedFast per sub-space.
+ * - scan: Σ_j table[j][code[j]] for every loaded code with 8-bit sub-codes (K = 256), summed in
+ *   float64 in a fixed order, so the JS fallback (no WebAssembly SIMD) gives identical results.
+ * - nearest: the same sums, but only the best k kept (a bounded heap inside the scan), as
+ *   topK(scan(table), k) returns them.
+ *
+ * Not safe to share between threads; make one per worker.
+ */
+export class ProductCodeScanner {
+  readonly m: number;
+  readonly dim: number;
+  private readonly w: KernelExports | null;
+  private readonly offsets: Int32Array;
+  private readonly booksPtr: number = 0;
+  private readonly queryPtr: number = 0;
+  private readonly tablePtr: number = 0;
+  private readonly codesRegion: number = 0;
+  private count = 0;
+  private outPtr = 0;
+  private codesPtr = 0;
+  /** The fallback's loaded codes (a copy, as in WASM memory). */
+  private jsCodes: Uint8Array = new Uint8Array(0);
+
+  /**
+   * @param codebooks sub-space j's K × d_j centroids, row-major, start at K × offsets[j]
+   * @param offsets m + 1 sub-space boundaries, offsets[m] = dim
+   * @param k centroids per sub-space
+   */
+  constructor(
+    private readonly codebooks: Float32Array,
+    offsets: ArrayLike<number>,
+    readonly k: number,
+  ) {
+    this.offsets = Int32Array.from(offsets);
+    this.m = this.offsets.length - 1;
+    this.dim = this.offsets[this.m];
+    if (this.m < 1 || codebooks.length !== k * this.dim) {
+      throw new RangeError(`ProductCodeScanner: expected ${k} × ${this.dim} codebook floats for offsets ending at ${this.dim}, got ${codebooks.length}`);
+    }
+    this.w = instantiateKernels();
+    if (this.w) {
+      const align = (p: number): number => (p + 15) & ~15;
+      this.booksPtr = align(this.w.heapBase());
+      this.queryPtr = align(this.booksPtr + 4 * codebooks.length);
+      this.tablePtr = align(this.queryPtr + 4 * this.dim);
+      this.codesRegion = align(this.tablePtr + 4 * this.m * k);
+      ensureMemory(this.w, this.codesRegion);
+      new Float32Array(this.w.memory.buffer, this.booksPtr, codebooks.length).set(codebooks);
+    }
+  }
+
+  /** Whether the WASM SIMD kernels run (else the same results come from JS loops). */
+  get accelerated(): boolean {
+    return this.w !== null;
+  }
+
+  /** Number of codes loaded by loadCodes. */
+  get loaded(): number {
+    return this.count;
+  }
+
+  /** out (m × K) = ⟨query sub-vector j, centroid c of sub-space j⟩. */
+  innerProducts(query: Float32Array, out = new Float32Array(this.m * this.k)): Float32Array {
+    const { m, k, offsets, w } = this;
+    if (!w) {
+      for (let j = 0; j < m; j++) {
+        const dj = offsets[j + 1] - offsets[j];
+        for (let c = 0; c < k; c++) out[j * k + c] = dot(query, offsets[j], this.codebooks, k * offsets[j] + c * dj, dj);
+      }
+      return out;
+    }
+    new Float32Array(w.memory.buffer, this.queryPtr, this.dim).set(query.subarray(0, this.dim));
+    for (let j = 0; j < m; j++) {
+      const dj = offsets[j + 1] - offsets[j];
+      w.matmulT(this.queryPtr + 4 * offsets[j], 1, dj, this.booksPtr + 4 * k * offsets[j], k, this.tablePtr + 4 * j * k);
+    }
+    out.set(new Float32Array(w.memory.buffer, this.tablePtr, m * k));
+    return out;
+  }
+
+  /** Copies n codes of m bytes each (8-bit sub-codes) in, for the scans that follow. */
+  loadCodes(codes: Uint8Array): void {
+    if (this.k !== 256) throw new RangeError(`ProductCodeScanner: scanning needs 8-bit sub-codes (K = 256), this one has K = ${this.k}`);
+    if (codes.length % this.m !== 0) throw new RangeError(`ProductCodeScanner: ${codes.length} code bytes is not a multiple of m = ${this.m}`);
+    const n = codes.length / this.m;
+    this.count = n;
+    const { w } = this;
+    if (!w) {
+      this.jsCodes = codes.slice();
+      return;
+    }
+    this.outPtr = this.codesRegion;
+    this.codesPtr = (this.outPtr + 4 * n + 15) & ~15;
+    ensureMemory(w, this.codesPtr + codes.length);
+    new Uint8Array(w.memory.buffer, this.codesPtr, codes.length).set(codes);
+  }
+
+  /**
+   * Distance of every loaded code from an m × 256 lookup table: written to `out` when given, else
+   * returned as a view of the instance's memory that stays valid until the next call on this scanner.
+   */
+  scan(table: Float32Array, out?: Float32Array): Float32Array {
+    const { m, count: n, w } = this;
+    if (table.length < m * 256) throw new RangeError(`ProductCodeScanner: the table needs ${m} × 256 entries, got ${table.length}`);
+    if (!w) return scanJs(table, this.jsCodes, n, m, out ?? new Float32Array(n));
+    new Float32Array(w.memory.buffer, this.tablePtr, m * 256).set(table.subarray(0, m * 256));
+    w.adcScan8(this.codesPtr, n, m, this.tablePtr, this.outPtr);
+    const view = new Float32Array(w.memory.buffer, this.outPtr, n);
+    if (!out) return view;
+    out.set(view);
+    return out;
+  }
+  /**
+   * The k best loaded codes by their table sums (smallest first when `ascending`, largest first
+   * otherwise; ties: lower index first), exactly as topK(scan(table), k, ascending); past the
+   * number of codes, ids are -1 and scores NaN.
+   */
+  nearest(table: Float32Array, k: number, ascending = true, ids = new Int32Array(k), scores = new Float32Array(k)): { ids: Int32Array; scores: Float32Array } {
+    const { m, count: n, w } = this;
+    if (table.length < m * 256) throw new RangeError(`ProductCodeScanner: the table needs ${m} × 256 entries, got ${table.length}`);
+    if (!w) return topK(scanJs(table, this.jsCodes, n, m, new Float32Array(n)), k, ascending, ids, scores);
+    const heapVals = (this.codesPtr + n * m + 15) & ~15;
+    const heapIds = heapVals + 4 * k;
+    ensureMemory(w, heapIds + 4 * k);
+    // Largest sums first = smallest sums of the negated table: negation is exact, so are the sums.
+    const resident = new Float32Array(w.memory.buffer, this.tablePtr, m * 256);
+    if (ascending) resident.set(table.subarray(0, m * 256));
+    else for (let i = 0; i < m * 256; i++) resident[i] = -table[i];
+    const size = w.adcScan8TopK(this.codesPtr, n, m, this.tablePtr, k, heapVals, heapIds);
+    const vals = new Float32Array(w.memory.buffer, heapVals, size);
+    const found = new Int32Array(w.memory.buffer, heapIds, size);
+    // Sort the (small) heap best first: by value, then index.
+    const order = Array.from({ length: size }, (_, i) => i).sort((a, b) => vals[a] - vals[b] || found[a] - found[b]);
+    for (let r = 0; r < size; r++) {
+      ids[r] = found[order[r]];
+      scores[r] = ascending ? vals[order[r]] : -vals[order[r]];
+    }
+    for (let r = size; r < k; r++) {
+      ids[r] = -1;
+      scores[r] = NaN;
+    }
+    return { ids, scores };
+  }
+}
+
+/** adcScan8 in JS: even and odd sub-spaces in two float64 sums, as the WASM kernel does. */
+function scanJs(table: Float32Array, codes: Uint8Array, n: number, m: number, out: Float32Array): Float32Array {
+  for (let i = 0, o = 0; i < n; i++, o += m) {
+    let s0 = 0;
+    let s1 = 0;
+    let j = 0;
+    for (; j + 2 <= m; j += 2) {
+      s0 += table[(j << 8) + codes[o + j]];
+      s1 += table[((j + 1) << 8) + codes[o + j + 1]];
+    }
+    if (j < m) s0 += table[(j << 8) + codes[o + j]];
+    out[i] = s0 + s1;
+  }
+  return out;
+}

@@ -1,0 +1,45 @@
+import { KERNELS_WASM_BASE64 } from './wasm-binary.js';
+
+/**
+ * The compiled WASM SIMD kernels (wasm/kernels.ts) and fresh instances of them. Internal to this
+ * package: wasm.ts shares one instance for stateless kernels, ProductCodeScanner owns one so that
+ * its codebooks stay in linear memory between queries.
+ */
+export interface KernelExports {
+  readonly memory: WebAssembly.Memory;
+  heapBase(): number;
+  nearest(x: number, n: number, d: number, c: number, k: number, norms: number, labels: number, dists: number): void;
+  matmulT(x: number, n: number, a: number, rt: number, b: number, out: number): void;
+  adcScan8(codes: number, n: number, m: number, table: number, out: number): void;
+  adcScan8TopK(codes: number, n: number, m: number, table: number, k: number, vals: number, ids: number): number;
+}
+
+let compiled: WebAssembly.Module | null | undefined;
+
+function decodeBase64(text: string): Uint8Array {
+  const bin = atob(text);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
+
+/** A new instance (own linear memory) of the kernels, or null where WebAssembly SIMD is unavailable. */
+export function instantiateKernels(): KernelExports | null {
+  if (compiled === undefined) {
+    try {
+      // Synchronous compile: fine in Node and workers; a browser main thread refuses modules over
+      // 4 KB, and then the JS kernels are used.
+      compiled = new WebAssembly.Module(decodeBase64(KERNELS_WASM_BASE64) as Uint8Array<ArrayBuffer>);
+    } catch {
+      compiled = null;
+    }
+  }
+  if (!compiled) return null;
+  return new WebAssembly.Instance(compiled, {}).exports as unknown as KernelExports;
+}
+
+/** Makes linear memory at least `bytes` long (growing invalidates earlier views of its buffer). */
+export function ensureMemory(w: KernelExports, bytes: number): void {
+  const have = w.memory.buffer.byteLength;
+  if (bytes > have) w.memory.grow(Math.ceil((bytes - have) / 65536));
+}
