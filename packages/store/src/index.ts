@@ -7,3 +7,6 @@ export { SimilarityIndex, signature } from './similarity.js';
 export { encodeTensor, type ReferenceCandidate } from './encode.js';
 export { toFloat64, fromFloat64, SAFETENSORS_DTYPES } from './dtypes.js';
 export * from './commands.js';
+export * from './cluster.js';
+export { CENTROID_KIND, centroidHash, meanTensor } from './cluster-centroid.js';
+export { clusterAnalyzeCommand, clusterApplyCommand, type ClusterCommandOptions } from './cluster-commands.js';

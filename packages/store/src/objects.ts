@@ -4,6 +4,7 @@ import { h5wasm, messageOf, openH5, readPortable, writePortable, type H5File, ty
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { atomicWrite, fsyncFile, readJson, tempPath } from './fsutil.js';
+import { CENTROID_KIND, centroidHash } from './cluster-centroid.js';
 import { tensorHash } from './hash.js';
 
 /** What the store knows about one stored tensor without opening its pack. */
@@ -19,6 +20,8 @@ export interface ObjectInfo {
   readonly depth: number;
   readonly rawBytes: number;
   readonly storedBytes: number;
+  /** 'centroid' for a cluster centroid (src/cluster.ts): no file holds it, its hash has its own domain. */
+  readonly kind?: typeof CENTROID_KIND;
 }
 
 /** An object ready to be written: its info plus either packed planes or a delta payload. */
@@ -50,6 +53,8 @@ function childGroup(parent: H5Group, name: string): H5Group {
  */
 export class ObjectStore {
   private readonly objects = new Map<string, { info: ObjectInfo; pack: string }>();
+  /** Objects each manifest lists, superseded copies included (gc rewrites packs holding those). */
+  private readonly listed = new Map<string, number>();
   private readonly open = new Map<string, H5File>();
   private readonly cache = new Map<string, Tensor>();
   private cachedBytes = 0;
@@ -64,12 +69,22 @@ export class ObjectStore {
 
   reload(): void {
     this.objects.clear();
+    this.listed.clear();
+    // Pack names start with a base-36 time, so sorted manifests come in writing order and the newest
+    // copy of an object wins: `cluster apply` re-encodes objects by writing a newer pack (one atomic
+    // manifest rename switches them); gc copies are identical, so for them the order is moot.
     for (const file of readdirSync(this.dir).sort()) {
       if (!file.endsWith('.json') || file.includes('.tmp-')) continue;
       const manifest = readJson<PackManifest>(join(this.dir, file), `pack manifest ${file}`);
       if (!manifest || !Array.isArray(manifest.objects)) throw new ReefError('BAD_FILE', `pack manifest ${file} is corrupt: no object list`);
-      for (const info of manifest.objects) if (!this.objects.has(info.hash)) this.objects.set(info.hash, { info, pack: manifest.pack });
+      for (const info of manifest.objects) this.objects.set(info.hash, { info, pack: manifest.pack });
+      this.listed.set(manifest.pack, manifest.objects.length);
     }
+  }
+
+  /** How many objects a pack's manifest lists, including copies a newer pack supersedes. */
+  listedCount(pack: string): number {
+    return this.listed.get(pack) ?? 0;
   }
 
   has(hash: string): boolean {
@@ -112,7 +127,9 @@ export class ObjectStore {
         const { info } = o;
         let target: H5Group | InstanceType<typeof h5wasm.Dataset>;
         if (o.whole) {
-          const ds = weights.create_dataset({ name: info.hash, data: o.whole.bytes, shape: [o.whole.bytes.length] });
+          // Centroids are no user tensors: kept apart so /weights holds only what files contain.
+          const parent = info.kind === CENTROID_KIND ? childGroup(file, 'centroids') : weights;
+          const ds = parent.create_dataset({ name: info.hash, data: o.whole.bytes, shape: [o.whole.bytes.length] });
           ds.create_attribute('encoding', 'byte-planes+deflate');
           ds.create_attribute('plane_lengths', JSON.stringify(o.whole.lengths));
           ds.create_attribute('plane_deflated', JSON.stringify(o.whole.deflated));
@@ -128,6 +145,7 @@ export class ObjectStore {
         target.create_attribute('tensor_dtype', info.dtype);
         target.create_attribute('tensor_shape', JSON.stringify(info.shape));
         target.create_attribute('content_hash', `sha256:${info.hash}`);
+        if (info.kind) target.create_attribute('object_kind', info.kind);
       }
     } catch (err) {
       file.close();
@@ -164,8 +182,9 @@ export class ObjectStore {
     const file = await this.file(entry.pack);
     const where = `pack ${entry.pack}, object ${hash.slice(0, 12)}`;
     if (entry.info.encoding === 'whole') {
-      const ds = file.get(`weights/${hash}`);
-      if (!(ds instanceof h5wasm.Dataset)) throw new ReefError('BAD_FILE', `${where}: /weights/${hash} is missing`);
+      const path = `${entry.info.kind === CENTROID_KIND ? 'centroids' : 'weights'}/${hash}`;
+      const ds = file.get(path);
+      if (!(ds instanceof h5wasm.Dataset)) throw new ReefError('BAD_FILE', `${where}: /${path} is missing`);
       const attrs = ds.attrs; // h5wasm reads every attribute on each access: once only
       const attr = (k: string): unknown => JSON.parse(String(attrs[k]?.value));
       const layout = String(attrs.bit_layout?.value ?? 'bytes') as PackedPlanes['layout'];
@@ -201,7 +220,8 @@ export class ObjectStore {
       if (err instanceof ReefError && err.code !== 'BAD_MODEL') throw err;
       throw new ReefError('BAD_FILE', `${where} is corrupt: ${messageOf(err)}`, { cause: err });
     }
-    if (tensor.data.length !== info.rawBytes || (verify && tensorHash(tensor) !== hash)) {
+    const rehash = info.kind === CENTROID_KIND ? centroidHash : tensorHash;
+    if (tensor.data.length !== info.rawBytes || (verify && rehash(tensor) !== hash)) {
       throw new ReefError('BAD_FILE', `${where} is corrupt: its content no longer matches its hash`);
     }
     this.remember(hash, tensor);

@@ -732,7 +732,8 @@ export class Repository {
       for (const pack of this.objects.listFiles().packs) {
         const infos = byPack.get(pack) ?? [];
         const keep = infos.filter((i) => live.has(i.hash));
-        if (keep.length === infos.length && infos.length > 0) continue;
+        // A pack whose manifest lists more than it wins holds copies superseded by `cluster apply`.
+        if (keep.length === infos.length && infos.length > 0 && this.objects.listedCount(pack) === infos.length) continue;
         objectsRemoved += infos.length - keep.length;
         if (keep.length > 0) {
           const copies: EncodedObject[] = [];
@@ -858,7 +859,7 @@ export class Repository {
     const byEncoding: Stats['byEncoding'] = {};
     const all = this.objects.all();
     for (const o of all) {
-      const e = (byEncoding[o.encoding] ??= { objects: 0, rawBytes: 0, storedBytes: 0 });
+      const e = (byEncoding[o.kind ?? o.encoding] ??= { objects: 0, rawBytes: 0, storedBytes: 0 }); // centroids apart
       e.objects++;
       e.rawBytes += o.rawBytes;
       e.storedBytes += o.storedBytes;

@@ -1,0 +1,394 @@
+import { DTYPE_BYTES, ReefError, isFloatDType, type DeltaTypePlugin, type Registry, type Tensor } from '@reef/core';
+import { unpackPlanes } from '@reef/delta-lossless';
+import { join } from 'node:path';
+import { CENTROID_KIND, centroidHash, meanTensor } from './cluster-centroid.js';
+import { clusterGroup, sampleVector } from './cluster-group.js';
+import { encodeTensor } from './encode.js';
+import { acquireLock } from './lock.js';
+import type { EncodedObject, ObjectInfo } from './objects.js';
+import { REPO_DIR, defaultRegistry, type Repository } from './repository.js';
+
+/**
+ * Clustering of stored tensors: similar tensors of one dtype and shape (across models and commits)
+ * are grouped, a centroid (their element-wise mean) is stored once, and each member is re-encoded
+ * as a lossless delta against it where that is smaller than how it is stored now, measured.
+ * `analyzeClusters` only reports; `applyClusters` writes one new pack whose manifest switches the
+ * re-encoded objects over in a single atomic rename (see ObjectStore.reload: the newest copy wins).
+ */
+
+export interface ClusterOptions {
+  /** Smallest cluster worth a centroid (default 2). */
+  readonly minSize?: number;
+  /** Largest relative L2 distance between any two members, on a sample (default 0.5). Ignored with `k`. */
+  readonly threshold?: number;
+  /** k-means with k clusters per dtype-and-shape group instead of a distance threshold. */
+  readonly k?: number;
+  /** Tensors smaller than this many bytes are left alone (default 1024): a centroid would not pay. */
+  readonly minBytes?: number;
+  /** Only tensors matching these selectors: `name`, `path:name` (`*` matches any run of characters) or a hash prefix. */
+  readonly select?: readonly string[];
+  /** The selected tensors form exactly one cluster (refused unless they share dtype and shape). */
+  readonly single?: boolean;
+  /** Longest delta chain a re-encoding may create (default 24, the store's default). */
+  readonly maxDepth?: number;
+  /** Delta types to try (lossless ones only are used); default the first-party lossless types. */
+  readonly registry?: Registry;
+  /** Called at the steps of apply (for progress output and the crash test). */
+  readonly onProgress?: (stage: string) => void;
+}
+
+export interface ClusterMember {
+  readonly hash: string;
+  /** Where the tensor appears (`path:name`), the first of `places`. */
+  readonly label: string;
+  readonly places: number;
+  readonly encodingNow: string;
+  readonly bytesNow: number;
+  /** The smallest of whole and lossless deltas against the centroid; equal to now when kept. */
+  readonly encodingPlanned: string;
+  readonly bytesPlanned: number;
+  /** Why the member stays as it is, when it does. */
+  readonly kept?: string;
+}
+
+export interface ClusterReport {
+  readonly dtype: string;
+  readonly shape: number[];
+  readonly rawBytes: number;
+  readonly members: ClusterMember[];
+  readonly centroid: string;
+  /** Stored size of the centroid (byte planes + deflate), measured. */
+  readonly centroidBytes: number;
+  /** Members as stored now. */
+  readonly bytesNow: number;
+  /** Centroid plus members as planned (0 centroid bytes when no member would use it). */
+  readonly bytesProjected: number;
+  /** Whether the cluster saves bytes; clusters that do not are left as they are. */
+  readonly pays: boolean;
+}
+
+export interface ClusterAnalysis {
+  /** Tensors considered (float, at least minBytes, matching the selection). */
+  readonly candidates: number;
+  /** Distinct dtype-and-shape groups among them. */
+  readonly groups: number;
+  readonly clusters: ClusterReport[];
+  /** Over paying clusters: stored bytes of their members now, and centroids plus members projected. */
+  readonly bytesNow: number;
+  readonly bytesProjected: number;
+  /** How the projection was obtained. */
+  readonly method: string;
+}
+
+export interface ClusterApplyResult extends ClusterAnalysis {
+  /** The new pack, or undefined when no cluster pays. */
+  readonly pack?: string;
+  readonly centroidsWritten: number;
+  readonly membersReencoded: number;
+  /** Objects copied unchanged but for their recorded chain depth (they decode through a member). */
+  readonly depthUpdates: number;
+}
+
+export const PROJECTION_METHOD = 'measured: every member encoded in memory against its centroid (payload bytes, HDF5 overhead not included)';
+
+interface Candidate {
+  readonly hash: string;
+  readonly info: ObjectInfo;
+  readonly places: string[];
+}
+
+interface Plan {
+  readonly report: ClusterReport;
+  /** The centroid as computed and as it will be stored; absent when no member uses it. */
+  readonly centroid?: { readonly tensor: Tensor; readonly object: EncodedObject };
+  readonly reencoded: EncodedObject[];
+}
+
+const DEFAULTS = { minSize: 2, threshold: 0.5, minBytes: 1024, maxDepth: 24 };
+
+function checkOptions(o: ClusterOptions): void {
+  const positiveInt = (v: number | undefined, what: string): void => {
+    if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new ReefError('INVALID_PARAM', `${what} must be a positive integer, got ${v}`);
+  };
+  positiveInt(o.minSize, 'min-size');
+  positiveInt(o.k, 'k');
+  positiveInt(o.maxDepth, 'max-depth');
+  if (o.threshold !== undefined && !(o.threshold >= 0 && Number.isFinite(o.threshold))) throw new ReefError('INVALID_PARAM', `threshold must be a finite number ≥ 0, got ${o.threshold}`);
+  if (o.minBytes !== undefined && !(Number.isInteger(o.minBytes) && o.minBytes >= 0)) throw new ReefError('INVALID_PARAM', `min-bytes must be an integer ≥ 0, got ${o.minBytes}`);
+  if (o.single && !o.select?.length) throw new ReefError('INVALID_PARAM', 'one cluster needs an explicit selection of tensors (--select)');
+  if (o.single && o.k !== undefined) throw new ReefError('INVALID_PARAM', 'choose either one explicit cluster or k-means (--k), not both');
+}
+
+function globToRegExp(glob: string): RegExp {
+  return new RegExp(`^${glob.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+}
+
+/** A selector against a tensor's place (`path:name`) and hash. */
+function matcher(selector: string): (path: string, name: string, hash: string) => boolean {
+  if (/^[0-9a-f]{6,64}$/.test(selector)) {
+    const byName = globToRegExp(selector);
+    return (_p, name, hash) => hash.startsWith(selector) || byName.test(name);
+  }
+  const colon = selector.indexOf(':');
+  if (colon < 0) {
+    const name = globToRegExp(selector);
+    return (_p, n) => name.test(n);
+  }
+  const path = globToRegExp(selector.slice(0, colon));
+  const name = globToRegExp(selector.slice(colon + 1));
+  return (p, n) => path.test(p) && name.test(n);
+}
+
+/** Every stored user tensor that a commit or the staging index names, with where it appears. */
+function tensorPlaces(repo: Repository, select: readonly string[] | undefined): Map<string, string[]> {
+  const matchers = (select ?? []).map((s) => ({ s, test: matcher(s), hit: false }));
+  const places = new Map<string, string[]>();
+  const trees = [...repo.commits.list().map((h) => repo.commits.read(h).tree), repo.index()];
+  for (const tree of trees) {
+    for (const [path, file] of Object.entries(tree)) {
+      for (const t of file.tensors) {
+        if (matchers.length > 0) {
+          const hits = matchers.filter((m) => m.test(path, t.name, t.hash));
+          if (hits.length === 0) continue;
+          for (const m of hits) m.hit = true;
+        }
+        const label = `${path}:${t.name}`;
+        const list = places.get(t.hash) ?? [];
+        if (!list.includes(label)) list.push(label);
+        places.set(t.hash, list);
+      }
+    }
+  }
+  const missed = matchers.filter((m) => !m.hit).map((m) => `'${m.s}'`);
+  if (missed.length > 0) throw new ReefError('INVALID_PARAM', `no tracked tensor matches ${missed.join(', ')} (selectors: name, path:name with * wildcards, or a hash prefix)`);
+  return places;
+}
+
+function describeTensor(c: Candidate): string {
+  return `${c.places[0]} (${c.info.dtype} [${c.info.shape.join(', ')}])`;
+}
+
+/** The explicit cluster of `--one-cluster`: refused unless every member is a float tensor of one dtype and shape. */
+function singleCluster(candidates: readonly Candidate[]): Candidate[][] {
+  if (candidates.length < 2) throw new ReefError('INVALID_PARAM', `a cluster needs at least 2 distinct tensors; the selection matches ${candidates.length}`);
+  const first = candidates[0];
+  for (const c of candidates) {
+    if (!isFloatDType(c.info.dtype)) throw new ReefError('INVALID_PARAM', `cannot cluster ${describeTensor(c)}: only float tensors have a centroid`);
+    if (c.info.dtype !== first.info.dtype || JSON.stringify(c.info.shape) !== JSON.stringify(first.info.shape)) {
+      throw new ReefError('INVALID_PARAM', `cannot cluster tensors of different dtypes or shapes: ${describeTensor(first)} and ${describeTensor(c)}`);
+    }
+  }
+  return [[...candidates]];
+}
+
+async function proposeClusters(repo: Repository, candidates: readonly Candidate[], o: ClusterOptions): Promise<{ clusters: Candidate[][]; groups: number }> {
+  if (o.single) return { clusters: singleCluster(candidates), groups: 1 };
+  const groups = new Map<string, Candidate[]>();
+  for (const c of candidates) {
+    const key = `${c.info.dtype}\n${JSON.stringify(c.info.shape)}`;
+    groups.set(key, [...(groups.get(key) ?? []), c]);
+  }
+  const minSize = o.minSize ?? DEFAULTS.minSize;
+  const clusters: Candidate[][] = [];
+  for (const group of groups.values()) {
+    if (group.length < minSize) continue;
+    const vectors: Float64Array[] = [];
+    for (const c of group) vectors.push(sampleVector(await repo.objects.get(c.hash)));
+    for (const idx of clusterGroup(vectors, { threshold: o.threshold ?? DEFAULTS.threshold, k: o.k })) {
+      if (idx.length >= minSize) clusters.push(idx.map((i) => group[i]));
+    }
+  }
+  return { clusters, groups: groups.size };
+}
+
+/** For each object, how many deltas deeper than it its deepest dependant sits (0 when none). */
+function chainTails(all: readonly ObjectInfo[]): Map<string, number> {
+  const children = new Map<string, string[]>();
+  for (const o of all) if (o.reference) children.set(o.reference, [...(children.get(o.reference) ?? []), o.hash]);
+  const tails = new Map<string, number>();
+  const tail = (h: string): number => {
+    const known = tails.get(h);
+    if (known !== undefined) return known;
+    tails.set(h, 0); // guards against a (corrupt) cycle
+    let t = 0;
+    for (const c of children.get(h) ?? []) t = Math.max(t, 1 + tail(c));
+    tails.set(h, t);
+    return t;
+  };
+  for (const o of all) tail(o.hash);
+  return tails;
+}
+
+/**
+ * Measures one cluster: its centroid stored whole, and per member the smallest of whole and every
+ * lossless delta against the centroid, kept as it is unless that is smaller than now and keeps
+ * every delta chain within maxDepth.
+ */
+async function planCluster(repo: Repository, members: readonly Candidate[], deltaTypes: readonly DeltaTypePlugin[], tails: Map<string, number>, maxDepth: number): Promise<Plan> {
+  const tensors: Tensor[] = [];
+  for (const m of members) tensors.push(await repo.objects.get(m.hash));
+  const centroid = meanTensor(tensors);
+  const cHash = centroidHash(centroid);
+  const cEncoded = await encodeTensor(cHash, centroid, [], deltaTypes, maxDepth);
+  const centroidObject: EncodedObject = { ...cEncoded, info: { ...cEncoded.info, kind: CENTROID_KIND } };
+  const reference = { hash: cHash, tensor: centroid, depth: 0, source: 'centroid' };
+  const rows: ClusterMember[] = [];
+  const reencoded: EncodedObject[] = [];
+  for (const [i, m] of members.entries()) {
+    const now = { encodingNow: m.info.encoding, bytesNow: m.info.storedBytes };
+    const base = { hash: m.hash, label: m.places[0], places: m.places.length, ...now };
+    const keep = (why: string): void => void rows.push({ ...base, encodingPlanned: now.encodingNow, bytesPlanned: now.bytesNow, kept: why });
+    const enc = await encodeTensor(m.hash, tensors[i], [reference], deltaTypes, maxDepth);
+    const newDepth = enc.info.depth;
+    if (enc.info.storedBytes >= m.info.storedBytes) keep('re-encoding does not pay');
+    else if (newDepth + (tails.get(m.hash) ?? 0) > maxDepth) keep(`a delta chain through it would exceed ${maxDepth}`);
+    else {
+      reencoded.push(enc);
+      rows.push({ ...base, encodingPlanned: enc.info.encoding, bytesPlanned: enc.info.storedBytes });
+    }
+  }
+  const usesCentroid = reencoded.some((e) => e.info.reference === cHash);
+  const centroidBytes = centroidObject.info.storedBytes;
+  const bytesNow = rows.reduce((s, r) => s + r.bytesNow, 0);
+  const bytesProjected = rows.reduce((s, r) => s + r.bytesPlanned, 0) + (usesCentroid ? centroidBytes : 0);
+  const report: ClusterReport = {
+    dtype: members[0].info.dtype,
+    shape: [...members[0].info.shape],
+    rawBytes: members.reduce((s, m) => s + m.info.rawBytes, 0),
+    members: rows,
+    centroid: cHash,
+    centroidBytes,
+    bytesNow,
+    bytesProjected,
+    pays: reencoded.length > 0 && bytesProjected < bytesNow,
+  };
+  return { report, centroid: usesCentroid ? { tensor: centroid, object: centroidObject } : undefined, reencoded };
+}
+
+async function plan(repo: Repository, o: ClusterOptions): Promise<{ analysis: ClusterAnalysis; plans: Plan[] }> {
+  checkOptions(o);
+  const minBytes = o.minBytes ?? DEFAULTS.minBytes;
+  const maxDepth = o.maxDepth ?? DEFAULTS.maxDepth;
+  const deltaTypes = (o.registry ?? defaultRegistry()).deltaTypes().filter((d) => d.lossless);
+  const candidates: Candidate[] = [];
+  for (const [hash, places] of tensorPlaces(repo, o.select)) {
+    const info = repo.objects.info(hash);
+    if (!info || info.kind) continue; // missing objects are fsck's business
+    // An explicit cluster is checked whole (and refused if mixed); otherwise only fitting tensors count.
+    if (!o.single && (!isFloatDType(info.dtype) || info.rawBytes < minBytes)) continue;
+    candidates.push({ hash, info, places });
+  }
+  const { clusters, groups } = await proposeClusters(repo, candidates, o);
+  const tails = chainTails(repo.objects.all());
+  const plans: Plan[] = [];
+  for (const members of clusters) {
+    plans.push(await planCluster(repo, members, deltaTypes, tails, maxDepth));
+    repo.objects.clearCache(); // one cluster's tensors at a time in memory
+  }
+  const paying = plans.filter((p) => p.report.pays);
+  const analysis: ClusterAnalysis = {
+    candidates: candidates.length,
+    groups,
+    clusters: plans.map((p) => p.report),
+    bytesNow: paying.reduce((s, p) => s + p.report.bytesNow, 0),
+    bytesProjected: paying.reduce((s, p) => s + p.report.bytesProjected, 0),
+    method: PROJECTION_METHOD,
+  };
+  return { analysis, plans: paying };
+}
+
+/** Reports clusters, their sizes and projected savings, writing nothing. */
+export async function analyzeClusters(repo: Repository, options: ClusterOptions = {}): Promise<ClusterAnalysis> {
+  return (await plan(repo, options)).analysis;
+}
+
+/** The centroid unpacked from the bytes about to be written, checked against the computed one. */
+function centroidFromStored(object: EncodedObject, computed: Tensor): Tensor {
+  const { info, whole } = object;
+  const data = whole ? unpackPlanes(whole, DTYPE_BYTES[info.dtype], info.rawBytes, info.dtype) : undefined;
+  if (!data || Buffer.compare(Buffer.from(data), Buffer.from(computed.data)) !== 0) {
+    throw new ReefError('BAD_MODEL', `centroid ${info.hash.slice(0, 12)} does not survive storage exactly; nothing was written`);
+  }
+  return { dtype: info.dtype, shape: info.shape, data };
+}
+
+/** Decodes a planned delta in memory and compares it with the member: nothing unverified is written. */
+async function verifyLossless(repo: Repository, e: EncodedObject, centroids: Map<string, Tensor>, registry: Registry): Promise<void> {
+  if (!e.payload) return; // whole storage is byte planes: exact by construction
+  const reference = centroids.get(e.info.reference ?? '');
+  const original = await repo.objects.get(e.info.hash);
+  const decoded = reference ? (await registry.deltaType(e.info.encoding).decode(e.payload, reference)).data : undefined;
+  if (!decoded || Buffer.compare(Buffer.from(decoded), Buffer.from(original.data)) !== 0) {
+    throw new ReefError('BAD_MODEL', `delta type ${e.info.encoding} did not round-trip tensor ${e.info.hash.slice(0, 12)} exactly; nothing was written`);
+  }
+}
+
+/** Recorded depths that a re-encoding changes: objects decoded through a re-encoded member. */
+async function depthUpdates(repo: Repository, changed: ReadonlyMap<string, ObjectInfo>): Promise<EncodedObject[]> {
+  const memo = new Map<string, number>();
+  const depth = (h: string, guard = 0): number => {
+    const known = memo.get(h);
+    if (known !== undefined) return known;
+    const info = changed.get(h) ?? repo.objects.info(h);
+    const d = info?.reference && guard < 10_000 ? depth(info.reference, guard + 1) + 1 : 0;
+    memo.set(h, d);
+    return d;
+  };
+  const out: EncodedObject[] = [];
+  for (const info of repo.objects.all()) {
+    if (changed.has(info.hash)) continue;
+    const d = depth(info.hash);
+    if (d !== info.depth) out.push({ ...(await repo.objects.readEncoded(info.hash)), info: { ...info, depth: d } });
+  }
+  return out;
+}
+
+/**
+ * Re-encodes the paying clusters: centroids, re-encoded members and depth updates go into one new
+ * pack; its manifest, renamed into place last, switches them all at once. A process killed before
+ * that leaves the old encodings in force (the new pack file is garbage for gc); after it, the new
+ * ones. The superseded copies stay in their old packs until `reef gc` rewrites those.
+ */
+export async function applyClusters(repo: Repository, options: ClusterOptions = {}): Promise<ClusterApplyResult> {
+  const release = acquireLock(join(repo.root, REPO_DIR, 'lock'));
+  try {
+    repo.objects.reload(); // what other processes wrote before we took the lock
+    const { analysis, plans } = await plan(repo, options);
+    const registry = options.registry ?? defaultRegistry();
+    const centroidTensors = new Map<string, Tensor>();
+    const changed = new Map<string, ObjectInfo>();
+    const objects: EncodedObject[] = [];
+    for (const p of plans) {
+      if (p.centroid) {
+        centroidTensors.set(p.centroid.object.info.hash, centroidFromStored(p.centroid.object, p.centroid.tensor));
+        objects.push(p.centroid.object);
+        changed.set(p.centroid.object.info.hash, p.centroid.object.info);
+      }
+      for (const e of p.reencoded) {
+        objects.push(e);
+        changed.set(e.info.hash, e.info);
+      }
+    }
+    for (const e of objects) if (!e.info.kind) await verifyLossless(repo, e, centroidTensors, registry);
+    const updates = await depthUpdates(repo, changed);
+    options.onProgress?.('cluster-planned');
+    if (objects.length === 0) return { ...analysis, centroidsWritten: 0, membersReencoded: 0, depthUpdates: 0 };
+    const pack = await repo.objects.writePack([...objects, ...updates], options.onProgress, true);
+    repo.objects.reload();
+    const lost = [...changed.keys()].filter((h) => repo.objects.packOf(h) !== pack);
+    if (lost.length > 0) {
+      // Only possible if the clock went backwards: the new pack sorts before an older one.
+      throw new ReefError('BAD_FILE', `pack ${pack} does not take precedence for ${lost.length} object(s) (was the clock set back?); the old encodings stay in force, run reef gc`);
+    }
+    options.onProgress?.('cluster-applied');
+    return {
+      ...analysis,
+      pack,
+      centroidsWritten: objects.filter((e) => e.info.kind === CENTROID_KIND).length,
+      membersReencoded: objects.filter((e) => !e.info.kind).length,
+      depthUpdates: updates.length,
+    };
+  } finally {
+    release();
+  }
+}
