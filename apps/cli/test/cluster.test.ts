@@ -1,0 +1,91 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { writeSafetensors } from '@reef/store';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const bin = resolve(fileURLToPath(new URL('.', import.meta.url)), '../dist/bin.js');
+
+async function reef(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { cwd });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+/** Seeded values in [-1, 1). */
+function noise(seed: number, n: number): Float32Array {
+  let s = seed >>> 0 || 1;
+  return Float32Array.from({ length: n }, () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s / 2 ** 31 - 1;
+  });
+}
+
+/** Fine-tuned variants of one base: the base plus 0.1% noise, and a small bias. */
+function variant(k: number): Uint8Array {
+  const base = noise(7, 48_000);
+  const jitter = noise(100 + k, 48_000);
+  const w = base.map((x, i) => 0.05 * (x + 1e-3 * jitter[i]));
+  const bias = noise(200 + k, 8);
+  return writeSafetensors([
+    { name: 'w1', tensor: { dtype: 'f32', shape: [400, 120], data: new Uint8Array(w.buffer) } },
+    { name: 'bias', tensor: { dtype: 'f32', shape: [8], data: new Uint8Array(bias.buffer) } },
+  ]);
+}
+
+describe('reef cluster', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'reef-cli-cluster-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('analyzes without writing, applies, and keeps every export byte-exact', async () => {
+    expect((await reef(['cluster', '--help'], dir)).stdout).toMatch(/analyze[\s\S]*apply/);
+    expect((await reef(['cluster', 'apply', '--help'], dir)).stdout).toMatch(/--threshold[\s\S]*--k[\s\S]*--min-size/);
+    expect((await reef(['init'], dir)).code).toBe(0);
+    const files = [0, 1, 2, 3, 4].map((k) => `v${k}.safetensors`);
+    files.forEach((f, k) => writeFileSync(join(dir, f), variant(k)));
+    expect((await reef(['add', ...files], dir)).code).toBe(0);
+    expect((await reef(['commit', '-m', 'variants'], dir)).code).toBe(0);
+
+    const analyze = await reef(['cluster', 'analyze', '-v'], dir);
+    expect(analyze.code, analyze.stderr).toBe(0);
+    expect(analyze.stdout).toMatch(/cluster 1: f32 \[400, 120\], 5 tensors/);
+    expect(analyze.stdout).toMatch(/v2\.safetensors:w1 {2}whole/);
+    expect(analyze.stdout).toMatch(/paying clusters: .*\(saves/);
+    expect(analyze.stdout).toMatch(/projection measured/);
+    const json = JSON.parse((await reef(['cluster', 'analyze', '--json'], dir)).stdout) as { bytesNow: number; bytesProjected: number };
+    expect(json.bytesProjected).toBeLessThan(json.bytesNow);
+
+    const refused = await reef(['cluster', 'apply', '--select', 'v0.safetensors:w1', 'v0.safetensors:bias', '--one-cluster'], dir);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/cannot cluster tensors of different dtypes or shapes/);
+    const badK = await reef(['cluster', 'analyze', '--k', '0'], dir);
+    expect(badK.code).not.toBe(0);
+    expect(badK.stderr).toMatch(/--k must be a positive integer/);
+
+    const apply = await reef(['cluster', 'apply'], dir);
+    expect(apply.code, apply.stderr).toBe(0);
+    expect(apply.stdout).toMatch(/wrote pack-\S+: 1 centroid\(s\), 5 re-encoded tensor\(s\)/);
+    expect((await reef(['stats'], dir)).stdout).toMatch(/centroid +1 tensors/);
+    expect((await reef(['gc'], dir)).code).toBe(0);
+    const fsck = await reef(['fsck'], dir);
+    expect(fsck.code, fsck.stdout).toBe(0);
+    expect(fsck.stdout).toMatch(/no problems found/);
+    for (const [k, f] of files.entries()) {
+      const out = join(dir, `out-${k}.safetensors`);
+      expect((await reef(['export', 'HEAD', '--format', 'safetensors', '--path', f, '-o', out], dir)).code).toBe(0);
+      expect(readFileSync(out).equals(Buffer.from(variant(k)))).toBe(true);
+    }
+  }, 60_000);
+});
