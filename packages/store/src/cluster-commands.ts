@@ -1,5 +1,5 @@
 import { Repository } from './repository.js';
-import { analyzeClusters, applyClusters, type ClusterAnalysis, type ClusterOptions } from './cluster.js';
+import { analyzeClusters, applyClusters, type ClusterAnalysis, type ClusterOptions, type ClusterReport } from './cluster.js';
 import { formatBytes, withLosslessDeltas, type CommandEnv } from './commands.js';
 
 /** `reef cluster analyze|apply` as plain functions: options in, printable lines out. */
@@ -12,18 +12,26 @@ function saving(now: number, projected: number): string {
   return `${formatBytes(now)} -> ${formatBytes(projected)} (${saved >= 0 ? 'saves' : 'costs'} ${formatBytes(Math.abs(saved))}, ${((100 * saved) / now).toFixed(1)}%)`;
 }
 
+function reference(c: ClusterReport): string {
+  if (c.centroidKind === 'mean') return `against a new mean centroid of ${formatBytes(c.centroidBytes)}`;
+  const medoid = c.members.find((m) => m.hash === c.centroid);
+  return `against the medoid ${medoid?.label ?? c.centroid.slice(0, 12)}`;
+}
+
 function reportLines(a: ClusterAnalysis, verbose: boolean): string[] {
   const lines = [`${a.candidates} candidate tensors in ${a.groups} dtype-and-shape groups; ${a.clusters.length} cluster(s), ${a.clusters.filter((c) => c.pays).length} paying`];
   for (const [i, c] of a.clusters.entries()) {
     const reencoded = c.members.filter((m) => !m.kept).length;
     lines.push(
       `cluster ${i + 1}: ${c.dtype} [${c.shape.join(', ')}], ${c.members.length} tensors, ${formatBytes(c.rawBytes)} raw; ` +
-        `${saving(c.bytesNow, c.bytesProjected)}${c.pays ? '' : ' -- left as it is'}; centroid ${formatBytes(c.centroidBytes)}, ${reencoded} re-encoded`,
+        `${saving(c.bytesNow, c.bytesProjected)}${c.pays ? '' : ' -- left as it is'}; ${reference(c)}, ${reencoded} re-encoded`,
     );
+    const tried = Object.entries(c.projections);
+    if (tried.length > 1) lines.push(`    projected with ${tried.map(([k, v]) => `${k === 'mean' ? 'a mean centroid' : 'the medoid'} ${formatBytes(v)}`).join(', with ')}`);
     if (!verbose) continue;
     for (const m of c.members) {
       const where = `${m.label}${m.places > 1 ? ` (+${m.places - 1} more)` : ''}`;
-      const to = m.kept ? `kept (${m.kept})` : `${m.encodingPlanned} vs centroid ${formatBytes(m.bytesPlanned)}`;
+      const to = m.kept ? `kept (${m.kept})` : `${m.encodingPlanned} vs ${c.centroidKind === 'mean' ? 'centroid' : 'medoid'} ${formatBytes(m.bytesPlanned)}`;
       lines.push(`    ${where}  ${m.encodingNow} ${formatBytes(m.bytesNow)} -> ${to}`);
     }
   }

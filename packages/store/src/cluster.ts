@@ -3,6 +3,7 @@ import { unpackPlanes } from '@reef/delta-lossless';
 import { join } from 'node:path';
 import { CENTROID_KIND, centroidHash, meanTensor } from './cluster-centroid.js';
 import { clusterGroup, sampleVector } from './cluster-group.js';
+import { toFloat64 } from './dtypes.js';
 import { encodeTensor } from './encode.js';
 import { acquireLock } from './lock.js';
 import type { EncodedObject, ObjectInfo } from './objects.js';
@@ -15,6 +16,8 @@ import { REPO_DIR, defaultRegistry, type Repository } from './repository.js';
  * `analyzeClusters` only reports; `applyClusters` writes one new pack whose manifest switches the
  * re-encoded objects over in a single atomic rename (see ObjectStore.reload: the newest copy wins).
  */
+
+export type CentroidChoice = 'mean' | 'medoid' | 'auto';
 
 export interface ClusterOptions {
   /** Smallest cluster worth a centroid (default 2). */
@@ -29,6 +32,11 @@ export interface ClusterOptions {
   readonly select?: readonly string[];
   /** The selected tensors form exactly one cluster (refused unless they share dtype and shape). */
   readonly single?: boolean;
+  /**
+   * What members are encoded against: 'mean' (a new centroid object), 'medoid' (the member nearest
+   * the mean, which stays as it is) or 'auto' (default: both measured, the smaller kept).
+   */
+  readonly centroid?: CentroidChoice;
   /** Longest delta chain a re-encoding may create (default 24, the store's default). */
   readonly maxDepth?: number;
   /** Delta types to try (lossless ones only are used); default the first-party lossless types. */
@@ -56,13 +64,18 @@ export interface ClusterReport {
   readonly shape: number[];
   readonly rawBytes: number;
   readonly members: ClusterMember[];
+  /** 'mean': a new centroid object (the element-wise mean); 'medoid': the member nearest the mean. */
+  readonly centroidKind: 'mean' | 'medoid';
+  /** Hash of the centroid object, or of the medoid member. */
   readonly centroid: string;
-  /** Stored size of the centroid (byte planes + deflate), measured. */
+  /** Bytes the centroid adds (byte planes + deflate, measured); 0 for a medoid, which is stored already. */
   readonly centroidBytes: number;
   /** Members as stored now. */
   readonly bytesNow: number;
   /** Centroid plus members as planned (0 centroid bytes when no member would use it). */
   readonly bytesProjected: number;
+  /** Projected bytes with each reference tried ('mean', 'medoid'). */
+  readonly projections: Record<string, number>;
   /** Whether the cluster saves bytes; clusters that do not are left as they are. */
   readonly pays: boolean;
 }
@@ -116,6 +129,7 @@ function checkOptions(o: ClusterOptions): void {
   if (o.threshold !== undefined && !(o.threshold >= 0 && Number.isFinite(o.threshold))) throw new ReefError('INVALID_PARAM', `threshold must be a finite number ≥ 0, got ${o.threshold}`);
   if (o.minBytes !== undefined && !(Number.isInteger(o.minBytes) && o.minBytes >= 0)) throw new ReefError('INVALID_PARAM', `min-bytes must be an integer ≥ 0, got ${o.minBytes}`);
   if (o.single && !o.select?.length) throw new ReefError('INVALID_PARAM', 'one cluster needs an explicit selection of tensors (--select)');
+  if (o.centroid !== undefined && !['mean', 'medoid', 'auto'].includes(o.centroid)) throw new ReefError('INVALID_PARAM', `centroid must be mean, medoid or auto, got '${String(o.centroid)}'`);
   if (o.single && o.k !== undefined) throw new ReefError('INVALID_PARAM', 'choose either one explicit cluster or k-means (--k), not both');
 }
 
@@ -219,50 +233,110 @@ function chainTails(all: readonly ObjectInfo[]): Map<string, number> {
   return tails;
 }
 
+interface Reference {
+  readonly hash: string;
+  readonly tensor: Tensor;
+  readonly depth: number;
+  /** Members that must stay as they are: the medoid itself and what it decodes through. */
+  readonly fixed: ReadonlySet<string>;
+}
+
 /**
- * Measures one cluster: its centroid stored whole, and per member the smallest of whole and every
- * lossless delta against the centroid, kept as it is unless that is smaller than now and keeps
- * every delta chain within maxDepth.
+ * Per member, the smallest of whole and every lossless delta against `ref`, kept as it is unless
+ * that is smaller than now and keeps every delta chain within maxDepth.
  */
-async function planCluster(repo: Repository, members: readonly Candidate[], deltaTypes: readonly DeltaTypePlugin[], tails: Map<string, number>, maxDepth: number): Promise<Plan> {
-  const tensors: Tensor[] = [];
-  for (const m of members) tensors.push(await repo.objects.get(m.hash));
-  const centroid = meanTensor(tensors);
-  const cHash = centroidHash(centroid);
-  const cEncoded = await encodeTensor(cHash, centroid, [], deltaTypes, maxDepth);
-  const centroidObject: EncodedObject = { ...cEncoded, info: { ...cEncoded.info, kind: CENTROID_KIND } };
-  const reference = { hash: cHash, tensor: centroid, depth: 0, source: 'centroid' };
+async function planAgainst(members: readonly Candidate[], tensors: readonly Tensor[], ref: Reference, ctx: PlanContext): Promise<{ rows: ClusterMember[]; reencoded: EncodedObject[] }> {
   const rows: ClusterMember[] = [];
   const reencoded: EncodedObject[] = [];
+  const candidate = { hash: ref.hash, tensor: ref.tensor, depth: ref.depth, source: 'centroid' };
   for (const [i, m] of members.entries()) {
     const now = { encodingNow: m.info.encoding, bytesNow: m.info.storedBytes };
     const base = { hash: m.hash, label: m.places[0], places: m.places.length, ...now };
     const keep = (why: string): void => void rows.push({ ...base, encodingPlanned: now.encodingNow, bytesPlanned: now.bytesNow, kept: why });
-    const enc = await encodeTensor(m.hash, tensors[i], [reference], deltaTypes, maxDepth);
-    const newDepth = enc.info.depth;
+    if (m.hash === ref.hash) {
+      keep('it is the medoid');
+      continue;
+    }
+    if (ref.fixed.has(m.hash)) {
+      keep('the medoid is stored as a delta against it');
+      continue;
+    }
+    const enc = await encodeTensor(m.hash, tensors[i], [candidate], ctx.deltaTypes, ctx.maxDepth);
     if (enc.info.storedBytes >= m.info.storedBytes) keep('re-encoding does not pay');
-    else if (newDepth + (tails.get(m.hash) ?? 0) > maxDepth) keep(`a delta chain through it would exceed ${maxDepth}`);
+    else if (enc.info.depth + (ctx.tails.get(m.hash) ?? 0) > ctx.maxDepth) keep(`a delta chain through it would exceed ${ctx.maxDepth}`);
     else {
       reencoded.push(enc);
       rows.push({ ...base, encodingPlanned: enc.info.encoding, bytesPlanned: enc.info.storedBytes });
     }
   }
-  const usesCentroid = reencoded.some((e) => e.info.reference === cHash);
-  const centroidBytes = centroidObject.info.storedBytes;
-  const bytesNow = rows.reduce((s, r) => s + r.bytesNow, 0);
-  const bytesProjected = rows.reduce((s, r) => s + r.bytesPlanned, 0) + (usesCentroid ? centroidBytes : 0);
+  return { rows, reencoded };
+}
+
+/** The member nearest the mean (L2), and the objects its stored form decodes through. */
+function medoidOf(repo: Repository, members: readonly Candidate[], tensors: readonly Tensor[], mean: Tensor): Reference {
+  const m = toFloat64(mean);
+  let best = 0;
+  let bestDistance = Infinity;
+  for (const [i, t] of tensors.entries()) {
+    const v = toFloat64(t);
+    let d = 0;
+    for (let e = 0; e < v.length; e++) d += (Number.isFinite(v[e]) && Number.isFinite(m[e]) ? v[e] - m[e] : 0) ** 2;
+    if (d < bestDistance) [best, bestDistance] = [i, d];
+  }
+  const hash = members[best].hash;
+  const fixed = new Set<string>([hash]);
+  for (let ref = repo.objects.info(hash)?.reference; ref && !fixed.has(ref); ref = repo.objects.info(ref)?.reference) fixed.add(ref);
+  return { hash, tensor: tensors[best], depth: members[best].info.depth, fixed };
+}
+
+interface PlanContext {
+  readonly deltaTypes: readonly DeltaTypePlugin[];
+  readonly tails: ReadonlyMap<string, number>;
+  readonly maxDepth: number;
+  readonly centroid: CentroidChoice;
+}
+
+/**
+ * Measures one cluster against its mean (a new centroid object, stored whole) and against its
+ * medoid (a member, kept as it is, costing nothing extra), as `centroid` asks; 'auto' keeps the
+ * smaller projection.
+ */
+async function planCluster(repo: Repository, members: readonly Candidate[], ctx: PlanContext): Promise<Plan> {
+  const tensors: Tensor[] = [];
+  for (const m of members) tensors.push(await repo.objects.get(m.hash));
+  const mean = meanTensor(tensors);
+  const meanHash = centroidHash(mean);
+  const encoded = await encodeTensor(meanHash, mean, [], ctx.deltaTypes, ctx.maxDepth);
+  const centroidObject: EncodedObject = { ...encoded, info: { ...encoded.info, kind: CENTROID_KIND } };
+  const bytesNow = members.reduce((s, m) => s + m.info.storedBytes, 0);
+  const sum = (rows: readonly ClusterMember[]): number => rows.reduce((s, r) => s + r.bytesPlanned, 0);
+  const options: { kind: 'mean' | 'medoid'; hash: string; rows: ClusterMember[]; reencoded: EncodedObject[]; extra: number; projected: number }[] = [];
+  if (ctx.centroid !== 'medoid') {
+    const p = await planAgainst(members, tensors, { hash: meanHash, tensor: mean, depth: 0, fixed: new Set() }, ctx);
+    const extra = p.reencoded.length > 0 ? centroidObject.info.storedBytes : 0;
+    options.push({ kind: 'mean', hash: meanHash, ...p, extra, projected: sum(p.rows) + extra });
+  }
+  if (ctx.centroid !== 'mean') {
+    const medoid = medoidOf(repo, members, tensors, mean);
+    const p = await planAgainst(members, tensors, medoid, ctx);
+    options.push({ kind: 'medoid', hash: medoid.hash, ...p, extra: 0, projected: sum(p.rows) });
+  }
+  const chosen = options.reduce((a, b) => (b.projected < a.projected ? b : a));
   const report: ClusterReport = {
     dtype: members[0].info.dtype,
     shape: [...members[0].info.shape],
     rawBytes: members.reduce((s, m) => s + m.info.rawBytes, 0),
-    members: rows,
-    centroid: cHash,
-    centroidBytes,
+    members: chosen.rows,
+    centroidKind: chosen.kind,
+    centroid: chosen.hash,
+    centroidBytes: chosen.extra,
     bytesNow,
-    bytesProjected,
-    pays: reencoded.length > 0 && bytesProjected < bytesNow,
+    bytesProjected: chosen.projected,
+    projections: Object.fromEntries(options.map((o) => [o.kind, o.projected])),
+    pays: chosen.reencoded.length > 0 && chosen.projected < bytesNow,
   };
-  return { report, centroid: usesCentroid ? { tensor: centroid, object: centroidObject } : undefined, reencoded };
+  const usesMean = chosen.kind === 'mean' && chosen.reencoded.length > 0;
+  return { report, centroid: usesMean ? { tensor: mean, object: centroidObject } : undefined, reencoded: chosen.reencoded };
 }
 
 async function plan(repo: Repository, o: ClusterOptions): Promise<{ analysis: ClusterAnalysis; plans: Plan[] }> {
@@ -279,10 +353,10 @@ async function plan(repo: Repository, o: ClusterOptions): Promise<{ analysis: Cl
     candidates.push({ hash, info, places });
   }
   const { clusters, groups } = await proposeClusters(repo, candidates, o);
-  const tails = chainTails(repo.objects.all());
+  const ctx: PlanContext = { deltaTypes, tails: chainTails(repo.objects.all()), maxDepth, centroid: o.centroid ?? 'auto' };
   const plans: Plan[] = [];
   for (const members of clusters) {
-    plans.push(await planCluster(repo, members, deltaTypes, tails, maxDepth));
+    plans.push(await planCluster(repo, members, ctx));
     repo.objects.clearCache(); // one cluster's tensors at a time in memory
   }
   const paying = plans.filter((p) => p.report.pays);
@@ -315,7 +389,8 @@ function centroidFromStored(object: EncodedObject, computed: Tensor): Tensor {
 /** Decodes a planned delta in memory and compares it with the member: nothing unverified is written. */
 async function verifyLossless(repo: Repository, e: EncodedObject, centroids: Map<string, Tensor>, registry: Registry): Promise<void> {
   if (!e.payload) return; // whole storage is byte planes: exact by construction
-  const reference = centroids.get(e.info.reference ?? '');
+  const ref = e.info.reference ?? '';
+  const reference = centroids.get(ref) ?? (repo.objects.has(ref) ? await repo.objects.get(ref) : undefined);
   const original = await repo.objects.get(e.info.hash);
   const decoded = reference ? (await registry.deltaType(e.info.encoding).decode(e.payload, reference)).data : undefined;
   if (!decoded || Buffer.compare(Buffer.from(decoded), Buffer.from(original.data)) !== 0) {
@@ -326,11 +401,16 @@ async function verifyLossless(repo: Repository, e: EncodedObject, centroids: Map
 /** Recorded depths that a re-encoding changes: objects decoded through a re-encoded member. */
 async function depthUpdates(repo: Repository, changed: ReadonlyMap<string, ObjectInfo>): Promise<EncodedObject[]> {
   const memo = new Map<string, number>();
-  const depth = (h: string, guard = 0): number => {
+  const depth = (h: string): number => {
     const known = memo.get(h);
+    if (known === -1) {
+      // Two clusters' medoids each decoding through the other's members: refuse rather than write it.
+      throw new ReefError('INVALID_PARAM', `re-encoding would make object ${h.slice(0, 12)} depend on itself; nothing was written (apply the clusters one at a time with --select)`);
+    }
     if (known !== undefined) return known;
+    memo.set(h, -1);
     const info = changed.get(h) ?? repo.objects.info(h);
-    const d = info?.reference && guard < 10_000 ? depth(info.reference, guard + 1) + 1 : 0;
+    const d = info?.reference ? depth(info.reference) + 1 : 0;
     memo.set(h, d);
     return d;
   };
@@ -369,8 +449,8 @@ export async function applyClusters(repo: Repository, options: ClusterOptions = 
         changed.set(e.info.hash, e.info);
       }
     }
-    for (const e of objects) if (!e.info.kind) await verifyLossless(repo, e, centroidTensors, registry);
     const updates = await depthUpdates(repo, changed);
+    for (const e of objects) if (!e.info.kind) await verifyLossless(repo, e, centroidTensors, registry);
     options.onProgress?.('cluster-planned');
     if (objects.length === 0) return { ...analysis, centroidsWritten: 0, membersReencoded: 0, depthUpdates: 0 };
     const pack = await repo.objects.writePack([...objects, ...updates], options.onProgress, true);

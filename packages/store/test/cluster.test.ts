@@ -83,7 +83,8 @@ describe('cluster analyze', () => {
     repo.close();
     const before = snapshot(join(dir, '.reef'));
     const fresh = Repository.open(dir);
-    const a = await analyzeClusters(fresh);
+    const a = await analyzeClusters(fresh, { centroid: 'mean' });
+    const auto = await analyzeClusters(fresh);
     fresh.close();
     expect(snapshot(join(dir, '.reef'))).toEqual(before);
     expect(a.candidates).toBe(7); // the w1 of 6 variants + other's w1; biases are under min-bytes
@@ -97,7 +98,15 @@ describe('cluster analyze', () => {
     expect(c.bytesProjected).toBe(c.centroidBytes + c.members.reduce((s, m) => s + m.bytesPlanned, 0));
     expect(a.bytesProjected).toBeLessThan(a.bytesNow * 0.9);
     expect(a.method).toMatch(/measured/);
-    const lines = await clusterAnalyzeCommand({ cwd: dir }, { verbose: true });
+    // 'auto' measures both references; with six variants the medoid (no extra object) is smaller.
+    const [m] = auto.clusters;
+    expect(Object.keys(m.projections).sort()).toEqual(['mean', 'medoid']);
+    expect(m.projections.mean).toBe(c.bytesProjected);
+    expect(m.centroidKind).toBe(m.projections.medoid < m.projections.mean ? 'medoid' : 'mean');
+    expect(m.centroidKind).toBe('medoid');
+    expect(m.centroidBytes).toBe(0);
+    expect(m.members.filter((x) => x.kept)).toEqual([expect.objectContaining({ hash: m.centroid, kept: 'it is the medoid' })]);
+    const lines = await clusterAnalyzeCommand({ cwd: dir }, { verbose: true, centroid: 'mean' });
     expect(lines.join('\n')).toMatch(/cluster 1: f32 \[400, 120\], 6 tensors/);
     expect(lines.join('\n')).toMatch(/v3\.safetensors:w1 {2}whole .* -> (xor-planes|float-diff|sparse) vs centroid/);
     expect(snapshot(join(dir, '.reef'))).toEqual(before);
@@ -140,7 +149,7 @@ describe('cluster apply', () => {
     const { repo, dir, files, bytes } = await variantsRepo();
     const reef = join(dir, '.reef');
     const before = dirBytes(reef);
-    const r = await applyClusters(repo);
+    const r = await applyClusters(repo, { centroid: 'mean' });
     expect(r.pack).toBeDefined();
     expect(r.centroidsWritten).toBe(1);
     expect(r.membersReencoded).toBe(6);
@@ -172,14 +181,14 @@ describe('cluster apply', () => {
     await expectExportsExact(reopened, files, bytes);
     // Nothing pays twice: a second apply writes nothing.
     const snap = snapshot(reef);
-    const again = await applyClusters(reopened);
+    const again = await applyClusters(reopened, { centroid: 'mean' });
     expect(again.pack).toBeUndefined();
     expect(snapshot(reef)).toEqual(snap);
   });
 
   it.skipIf(!hasH5dump)('writes centroids under /centroids with an object_kind attribute (h5dump)', async () => {
     const { repo, dir } = await variantsRepo(5);
-    const r = await applyClusters(repo);
+    const r = await applyClusters(repo, { centroid: 'mean' });
     const dump = spawnSync('h5dump', ['-A', join(dir, '.reef', 'packs', `${r.pack}.h5`)], { encoding: 'utf8' }).stdout;
     expect(dump).toMatch(/GROUP "centroids"/);
     expect(dump).toMatch(/ATTRIBUTE "object_kind"[\s\S]*?"centroid"/);
@@ -196,7 +205,7 @@ describe('cluster apply', () => {
     const { files } = writeVariants(dir, 4);
     await repo.add(files, { cwd: dir });
     repo.commit('variants');
-    await applyClusters(repo);
+    await applyClusters(repo, { centroid: 'mean' });
     expect(repo.objects.all().some((o) => o.kind === CENTROID_KIND)).toBe(true);
     await repo.checkout('main');
     repo.deleteBranch('experiments');
@@ -206,6 +215,45 @@ describe('cluster apply', () => {
     expect(fsck.problems).toEqual([]);
     expect(fsck.garbage).toEqual([]);
     expect(readdirSync(join(dir, '.reef', 'packs')).some((f) => f.includes('.tmp-'))).toBe(false);
+  });
+
+  it('with a medoid: members become deltas against the member nearest the mean, byte-exact, no new object', async () => {
+    const { repo, dir, files, bytes } = await variantsRepo();
+    const before = dirBytes(join(dir, '.reef'));
+    const r = await applyClusters(repo);
+    const [c] = r.clusters;
+    expect(c.centroidKind).toBe('medoid');
+    expect(r.centroidsWritten).toBe(0);
+    expect(r.membersReencoded).toBe(5);
+    expect(repo.objects.info(c.centroid)?.encoding).toBe('whole');
+    for (const m of c.members) if (m.hash !== c.centroid) expect(repo.objects.info(m.hash)?.reference).toBe(c.centroid);
+    await repo.gc();
+    expect(dirBytes(join(dir, '.reef'))).toBeLessThan(before * 0.85);
+    const fsck = await repo.fsck();
+    expect(fsck.problems).toEqual([]);
+    expect(fsck.garbage).toEqual([]);
+    await expectExportsExact(repo, files, bytes);
+  });
+
+  it('never re-encodes a member the medoid decodes through (no reference cycles)', async () => {
+    const { repo, dir } = newRepo();
+    // Evenly spaced checkpoints: the middle one is nearest the mean, and is a delta against the first.
+    const base = noise(4, 48_000).map((x) => x * 0.05);
+    const jitter = noise(60, 48_000);
+    const hashes: string[] = [];
+    for (let step = 0; step < 3; step++) {
+      const w = base.map((x, i) => x + step * 5e-5 * jitter[i]);
+      writeFileSync(join(dir, 'm.safetensors'), writeSafetensors([{ name: 'w1', tensor: { dtype: 'f32', shape: [400, 120], data: new Uint8Array(w.buffer) } }]));
+      await repo.add(['m.safetensors'], { cwd: dir });
+      hashes.push(repo.commit(`step ${step}`).tree['m.safetensors'].tensors[0].hash);
+    }
+    expect(repo.objects.info(hashes[1])?.reference).toBe(hashes[0]);
+    const [c] = (await analyzeClusters(repo, { centroid: 'medoid' })).clusters;
+    expect(c.centroid).toBe(hashes[1]);
+    const first = c.members.find((m) => m.hash === hashes[0]);
+    expect(first?.kept).toBe('the medoid is stored as a delta against it');
+    await applyClusters(repo, { centroid: 'medoid' });
+    expect((await repo.fsck()).problems).toEqual([]);
   });
 
   it('keeps members as they are when re-encoding does not pay (a checkpoint chain)', async () => {
@@ -221,7 +269,7 @@ describe('cluster apply', () => {
       repo.commit(`step ${step}`);
     }
     const snap = snapshot(join(dir, '.reef'));
-    const r = await applyClusters(repo, { threshold: 1 });
+    const r = await applyClusters(repo, { threshold: 1, centroid: 'mean' });
     expect(r.clusters).toHaveLength(1);
     const kept = r.clusters[0].members.filter((m) => m.kept);
     expect(kept.length).toBeGreaterThan(0);

@@ -19,6 +19,7 @@ export function register(program: Command, ctx: CliContext): void {
     cmd
       .option('--threshold <t>', 'largest relative L2 distance between any two members of a cluster, on a sample (default 0.5)', (v) => nonNegative(v, '--threshold'))
       .option('--k <n>', 'k-means with n clusters per dtype-and-shape group instead of --threshold', (v) => positiveInt(v, '--k'))
+      .option('--centroid <kind>', 'encode members against: mean (a new centroid object), medoid (the member nearest the mean) or auto (both measured, smaller kept; default)', centroidKind)
       .option('--min-size <n>', 'smallest cluster worth a centroid (default 2)', (v) => positiveInt(v, '--min-size'))
       .option('--min-bytes <n>', 'leave tensors smaller than this alone (default 1024)', (v) => nonNegativeInt(v, '--min-bytes'))
       .option('--select <selectors...>', 'only these tensors: name, path:name (* wildcards) or a hash prefix')
@@ -28,6 +29,7 @@ export function register(program: Command, ctx: CliContext): void {
   const options = (o: Record<string, unknown>): ClusterCommandOptions => ({
     threshold: o.threshold as number | undefined,
     k: o.k as number | undefined,
+    centroid: o.centroid as ClusterCommandOptions['centroid'],
     minSize: o.minSize as number | undefined,
     minBytes: o.minBytes as number | undefined,
     select: o.select as string[] | undefined,
@@ -41,6 +43,11 @@ export function register(program: Command, ctx: CliContext): void {
   withOptions(group.command('apply').description('store a centroid per paying cluster and re-encode its members against it (atomic; reef gc then removes the old copies)')).action(
     async (o: Record<string, unknown>) => print(await clusterApplyCommand(await env(), options(o))),
   );
+}
+
+function centroidKind(v: string): 'mean' | 'medoid' | 'auto' {
+  if (v !== 'mean' && v !== 'medoid' && v !== 'auto') throw new ReefError('INVALID_PARAM', `--centroid must be mean, medoid or auto, got '${v}'`);
+  return v;
 }
 
 function positiveInt(v: string, what: string): number {

@@ -6,6 +6,7 @@ const [repoDir, pauseAt] = process.argv.slice(2);
 const pause = new Int32Array(new SharedArrayBuffer(4));
 const repo = Repository.open(repoDir);
 await applyClusters(repo, {
+  centroid: 'mean', // the path that writes a new centroid object
   onProgress(stage) {
     process.stdout.write(`stage ${stage}\n`);
     if (stage === pauseAt) Atomics.wait(pause, 0, 0, 30_000);
