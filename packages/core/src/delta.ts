@@ -54,6 +54,11 @@ export interface DeltaTypePlugin {
   /** True when decode(encode(t, r), r) reproduces t byte for byte, for every dtype it accepts. */
   readonly lossless: boolean;
   readonly params: readonly ParamSpec[];
+  /**
+   * Optional: parameter sets a store should try when it picks, per tensor, the smallest encoding
+   * within an error bound (finest first). Without it, a store tries the defaults only.
+   */
+  readonly presets?: readonly Params[];
   /** Whether this type can encode `target` against `reference` (dtype, shape); a reason if not. */
   supports?(target: Tensor, reference: Tensor): string | undefined;
   /** Present when payloads carry a trainable, shareable codebook (see DeltaCodebookSupport). */

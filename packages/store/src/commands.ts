@@ -2,6 +2,7 @@ import { ReefError, type Registry } from '@reef/core';
 import deltaLossless from '@reef/delta-lossless';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { CommitQuality } from './model.js';
 import { Repository, type MergeStrategy } from './repository.js';
 
 /**
@@ -80,12 +81,51 @@ export async function statusCommand(env: CommandEnv): Promise<string[]> {
   });
 }
 
-export async function commitCommand(env: CommandEnv, message: string): Promise<string[]> {
-  return withRepo(env, (repo) => {
-    const c = repo.commit(message);
-    const branch = repo.refs.head().branch;
-    return [`[${branch ?? 'detached'} ${short(c.hash)}] ${message}`];
+export interface CommitOptions {
+  /** Store new tensors lossily where the measured relative L2 error stays within this bound. */
+  readonly maxRelError?: number;
+  /** Explicitly lossless (the default); refused together with maxRelError. */
+  readonly lossless?: boolean;
+  readonly pqMinBytes?: number;
+  readonly codebooks?: 'shared' | 'per-tensor';
+}
+
+export async function commitCommand(env: CommandEnv, message: string, opts: CommitOptions = {}): Promise<string[]> {
+  if (opts.lossless && opts.maxRelError !== undefined) throw new ReefError('INVALID_PARAM', '--lossless and --max-rel-error exclude each other');
+  return withRepo(env, async (repo) => {
+    if (opts.maxRelError === undefined) {
+      const c = repo.commit(message);
+      return [`[${repo.refs.head().branch ?? 'detached'} ${short(c.hash)}] ${message}`];
+    }
+    const { commit, quality } = await repo.commitLossy(message, { maxRelError: opts.maxRelError, pqMinBytes: opts.pqMinBytes, codebooks: opts.codebooks });
+    const lines = [`[${repo.refs.head().branch ?? 'detached'} ${short(commit.hash)}] ${message}`];
+    lines.push(...qualityLines(quality, repo));
+    return lines;
   });
+}
+
+/** What a lossy commit did: lossy tensors with their errors, tensors kept lossless and why, codebooks. */
+function qualityLines(q: CommitQuality, repo: Repository): string[] {
+  const lines = [`max relative error ${q.maxRelError}: ${q.lossy.length} tensor(s) stored lossy, ${q.lossless.length} kept lossless`];
+  const byType = new Map<string, { n: number; worst: number }>();
+  for (const t of q.lossy) {
+    const e = byType.get(t.encoding) ?? { n: 0, worst: 0 };
+    byType.set(t.encoding, { n: e.n + 1, worst: Math.max(e.worst, t.relL2) });
+  }
+  for (const [type, e] of byType) lines.push(`  ${type}: ${e.n} tensor(s), worst relative L2 ${e.worst.toExponential(2)}`);
+  const unmet = q.lossless.filter((f) => f.reason === 'bound');
+  if (unmet.length > 0) {
+    lines.push(`  ${unmet.length} tensor(s) stored losslessly: no lossy encoding met relative error <= ${q.maxRelError}`);
+    for (const f of unmet.slice(0, 5)) lines.push(`    ${f.path}:${f.tensor}${f.bestRelL2 === undefined ? '' : ` (closest: ${f.bestEncoding} at ${f.bestRelL2.toExponential(2)})`}`);
+    if (unmet.length > 5) lines.push(`    ... and ${unmet.length - 5} more`);
+  }
+  const larger = q.lossless.length - unmet.length;
+  if (larger > 0) lines.push(`  ${larger} tensor(s) stored losslessly: within the bound, but no lossy encoding was smaller`);
+  if (q.codebooks.length > 0) {
+    const bytes = q.codebooks.reduce((s, h) => s + (repo.objects.codebooks().find((b) => b.info.hash === h)?.info.bytes ?? 0), 0);
+    lines.push(`  ${q.codebooks.length} PQ codebook(s), ${formatBytes(bytes)}: ${q.codebooks.map(short).join(', ')}`);
+  }
+  return lines;
 }
 
 export async function logCommand(env: CommandEnv, rev = 'HEAD', opts: { limit?: number; oneline?: boolean } = {}): Promise<string[]> {
@@ -109,11 +149,14 @@ export async function showCommand(env: CommandEnv, rev = 'HEAD'): Promise<string
   return withRepo(env, (repo) => {
     const c = repo.show(rev);
     const lines = [`commit ${c.hash}`, `parents: ${c.parents.map(short).join(' ') || '(root)'}`, `date: ${c.time}`, '', `    ${c.message}`, ''];
+    if (c.quality) lines.push(...qualityLines(c.quality, repo), '');
     for (const [path, f] of Object.entries(c.tree)) {
-      lines.push(`${path}  ${f.format}, ${formatBytes(f.size)}, sha256 ${f.sha256.slice(0, 16)}`);
+      lines.push(`${path}  ${f.format}, ${formatBytes(f.size)}, sha256 ${f.sha256.slice(0, 16)}${f.source ? ` (lossy; added as sha256 ${f.source.sha256.slice(0, 16)})` : ''}`);
       for (const t of f.tensors) {
         const info = repo.objects.info(t.hash);
-        lines.push(`  ${t.name.padEnd(28)} ${t.dtype.padEnd(5)} [${t.shape.join(', ')}]  ${short(t.hash)}  ${info ? `${info.encoding}${info.reference ? ` vs ${short(info.reference)}` : ''}, ${formatBytes(info.storedBytes)}` : 'MISSING'}`);
+        const error = info?.error ? `, lossy: max |err| ${info.error.maxAbs.toExponential(2)}, rel L2 ${info.error.relL2.toExponential(2)}` : '';
+        const book = info?.codebook ? `, codebook ${short(info.codebook)}` : '';
+        lines.push(`  ${t.name.padEnd(28)} ${t.dtype.padEnd(5)} [${t.shape.join(', ')}]  ${short(t.hash)}  ${info ? `${info.encoding}${info.reference ? ` vs ${short(info.reference)}` : ''}, ${formatBytes(info.storedBytes)}${book}${error}` : 'MISSING'}`);
       }
     }
     return lines;
@@ -187,7 +230,7 @@ export async function gcCommand(env: CommandEnv): Promise<string[]> {
   return withRepo(env, async (repo) => {
     const g = await repo.gc();
     return [
-      `removed ${g.objectsRemoved} unreachable objects, ${g.commitsRemoved} commits, ${g.packsRemoved} packs (${g.packsRewritten} rewritten), ${g.filesRemoved} leftover files`,
+      `removed ${g.objectsRemoved} unreachable objects, ${g.codebooksRemoved} codebooks, ${g.commitsRemoved} commits, ${g.packsRemoved} packs (${g.packsRewritten} rewritten), ${g.filesRemoved} leftover files`,
       `${formatBytes(g.bytesBefore)} -> ${formatBytes(g.bytesAfter)}`,
     ];
   });
@@ -217,8 +260,10 @@ export async function statsCommand(env: CommandEnv, opts: { json?: boolean } = {
       'by encoding:',
     ];
     for (const [k, v] of Object.entries(s.byEncoding)) {
-      lines.push(`  ${k.padEnd(12)} ${String(v.objects).padStart(6)} tensors  ${formatBytes(v.rawBytes).padStart(10)} raw -> ${formatBytes(v.storedBytes).padStart(10)} stored`);
+      const lossy = v.maxRelL2 === undefined ? '' : `  lossy, max rel L2 ${v.maxRelL2.toExponential(2)}`;
+      lines.push(`  ${k.padEnd(16)} ${String(v.objects).padStart(6)} tensors  ${formatBytes(v.rawBytes).padStart(10)} raw -> ${formatBytes(v.storedBytes).padStart(10)} stored${lossy}`);
     }
+    if (s.codebooks.count > 0) lines.push(`  ${'pq codebooks'.padEnd(16)} ${String(s.codebooks.count).padStart(6)} shared     ${''.padStart(10)}     -> ${formatBytes(s.codebooks.bytes).padStart(10)} stored`);
     return lines;
   });
 }

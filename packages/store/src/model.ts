@@ -20,16 +20,57 @@ export interface FileRecord {
   readonly sha256: string;
   readonly tensors: TensorRecord[];
   readonly layout: LayoutPart[];
+  /**
+   * For a file some of whose tensors a lossy commit stored approximately: the file that was added
+   * (its sha256 and size). `sha256`/`size` then describe the file checkout rebuilds from the decoded
+   * tensors, and `status` treats a working file equal to `source` as unchanged.
+   */
+  readonly source?: { readonly sha256: string; readonly size: number };
 }
 
 /** Tracked files by path relative to the repository root. */
 export type Tree = Record<string, FileRecord>;
+
+/** A tensor a lossy commit stored approximately, with the error measured by decoding it. */
+export interface LossyTensorRecord {
+  readonly path: string;
+  readonly tensor: string;
+  /** Content address of what was added. */
+  readonly original: string;
+  /** Content address of the decoded tensor: what the tree records and checkout gives. */
+  readonly stored: string;
+  readonly encoding: string;
+  readonly reference: string;
+  readonly maxAbs: number;
+  /** ‖original − decoded‖₂ / ‖original‖₂. */
+  readonly relL2: number;
+}
+
+/** A tensor kept lossless although lossy encodings were tried: none met the bound (or paid). */
+export interface LosslessFallbackRecord {
+  readonly path: string;
+  readonly tensor: string;
+  /** The smallest measured relative error among the lossy encodings tried. */
+  readonly bestRelL2?: number;
+  readonly bestEncoding?: string;
+  readonly reason: 'bound' | 'size';
+}
+
+/** What `commit --max-rel-error` did (absent on lossless commits). */
+export interface CommitQuality {
+  readonly maxRelError: number;
+  readonly lossy: LossyTensorRecord[];
+  readonly lossless: LosslessFallbackRecord[];
+  /** Shared codebooks this commit's tensors use (/pq_codebooks/<hash>). */
+  readonly codebooks: string[];
+}
 
 export interface CommitRecord {
   readonly parents: string[];
   readonly message: string;
   readonly time: string;
   readonly tree: Tree;
+  readonly quality?: CommitQuality;
 }
 
 export interface Commit extends CommitRecord {

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import { join } from 'node:path';
 import { atomicWrite, fsyncFile, readJson, tempPath } from './fsutil.js';
 import { CENTROID_KIND, centroidHash } from './cluster-centroid.js';
+import { readCodebook, withCodebook, writeCodebook, type CodebookInfo, type StoredCodebook } from './codebooks.js';
 import { tensorHash } from './hash.js';
 
 /** What the store knows about one stored tensor without opening its pack. */
@@ -22,6 +23,10 @@ export interface ObjectInfo {
   readonly storedBytes: number;
   /** 'centroid' for a cluster centroid (src/cluster.ts): no file holds it, its hash has its own domain. */
   readonly kind?: typeof CENTROID_KIND;
+  /** Hash of the shared codebook (/pq_codebooks) the delta payload needs back before decoding. */
+  readonly codebook?: string;
+  /** Measured error of a lossy encoding against the tensor that was added (src/quality.ts). */
+  readonly error?: { readonly maxAbs: number; readonly relL2: number };
 }
 
 /** An object ready to be written: its info plus either packed planes or a delta payload. */
@@ -34,6 +39,8 @@ export interface EncodedObject {
 interface PackManifest {
   readonly pack: string;
   readonly objects: ObjectInfo[];
+  /** Codebooks stored in the pack (absent in packs written before codebooks existed). */
+  readonly codebooks?: CodebookInfo[];
 }
 
 /** Most recently decoded tensors kept for delta chains (bytes). */
@@ -55,6 +62,8 @@ export class ObjectStore {
   private readonly objects = new Map<string, { info: ObjectInfo; pack: string }>();
   /** Objects each manifest lists, superseded copies included (gc rewrites packs holding those). */
   private readonly listed = new Map<string, number>();
+  private readonly books = new Map<string, { info: CodebookInfo; pack: string }>();
+  private readonly bookCache = new Map<string, StoredCodebook>();
   private readonly open = new Map<string, H5File>();
   private readonly cache = new Map<string, Tensor>();
   private cachedBytes = 0;
@@ -70,6 +79,7 @@ export class ObjectStore {
   reload(): void {
     this.objects.clear();
     this.listed.clear();
+    this.books.clear();
     // Pack names start with a base-36 time, so sorted manifests come in writing order and the newest
     // copy of an object wins: `cluster apply` re-encodes objects by writing a newer pack (one atomic
     // manifest rename switches them); gc copies are identical, so for them the order is moot.
@@ -79,6 +89,7 @@ export class ObjectStore {
       if (!manifest || !Array.isArray(manifest.objects)) throw new ReefError('BAD_FILE', `pack manifest ${file} is corrupt: no object list`);
       for (const info of manifest.objects) this.objects.set(info.hash, { info, pack: manifest.pack });
       this.listed.set(manifest.pack, manifest.objects.length);
+      for (const info of manifest.codebooks ?? []) this.books.set(info.hash, { info, pack: manifest.pack });
     }
   }
 
@@ -99,6 +110,28 @@ export class ObjectStore {
     return [...this.objects.values()].map((o) => o.info);
   }
 
+  /** Stored codebooks with the pack holding each. */
+  codebooks(): { info: CodebookInfo; pack: string }[] {
+    return [...this.books.values()];
+  }
+
+  hasCodebook(hash: string): boolean {
+    return this.books.has(hash);
+  }
+
+  /** Reads a codebook (checked against its hash); a clear error when the repository lacks it. */
+  async readCodebook(hash: string, needer?: string): Promise<StoredCodebook> {
+    const cached = this.bookCache.get(hash);
+    if (cached) return cached;
+    const entry = this.books.get(hash);
+    if (!entry) {
+      throw new ReefError('BAD_FILE', `${needer ? `${needer} needs ` : ''}PQ codebook ${hash.slice(0, 12)}, which is missing from the repository (damaged; run reef fsck)`);
+    }
+    const book = { info: entry.info, data: readCodebook(await this.file(entry.pack), entry.info, entry.pack) };
+    this.bookCache.set(hash, book);
+    return book;
+  }
+
   packOf(hash: string): string | undefined {
     return this.objects.get(hash)?.pack;
   }
@@ -111,10 +144,16 @@ export class ObjectStore {
   }
 
   /** Writes objects as a new pack; returns its name, or undefined when there is nothing new. */
-  async writePack(objects: readonly EncodedObject[], onProgress?: (stage: string) => void, rewrite = false): Promise<string | undefined> {
-    // `rewrite` (gc) copies objects that exist in a pack about to be retired.
+  async writePack(
+    objects: readonly EncodedObject[],
+    onProgress?: (stage: string) => void,
+    rewrite = false,
+    codebooks: readonly StoredCodebook[] = [],
+  ): Promise<string | undefined> {
+    // `rewrite` (gc) copies objects and codebooks that exist in a pack about to be retired.
     const fresh = rewrite ? [...objects] : objects.filter((o) => !this.objects.has(o.info.hash));
-    if (fresh.length === 0) return undefined;
+    const freshBooks = codebooks.filter((c, i) => (rewrite || !this.books.has(c.info.hash)) && codebooks.findIndex((x) => x.info.hash === c.info.hash) === i);
+    if (fresh.length === 0 && freshBooks.length === 0) return undefined;
     const name = `pack-${Date.now().toString(36)}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
     const h5Path = join(this.dir, `${name}.h5`);
     const tmp = tempPath(h5Path);
@@ -123,6 +162,7 @@ export class ObjectStore {
       file.create_attribute('reef_format', 'reef-pack');
       const weights = childGroup(file, 'weights');
       const deltas = childGroup(file, 'deltas');
+      for (const book of freshBooks) writeCodebook(file, book);
       for (const o of fresh) {
         const { info } = o;
         let target: H5Group | InstanceType<typeof h5wasm.Dataset>;
@@ -138,7 +178,8 @@ export class ObjectStore {
         } else if (o.payload) {
           const group = deltas.create_group(info.hash);
           writePortable(group, o.payload);
-          group.create_attribute('delta_type', info.encoding);
+          // Lossy payloads name their type themselves (an HDF5 attribute can be written only once).
+          if (o.payload.attributes.delta_type === undefined) group.create_attribute('delta_type', info.encoding);
           group.create_attribute('reference', info.reference ?? '');
           target = group;
         } else throw new ReefError('BAD_MODEL', `object ${info.hash} has neither whole data nor a delta payload`);
@@ -157,10 +198,11 @@ export class ObjectStore {
     fsyncFile(tmp);
     renameSync(tmp, h5Path);
     onProgress?.('pack-renamed');
-    const manifest: PackManifest = { pack: name, objects: fresh.map((o) => o.info) };
+    const manifest: PackManifest = { pack: name, objects: fresh.map((o) => o.info), ...(freshBooks.length ? { codebooks: freshBooks.map((c) => c.info) } : {}) };
     atomicWrite(join(this.dir, `${name}.json`), JSON.stringify(manifest));
     onProgress?.('manifest-written');
     for (const o of fresh) this.objects.set(o.info.hash, { info: o.info, pack: name });
+    for (const c of freshBooks) this.books.set(c.info.hash, { info: c.info, pack: name });
     return name;
   }
 
@@ -210,7 +252,8 @@ export class ObjectStore {
       if (stored.whole) {
         tensor = { dtype: info.dtype, shape: info.shape, data: unpackPlanes(stored.whole, DTYPE_BYTES[info.dtype], info.rawBytes, info.dtype) };
       } else {
-        const payload = stored.payload as PortableData;
+        let payload = stored.payload as PortableData;
+        if (info.codebook) payload = withCodebook(payload, (await this.readCodebook(info.codebook, where)).data);
         if (!info.reference) throw new ReefError('BAD_FILE', `${where}: delta without a reference`);
         const reference = await this.get(info.reference, verify);
         const decoded = await this.registry.deltaType(info.encoding).decode(payload, reference);
@@ -242,6 +285,7 @@ export class ObjectStore {
 
   clearCache(): void {
     this.cache.clear();
+    this.bookCache.clear();
     this.cachedBytes = 0;
   }
 

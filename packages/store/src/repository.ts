@@ -9,8 +9,9 @@ import { atomicWrite, readJson } from './fsutil.js';
 import { sha256, tensorHash } from './hash.js';
 import { CommitStore, RefStore, assertRefName } from './history.js';
 import { acquireLock } from './lock.js';
-import type { Commit, FileRecord, LayoutPart, TensorRecord, Tree } from './model.js';
+import type { Commit, CommitQuality, FileRecord, LayoutPart, TensorRecord, Tree } from './model.js';
 import { ObjectStore, type EncodedObject, type ObjectInfo } from './objects.js';
+import { chooseWithinBound, assertQualityBound, type LossyItem, type QualityBound } from './quality.js';
 import { SimilarityIndex } from './similarity.js';
 
 export const REPO_DIR = '.reef';
@@ -76,6 +77,8 @@ export interface GcResult {
   readonly packsRemoved: number;
   readonly packsRewritten: number;
   readonly objectsRemoved: number;
+  /** Shared PQ codebooks no live object uses any more. */
+  readonly codebooksRemoved: number;
   readonly commitsRemoved: number;
   readonly filesRemoved: number;
   readonly bytesBefore: number;
@@ -97,7 +100,10 @@ export interface Stats {
   readonly bytesAdded: number;
   /** Everything under .reef. */
   readonly bytesOnDisk: number;
-  readonly byEncoding: Record<string, { objects: number; rawBytes: number; storedBytes: number }>;
+  /** Per encoding; lossy ones add the largest relative L2 error among their objects. */
+  readonly byEncoding: Record<string, { objects: number; rawBytes: number; storedBytes: number; maxRelL2?: number }>;
+  /** Shared PQ codebooks (/pq_codebooks): count and bytes, part of bytesOnDisk. */
+  readonly codebooks: { count: number; bytes: number };
 }
 
 function dirBytes(dir: string): number {
@@ -115,6 +121,14 @@ function toLayout(segments: readonly Segment[]): LayoutPart[] {
 
 function fromLayout(layout: readonly LayoutPart[]): Segment[] {
   return layout.map((p) => ('literal' in p ? { literal: new Uint8Array(Buffer.from(p.literal, 'base64')) } : { tensor: p.tensor }));
+}
+
+/** Whether the file at `abs` is the recorded one, or the file a lossy commit was made from. */
+function matchesRecord(abs: string, file: FileRecord): boolean {
+  const size = statSync(abs).size;
+  if (size !== file.size && size !== file.source?.size) return false;
+  const hash = sha256(readFileSync(abs));
+  return hash === file.sha256 || hash === file.source?.sha256;
 }
 
 function sameFile(a: FileRecord | undefined, b: FileRecord | undefined): boolean {
@@ -336,7 +350,7 @@ export class Repository {
     for (const [path, file] of Object.entries(index)) {
       const abs = join(this.root, path);
       if (!existsSync(abs)) unstaged.push({ path, change: 'deleted' });
-      else if (statSync(abs).size !== file.size || sha256(readFileSync(abs)) !== file.sha256) unstaged.push({ path, change: 'modified' });
+      else if (!matchesRecord(abs, file)) unstaged.push({ path, change: 'modified' });
     }
     return { branch: head.branch, head: head.hash, staged: staged.sort((a, b) => a.path.localeCompare(b.path)), unstaged };
   }
@@ -357,6 +371,81 @@ export class Repository {
       }
       return this.writeCommit({ parents: head.hash ? [head.hash] : [], message, time: new Date().toISOString(), tree });
     } finally {
+      release();
+    }
+  }
+
+  /**
+   * Commits the staged tree, storing each tensor it introduces (float, with a reference) as the
+   * smallest encoding whose measured relative L2 error is within `bound.maxRelError`: a lossy delta
+   * when one is within the bound and smaller than the lossless encoding `add` stored, else lossless.
+   * Lossy tensors are recorded by the hash of their decoded bytes (what checkout gives), the files
+   * holding them by the sha256 of the rebuilt file, with the added file as `source`; the errors go
+   * into the commit's `quality`. The lossless copies add wrote become garbage for `reef gc`.
+   */
+  async commitLossy(message: string, bound: QualityBound): Promise<{ commit: Commit; quality: CommitQuality }> {
+    if (!message.trim()) throw new ReefError('INVALID_PARAM', 'a commit needs a message (-m)');
+    assertQualityBound(bound);
+    const release = this.lock();
+    try {
+      const head = this.refs.head();
+      const tree = this.index();
+      const headTree = head.hash ? this.commits.read(head.hash).tree : {};
+      if (JSON.stringify(tree) === JSON.stringify(headTree) || (Object.keys(tree).length === 0 && !head.hash)) {
+        throw new ReefError('INVALID_PARAM', 'nothing to commit: stage files with reef add first');
+      }
+      const committed = new Set<string>();
+      for (const h of this.commits.list()) for (const f of Object.values(this.commits.read(h).tree)) for (const t of f.tensors) committed.add(t.hash);
+      const similarity = new SimilarityIndex(join(this.dir, 'similarity.json'));
+      const items: LossyItem[] = [];
+      const seen = new Set<string>();
+      for (const [path, file] of Object.entries(tree)) {
+        for (const r of file.tensors) {
+          const info = this.objects.info(r.hash);
+          if (!info) throw new ReefError('BAD_FILE', `staged tensor ${r.name} (${r.hash.slice(0, 12)}) is missing; add the file again`);
+          // Only what this commit introduces; a tensor already committed keeps its encoding.
+          if (committed.has(r.hash) || seen.has(r.hash) || !isFloatDType(r.dtype) || info.error) continue;
+          seen.add(r.hash);
+          const tensor = await this.objects.get(r.hash);
+          const candidate = (await this.candidatesFor(path, r.name, tensor, headTree, similarity)).find((c) => c.depth < this.maxDepth && c.hash !== r.hash);
+          if (candidate) items.push({ path, name: r.name, hash: r.hash, tensor, candidate, losslessBytes: info.storedBytes });
+        }
+      }
+      const choices = await chooseWithinBound(items, this.registry.deltaTypes(), bound);
+      const replaced = new Map<string, string>();
+      const objects: EncodedObject[] = [];
+      const books = new Map<string, NonNullable<(typeof choices)[number]['codebook']>>();
+      const quality: CommitQuality = { maxRelError: bound.maxRelError, lossy: [], lossless: [], codebooks: [] };
+      for (const c of choices) {
+        if (c.fallback) quality.lossless.push(c.fallback);
+        if (!c.object || !c.decoded) continue;
+        const { info } = c.object;
+        replaced.set(c.item.hash, info.hash);
+        objects.push(c.object);
+        this.pending.set(info.hash, c.decoded);
+        if (c.codebook) books.set(c.codebook.info.hash, c.codebook);
+        const error = info.error as { maxAbs: number; relL2: number };
+        quality.lossy.push({ path: c.item.path, tensor: c.item.name, original: c.item.hash, stored: info.hash, encoding: info.encoding, reference: info.reference as string, ...error });
+      }
+      quality.codebooks.push(...books.keys());
+      const committedTree: Tree = {};
+      for (const [path, file] of Object.entries(tree)) {
+        const records = file.tensors.map((r) => ({ ...r, hash: replaced.get(r.hash) ?? r.hash }));
+        if (records.every((r, i) => r.hash === file.tensors[i].hash)) {
+          committedTree[path] = file;
+          continue;
+        }
+        const rebuilt = await this.rebuildRecord(path, file, records);
+        committedTree[path] = { ...rebuilt, source: file.source ?? { sha256: file.sha256, size: file.size } };
+      }
+      await this.objects.writePack(objects, this.onProgress, false, [...books.values()]);
+      for (const o of objects) this.objects.remember(o.info.hash, this.pending.get(o.info.hash) as Tensor);
+      this.pending.clear();
+      const commit = this.writeCommit({ parents: head.hash ? [head.hash] : [], message, time: new Date().toISOString(), tree: committedTree, quality });
+      this.writeIndex(committedTree);
+      return { commit, quality };
+    } finally {
+      this.pending.clear();
       release();
     }
   }
@@ -722,7 +811,15 @@ export class Repository {
       let packsRemoved = 0;
       let packsRewritten = 0;
       let objectsRemoved = 0;
+      let codebooksRemoved = 0;
       let filesRemoved = 0;
+      const liveBooks = new Set<string>();
+      for (const h of live) {
+        const book = this.objects.info(h)?.codebook;
+        if (book) liveBooks.add(book);
+      }
+      const booksByPack = new Map<string, string[]>();
+      for (const { info, pack } of this.objects.codebooks()) booksByPack.set(pack, [...(booksByPack.get(pack) ?? []), info.hash]);
       const byPack = new Map<string, ObjectInfo[]>();
       for (const info of this.objects.all()) {
         const pack = this.objects.packOf(info.hash) as string;
@@ -732,13 +829,20 @@ export class Repository {
       for (const pack of this.objects.listFiles().packs) {
         const infos = byPack.get(pack) ?? [];
         const keep = infos.filter((i) => live.has(i.hash));
+        // Codebooks live while a live object uses them, wherever that object is stored.
+        const books = booksByPack.get(pack) ?? [];
+        const keepBooks = books.filter((b) => liveBooks.has(b));
         // A pack whose manifest lists more than it wins holds copies superseded by `cluster apply`.
-        if (keep.length === infos.length && infos.length > 0 && this.objects.listedCount(pack) === infos.length) continue;
+        const intact = keep.length === infos.length && keepBooks.length === books.length && infos.length + books.length > 0;
+        if (intact && this.objects.listedCount(pack) === infos.length) continue;
         objectsRemoved += infos.length - keep.length;
-        if (keep.length > 0) {
+        codebooksRemoved += books.length - keepBooks.length;
+        if (keep.length > 0 || keepBooks.length > 0) {
           const copies: EncodedObject[] = [];
           for (const info of keep) copies.push(await this.objects.readEncoded(info.hash));
-          await this.objects.writePack(copies, this.onProgress, true);
+          const bookCopies = [];
+          for (const b of keepBooks) bookCopies.push(await this.objects.readCodebook(b));
+          await this.objects.writePack(copies, this.onProgress, true, bookCopies);
           packsRewritten++;
         } else packsRemoved++;
         retire.push(pack);
@@ -775,7 +879,7 @@ export class Repository {
       const similarity = new SimilarityIndex(join(this.dir, 'similarity.json'));
       similarity.retain((h) => this.objects.has(h));
       similarity.save();
-      return { packsRemoved, packsRewritten, objectsRemoved, commitsRemoved, filesRemoved, bytesBefore, bytesAfter: dirBytes(this.dir) };
+      return { packsRemoved, packsRewritten, objectsRemoved, codebooksRemoved, commitsRemoved, filesRemoved, bytesBefore, bytesAfter: dirBytes(this.dir) };
     } finally {
       release();
     }
@@ -786,12 +890,12 @@ export class Repository {
     const problems: string[] = [];
     const garbage: string[] = [];
     const commits = this.commits.list();
-    const trees: { where: string; tree: Tree }[] = [];
+    const trees: { where: string; tree: Tree; quality?: CommitQuality }[] = [];
     for (const h of commits) {
       try {
         const c = this.commits.read(h);
         for (const p of c.parents) if (!this.commits.has(p)) problems.push(`commit ${h.slice(0, 12)}: parent ${p.slice(0, 12)} is missing`);
-        trees.push({ where: `commit ${h.slice(0, 12)}`, tree: c.tree });
+        trees.push({ where: `commit ${h.slice(0, 12)}`, tree: c.tree, quality: c.quality });
       } catch (err) {
         problems.push((err as Error).message);
       }
@@ -819,6 +923,16 @@ export class Repository {
       } catch (err) {
         problems.push((err as Error).message);
       }
+    }
+    for (const { info } of this.objects.codebooks()) {
+      try {
+        await this.objects.readCodebook(info.hash);
+      } catch (err) {
+        problems.push((err as Error).message);
+      }
+    }
+    for (const { where, quality } of trees) {
+      for (const book of quality?.codebooks ?? []) if (!this.objects.hasCodebook(book)) problems.push(`${where}: PQ codebook ${book.slice(0, 12)} is missing from the repository`);
     }
     const checkedFiles = new Set<string>();
     for (const { where, tree } of trees) {
@@ -863,8 +977,11 @@ export class Repository {
       e.objects++;
       e.rawBytes += o.rawBytes;
       e.storedBytes += o.storedBytes;
+      if (o.error) e.maxRelL2 = Math.max(e.maxRelL2 ?? 0, o.error.relL2);
     }
-    return { commits: commits.length, objects: all.length, bytesAdded, bytesOnDisk: dirBytes(this.dir), byEncoding };
+    const books = this.objects.codebooks();
+    const codebooks = { count: books.length, bytes: books.reduce((s, b) => s + b.info.bytes, 0) };
+    return { commits: commits.length, objects: all.length, bytesAdded, bytesOnDisk: dirBytes(this.dir), byEncoding, codebooks };
   }
 }
 

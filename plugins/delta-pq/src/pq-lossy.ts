@@ -12,6 +12,7 @@ export function createPqLossyDeltaType(): DeltaTypePlugin {
     params: PQ_CODE_PARAMS,
     supports: (target) => pqUnsupportedReason(elementCount(target.shape), resolveParams('delta type pq-lossy', PQ_CODE_PARAMS)),
     codebook: pqCodebookSupport('pq-lossy'),
+    presets: [{}, { sub_vector: 16 }],
     encodeBody: ({ delta, params, codebook }) => encodeDeltaPq(delta, params, codebook),
     decodeValues(payload, referenceValues) {
       const delta = decodeDeltaPq(payload, referenceValues.length);

@@ -21,6 +21,7 @@ export function createIntQuantizedDeltaType(bits: CodeBits): DeltaTypePlugin {
         description: 'one grid per channel (first axis; 0-D and 1-D tensors are one channel) or one per tensor',
       },
     ],
+    presets: [{ granularity: 'channel' }, { granularity: 'tensor' }],
     encodeBody({ target, delta, params }) {
       const channels = channelCount(target, params.granularity as string);
       const q = quantizeAffine(delta, channels, bits);

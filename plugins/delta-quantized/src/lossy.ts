@@ -39,6 +39,8 @@ export interface LossyDeltaTypeSpec {
   readonly label: string;
   readonly summary: string;
   readonly params: readonly ParamSpec[];
+  /** Parameter sets worth trying under an error bound (see DeltaTypePlugin.presets). */
+  readonly presets?: readonly Params[];
   /** Extra refusals beyond the common ones (same dtype and shape, float dtype). */
   readonly supports?: (target: Tensor) => string | undefined;
   /** For types with a trainable codebook a store may share between tensors (see @reef/core). */
@@ -84,6 +86,7 @@ export function defineLossyDeltaType(spec: LossyDeltaTypeSpec): DeltaTypePlugin 
     params: spec.params,
     supports,
     ...(spec.codebook ? { codebook: spec.codebook } : {}),
+    ...(spec.presets ? { presets: spec.presets } : {}),
     encode(target, reference, options) {
       assertLossyInputs(spec.id, target, reference);
       const extra = spec.supports?.(target);

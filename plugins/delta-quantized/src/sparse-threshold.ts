@@ -25,6 +25,7 @@ export function createSparseThresholdDeltaType(): DeltaTypePlugin {
       },
       { name: 'index_coding', type: 'enum', values: ['varint', 'uint32'], default: 'varint', description: 'kept indices as gap varints or plain uint32' },
     ],
+    presets: [{ keep_fraction: 0.25 }, { keep_fraction: 0.1 }, { keep_fraction: 0.03 }],
     encodeBody({ target, delta, params }) {
       const kept = selectEntries(delta, params.threshold as number, params.keep_fraction as number);
       const coding = params.index_coding as string;

@@ -29,7 +29,16 @@ export function register(program: Command, ctx: CliContext): void {
     .command('commit')
     .description('record the staged files as a new commit')
     .requiredOption('-m, --message <text>', 'commit message')
-    .action(async (opts: { message: string }) => print(await commitCommand(await env(), opts.message)));
+    .option('--lossless', 'store every tensor byte-exactly (the default)')
+    .option('--max-rel-error <bound>', 'store new tensors lossily where the measured relative L2 error stays within bound (e.g. 1e-3)', (v) => positiveFloat(v, '--max-rel-error'))
+    .option('--pq-min-bytes <n>', 'with --max-rel-error: try PQ deltas only on tensors of at least n bytes (default 1024)', (v) => nonNegativeInt(v, '--pq-min-bytes'))
+    .option('--codebooks <mode>', 'with --max-rel-error: shared (one PQ codebook per commit, default) or per-tensor', (v) => codebookMode(v))
+    .action(async (opts: { message: string; lossless?: boolean; maxRelError?: number; pqMinBytes?: number; codebooks?: 'shared' | 'per-tensor' }) => {
+      if (opts.maxRelError === undefined && (opts.pqMinBytes !== undefined || opts.codebooks !== undefined)) {
+        throw new ReefError('INVALID_PARAM', '--pq-min-bytes and --codebooks apply only with --max-rel-error');
+      }
+      print(await commitCommand(await env(), opts.message, opts));
+    });
   program
     .command('log [rev]')
     .description('list commits reachable from a revision (default HEAD)')
@@ -90,6 +99,23 @@ function positiveInt(v: string, what: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new ReefError('INVALID_PARAM', `${what} must be a positive integer, got '${v}'`);
   return n;
+}
+
+function positiveFloat(v: string, what: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new ReefError('INVALID_PARAM', `${what} must be a number > 0, got '${v}'`);
+  return n;
+}
+
+function nonNegativeInt(v: string, what: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new ReefError('INVALID_PARAM', `${what} must be an integer >= 0, got '${v}'`);
+  return n;
+}
+
+function codebookMode(v: string): 'shared' | 'per-tensor' {
+  if (v !== 'shared' && v !== 'per-tensor') throw new ReefError('INVALID_PARAM', `--codebooks must be shared or per-tensor, got '${v}'`);
+  return v;
 }
 
 function unitFloat(v: string): number {

@@ -1,0 +1,221 @@
+import { DTYPE_BYTES, ReefError, elementCount, type DeltaError, type DeltaTypePlugin, type Params, type PortableData, type Tensor } from '@reef/core';
+import { messageOf } from '@reef/hdf5';
+import { codebookOf, storedCodebook, withoutCodebook, type StoredCodebook } from './codebooks.js';
+import { toFloat64 } from './dtypes.js';
+import type { ReferenceCandidate } from './encode.js';
+import { tensorHash } from './hash.js';
+import type { LosslessFallbackRecord } from './model.js';
+import type { EncodedObject } from './objects.js';
+
+/**
+ * Lossy storage under a quality bound (`reef commit --max-rel-error`): for each tensor a commit
+ * introduces, every applicable lossy delta type is encoded against the tensor's reference, decoded,
+ * and its error measured against the tensor as added; the smallest encoding within the bound wins
+ * if it is smaller than the lossless encoding `add` already stored, else the tensor stays lossless.
+ */
+
+export interface QualityBound {
+  /** Largest relative L2 error ‖x − x̂‖₂ / ‖x‖₂ accepted per tensor (> 0). */
+  readonly maxRelError: number;
+  /** Delta types that train a codebook (PQ) are tried only on tensors of at least this many bytes (default 1 KiB). */
+  readonly pqMinBytes?: number;
+  /**
+   * 'shared' (default): one codebook per delta type per commit, trained on every eligible tensor's
+   * delta and stored once; 'per-tensor': each tensor trains its own (stored apart all the same).
+   */
+  readonly codebooks?: 'shared' | 'per-tensor';
+}
+
+export const DEFAULT_PQ_MIN_BYTES = 1024;
+
+export function assertQualityBound(bound: QualityBound): void {
+  if (typeof bound.maxRelError !== 'number' || !Number.isFinite(bound.maxRelError) || bound.maxRelError <= 0) {
+    throw new ReefError('INVALID_PARAM', `--max-rel-error must be a finite number > 0 (a relative L2 error such as 1e-3), got ${String(bound.maxRelError)}`);
+  }
+  const min = bound.pqMinBytes;
+  if (min !== undefined && (!Number.isInteger(min) || min < 0)) throw new ReefError('INVALID_PARAM', `--pq-min-bytes must be an integer >= 0, got ${String(min)}`);
+  if (bound.codebooks !== undefined && bound.codebooks !== 'shared' && bound.codebooks !== 'per-tensor') {
+    throw new ReefError('INVALID_PARAM', `codebooks must be 'shared' or 'per-tensor', got '${String(bound.codebooks)}'`);
+  }
+}
+
+/** Largest absolute and relative L2 error of `decoded` against `original` (float64 arithmetic). */
+export function measureTensorError(original: Tensor, decoded: Tensor): DeltaError {
+  const x = toFloat64(original);
+  const y = toFloat64(decoded);
+  let maxAbs = 0;
+  let err = 0;
+  let norm = 0;
+  for (let i = 0; i < x.length; i++) {
+    const d = Math.abs(x[i] - y[i]);
+    if (d > maxAbs || Number.isNaN(d)) maxAbs = d;
+    err += d * d;
+    norm += x[i] * x[i];
+  }
+  const relL2 = err === 0 ? 0 : norm > 0 ? Math.sqrt(err / norm) : Infinity;
+  return { maxAbs, relL2 };
+}
+
+/** A tensor a commit introduces, with the reference it may be stored against. */
+export interface LossyItem {
+  readonly path: string;
+  readonly name: string;
+  /** Hash of the tensor as added (stored losslessly by add). */
+  readonly hash: string;
+  readonly tensor: Tensor;
+  readonly candidate: ReferenceCandidate;
+  /** Bytes of the lossless encoding add chose. */
+  readonly losslessBytes: number;
+}
+
+export interface LossyChoice {
+  readonly item: LossyItem;
+  /** The lossy object chosen (its hash is the decoded tensor's), or undefined to stay lossless. */
+  readonly object?: EncodedObject;
+  readonly decoded?: Tensor;
+  readonly codebook?: StoredCodebook;
+  readonly fallback?: LosslessFallbackRecord;
+}
+
+/** A lossy type with one of its presets (or its defaults). */
+interface Setting {
+  readonly plugin: DeltaTypePlugin;
+  readonly params: Params;
+  /** Key of the shared codebook this setting trains: type and parameters. */
+  readonly key: string;
+}
+
+interface Trial {
+  readonly setting: Setting;
+  readonly payload: PortableData;
+  readonly decoded: Tensor;
+  readonly error: DeltaError;
+  readonly bytes: number;
+  readonly codebook?: StoredCodebook;
+}
+
+function payloadBytes(p: PortableData): number {
+  let n = JSON.stringify(p.attributes).length;
+  for (const a of Object.values(p.arrays)) n += a.data.byteLength;
+  return n;
+}
+
+function referenceFor(item: LossyItem): Tensor {
+  const r = item.candidate.tensor;
+  return { dtype: r.dtype, shape: item.tensor.shape, data: r.data };
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+}
+
+function settingsOf(types: readonly DeltaTypePlugin[]): Setting[] {
+  return types.filter((p) => !p.lossless).flatMap((plugin) => (plugin.presets?.length ? plugin.presets : [{}]).map((params) => ({ plugin, params, key: `${plugin.id} ${JSON.stringify(params)}` })));
+}
+
+/** The lossy settings worth trying on `item`: supported, and codebook-training (PQ) ones above the size floor. */
+function applicable(item: LossyItem, settings: readonly Setting[], pqMinBytes: number): Setting[] {
+  const bytes = elementCount(item.tensor.shape) * DTYPE_BYTES[item.tensor.dtype];
+  const reference = referenceFor(item);
+  return settings.filter(({ plugin }) => !(plugin.codebook && bytes < pqMinBytes) && !plugin.supports?.(item.tensor, reference));
+}
+
+/** One codebook per codebook-training type, trained on the deltas of every tensor that may use it. */
+async function trainSharedCodebooks(items: readonly LossyItem[], options: Map<LossyItem, Setting[]>): Promise<Map<string, { book: StoredCodebook; users: number }>> {
+  const out = new Map<string, { book: StoredCodebook; users: number }>();
+  const bySetting = new Map<string, { setting: Setting; users: LossyItem[] }>();
+  for (const item of items) {
+    for (const setting of options.get(item) ?? []) {
+      if (!setting.plugin.codebook) continue;
+      const entry = bySetting.get(setting.key) ?? { setting, users: [] };
+      entry.users.push(item);
+      bySetting.set(setting.key, entry);
+    }
+  }
+  for (const [key, { setting, users }] of bySetting) {
+    const { plugin, params } = setting;
+    try {
+      const data = await plugin.codebook!.train(users.map((u) => ({ target: u.tensor, reference: referenceFor(u) })), { params });
+      out.set(key, { book: storedCodebook(plugin.id, data), users: users.length });
+    } catch {
+      // Too little data to train one shared codebook: each tensor may still train its own below.
+    }
+  }
+  return out;
+}
+
+async function trial(item: LossyItem, setting: Setting, shared?: { book: StoredCodebook; users: number }): Promise<Trial | undefined> {
+  const { plugin, params } = setting;
+  const reference = referenceFor(item);
+  let payload: PortableData;
+  try {
+    payload = await plugin.encode(item.tensor, reference, { params, ...(shared ? { codebook: shared.book.data } : {}) });
+  } catch (err) {
+    // NaN/Inf deltas and the like: this type cannot code this tensor; others may.
+    if (err instanceof ReefError) return undefined;
+    throw new ReefError('BAD_MODEL', `delta type ${plugin.id} failed on ${item.path}:${item.name}: ${messageOf(err)}`, { cause: err });
+  }
+  const decoded = await plugin.decode(payload, reference);
+  // A lossy code that reproduces the reference would record a changed tensor as unchanged (a tiny
+  // bias update dropped whole by a threshold, say): never accept it, whatever the bound.
+  if (sameBytes(decoded.data, reference.data)) return undefined;
+  const error = measureTensorError(item.tensor, decoded);
+  let codebook: StoredCodebook | undefined;
+  let bytes: number;
+  if (plugin.codebook) {
+    codebook = shared?.book ?? storedCodebook(plugin.id, codebookOf(plugin, payload));
+    payload = withoutCodebook(plugin, payload);
+    // A shared codebook is charged to its possible users in equal parts; an own one in full.
+    bytes = payloadBytes(payload) + (shared ? Math.ceil(codebook.info.bytes / shared.users) : codebook.info.bytes);
+  } else bytes = payloadBytes(payload);
+  return { setting, payload, decoded: { dtype: item.tensor.dtype, shape: [...item.tensor.shape], data: decoded.data }, error, bytes, codebook };
+}
+
+/**
+ * Chooses, per tensor, the smallest encoding within `bound`: the lossless one add stored, or a lossy
+ * delta against the tensor's reference whose measured relative L2 error is at most the bound.
+ */
+export async function chooseWithinBound(items: readonly LossyItem[], deltaTypes: readonly DeltaTypePlugin[], bound: QualityBound): Promise<LossyChoice[]> {
+  assertQualityBound(bound);
+  const pqMinBytes = bound.pqMinBytes ?? DEFAULT_PQ_MIN_BYTES;
+  const settings = settingsOf(deltaTypes);
+  const options = new Map(items.map((item) => [item, applicable(item, settings, pqMinBytes)]));
+  const shared = (bound.codebooks ?? 'shared') === 'shared' ? await trainSharedCodebooks(items, options) : new Map();
+  const choices: LossyChoice[] = [];
+  for (const item of items) {
+    const tried = options.get(item) ?? [];
+    if (tried.length === 0) {
+      choices.push({ item });
+      continue;
+    }
+    let best: Trial | undefined;
+    let closest: Trial | undefined;
+    for (const setting of tried) {
+      const t = await trial(item, setting, shared.get(setting.key));
+      if (!t) continue;
+      if (!closest || t.error.relL2 < closest.error.relL2) closest = t;
+      if (t.error.relL2 <= bound.maxRelError && (!best || t.bytes < best.bytes)) best = t;
+    }
+    if (!best || best.bytes >= item.losslessBytes) {
+      const reason = best ? 'size' : 'bound';
+      const bestRelL2 = closest && Number.isFinite(closest.error.relL2) ? closest.error.relL2 : undefined;
+      choices.push({ item, fallback: { path: item.path, tensor: item.name, reason, bestRelL2, bestEncoding: closest?.setting.plugin.id } });
+      continue;
+    }
+    const hash = tensorHash(best.decoded);
+    const info = {
+      hash,
+      dtype: item.tensor.dtype,
+      shape: [...item.tensor.shape],
+      encoding: best.setting.plugin.id,
+      reference: item.candidate.hash,
+      depth: item.candidate.depth + 1,
+      rawBytes: best.decoded.data.length,
+      storedBytes: payloadBytes(best.payload),
+      error: { maxAbs: best.error.maxAbs, relL2: best.error.relL2 },
+      ...(best.codebook ? { codebook: best.codebook.info.hash } : {}),
+    };
+    choices.push({ item, object: { info, payload: best.payload }, decoded: best.decoded, codebook: best.codebook });
+  }
+  return choices;
+}

@@ -1,0 +1,278 @@
+import { PLUGIN_API_VERSION, Registry, definePlugin, isReefError, type DeltaTypePlugin, type Tensor } from '@reef/core';
+import deltaLossless from '@reef/delta-lossless';
+import deltaPq from '@reef/delta-pq';
+import deltaQuantized from '@reef/delta-quantized';
+import { spawnSync } from 'node:child_process';
+import { cpSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ObjectStore, Repository, commitCommand, fsckCommand, gcCommand, parseSafetensors, showCommand, statsCommand, toFloat64, writeSafetensors } from '../src/index.js';
+import { tempDir } from './helpers.js';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  while (cleanups.length) cleanups.pop()!();
+});
+
+function registryWith(...plugins: Parameters<Registry['use']>[0][]): Registry {
+  const registry = new Registry();
+  registry.use(deltaLossless, '@reef/delta-lossless');
+  for (const p of plugins) registry.use(p);
+  return registry;
+}
+
+function newRepo(registry: Registry): { repo: Repository; dir: string } {
+  const { dir, cleanup } = tempDir();
+  const repo = Repository.init(dir, { registry });
+  cleanups.push(() => {
+    repo.close();
+    cleanup();
+  });
+  return { repo, dir };
+}
+
+/** Seeded standard normals (xorshift + Box–Muller). */
+function normals(seed: number, n: number): Float64Array {
+  let s = seed * 2654435761 || 1;
+  const u = (): number => {
+    s ^= s << 13; s ^= s >>> 17; s ^= s << 5;
+    return ((s >>> 0) + 0.5) / 2 ** 32;
+  };
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
+  return out;
+}
+
+function f32(shape: number[], values: Float64Array): Tensor {
+  return { dtype: 'f32', shape, data: new Uint8Array(Float32Array.from(values).buffer) };
+}
+
+/** A small model: two weight matrices, a bias, a norm scale and an integer step counter. */
+function model(step: number): { name: string; tensor: Tensor }[] {
+  const nudge = (seed: number, n: number, scale: number): Float64Array => {
+    const base = normals(seed, n).map((v) => v * 0.05);
+    for (let k = 1; k <= step; k++) normals(seed * 100 + k, n).forEach((v, i) => (base[i] += v * 0.05 * scale));
+    return base;
+  };
+  return [
+    { name: 'fc1.weight', tensor: f32([64, 64], nudge(1, 4096, 0.02)) },
+    { name: 'fc2.weight', tensor: f32([32, 64], nudge(2, 2048, 0.02)) },
+    { name: 'fc1.bias', tensor: f32([64], nudge(3, 64, 0.02)) },
+    { name: 'norm.scale', tensor: f32([16], nudge(4, 16, 1e-6)) },
+    { name: 'step', tensor: { dtype: 'i64', shape: [], data: new Uint8Array(new BigInt64Array([BigInt(step)]).buffer) } },
+  ];
+}
+
+function relL2(a: Tensor, b: Tensor): number {
+  const x = toFloat64(a);
+  const y = toFloat64(b);
+  let e = 0;
+  let n = 0;
+  x.forEach((v, i) => {
+    e += (v - y[i]) ** 2;
+    n += v * v;
+  });
+  return Math.sqrt(e / n);
+}
+
+async function commitSeries(repo: Repository, dir: string, bound?: number) {
+  writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(model(0)));
+  await repo.add(['model.safetensors'], { cwd: dir });
+  repo.commit('base');
+  writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(model(1)));
+  await repo.add(['model.safetensors'], { cwd: dir });
+  return bound === undefined ? undefined : repo.commitLossy('fine-tuned', { maxRelError: bound });
+}
+
+const CHILD = fileURLToPath(new URL('./child/export-lossy.mjs', import.meta.url));
+
+describe('lossy commits under a quality bound', () => {
+  it('stores each new tensor as the smallest encoding within the bound and records the measured error', async () => {
+    const { repo, dir } = newRepo(registryWith(deltaQuantized, deltaPq));
+    const { commit, quality } = (await commitSeries(repo, dir, 1e-3))!;
+    expect(commit.quality).toEqual(quality);
+    expect(quality.lossy.length).toBeGreaterThan(0);
+    const original = new Map(model(1).map((t) => [t.name, t.tensor]));
+    for (const t of quality.lossy) {
+      expect(t.relL2).toBeLessThanOrEqual(1e-3);
+      expect(t.stored).not.toBe(t.original);
+      // The recorded error is what checkout gives: measure it on the decoded tensor.
+      const decoded = await repo.objects.get(t.stored, true);
+      expect(relL2(original.get(t.tensor)!, decoded)).toBeCloseTo(t.relL2, 12);
+      expect(repo.objects.info(t.stored)?.error?.relL2).toBe(t.relL2);
+    }
+    // The lossy objects beat the lossless encoding add chose for the same tensors.
+    const stats = repo.stats();
+    const lossyTypes = Object.entries(stats.byEncoding).filter(([, v]) => v.maxRelL2 !== undefined);
+    expect(lossyTypes.length).toBeGreaterThan(0);
+    for (const [, v] of lossyTypes) expect(v.maxRelL2).toBeLessThanOrEqual(1e-3);
+    // Integers are never lossy; the tiny norm (changed by 1e-6 relative) is never stored as its reference.
+    expect(quality.lossy.some((t) => t.tensor === 'step')).toBe(false);
+    const norm = commit.tree['model.safetensors'].tensors.find((t) => t.name === 'norm.scale')!;
+    const parentNorm = repo.commitAt('HEAD~1').tree['model.safetensors'].tensors.find((t) => t.name === 'norm.scale')!;
+    expect(norm.hash).not.toBe(parentNorm.hash);
+    // Checkout (a reopened repository) gives the decoded tensors; the added file is the source.
+    repo.close();
+    const again = Repository.open(dir, { registry: registryWith(deltaQuantized, deltaPq) });
+    cleanups.push(() => again.close());
+    expect(again.status().unstaged).toEqual([]);
+    const file = commit.tree['model.safetensors'];
+    expect(file.source).toBeDefined();
+    rmSync(join(dir, 'model.safetensors'));
+    await again.checkout('main', { force: true });
+    const parsed = parseSafetensors(new Uint8Array(readFileSync(join(dir, 'model.safetensors'))), 'checkout');
+    for (const { name, tensor } of parsed.tensors) {
+      const lossy = quality.lossy.find((t) => t.tensor === name);
+      if (lossy) expect(relL2(original.get(name)!, tensor)).toBeCloseTo(lossy.relL2, 12);
+      else expect(Buffer.from(tensor.data).equals(Buffer.from(original.get(name)!.data))).toBe(true);
+    }
+    expect((await again.fsck()).problems).toEqual([]);
+  });
+
+  it('never stores a changed tensor as its reference, even when a lossy type offers that for free', async () => {
+    // A third-party-style lossy type that stores nothing and decodes to the reference: within the
+    // bound for every tensor that changed by less than the bound, and smaller than anything else.
+    const keepReference: DeltaTypePlugin = {
+      kind: 'delta', id: 'keep-reference', label: 'keep reference', summary: 'drops the change', apiVersion: PLUGIN_API_VERSION,
+      lossless: false, params: [],
+      encode: () => ({ arrays: {}, attributes: {} }),
+      decode: (_payload, reference) => reference,
+    };
+    const plugin = definePlugin({ name: 'keep-reference', apiVersion: PLUGIN_API_VERSION, register: (host) => host.registerDeltaType(keepReference) });
+    const { repo, dir } = newRepo(registryWith(plugin));
+    const { commit, quality } = (await commitSeries(repo, dir, 1e-3))!;
+    expect(quality.lossy).toEqual([]);
+    const before = new Map(repo.commitAt('HEAD~1').tree['model.safetensors'].tensors.map((t) => [t.name, t.hash]));
+    for (const t of commit.tree['model.safetensors'].tensors) expect(t.hash).not.toBe(before.get(t.name));
+    // The norm scale changed by 1e-6 relative: the only "encoding" on offer was refused, so it stays lossless.
+    expect(quality.lossless.find((f) => f.tensor === 'norm.scale')).toMatchObject({ reason: 'bound' });
+    const exported = await repo.export('HEAD', { format: 'safetensors' });
+    expect(Buffer.from(exported.bytes).equals(readFileSync(join(dir, 'model.safetensors')))).toBe(true);
+  });
+
+  it('a bound nothing meets stores losslessly and says so; a lossless commit stays byte-exact', async () => {
+    // pq-lossy only (sparse-threshold with a large keep fraction can be exact, which meets any bound).
+    const { dir } = newRepo(registryWith(deltaPq));
+    const env = { cwd: dir, registry: registryWith(deltaPq) };
+    writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(model(0)));
+    const repo = Repository.open(dir, { registry: env.registry });
+    cleanups.push(() => repo.close());
+    await repo.add(['model.safetensors'], { cwd: dir });
+    repo.commit('base');
+    writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(model(1)));
+    await repo.add(['model.safetensors'], { cwd: dir });
+    const out = (await commitCommand(env, 'too strict', { maxRelError: 1e-12 })).join('\n');
+    expect(out).toMatch(/0 tensor\(s\) stored lossy/);
+    expect(out).toMatch(/stored losslessly: no lossy encoding met relative error <= 1e-12/);
+    expect(out).toMatch(/fc1\.weight \(closest: \S+ at \d\.\d\de-\d+\)/);
+    const exported = await repo.export('HEAD', { format: 'safetensors' });
+    expect(exported.verbatim && Buffer.from(exported.bytes).equals(readFileSync(join(dir, 'model.safetensors')))).toBe(true);
+    await expect(commitCommand(env, 'x', { maxRelError: 1e-3, lossless: true })).rejects.toThrow(/exclude each other/);
+    await expect(repo.commitLossy('x', { maxRelError: -1 })).rejects.toThrow(/must be a finite number > 0/);
+    await expect(repo.commitLossy('x', { maxRelError: 1e-3, pqMinBytes: 1.5 })).rejects.toThrow(/--pq-min-bytes/);
+  });
+});
+
+describe('shared PQ codebooks in the packs', () => {
+  /** A repository whose only lossy type is pq-lossy, so the fine-tuned weights end up PQ-coded. */
+  async function pqRepo() {
+    const registry = registryWith(deltaPq);
+    const { repo, dir } = newRepo(registry);
+    const result = (await commitSeries(repo, dir, 0.2))!;
+    return { repo, dir, registry, ...result };
+  }
+
+  it('stores one codebook under /pq_codebooks, shared by the PQ-coded tensors, counted in stats, decoded in a fresh process', async () => {
+    const { repo, dir, quality } = await pqRepo();
+    const pq = quality.lossy.filter((t) => t.encoding === 'pq-lossy');
+    expect(pq.map((t) => t.tensor).sort()).toEqual(['fc1.weight', 'fc2.weight']); // bias and norm below 1 KiB
+    expect(quality.codebooks).toHaveLength(1);
+    const [book] = quality.codebooks;
+    for (const t of pq) expect(repo.objects.info(t.stored)?.codebook).toBe(book);
+    const stats = repo.stats();
+    expect(stats.codebooks.count).toBe(1);
+    expect(stats.codebooks.bytes).toBe(256 * 8 * 4); // 2^8 centroids of 8 float32 values
+    expect((await statsCommand({ cwd: dir, registry: registryWith(deltaPq) })).join('\n')).toMatch(/pq codebooks\s+1 shared/);
+    expect((await showCommand({ cwd: dir, registry: registryWith(deltaPq) })).join('\n')).toMatch(new RegExp(`fc1\\.weight .*pq-lossy vs .*codebook ${book.slice(0, 12)}, lossy: max \\|err\\| `));
+    // The payloads hold no centroids of their own: the codebook exists once, in the pack.
+    const pack = repo.objects.codebooks()[0].pack;
+    const h5 = join(dir, '.reef', 'packs', `${pack}.h5`);
+    if (spawnSync('h5dump', ['--version']).status === 0) {
+      const dump = spawnSync('h5dump', ['-n', h5], { encoding: 'utf8' }).stdout;
+      expect(dump).toContain(`/pq_codebooks/${book}/pq_codebook`);
+      expect(dump.match(/pq_codebook\b/g)).toHaveLength(1);
+    } else console.warn('h5dump not installed: skipping the external HDF5 check');
+    // A fresh Node process, knowing only the plugins, exports the decoded tensors.
+    repo.close();
+    const child = spawnSync(process.execPath, [CHILD, dir, join(dir, 'child.safetensors')], { encoding: 'utf8' });
+    expect(child.stderr).toBe('');
+    expect(child.status).toBe(0);
+    const exported = parseSafetensors(new Uint8Array(readFileSync(join(dir, 'child.safetensors'))), 'child export');
+    const again = Repository.open(dir, { registry: registryWith(deltaPq) });
+    cleanups.push(() => again.close());
+    for (const { name, tensor } of exported.tensors) {
+      const hash = again.commitAt('HEAD').tree['model.safetensors'].tensors.find((t) => t.name === name)!.hash;
+      expect(Buffer.from(tensor.data).equals(Buffer.from((await again.objects.get(hash, true)).data))).toBe(true);
+    }
+  });
+
+  it('gc keeps a codebook while a commit uses it and removes it with the last user', async () => {
+    const { repo, dir } = await pqRepo();
+    const env = { cwd: dir, registry: registryWith(deltaPq) };
+    expect((await gcCommand(env))[0]).toMatch(/removed \d+ unreachable objects, 0 codebooks/);
+    repo.objects.reload();
+    expect(repo.objects.codebooks()).toHaveLength(1);
+    expect((await fsckCommand(env)).ok).toBe(true);
+    // Drop the lossy commit: move main back to the base and forget the staged tree.
+    await repo.checkout('HEAD~1', { force: true });
+    repo.refs.set('heads', 'main', repo.resolve('HEAD'));
+    repo.refs.setHead({ branch: 'main' });
+    expect((await gcCommand(env))[0]).toMatch(/, 1 codebooks, 1 commits/);
+    repo.objects.reload();
+    expect(repo.objects.codebooks()).toHaveLength(0);
+    expect(repo.stats().codebooks).toEqual({ count: 0, bytes: 0 });
+    expect((await fsckCommand(env)).ok).toBe(true);
+  });
+
+  it('a codebook missing from a damaged copy: clear errors from fsck and checkout', async () => {
+    const { repo, dir, quality, registry } = await pqRepo();
+    repo.close();
+    const [book] = quality.codebooks;
+    // Copy 1: the pack no longer holds /pq_codebooks/<hash> although its manifest lists it.
+    const { dir: copy, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    cpSync(dir, copy, { recursive: true });
+    const packs = join(copy, '.reef', 'packs');
+    const store = new ObjectStore(packs, registry);
+    const pack = store.codebooks()[0].pack;
+    const listed = (JSON.parse(readFileSync(join(packs, `${pack}.json`), 'utf8')) as { objects: { hash: string }[] }).objects;
+    const copies = [];
+    for (const { hash } of listed) copies.push(await store.readEncoded(hash));
+    const rewritten = (await store.writePack(copies, undefined, true))!;
+    store.close();
+    renameSync(join(packs, `${rewritten}.h5`), join(packs, `${pack}.h5`));
+    rmSync(join(packs, `${rewritten}.json`));
+    const damaged = Repository.open(copy, { registry });
+    cleanups.push(() => damaged.close());
+    const problems = (await damaged.fsck()).problems.join('\n');
+    expect(problems).toContain(`/pq_codebooks/${book} is missing from the pack`);
+    rmSync(join(copy, 'model.safetensors'));
+    const err = await damaged.checkout('main', { force: true }).catch((e: unknown) => e);
+    expect(isReefError(err) && (err as Error).message).toMatch(/\/pq_codebooks\/[0-9a-f]{64} is missing from the pack; the repository is damaged/);
+    // Copy 2: the manifest no longer lists it: the objects that need it say so.
+    const { dir: copy2, cleanup: cleanup2 } = tempDir();
+    cleanups.push(cleanup2);
+    cpSync(dir, copy2, { recursive: true });
+    const packs2 = join(copy2, '.reef', 'packs');
+    for (const f of readdirSync(packs2).filter((x) => x.endsWith('.json'))) {
+      const m = JSON.parse(readFileSync(join(packs2, f), 'utf8')) as { codebooks?: unknown };
+      delete m.codebooks;
+      writeFileSync(join(packs2, f), JSON.stringify(m));
+    }
+    const fsck2 = await fsckCommand({ cwd: copy2, registry });
+    expect(fsck2.ok).toBe(false);
+    expect(fsck2.lines.join('\n')).toMatch(new RegExp(`needs PQ codebook ${book.slice(0, 12)}, which is missing from the repository`));
+    expect(fsck2.lines.join('\n')).toMatch(new RegExp(`PQ codebook ${book.slice(0, 12)} is missing from the repository`));
+  });
+});
