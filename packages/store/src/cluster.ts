@@ -200,7 +200,9 @@ async function proposeClusters(repo: Repository, candidates: readonly Candidate[
   const groups = new Map<string, Candidate[]>();
   for (const c of candidates) {
     const key = `${c.info.dtype}\n${JSON.stringify(c.info.shape)}`;
-    groups.set(key, [...(groups.get(key) ?? []), c]);
+    const group = groups.get(key);
+    if (group) group.push(c);
+    else groups.set(key, [c]);
   }
   const minSize = o.minSize ?? DEFAULTS.minSize;
   const clusters: Candidate[][] = [];
@@ -218,7 +220,12 @@ async function proposeClusters(repo: Repository, candidates: readonly Candidate[
 /** For each object, how many deltas deeper than it its deepest dependant sits (0 when none). */
 function chainTails(all: readonly ObjectInfo[]): Map<string, number> {
   const children = new Map<string, string[]>();
-  for (const o of all) if (o.reference) children.set(o.reference, [...(children.get(o.reference) ?? []), o.hash]);
+  for (const o of all) {
+    if (!o.reference) continue;
+    const list = children.get(o.reference);
+    if (list) list.push(o.hash);
+    else children.set(o.reference, [o.hash]);
+  }
   const tails = new Map<string, number>();
   const tail = (h: string): number => {
     const known = tails.get(h);
