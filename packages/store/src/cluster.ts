@@ -351,10 +351,13 @@ async function plan(repo: Repository, o: ClusterOptions): Promise<{ analysis: Cl
   const minBytes = o.minBytes ?? DEFAULTS.minBytes;
   const maxDepth = o.maxDepth ?? DEFAULTS.maxDepth;
   const deltaTypes = (o.registry ?? defaultRegistry()).deltaTypes().filter((d) => d.lossless);
+  const lossless = new Set(deltaTypes.map((d) => d.id));
   const candidates: Candidate[] = [];
   for (const [hash, places] of tensorPlaces(repo, o.select)) {
     const info = repo.objects.info(hash);
     if (!info || info.kind) continue; // missing objects are fsck's business
+    // Objects a lossy commit chose carry their measured error and codebook: left as that commit chose.
+    if (info.encoding !== 'whole' && !lossless.has(info.encoding)) continue;
     // An explicit cluster is checked whole (and refused if mixed); otherwise only fitting tensors count.
     if (!o.single && (!isFloatDType(info.dtype) || info.rawBytes < minBytes)) continue;
     candidates.push({ hash, info, places });

@@ -38,12 +38,12 @@ export function variant(baseSeed: number, k: number, rel = 1e-3, n = 48_000): Ui
 }
 
 /** Writes `count` variants of one base as v0.safetensors ... and returns their bytes. */
-export function writeVariants(dir: string, count: number, baseSeed = 1, prefix = 'v'): { files: string[]; bytes: Uint8Array[] } {
+export function writeVariants(dir: string, count: number, baseSeed = 1, prefix = 'v', n = 48_000): { files: string[]; bytes: Uint8Array[] } {
   const files: string[] = [];
   const bytes: Uint8Array[] = [];
   for (let k = 0; k < count; k++) {
     const file = `${prefix}${k}.safetensors`;
-    const b = variant(baseSeed, k);
+    const b = variant(baseSeed, k, 1e-3, n);
     writeFileSync(join(dir, file), b);
     files.push(file);
     bytes.push(b);

@@ -1,4 +1,6 @@
-import { isReefError } from '@reef/core';
+import { Registry, isReefError } from '@reef/core';
+import deltaLossless from '@reef/delta-lossless';
+import deltaQuantized from '@reef/delta-quantized';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -255,6 +257,34 @@ describe('cluster apply', () => {
     await applyClusters(repo, { centroid: 'medoid' });
     expect((await repo.fsck()).problems).toEqual([]);
   });
+
+  it('leaves objects that a lossy commit chose as they are', async () => {
+    const registry = new Registry();
+    registry.use(deltaLossless, '@reef/delta-lossless');
+    registry.use(deltaQuantized);
+    const { dir, cleanup } = tempDir();
+    const repo = Repository.init(dir, { registry });
+    cleanups.push(() => {
+      repo.close();
+      cleanup();
+    });
+    const { files } = writeVariants(dir, 4, 1, 'v', 6_000);
+    await repo.add([files[0]], { cwd: dir });
+    repo.commit('base variant');
+    await repo.add(files.slice(1), { cwd: dir });
+    const { quality } = await repo.commitLossy('lossy variants', { maxRelError: 1e-2 });
+    const lossy = new Set(quality.lossy.map((t) => t.stored));
+    expect(lossy.size).toBeGreaterThan(0);
+    const before = new Map([...lossy].map((h) => [h, repo.objects.info(h)]));
+    const w1 = new Set(Object.values(repo.commitAt('HEAD').tree).map((f) => f.tensors.find((t) => t.name === 'w1')!.hash));
+    const lossyW1 = [...w1].filter((h) => lossy.has(h));
+    expect(lossyW1.length).toBeGreaterThan(0);
+    const r = await applyClusters(repo, { registry, minSize: 2 });
+    expect(r.candidates).toBe(w1.size - lossyW1.length); // biases are under min-bytes
+    expect(r.clusters.flatMap((c) => c.members).some((m) => lossy.has(m.hash))).toBe(false);
+    for (const [h, info] of before) expect(repo.objects.info(h)).toEqual(info);
+    expect((await repo.fsck()).problems).toEqual([]);
+  }, 30_000);
 
   it('keeps members as they are when re-encoding does not pay (a checkpoint chain)', async () => {
     const { repo, dir } = newRepo();
