@@ -79,8 +79,15 @@ export interface QuantizerPlugin {
   /** npm package that provides it, filled in by discovery when absent. */
   packageName?: string;
   readonly params: readonly ParamSpec[];
-  /** Values swept by default (`pnpm sweep` with no arguments). */
+  /** Values swept when a sweep names the method without a grid (`pnpm sweep --methods all`). */
   readonly defaultGrid: ParamGrid;
+  /**
+   * Optional: a few cheap configurations for the quick run (`pnpm sweep` with no arguments), which
+   * must finish within a minute for every installed method together on 2 cores. Pick values that
+   * fit, encode and search ~2,000 vectors of a few hundred dimensions in a few seconds. Absent:
+   * one configuration with every parameter at its default.
+   */
+  readonly quickGrid?: ParamGrid;
   /**
    * Checks combinations the per-parameter declarations cannot (e.g. m ≤ dim). Returns a reason
    * when the configuration is invalid for data of dimension `dim`, undefined when it is fine.

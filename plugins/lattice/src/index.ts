@@ -18,6 +18,8 @@ export const latticeQuantizer: QuantizerPlugin = {
     { name: 'rotate', type: 'bool', default: false, description: 'Apply a seeded random orthogonal rotation after centring, spreading energy evenly across dimensions' },
   ],
   defaultGrid: { lattice: ['e8', 'dn', 'zn'], bits: [2, 4, 6] },
+  // The quick run (`pnpm sweep`): one configuration, a few seconds on 2,000 × 784 (search dominates).
+  quickGrid: { lattice: ['e8'], bits: [4] },
   create: (params) => new LatticeQuantizer(params),
   load: (saved) => LatticeQuantizer.load(saved, resolveParams('lattice', latticeQuantizer.params, saved.params)),
 };

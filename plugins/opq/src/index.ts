@@ -15,6 +15,9 @@ export const opqPlugin: QuantizerPlugin = {
   apiVersion: PLUGIN_API_VERSION,
   params: OPQ_PARAMS,
   defaultGrid: OPQ_DEFAULT_GRID,
+  // The quick run (`pnpm sweep`): a rotation down to 64 dimensions learns in seconds on 784-d data,
+  // where a full 784 × 784 rotation takes minutes on 2 cores.
+  quickGrid: { m: [8], nbits: [8], outDim: [64] },
   validate: validateOpq,
   create: (params) => new OptimizedProductQuantizer(resolveParams(OPQ_ID, OPQ_PARAMS, params)),
   load: (saved) => OptimizedProductQuantizer.load(saved),

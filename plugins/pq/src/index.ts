@@ -22,6 +22,8 @@ export const pqPlugin: QuantizerPlugin = {
   apiVersion: PLUGIN_API_VERSION,
   params: PQ_PARAMS,
   defaultGrid: PQ_DEFAULT_GRID,
+  // The quick run (`pnpm sweep`): about a second each on 2,000 × 784 with 2 cores.
+  quickGrid: { m: [8, 16], nbits: [8] },
   validate: validatePq,
   create: (params) => new ProductQuantizer(resolveParams(PQ_ID, PQ_PARAMS, params)),
   load: (saved) => ProductQuantizer.load(saved),

@@ -14,6 +14,8 @@ export const rabitqQuantizer: QuantizerPlugin = {
     { name: 'epsilon', type: 'float', default: 1.9, min: 0, max: 10, description: 'ε₀ of the error bound: larger widens the bounds used for re-ranking (1.9 in the paper)' },
   ],
   defaultGrid: { bits: [1, 2, 4, 8] },
+  // The quick run (`pnpm sweep`): the 1-bit code; the 784 × 784 rotation makes it ~10 s on 2,000 × 784.
+  quickGrid: { bits: [1] },
   validate: (_params, dim) => (dim < 2 ? `RaBitQ needs dimension ≥ 2, got ${dim}` : undefined),
   create: (params) => new RaBitQuantizer(params),
   load: (saved) => RaBitQuantizer.load(saved, resolveParams('rabitq', rabitqQuantizer.params, saved.params)),

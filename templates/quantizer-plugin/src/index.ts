@@ -10,6 +10,9 @@ export const signQuantizer: QuantizerPlugin = {
   apiVersion: PLUGIN_API_VERSION,
   params: [],
   defaultGrid: {},
+  // What `pnpm sweep` with no arguments runs: keep it to seconds on ~2,000 vectors. With parameters,
+  // list a few cheap values, e.g. { bits: [4] }; leaving it out means one run with the defaults.
+  quickGrid: {},
   create: (params) => new SignQuantizer(params),
   load: (saved) => SignQuantizer.load(saved),
 };
