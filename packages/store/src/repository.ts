@@ -288,6 +288,12 @@ export class Repository {
         if (path.startsWith('..') || path === '') throw new ReefError('INVALID_PARAM', `${given} is outside the repository at ${this.root}`);
         if (!existsSync(abs)) throw new ReefError('BAD_FILE', `${given}: no such file`);
         const bytes = new Uint8Array(readFileSync(abs));
+        const staged = tree[path];
+        if (staged?.source && staged.source.sha256 === sha256(bytes)) {
+          // The file a lossy commit was made from: its approximation is already what is staged.
+          reports.push({ path, format: staged.format, bytes: bytes.length, tensors: staged.tensors.length, reused: staged.tensors.length, encodings: {}, storedBytes: 0 });
+          continue;
+        }
         const parsed = parseModelFile(given, bytes);
         const records: TensorRecord[] = [];
         const encodings: Record<string, number> = {};
@@ -955,6 +961,16 @@ export class Repository {
     const listed = new Set(packs);
     for (const f of files) {
       if (f.includes('.tmp-') || (f.endsWith('.h5') && !listed.has(f.slice(0, -3)))) garbage.push(`packs/${f}`);
+    }
+    // Copies a newer pack supersedes (cluster apply) are dead weight until gc rewrites their pack.
+    const winners = new Map<string, number>();
+    for (const info of this.objects.all()) {
+      const pack = this.objects.packOf(info.hash) as string;
+      winners.set(pack, (winners.get(pack) ?? 0) + 1);
+    }
+    for (const pack of packs) {
+      const superseded = this.objects.listedCount(pack) - (winners.get(pack) ?? 0);
+      if (superseded > 0) garbage.push(`packs/${pack}.h5 (${superseded} superseded object(s))`);
     }
     return { commits: commits.length, objects, problems, garbage };
   }

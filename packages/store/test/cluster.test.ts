@@ -163,7 +163,9 @@ describe('cluster apply', () => {
       expect(info?.depth).toBe(1);
     }
     await expectExportsExact(repo, files, bytes);
-    expect((await repo.fsck()).problems).toEqual([]);
+    const beforeGc = await repo.fsck();
+    expect(beforeGc.problems).toEqual([]);
+    expect(beforeGc.garbage).toEqual([expect.stringMatching(/^packs\/pack-\S+\.h5 \(6 superseded object\(s\)\)$/)]);
     const stats = repo.stats();
     expect(stats.byEncoding.centroid?.objects).toBe(1);
     expect(stats.byEncoding.centroid?.storedBytes).toBe(centroid[0].storedBytes);
