@@ -25,7 +25,8 @@ export function createLowRankDeltaType(): DeltaTypePlugin {
         description: 'when rank is 0: keep the fewest components holding this fraction of the squared Frobenius norm',
       },
     ],
-    presets: [{ energy: 0.999 }, { energy: 0.99 }, { energy: 0.9 }],
+    // Fixed ranks: an energy target on a noise-like delta asks for nearly full rank (slow SVD, no saving).
+    presets: [{ rank: 8 }, { rank: 32 }],
     supports(target) {
       if (target.shape.length !== 2) {
         return `low-rank needs a 2-D tensor (a matrix), got ${target.shape.length}-D shape [${target.shape.join(', ')}]`;
