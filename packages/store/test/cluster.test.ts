@@ -138,6 +138,8 @@ describe('cluster analyze', () => {
     await expectReefError(() => analyzeClusters(repo, { single: true }), /explicit selection/);
     await expectReefError(() => analyzeClusters(repo, { minSize: 0 }), /min-size must be a positive integer/);
     await expectReefError(() => analyzeClusters(repo, { threshold: -1 }), /threshold/);
+    const selected = await analyzeClusters(repo, { select: ['v0.safetensors:*', repo.commitAt('HEAD').tree['v1.safetensors'].tensors[0].hash.slice(0, 10)] });
+    expect(selected.candidates).toBe(2); // v0's w1 (its bias is under min-bytes) and v1's w1 by hash prefix
     const explicit = await analyzeClusters(repo, { select: ['v*.safetensors:w1'], single: true });
     expect(explicit.clusters).toHaveLength(1);
     expect(explicit.clusters[0].members).toHaveLength(2);
