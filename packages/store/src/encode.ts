@@ -1,5 +1,5 @@
 import { DTYPE_BYTES, elementCount, type DeltaTypePlugin, type PortableData, type Tensor } from '@reef/core';
-import { packPlanes } from '@reef/delta-lossless';
+import { packPlanesAsync, type PackedPlanes } from '@reef/delta-lossless';
 import type { EncodedObject, ObjectInfo } from './objects.js';
 
 /** Tensors above this are judged on a sample first, then encoded once with the winner. */
@@ -37,9 +37,9 @@ interface Option {
   readonly plugin?: DeltaTypePlugin;
 }
 
-async function encodeWith(option: Option, t: Tensor): Promise<{ bytes: number; whole?: ReturnType<typeof packPlanes>; payload?: PortableData }> {
+async function encodeWith(option: Option, t: Tensor): Promise<{ bytes: number; whole?: PackedPlanes; payload?: PortableData }> {
   if (!option.plugin || !option.candidate) {
-    const whole = packPlanes(t.data, DTYPE_BYTES[t.dtype], 6, t.dtype);
+    const whole = await packPlanesAsync(t.data, DTYPE_BYTES[t.dtype], 6, t.dtype); // planes compress on the thread pool
     return { bytes: whole.bytes.length + 64, whole };
   }
   const ref = option.candidate.tensor;

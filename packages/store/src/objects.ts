@@ -1,12 +1,13 @@
 import { DTYPE_BYTES, ReefError, type DType, type PortableData, type Registry, type Tensor } from '@reef/core';
 import { unpackPlanes, type PackedPlanes } from '@reef/delta-lossless';
-import { h5wasm, messageOf, openH5, readPortable, writePortable, type H5File, type H5Group } from '@reef/hdf5';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { h5wasm, messageOf, openH5, readPortable, type H5File } from '@reef/hdf5';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { atomicWrite, fsyncFile, readJson, tempPath } from './fsutil.js';
+import { readJson } from './fsutil.js';
 import { CENTROID_KIND, centroidHash } from './cluster-centroid.js';
-import { readCodebook, withCodebook, writeCodebook, type CodebookInfo, type StoredCodebook } from './codebooks.js';
+import { readCodebook, withCodebook, type CodebookInfo, type StoredCodebook } from './codebooks.js';
 import { tensorHash } from './hash.js';
+import { PackWriter, type PackManifest } from './pack-writer.js';
 
 /** What the store knows about one stored tensor without opening its pack. */
 export interface ObjectInfo {
@@ -36,21 +37,8 @@ export interface EncodedObject {
   readonly payload?: PortableData;
 }
 
-interface PackManifest {
-  readonly pack: string;
-  readonly objects: ObjectInfo[];
-  /** Codebooks stored in the pack (absent in packs written before codebooks existed). */
-  readonly codebooks?: CodebookInfo[];
-}
-
 /** Most recently decoded tensors kept for delta chains (bytes). */
 const CACHE_BYTES = 256 * 1024 * 1024;
-
-function childGroup(parent: H5Group, name: string): H5Group {
-  const existing = parent.keys().includes(name) ? parent.get(name) : undefined;
-  if (existing instanceof h5wasm.Group) return existing;
-  return parent.create_group(name);
-}
 
 /**
  * Immutable pack files: each `add` writes one HDF5 file (tensors under /weights, deltas under
@@ -71,6 +59,8 @@ export class ObjectStore {
   constructor(
     readonly dir: string,
     private readonly registry: Registry,
+    /** Bytes of decoded tensors kept in memory (0: none, for adds that must stay small). */
+    private readonly cacheBytes = CACHE_BYTES,
   ) {
     mkdirSync(dir, { recursive: true });
     this.reload();
@@ -143,6 +133,21 @@ export class ObjectStore {
     return { packs, files };
   }
 
+  /** A new pack to stream objects into; `publish` makes its objects part of the store. */
+  beginPack(): PackWriter {
+    return new PackWriter(this.dir);
+  }
+
+  /** Finishes a pack (flush, rename, manifest) and lists its objects; undefined when it holds nothing. */
+  publish(writer: PackWriter, onProgress?: (stage: string) => void): string | undefined {
+    const done = writer.finish(onProgress);
+    if (!done) return undefined;
+    for (const info of done.manifest.objects) this.objects.set(info.hash, { info, pack: done.name });
+    for (const info of done.manifest.codebooks ?? []) this.books.set(info.hash, { info, pack: done.name });
+    this.listed.set(done.name, done.manifest.objects.length);
+    return done.name;
+  }
+
   /** Writes objects as a new pack; returns its name, or undefined when there is nothing new. */
   async writePack(
     objects: readonly EncodedObject[],
@@ -152,58 +157,17 @@ export class ObjectStore {
   ): Promise<string | undefined> {
     // `rewrite` (gc) copies objects and codebooks that exist in a pack about to be retired.
     const fresh = rewrite ? [...objects] : objects.filter((o) => !this.objects.has(o.info.hash));
-    const freshBooks = codebooks.filter((c, i) => (rewrite || !this.books.has(c.info.hash)) && codebooks.findIndex((x) => x.info.hash === c.info.hash) === i);
+    const freshBooks = codebooks.filter((c) => rewrite || !this.books.has(c.info.hash));
     if (fresh.length === 0 && freshBooks.length === 0) return undefined;
-    const name = `pack-${Date.now().toString(36)}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-    const h5Path = join(this.dir, `${name}.h5`);
-    const tmp = tempPath(h5Path);
-    const file = await openH5(tmp, 'w');
+    const writer = this.beginPack();
     try {
-      file.create_attribute('reef_format', 'reef-pack');
-      const weights = childGroup(file, 'weights');
-      const deltas = childGroup(file, 'deltas');
-      for (const book of freshBooks) writeCodebook(file, book);
-      for (const o of fresh) {
-        const { info } = o;
-        let target: H5Group | InstanceType<typeof h5wasm.Dataset>;
-        if (o.whole) {
-          // Centroids are no user tensors: kept apart so /weights holds only what files contain.
-          const parent = info.kind === CENTROID_KIND ? childGroup(file, 'centroids') : weights;
-          const ds = parent.create_dataset({ name: info.hash, data: o.whole.bytes, shape: [o.whole.bytes.length] });
-          ds.create_attribute('encoding', 'byte-planes+deflate');
-          ds.create_attribute('plane_lengths', JSON.stringify(o.whole.lengths));
-          ds.create_attribute('plane_deflated', JSON.stringify(o.whole.deflated));
-          ds.create_attribute('bit_layout', o.whole.layout ?? 'bytes');
-          target = ds;
-        } else if (o.payload) {
-          const group = deltas.create_group(info.hash);
-          writePortable(group, o.payload);
-          // Lossy payloads name their type themselves (an HDF5 attribute can be written only once).
-          if (o.payload.attributes.delta_type === undefined) group.create_attribute('delta_type', info.encoding);
-          group.create_attribute('reference', info.reference ?? '');
-          target = group;
-        } else throw new ReefError('BAD_MODEL', `object ${info.hash} has neither whole data nor a delta payload`);
-        target.create_attribute('tensor_dtype', info.dtype);
-        target.create_attribute('tensor_shape', JSON.stringify(info.shape));
-        target.create_attribute('content_hash', `sha256:${info.hash}`);
-        if (info.kind) target.create_attribute('object_kind', info.kind);
-      }
+      for (const book of freshBooks) await writer.addCodebook(book);
+      for (const o of fresh) await writer.add(o);
     } catch (err) {
-      file.close();
-      rmSync(tmp, { force: true });
-      throw new ReefError('BAD_FILE', `cannot write pack ${name}: ${messageOf(err)}`, { cause: err });
+      writer.abort();
+      throw err;
     }
-    file.close();
-    onProgress?.('pack-written');
-    fsyncFile(tmp);
-    renameSync(tmp, h5Path);
-    onProgress?.('pack-renamed');
-    const manifest: PackManifest = { pack: name, objects: fresh.map((o) => o.info), ...(freshBooks.length ? { codebooks: freshBooks.map((c) => c.info) } : {}) };
-    atomicWrite(join(this.dir, `${name}.json`), JSON.stringify(manifest));
-    onProgress?.('manifest-written');
-    for (const o of fresh) this.objects.set(o.info.hash, { info: o.info, pack: name });
-    for (const c of freshBooks) this.books.set(c.info.hash, { info: c.info, pack: name });
-    return name;
+    return this.publish(writer, onProgress);
   }
 
   private async file(pack: string): Promise<H5File> {
@@ -229,8 +193,11 @@ export class ObjectStore {
       if (!(ds instanceof h5wasm.Dataset)) throw new ReefError('BAD_FILE', `${where}: /${path} is missing`);
       const attrs = ds.attrs; // h5wasm reads every attribute on each access: once only
       const attr = (k: string): unknown => JSON.parse(String(attrs[k]?.value));
-      const layout = String(attrs.bit_layout?.value ?? 'bytes') as PackedPlanes['layout'];
-      const whole: PackedPlanes = { bytes: (ds.value as Uint8Array).slice(), lengths: attr('plane_lengths') as number[], deflated: attr('plane_deflated') as boolean[], layout };
+      // One `planes` attribute since the pack writer; three separate ones in older packs.
+      const planes = attrs.planes
+        ? (attr('planes') as { lengths: number[]; deflated: boolean[]; layout: PackedPlanes['layout'] })
+        : { lengths: attr('plane_lengths') as number[], deflated: attr('plane_deflated') as boolean[], layout: String(attrs.bit_layout?.value ?? 'bytes') as PackedPlanes['layout'] };
+      const whole: PackedPlanes = { bytes: (ds.value as Uint8Array).slice(), ...planes };
       return { info: entry.info, whole };
     }
     const group = file.get(`deltas/${hash}`);
@@ -273,11 +240,11 @@ export class ObjectStore {
 
   /** Keeps a tensor just stored, so the next commit's delta against it needs no decoding. */
   remember(hash: string, t: Tensor): void {
-    if (t.data.length > CACHE_BYTES / 4) return;
+    if (t.data.length > this.cacheBytes / 4) return;
     this.cache.set(hash, t);
     this.cachedBytes += t.data.length;
     for (const [key, value] of this.cache) {
-      if (this.cachedBytes <= CACHE_BYTES) break;
+      if (this.cachedBytes <= this.cacheBytes) break;
       this.cache.delete(key);
       this.cachedBytes -= value.data.length;
     }

@@ -1,6 +1,6 @@
 import { DTYPE_BYTES, PLUGIN_API_VERSION, requireArray, named, type DeltaPayload, type DeltaTypePlugin, type Tensor } from '@reef/core';
 import { assertSameLayout, headerAttributes, planesFromPayload, planesToPayload, readHeader, sameLayout } from './payload.js';
-import { deflateBytes, packPlanes, unpackPlanes } from './planes.js';
+import { deflateBytes, packPlanesAsync, unpackPlanes } from './planes.js';
 import { decodeIndexGaps, encodeIndexGaps } from './varint.js';
 import { LEVEL_PARAM } from './xor-planes.js';
 import { inflateSync } from 'node:zlib';
@@ -34,7 +34,8 @@ export const floatDiff: DeltaTypePlugin = {
     if (target.dtype !== 'f32' && target.dtype !== 'f64') return `float-diff handles f32 and f64, not ${target.dtype}`;
     return sameLayout(target, reference);
   },
-  encode(target: Tensor, reference: Tensor, options): DeltaPayload {
+  // Not `async`: a mismatched reference is refused at the call, before any work is queued.
+  encode(target: Tensor, reference: Tensor, options): Promise<DeltaPayload> {
     assertSameLayout('float-diff', target, reference);
     const dtype = target.dtype as 'f32' | 'f64';
     const width = DTYPE_BYTES[dtype];
@@ -57,15 +58,17 @@ export const floatDiff: DeltaTypePlugin = {
     }
     const values = new Uint8Array(exceptions.length * width);
     exceptions.forEach((index, k) => values.set(target.data.subarray(index * width, (index + 1) * width), k * width));
-    const planes = planesToPayload('diff', packPlanes(new Uint8Array(d.buffer), width, level, dtype));
-    return {
-      arrays: {
-        ...planes.arrays,
-        exceptionIndices: named(deflateBytes(encodeIndexGaps(exceptions), level)),
-        exceptionValues: named(values),
-      },
-      attributes: { ...headerAttributes('float-diff', target), ...planes.attributes, exceptions: exceptions.length },
-    };
+    return packPlanesAsync(new Uint8Array(d.buffer), width, level, dtype).then((packed) => {
+      const planes = planesToPayload('diff', packed);
+      return {
+        arrays: {
+          ...planes.arrays,
+          exceptionIndices: named(deflateBytes(encodeIndexGaps(exceptions), level)),
+          exceptionValues: named(values),
+        },
+        attributes: { ...headerAttributes('float-diff', target), ...planes.attributes, exceptions: exceptions.length },
+      };
+    });
   },
   decode(payload: DeltaPayload, reference: Tensor): Tensor {
     const { dtype, shape, bytes } = readHeader('float-diff', payload, reference);

@@ -1,7 +1,7 @@
 import { DTYPE_BYTES, PLUGIN_API_VERSION, ReefError, named, requireArray, type DeltaPayload, type DeltaTypePlugin, type Tensor } from '@reef/core';
 import { inflateSync } from 'node:zlib';
 import { assertSameLayout, headerAttributes, planesFromPayload, planesToPayload, readHeader, sameLayout } from './payload.js';
-import { deflateBytes, packPlanes, unpackPlanes } from './planes.js';
+import { deflateBytes, packPlanesAsync, unpackPlanes } from './planes.js';
 import { decodeIndexGaps, encodeIndexGaps } from './varint.js';
 import { LEVEL_PARAM } from './xor-planes.js';
 
@@ -19,7 +19,8 @@ export const sparse: DeltaTypePlugin = {
   lossless: true,
   params: [LEVEL_PARAM],
   supports: sameLayout,
-  encode(target: Tensor, reference: Tensor, options): DeltaPayload {
+  // Not `async`: a mismatched reference is refused at the call, before any work is queued.
+  encode(target: Tensor, reference: Tensor, options): Promise<DeltaPayload> {
     assertSameLayout('sparse', target, reference);
     const width = DTYPE_BYTES[target.dtype];
     const level = Number(options?.params?.level ?? LEVEL_PARAM.default);
@@ -35,11 +36,13 @@ export const sparse: DeltaTypePlugin = {
     }
     const values = new Uint8Array(changed.length * width);
     changed.forEach((index, j) => values.set(target.data.subarray(index * width, (index + 1) * width), j * width));
-    const planes = planesToPayload('values', packPlanes(values, width, level, target.dtype));
-    return {
-      arrays: { ...planes.arrays, indices: named(deflateBytes(encodeIndexGaps(changed), level)) },
-      attributes: { ...headerAttributes('sparse', target), ...planes.attributes, changed: changed.length },
-    };
+    return packPlanesAsync(values, width, level, target.dtype).then((packed) => {
+      const planes = planesToPayload('values', packed);
+      return {
+        arrays: { ...planes.arrays, indices: named(deflateBytes(encodeIndexGaps(changed), level)) },
+        attributes: { ...headerAttributes('sparse', target), ...planes.attributes, changed: changed.length },
+      };
+    });
   },
   decode(payload: DeltaPayload, reference: Tensor): Tensor {
     const { dtype, shape, bytes } = readHeader('sparse', payload, reference);

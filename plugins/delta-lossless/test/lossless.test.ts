@@ -1,6 +1,7 @@
 import { DTYPE_BYTES, Registry, type DType, type Tensor } from '@reef/core';
 import { describe, expect, it } from 'vitest';
-import plugin, { alignExponent } from '../src/index.js';
+import plugin, { alignExponent, layoutFor, packPlanes, packPlanesAsync, splitPlanes, unpackPlanes } from '../src/index.js';
+import { fromPlanes, toPlanes } from '../src/split.js';
 
 const FLOAT_DTYPES: DType[] = ['f64', 'f32', 'f16', 'bf16'];
 const registry = new Registry();
@@ -108,6 +109,39 @@ describe('lossless delta types: property tests over random bit patterns', () => 
         expect(aligned[i * width + width - 1]).toBe(exponent);
       }
     }
+  });
+
+  it('the fused plane split equals XOR, exponent alignment and split done apart, and inverts', () => {
+    for (const dtype of ['f64', 'f32', 'f16', 'bf16', 'i8'] as DType[]) {
+      const width = DTYPE_BYTES[dtype];
+      const target = bytesFrom(width * 5 + 1, 1 + 999 * width).subarray(1); // unaligned, as in a file buffer
+      const reference = bytesFrom(width * 5 + 2, 999 * width);
+      const xor = target.map((b, i) => b ^ reference[i]);
+      const layout = layoutFor(dtype);
+      const expected = splitPlanes(layout === 'bytes' ? xor : alignExponent(xor, dtype), width);
+      const planes = toPlanes(target, width, layout, reference);
+      expect(Buffer.from(planes).equals(Buffer.from(expected)), dtype).toBe(true);
+      expect(Buffer.from(fromPlanes(planes, width, layout, reference)).equals(Buffer.from(target)), dtype).toBe(true);
+    }
+  });
+
+  it('planes above 1 MiB (strategy measured on a sample) round-trip; sync and thread-pool packing agree', async () => {
+    // Weight-like f32: a repetitive exponent plane, noisy low mantissa, and a run of zeros (padding).
+    const n = 700_000;
+    const values = new Float32Array(n);
+    for (let i = 0; i < n; i++) values[i] = i > 600_000 ? 0 : Math.sin(i * 0.37) * 0.05 * (1 + (i % 7));
+    const bytes = new Uint8Array(values.buffer);
+    const sync = packPlanes(bytes, 4, 6, 'f32');
+    const pooled = await packPlanesAsync(bytes, 4, 6, 'f32');
+    expect(Buffer.from(pooled.bytes).equals(Buffer.from(sync.bytes))).toBe(true);
+    expect(pooled.deflated).toEqual(sync.deflated);
+    expect(sync.deflated[3]).toBe(true); // the exponent plane compresses
+    expect(sync.bytes.length).toBeLessThan(bytes.length * 0.8);
+    expect(Buffer.from(unpackPlanes(sync, 4, bytes.length, 'f32')).equals(Buffer.from(bytes))).toBe(true);
+    const noise = bytesFrom(5, 2_000_000);
+    const packedNoise = await packPlanesAsync(noise, 2, 6, 'bf16');
+    expect(packedNoise.deflated).toEqual([false, false]); // measured incompressible: stored raw
+    expect(Buffer.from(unpackPlanes(packedNoise, 2, noise.length, 'bf16')).equals(Buffer.from(noise))).toBe(true);
   });
 
   it('handles tensor data at unaligned offsets (views into a file buffer)', async () => {
