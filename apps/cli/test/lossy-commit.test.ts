@@ -1,0 +1,73 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { writeSafetensors } from '@reef/store';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const bin = resolve(fileURLToPath(new URL('.', import.meta.url)), '../dist/bin.js');
+
+async function reef(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { cwd });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+/** Seeded values in [-1, 1). */
+function noise(seed: number, n: number): Float32Array {
+  let s = seed >>> 0 || 1;
+  return Float32Array.from({ length: n }, () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s / 2 ** 31 - 1;
+  });
+}
+
+/** A checkpoint: a weight matrix drifting by 1% per step, and a bias. */
+function checkpoint(step: number): Uint8Array {
+  const w = noise(7, 12_000).map((x, i) => 0.05 * x + step * 5e-4 * noise(100 + step, 12_000)[i]);
+  const bias = noise(200 + step, 8);
+  return writeSafetensors([
+    { name: 'w', tensor: { dtype: 'f32', shape: [100, 120], data: new Uint8Array(w.buffer) } },
+    { name: 'bias', tensor: { dtype: 'f32', shape: [8], data: new Uint8Array(bias.buffer) } },
+  ]);
+}
+
+describe('reef commit --max-rel-error (the CLI, in real processes)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'reef-cli-lossy-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('commits within the bound, shows the measured errors, counts them in stats, refuses bad options', async () => {
+    expect((await reef(['init'], dir)).code).toBe(0);
+    writeFileSync(join(dir, 'model.safetensors'), checkpoint(0));
+    await reef(['add', 'model.safetensors'], dir);
+    expect((await reef(['commit', '-m', 'base', '--lossless'], dir)).code).toBe(0);
+    writeFileSync(join(dir, 'model.safetensors'), checkpoint(1));
+    await reef(['add', 'model.safetensors'], dir);
+    const bad = await reef(['commit', '-m', 'x', '--lossless', '--max-rel-error', '1e-3'], dir);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--lossless and --max-rel-error exclude each other/);
+    const nan = await reef(['commit', '-m', 'x', '--max-rel-error', 'tiny'], dir);
+    expect(nan.code).not.toBe(0);
+    expect(nan.stderr).toMatch(/--max-rel-error must be a number > 0, got 'tiny'/);
+    const c = await reef(['commit', '-m', 'lossy', '--max-rel-error', '1e-2'], dir);
+    expect(c.stderr).toBe('');
+    expect(c.stdout).toMatch(/max relative error 0\.01: 1 tensor\(s\) stored lossy/);
+    const show = await reef(['show'], dir);
+    expect(show.stdout).toMatch(/\(lossy; added as sha256 [0-9a-f]{16}\)/);
+    expect(show.stdout).toMatch(/ w +f32 +\[100, 120\] .*lossy: max \|err\| \d\.\d\de-\d+, rel L2 \d\.\d\de-\d+/);
+    expect((await reef(['stats'], dir)).stdout).toMatch(/lossy, max rel L2 \d\.\d\de-\d+/);
+    expect((await reef(['status'], dir)).stdout).toMatch(/nothing to commit, working files match/);
+    expect((await reef(['fsck'], dir)).code).toBe(0);
+  });
+});
