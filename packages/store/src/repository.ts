@@ -773,7 +773,8 @@ export class Repository {
       return { format: 'npz', size: bytes.length, sha256: sha256(bytes), tensors: records, layout: toLayout(parsed.segments) };
     }
     const bytes = assemble(fromLayout(template.layout), data);
-    return { ...template, size: bytes.length, sha256: sha256(bytes), tensors: records };
+    // No `source`: the template's added file (of a lossy commit) is not the file these tensors make.
+    return { format: template.format, layout: template.layout, size: bytes.length, sha256: sha256(bytes), tensors: records };
   }
 
   // ---- maintenance -----------------------------------------------------------------------
