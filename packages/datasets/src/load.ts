@@ -1,4 +1,3 @@
-import { accessSync, constants } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ReefError, type Vectors } from '@reef/core';
@@ -32,7 +31,10 @@ export interface LoadOptions {
   readonly k?: number;
   /** Seed for hold-out sampling. */
   readonly seed?: number;
-  /** Where ground truth of synthetic sets (and of files in read-only folders) is cached. */
+  /**
+   * Where computed ground truth of synthetic sets is cached, and that of files whose folder cannot
+   * be written (default `.reef-cache/datasets` in the current folder).
+   */
   readonly cacheDir?: string;
   readonly onWarning?: (message: string) => void;
 }
@@ -105,15 +107,6 @@ function normalizeRows(v: Vectors): void {
   }
 }
 
-function writableDir(dir: string): boolean {
-  try {
-    accessSync(dir, constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function readGroundTruthFile(path: string, queries: Vectors): GroundTruth {
   const { data, count, dim } = path.toLowerCase().endsWith('.npy') ? readNpy(path) : readVecs(path, 'ivecs');
   const ids = data instanceof Int32Array ? data : Int32Array.from(data);
@@ -144,7 +137,9 @@ export async function loadDataset(spec: string = DEFAULT_DATASET, options: LoadO
   let base: Vectors;
   let queries: Vectors;
   let truth: GroundTruth | undefined;
+  // Ground truth is cached next to the file when its folder is writable, else under cacheDir.
   let cacheStem: string;
+  let fallbackStem: string | undefined;
 
   if (synthetic) {
     const { n = 2000, dim = 32, seed: dataSeed = 1, clusters, spread } = synthetic.opts;
@@ -180,7 +175,8 @@ export async function loadDataset(spec: string = DEFAULT_DATASET, options: LoadO
       if (truth) truth = { ...truth, ids: truth.ids.slice(0, n * truth.k) };
     }
     name = BUNDLED_DATASETS[named] ? named : stemOf(path);
-    cacheStem = join(writableDir(dirname(path)) ? dirname(path) : cacheDir, stemOf(path));
+    cacheStem = join(dirname(path), stemOf(path));
+    fallbackStem = join(cacheDir, stemOf(path));
   } else {
     const all = readVectorFile(path);
     if (options.queryFile) {
@@ -190,7 +186,9 @@ export async function loadDataset(spec: string = DEFAULT_DATASET, options: LoadO
       ({ base, queries } = holdOutQueries(all, options.queryCount ?? Math.min(100, Math.max(1, Math.floor(all.count / 10))), seed, options.queriesInBase));
     }
     name = stemOf(path);
-    cacheStem = join(writableDir(dirname(path)) ? dirname(path) : cacheDir, `${stemOf(path)}${options.queryFile ? '' : `.q${queries.count}s${seed}${options.queriesInBase ? 'in' : ''}`}`);
+    const stem = `${stemOf(path)}${options.queryFile ? '' : `.q${queries.count}s${seed}${options.queriesInBase ? 'in' : ''}`}`;
+    cacheStem = join(dirname(path), stem);
+    fallbackStem = join(cacheDir, stem);
   }
 
   if (base.dim !== queries.dim) {
@@ -198,6 +196,6 @@ export async function loadDataset(spec: string = DEFAULT_DATASET, options: LoadO
   }
   if (base.count === 0 || queries.count === 0) throw new ReefError('EMPTY_DATA', `${spec}: dataset has ${base.count} base vectors and ${queries.count} queries`);
   if (options.groundTruthFile) truth = readGroundTruthFile(options.groundTruthFile, queries);
-  truth ??= exactGroundTruth(base, queries, k, { cacheStem, onWarning: options.onWarning });
+  truth ??= exactGroundTruth(base, queries, k, { cacheStem, fallbackStem, onWarning: options.onWarning });
   return { name, source: BUNDLED_DATASETS[named] ? `bundled:${named}` : spec, base, queries, groundTruth: truth };
 }

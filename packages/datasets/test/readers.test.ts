@@ -1,6 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { isReefError } from '@reef/core';
 import { exactKnn } from '@reef/kernels';
@@ -69,6 +71,33 @@ describe('ann-benchmarks HDF5', () => {
     expect(await reefError(loadDataset(await write('gt.hdf5', 4, 2)), 'BAD_FILE')).toMatch(/neighbors has shape \[2, 2\] but there are 3 queries/);
   });
 
+  it('reads train/test of any integer or float width (uint8, int16, int64, float64) and int64/uint32 neighbours', async () => {
+    const { openH5 } = await import('@reef/hdf5');
+    const rows = [[1, 2, 3], [4, 5, 6], [7, 8, 9], [10, 11, 12]];
+    const flat = rows.flat();
+    const kinds: [string, ArrayLike<number | bigint>][] = [
+      ['u8', Uint8Array.from(flat)],
+      ['i16', Int16Array.from(flat.map((x) => -x))],
+      ['i64', BigInt64Array.from(flat.map((x) => BigInt(x * 1000)))],
+      ['f64', Float64Array.from(flat.map((x) => x + 0.5))],
+    ];
+    for (const [name, train] of kinds) {
+      const path = join(tmp, `w-${name}.hdf5`);
+      const f = await openH5(path, 'w');
+      f.create_dataset({ name: 'train', data: train as never, shape: [4, 3] });
+      f.create_dataset({ name: 'test', data: (train as Uint8Array).slice(0, 6) as never, shape: [2, 3] });
+      const nb = name === 'u8' ? Uint32Array.from([0, 1, 1, 2]) : BigInt64Array.from([0n, 1n, 1n, 2n]);
+      f.create_dataset({ name: 'neighbors', data: nb as never, shape: [2, 2] });
+      f.close();
+      const d = await loadDataset(path);
+      const expected = Array.from(train as ArrayLike<number | bigint>, Number);
+      expect(Array.from(d.base.data), name).toEqual(expected);
+      expect(Array.from(d.queries.data), name).toEqual(expected.slice(0, 6));
+      expect(Array.from(d.groundTruth.ids), name).toEqual([0, 1, 1, 2]);
+      expect(d.groundTruth.origin).toBe('file');
+    }
+  });
+
   it('refuses a truncated file and a missing file with BAD_FILE naming the path', async () => {
     const cut = join(tmp, 'cut.hdf5');
     writeFileSync(cut, readFileSync(GAUSS).subarray(0, 20000));
@@ -113,6 +142,41 @@ describe('.fvecs / .bvecs / .ivecs', () => {
     const rows = new Set<string>();
     for (let i = 0; i < first.base.count; i++) rows.add(first.base.data.subarray(i * 8, i * 8 + 8).join());
     for (let q = 0; q < 30; q++) expect(rows.has(first.queries.data.subarray(q * 8, q * 8 + 8).join())).toBe(false);
+  });
+
+  it('caches ground truth in the user cache when the dataset folder is read-only, and still computes it once', () => {
+    // A real read-only folder: as root (who may write anywhere) the loader runs as `nobody` instead.
+    const root = mkdtempSync(join(tmpdir(), 'reef-ro-'));
+    try {
+      chmodSync(root, 0o755);
+      const ro = join(root, 'datasets');
+      const cache = join(root, 'user-cache');
+      mkdirSync(ro);
+      mkdirSync(cache, { mode: 0o777 });
+      chmodSync(cache, 0o777);
+      writeFileSync(join(ro, 'r.fvecs'), encodeVecs(gaussianVectors({ count: 200, dim: 4, seed: 5 }).data, 4));
+      chmodSync(ro, 0o555);
+      const dist = pathToFileURL(join(import.meta.dirname, '../dist/index.js')).href;
+      const script = `import { loadDataset } from ${JSON.stringify(dist)};
+        const warnings = [];
+        const opts = { queryCount: 20, k: 5, cacheDir: ${JSON.stringify(cache)}, onWarning: (w) => warnings.push(w) };
+        const a = await loadDataset(${JSON.stringify(join(ro, 'r.fvecs'))}, opts);
+        const b = await loadDataset(${JSON.stringify(join(ro, 'r.fvecs'))}, opts);
+        console.log(JSON.stringify({ origins: [a.groundTruth.origin, b.groundTruth.origin], same: a.groundTruth.ids.join() === b.groundTruth.ids.join(), warnings }));`;
+      const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', ...asNobody });
+      expect(r.stderr).toBe('');
+      const out = JSON.parse(r.stdout) as { origins: string[]; same: boolean; warnings: string[] };
+      expect(out.origins).toEqual(['computed', 'cache']);
+      expect(out.same).toBe(true);
+      expect(out.warnings).toHaveLength(1);
+      expect(out.warnings[0]).toMatch(/cannot write .*datasets \((EACCES|EROFS|EPERM)\): ground truth cached at .*user-cache/);
+      expect(readdirSync(ro).filter((f) => f.includes('.gt-'))).toEqual([]);
+      expect(readdirSync(cache).filter((f) => f.includes('.gt-'))).toHaveLength(1);
+    } finally {
+      chmodSync(join(root, 'datasets'), 0o755);
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('refuses a ground-truth file whose rows do not match the queries, and a query dimension mismatch', async () => {
