@@ -1,6 +1,7 @@
 import { ReefError, requireArray, requireNumber, type DeltaPayload, type DeltaTypePlugin, type Tensor } from '@reef/core';
 import { dequantizeAffine, quantizeAffine, type AffineCodes, type CodeBits } from './affine.js';
 import { defineLossyDeltaType } from './lossy.js';
+import { deflateCodes, inflateCodes } from './code-deflate.js';
 
 /**
  * int8 / int16: the delta (target − reference) quantized affinely to 2^bits levels, per tensor or
@@ -20,18 +21,31 @@ export function createIntQuantizedDeltaType(bits: CodeBits): DeltaTypePlugin {
         default: 'channel',
         description: 'one grid per channel (first axis; 0-D and 1-D tensors are one channel) or one per tensor',
       },
+      {
+        name: 'coding',
+        type: 'enum',
+        values: ['none', 'deflate'],
+        default: 'none',
+        description: "'deflate': the codes split into byte planes and deflated (array codes_deflated) when that is smaller; a delta's codes crowd near the middle of the grid",
+      },
     ],
-    presets: [{ granularity: 'channel' }, { granularity: 'tensor' }],
+    presets: [
+      { granularity: 'channel', coding: 'deflate' },
+      { granularity: 'tensor', coding: 'deflate' },
+    ],
     encodeBody({ target, delta, params }) {
       const channels = channelCount(target, params.granularity as string);
       const q = quantizeAffine(delta, channels, bits);
+      const packed = params.coding === 'deflate' ? deflateCodes(q.codes) : undefined;
+      // Only where it pays: a few hundred near-uniform codes deflate to more than they are.
+      const deflated = packed && packed.length < q.codes.byteLength ? packed : undefined;
       return {
         arrays: {
-          codes: { data: q.codes, shape: [q.codes.length] },
+          ...(deflated ? { codes_deflated: { data: deflated, shape: [deflated.length] } } : { codes: { data: q.codes, shape: [q.codes.length] } }),
           offsets: { data: q.offsets, shape: [channels] },
           steps: { data: q.steps, shape: [channels] },
         },
-        attributes: { bits, channels, granularity: channels === 1 ? 'tensor' : 'channel' },
+        attributes: { bits, channels, granularity: channels === 1 ? 'tensor' : 'channel', ...(deflated ? { coding: 'deflate' } : {}) },
       };
     },
     decodeValues(payload, referenceValues) {
@@ -51,7 +65,12 @@ function channelCount(target: Tensor, granularity: string): number {
 
 function readCodes(payload: DeltaPayload, bits: CodeBits, n: number): AffineCodes {
   const channels = requireNumber(payload, 'channels', true);
-  const codes = bits === 8 ? requireArray(payload, 'codes', Int8Array, n) : requireArray(payload, 'codes', Int16Array, n);
+  const codes =
+    payload.attributes.coding === 'deflate'
+      ? inflateCodes(requireArray(payload, 'codes_deflated', Uint8Array), bits, n)
+      : bits === 8
+        ? requireArray(payload, 'codes', Int8Array, n)
+        : requireArray(payload, 'codes', Int16Array, n);
   const offsets = floatArray(payload, 'offsets', channels);
   const steps = floatArray(payload, 'steps', channels);
   return { codes, offsets, steps };

@@ -2,7 +2,7 @@ import { elementCount, type Tensor } from '@reef/core';
 import { Rng } from '@reef/kernels';
 import { describe, expect, it } from 'vitest';
 import { dequantizeAffine, float64ToTensor, quantizeAffine, readDeltaError, tensorToFloat64, type CodeBits } from '../src/index.js';
-import { fineTuned, fixtureTensor, maxAbsDiff, randomTensor, roundTrip, tensorOf } from './helpers.js';
+import { deltaType, fineTuned, fixtureTensor, maxAbsDiff, randomTensor, roundTrip, tensorOf } from './helpers.js';
 
 /** Half the step of each channel's grid over the data's full range: the promised error bound. */
 function halfSteps(values: Float64Array, channels: number, bits: CodeBits): { bound: number[]; magnitude: number[] } {
@@ -134,6 +134,36 @@ describe.each([8, 16] as const)('int%i delta type', (bits) => {
         expect((payload.arrays.codes.data as Int8Array).BYTES_PER_ELEMENT).toBe(bits / 8);
       }
     }
+  });
+
+  it("coding 'deflate' decodes to the same tensor as plain codes, smaller, byte planes and all", async () => {
+    const rng = new Rng(77);
+    for (const granularity of ['channel', 'tensor']) {
+      const reference = fixtureTensor('f32', '0.weight');
+      // A fine-tuning step with one outlier (as real deltas have): the grid spans it, codes crowd.
+      const values = tensorToFloat64(fineTuned(reference, rng));
+      values[7] += 0.5;
+      const target = float64ToTensor(values, 'f32', reference.shape);
+      const plain = await roundTrip(id, target, reference, { granularity });
+      const packed = await roundTrip(id, target, reference, { granularity, coding: 'deflate' });
+      expect(Buffer.from(packed.decoded.data).equals(Buffer.from(plain.decoded.data))).toBe(true);
+      const bytes = (packed.payload.arrays.codes_deflated ?? packed.payload.arrays.codes).data.byteLength;
+      expect(bytes).toBeLessThanOrEqual(plain.payload.arrays.codes.data.byteLength);
+      // One grid for the whole tensor leaves the codes crowded near its middle: they deflate.
+      if (granularity === 'tensor') expect(bytes).toBeLessThan(0.7 * plain.payload.arrays.codes.data.byteLength);
+      expect(readDeltaError(packed.payload)).toEqual(readDeltaError(plain.payload));
+    }
+    // Where deflating does not pay (four codes) the codes stay plain.
+    const small = tensorOf('f32', [4], [0.5, -0.25, 1, 2]);
+    const kept = await roundTrip(id, tensorOf('f32', [4], [0.51, -0.2, 0.9, 2.1]), small, { coding: 'deflate' });
+    expect(kept.payload.arrays.codes_deflated).toBeUndefined();
+    expect(kept.payload.attributes.coding).toBeUndefined();
+    const reference = fixtureTensor('f32', '0.weight');
+    const values = tensorToFloat64(fineTuned(reference, rng));
+    values[7] += 0.5;
+    const { payload } = await roundTrip(id, float64ToTensor(values, 'f32', reference.shape), reference, { granularity: 'tensor', coding: 'deflate' });
+    const truncated = { ...payload, arrays: { ...payload.arrays, codes_deflated: { data: payload.arrays.codes_deflated.data.slice(0, 5), shape: [5] } } };
+    await expect(async () => deltaType(id).decode(truncated, reference)).rejects.toThrow(/codes_deflated (does not inflate|holds)/);
   });
 
   it('int16 is more precise than int8 on the same delta', async () => {
