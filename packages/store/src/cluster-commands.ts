@@ -36,6 +36,7 @@ function reportLines(a: ClusterAnalysis, verbose: boolean): string[] {
     }
   }
   lines.push(`paying clusters: ${saving(a.bytesNow, a.bytesProjected)}`, `projection ${a.method}`);
+  if (a.note) lines.push(`note: ${a.note}`);
   return lines;
 }
 

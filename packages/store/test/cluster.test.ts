@@ -290,6 +290,21 @@ describe('cluster apply', () => {
     expect((await repo.fsck()).problems).toEqual([]);
   }, 30_000);
 
+  it('writes nothing when the saving is smaller than a new pack file costs', async () => {
+    const { repo, dir } = newRepo();
+    const { files } = writeVariants(dir, 2, 1, 'v', 2_400);
+    await repo.add(files, { cwd: dir });
+    repo.commit('two small variants');
+    const a = await analyzeClusters(repo);
+    expect(a.clusters).toHaveLength(1);
+    expect(a.clusters[0].pays).toBe(true); // on its own the cluster saves bytes...
+    expect(a.note).toMatch(/less than a new pack file costs/); // ...but not enough to pay for a pack
+    expect(a.bytesNow).toBe(0);
+    const snap = snapshot(join(dir, '.reef'));
+    expect((await applyClusters(repo)).pack).toBeUndefined();
+    expect(snapshot(join(dir, '.reef'))).toEqual(snap);
+  });
+
   it('keeps members as they are when re-encoding does not pay (a checkpoint chain)', async () => {
     const { repo, dir } = newRepo();
     // A near-copy then a bigger step: the near-copy's delta against its parent beats any delta
