@@ -1,10 +1,11 @@
 import { resolve } from 'node:path';
 import { ReefError, type ParamGrid, type QuantizerPlugin, type Registry } from '@reef/core';
-import { createNodeRegistry } from '@reef/core/node';
+import { createNodeRegistry, type NodeRegistryOptions } from '@reef/core/node';
 import { DEFAULT_DATASET } from '@reef/datasets';
 import { intOption, listOption, parseArgs, singleOption, type ParsedArgs } from './args.js';
 import { readSweepFile, type SweepFile } from './config.js';
 import { exportResults } from './export.js';
+import { SIGNAL_EXIT_CODES } from './interrupt.js';
 import { mergeDatabases } from './merge.js';
 import { checkGrid, gridsFromOptions, selectMethods } from './plan.js';
 import { APP_DIR, appVersion, gitCommit, hostName, localPluginVersions, packageVersion } from './provenance.js';
@@ -20,9 +21,10 @@ const GENERIC_OPTIONS = new Set([
   'ground-truth', 'max-configs', 'format', 'budget',
 ]);
 
-/** Configurations per method in the no-argument quick run: keeps `pnpm sweep` near a minute on 2 cores. */
-const QUICK_MAX_CONFIGS = 3;
-/** Seconds after which the quick run starts no new configuration; the rest run on the next call. */
+/**
+ * The quick run's hard time budget: it ends by then (report aside), whatever the plugins' speed;
+ * unfinished configurations run on the next call. Keeps `pnpm sweep` under a minute on 2 cores.
+ */
 const QUICK_BUDGET_SECONDS = 45;
 /** Queries in the quick run: some methods' search is slow, and recall over 30 queries is enough for a first look. */
 const QUICK_QUERIES = 30;
@@ -39,14 +41,14 @@ function usage(registry?: Registry): string {
     'reef-sweep: benchmark Reef quantizers (docs/metrics.md defines every metric)',
     '',
     'Usage:',
-    '  reef-sweep [run] [options]            run a sweep (no options: quick default on the bundled dataset)',
+    '  reef-sweep [run] [options]            run a sweep (no --methods/grid: the quick run, each plugin\'s quickGrid)',
     '  reef-sweep merge <out.db> <in.db>...  combine databases (e.g. from --shard runs)',
     '  reef-sweep export --db <file> [--format csv|json] [--out <file>]',
     '  reef-sweep report --db <file> [--out <dir>]   re-draw plots and the HTML report',
     '  reef-sweep methods                    list installed methods and their parameters',
     '',
     'Options:',
-    `  --methods pq,sq|all       methods to run (default all installed)`,
+    `  --methods pq,sq|all       methods to run with their defaultGrid (default: all installed, quick run)`,
     `  --dataset <spec>          ${DEFAULT_DATASET} (bundled, default), a file (.hdf5 .fvecs .bvecs .npy IDX[.gz]),`,
     `                            or gaussian:n=2000,dim=32 / clustered:n=5000,dim=64,clusters=32; repeatable`,
     `  --queries <n>             queries held out from single-matrix files and synthetic sets; first n of a file's (quick default: ${QUICK_QUERIES})`,
@@ -58,9 +60,10 @@ function usage(registry?: Registry): string {
     '  --force                   redo configurations already in the database',
     '  --shard i/N               run slice i of N (1-based)',
     '  --seed <n>                seed for training and sampling (default 1)',
-    `  --max-configs <n>         at most n configurations per method, spread over the grid (default grids: ${QUICK_MAX_CONFIGS})`,
-  '  --full                    run the plugins\' whole default grids',
-    `  --budget <seconds>        start no configuration after this long (quick default: ${QUICK_BUDGET_SECONDS}); rerun to continue`,
+    '  --max-configs <n>         at most n configurations per method, spread over the grid',
+    '  --full                    every method\'s defaultGrid instead of the quick run\'s quickGrid',
+    '  --quick                   the quick run\'s grids, budget and query count with other options',
+    `  --budget <seconds>        end the sweep after this long, abandoning what runs then (quick default: ${QUICK_BUDGET_SECONDS}); rerun to continue`,
   '  --plugin <path|package>   load an extra plugin; repeatable',
     '  --no-report / --no-png    skip the report / PNG plots;  --quiet: no progress output',
   ];
@@ -76,9 +79,13 @@ function usage(registry?: Registry): string {
   return lines.join('\n');
 }
 
+/** Plugin discovery: this app's dependencies, the current folder's, and explicit --plugin specs. */
+function registryOptions(io: Io, plugins: readonly string[]): NodeRegistryOptions {
+  return { roots: [APP_DIR, io.cwd], plugins, cwd: io.cwd };
+}
+
 async function registryFor(args: ParsedArgs, io: Io, file?: SweepFile): Promise<Registry> {
-  const plugins = [...(file?.plugins ?? []), ...(args.options.get('plugin') ?? [])];
-  return createNodeRegistry({ roots: [APP_DIR, io.cwd], plugins, cwd: io.cwd });
+  return createNodeRegistry(registryOptions(io, [...(file?.plugins ?? []), ...(args.options.get('plugin') ?? [])]));
 }
 
 function versionsFor(io: Io, pluginSpecs: readonly string[]): (plugin: QuantizerPlugin) => Record<string, string> {
@@ -113,8 +120,10 @@ async function runCommand(args: ParsedArgs, io: Io): Promise<number> {
   for (const [id, grid] of gridsFromOptions(registry, methods, args.options, GENERIC_OPTIONS)) grids.set(id, { ...grids.get(id), ...grid });
   // With per-method options but no --methods, sweep just the methods the options name.
   const selected = methodIds ?? (grids.size > 0 ? [...grids.keys()] : undefined);
-  // The quick default trims each defaultGrid; any explicit grid, --max-configs or --full turns it off.
-  const quick = args.flags.has('quick') || (!args.flags.has('full') && grids.size === 0 && !file && !args.options.has('max-configs'));
+  // The quick run (plugins' quickGrid, time budget, fewer queries) is what `pnpm sweep` does with no
+  // method, grid or config given; --methods (even `all`), --full or --max-configs sweep defaultGrid.
+  const quick = args.flags.has('quick') || (!args.flags.has('full') && !methodIds && grids.size === 0 && !file && !args.options.has('max-configs'));
+  const pluginSpecs = [...(file?.plugins ?? []), ...(args.options.get('plugin') ?? [])];
 
   const outDir = resolve(io.cwd, singleOption(args, 'out') ?? file?.out ?? DEFAULT_OUT);
   const dbPath = resolve(io.cwd, singleOption(args, 'db') ?? file?.db ?? `${outDir}/results.db`);
@@ -132,7 +141,8 @@ async function runCommand(args: ParsedArgs, io: Io): Promise<number> {
     seed: intOption(args, 'seed') ?? file?.seed ?? 1,
     shard: shardSpec ? parseShard(shardSpec) : undefined,
     budgetSeconds: intOption(args, 'budget') ?? (quick ? QUICK_BUDGET_SECONDS : undefined),
-    maxPerMethod: intOption(args, 'max-configs') ?? file?.maxConfigs ?? (quick ? QUICK_MAX_CONFIGS : undefined),
+    maxPerMethod: intOption(args, 'max-configs') ?? file?.maxConfigs,
+    quick,
     datasetOptions: {
       queryCount: intOption(args, 'queries') ?? file?.queries ?? (quick ? QUICK_QUERIES : undefined),
       queryFile: queryFile && resolve(io.cwd, queryFile),
@@ -141,7 +151,8 @@ async function runCommand(args: ParsedArgs, io: Io): Promise<number> {
       cacheDir: resolve(io.cwd, '.reef-cache', 'datasets'),
     },
     quiet: args.flags.has('quiet'),
-    versions: versionsFor(io, [...(file?.plugins ?? []), ...(args.options.get('plugin') ?? [])]),
+    versions: versionsFor(io, pluginSpecs),
+    registryOptions: registryOptions(io, pluginSpecs),
     gitCommit: gitCommit(io.cwd),
     host: hostName(),
     log: io.err,
@@ -150,6 +161,12 @@ async function runCommand(args: ParsedArgs, io: Io): Promise<number> {
   io.out(`\n${result.ran} configuration(s) run, ${result.alreadyDone} already in the database (use --force to redo).`);
   if (result.deferred > 0) io.out(`${result.deferred} configuration(s) left for the next call: the time budget (--budget) ran out. Run again to continue.`);
   io.out(`Results database: ${dbPath}`);
+  if (result.interrupted) {
+    // Every finished configuration is already saved (atomically); say how to pick up the rest.
+    io.out(`Interrupted (${result.interrupted}): ${result.notRun} configuration(s) not run. Run the same command again to continue; finished configurations are skipped.`);
+    io.out(`No report written; draw it from what is done with: reef-sweep report --db ${dbPath}`);
+    return SIGNAL_EXIT_CODES[result.interrupted];
+  }
   if (!args.flags.has('no-report')) {
     const report = await writeReport(result.rows, outDir, { png: !args.flags.has('no-png') });
     io.out(`Report: ${report.html}`);

@@ -91,6 +91,15 @@ export function spread<T>(items: readonly T[], limit: number): T[] {
 }
 
 /**
+ * A configuration's name for logs, tables and legends, e.g. `PQ(m=8, nbits=8)`: the parameters the
+ * grid sweeps, even at their default, plus any other that differs from its default.
+ */
+export function readableName(plugin: QuantizerPlugin, grid: ParamGrid, params: Params): string {
+  const shown = plugin.params.filter((s) => (grid[s.name]?.length ?? 0) > 0 || params[s.name] !== s.default);
+  return configName(plugin.label, shown, params, true);
+}
+
+/**
  * Expands each method's grid into configurations for a dataset of dimension `dim`. Combinations
  * the plugin's validate refuses are kept, marked invalid with its reason. With `maxPerMethod`,
  * only that many valid configurations per method are kept, spread over the grid.
@@ -107,7 +116,7 @@ export function planRuns(grids: readonly MethodGrid[], dataset: string, dim: num
       if (seen.has(key)) continue;
       seen.add(key);
       const reason = plugin.validate?.(params, dim);
-      const run: PlannedRun = { plugin, params, name: configName(plugin.label, plugin.params, params), key, invalid: reason };
+      const run: PlannedRun = { plugin, params, name: readableName(plugin, grid, params), key, invalid: reason };
       (reason ? invalid : valid).push(run);
     }
     out.push(...(maxPerMethod ? spread(valid, maxPerMethod) : valid), ...invalid);

@@ -1,8 +1,10 @@
-import { isReefError, ReefError, type ParamGrid, type QuantizerPlugin, type Registry } from '@reef/core';
+import { ReefError, type ParamGrid, type QuantizerPlugin, type Registry } from '@reef/core';
+import type { NodeRegistryOptions } from '@reef/core/node';
 import { loadDataset, type Dataset, type LoadOptions } from '@reef/datasets';
+import { ConfigRunner } from './config-runner.js';
 import { ResultsDb } from './db.js';
-import { measure } from './measure.js';
-import { planRuns, selectMethods, type MethodGrid, type PlannedRun } from './plan.js';
+import { Interrupts, type StopSignal } from './interrupt.js';
+import { checkGrid, planRuns, selectMethods, type MethodGrid, type PlannedRun } from './plan.js';
 import { Progress } from './progress.js';
 import type { RunRow } from './schema.js';
 import { inShard, type Shard } from './shard.js';
@@ -17,13 +19,17 @@ export interface SweepOptions {
   readonly force: boolean;
   readonly seed: number;
   readonly shard?: Shard;
+  /** Methods without a given grid sweep their quickGrid (default: one configuration of defaults) instead of defaultGrid. */
+  readonly quick?: boolean;
   /** Keep at most this many valid configurations per method (spread over the grid). */
   readonly maxPerMethod?: number;
   /**
-   * Start no second (third, ...) configuration of a method that would end past this many seconds;
-   * each method's first always runs. The rest run on the next call (resumable).
+   * The sweep ends after this many seconds: configurations expected to end later are not started,
+   * one still running then is abandoned, and all of them run on the next call (resumable).
    */
   readonly budgetSeconds?: number;
+  /** How the measuring worker finds the plugins: the same discovery as the host's registry. */
+  readonly registryOptions: NodeRegistryOptions;
   readonly datasetOptions?: LoadOptions;
   readonly quiet?: boolean;
   /** Package versions recorded with each row, given the plugin's package. */
@@ -40,6 +46,10 @@ export interface SweepResult {
   readonly alreadyDone: number;
   /** Configurations left for a later call because the time budget ran out. */
   readonly deferred: number;
+  /** Set when Ctrl-C or SIGTERM stopped the sweep early. */
+  readonly interrupted?: StopSignal;
+  /** Configurations not run (or abandoned) because of the interruption. */
+  readonly notRun: number;
 }
 
 /** Orders runs round-robin across methods, so a time budget still covers every method. */
@@ -81,7 +91,9 @@ async function plan(registry: Registry, options: SweepOptions): Promise<DatasetP
   const methods = selectMethods(registry, options.methods);
   const grids: MethodGrid[] = methods.map((plugin) => {
     const given = options.grids.get(plugin.id);
-    return { plugin, grid: given ?? plugin.defaultGrid, explicit: given !== undefined };
+    // Declared grids are checked like the user's: a plugin naming an unknown parameter is told so.
+    const declared = options.quick ? plugin.quickGrid ?? {} : plugin.defaultGrid;
+    return { plugin, grid: given ?? checkGrid(plugin, declared), explicit: given !== undefined };
   });
   const plans: DatasetPlan[] = [];
   for (const spec of options.datasets) {
@@ -99,61 +111,78 @@ async function plan(registry: Registry, options: SweepOptions): Promise<DatasetP
   return plans;
 }
 
+/** Configurations of the sweep paired with their dataset, in run order. */
+type WorkItem = { readonly dataset: Dataset; readonly run: PlannedRun };
+
 /** Runs the sweep, writing one row per configuration to the database as soon as it finishes. */
 export async function runSweep(registry: Registry, options: SweepOptions): Promise<SweepResult> {
   const plans = await plan(registry, options);
   const db = await ResultsDb.open(options.dbPath);
+  const runner = new ConfigRunner(options.registryOptions);
+  const interrupts = new Interrupts(() => runner.abandon(), options.log ?? (() => {}));
+  interrupts.install();
   try {
     const work = inShard(plans.flatMap((p) => p.runs.map((run) => ({ dataset: p.dataset, run }))), options.shard);
     const todo = work.filter(({ run }) => options.force || !db.has(run.key));
     const progress = new Progress(todo.length, process.stderr, options.quiet);
     const started = Date.now();
+    const deadline = options.budgetSeconds === undefined ? undefined : started + options.budgetSeconds * 1000;
     let ran = 0;
     // Wall time of each method's last configuration: the budget check expects the next one of
     // that method to take at least as long (grids usually grow in cost).
     const lastMs = new Map<string, number>();
-    const deferred: typeof todo = [];
+    const deferred: WorkItem[] = [];
+    const notRun: WorkItem[] = [];
     for (const item of todo) {
       const { dataset, run } = item;
-      // Every method gets its first configuration; the budget only holds back later ones.
-      if (options.budgetSeconds !== undefined && !run.invalid && lastMs.has(run.plugin.id)) {
-        const expected = Date.now() - started + (lastMs.get(run.plugin.id) ?? 0);
-        if (expected > options.budgetSeconds * 1000) {
-          deferred.push(item);
-          continue;
-        }
+      if (interrupts.stopping) {
+        notRun.push(item);
+        continue;
       }
-      ran++;
-      const t0 = Date.now();
+      if (deadline !== undefined && !run.invalid && Date.now() + (lastMs.get(run.plugin.id) ?? 0) > deadline) {
+        deferred.push(item);
+        continue;
+      }
       const label = `${dataset.name} ${run.name}`;
       const startedAt = new Date().toISOString();
       if (run.invalid) {
+        ran++;
         db.upsert({ ...baseRow(run, dataset, options, startedAt), status: 'invalid', reason: run.invalid });
         db.save();
         progress.finish(label, `skipped: ${run.invalid}`);
         continue;
       }
-      let row: RunRow;
-      try {
-        const quantizer = run.plugin.create(run.params);
-        const metrics = await measure(quantizer, dataset, { seed: options.seed, onPhase: (phase) => progress.update(label, phase) });
-        row = { ...baseRow(run, dataset, options, startedAt), ...metrics, status: 'ok', reason: null };
-      } catch (err) {
-        // A failing configuration is recorded and the sweep goes on; bugs (non-Reef errors) keep their stack in the reason.
-        const reason = isReefError(err) ? `${err.code}: ${err.message}` : String((err as Error)?.stack ?? err).split('\n').slice(0, 3).join(' | ');
-        row = { ...baseRow(run, dataset, options, startedAt), status: 'failed', reason };
+      const t0 = Date.now();
+      // The budget is a hard end: a configuration still running then is abandoned, left for the next call.
+      let overBudget = false;
+      const timer = deadline === undefined ? undefined : setTimeout(() => {
+        overBudget = true;
+        runner.abandon();
+      }, Math.max(0, deadline - t0));
+      const outcome = await runner.run({ dataset, pluginId: run.plugin.id, packageName: run.plugin.packageName, params: run.params, seed: options.seed }, (phase) => progress.update(label, phase));
+      clearTimeout(timer);
+      if (outcome.kind === 'abandoned') {
+        (overBudget && !interrupts.stopping ? deferred : notRun).push(item);
+        progress.finish(label, overBudget ? 'stopped: time budget reached (left for the next call)' : 'abandoned');
+        continue;
       }
+      ran++;
       lastMs.set(run.plugin.id, Date.now() - t0);
+      const row: RunRow = outcome.kind === 'ok'
+        ? { ...baseRow(run, dataset, options, startedAt), ...outcome.metrics, status: 'ok', reason: null }
+        // A failing configuration is recorded and the sweep goes on.
+        : { ...baseRow(run, dataset, options, startedAt), status: 'failed', reason: outcome.reason };
       db.upsert(row);
       db.save();
       progress.finish(label, row.status === 'ok' ? 'ok' : `FAILED ${row.reason}`);
-      await new Promise((r) => setImmediate(r)); // let signals and stream writes through between runs
     }
-    const deferredKeys = new Set(deferred.map((d) => d.run.key));
-    const keys = new Set(work.filter((w) => !deferredKeys.has(w.run.key)).map((w) => w.run.key));
+    const left = new Set([...deferred, ...notRun].map((d) => d.run.key));
+    const keys = new Set(work.filter((w) => !left.has(w.run.key)).map((w) => w.run.key));
     const rows = db.rows().filter((r) => keys.has(r.run_key));
-    return { rows, ran, alreadyDone: work.length - todo.length, deferred: deferred.length };
+    return { rows, ran, alreadyDone: work.length - todo.length, deferred: deferred.length, interrupted: interrupts.signal, notRun: notRun.length };
   } finally {
+    interrupts.remove();
+    await runner.close();
     db.close();
   }
 }

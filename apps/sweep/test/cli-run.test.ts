@@ -11,25 +11,28 @@ describe('reef-sweep run', () => {
     const first = cli([...TOY_ARGS, '--toy-bits', '2,8', '--toy-group', '1,3'], cwd);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
-    expect(first.stdout).toContain('Toy(bits=2)');
+    expect(first.stdout).toContain('Toy(bits=2, group=1)'); // swept parameters are named even at their default
     expect(first.stdout).toMatch(/skipped .*Toy\(bits=2, group=3\): group=3 does not divide dimension 16/);
     const db = join(cwd, '.reef-cache/sweep/results.db');
     const all = await readRows(db);
     expect(all.map((r) => `${r.config_name}:${r.status}`).sort()).toEqual([
-      'Toy(bits=2):ok', 'Toy(bits=2, group=3):invalid', 'Toy(bits=8):ok', 'Toy(bits=8, group=3):invalid',
+      'Toy(bits=2, group=1):ok', 'Toy(bits=2, group=3):invalid', 'Toy(bits=8, group=1):ok', 'Toy(bits=8, group=3):invalid',
     ]);
-    const bits8 = all.find((r) => r.config_name === 'Toy(bits=8)')!;
-    const bits2 = all.find((r) => r.config_name === 'Toy(bits=2)')!;
+    const bits8 = all.find((r) => r.config_name === 'Toy(bits=8, group=1)')!;
+    const bits2 = all.find((r) => r.config_name === 'Toy(bits=2, group=1)')!;
     // More bits, smaller error and better recall; 8-bit codes of a 16-d float32 vector: ratio 4.
     expect(bits8.mse!).toBeLessThan(bits2.mse!);
     expect(bits8.recall10_adc!).toBeGreaterThan(bits2.recall10_adc!);
     expect(bits8.compression_codes).toBe(4);
     expect(bits8.recall10_adc).toBe(bits8.recall10_decoded); // the toy ADC is exact on decoded vectors
     expect(bits8.recall100_adc).toBeNull(); // the gauss file has 10 true neighbours per query
-    expect(JSON.parse(bits8.params)).toEqual({ bits: 8, group: 1, fail: false });
+    expect(JSON.parse(bits8.params)).toEqual({ bits: 8, group: 1, fail: false, busyMs: 0 });
     expect(JSON.parse(bits8.versions)['reef-toy-quantizer']).toBe('0.0.7');
     expect(bits8.dataset).toBe('gauss-500-16-euclidean');
     expect(bits8.git_commit).toMatch(/^([0-9a-f]{40}(-dirty)?|unknown)$/);
+    expect(JSON.parse(bits8.versions)).toMatchObject({ '@reef/sweep': '0.1.0', '@reef/core': expect.stringMatching(/^\d+\.\d+\.\d+/), node: process.versions.node });
+    expect(Date.parse(bits8.finished_at)).toBeGreaterThanOrEqual(Date.parse(bits8.started_at));
+    expect(Date.now() - Date.parse(bits8.finished_at)).toBeLessThan(10 * 60_000);
 
     const again = cli([...TOY_ARGS, '--toy-bits', '2,8', '--toy-group', '1,3'], cwd);
     expect(again.code).toBe(0);
@@ -68,24 +71,50 @@ describe('first-party plugins', () => {
     expect(r.stderr).toBe('');
     const all = await readRows(join(cwd, '.reef-cache/sweep/results.db'));
     const by = Object.fromEntries(all.map((x) => [x.config_name, x]));
-    expect(Object.keys(by).sort()).toEqual(['SQ()', 'SQ(format=4bit)']);
-    expect(by['SQ()'].package).toBe('@reef/quantizer-sq');
-    expect(by['SQ()'].compression_codes).toBe(4); // 8 bits per float32 component
+    expect(Object.keys(by).sort()).toEqual(['SQ(format=4bit)', 'SQ(format=8bit)']);
+    expect(by['SQ(format=8bit)'].package).toBe('@reef/quantizer-sq');
+    expect(by['SQ(format=8bit)'].compression_codes).toBe(4); // 8 bits per float32 component
     expect(by['SQ(format=4bit)'].compression_codes).toBe(8);
-    expect(by['SQ()'].mse!).toBeLessThan(by['SQ(format=4bit)'].mse!);
+    expect(by['SQ(format=8bit)'].mse!).toBeLessThan(by['SQ(format=4bit)'].mse!);
   });
 });
 
 describe('time budget', () => {
-  it('defers configurations past --budget and a rerun finishes them', async () => {
+  it('--budget is a hard end: nothing starts after it, a configuration still running is abandoned, a rerun finishes them', async () => {
     const cwd = workDir();
+    const db = join(cwd, '.reef-cache/sweep/results.db');
+    // A fit that spins for a minute without yielding: stopped at the 2 s budget, not recorded.
+    const slow = cli([...TOY_ARGS, '--toy-bits', '2,4', '--toy-busyMs', '60000', '--budget', '2'], cwd);
+    expect(slow.code).toBe(0);
+    expect(slow.stdout).toContain('0 configuration(s) run');
+    expect(slow.stdout).toContain('2 configuration(s) left for the next call');
     const first = cli([...TOY_ARGS, '--toy-bits', '2,4,8', '--budget', '0'], cwd);
-    expect(first.code).toBe(0);
-    expect(first.stdout).toContain('1 configuration(s) run'); // each method's first always runs
-    expect(first.stdout).toContain('2 configuration(s) left for the next call');
+    expect(first.stdout).toContain('3 configuration(s) left for the next call');
     const second = cli([...TOY_ARGS, '--toy-bits', '2,4,8'], cwd);
-    expect(second.stdout).toContain('2 configuration(s) run, 1 already');
-    expect((await readRows(join(cwd, '.reef-cache/sweep/results.db'))).length).toBe(3);
+    expect(second.stdout).toContain('3 configuration(s) run, 0 already');
+    expect((await readRows(db)).map((r) => r.config_name).sort()).toEqual(['Toy(bits=2)', 'Toy(bits=4)', 'Toy(bits=8)']);
+  });
+});
+
+describe('quick run', () => {
+  it('without --methods or a grid, sweeps every installed method\'s quickGrid (default values where none is declared)', async () => {
+    const cwd = workDir();
+    const r = cli(['--plugin', TOY, '--dataset', 'gaussian:n=300,dim=16', '--no-report', '--quiet'], cwd);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const rows = await readRows(join(cwd, '.reef-cache/sweep/results.db'));
+    // Every first-party method plus the toy plugin, each with its quick configurations only.
+    expect(new Set(rows.map((x) => x.method))).toEqual(new Set(['lattice', 'opq', 'pq', 'rabitq', 'rq', 'sq', 'toy']));
+    expect(rows.filter((x) => x.method === 'toy').map((x) => x.config_name).sort()).toEqual(['Toy(bits=4)', 'Toy(bits=8)']);
+    expect(rows.filter((x) => x.method === 'sq').map((x) => x.config_name).sort()).toEqual(['SQ(format=4bit)', 'SQ(format=8bit)']);
+    // OPQ's quick rotation to 64 dimensions cannot apply to 16-d data: recorded as invalid, with the reason.
+    const opq = rows.filter((x) => x.method === 'opq');
+    expect(opq.every((x) => x.status === 'invalid' && /64/.test(x.reason ?? ''))).toBe(true);
+    expect(rows.filter((x) => x.method !== 'opq').every((x) => x.status === 'ok')).toBe(true);
+    expect(rows.every((x) => x.n_queries === null || x.n_queries === 30)).toBe(true); // the quick run's 30 queries
+    // Naming a method (even `all`) sweeps defaultGrid instead.
+    const full = cli(['--plugin', TOY, '--methods', 'toy', '--dataset', 'gaussian:n=300,dim=16', '--no-report', '--quiet'], cwd);
+    expect(full.stdout).toContain('1 configuration(s) run, 2 already in the database'); // bits 4 and 8 are the same runs
   });
 });
 

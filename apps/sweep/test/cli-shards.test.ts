@@ -22,7 +22,7 @@ describe('export, shards and merge', () => {
     const merged = cli(['merge', 'all.db', 'shard1.db', 'shard2.db'], cwd);
     expect(merged.stdout).toContain('5 row(s)');
     const all = await readRows(join(cwd, 'all.db'));
-    expect(all.map((r) => r.config_name).sort()).toEqual(['Toy()', 'Toy(bits=1)', 'Toy(bits=2)', 'Toy(bits=3)', 'Toy(bits=5)']);
+    expect(all.map((r) => r.config_name).sort()).toEqual(['Toy(bits=1)', 'Toy(bits=2)', 'Toy(bits=3)', 'Toy(bits=4)', 'Toy(bits=5)']);
     // The file is plain SQLite: the sqlite3 shell reads it (checked where the shell is installed).
     if (existsSync('/usr/bin/sqlite3')) {
       const out = execFileSync('/usr/bin/sqlite3', [join(cwd, 'all.db'), "select count(*), sum(status = 'ok') from runs; select value from meta where key = 'schema_version';"], { encoding: 'utf8' });

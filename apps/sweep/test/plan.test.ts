@@ -1,8 +1,8 @@
 import { isReefError, Registry } from '@reef/core';
 import { loadPluginSpec } from '@reef/core/node';
 import { describe, expect, it } from 'vitest';
-import { gridsFromOptions, inShard, parseArgs, parseShard, planRuns, runKey, selectMethods, spread } from '../src/index.js';
-import { TOY } from './helpers.js';
+import { checkGrid, gridsFromOptions, inShard, parseArgs, parseShard, planRuns, runKey, selectMethods, spread } from '../src/index.js';
+import { APP, TOY } from './helpers.js';
 
 const toy = await loadPluginSpec(TOY);
 
@@ -71,5 +71,28 @@ describe('argument parsing', () => {
     expect(a.flags.has('force')).toBe(true);
     expect(codeOf(() => parseArgs(['--seed']))).toBe('INVALID_PARAM');
     expect(codeOf(() => parseArgs(['--force=1']))).toBe('INVALID_PARAM');
+  });
+});
+
+describe('quick grids of the first-party quantizers', () => {
+  it('every installed method declares a quickGrid of at most 3 configurations, all valid on the bundled 784-d data', async () => {
+    const { createNodeRegistry } = await import('@reef/core/node');
+    const installed = (await createNodeRegistry({ roots: [APP] })).quantizers();
+    expect(installed.map((p) => p.id).sort()).toEqual(['lattice', 'opq', 'pq', 'rabitq', 'rq', 'sq']);
+    for (const plugin of installed) {
+      expect(plugin.quickGrid, plugin.id).toBeDefined();
+      const runs = planRuns([{ plugin, grid: checkGrid(plugin, plugin.quickGrid!), explicit: false }], 'fmnist-2k', 784, 1);
+      expect(runs.length, plugin.id).toBeGreaterThan(0);
+      expect(runs.length, plugin.id).toBeLessThanOrEqual(3);
+      expect(runs.filter((r) => r.invalid), plugin.id).toEqual([]);
+    }
+  });
+
+  it('names show swept parameters even at their default: PQ(m=8, nbits=8)', async () => {
+    const { createNodeRegistry } = await import('@reef/core/node');
+    const pq = (await createNodeRegistry({ roots: [APP] })).quantizer('pq');
+    const [run] = planRuns([{ plugin: pq, grid: { m: [8], nbits: [8] }, explicit: true }], 'd', 784, 1);
+    expect(run.name).toBe('PQ(m=8, nbits=8)');
+    expect(planRuns([{ plugin: pq, grid: {}, explicit: false }], 'd', 784, 1)[0].name).toBe('PQ()');
   });
 });

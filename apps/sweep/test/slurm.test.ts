@@ -19,7 +19,7 @@ describe('Slurm scripts', () => {
     expect((await readRows(join(cwd, 'out/shard-1-of-2.db'))).length).toBe(2);
     expect((await readRows(join(cwd, 'out/shard-2-of-2.db'))).length).toBe(1);
     execFileSync('bash', [join(scripts, 'merge.sh')], { cwd, env, stdio: 'pipe' });
-    expect((await readRows(join(cwd, 'out/results.db'))).map((r) => r.config_name).sort()).toEqual(['Toy()', 'Toy(bits=2)', 'Toy(bits=6)']);
+    expect((await readRows(join(cwd, 'out/results.db'))).map((r) => r.config_name).sort()).toEqual(['Toy(bits=2)', 'Toy(bits=4)', 'Toy(bits=6)']);
     const csv = readFileSync(join(cwd, 'out/results.csv'), 'utf8').trim().split('\n');
     expect(csv).toHaveLength(4);
     expect(csv[0].split(',')).toContain('recall10_adc');

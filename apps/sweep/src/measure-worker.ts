@@ -1,0 +1,74 @@
+/**
+ * Worker thread that fits and measures configurations, so the main thread stays free to react to
+ * Ctrl-C and to the time budget even while a plugin trains synchronously for minutes.
+ * Protocol (see config-runner.ts): `dataset` once per dataset, then `run` per configuration;
+ * answers `phase` messages and one `done` or `error` per run.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { isReefError, Registry, type Params, type QuantizerPlugin } from '@reef/core';
+import { findPluginPackages, loadPluginPackage, loadPluginSpec, type NodeRegistryOptions } from '@reef/core/node';
+import type { Dataset } from '@reef/datasets';
+import { measure } from './measure.js';
+
+export type ToWorker =
+  | { readonly type: 'dataset'; readonly id: string; readonly dataset: Dataset }
+  | {
+      readonly type: 'run';
+      readonly datasetId: string;
+      readonly pluginId: string;
+      /** The package the host's registry got the plugin from: the worker imports only that one. */
+      readonly packageName?: string;
+      readonly params: Params;
+      readonly seed: number;
+    };
+
+export type FromWorker =
+  | { readonly type: 'phase'; readonly phase: string }
+  | { readonly type: 'done'; readonly metrics: Awaited<ReturnType<typeof measure>> }
+  | { readonly type: 'error'; readonly reason: string };
+
+const port = parentPort!;
+const discovery = workerData as NodeRegistryOptions;
+const registry = new Registry();
+const datasets = new Map<string, Dataset>();
+
+/**
+ * The plugin, found as the host found it (discovery roots, then explicit --plugin specs), but
+ * importing just its package: loading every installed plugin would cost each sweep a second.
+ */
+async function pluginFor(id: string, packageName: string | undefined): Promise<QuantizerPlugin> {
+  if (!registry.hasQuantizer(id)) {
+    const pkg = findPluginPackages(discovery.roots ?? []).find((p) => p.packageName === packageName);
+    if (pkg) registry.use(await loadPluginPackage(pkg), pkg.packageName);
+    else {
+      for (const spec of discovery.plugins ?? []) {
+        const { module, packageName: name } = await loadPluginSpec(spec, discovery.cwd);
+        if (!registry.quantizers().some((q) => q.packageName === name)) registry.use(module, name);
+      }
+    }
+  }
+  return registry.quantizer(id);
+}
+
+/** Reef errors are bad input or a refused configuration; anything else is a bug, kept with its stack. */
+function reasonOf(err: unknown): string {
+  return isReefError(err) ? `${err.code}: ${err.message}` : String((err as Error)?.stack ?? err).split('\n').slice(0, 3).join(' | ');
+}
+
+port.on('message', (msg: ToWorker) => {
+  if (msg.type === 'dataset') {
+    datasets.set(msg.id, msg.dataset);
+    return;
+  }
+  void (async () => {
+    try {
+      const quantizer = (await pluginFor(msg.pluginId, msg.packageName)).create(msg.params);
+      const dataset = datasets.get(msg.datasetId);
+      if (!dataset) throw new Error(`dataset ${msg.datasetId} was not sent to the worker`);
+      const metrics = await measure(quantizer, dataset, { seed: msg.seed, onPhase: (phase) => port.postMessage({ type: 'phase', phase } satisfies FromWorker) });
+      port.postMessage({ type: 'done', metrics } satisfies FromWorker);
+    } catch (err) {
+      port.postMessage({ type: 'error', reason: reasonOf(err) } satisfies FromWorker);
+    }
+  })();
+});
