@@ -1,6 +1,5 @@
 import { ReefError, type Registry } from '@reef/core';
 import deltaLossless from '@reef/delta-lossless';
-import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CommitQuality } from './model.js';
 import { Repository, type MergeStrategy } from './repository.js';
@@ -188,10 +187,9 @@ export async function checkoutCommand(env: CommandEnv, rev: string, opts: { forc
 export async function exportCommand(env: CommandEnv, rev: string, opts: { format: string; output: string; path?: string }): Promise<string[]> {
   if (opts.format !== 'safetensors' && opts.format !== 'npz') throw new ReefError('INVALID_PARAM', `--format must be safetensors or npz, got '${opts.format}'`);
   return withRepo(env, async (repo) => {
-    const out = await repo.export(rev, { format: opts.format as 'safetensors' | 'npz', path: opts.path });
     const target = resolve(env.cwd, opts.output);
-    writeFileSync(target, out.bytes);
-    return [`wrote ${target} (${formatBytes(out.bytes.length)}${out.verbatim ? ', byte-identical to the file that was added' : ', converted'})`];
+    const out = await repo.exportTo(rev, target, { format: opts.format as 'safetensors' | 'npz', path: opts.path }); // streamed, tensor by tensor
+    return [`wrote ${target} (${formatBytes(out.bytes)}${out.verbatim ? ', byte-identical to the file that was added' : ', converted'})`];
   });
 }
 

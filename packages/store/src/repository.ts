@@ -1,16 +1,18 @@
-import { Registry, ReefError, assertTensor, elementCount, isFloatDType, type Tensor } from '@reef/core';
+import { DTYPE_BYTES, Registry, ReefError, assertTensor, elementCount, isFloatDType, type Tensor } from '@reef/core';
 import deltaLossless from '@reef/delta-lossless';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fromFloat64, toFloat64 } from './dtypes.js';
 import { encodeTensor, type ReferenceCandidate } from './encode.js';
-import { assemble, parseModelFile, parseNpz, writeNpz, writeSafetensors, type FileFormat, type NamedTensor, type Segment } from './formats/index.js';
-import { atomicWrite, readJson } from './fsutil.js';
-import { sha256, tensorHash } from './hash.js';
+import { FileSource, assemble, parseNpz, safetensorsHeader, scanModelFile, writeNpz, writeSafetensors, type FileFormat, type NamedTensor, type Segment } from './formats/index.js';
+import { atomicWrite, readJson, tempPath } from './fsutil.js';
+import { sha256, sha256File, tensorHash } from './hash.js';
 import { CommitStore, RefStore, assertRefName } from './history.js';
 import { acquireLock } from './lock.js';
 import type { Commit, CommitQuality, FileRecord, LayoutPart, TensorRecord, Tree } from './model.js';
 import { ObjectStore, type EncodedObject, type ObjectInfo } from './objects.js';
+import type { PackWriter } from './pack-writer.js';
 import { chooseWithinBound, assertQualityBound, type LossyItem, type QualityBound } from './quality.js';
 import { SimilarityIndex } from './similarity.js';
 
@@ -21,6 +23,11 @@ export interface RepositoryOptions {
   readonly registry?: Registry;
   /** Longest delta chain allowed before a tensor is stored against a shallower reference or whole. */
   readonly maxDepth?: number;
+  /**
+   * Bytes of decoded tensors kept in memory between operations (default 256 MiB), so the next
+   * commit's deltas need not decode their references again; 0 keeps memory to one tensor at a time.
+   */
+  readonly cacheBytes?: number;
   /** Called at the steps of a write (for progress output and the crash test). */
   readonly onProgress?: (stage: string) => void;
 }
@@ -106,6 +113,11 @@ export interface Stats {
   readonly codebooks: { count: number; bytes: number };
 }
 
+/** Writes all of `data` at the file position (writeSync may write less than asked). */
+function writeAll(fd: number, data: Uint8Array): void {
+  for (let done = 0; done < data.length; ) done += writeSync(fd, data, done, data.length - done);
+}
+
 function dirBytes(dir: string): number {
   let n = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -127,7 +139,7 @@ function fromLayout(layout: readonly LayoutPart[]): Segment[] {
 function matchesRecord(abs: string, file: FileRecord): boolean {
   const size = statSync(abs).size;
   if (size !== file.size && size !== file.source?.size) return false;
-  const hash = sha256(readFileSync(abs));
+  const hash = sha256File(abs);
   return hash === file.sha256 || hash === file.source?.sha256;
 }
 
@@ -158,7 +170,7 @@ export class Repository {
     this.registry = options.registry ?? defaultRegistry();
     this.maxDepth = options.maxDepth ?? 24;
     this.onProgress = options.onProgress;
-    this.objects = new ObjectStore(join(this.dir, 'packs'), this.registry);
+    this.objects = new ObjectStore(join(this.dir, 'packs'), this.registry, options.cacheBytes);
     this.commits = new CommitStore(join(this.dir, 'commits'));
     this.refs = new RefStore(this.dir);
   }
@@ -279,47 +291,36 @@ export class Repository {
       const tree = { ...this.index() };
       const parent = this.headTree();
       const similarity = new SimilarityIndex(join(this.dir, 'similarity.json'));
-      const batch = new Map<string, EncodedObject>();
       const reports: AddedFile[] = [];
-      const deltaTypes = this.registry.deltaTypes();
-      for (const given of paths) {
-        const abs = resolve(options.cwd ?? process.cwd(), given);
-        const path = options.as ?? relative(this.root, abs).split(sep).join('/');
-        if (path.startsWith('..') || path === '') throw new ReefError('INVALID_PARAM', `${given} is outside the repository at ${this.root}`);
-        if (!existsSync(abs)) throw new ReefError('BAD_FILE', `${given}: no such file`);
-        const bytes = new Uint8Array(readFileSync(abs));
-        const staged = tree[path];
-        if (staged?.source && staged.source.sha256 === sha256(bytes)) {
-          // The file a lossy commit was made from: its approximation is already what is staged.
-          reports.push({ path, format: staged.format, bytes: bytes.length, tensors: staged.tensors.length, reused: staged.tensors.length, encodings: {}, storedBytes: 0 });
-          continue;
-        }
-        const parsed = parseModelFile(given, bytes);
-        const records: TensorRecord[] = [];
-        const encodings: Record<string, number> = {};
-        let reused = 0;
-        let storedBytes = 0;
-        for (const { name, tensor } of parsed.tensors) {
-          assertTensor(tensor, `${given}: tensor '${name}'`);
-          const hash = tensorHash(tensor);
-          records.push({ name, hash, dtype: tensor.dtype, shape: [...tensor.shape] });
-          if (this.objects.has(hash) || batch.has(hash)) {
-            reused++;
+      // New objects stream into one pack as they are encoded; it is published only after every file.
+      const writer = this.objects.beginPack();
+      try {
+        for (const given of paths) {
+          const abs = resolve(options.cwd ?? process.cwd(), given);
+          const path = options.as ?? relative(this.root, abs).split(sep).join('/');
+          if (path.startsWith('..') || path === '') throw new ReefError('INVALID_PARAM', `${given} is outside the repository at ${this.root}`);
+          if (!existsSync(abs)) throw new ReefError('BAD_FILE', `${given}: no such file`);
+          const staged = tree[path];
+          if (staged?.source && statSync(abs).size === staged.source.size && staged.source.sha256 === sha256File(abs)) {
+            // The file a lossy commit was made from: its approximation is already what is staged.
+            reports.push({ path, format: staged.format, bytes: staged.source.size, tensors: staged.tensors.length, reused: staged.tensors.length, encodings: {}, storedBytes: 0 });
             continue;
           }
-          const candidates = await this.candidatesFor(path, name, tensor, parent, similarity);
-          const encoded = await encodeTensor(hash, tensor, candidates, deltaTypes, this.maxDepth);
-          batch.set(hash, encoded);
-          similarity.add(hash, tensor);
-          this.objects.remember(hash, { dtype: tensor.dtype, shape: [...tensor.shape], data: new Uint8Array(tensor.data) });
-          encodings[encoded.info.encoding] = (encodings[encoded.info.encoding] ?? 0) + 1;
-          storedBytes += encoded.info.storedBytes;
+          const source = new FileSource(abs);
+          try {
+            const added = await this.addFile(given, path, source, parent, similarity, writer);
+            tree[path] = added.record;
+            reports.push(added.report);
+          } finally {
+            source.close();
+          }
+          this.onProgress?.(`parsed ${path}`);
         }
-        tree[path] = { format: parsed.format, size: bytes.length, sha256: sha256(bytes), tensors: records, layout: toLayout(parsed.segments) };
-        reports.push({ path, format: parsed.format, bytes: bytes.length, tensors: records.length, reused, encodings, storedBytes });
-        this.onProgress?.(`parsed ${path}`);
+      } catch (err) {
+        writer.abort();
+        throw err;
       }
-      await this.objects.writePack([...batch.values()], this.onProgress);
+      this.objects.publish(writer, this.onProgress);
       similarity.save();
       this.writeIndex(tree);
       this.onProgress?.('index-written');
@@ -327,6 +328,63 @@ export class Repository {
     } finally {
       release();
     }
+  }
+
+  /**
+   * Adds one model file, streamed: headers are parsed and checked first, then each tensor is read
+   * by its byte range, hashed (and fed to the file's sha256 in file order), encoded if new and
+   * written to the pack before the next one is read. Memory holds one tensor at a time (plus its
+   * reference), never the whole file.
+   */
+  private async addFile(
+    given: string,
+    path: string,
+    source: FileSource,
+    parent: Tree,
+    similarity: SimilarityIndex,
+    writer: PackWriter,
+  ): Promise<{ record: FileRecord; report: AddedFile }> {
+    const scanned = scanModelFile(given, source);
+    const deltaTypes = this.registry.deltaTypes();
+    const records: TensorRecord[] = new Array<TensorRecord>(scanned.entries.length);
+    const encodings: Record<string, number> = {};
+    let reused = 0;
+    let storedBytes = 0;
+    const stage = async (index: number, data: Uint8Array): Promise<void> => {
+      const { name, dtype, shape } = scanned.entries[index];
+      const tensor: Tensor = { dtype, shape: [...shape], data };
+      assertTensor(tensor, `${given}: tensor '${name}'`);
+      const hash = tensorHash(tensor);
+      records[index] = { name, hash, dtype, shape: [...shape] };
+      if (this.objects.has(hash) || writer.has(hash)) {
+        reused++;
+        return;
+      }
+      const candidates = await this.candidatesFor(path, name, tensor, parent, similarity);
+      const encoded = await encodeTensor(hash, tensor, candidates, deltaTypes, this.maxDepth);
+      await writer.add(encoded);
+      similarity.add(hash, tensor);
+      this.objects.remember(hash, tensor);
+      encodings[encoded.info.encoding] = (encodings[encoded.info.encoding] ?? 0) + 1;
+      storedBytes += encoded.info.storedBytes;
+    };
+    const fileHash = createHash('sha256');
+    let hashed = 0;
+    const inLayout = new Set<number>();
+    for (const segment of scanned.segments) {
+      const data = 'literal' in segment ? segment.literal : scanned.entries[segment.tensor].load();
+      fileHash.update(data);
+      hashed += data.length;
+      if ('tensor' in segment) {
+        inLayout.add(segment.tensor);
+        await stage(segment.tensor, data);
+      }
+    }
+    // Tensors of compressed .npz members live inside literal bytes: stored for diff and merge too.
+    for (let i = 0; i < scanned.entries.length; i++) if (!inLayout.has(i)) await stage(i, scanned.entries[i].load());
+    if (hashed !== source.size) throw new ReefError('BAD_FILE', `${given}: its parts cover ${hashed} of ${source.size} bytes (changed while being added?)`);
+    const record: FileRecord = { format: scanned.format, size: source.size, sha256: fileHash.digest('hex'), tensors: records, layout: toLayout(scanned.segments) };
+    return { record, report: { path, format: scanned.format, bytes: source.size, tensors: records.length, reused, encodings, storedBytes } };
   }
 
   /** Removes a file from the staging index (the next commit no longer tracks it). */
@@ -538,24 +596,57 @@ export class Repository {
 
   // ---- files out -------------------------------------------------------------------------
 
-  /** Rebuilds a tracked file byte for byte, checking it against the sha256 recorded at add. */
+  /** Rebuilds a tracked file byte for byte in memory, checking it against the sha256 recorded at add. */
   async fileBytes(path: string, file: FileRecord): Promise<Uint8Array> {
-    const data: Uint8Array[] = [];
-    for (const t of file.tensors) data.push((await this.objects.get(t.hash)).data);
-    const bytes = assemble(fromLayout(file.layout), data);
-    if (bytes.length !== file.size || sha256(bytes) !== file.sha256) {
+    const parts: Uint8Array[] = [];
+    await this.streamFile(path, file, (data) => parts.push(data));
+    return assemble(parts.map((literal) => ({ literal })), []);
+  }
+
+  /**
+   * Produces a tracked file's bytes in order, one decoded tensor at a time, and checks size and
+   * sha256 against what was recorded at add; `sink` (if any) sees every part before the check.
+   */
+  private async streamFile(path: string, file: FileRecord, sink?: (data: Uint8Array) => void): Promise<void> {
+    const hash = createHash('sha256');
+    let size = 0;
+    for (const segment of fromLayout(file.layout)) {
+      const data = 'literal' in segment ? segment.literal : (await this.objects.get(file.tensors[segment.tensor].hash)).data;
+      hash.update(data);
+      size += data.length;
+      sink?.(data);
+    }
+    if (size !== file.size || hash.digest('hex') !== file.sha256) {
       throw new ReefError('BAD_FILE', `rebuilt ${path} does not match the file that was added (repository corrupt; run reef fsck)`);
     }
-    return bytes;
+  }
+
+  /**
+   * Writes a tracked file to `target` streamed, through a temporary file that is flushed and renamed
+   * only once its size and sha256 match: a damaged repository never leaves a wrong file in place.
+   */
+  private async writeFile(path: string, file: FileRecord, target: string): Promise<void> {
+    const tmp = tempPath(target);
+    const fd = openSync(tmp, 'wx');
+    try {
+      await this.streamFile(path, file, (data) => writeAll(fd, data));
+      fsyncSync(fd);
+    } catch (err) {
+      closeSync(fd);
+      rmSync(tmp, { force: true });
+      throw err;
+    }
+    closeSync(fd);
+    renameSync(tmp, target);
   }
 
   private async writeWorkingTree(target: Tree, previous: Tree): Promise<void> {
     for (const path of Object.keys(previous)) if (!target[path]) rmSync(join(this.root, path), { force: true });
     for (const [path, file] of Object.entries(target)) {
       const abs = join(this.root, path);
-      if (existsSync(abs) && statSync(abs).size === file.size && sha256(readFileSync(abs)) === file.sha256) continue;
+      if (existsSync(abs) && statSync(abs).size === file.size && sha256File(abs) === file.sha256) continue;
       mkdirSync(dirname(abs), { recursive: true });
-      atomicWrite(abs, await this.fileBytes(path, file));
+      await this.writeFile(path, file, abs);
     }
   }
 
@@ -587,20 +678,58 @@ export class Repository {
    * by `path`) comes out byte-identical to what was added; otherwise the tensors are written fresh.
    */
   async export(rev: string, options: { format: 'safetensors' | 'npz'; path?: string }): Promise<{ bytes: Uint8Array; verbatim: boolean }> {
+    const plan = this.exportPlan(rev, options);
+    if (plan.verbatim) return { bytes: await this.fileBytes(plan.verbatim.path, plan.verbatim.file), verbatim: true };
+    const tensors: NamedTensor[] = [];
+    for (const t of plan.tensors) tensors.push({ name: t.name, tensor: await this.objects.get(t.hash) });
+    return { bytes: options.format === 'safetensors' ? writeSafetensors(tensors) : writeNpz(tensors), verbatim: false };
+  }
+
+  /**
+   * `export` into the file `target`, streamed: one decoded tensor in memory at a time. A verbatim
+   * export is checked against the recorded sha256 before it is renamed into place; a converted
+   * safetensors export is written header first, then tensor by tensor. (Converted .npz exports are
+   * built in memory: each zip member's header needs its CRC before its bytes.)
+   */
+  async exportTo(rev: string, target: string, options: { format: 'safetensors' | 'npz'; path?: string }): Promise<{ bytes: number; verbatim: boolean }> {
+    const plan = this.exportPlan(rev, options);
+    if (plan.verbatim) {
+      await this.writeFile(plan.verbatim.path, plan.verbatim.file, target);
+      return { bytes: plan.verbatim.file.size, verbatim: true };
+    }
+    if (options.format === 'npz') {
+      const { bytes } = await this.export(rev, options);
+      atomicWrite(target, bytes);
+      return { bytes: bytes.length, verbatim: false };
+    }
+    const sizes = plan.tensors.map((t) => ({ ...t, byteLength: elementCount(t.shape) * DTYPE_BYTES[t.dtype] }));
+    const head = safetensorsHeader(sizes);
+    const tmp = tempPath(target);
+    const fd = openSync(tmp, 'wx');
+    try {
+      writeAll(fd, head);
+      for (const t of sizes) writeAll(fd, (await this.objects.get(t.hash)).data);
+      fsyncSync(fd);
+    } catch (err) {
+      closeSync(fd);
+      rmSync(tmp, { force: true });
+      throw err;
+    }
+    closeSync(fd);
+    renameSync(tmp, target);
+    return { bytes: head.length + sizes.reduce((n, t) => n + t.byteLength, 0), verbatim: false };
+  }
+
+  /** What an export writes: one tracked file as added (verbatim), or the named tensors to convert. */
+  private exportPlan(rev: string, options: { format: 'safetensors' | 'npz'; path?: string }): { verbatim?: { path: string; file: FileRecord }; tensors: (TensorRecord & { name: string })[] } {
     if (options.format !== 'safetensors' && options.format !== 'npz') throw new ReefError('INVALID_PARAM', `unknown export format '${String(options.format)}': use safetensors or npz`);
     const tree = this.commitAt(rev).tree;
     const paths = options.path ? [options.path] : Object.keys(tree).sort();
     if (options.path && !tree[options.path]) throw new ReefError('INVALID_PARAM', `${options.path} is not tracked in ${rev}; tracked: ${Object.keys(tree).join(', ') || 'none'}`);
     if (paths.length === 0) throw new ReefError('INVALID_PARAM', `${rev} tracks no files`);
-    if (paths.length === 1 && tree[paths[0]].format === options.format) return { bytes: await this.fileBytes(paths[0], tree[paths[0]]), verbatim: true };
-    const tensors: NamedTensor[] = [];
-    for (const path of paths) {
-      for (const r of tree[path].tensors) {
-        const name = paths.length === 1 ? r.name : `${path}/${r.name}`;
-        tensors.push({ name, tensor: await this.objects.get(r.hash) });
-      }
-    }
-    return { bytes: options.format === 'safetensors' ? writeSafetensors(tensors) : writeNpz(tensors), verbatim: false };
+    if (paths.length === 1 && tree[paths[0]].format === options.format) return { verbatim: { path: paths[0], file: tree[paths[0]] }, tensors: [] };
+    const tensors = paths.flatMap((path) => tree[path].tensors.map((r) => ({ ...r, name: paths.length === 1 ? r.name : `${path}/${r.name}` })));
+    return { tensors };
   }
 
   // ---- branches and tags -----------------------------------------------------------------

@@ -1,14 +1,16 @@
 import { ReefError } from '@reef/core';
 import { basename } from 'node:path';
-import { parseNpy } from './npy.js';
-import { parseNpz } from './npz.js';
-import { parseSafetensors } from './safetensors.js';
-import type { FileFormat, ParsedFile } from './types.js';
+import { scanNpy } from './npy.js';
+import { scanNpz } from './npz.js';
+import { scanSafetensors } from './safetensors.js';
+import { memorySource, type ByteSource } from './source.js';
+import { loadAll, type FileFormat, type ParsedFile, type ScannedFile } from './types.js';
 
 export * from './types.js';
-export { parseSafetensors, writeSafetensors } from './safetensors.js';
-export { parseNpy, writeNpy } from './npy.js';
-export { parseNpz, writeNpz } from './npz.js';
+export { memorySource, FileSource, type ByteSource } from './source.js';
+export { parseSafetensors, safetensorsHeader, scanSafetensors, writeSafetensors } from './safetensors.js';
+export { parseNpy, scanNpy, writeNpy } from './npy.js';
+export { parseNpz, scanNpz, writeNpz } from './npz.js';
 
 /** The format of a file, from its extension (the only reliable hint: safetensors has no magic). */
 export function formatOf(path: string): FileFormat {
@@ -19,9 +21,14 @@ export function formatOf(path: string): FileFormat {
   throw new ReefError('BAD_FILE', `${path}: unsupported file type; reef tracks .safetensors, .npy and .npz files`);
 }
 
-export function parseModelFile(path: string, bytes: Uint8Array): ParsedFile {
+/** Parses and checks a model file's headers; its tensors are read from `src` when loaded. */
+export function scanModelFile(path: string, src: ByteSource): ScannedFile {
   const format = formatOf(path);
-  if (format === 'safetensors') return parseSafetensors(bytes, path);
-  if (format === 'npy') return parseNpy(bytes, path, basename(path).replace(/\.npy$/i, ''));
-  return parseNpz(bytes, path);
+  if (format === 'safetensors') return scanSafetensors(src, path);
+  if (format === 'npy') return scanNpy(src, path, basename(path).replace(/\.npy$/i, ''));
+  return scanNpz(src, path);
+}
+
+export function parseModelFile(path: string, bytes: Uint8Array): ParsedFile {
+  return loadAll(scanModelFile(path, memorySource(bytes)));
 }

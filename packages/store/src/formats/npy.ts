@@ -1,6 +1,7 @@
-import { DTYPE_BYTES, ReefError, elementCount } from '@reef/core';
+import { DTYPE_BYTES, ReefError, elementCount, type DType } from '@reef/core';
 import { NPY_DTYPES, TO_NPY } from '../dtypes.js';
-import type { NamedTensor, ParsedFile } from './types.js';
+import { memorySource, type ByteSource } from './source.js';
+import { loadAll, type NamedTensor, type ParsedFile, type ScannedFile, type TensorEntry } from './types.js';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
@@ -11,22 +12,31 @@ function headerField(header: string, key: string, where: string): string {
   return m[1];
 }
 
+export interface NpyHeader {
+  readonly dtype: DType;
+  readonly shape: number[];
+  /** Offset of the array data from the start of the .npy bytes. */
+  readonly dataStart: number;
+}
+
 /**
- * Parses a .npy file (format versions 1-3): magic, version, header length, a Python dict literal
- * with descr, fortran_order and shape, then the raw data. Big-endian data and Fortran order with
- * more than one dimension are refused rather than silently reinterpreted.
+ * Reads and checks a .npy header (format versions 1-3): magic, version, header length, a Python
+ * dict literal with descr, fortran_order and shape; the data must fill the rest of the `size` bytes
+ * at `base` exactly. Big-endian data and Fortran order with more than one dimension are refused
+ * rather than silently reinterpreted.
  */
-export function parseNpy(bytes: Uint8Array, where: string, name = ''): ParsedFile {
-  if (bytes.length < 10 || !MAGIC.every((b, i) => bytes[i] === b)) throw new ReefError('BAD_FILE', `${where}: not a .npy file (missing \\x93NUMPY magic)`);
-  const major = bytes[6];
-  if (major < 1 || major > 3) throw new ReefError('BAD_FILE', `${where}: unsupported .npy format version ${major}.${bytes[7]}`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+export function readNpyHeader(src: ByteSource, where: string, base = 0, size = src.size - base): NpyHeader {
+  const start = src.read(base, Math.min(size, 12));
+  if (size < 10 || !MAGIC.every((b, i) => start[i] === b)) throw new ReefError('BAD_FILE', `${where}: not a .npy file (missing \\x93NUMPY magic)`);
+  const major = start[6];
+  if (major < 1 || major > 3) throw new ReefError('BAD_FILE', `${where}: unsupported .npy format version ${major}.${start[7]}`);
+  const view = new DataView(start.buffer, start.byteOffset, start.byteLength);
   const lenBytes = major === 1 ? 2 : 4;
-  if (bytes.length < 8 + lenBytes) throw new ReefError('BAD_FILE', `${where}: .npy file truncated in its header`);
+  if (size < 8 + lenBytes) throw new ReefError('BAD_FILE', `${where}: .npy file truncated in its header`);
   const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const dataStart = 8 + lenBytes + headerLen;
-  if (dataStart > bytes.length) throw new ReefError('BAD_FILE', `${where}: .npy header claims ${headerLen} bytes but the file ends at ${bytes.length} (truncated)`);
-  const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(8 + lenBytes, dataStart));
+  if (dataStart > size) throw new ReefError('BAD_FILE', `${where}: .npy header claims ${headerLen} bytes but the file ends at ${size} (truncated)`);
+  const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(src.read(base + 8 + lenBytes, headerLen));
   const descr = headerField(header, 'descr', where).slice(1, -1);
   const dtype = NPY_DTYPES[descr];
   if (!dtype) {
@@ -40,12 +50,24 @@ export function parseNpy(bytes: Uint8Array, where: string, name = ''): ParsedFil
     throw new ReefError('BAD_FILE', `${where}: Fortran-ordered arrays are not supported; save with np.ascontiguousarray`);
   }
   const expected = elementCount(shape) * DTYPE_BYTES[dtype];
-  const actual = bytes.length - dataStart;
+  const actual = size - dataStart;
   if (actual !== expected) {
     throw new ReefError('BAD_FILE', `${where}: ${descr} array of shape (${shape.join(', ')}) needs ${expected} data bytes, the file has ${actual}${actual < expected ? ' (truncated)' : ''}`);
   }
-  const tensors: NamedTensor[] = [{ name, tensor: { dtype, shape, data: bytes.subarray(dataStart) } }];
-  return { format: 'npy', tensors, segments: [{ literal: bytes.subarray(0, dataStart) }, { tensor: 0 }] };
+  return { dtype, shape, dataStart };
+}
+
+/** Scans a .npy file: the header checked now, the array read when loaded. */
+export function scanNpy(src: ByteSource, where: string, name = ''): ScannedFile {
+  const { dtype, shape, dataStart } = readNpyHeader(src, where);
+  const byteLength = src.size - dataStart;
+  const entries: TensorEntry[] = [{ name, dtype, shape, byteLength, load: () => src.read(dataStart, byteLength) }];
+  return { format: 'npy', entries, segments: [{ literal: src.read(0, dataStart) }, { tensor: 0 }] };
+}
+
+/** Parses a .npy file in memory (the tensor is a view into `bytes`). */
+export function parseNpy(bytes: Uint8Array, where: string, name = ''): ParsedFile {
+  return loadAll(scanNpy(memorySource(bytes), where, name));
 }
 
 /** Writes a version 1.0 .npy file (header padded to 64 bytes, as numpy does). */

@@ -1,7 +1,8 @@
 import { ReefError } from '@reef/core';
 import { crc32, inflateRawSync } from 'node:zlib';
-import { parseNpy, writeNpy } from './npy.js';
-import type { NamedTensor, ParsedFile, Segment } from './types.js';
+import { readNpyHeader, writeNpy } from './npy.js';
+import { memorySource, type ByteSource } from './source.js';
+import { loadAll, type NamedTensor, type ParsedFile, type ScannedFile, type Segment, type TensorEntry } from './types.js';
 
 const EOCD = 0x06054b50;
 const ZIP64_LOCATOR = 0x07064b50;
@@ -37,28 +38,37 @@ function zip64Values(view: DataView, extraStart: number, extraLen: number, wante
   return [];
 }
 
-function centralDirectory(bytes: Uint8Array, view: DataView, where: string): { offset: number; count: number; end: number } {
-  const lowest = Math.max(0, bytes.length - 22 - 0xffff);
-  for (let at = bytes.length - 22; at >= lowest; at--) {
+/** Finds the end-of-central-directory record in the file's tail (zip64 aware). */
+function centralDirectory(src: ByteSource, where: string): { offset: number; count: number; end: number } {
+  const tailStart = Math.max(0, src.size - 22 - 0xffff);
+  const tail = src.read(tailStart, src.size - tailStart);
+  const view = new DataView(tail.buffer, tail.byteOffset, tail.byteLength);
+  for (let at = tail.length - 22; at >= 0; at--) {
     if (view.getUint32(at, true) !== EOCD) continue;
     let count = view.getUint16(at + 10, true);
     let offset = view.getUint32(at + 16, true);
     if ((count === 0xffff || offset === 0xffffffff) && at >= 20 && view.getUint32(at - 20, true) === ZIP64_LOCATOR) {
       const z = Number(view.getBigUint64(at - 12, true));
-      if (z + 56 > bytes.length || view.getUint32(z, true) !== ZIP64_EOCD) fail(where, 'zip64 end record is missing or corrupt');
-      count = Number(view.getBigUint64(z + 32, true));
-      offset = Number(view.getBigUint64(z + 48, true));
+      if (z + 56 > src.size) fail(where, 'zip64 end record is missing or corrupt');
+      const record = src.read(z, 56);
+      const rv = new DataView(record.buffer, record.byteOffset, 56);
+      if (rv.getUint32(0, true) !== ZIP64_EOCD) fail(where, 'zip64 end record is missing or corrupt');
+      count = Number(rv.getBigUint64(32, true));
+      offset = Number(rv.getBigUint64(48, true));
     }
-    if (offset > bytes.length) fail(where, `central directory offset ${offset} is past the end of the file (truncated?)`);
-    return { offset, count, end: at };
+    const end = tailStart + at;
+    if (offset > end) fail(where, `central directory offset ${offset} is past the end of the file (truncated?)`);
+    return { offset, count, end };
   }
   return fail(where, 'no zip end-of-central-directory record: not an .npz (zip) file, or truncated');
 }
 
-function readMembers(bytes: Uint8Array, view: DataView, where: string): Member[] {
-  const { offset, count } = centralDirectory(bytes, view, where);
+function readMembers(src: ByteSource, where: string): Member[] {
+  const { offset, count, end } = centralDirectory(src, where);
+  const bytes = src.read(offset, end - offset);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const members: Member[] = [];
-  let at = offset;
+  let at = 0;
   for (let k = 0; k < count; k++) {
     if (at + 46 > bytes.length || view.getUint32(at, true) !== CENTRAL) fail(where, `central directory entry ${k} is corrupt`);
     const nameLen = view.getUint16(at + 28, true);
@@ -83,49 +93,70 @@ function readMembers(bytes: Uint8Array, view: DataView, where: string): Member[]
   return members;
 }
 
+/** Inflates a deflated member and checks its size and CRC. */
+function inflateMember(src: ByteSource, m: Member, dataStart: number, where: string): Uint8Array {
+  let content: Uint8Array;
+  try {
+    content = new Uint8Array(inflateRawSync(src.read(dataStart, m.compressedSize))); // plain bytes, not a pooled Buffer view
+  } catch (err) {
+    return fail(where, `member '${m.name}' does not inflate: ${(err as Error).message}`);
+  }
+  if (content.length !== m.size) fail(where, `member '${m.name}' has ${content.length} bytes, the directory says ${m.size}`);
+  if (crc32(content) >>> 0 !== m.crc) fail(where, `member '${m.name}' fails its CRC check (corrupt file)`);
+  return content;
+}
+
 /**
- * Parses an .npz (a zip of .npy members, as numpy's savez and savez_compressed write them). Stored
- * members become tensors in place; deflated members are inflated for their tensors, and their
- * compressed bytes are kept verbatim so export is still byte-identical. CRCs are checked.
+ * Scans an .npz (a zip of .npy members, as numpy's savez and savez_compressed write them). Stored
+ * members become tensors read in place, their CRC checked when loaded; deflated members are
+ * inflated to read their header (and again when loaded), and their compressed bytes stay verbatim
+ * in the literal segments so export is still byte-identical.
  */
-export function parseNpz(bytes: Uint8Array, where: string): ParsedFile {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const members = readMembers(bytes, view, where).sort((a, b) => a.localOffset - b.localOffset);
-  const tensors: NamedTensor[] = [];
+export function scanNpz(src: ByteSource, where: string): ScannedFile {
+  const members = readMembers(src, where).sort((a, b) => a.localOffset - b.localOffset);
+  const entries: TensorEntry[] = [];
   const segments: Segment[] = [];
   let cursor = 0;
   for (const m of members) {
     const at = m.localOffset;
-    if (at < cursor || at + 30 > bytes.length || view.getUint32(at, true) !== LOCAL) fail(where, `local header of '${m.name}' at ${at} is missing or overlaps another member`);
-    const dataStart = at + 30 + view.getUint16(at + 26, true) + view.getUint16(at + 28, true);
+    if (at < cursor || at + 30 > src.size) fail(where, `local header of '${m.name}' at ${at} is missing or overlaps another member`);
+    const local = src.read(at, 30);
+    const lv = new DataView(local.buffer, local.byteOffset, 30);
+    if (lv.getUint32(0, true) !== LOCAL) fail(where, `local header of '${m.name}' at ${at} is missing or overlaps another member`);
+    const dataStart = at + 30 + lv.getUint16(26, true) + lv.getUint16(28, true);
     const dataEnd = dataStart + m.compressedSize;
-    if (dataEnd > bytes.length) fail(where, `member '${m.name}' runs past the end of the file (truncated)`);
-    const stored = bytes.subarray(dataStart, dataEnd);
+    if (dataEnd > src.size) fail(where, `member '${m.name}' runs past the end of the file (truncated)`);
     if (!m.name.endsWith('.npy')) fail(where, `member '${m.name}' is not an .npy array`);
-    const tensorName = m.name.slice(0, -4);
-    let content: Uint8Array;
-    if (m.method === 0) content = stored;
-    else if (m.method === 8) {
-      try {
-        content = new Uint8Array(inflateRawSync(stored)); // plain bytes, not a pooled Buffer view
-      } catch (err) {
-        return fail(where, `member '${m.name}' does not inflate: ${(err as Error).message}`);
-      }
-    } else return fail(where, `member '${m.name}' uses zip compression method ${m.method}; only stored (0) and deflate (8) are supported`);
-    if (content.length !== m.size) fail(where, `member '${m.name}' has ${content.length} bytes, the directory says ${m.size}`);
-    if (crc32(content) >>> 0 !== m.crc) fail(where, `member '${m.name}' fails its CRC check (corrupt file)`);
-    const npy = parseNpy(content, `${where}:${m.name}`, tensorName);
-    const index = tensors.length;
-    tensors.push(npy.tensors[0]);
+    const name = m.name.slice(0, -4);
+    const memberWhere = `${where}:${m.name}`;
+    const index = entries.length;
     if (m.method === 0) {
-      const tensorStart = dataStart + (npy.tensors[0].tensor.data.byteOffset - content.byteOffset);
-      segments.push({ literal: bytes.subarray(cursor, tensorStart) }, { tensor: index });
-      cursor = tensorStart + npy.tensors[0].tensor.data.length;
-    }
-    // A deflated member stays inside the literal bytes (the cursor does not move past it).
+      if (m.compressedSize !== m.size) fail(where, `member '${m.name}' has ${m.compressedSize} bytes, the directory says ${m.size}`);
+      const npy = readNpyHeader(src, memberWhere, dataStart, m.size);
+      const tensorStart = dataStart + npy.dataStart;
+      const byteLength = m.size - npy.dataStart;
+      const load = (): Uint8Array => {
+        const data = src.read(tensorStart, byteLength);
+        if (crc32(data, crc32(src.read(dataStart, npy.dataStart))) >>> 0 !== m.crc) fail(where, `member '${m.name}' fails its CRC check (corrupt file)`);
+        return data;
+      };
+      entries.push({ name, dtype: npy.dtype, shape: npy.shape, byteLength, load });
+      segments.push({ literal: src.read(cursor, tensorStart - cursor) }, { tensor: index });
+      cursor = tensorStart + byteLength;
+    } else if (m.method === 8) {
+      // Stays inside the literal bytes (the cursor does not move past it); its tensor is still an entry.
+      const npy = readNpyHeader(memorySource(inflateMember(src, m, dataStart, where)), memberWhere);
+      const load = (): Uint8Array => inflateMember(src, m, dataStart, where).subarray(npy.dataStart);
+      entries.push({ name, dtype: npy.dtype, shape: npy.shape, byteLength: m.size - npy.dataStart, load });
+    } else fail(where, `member '${m.name}' uses zip compression method ${m.method}; only stored (0) and deflate (8) are supported`);
   }
-  segments.push({ literal: bytes.subarray(cursor) });
-  return { format: 'npz', tensors, segments };
+  segments.push({ literal: src.read(cursor, src.size - cursor) });
+  return { format: 'npz', entries, segments };
+}
+
+/** Parses an .npz in memory (stored members' tensors are views into `bytes`; CRCs checked). */
+export function parseNpz(bytes: Uint8Array, where: string): ParsedFile {
+  return loadAll(scanNpz(memorySource(bytes), where));
 }
 
 function u16(v: number): number[] {

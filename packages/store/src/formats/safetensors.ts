@@ -1,6 +1,7 @@
-import { DTYPE_BYTES, ReefError, elementCount, type Tensor } from '@reef/core';
+import { DTYPE_BYTES, ReefError, elementCount, type DType } from '@reef/core';
 import { SAFETENSORS_DTYPES, TO_SAFETENSORS } from '../dtypes.js';
-import type { NamedTensor, ParsedFile, Segment } from './types.js';
+import { memorySource, type ByteSource } from './source.js';
+import { loadAll, type NamedTensor, type ParsedFile, type ScannedFile, type Segment, type TensorEntry } from './types.js';
 
 /** Headers above this are refused before parsing: a corrupt length must not allocate gigabytes. */
 const MAX_HEADER_BYTES = 100 * 1024 * 1024;
@@ -12,28 +13,30 @@ interface HeaderEntry {
 }
 
 /**
- * Parses a safetensors file: u64 little-endian header length, JSON header, then the tensor bytes.
- * Every claim of the header is checked against the file (dtype, shape, offsets in range, tensors
- * contiguous and non-overlapping, byte counts matching shapes), so a lying header is an error.
+ * Scans a safetensors file: u64 little-endian header length, JSON header, then the tensor bytes.
+ * Every claim of the header is checked against the file size (dtype, shape, offsets in range,
+ * tensors contiguous and non-overlapping, byte counts matching shapes), so a lying header is an
+ * error before any tensor is read; tensors are then read one by one, by byte range.
  */
-export function parseSafetensors(bytes: Uint8Array, where: string): ParsedFile {
-  if (bytes.length < 8) throw new ReefError('BAD_FILE', `${where}: ${bytes.length} bytes is too short for a safetensors file (needs an 8-byte header length)`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLen = view.getBigUint64(0, true);
-  if (headerLen > BigInt(Math.min(MAX_HEADER_BYTES, bytes.length - 8))) {
-    throw new ReefError('BAD_FILE', `${where}: header length ${headerLen} exceeds the file (${bytes.length} bytes); truncated or not safetensors`);
+export function scanSafetensors(src: ByteSource, where: string): ScannedFile {
+  if (src.size < 8) throw new ReefError('BAD_FILE', `${where}: ${src.size} bytes is too short for a safetensors file (needs an 8-byte header length)`);
+  const lengthBytes = src.read(0, 8);
+  const headerLen = new DataView(lengthBytes.buffer, lengthBytes.byteOffset, 8).getBigUint64(0, true);
+  if (headerLen > BigInt(Math.min(MAX_HEADER_BYTES, src.size - 8))) {
+    throw new ReefError('BAD_FILE', `${where}: header length ${headerLen} exceeds the file (${src.size} bytes); truncated or not safetensors`);
   }
   const n = Number(headerLen);
+  const head = src.read(0, 8 + n);
   let header: Record<string, HeaderEntry>;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n))) as Record<string, HeaderEntry>;
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(head.subarray(8))) as Record<string, HeaderEntry>;
   } catch (err) {
     throw new ReefError('BAD_FILE', `${where}: safetensors header is not valid UTF-8 JSON: ${(err as Error).message}`, { cause: err });
   }
   if (!header || typeof header !== 'object' || Array.isArray(header)) throw new ReefError('BAD_FILE', `${where}: safetensors header is not a JSON object`);
   const dataStart = 8 + n;
-  const dataLen = bytes.length - dataStart;
-  const entries: { name: string; begin: number; end: number; tensor: Tensor }[] = [];
+  const dataLen = src.size - dataStart;
+  const entries: { begin: number; end: number; entry: TensorEntry }[] = [];
   for (const [name, e] of Object.entries(header)) {
     if (name === '__metadata__') continue;
     if (!e || typeof e !== 'object') throw new ReefError('BAD_FILE', `${where}: header entry '${name}' is not an object`);
@@ -55,38 +58,51 @@ export function parseSafetensors(bytes: Uint8Array, where: string): ParsedFile {
     if (end > dataLen) {
       throw new ReefError('BAD_FILE', `${where}: tensor '${name}' data_offsets end at ${end} but the file holds only ${dataLen} data bytes (truncated, or the header lies)`);
     }
-    entries.push({ name, begin, end, tensor: { dtype, shape: shape as number[], data: bytes.subarray(dataStart + begin, dataStart + end) } });
+    const entry: TensorEntry = { name, dtype, shape: shape as number[], byteLength: end - begin, load: () => src.read(dataStart + begin, end - begin) };
+    entries.push({ begin, end, entry });
   }
   const ordered = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
   let cursor = 0;
   for (const e of ordered) {
     if (e.begin !== cursor) {
-      throw new ReefError('BAD_FILE', `${where}: tensor '${e.name}' starts at ${e.begin}, expected ${cursor}: tensors overlap or leave a gap (the header lies about offsets)`);
+      throw new ReefError('BAD_FILE', `${where}: tensor '${e.entry.name}' starts at ${e.begin}, expected ${cursor}: tensors overlap or leave a gap (the header lies about offsets)`);
     }
     cursor = e.end;
   }
   if (cursor !== dataLen) throw new ReefError('BAD_FILE', `${where}: ${dataLen - cursor} bytes after the last tensor are not described by the header`);
-  const tensors: NamedTensor[] = ordered.map((e) => ({ name: e.name, tensor: e.tensor }));
-  const segments: Segment[] = [{ literal: bytes.subarray(0, dataStart) }, ...tensors.map((_, i) => ({ tensor: i }))];
-  return { format: 'safetensors', tensors, segments };
+  const segments: Segment[] = [{ literal: head }, ...ordered.map((_, i) => ({ tensor: i }))];
+  return { format: 'safetensors', entries: ordered.map((e) => e.entry), segments };
 }
 
-/** Writes tensors as a fresh safetensors file (header padded to 8 bytes, as the reference writer does). */
-export function writeSafetensors(tensors: readonly NamedTensor[], metadata?: Record<string, string>): Uint8Array {
+/** Parses a safetensors file in memory (tensors are views into `bytes`). */
+export function parseSafetensors(bytes: Uint8Array, where: string): ParsedFile {
+  return loadAll(scanSafetensors(memorySource(bytes), where));
+}
+
+/** The header bytes (length prefix included) of a safetensors file holding these tensors in order. */
+export function safetensorsHeader(tensors: readonly { name: string; dtype: DType; shape: readonly number[]; byteLength: number }[], metadata?: Record<string, string>): Uint8Array {
   const header: Record<string, unknown> = {};
   if (metadata) header.__metadata__ = metadata;
   let offset = 0;
-  for (const { name, tensor } of tensors) {
-    header[name] = { dtype: TO_SAFETENSORS[tensor.dtype], shape: tensor.shape, data_offsets: [offset, offset + tensor.data.length] };
-    offset += tensor.data.length;
+  for (const { name, dtype, shape, byteLength } of tensors) {
+    header[name] = { dtype: TO_SAFETENSORS[dtype], shape, data_offsets: [offset, offset + byteLength] };
+    offset += byteLength;
   }
   let json = JSON.stringify(header);
-  json += ' '.repeat((8 - ((8 + Buffer.byteLength(json)) % 8)) % 8);
+  json += ' '.repeat((8 - ((8 + Buffer.byteLength(json)) % 8)) % 8); // padded to 8 bytes, as the reference writer does
   const head = new TextEncoder().encode(json);
-  const out = new Uint8Array(8 + head.length + offset);
+  const out = new Uint8Array(8 + head.length);
   new DataView(out.buffer).setBigUint64(0, BigInt(head.length), true);
   out.set(head, 8);
-  let at = 8 + head.length;
+  return out;
+}
+
+/** Writes tensors as a fresh safetensors file. */
+export function writeSafetensors(tensors: readonly NamedTensor[], metadata?: Record<string, string>): Uint8Array {
+  const head = safetensorsHeader(tensors.map(({ name, tensor }) => ({ name, dtype: tensor.dtype, shape: tensor.shape, byteLength: tensor.data.length })), metadata);
+  const out = new Uint8Array(head.length + tensors.reduce((n, t) => n + t.tensor.data.length, 0));
+  out.set(head, 0);
+  let at = head.length;
   for (const { tensor } of tensors) {
     out.set(tensor.data, at);
     at += tensor.data.length;

@@ -1,4 +1,4 @@
-import type { Tensor } from '@reef/core';
+import type { DType, Tensor } from '@reef/core';
 
 export type FileFormat = 'safetensors' | 'npy' | 'npz';
 
@@ -18,6 +18,32 @@ export interface ParsedFile {
   readonly format: FileFormat;
   readonly tensors: NamedTensor[];
   readonly segments: Segment[];
+}
+
+/** A tensor of a scanned file: its header facts now, its bytes when loaded (read, and checked, then). */
+export interface TensorEntry {
+  readonly name: string;
+  readonly dtype: DType;
+  readonly shape: number[];
+  readonly byteLength: number;
+  load(): Uint8Array;
+}
+
+/**
+ * A file whose headers are parsed and checked but whose tensors are not read yet: literal segments
+ * hold the verbatim header bytes, tensor segments index `entries`. Tensors that are not segments
+ * (members of a compressed .npz, kept inside the literal bytes) are still entries.
+ */
+export interface ScannedFile {
+  readonly format: FileFormat;
+  readonly entries: TensorEntry[];
+  readonly segments: Segment[];
+}
+
+/** Loads every tensor of a scanned file (for files already in memory: views, no copies). */
+export function loadAll(scanned: ScannedFile): ParsedFile {
+  const tensors = scanned.entries.map((e) => ({ name: e.name, tensor: { dtype: e.dtype, shape: e.shape, data: e.load() } }));
+  return { format: scanned.format, tensors, segments: scanned.segments };
 }
 
 /** Concatenates segments, taking tensor bytes from `tensorData` by index. */
