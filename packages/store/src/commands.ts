@@ -241,6 +241,7 @@ export async function fsckCommand(env: CommandEnv): Promise<{ lines: string[]; o
     const lines = [`checked ${f.commits} commits and ${f.objects} objects`];
     for (const p of f.problems) lines.push(`error: ${p}`);
     for (const g of f.garbage) lines.push(`garbage (harmless, removed by reef gc): ${g}`);
+    for (const r of f.rebuilt) lines.push(`rebuilt: ${r}`);
     lines.push(f.problems.length ? `${f.problems.length} problem(s) found` : 'no problems found');
     return { lines, ok: f.problems.length === 0 };
   });

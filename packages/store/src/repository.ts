@@ -101,6 +101,8 @@ export interface FsckResult {
 }
 
 export interface Stats {
+  /** Derived files fsck wrote anew because they were missing or unreadable (the similarity index). */
+  readonly rebuilt: string[];
   readonly commits: number;
   readonly objects: number;
   /** Every file version in every commit, counted once per distinct content. */
@@ -116,6 +118,11 @@ export interface Stats {
 /** Writes all of `data` at the file position (writeSync may write less than asked). */
 function writeAll(fd: number, data: Uint8Array): void {
   for (let done = 0; done < data.length; ) done += writeSync(fd, data, done, data.length - done);
+/** Objects the similarity index covers: tensors that files hold (not cluster centroids), non-empty. */
+function indexable(info: ObjectInfo): boolean {
+  return !info.kind && info.rawBytes > 0;
+}
+
 }
 
 function dirBytes(dir: string): number {
@@ -290,7 +297,7 @@ export class Repository {
     try {
       const tree = { ...this.index() };
       const parent = this.headTree();
-      const similarity = new SimilarityIndex(join(this.dir, 'similarity.json'));
+      const similarity = new SimilarityIndex(this.similarityPath());
       const reports: AddedFile[] = [];
       // New objects stream into one pack as they are encoded; it is published only after every file.
       const writer = this.objects.beginPack();
@@ -390,6 +397,21 @@ export class Repository {
   /** Removes a file from the staging index (the next commit no longer tracks it). */
   remove(path: string): void {
     const release = this.lock();
+  private similarityPath(): string {
+    return join(this.dir, 'similarity.json');
+  }
+
+  /**
+   * Keeps the similarity index in step with the objects after gc: drops removed objects, and
+   * rebuilds it from the stored tensors when it is missing, unreadable or of an older layout.
+   */
+  private async maintainSimilarity(): Promise<void> {
+    const similarity = new SimilarityIndex(this.similarityPath());
+    if (similarity.loaded) similarity.retain((h) => this.objects.has(h));
+    else for (const info of this.objects.all()) if (indexable(info)) similarity.add(info.hash, await this.objects.get(info.hash));
+    similarity.save();
+  }
+
     try {
       const tree = { ...this.index() };
       if (!tree[path]) throw new ReefError('INVALID_PARAM', `${path} is not tracked`);
@@ -460,7 +482,7 @@ export class Repository {
       }
       const committed = new Set<string>();
       for (const h of this.commits.list()) for (const f of Object.values(this.commits.read(h).tree)) for (const t of f.tensors) committed.add(t.hash);
-      const similarity = new SimilarityIndex(join(this.dir, 'similarity.json'));
+      const similarity = new SimilarityIndex(this.similarityPath());
       const items: LossyItem[] = [];
       const seen = new Set<string>();
       for (const [path, file] of Object.entries(tree)) {
@@ -1012,9 +1034,7 @@ export class Repository {
         commitsRemoved++;
       }
       this.objects.reload();
-      const similarity = new SimilarityIndex(join(this.dir, 'similarity.json'));
-      similarity.retain((h) => this.objects.has(h));
-      similarity.save();
+      await this.maintainSimilarity();
       return { packsRemoved, packsRewritten, objectsRemoved, codebooksRemoved, commitsRemoved, filesRemoved, bytesBefore, bytesAfter: dirBytes(this.dir) };
     } finally {
       release();
@@ -1055,9 +1075,12 @@ export class Repository {
     for (const info of this.objects.all()) {
       objects++;
       try {
-        await this.objects.get(info.hash, true);
+        const tensor = await this.objects.get(info.hash, true);
+        if (!similarity.loaded && indexable(info)) similarity.add(info.hash, tensor);
       } catch (err) {
         problems.push((err as Error).message);
+    // Every tensor is decoded here anyway: a missing similarity index is rebuilt on the way.
+    const similarity = new SimilarityIndex(this.similarityPath());
       }
     }
     for (const { info } of this.objects.codebooks()) {
@@ -1066,6 +1089,20 @@ export class Repository {
       } catch (err) {
         problems.push((err as Error).message);
       }
+    const rebuilt: string[] = [];
+    if (!similarity.loaded) {
+      try {
+        const release = this.lock(); // a writer holding the lock rewrites the index itself
+        try {
+          similarity.save();
+          rebuilt.push(`similarity index (${similarity.size} tensors)`);
+        } finally {
+          release();
+        }
+      } catch (err) {
+        problems.push(`similarity index is missing or unreadable and could not be rebuilt now: ${(err as Error).message}`);
+      }
+    }
     }
     for (const { where, quality } of trees) {
       for (const book of quality?.codebooks ?? []) if (!this.objects.hasCodebook(book)) problems.push(`${where}: PQ codebook ${book.slice(0, 12)} is missing from the repository`);
@@ -1081,7 +1118,7 @@ export class Repository {
         if (checkedFiles.has(file.sha256)) continue;
         checkedFiles.add(file.sha256);
         try {
-          await this.fileBytes(path, file);
+          await this.streamFile(path, file); // tensor by tensor, checked against the recorded sha256
         } catch (err) {
           problems.push(`${where}: ${(err as Error).message}`);
         }
@@ -1102,7 +1139,7 @@ export class Repository {
       const superseded = this.objects.listedCount(pack) - (winners.get(pack) ?? 0);
       if (superseded > 0) garbage.push(`packs/${pack}.h5 (${superseded} superseded object(s))`);
     }
-    return { commits: commits.length, objects, problems, garbage };
+    return { commits: commits.length, objects, problems, garbage, rebuilt };
   }
 
   stats(): Stats {

@@ -6,6 +6,17 @@ import { atomicWrite, readJson } from './fsutil.js';
 /** Elements sampled per sketch: enough for a stable direction, cheap for huge tensors. */
 const SAMPLE = 2048;
 const BITS = 64;
+/**
+ * LSH banding of the 64-bit sketch: 16 bands of 4 bits. Two sketches become candidates when any
+ * band matches exactly: with a fraction p of equal bits that happens with 1 - (1 - p^4)^16, i.e.
+ * 0.98 at 20 differing bits (the acceptance threshold), 0.64 for unrelated tensors (p = 0.5, then
+ * dropped by the Hamming check), so recall matches the linear scan it replaces while a lookup
+ * touches only the tensors that share a bucket.
+ */
+const BANDS = 16;
+const ROWS = BITS / BANDS;
+/** Layout of similarity.json; other versions (older sketches) are ignored and rebuilt by gc/fsck. */
+const VERSION = 2;
 
 interface Entry {
   readonly hash: string;
@@ -15,7 +26,15 @@ interface Entry {
   readonly signature: string;
 }
 
-/** 32 pseudo-random bits for an element position, so every process draws the same projections. */
+interface IndexFile {
+  readonly version: number;
+  readonly bands: number;
+  readonly entries: Entry[];
+  /** Band bucket key (dtype, element count, band, band bits) to the hashes in it. */
+  readonly buckets: Record<string, string[]>;
+}
+
+/** 32 pseudo-random bits for a sample position, so every process draws the same projections. */
 function mix(x: number): number {
   let h = Math.imul(x ^ 0x9e3779b9, 0x85ebca6b);
   h ^= h >>> 15;
@@ -24,40 +43,45 @@ function mix(x: number): number {
   return h >>> 0;
 }
 
-function sampleValues(t: Tensor): { values: Float64Array; positions: number[] } {
+/** ±1 of each of the 64 projections at each sample position, drawn once per process. */
+const PROJECTIONS = (() => {
+  const table = new Float64Array(SAMPLE * BITS);
+  for (let k = 0; k < SAMPLE; k++) {
+    const lo = mix(k * 2);
+    const hi = mix(k * 2 + 1);
+    for (let b = 0; b < 32; b++) {
+      table[k * BITS + b] = (lo >>> b) & 1 ? 1 : -1;
+      table[k * BITS + 32 + b] = (hi >>> b) & 1 ? 1 : -1;
+    }
+  }
+  return table;
+})();
+
+/** Evenly strided sample of the values (same positions for tensors of the same size), NaN/Inf as 0. */
+function sampleValues(t: Tensor): Float64Array {
   const n = elementCount(t.shape);
   const m = Math.min(n, SAMPLE);
   const stride = Math.max(1, Math.floor(n / Math.max(1, m)));
   const w = DTYPE_BYTES[t.dtype];
-  const positions: number[] = [];
   const bytes = new Uint8Array(m * w);
-  for (let k = 0; k < m; k++) {
-    const i = k * stride;
-    positions.push(i);
-    bytes.set(t.data.subarray(i * w, (i + 1) * w), k * w);
-  }
+  for (let k = 0; k < m; k++) bytes.set(t.data.subarray(k * stride * w, (k * stride + 1) * w), k * w);
   const values = toFloat64({ dtype: t.dtype, shape: [m], data: bytes });
   for (let k = 0; k < m; k++) if (!Number.isFinite(values[k])) values[k] = 0;
-  return { values, positions };
+  return values;
 }
 
 /**
  * Sign-random-projection sketch: 64 random ±1 projections of a sample of the values; nearby tensors
- * (small angle between them) share most of the 64 sign bits. Two hashes per position give the
- * signs of all 64 projections.
+ * (small angle between them) share most of the 64 sign bits.
  */
 export function signature(t: Tensor): string {
-  const { values, positions } = sampleValues(t);
+  const values = sampleValues(t);
   const dots = new Float64Array(BITS);
   for (let k = 0; k < values.length; k++) {
     const v = values[k];
     if (v === 0) continue;
-    const lo = mix(positions[k] * 2);
-    const hi = mix(positions[k] * 2 + 1);
-    for (let b = 0; b < 32; b++) {
-      dots[b] += (lo >>> b) & 1 ? v : -v;
-      dots[b + 32] += (hi >>> b) & 1 ? v : -v;
-    }
+    const row = k * BITS;
+    for (let b = 0; b < BITS; b++) dots[b] += PROJECTIONS[row + b] * v;
   }
   let out = '';
   for (let nibble = 0; nibble < BITS / 4; nibble++) {
@@ -80,50 +104,92 @@ function hamming(a: string, b: string): number {
   return d;
 }
 
+/** The bucket keys of a sketch: one per band, scoped to tensors of the same dtype and size. */
+function bandKeys(dtype: DType, count: number, sig: string): string[] {
+  const keys: string[] = [];
+  const digits = ROWS / 4;
+  for (let band = 0; band < BANDS; band++) keys.push(`${dtype}:${count}:${band}:${sig.slice(band * digits, (band + 1) * digits)}`);
+  return keys;
+}
+
 /**
- * The similarity index: one sketch per stored tensor, persisted in the repository, used to find a
- * reference for a tensor that has no namesake in the parent commit (a renamed layer, another model
- * of the same family). Candidates are only proposals; the encoder measures whether a delta pays.
+ * The similarity index: a sketch per stored tensor and LSH band buckets over the sketches, persisted
+ * in the repository (similarity.json, replaced atomically), used to find a reference for a tensor
+ * that has no namesake in the parent commit (a renamed layer, another model of the same family).
+ * Candidates are only proposals; the encoder measures whether a delta pays. A missing, damaged or
+ * older-format index is rebuilt by gc and fsck from the stored tensors.
  */
 export class SimilarityIndex {
-  private entries: Entry[];
+  private readonly entries = new Map<string, Entry>();
+  private readonly buckets = new Map<string, string[]>();
+  /** Whether the file held a usable index when opened (false: missing, damaged or an old layout). */
+  readonly loaded: boolean;
 
   constructor(private readonly path: string) {
-    // Only a hint for reference choice: a damaged index is rebuilt from new tensors, never fatal.
-    let entries: Entry[] = [];
+    let file: IndexFile | undefined;
     try {
-      if (existsSync(path)) entries = readJson<{ entries: Entry[] }>(path, 'similarity index').entries ?? [];
+      if (existsSync(path)) file = readJson<IndexFile>(path, 'similarity index');
     } catch {
-      entries = [];
+      file = undefined; // only a hint for reference choice: never fatal
     }
-    this.entries = Array.isArray(entries) ? entries : [];
+    this.loaded = !!file && file.version === VERSION && file.bands === BANDS && Array.isArray(file.entries) && typeof file.buckets === 'object' && file.buckets !== null;
+    if (!this.loaded || !file) return;
+    for (const e of file.entries) this.entries.set(e.hash, e);
+    for (const [key, hashes] of Object.entries(file.buckets)) if (Array.isArray(hashes)) this.buckets.set(key, hashes);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  has(hash: string): boolean {
+    return this.entries.has(hash);
   }
 
   add(hash: string, t: Tensor): void {
-    if (this.entries.some((e) => e.hash === hash) || elementCount(t.shape) === 0) return;
-    this.entries.push({ hash, dtype: t.dtype, count: elementCount(t.shape), signature: signature(t) });
+    if (this.entries.has(hash) || elementCount(t.shape) === 0) return;
+    const entry: Entry = { hash, dtype: t.dtype, count: elementCount(t.shape), signature: signature(t) };
+    this.entries.set(hash, entry);
+    for (const key of bandKeys(entry.dtype, entry.count, entry.signature)) {
+      const bucket = this.buckets.get(key);
+      if (bucket) bucket.push(hash);
+      else this.buckets.set(key, [hash]);
+    }
   }
 
   /** Up to `k` stored tensors of the same dtype and size, nearest first, within `maxBits` of the sketch. */
   nearest(t: Tensor, k = 2, maxBits = 20, exists: (hash: string) => boolean = () => true): string[] {
     const count = elementCount(t.shape);
-    const same = this.entries.filter((e) => e.dtype === t.dtype && e.count === count && exists(e.hash));
-    if (same.length === 0) return [];
+    if (count === 0) return [];
     const sig = signature(t);
-    return same
-      .map((e) => ({ hash: e.hash, d: hamming(sig, e.signature) }))
-      .filter((e) => e.d <= maxBits)
-      .sort((a, b) => a.d - b.d)
-      .slice(0, k)
-      .map((e) => e.hash);
+    const candidates = new Set<string>();
+    for (const key of bandKeys(t.dtype, count, sig)) for (const hash of this.buckets.get(key) ?? []) candidates.add(hash);
+    const scored: { hash: string; d: number }[] = [];
+    for (const hash of candidates) {
+      const e = this.entries.get(hash);
+      if (!e || !exists(hash)) continue;
+      const d = hamming(sig, e.signature);
+      if (d <= maxBits) scored.push({ hash, d });
+    }
+    return scored.sort((a, b) => a.d - b.d || a.hash.localeCompare(b.hash)).slice(0, k).map((e) => e.hash);
   }
 
-  /** Drops entries for objects that no longer exist (after gc). */
+  /** Drops entries (and their bucket slots) for objects that no longer exist (after gc). */
   retain(exists: (hash: string) => boolean): void {
-    this.entries = this.entries.filter((e) => exists(e.hash));
+    for (const [hash, e] of this.entries) {
+      if (exists(hash)) continue;
+      this.entries.delete(hash);
+      for (const key of bandKeys(e.dtype, e.count, e.signature)) {
+        const rest = (this.buckets.get(key) ?? []).filter((h) => h !== hash);
+        if (rest.length > 0) this.buckets.set(key, rest);
+        else this.buckets.delete(key);
+      }
+    }
   }
 
+  /** Replaces similarity.json atomically (temporary file, flush, rename): old or new, never half. */
   save(): void {
-    atomicWrite(this.path, JSON.stringify({ entries: this.entries }), false); // a hint: no fsync needed
+    const file: IndexFile = { version: VERSION, bands: BANDS, entries: [...this.entries.values()], buckets: Object.fromEntries(this.buckets) };
+    atomicWrite(this.path, JSON.stringify(file));
   }
 }

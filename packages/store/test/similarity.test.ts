@@ -1,0 +1,93 @@
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Repository, SimilarityIndex, tensorHash, writeSafetensors } from '../src/index.js';
+import { tempDir } from './helpers.js';
+
+const SHAPE = [256, 64];
+const N = 256 * 64;
+
+/** Weight-like values from a seeded generator (so an unrelated tensor is really unrelated). */
+function gaussian(seed: number, n: number, scale: number): Float32Array {
+  let s = seed >>> 0 || 1;
+  const next = (): number => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return (s + 0.5) / 2 ** 32;
+  };
+  const v = new Float32Array(n);
+  for (let i = 0; i < n; i++) v[i] = scale * Math.sqrt(-2 * Math.log(next())) * Math.cos(2 * Math.PI * next());
+  return v;
+}
+
+const base = gaussian(1, N, 0.05);
+const similar = base.map((x, i) => x + 0.001 * Math.sin(i * 0.7)); // fine-tuned: 2% of the weight scale
+const unrelated = gaussian(99, N, 0.05);
+const tensor = (v: Float32Array) => ({ dtype: 'f32' as const, shape: SHAPE, data: new Uint8Array(v.buffer) });
+
+describe('similarity index (LSH over sketches, persisted)', () => {
+  const { dir, cleanup } = tempDir();
+  afterAll(cleanup);
+  const indexPath = join(dir, '.reef', 'similarity.json');
+
+  it('finds a similar tensor of another name as the reference, not an unrelated one, and survives reopening', async () => {
+    const repo = Repository.init(dir);
+    writeFileSync(join(dir, 'base.safetensors'), writeSafetensors([{ name: 'encoder.weight', tensor: tensor(base) }]));
+    await repo.add(['base.safetensors'], { cwd: dir });
+    repo.commit('base model');
+    repo.close();
+
+    // A fresh process's view: the index is read back from the repository, buckets included.
+    const saved = JSON.parse(readFileSync(indexPath, 'utf8')) as { version: number; buckets: Record<string, string[]> };
+    expect(saved.version).toBe(2);
+    expect(Object.values(saved.buckets).filter((hashes) => hashes.includes(tensorHash(tensor(base))))).toHaveLength(16);
+    const index = new SimilarityIndex(indexPath);
+    expect(index.loaded).toBe(true);
+    expect(index.nearest(tensor(similar))).toEqual([tensorHash(tensor(base))]);
+    expect(index.nearest(tensor(unrelated))).toEqual([]);
+
+    const reopened = Repository.open(dir);
+    writeFileSync(
+      join(dir, 'variant.safetensors'),
+      writeSafetensors([
+        { name: 'finetuned.proj', tensor: tensor(similar) },
+        { name: 'head.weight', tensor: tensor(unrelated) },
+      ]),
+    );
+    const [report] = await reopened.add(['variant.safetensors'], { cwd: dir });
+    const similarInfo = reopened.objects.info(tensorHash(tensor(similar)));
+    const unrelatedInfo = reopened.objects.info(tensorHash(tensor(unrelated)));
+    expect(similarInfo?.reference).toBe(tensorHash(tensor(base)));
+    expect(similarInfo?.encoding).not.toBe('whole');
+    expect(similarInfo!.storedBytes).toBeLessThan(unrelatedInfo!.storedBytes * 0.85); // the delta pays (measured by the encoder)
+    expect(unrelatedInfo?.reference).toBeUndefined();
+    expect(unrelatedInfo?.encoding).toBe('whole');
+    expect(report.encodings.whole).toBe(1);
+    reopened.commit('variant');
+    const out = await reopened.export('HEAD', { format: 'safetensors', path: 'variant.safetensors' });
+    expect(Buffer.from(out.bytes).equals(readFileSync(join(dir, 'variant.safetensors')))).toBe(true);
+    reopened.close();
+    expect(new SimilarityIndex(indexPath).size).toBe(3);
+  });
+
+  it('is rebuilt by fsck and by gc when missing', async () => {
+    rmSync(indexPath);
+    const repo = Repository.open(dir);
+    const fsck = await repo.fsck();
+    expect(fsck.problems).toEqual([]);
+    expect(fsck.rebuilt).toEqual(['similarity index (3 tensors)']);
+    const near = new SimilarityIndex(indexPath).nearest(tensor(similar), 2);
+    expect([...near].sort()).toEqual([tensorHash(tensor(similar)), tensorHash(tensor(base))].sort()); // itself and its reference
+    writeFileSync(indexPath, '{ not json');
+    await repo.gc();
+    const rebuilt = new SimilarityIndex(indexPath);
+    expect(rebuilt.loaded).toBe(true);
+    expect(rebuilt.size).toBe(3);
+    expect((await repo.fsck()).rebuilt).toEqual([]);
+    expect(existsSync(indexPath)).toBe(true);
+    repo.close();
+  });
+});
