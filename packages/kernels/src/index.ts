@@ -6,3 +6,4 @@ export * from './topk.js';
 export * from './linalg.js';
 export * from './wasm.js';
 export * from './product-code-scanner.js';
+export * from './polar-iterative.js';

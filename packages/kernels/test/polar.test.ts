@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { crossProduct, polarFactor, procrustes, Rng } from '../src/index.js';
+import { crossProduct, polarFactor, polarFactorIterative, procrustes, Rng } from '../src/index.js';
 
 function gaussian(rows: number, cols: number, rng: Rng): Float32Array {
   const out = new Float32Array(rows * cols);
@@ -54,5 +54,41 @@ describe('polarFactor', () => {
       trRef += ref[i] * m[i];
     }
     expect(tr).toBeCloseTo(trRef, 3);
+  });
+});
+
+describe('polarFactorIterative', () => {
+  function trace(p: Float32Array, m: Float64Array): number {
+    let s = 0;
+    for (let i = 0; i < m.length; i++) s += p[i] * m[i];
+    return s;
+  }
+
+  it.each([
+    { a: 40, b: 40 },
+    { a: 53, b: 21 },
+  ])('reaches the eigen-based polar factor (a=$a, b=$b)', ({ a, b }) => {
+    const rng = new Rng(a + b);
+    const m = new Float64Array(a * b);
+    // Singular values spread over four orders of magnitude, as in image data.
+    for (let r = 0; r < a; r++) for (let j = 0; j < b; j++) m[r * b + j] = rng.normal() * 10 ** (-4 * (j / b));
+    const exact = polarFactor(m, a, b);
+    const iterative = polarFactorIterative(m, a, b);
+    expect(maxOrthonormalityError(iterative, a, b)).toBeLessThan(1e-5);
+    expect(trace(iterative, m)).toBeGreaterThan(trace(exact, m) * (1 - 1e-4));
+    for (let i = 0; i < exact.length; i++) expect(iterative[i]).toBeCloseTo(exact[i], 2);
+  });
+
+  it('completes rank-deficient inputs to orthonormal columns, as polarFactor does', () => {
+    const rng = new Rng(9);
+    const a = 24;
+    const m = new Float64Array(a * a);
+    for (let i = 0; i < m.length; i++) m[i] = rng.normal();
+    for (const zeroRow of [0, 7, 8, 20]) for (let j = 0; j < a; j++) m[zeroRow * a + j] = 0;
+    const p = polarFactorIterative(m, a, a);
+    expect(maxOrthonormalityError(p, a, a)).toBeLessThan(1e-5);
+    expect(trace(p, m)).toBeCloseTo(trace(polarFactor(m, a, a), m), 2);
+    expect(polarFactorIterative(new Float64Array(a * a), a, a).every(Number.isFinite)).toBe(true);
+    expect(() => polarFactorIterative(m, 3, 4)).toThrow(/rows ≥ columns/);
   });
 });
