@@ -72,7 +72,7 @@ export function polarFactorIterative(m: Float32Array | Float64Array, a: number, 
   const maxIterations = options.maxIterations ?? 30;
   const tolerance = options.tolerance ?? 1e-4;
   const sigma = largestSingularValue(m, a, b);
-  let x = new Float32Array(a * b);
+  const x = new Float32Array(a * b);
   // A little below 1 so that an underestimated σ_max still leaves every singular value under √3.
   if (sigma > 0) {
     const ridge = (options.ridge ?? 1e-6) * sigma;
