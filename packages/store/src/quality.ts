@@ -83,6 +83,8 @@ interface Setting {
   readonly params: Params;
   /** Key of the shared codebook this setting trains: type and parameters. */
   readonly key: string;
+  /** A codebook already in the repository to encode with (nothing new to store). */
+  readonly reuse?: StoredCodebook;
 }
 
 interface Trial {
@@ -109,8 +111,12 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
 
-function settingsOf(types: readonly DeltaTypePlugin[]): Setting[] {
-  return types.filter((p) => !p.lossless).flatMap((plugin) => (plugin.presets?.length ? plugin.presets : [{}]).map((params) => ({ plugin, params, key: `${plugin.id} ${JSON.stringify(params)}` })));
+function settingsOf(types: readonly DeltaTypePlugin[], existing: readonly StoredCodebook[]): Setting[] {
+  const lossy = types.filter((p) => !p.lossless);
+  const fresh = lossy.flatMap((plugin) => (plugin.presets?.length ? plugin.presets : [{}]).map((params) => ({ plugin, params, key: `${plugin.id} ${JSON.stringify(params)}` })));
+  // Codebooks earlier commits stored: free to use again (fine-tunes of one base share their deltas' statistics).
+  const reused = existing.flatMap((book) => lossy.filter((p) => p.codebook && p.id === book.info.deltaType).map((plugin) => ({ plugin, params: {}, key: `reuse ${book.info.hash}`, reuse: book })));
+  return [...fresh, ...reused];
 }
 
 /** The lossy settings worth trying on `item`: supported, and codebook-training (PQ) ones above the size floor. */
@@ -126,7 +132,7 @@ async function trainSharedCodebooks(items: readonly LossyItem[], options: Map<Lo
   const bySetting = new Map<string, { setting: Setting; users: LossyItem[] }>();
   for (const item of items) {
     for (const setting of options.get(item) ?? []) {
-      if (!setting.plugin.codebook) continue;
+      if (!setting.plugin.codebook || setting.reuse) continue;
       const entry = bySetting.get(setting.key) ?? { setting, users: [] };
       entry.users.push(item);
       bySetting.set(setting.key, entry);
@@ -149,7 +155,8 @@ async function trial(item: LossyItem, setting: Setting, shared?: { book: StoredC
   const reference = referenceFor(item);
   let payload: PortableData;
   try {
-    payload = await plugin.encode(item.tensor, reference, { params, ...(shared ? { codebook: shared.book.data } : {}) });
+    const book = setting.reuse ?? shared?.book;
+    payload = await plugin.encode(item.tensor, reference, { params, ...(book ? { codebook: book.data } : {}) });
   } catch (err) {
     // NaN/Inf deltas and the like: this type cannot code this tensor; others may.
     if (err instanceof ReefError) return undefined;
@@ -163,22 +170,30 @@ async function trial(item: LossyItem, setting: Setting, shared?: { book: StoredC
   let codebook: StoredCodebook | undefined;
   let bytes: number;
   if (plugin.codebook) {
-    codebook = shared?.book ?? storedCodebook(plugin.id, codebookOf(plugin, payload));
+    codebook = setting.reuse ?? shared?.book ?? storedCodebook(plugin.id, codebookOf(plugin, payload));
     payload = withoutCodebook(plugin, payload);
-    // A shared codebook is charged to its possible users in equal parts; an own one in full.
-    bytes = payloadBytes(payload) + (shared ? Math.ceil(codebook.info.bytes / shared.users) : codebook.info.bytes);
+    // A stored codebook costs nothing more; a shared one is charged to its possible users in equal
+    // parts; an own one in full.
+    const charge = setting.reuse ? 0 : shared ? Math.ceil(codebook.info.bytes / shared.users) : codebook.info.bytes;
+    bytes = payloadBytes(payload) + charge;
   } else bytes = payloadBytes(payload);
   return { setting, payload, decoded: { dtype: item.tensor.dtype, shape: [...item.tensor.shape], data: decoded.data }, error, bytes, codebook };
 }
 
 /**
- * Chooses, per tensor, the smallest encoding within `bound`: the lossless one add stored, or a lossy
+ * Chooses, per tensor, the smallest encoding within `bound` (`existing`: codebooks already stored,
+ * tried as they are): the lossless one add stored, or a lossy
  * delta against the tensor's reference whose measured relative L2 error is at most the bound.
  */
-export async function chooseWithinBound(items: readonly LossyItem[], deltaTypes: readonly DeltaTypePlugin[], bound: QualityBound): Promise<LossyChoice[]> {
+export async function chooseWithinBound(
+  items: readonly LossyItem[],
+  deltaTypes: readonly DeltaTypePlugin[],
+  bound: QualityBound,
+  existing: readonly StoredCodebook[] = [],
+): Promise<LossyChoice[]> {
   assertQualityBound(bound);
   const pqMinBytes = bound.pqMinBytes ?? DEFAULT_PQ_MIN_BYTES;
-  const settings = settingsOf(deltaTypes);
+  const settings = settingsOf(deltaTypes, existing);
   const options = new Map(items.map((item) => [item, applicable(item, settings, pqMinBytes)]));
   const shared = (bound.codebooks ?? 'shared') === 'shared' ? await trainSharedCodebooks(items, options) : new Map();
   const choices: LossyChoice[] = [];

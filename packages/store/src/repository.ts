@@ -18,6 +18,9 @@ import { SimilarityIndex } from './similarity.js';
 
 export const REPO_DIR = '.reef';
 
+/** Stored codebooks a lossy commit tries to reuse (the newest ones), each one more encoding per tensor. */
+const REUSED_CODEBOOKS = 4;
+
 export interface RepositoryOptions {
   /** Registry holding the delta types; defaults to one with @reef/delta-lossless. */
   readonly registry?: Registry;
@@ -497,7 +500,10 @@ export class Repository {
           if (candidate) items.push({ path, name: r.name, hash: r.hash, tensor, candidate, losslessBytes: info.storedBytes });
         }
       }
-      const choices = await chooseWithinBound(items, this.registry.deltaTypes(), bound);
+      // The most recent stored codebooks are tried again before paying for new ones.
+      const existing = [];
+      for (const { info } of this.objects.codebooks().slice(-REUSED_CODEBOOKS)) existing.push(await this.objects.readCodebook(info.hash));
+      const choices = await chooseWithinBound(items, this.registry.deltaTypes(), bound, existing);
       const replaced = new Map<string, string>();
       const objects: EncodedObject[] = [];
       const books = new Map<string, NonNullable<(typeof choices)[number]['codebook']>>();

@@ -221,6 +221,17 @@ describe('shared PQ codebooks in the packs', () => {
     }
   });
 
+  it('a later commit reuses a stored codebook instead of storing another', async () => {
+    const { repo, dir, quality } = await pqRepo();
+    writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(model(2)));
+    await repo.add(['model.safetensors'], { cwd: dir });
+    const next = await repo.commitLossy('step 2', { maxRelError: 0.2 });
+    expect(next.quality.lossy.filter((t) => t.encoding === 'pq-lossy')).toHaveLength(2);
+    expect(next.quality.codebooks).toEqual(quality.codebooks);
+    expect(repo.stats().codebooks.count).toBe(1);
+    expect((await repo.fsck()).problems).toEqual([]);
+  });
+
   it('gc keeps a codebook while a commit uses it and removes it with the last user', async () => {
     const { repo, dir } = await pqRepo();
     const env = { cwd: dir, registry: registryWith(deltaPq) };
