@@ -1,4 +1,4 @@
-import { dot } from '@reef/kernels';
+import { dot, multiplyTransposedFast } from '@reef/kernels';
 import { pairIndex, type Codebooks } from './codebooks.js';
 
 export interface Encoding {
@@ -23,10 +23,29 @@ export function beamSearchEncode(books: Codebooks, x: Float32Array, n: number, b
   const indices = new Int32Array(n * stages);
   const errors = new Float64Array(n);
   const search = new BeamSearch(books, beam);
-  for (let i = 0; i < n; i++) {
-    errors[i] = search.encode(x, i * dim, indices, i * stages);
-  }
+  forEachWithTable(books, x, n, (i, table, to) => {
+    errors[i] = search.encode(x, i * dim, table, to, indices, i * stages);
+  });
   return { indices, errors };
+}
+
+/** Vectors per block of ⟨x, c⟩ tables: 256 × 2048 codewords × 4 bytes = 2 MB at 8 × 256. */
+const TABLE_BLOCK = 256;
+
+/**
+ * Calls visit(i, table, offset) for every vector i, where table[offset + m·K + k] = ⟨x_i, c_{m,k}⟩.
+ * The tables of a block of vectors come from one matrix product with the WASM SIMD kernel
+ * (float32 accumulation, as FAISS's BLAS), the bulk of the encoder's arithmetic.
+ */
+function forEachWithTable(books: Codebooks, x: Float32Array, n: number, visit: (i: number, table: Float32Array, offset: number) => void): void {
+  const { stages, k, dim, data } = books;
+  const width = stages * k;
+  const table = new Float32Array(Math.min(n, TABLE_BLOCK) * width);
+  for (let i0 = 0; i0 < n; i0 += TABLE_BLOCK) {
+    const rows = Math.min(TABLE_BLOCK, n - i0);
+    multiplyTransposedFast(x.subarray(i0 * dim, (i0 + rows) * dim), rows, dim, data, width, table);
+    for (let r = 0; r < rows; r++) visit(i0 + r, table, r * width);
+  }
 }
 
 /**
@@ -40,20 +59,19 @@ export function beamResiduals(books: Codebooks, x: Float32Array, n: number, beam
   const out = new Float32Array(n * beam * dim);
   const code = new Int32Array(stages);
   let count = 0;
-  for (let i = 0; i < n; i++) {
-    search.encode(x, i * dim, code, 0);
+  forEachWithTable(books, x, n, (i, table, to) => {
+    search.encode(x, i * dim, table, to, code, 0);
     for (let e = 0; e < search.size; e++) {
       books.decodeInto(search.entry(e), 0, out, count * dim);
       for (let t = 0; t < dim; t++) out[count * dim + t] = x[i * dim + t] - out[count * dim + t];
       count++;
     }
-  }
+  });
   return { data: out.subarray(0, count * dim), count };
 }
 
 /** Scratch buffers for one encoder, reused across vectors. */
 class BeamSearch {
-  private readonly xc: Float64Array;
   private readonly cand: Float64Array;
   private codes: Int32Array;
   private nextCodes: Int32Array;
@@ -70,7 +88,6 @@ class BeamSearch {
     private readonly beam: number,
   ) {
     const { stages, k } = books;
-    this.xc = new Float64Array(stages * k);
     this.cand = new Float64Array(k);
     this.codes = new Int32Array(beam * stages);
     this.nextCodes = new Int32Array(beam * stages);
@@ -86,12 +103,14 @@ class BeamSearch {
     return this.codes.subarray(e * this.books.stages, (e + 1) * this.books.stages);
   }
 
-  /** Encodes x[xo..xo+d) into out[oo..oo+L); returns its squared error. */
-  encode(x: Float32Array, xo: number, out: Int32Array, oo: number): number {
-    const { books, beam, xc, cand, cross, parent, choice } = this;
-    const { stages, k, dim, data, norms } = books;
+  /**
+   * Encodes x[xo..xo+d) into out[oo..oo+L), given xc[to + m·K + k] = ⟨x, c_{m,k}⟩; returns its
+   * squared error.
+   */
+  encode(x: Float32Array, xo: number, xc: Float32Array, to: number, out: Int32Array, oo: number): number {
+    const { books, beam, cand, cross, parent, choice } = this;
+    const { stages, k, dim, norms } = books;
     const kk = k * k;
-    for (let c = 0; c < stages * k; c++) xc[c] = dot(x, xo, data, c * dim, dim);
 
     let size = 1;
     this.dist[0] = dot(x, xo, x, xo, dim);
@@ -101,7 +120,7 @@ class BeamSearch {
       for (let b = 0; b < size; b++) {
         // cand[c] = ‖x − y_b − c_{m,c}‖² for every codeword c of stage m.
         const base = this.dist[b];
-        for (let c = 0; c < k; c++) cand[c] = base + norms[m * k + c] - 2 * xc[m * k + c];
+        for (let c = 0; c < k; c++) cand[c] = base + norms[m * k + c] - 2 * xc[to + m * k + c];
         let table = pairIndex(0, m) * kk;
         for (let j = 0; j < m; j++, table += kk) {
           const row = table + this.codes[b * stages + j] * k;

@@ -24,6 +24,20 @@ export const RQ_PARAMS: readonly ParamSpec[] = [
     description: 'Codebook refinement rounds after training (each: re-fit every codebook, then re-encode)',
   },
   { name: 'niter', type: 'int', default: 25, min: 1, max: 1000, description: 'k-means iterations per stage (FAISS default 25)' },
+  {
+    name: 'refineCheck',
+    type: 'enum',
+    default: 'holdout',
+    values: ['holdout', 'train'],
+    description: 'A refinement round is kept if it lowers the error of held-out training vectors, or of the training set (when it is the set to encode)',
+  },
+  {
+    name: 'kmeans',
+    type: 'enum',
+    default: 'progressive',
+    values: ['progressive', 'plain'],
+    description: "Stage k-means: in growing numbers of principal components (FAISS's default) or plain in all dimensions",
+  },
 ];
 
 export const RQ_DEFAULT_GRID: ParamGrid = { stages: [2, 4, 8], nbits: [4, 8] };
@@ -35,6 +49,8 @@ export interface RqConfig {
   readonly beam: number;
   readonly refine: number;
   readonly niter: number;
+  readonly kmeans: 'progressive' | 'plain';
+  readonly refineCheck: 'holdout' | 'train';
 }
 
 export function rqConfig(params: Params): RqConfig {
@@ -44,6 +60,8 @@ export function rqConfig(params: Params): RqConfig {
     beam: params.beam as number,
     refine: params.refine as number,
     niter: params.niter as number,
+    kmeans: params.kmeans as RqConfig['kmeans'],
+    refineCheck: params.refineCheck as RqConfig['refineCheck'],
   };
 }
 

@@ -5,15 +5,18 @@ const SWEEPS = 4;
 
 /**
  * Re-fits every codebook to the training data with the codes held fixed: block coordinate descent
- * on the least-squares problem min ‖X − Σ_m C_m[a_m]‖² over all codebooks at once. For stage m,
- * with the other stages fixed, the optimum of codeword k is the mean over the vectors coded k at
- * stage m of (x − the other stages' codewords). Sweeping the stages repeatedly converges to the
- * joint least-squares solution (Gauss–Seidel on its normal equations) without forming the
- * (L·K)² system. A codeword no vector uses keeps its value. Never increases the training error.
+ * on the least-squares problem min ‖X − Σ_m C_m[a_m]‖² + λ ‖C − C₀‖² over all codebooks at once,
+ * C₀ being the codebooks given. For stage m, with the other stages fixed, the optimum of codeword k
+ * is (Σ over the vectors coded k at stage m of (x − the other stages' codewords) + λ c₀) / (count + λ).
+ * Sweeping the stages repeatedly converges to the joint solution (Gauss–Seidel on its normal
+ * equations) without forming the (L·K)² system. λ = 0 is the plain least-squares refit, which never
+ * increases the training error; λ > 0 keeps codewords used by few vectors near their k-means value
+ * (a codeword fitted to 2 vectors otherwise memorises them). A codeword no vector uses keeps its value.
  */
-export function refitCodebooks(books: Codebooks, x: Float32Array, n: number, indices: Int32Array): Codebooks {
+export function refitCodebooks(books: Codebooks, x: Float32Array, n: number, indices: Int32Array, lambda = 0): Codebooks {
   const { stages, k, dim } = books;
-  const data = books.data.slice();
+  const prior = books.data;
+  const data = prior.slice();
   // Current reconstruction of every training vector.
   const recon = new Float32Array(n * dim);
 
@@ -38,7 +41,8 @@ export function refitCodebooks(books: Codebooks, x: Float32Array, n: number, ind
       for (let a = 0; a < k; a++) {
         if (counts[a] === 0) continue;
         const co = (m * k + a) * dim;
-        for (let t = 0; t < dim; t++) data[co + t] = sums[a * dim + t] / counts[a];
+        const weight = counts[a] + lambda;
+        for (let t = 0; t < dim; t++) data[co + t] = (sums[a * dim + t] + lambda * prior[co + t]) / weight;
       }
       for (let i = 0; i < n; i++) {
         const a = indices[i * stages + m];

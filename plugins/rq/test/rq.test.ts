@@ -1,13 +1,16 @@
-import { Registry, type Vectors } from '@reef/core';
+import { Registry, resolveParams, type Vectors } from '@reef/core';
+import { kmeans, nearestCentroids } from '@reef/kernels';
 import { beforeAll, describe, expect, it } from 'vitest';
-import plugin, { rqPlugin, type ResidualQuantizer } from '../src/index.js';
+import plugin, { RQ_PARAMS, rqConfig, rqPlugin, type ResidualQuantizer } from '../src/index.js';
+import { progressiveDims, progressiveKmeans } from '../src/progressive-kmeans.js';
+import { trainCodebooks } from '../src/train.js';
 import { blobs, mse } from './data.js';
 
 const DIM = 16;
 const train = blobs(600, DIM);
 const queries = blobs(5, DIM, 99);
 
-async function trained(params: Record<string, number>, data: Vectors = train, seed = 5): Promise<ResidualQuantizer> {
+async function trained(params: Record<string, number | string>, data: Vectors = train, seed = 5): Promise<ResidualQuantizer> {
   const q = rqPlugin.create(params) as ResidualQuantizer;
   await q.fit(data, { seed });
   return q;
@@ -15,8 +18,11 @@ async function trained(params: Record<string, number>, data: Vectors = train, se
 
 describe('RQ on clustered data', () => {
   let q: ResidualQuantizer;
+  /** Same parameters as q without refinement, shared by the tests that compare with it. */
+  let unrefined: ResidualQuantizer;
   beforeAll(async () => {
     q = await trained({ stages: 3, nbits: 5, beam: 4, refine: 2, niter: 10 });
+    unrefined = await trained({ stages: 3, nbits: 5, beam: 4, refine: 0, niter: 10 });
   });
 
   it('packs 3 stages × 5 bits into 2 bytes per vector and decodes to the input dimension', () => {
@@ -29,19 +35,20 @@ describe('RQ on clustered data', () => {
 
   it('reconstructs better with every added stage', async () => {
     const errors: number[] = [];
-    for (const stages of [1, 2, 3]) {
+    for (const stages of [1, 2]) {
       const s = await trained({ stages, nbits: 5, beam: 4, refine: 0, niter: 10 });
       errors.push(mse(s.decode(s.encode(train)), train.data, DIM));
     }
+    errors.push(mse(unrefined.decode(unrefined.encode(train)), train.data, DIM));
     expect(errors[1]).toBeLessThan(errors[0] * 0.9);
     expect(errors[2]).toBeLessThan(errors[1] * 0.9);
   });
 
-  it('never ends refinement with a higher training error than it started with', async () => {
-    const plain = await trained({ stages: 3, nbits: 5, beam: 4, refine: 0, niter: 10 });
-    const before = mse(plain.decode(plain.encode(train)), train.data, DIM);
-    const after = mse(q.decode(q.encode(train)), train.data, DIM);
-    expect(after).toBeLessThanOrEqual(before);
+  it('never ends refinement judged on the training set with a higher training error than it started with', async () => {
+    const refined = await trained({ stages: 3, nbits: 5, beam: 4, refine: 2, niter: 10, refineCheck: 'train' });
+    const before = mse(unrefined.decode(unrefined.encode(train)), train.data, DIM);
+    const after = mse(refined.decode(refined.encode(train)), train.data, DIM);
+    expect(after).toBeLessThan(before);
   });
 
   it('gives asymmetric distances equal to those to the decoded vectors, for l2 and ip', () => {
@@ -141,5 +148,51 @@ describe('RQ beam search', () => {
       if (row(greedyDecoded) > best * (1 + 1e-6)) greedyWorse++;
     }
     expect(greedyWorse).toBeGreaterThan(0);
+  });
+});
+
+describe('RQ refinement judged on held-out vectors (the default)', () => {
+  // 64 codewords per stage for 400 vectors: a refit fitted to the training set memorises it.
+  const small = blobs(400, DIM, 21);
+  const fresh = blobs(2000, DIM, 21).data.subarray(400 * DIM);
+  const config = { stages: 3, nbits: 6, beam: 4, refine: 3, niter: 10 } as const;
+
+  it('keeps only rounds that lower the held-out error', async () => {
+    const { validation } = await trainCodebooks(small.data, small.count, DIM, rqConfig(resolveParams('rq', RQ_PARAMS, config)), 5);
+    expect(validation.length).toBeGreaterThanOrEqual(1);
+    expect(validation.length).toBeLessThanOrEqual(config.refine + 1);
+    for (let r = 1; r < validation.length; r++) expect(validation[r]).toBeLessThan(validation[r - 1]);
+  });
+
+  it('does not memorise a small training set as the refinement judged on it does', async () => {
+    const freshVectors = { data: fresh, count: fresh.length / DIM, dim: DIM };
+    const error = (m: ResidualQuantizer, v: Vectors): number => mse(m.decode(m.encode(v)), v.data, DIM);
+    const none = await trained({ ...config, refine: 0 }, small);
+    const held = await trained(config, small);
+    const memorised = await trained({ ...config, refineCheck: 'train' }, small);
+    // Judged on the training set, refinement lowers the training error but raises the error of new vectors.
+    expect(error(memorised, small)).toBeLessThan(error(none, small));
+    expect(error(memorised, freshVectors)).toBeGreaterThan(error(none, freshVectors));
+    // Judged on held-out vectors, it does not.
+    expect(error(held, freshVectors)).toBeLessThanOrEqual(error(none, freshVectors));
+  });
+});
+
+describe('progressive-dimension k-means', () => {
+  it("grows the dimension as FAISS's ProgressiveDimClustering: floor(d^(i/10)), repeats dropped", () => {
+    expect(progressiveDims(784, 10)).toEqual([1, 3, 7, 14, 28, 54, 106, 206, 402, 784]);
+    expect(progressiveDims(4, 10)).toEqual([1, 2, 3, 4]);
+    expect(progressiveDims(1, 10)).toEqual([1]);
+  });
+
+  it('ends with full-dimensional centroids that fit the data at least as well as plain k-means', async () => {
+    const plain = await kmeans(train.data, train.count, DIM, 16, { niter: 10, seed: 3 });
+    const progressive = await progressiveKmeans(train.data, train.count, DIM, 16, { niter: 10, seed: 3 });
+    const objective = (c: Float32Array): number => {
+      const { distances } = nearestCentroids(train.data, train.count, DIM, c, 16);
+      return distances.reduce((a, b) => a + b, 0);
+    };
+    expect(progressive.length).toBe(16 * DIM);
+    expect(objective(progressive)).toBeLessThanOrEqual(objective(plain.centroids) * 1.02);
   });
 });
