@@ -39,6 +39,7 @@ export class PackWriter {
   private readonly h5Path: string;
   private readonly tmp: string;
   private file?: H5File;
+  private opening?: Promise<H5File>;
   private readonly infos: ObjectInfo[] = [];
   private readonly books: CodebookInfo[] = [];
   private readonly written = new Set<string>();
@@ -60,6 +61,7 @@ export class PackWriter {
   async add(o: EncodedObject): Promise<void> {
     if (this.written.has(o.info.hash)) return;
     const file = await this.open();
+    if (this.written.has(o.info.hash)) return; // added by a concurrent caller meanwhile
     this.guard(() => writeObject(file, o));
     this.written.add(o.info.hash);
     this.infos.push(o.info);
@@ -68,6 +70,7 @@ export class PackWriter {
   async addCodebook(book: StoredCodebook): Promise<void> {
     if (this.written.has(book.info.hash)) return;
     const file = await this.open();
+    if (this.written.has(book.info.hash)) return;
     this.guard(() => writeCodebook(file, book));
     this.written.add(book.info.hash);
     this.books.push(book.info);
@@ -96,19 +99,23 @@ export class PackWriter {
       // closing a broken file may fail; the file is removed either way
     }
     this.file = undefined;
+    this.opening = Promise.reject(new ReefError('INVALID_PARAM', `pack ${this.name} was aborted`));
+    this.opening.catch(() => undefined);
     rmSync(this.tmp, { force: true });
   }
 
-  private async open(): Promise<H5File> {
-    if (this.file) return this.file;
-    const file = await openH5(this.tmp, 'w');
-    this.file = file;
-    this.guard(() => {
-      file.create_attribute('reef_format', 'reef-pack');
-      file.create_group('weights');
-      file.create_group('deltas');
+  /** Creates the file on first use; concurrent first adds share the one creation. */
+  private open(): Promise<H5File> {
+    this.opening ??= openH5(this.tmp, 'w').then((file) => {
+      this.file = file;
+      this.guard(() => {
+        file.create_attribute('reef_format', 'reef-pack');
+        file.create_group('weights');
+        file.create_group('deltas');
+      });
+      return file;
     });
-    return file;
+    return this.opening;
   }
 
   private guard(write: () => void): void {

@@ -101,11 +101,11 @@ export interface FsckResult {
   readonly problems: string[];
   /** Leftovers of interrupted writes: harmless, removed by gc. */
   readonly garbage: string[];
+  /** Derived files fsck wrote anew because they were missing or unreadable (the similarity index). */
+  readonly rebuilt: string[];
 }
 
 export interface Stats {
-  /** Derived files fsck wrote anew because they were missing or unreadable (the similarity index). */
-  readonly rebuilt: string[];
   readonly commits: number;
   readonly objects: number;
   /** Every file version in every commit, counted once per distinct content. */
@@ -118,14 +118,17 @@ export interface Stats {
   readonly codebooks: { count: number; bytes: number };
 }
 
-/** Writes all of `data` at the file position (writeSync may write less than asked). */
-function writeAll(fd: number, data: Uint8Array): void {
-  for (let done = 0; done < data.length; ) done += writeSync(fd, data, done, data.length - done);
+/** Tensors of one file encoded at the same time during add. */
+const PIPELINE_DEPTH = 2;
+
 /** Objects the similarity index covers: tensors that files hold (not cluster centroids), non-empty. */
 function indexable(info: ObjectInfo): boolean {
   return !info.kind && info.rawBytes > 0;
 }
 
+/** Writes all of `data` at the file position (writeSync may write less than asked). */
+function writeAll(fd: number, data: Uint8Array): void {
+  for (let done = 0; done < data.length; ) done += writeSync(fd, data, done, data.length - done);
 }
 
 function dirBytes(dir: string): number {
@@ -366,10 +369,11 @@ export class Repository {
       assertTensor(tensor, `${given}: tensor '${name}'`);
       const hash = tensorHash(tensor);
       records[index] = { name, hash, dtype, shape: [...shape] };
-      if (this.objects.has(hash) || writer.has(hash)) {
+      if (this.objects.has(hash) || writer.has(hash) || encoding.has(hash)) {
         reused++;
         return;
       }
+      encoding.add(hash);
       const candidates = await this.candidatesFor(path, name, tensor, parent, similarity);
       const encoded = await encodeTensor(hash, tensor, candidates, deltaTypes, this.maxDepth);
       await writer.add(encoded);
@@ -378,28 +382,39 @@ export class Repository {
       encodings[encoded.info.encoding] = (encodings[encoded.info.encoding] ?? 0) + 1;
       storedBytes += encoded.info.storedBytes;
     };
+    // Two tensors in flight: while one's byte planes deflate on the thread pool, the next is read,
+    // hashed and split on this thread (both cores busy; memory stays at two tensors).
+    const encoding = new Set<string>();
+    const inFlight: Promise<void>[] = [];
+    const pipeline = async (task: Promise<void>): Promise<void> => {
+      task.catch(() => undefined); // awaited below, in order; this only marks the rejection as handled
+      inFlight.push(task);
+      if (inFlight.length >= PIPELINE_DEPTH) await inFlight.shift();
+    };
     const fileHash = createHash('sha256');
     let hashed = 0;
     const inLayout = new Set<number>();
-    for (const segment of scanned.segments) {
-      const data = 'literal' in segment ? segment.literal : scanned.entries[segment.tensor].load();
-      fileHash.update(data);
-      hashed += data.length;
-      if ('tensor' in segment) {
-        inLayout.add(segment.tensor);
-        await stage(segment.tensor, data);
+    try {
+      for (const segment of scanned.segments) {
+        const data = 'literal' in segment ? segment.literal : scanned.entries[segment.tensor].load();
+        fileHash.update(data);
+        hashed += data.length;
+        if ('tensor' in segment) {
+          inLayout.add(segment.tensor);
+          await pipeline(stage(segment.tensor, data));
+        }
       }
+      // Tensors of compressed .npz members live inside literal bytes: stored for diff and merge too.
+      for (let i = 0; i < scanned.entries.length; i++) if (!inLayout.has(i)) await pipeline(stage(i, scanned.entries[i].load()));
+    } finally {
+      await Promise.allSettled(inFlight);
     }
-    // Tensors of compressed .npz members live inside literal bytes: stored for diff and merge too.
-    for (let i = 0; i < scanned.entries.length; i++) if (!inLayout.has(i)) await stage(i, scanned.entries[i].load());
+    for (const task of inFlight) await task;
     if (hashed !== source.size) throw new ReefError('BAD_FILE', `${given}: its parts cover ${hashed} of ${source.size} bytes (changed while being added?)`);
     const record: FileRecord = { format: scanned.format, size: source.size, sha256: fileHash.digest('hex'), tensors: records, layout: toLayout(scanned.segments) };
     return { record, report: { path, format: scanned.format, bytes: source.size, tensors: records.length, reused, encodings, storedBytes } };
   }
 
-  /** Removes a file from the staging index (the next commit no longer tracks it). */
-  remove(path: string): void {
-    const release = this.lock();
   private similarityPath(): string {
     return join(this.dir, 'similarity.json');
   }
@@ -415,6 +430,9 @@ export class Repository {
     similarity.save();
   }
 
+  /** Removes a file from the staging index (the next commit no longer tracks it). */
+  remove(path: string): void {
+    const release = this.lock();
     try {
       const tree = { ...this.index() };
       if (!tree[path]) throw new ReefError('INVALID_PARAM', `${path} is not tracked`);
@@ -1078,6 +1096,8 @@ export class Repository {
     }
     this.objects.clearCache();
     let objects = 0;
+    // Every tensor is decoded here anyway: a missing similarity index is rebuilt on the way.
+    const similarity = new SimilarityIndex(this.similarityPath());
     for (const info of this.objects.all()) {
       objects++;
       try {
@@ -1085,16 +1105,8 @@ export class Repository {
         if (!similarity.loaded && indexable(info)) similarity.add(info.hash, tensor);
       } catch (err) {
         problems.push((err as Error).message);
-    // Every tensor is decoded here anyway: a missing similarity index is rebuilt on the way.
-    const similarity = new SimilarityIndex(this.similarityPath());
       }
     }
-    for (const { info } of this.objects.codebooks()) {
-      try {
-        await this.objects.readCodebook(info.hash);
-      } catch (err) {
-        problems.push((err as Error).message);
-      }
     const rebuilt: string[] = [];
     if (!similarity.loaded) {
       try {
@@ -1109,6 +1121,12 @@ export class Repository {
         problems.push(`similarity index is missing or unreadable and could not be rebuilt now: ${(err as Error).message}`);
       }
     }
+    for (const { info } of this.objects.codebooks()) {
+      try {
+        await this.objects.readCodebook(info.hash);
+      } catch (err) {
+        problems.push((err as Error).message);
+      }
     }
     for (const { where, quality } of trees) {
       for (const book of quality?.codebooks ?? []) if (!this.objects.hasCodebook(book)) problems.push(`${where}: PQ codebook ${book.slice(0, 12)} is missing from the repository`);

@@ -124,6 +124,7 @@ export class SimilarityIndex {
   private readonly buckets = new Map<string, string[]>();
   /** Whether the file held a usable index when opened (false: missing, damaged or an old layout). */
   readonly loaded: boolean;
+  private changed: boolean;
 
   constructor(private readonly path: string) {
     let file: IndexFile | undefined;
@@ -133,6 +134,7 @@ export class SimilarityIndex {
       file = undefined; // only a hint for reference choice: never fatal
     }
     this.loaded = !!file && file.version === VERSION && file.bands === BANDS && Array.isArray(file.entries) && typeof file.buckets === 'object' && file.buckets !== null;
+    this.changed = !this.loaded; // an unusable file is replaced on the next save
     if (!this.loaded || !file) return;
     for (const e of file.entries) this.entries.set(e.hash, e);
     for (const [key, hashes] of Object.entries(file.buckets)) if (Array.isArray(hashes)) this.buckets.set(key, hashes);
@@ -150,6 +152,7 @@ export class SimilarityIndex {
     if (this.entries.has(hash) || elementCount(t.shape) === 0) return;
     const entry: Entry = { hash, dtype: t.dtype, count: elementCount(t.shape), signature: signature(t) };
     this.entries.set(hash, entry);
+    this.changed = true;
     for (const key of bandKeys(entry.dtype, entry.count, entry.signature)) {
       const bucket = this.buckets.get(key);
       if (bucket) bucket.push(hash);
@@ -179,6 +182,7 @@ export class SimilarityIndex {
     for (const [hash, e] of this.entries) {
       if (exists(hash)) continue;
       this.entries.delete(hash);
+      this.changed = true;
       for (const key of bandKeys(e.dtype, e.count, e.signature)) {
         const rest = (this.buckets.get(key) ?? []).filter((h) => h !== hash);
         if (rest.length > 0) this.buckets.set(key, rest);
@@ -187,9 +191,15 @@ export class SimilarityIndex {
     }
   }
 
-  /** Replaces similarity.json atomically (temporary file, flush, rename): old or new, never half. */
+  /**
+   * Replaces similarity.json atomically (temporary file and rename: readers see old or new, never
+   * half), when anything changed. Not flushed: it is a hint that gc and fsck rebuild if a power loss
+   * ever leaves it unreadable, and a flush costs more than the rest of a small commit's index work.
+   */
   save(): void {
+    if (!this.changed) return;
     const file: IndexFile = { version: VERSION, bands: BANDS, entries: [...this.entries.values()], buckets: Object.fromEntries(this.buckets) };
-    atomicWrite(this.path, JSON.stringify(file));
+    atomicWrite(this.path, JSON.stringify(file), false);
+    this.changed = false;
   }
 }
