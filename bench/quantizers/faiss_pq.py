@@ -3,7 +3,8 @@
 Usage: /usr/bin/python3 faiss_pq.py OUT_DIR NQ NBASE FACTORY [FACTORY...]   (e.g. PQ8 "OPQ8,PQ8")
 Writes OUT_DIR/groundtruth.i32 (NQ x 10 int32, exact L2) and OUT_DIR/faiss.json with, per factory:
 MSE, recall@10 of ADC search, train seconds (one run), encode seconds (median of 3) and search
-seconds per query (median of 3). Run by fmnist-vs-faiss.mjs.
+milliseconds per query (median of 3): the batch on all OpenMP threads, the batch on one thread, and
+one query per call on one thread. Run by fmnist-vs-faiss.mjs.
 """
 import gzip, json, sys, time
 import numpy as np
@@ -43,8 +44,18 @@ for factory in factories:
     index.add(base)
     search_s, (_, found) = median_time(lambda: index.search(queries, 10))
     recall = float(np.mean([len(set(found[q]) & set(gt[q])) / 10 for q in range(nq)]))
+    # The same batch on one OpenMP thread, and one query per call on one thread, to compare
+    # single-threaded search with single-threaded search.
+    threads = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    search1_s, _ = median_time(lambda: index.search(queries, 10))
+    single_s, _ = median_time(lambda: [index.search(queries[q:q + 1], 10) for q in range(nq)])
+    faiss.omp_set_num_threads(threads)
     results[factory] = dict(mse=mse, recall10=recall, train_s=train_s, encode_s=encode_s,
-                            search_ms_per_query=1000 * search_s / nq, code_bytes=int(codes.shape[1]))
+                            search_ms_per_query=1000 * search_s / nq,
+                            search_1thread_ms_per_query=1000 * search1_s / nq,
+                            search_nq1_1thread_ms_per_query=1000 * single_s / nq,
+                            code_bytes=int(codes.shape[1]))
     print(f'faiss {factory}: {results[factory]}', file=sys.stderr, flush=True)
     with open(out_dir + '/faiss.json', 'w') as f:
         json.dump(dict(version=faiss.__version__, threads=faiss.omp_get_max_threads(), results=results), f, indent=1)

@@ -6,12 +6,16 @@
 // the last run's bench/out/quantizers/faiss.json instead of rerunning FAISS. --recorded-faiss A,B
 // takes FAISS's figures for configs A, B from the recorded reference (fixtures/README.md: MSE,
 // recall@10, train time on this machine) instead of running it (FAISS's OPQ8 trains for 11 min).
-// --opq-niter N sets OPQ's alternation count (default 25).
-// Prints medians (train: one run; encode and search: median of 3) and the Reef/FAISS ratio per figure.
-// Reef trains and encodes on worker threads (one per core); its ADC search is timed both one query
-// at a time on one thread and as searchBatch on worker threads (FAISS searches its batch on every core).
+// --opq-niter N sets OPQ's alternation count; --opq-params JSON sets any OPQ parameters. --no-faiss
+// runs no FAISS (figures only from --reuse-faiss / --recorded-faiss). The report is rewritten after
+// every configuration, so a run cut short keeps what it finished.
+// Prints medians (train: one run; encode and search: median of 3 after a warm-up run) and the Reef/FAISS ratio per figure.
+// Reef trains and encodes on worker threads (one per core). ADC search (searchBatch, top 10) is
+// timed for both as the batch on one thread, one query per call on one thread, and the batch on
+// every core (Reef: worker threads, FAISS: OpenMP).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
@@ -46,13 +50,13 @@ const RECORDED = {
   'PQ16': { mse: 560511, recall10: 0.5286, train_s: 146 },
 };
 const recorded = new Set((option('--recorded-faiss') ?? '').split(',').filter(Boolean));
-const VALUE_OPTIONS = new Set(['--nq', '--opq-niter', '--recorded-faiss', '--base']);
+const VALUE_OPTIONS = new Set(['--nq', '--opq-niter', '--opq-params', '--recorded-faiss', '--base']);
 const chosen = args.filter((a, i) => !a.startsWith('--') && !VALUE_OPTIONS.has(args[i - 1]));
 const names = chosen.length ? chosen : Object.keys(CONFIGS);
 for (const n of names) if (!CONFIGS[n]) throw new Error(`unknown config ${n}; known: ${Object.keys(CONFIGS).join(', ')}`);
 function opqRounds() {
   const niter = option('--opq-niter');
-  return niter ? { niter: Number(niter) } : {};
+  return { ...JSON.parse(option('--opq-params', '{}')), ...(niter ? { niter: Number(niter) } : {}) };
 }
 
 /** IDX3 images as float32 rows of 784 pixel values 0–255. */
@@ -66,7 +70,7 @@ function idxImages(name, limit = Infinity) {
 
 async function medianMs(fn) {
   const times = [];
-  let out;
+  let out = await fn(); // warm-up (JIT, worker start, WASM instances), not timed
   for (let r = 0; r < REPEATS; r++) {
     const t = performance.now();
     out = await fn();
@@ -77,29 +81,37 @@ async function medianMs(fn) {
 }
 
 mkdirSync(OUT_DIR, { recursive: true });
-const factories = names.filter((n) => !recorded.has(n)).map((n) => CONFIGS[n].faiss);
-if (!flag('--reuse-faiss') || !existsSync(join(OUT_DIR, 'faiss.json'))) {
-  // Always run it, if only for the exact ground truth it writes.
-  console.error(`running FAISS on ${factories.join(' ')} ...`);
-  // Passive OpenMP waiting: on a shared machine, spinning threads make FAISS many times slower.
-  const env = { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' };
-  execFileSync('/usr/bin/python3', [join(here, 'faiss_pq.py'), OUT_DIR, String(NQ), String(NBASE), ...factories], { stdio: 'inherit', env });
-}
-const faiss = existsSync(join(OUT_DIR, 'faiss.json')) ? JSON.parse(readFileSync(join(OUT_DIR, 'faiss.json'), 'utf8')) : { results: {} };
+// FAISS's figures: reused from the last run's faiss.json (--reuse-faiss), recorded (--recorded-faiss),
+// or measured live, one configuration at a time just before Reef's, so that a run cut short by
+// the time limit still reports the configurations it finished.
+const faissPath = join(OUT_DIR, 'faiss.json');
+const faiss = flag('--reuse-faiss') && existsSync(faissPath) ? JSON.parse(readFileSync(faissPath, 'utf8')) : { results: {} };
 for (const n of recorded) {
   const ref = RECORDED[CONFIGS[n].faiss];
   if (!ref) throw new Error(`no recorded FAISS figures for ${n}; recorded: ${Object.keys(RECORDED).join(', ')}`);
   faiss.results[CONFIGS[n].faiss] = { ...ref, recorded: true };
 }
+function runFaiss(factories) {
+  console.error(`running FAISS on ${factories.join(' ') || '(ground truth only)'} ...`);
+  // Passive OpenMP waiting: on a shared machine, spinning threads make FAISS many times slower.
+  const env = { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' };
+  execFileSync('/usr/bin/python3', [join(here, 'faiss_pq.py'), OUT_DIR, String(NQ), String(NBASE), ...factories], { stdio: 'inherit', env });
+  const live = JSON.parse(readFileSync(faissPath, 'utf8'));
+  Object.assign(faiss, { version: live.version, threads: live.threads });
+  Object.assign(faiss.results, live.results);
+  writeFileSync(faissPath, JSON.stringify(faiss, null, 1));
+}
+// The exact ground truth comes from FAISS's flat index.
+if (!existsSync(join(OUT_DIR, 'groundtruth.i32'))) runFaiss([]);
 const truthBytes = readFileSync(join(OUT_DIR, 'groundtruth.i32'));
 const truth = new Int32Array(truthBytes.buffer.slice(truthBytes.byteOffset, truthBytes.byteOffset + truthBytes.byteLength));
-
 const base = idxImages('train-images-idx3-ubyte.gz', NBASE);
 const queries = idxImages('t10k-images-idx3-ubyte.gz', NQ);
 const dim = base.dim;
 
 const rows = [];
 for (const name of names) {
+  if (!faiss.results[CONFIGS[name].faiss] && !flag('--no-faiss')) runFaiss([CONFIGS[name].faiss]);
   const q = CONFIGS[name].make();
   let t = performance.now();
   await q.fit(base, { seed: 1234 });
@@ -110,59 +122,66 @@ for (const name of names) {
   let se = 0;
   for (let i = 0; i < decoded.length; i++) se += (decoded[i] - base.data[i]) ** 2;
   const mse = se / base.count;
-  const found = new Int32Array(NQ * 10);
-  const scores = new Float32Array(base.count);
-  const { ms: searchMs } = await medianMs(() => {
-    for (let i = 0; i < NQ; i++) {
-      const dists = q.search.prepare(queries.data.subarray(i * dim, (i + 1) * dim), 'l2').distances(codes, scores);
-      topK(dists, 10, true, found.subarray(i * 10, (i + 1) * 10));
-    }
-  });
-  const recall = recallAtK(found, 10, truth, 10, NQ, 10);
-  // The whole query batch on worker threads, as FAISS searches its batch on every core.
   const queryBatch = { data: queries.data, count: NQ, dim };
+  // Search timed three ways, as FAISS is: the whole batch on one thread, one query per call on
+  // one thread, and the batch on worker threads (FAISS: OpenMP threads).
+  const { ms: batch1Ms, out: batch1 } = await medianMs(() => q.searchBatch(queryBatch, codes, 10, 'l2', { threads: 1 }));
+  const recall = recallAtK(batch1.ids, 10, truth, 10, NQ, 10);
+  const { ms: singleMs } = await medianMs(async () => {
+    for (let i = 0; i < NQ; i++) await q.searchBatch({ data: queries.data.subarray(i * dim, (i + 1) * dim), count: 1, dim }, codes, 10, 'l2', { threads: 1 });
+  });
   const { ms: batchMs, out: batch } = await medianMs(() => q.searchBatch(queryBatch, codes, 10, 'l2'));
   const batchRecall = recallAtK(batch.ids, 10, truth, 10, NQ, 10);
+  // The generic per-query API every quantizer has: search.prepare(q).distances(codes) + topK.
+  const found = new Int32Array(10);
+  const scores = new Float32Array(base.count);
+  const { ms: genericMs } = await medianMs(() => {
+    for (let i = 0; i < NQ; i++) topK(q.search.prepare(queries.data.subarray(i * dim, (i + 1) * dim), 'l2').distances(codes, scores), 10, true, found);
+  });
   const reef = {
     mse,
     recall10: recall,
     train_s: trainS,
     encode_s: encodeMs / 1000,
-    search_ms_per_query: searchMs / NQ,
-    batch_search_ms_per_query: batchMs / NQ,
+    search_1thread_ms_per_query: batch1Ms / NQ,
+    search_nq1_1thread_ms_per_query: singleMs / NQ,
+    search_ms_per_query: batchMs / NQ,
+    prepare_distances_topk_ms_per_query: genericMs / NQ,
     batch_recall10: batchRecall,
     code_bytes: q.codeSize,
   };
-  const ref = faiss.results[CONFIGS[name].faiss];
-  rows.push({ name, reef, faiss: ref });
+  rows.push({ name, reef, opq: name.startsWith('OPQ') ? q.params : undefined });
   console.error(`reef ${name}: ${JSON.stringify(reef)}`);
+  writeReport();
 }
 
-const fmt = (v) => (Math.abs(v) >= 1000 ? Math.round(v).toLocaleString('en-US') : Number(v.toPrecision(4)).toString());
-const lines = [
-  `Fashion-MNIST ${base.count} × 784, ${NQ} queries; FAISS ${faiss.version} (${faiss.threads} threads) vs Reef (Node ${process.version}). Encode: the base vectors; throughput = vectors/s.`,
-  '',
-  '| config | figure | Reef | FAISS | Reef/FAISS |',
-  '|---|---|---|---|---|',
-];
-for (const { name, reef, faiss: f } of rows) {
-  if (!f) {
-    lines.push(`| ${name} | (no FAISS result) | | | |`);
-    continue;
-  }
-  const figures = [
-    ['MSE', reef.mse, f.mse],
-    ['recall@10', reef.recall10, f.recall10],
-    ['train s', reef.train_s, f.train_s],
-    ['encode vectors/s', base.count / reef.encode_s, base.count / f.encode_s],
-    ['ADC search ms/query (Reef: one query at a time, 1 thread)', reef.search_ms_per_query, f.search_ms_per_query],
-    ['ADC search ms/query (Reef: searchBatch on worker threads)', reef.batch_search_ms_per_query, f.search_ms_per_query],
+function writeReport() {
+  const load = loadavg().map((v) => v.toFixed(2)).join(' ');
+  const fmt = (v) => (Math.abs(v) >= 1000 ? Math.round(v).toLocaleString('en-US') : Number(v.toPrecision(4)).toString());
+  const lines = [
+    `Fashion-MNIST ${base.count} × 784, ${NQ} queries; FAISS ${faiss.version ?? '(recorded)'} (${faiss.threads ?? 2} threads) vs Reef (Node ${process.version}). Encode: the base vectors; throughput = vectors/s. Load average when written: ${load}.`,
+    '',
+    '| config | figure | Reef | FAISS | Reef/FAISS |',
+    '|---|---|---|---|---|',
   ];
-  for (const [label, r, fv] of figures) {
-    if (fv === undefined || Number.isNaN(fv)) lines.push(`| ${name} | ${label} | ${fmt(r)} | (not recorded) | |`);
-    else lines.push(`| ${name} | ${label}${f.recorded ? ' (FAISS recorded)' : ''} | ${fmt(r)} | ${fmt(fv)} | ${(r / fv).toFixed(3)} |`);
+  for (const { name, reef, opq } of rows) {
+    const f = faiss.results[CONFIGS[name].faiss] ?? {};
+    if (opq) lines.push(`| ${name} | OPQ params | ${Object.entries(opq).map(([k, v]) => `${k}=${v}`).join(', ')} | | |`);
+    const figures = [
+      ['MSE', reef.mse, f.mse],
+      ['recall@10', reef.recall10, f.recall10],
+      ['train s', reef.train_s, f.train_s],
+      ['encode vectors/s', base.count / reef.encode_s, f.encode_s && base.count / f.encode_s],
+      ['ADC search ms/query, batch, 1 thread', reef.search_1thread_ms_per_query, f.search_1thread_ms_per_query],
+      ['ADC search ms/query, 1 query per call, 1 thread', reef.search_nq1_1thread_ms_per_query, f.search_nq1_1thread_ms_per_query],
+      [`ADC search ms/query, batch, ${faiss.threads ?? 2} threads`, reef.search_ms_per_query, f.search_ms_per_query],
+    ];
+    for (const [label, r, fv] of figures) {
+      if (fv === undefined || Number.isNaN(fv)) lines.push(`| ${name} | ${label} | ${fmt(r)} | (not measured) | |`);
+      else lines.push(`| ${name} | ${label}${f.recorded ? ' (FAISS recorded)' : ''} | ${fmt(r)} | ${fmt(fv)} | ${(r / fv).toFixed(3)} |`);
+    }
   }
+  const report = lines.join('\n');
+  console.log(report);
+  writeFileSync(join(OUT_DIR, `report-${names.join('-')}.md`), report + '\n');
 }
-const report = lines.join('\n');
-console.log(report);
-writeFileSync(join(OUT_DIR, `report-${names.join('-')}.md`), report + '\n');

@@ -171,7 +171,8 @@ export class OptimizedProductQuantizer implements Quantizer {
     if (!Number.isInteger(threads) || threads < 0) throw new ReefError('INVALID_PARAM', `opq: searchBatch threads must be an integer ≥ 0, got ${threads}`);
     const nq = queries.count;
     const dOut = books.layout.dim;
-    const rotated = multiplyFast(queries.data, nq, dIn, rotation, dOut);
+    // WASM pays for its copy of the rotation only with several queries to rotate.
+    const rotated = nq >= 16 ? multiplyFast(queries.data, nq, dIn, rotation, dOut) : multiply(queries.data, nq, dIn, rotation, dOut);
     const found =
       (threads !== 1 && (await searchInWorkers(books, rotated, nq, codes, k, metric, threads))) ||
       searchSequential(books, rotated, nq, codes, k, metric);
