@@ -2,7 +2,7 @@ import { PLUGIN_API_VERSION, Registry, definePlugin, isReefError, type DeltaType
 import deltaLossless from '@reef/delta-lossless';
 import deltaPq from '@reef/delta-pq';
 import deltaQuantized from '@reef/delta-quantized';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -290,4 +290,50 @@ describe('shared PQ codebooks in the packs', () => {
     expect(fsck2.lines.join('\n')).toMatch(new RegExp(`needs PQ codebook ${book.slice(0, 12)}, which is missing from the repository`));
     expect(fsck2.lines.join('\n')).toMatch(new RegExp(`PQ codebook ${book.slice(0, 12)} is missing from the repository`));
   });
+});
+
+const LOSSY_CHILD = fileURLToPath(new URL('./child/commit-lossy.mjs', import.meta.url));
+
+/** Runs the lossy-commit child until it reports `stage`, then kills it with SIGKILL. */
+function commitAndKill(repoDir: string, stage: string): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [LOSSY_CHILD, repoDir, stage], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const stages: string[] = [];
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      for (const line of chunk.split('\n').filter(Boolean)) {
+        stages.push(line.replace(/^stage /, ''));
+        if (line === `stage ${stage}`) child.kill('SIGKILL');
+      }
+    });
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    child.on('error', reject);
+    child.on('exit', (code, signal) => (signal === 'SIGKILL' ? resolve(stages) : reject(new Error(`child ended (${code}) without being killed: ${stderr}`))));
+  });
+}
+
+describe('a lossy commit killed mid-way', () => {
+  it('(SIGKILL at each write step) leaves earlier commits intact and fsck clean', async () => {
+    const registry = registryWith(deltaQuantized);
+    const { repo, dir } = newRepo(registry);
+    await commitSeries(repo, dir); // base committed, the fine-tuned file staged
+    const base = repo.resolve('HEAD');
+    const baseFile = await repo.export(base, { format: 'safetensors' });
+    repo.close();
+    for (const stage of ['pack-written', 'pack-renamed', 'manifest-written', 'commit-written', 'ref-updated']) {
+      expect(await commitAndKill(dir, stage)).toContain(stage);
+      const after = Repository.open(dir, { registry });
+      cleanups.push(() => after.close());
+      expect((await after.fsck()).problems).toEqual([]);
+      expect(Buffer.from((await after.export(base, { format: 'safetensors' })).bytes).equals(Buffer.from(baseFile.bytes))).toBe(true);
+      // Before the ref moves HEAD is still the base; after, it is the whole lossy commit.
+      const head = after.commitAt('HEAD');
+      if (stage !== 'ref-updated') expect(head.hash).toBe(base);
+      else {
+        expect(head.quality?.lossy.length).toBeGreaterThan(0);
+        expect((await after.export('HEAD', { format: 'safetensors' })).bytes.length).toBe(baseFile.bytes.length);
+      }
+      after.close();
+    }
+  }, 60_000);
 });
