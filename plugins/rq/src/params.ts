@@ -23,7 +23,7 @@ export const RQ_PARAMS: readonly ParamSpec[] = [
     max: 20,
     description: 'Codebook refinement rounds after training (each: re-fit every codebook, then re-encode)',
   },
-  { name: 'niter', type: 'int', default: 25, min: 1, max: 1000, description: 'k-means iterations per stage (FAISS default 25)' },
+  { name: 'niter', type: 'int', default: 10, min: 1, max: 1000, description: "k-means iterations per stage (FAISS's ResidualQuantizer default 10)" },
   {
     name: 'refineCheck',
     type: 'enum',
