@@ -16,7 +16,7 @@ const BITS = 64;
 const BANDS = 16;
 const ROWS = BITS / BANDS;
 /** Layout of similarity.json; other versions (older sketches) are ignored and rebuilt by gc/fsck. */
-const VERSION = 2;
+const VERSION = 3;
 
 interface Entry {
   readonly hash: string;
@@ -30,8 +30,8 @@ interface IndexFile {
   readonly version: number;
   readonly bands: number;
   readonly entries: Entry[];
-  /** Band bucket key (dtype, element count, band, band bits) to the hashes in it. */
-  readonly buckets: Record<string, string[]>;
+  /** Band bucket key (dtype, element count, band, band bits) to its tensors, as positions in `entries` (not hashes: 16 per tensor). */
+  readonly buckets: Record<string, number[]>;
 }
 
 /** 32 pseudo-random bits for a sample position, so every process draws the same projections. */
@@ -137,7 +137,11 @@ export class SimilarityIndex {
     this.changed = !this.loaded; // an unusable file is replaced on the next save
     if (!this.loaded || !file) return;
     for (const e of file.entries) this.entries.set(e.hash, e);
-    for (const [key, hashes] of Object.entries(file.buckets)) if (Array.isArray(hashes)) this.buckets.set(key, hashes);
+    for (const [key, positions] of Object.entries(file.buckets)) {
+      if (!Array.isArray(positions)) continue;
+      const hashes = positions.map((i) => file.entries[i]?.hash).filter((h): h is string => typeof h === 'string');
+      this.buckets.set(key, hashes);
+    }
   }
 
   get size(): number {
@@ -198,7 +202,10 @@ export class SimilarityIndex {
    */
   save(): void {
     if (!this.changed) return;
-    const file: IndexFile = { version: VERSION, bands: BANDS, entries: [...this.entries.values()], buckets: Object.fromEntries(this.buckets) };
+    const entries = [...this.entries.values()];
+    const position = new Map(entries.map((e, i) => [e.hash, i]));
+    const buckets = Object.fromEntries([...this.buckets].map(([key, hashes]) => [key, hashes.map((h) => position.get(h) as number)]));
+    const file: IndexFile = { version: VERSION, bands: BANDS, entries, buckets };
     atomicWrite(this.path, JSON.stringify(file), false);
     this.changed = false;
   }

@@ -41,9 +41,10 @@ describe('similarity index (LSH over sketches, persisted)', () => {
     repo.close();
 
     // A fresh process's view: the index is read back from the repository, buckets included.
-    const saved = JSON.parse(readFileSync(indexPath, 'utf8')) as { version: number; buckets: Record<string, string[]> };
-    expect(saved.version).toBe(2);
-    expect(Object.values(saved.buckets).filter((hashes) => hashes.includes(tensorHash(tensor(base))))).toHaveLength(16);
+    const saved = JSON.parse(readFileSync(indexPath, 'utf8')) as { version: number; entries: { hash: string }[]; buckets: Record<string, number[]> };
+    expect(saved.version).toBe(3);
+    const position = saved.entries.findIndex((e) => e.hash === tensorHash(tensor(base)));
+    expect(Object.values(saved.buckets).filter((members) => members.includes(position))).toHaveLength(16); // one bucket per band
     const index = new SimilarityIndex(indexPath);
     expect(index.loaded).toBe(true);
     expect(index.nearest(tensor(similar))).toEqual([tensorHash(tensor(base))]);
