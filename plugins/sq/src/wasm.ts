@@ -6,7 +6,7 @@ import { SQ_WASM_BASE64 } from './wasm-binary.js';
  * keeping a second copy. Where WebAssembly SIMD is missing, `sqKernels()` is null and the codec
  * scans in JavaScript.
  */
-interface SqKernelExports {
+export interface SqKernelExports {
   readonly memory: WebAssembly.Memory;
   heapBase(): number;
   l2u8(codes: number, n: number, dim: number, r: number, step: number, out: number): void;
@@ -19,6 +19,7 @@ interface SqKernelExports {
   ipf16(codes: number, n: number, dim: number, q: number, out: number): void;
   l2bf16(codes: number, n: number, dim: number, q: number, out: number): void;
   ipbf16(codes: number, n: number, dim: number, q: number, out: number): void;
+  minMaxRows(x: number, n: number, dim: number, lower: number, upper: number): void;
 }
 
 let cached: SqKernelExports | null | undefined;
@@ -103,4 +104,29 @@ export function wasmScan(k: SqKernelExports, plan: WasmScanPlan, codes: Uint8Arr
     if (plan.constant === 0) out.set(scores.subarray(0, n), start);
     else for (let i = 0; i < n; i++) out[start + i] = scores[i] + plan.constant;
   }
+}
+
+/**
+ * Folds the per-dimension minimum and maximum of `count` rows (row-major, `dim` wide) into lower and
+ * upper, copying the rows into linear memory a chunk at a time.
+ */
+export function wasmColumnMinMax(k: SqKernelExports, data: Float32Array, count: number, dim: number, lower: Float32Array, upper: Float32Array): void {
+  const rows = Math.max(1, Math.min(count, Math.floor(CHUNK_BYTES / (4 * dim))));
+  const lowerAt = k.heapBase();
+  const upperAt = lowerAt + ((4 * dim + 15) & ~15);
+  const rowsAt = upperAt + ((4 * dim + 15) & ~15);
+  const needed = rowsAt + 4 * rows * dim;
+  const have = k.memory.buffer.byteLength;
+  if (needed > have) k.memory.grow(Math.ceil((needed - have) / 65536));
+  const memory = k.memory.buffer;
+  new Float32Array(memory, lowerAt, dim).set(lower);
+  new Float32Array(memory, upperAt, dim).set(upper);
+  const block = new Float32Array(memory, rowsAt, rows * dim);
+  for (let start = 0; start < count; start += rows) {
+    const n = Math.min(rows, count - start);
+    block.set(data.subarray(start * dim, (start + n) * dim));
+    k.minMaxRows(rowsAt, n, dim, lowerAt, upperAt);
+  }
+  lower.set(new Float32Array(memory, lowerAt, dim));
+  upper.set(new Float32Array(memory, upperAt, dim));
 }

@@ -76,6 +76,26 @@ describe('encoding', () => {
     }
   });
 
+  it('min–max ranges are the exact extremes, per dimension and global (WASM SIMD pass, ragged dim)', async () => {
+    const dim = 11; // not a multiple of the four SIMD lanes
+    const count = 70_000; // more rows than one copied chunk
+    const data = randomVectors(count, dim, 9, 5);
+    const lo = new Float32Array(dim).fill(Infinity);
+    const hi = new Float32Array(dim).fill(-Infinity);
+    for (let i = 0; i < data.length; i++) {
+      lo[i % dim] = Math.min(lo[i % dim], data[i]);
+      hi[i % dim] = Math.max(hi[i % dim], data[i]);
+    }
+    const perDim = registry().createQuantizer('sq', { format: '8bit' }, dim);
+    await perDim.fit(vectors(data, dim));
+    expect(perDim.save().arrays.lower.data).toEqual(lo);
+    expect(perDim.save().arrays.upper.data).toEqual(hi);
+    const global = registry().createQuantizer('sq', { format: '4bit', range: 'global' }, dim);
+    await global.fit(vectors(data, dim));
+    expect([...global.save().arrays.lower.data]).toEqual([Math.min(...lo)]);
+    expect([...global.save().arrays.upper.data]).toEqual([Math.max(...hi)]);
+  });
+
   it('clamps values outside the trained range to its ends', async () => {
     const q = await trained({ format: '8bit', range: 'global' }, 3);
     const { lower, upper } = q.save().arrays;
