@@ -71,9 +71,9 @@ const POOL_MIN_BYTES = 256 * 1024;
 const POOL_CHUNK_BYTES = 256 * 1024;
 
 /** Above this a plane's compression strategy is chosen on a sample, then the plane compressed once. */
-const STRATEGY_SAMPLE_THRESHOLD = 1 << 20;
+const STRATEGY_SAMPLE_THRESHOLD = 256 * 1024;
 const STRATEGY_SAMPLE_CHUNKS = 8;
-const STRATEGY_SAMPLE_CHUNK_BYTES = 32 * 1024;
+const STRATEGY_SAMPLE_CHUNK_BYTES = 16 * 1024;
 
 /** Evenly spaced chunks of a plane: the strategy measured on them is the one used for all of it. */
 function planeSample(plane: Uint8Array): Uint8Array {
@@ -88,7 +88,7 @@ function planeSample(plane: Uint8Array): Uint8Array {
  * first: several times faster than full deflate and as small or smaller on weight planes, whose
  * redundancy is skewed byte frequencies and runs of zeros rather than repeated strings. Where that
  * leaves under a tenth, full deflate (fast on such redundant data) is also tried for repeated
- * strings (integer or padded tensors). The smallest is kept. Planes above 1 MiB are measured on a
+ * strings (integer or padded tensors). The smallest is kept. Planes above 256 KiB are measured on a
  * fixed sample of chunks and compressed once with the winner: still a measured choice, at a
  * fraction of the cost of every strategy on every byte.
  */

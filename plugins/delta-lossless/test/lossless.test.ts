@@ -125,7 +125,7 @@ describe('lossless delta types: property tests over random bit patterns', () => 
     }
   });
 
-  it('planes above 1 MiB (strategy measured on a sample) round-trip; sync and thread-pool packing agree', async () => {
+  it('planes above 256 KiB (strategy measured on a sample) round-trip; sync and thread-pool packing agree', async () => {
     // Weight-like f32: a repetitive exponent plane, noisy low mantissa, and a run of zeros (padding).
     const n = 700_000;
     const values = new Float32Array(n);
