@@ -9,6 +9,8 @@ import type { Metrics } from './schema.js';
 
 /** The built worker: tests run the sources through vitest, but a worker thread needs plain JS. */
 const WORKER_FILE = join(APP_DIR, 'dist', 'measure-worker.js');
+/** How often the main thread samples the process's resident memory while a configuration runs. */
+const RSS_SAMPLE_MS = 20;
 
 export type RunOutcome =
   | { readonly kind: 'ok'; readonly metrics: Metrics }
@@ -72,8 +74,23 @@ export class ConfigRunner {
       else this.finish(msg.type === 'done' ? { kind: 'ok', metrics: msg.metrics } : { kind: 'failed', reason: msg.reason });
     };
     worker.on('message', onMessage);
+    // The main thread is idle meanwhile: it samples resident memory, so each configuration gets its
+    // own peak rather than the process's high-water mark over the whole sweep.
+    let peakRss = process.memoryUsage.rss();
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, process.memoryUsage.rss());
+    }, RSS_SAMPLE_MS);
     worker.postMessage({ type: 'run', datasetId: this.ids.get(job.dataset)!, pluginId: job.pluginId, packageName: job.packageName, params: job.params, seed: job.seed } satisfies ToWorker);
-    return outcome.finally(() => worker.off('message', onMessage));
+    return outcome
+      .then((o): RunOutcome => {
+        if (o.kind !== 'ok') return o;
+        peakRss = Math.max(peakRss, process.memoryUsage.rss());
+        return { kind: 'ok', metrics: { ...o.metrics, peak_rss_mb: peakRss / (1024 * 1024) } };
+      })
+      .finally(() => {
+        clearInterval(sampler);
+        worker.off('message', onMessage);
+      });
   }
 
   /** Stops the running configuration now; its run() resolves as abandoned. */

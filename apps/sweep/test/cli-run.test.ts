@@ -26,7 +26,7 @@ describe('reef-sweep run', () => {
     expect(bits8.compression_codes).toBe(4);
     expect(bits8.recall10_adc).toBe(bits8.recall10_decoded); // the toy ADC is exact on decoded vectors
     expect(bits8.recall100_adc).toBeNull(); // the gauss file has 10 true neighbours per query
-    expect(JSON.parse(bits8.params)).toEqual({ bits: 8, group: 1, fail: false, busyMs: 0 });
+    expect(JSON.parse(bits8.params)).toEqual({ bits: 8, group: 1, fail: false, busyMs: 0, holdMb: 0 });
     expect(JSON.parse(bits8.versions)['reef-toy-quantizer']).toBe('0.0.7');
     expect(bits8.dataset).toBe('gauss-500-16-euclidean');
     expect(bits8.git_commit).toMatch(/^([0-9a-f]{40}(-dirty)?|unknown)$/);
@@ -50,6 +50,17 @@ describe('reef-sweep run', () => {
     const failed = all.find((x) => x.status === 'failed')!;
     expect(failed.reason).toContain('toy fit failure requested');
     expect(all.some((x) => x.status === 'ok')).toBe(true);
+  });
+
+  it('peak memory is each configuration\'s own, not the high-water mark of the sweep so far', async () => {
+    const cwd = workDir();
+    // The hungry configuration runs first; the frugal one after it must not inherit its peak.
+    const r = cli([...TOY_ARGS, '--toy-holdMb', '200,0'], cwd);
+    expect(r.code).toBe(0);
+    const rows = await readRows(join(cwd, '.reef-cache/sweep/results.db'));
+    const peak = (mb: number): number => rows.find((x) => JSON.parse(x.params).holdMb === mb)!.peak_rss_mb!;
+    expect(peak(0)).toBeGreaterThan(20);
+    expect(peak(200) - peak(0)).toBeGreaterThan(100);
   });
 
   it('reads a YAML config', async () => {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli, cliProcess, TOY, TOY_ARGS, readRows, removeWorkDirs, workDir } from './helpers.js';
@@ -35,6 +35,13 @@ describe('export, shards and merge', () => {
     expect(json).toHaveLength(5);
     expect(json[0].params).toHaveProperty('bits');
     expect(typeof json[0].mse).toBe('number');
+    // CSV to a file: a header of every column, one line per row, JSON cells quoted (RFC 4180).
+    expect(cli(['export', '--db', 'all.db', '--format', 'csv', '--out', 'all.csv'], cwd).stdout).toContain('all.csv');
+    const csv = readFileSync(join(cwd, 'all.csv'), 'utf8').trim().split('\n');
+    expect(csv).toHaveLength(6);
+    const header = csv[0].split(',');
+    expect(header).toEqual(expect.arrayContaining(['run_key', 'config_name', 'params', 'mse', 'recall10_adc', 'git_commit', 'versions']));
+    expect(csv[1]).toMatch(/"\{""bits"":\d/);
   });
 
   it('a killed sweep leaves a readable database with the finished rows', async () => {

@@ -1,7 +1,13 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { isReefError, Registry } from '@reef/core';
 import { loadPluginSpec } from '@reef/core/node';
 import { describe, expect, it } from 'vitest';
 import { checkGrid, gridsFromOptions, inShard, parseArgs, parseShard, planRuns, runKey, selectMethods, spread } from '../src/index.js';
+import { readSweepFile } from '../src/config.js';
+import { Progress } from '../src/progress.js';
 import { APP, TOY } from './helpers.js';
 
 const toy = await loadPluginSpec(TOY);
@@ -94,5 +100,41 @@ describe('quick grids of the first-party quantizers', () => {
     const [run] = planRuns([{ plugin: pq, grid: { m: [8], nbits: [8] }, explicit: true }], 'd', 784, 1);
     expect(run.name).toBe('PQ(m=8, nbits=8)');
     expect(planRuns([{ plugin: pq, grid: {}, explicit: false }], 'd', 784, 1)[0].name).toBe('PQ()');
+  });
+});
+
+describe('progress and config files', () => {
+  it('a terminal gets a redrawn bar with an ETA from finished runs; logs get one line per run', () => {
+    const tty = Object.assign(new PassThrough(), { isTTY: true, columns: 200 });
+    let text = '';
+    tty.on('data', (c: Buffer) => (text += c.toString()));
+    const bar = new Progress(4, tty as unknown as NodeJS.WriteStream);
+    bar.update('d PQ(m=8)', 'fit 40%');
+    expect(text).toMatch(/\r\x1b\[K░+ 0\/4 ETA --:--  d PQ\(m=8\) fit 40%/);
+    bar.finish('d PQ(m=8)', 'ok');
+    expect(text).toMatch(/\[1\/4\] d PQ\(m=8\): ok \(elapsed 0:\d\d, ETA 0:\d\d\)\n$/);
+    bar.update('d PQ(m=16)', 'encode');
+    expect(text).toMatch(/█{6}░{18} 1\/4 ETA 0:\d\d  d PQ\(m=16\) encode$/);
+    const log = new PassThrough();
+    let logged = '';
+    log.on('data', (c: Buffer) => (logged += c.toString()));
+    const plain = new Progress(2, log as unknown as NodeJS.WriteStream);
+    plain.update('x', 'fit');
+    plain.finish('x', 'ok');
+    expect(logged).toMatch(/^\[1\/2\] x: ok \(elapsed 0:00, ETA 0:\d\d\)\n$/);
+  });
+
+  it('reads a JSON config like a YAML one and refuses unknown keys', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'reef-sweep-config-'));
+    try {
+      writeFileSync(join(dir, 's.json'), JSON.stringify({ datasets: ['gaussian:n=100,dim=4'], methods: { pq: { m: [2, 4] }, sq: {} }, seed: 3, queries: 10 }));
+      expect(await readSweepFile(join(dir, 's.json'))).toEqual({
+        datasets: ['gaussian:n=100,dim=4'], methods: ['pq', 'sq'], grids: { pq: { m: [2, 4] } }, seed: 3, queries: 10,
+      });
+      writeFileSync(join(dir, 'bad.json'), JSON.stringify({ method: ['pq'] }));
+      await expect(readSweepFile(join(dir, 'bad.json'))).rejects.toThrow(/unknown key 'method'/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
