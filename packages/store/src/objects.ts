@@ -175,8 +175,11 @@ export class ObjectStore {
     if (!f) {
       const path = join(this.dir, `${pack}.h5`);
       if (!existsSync(path)) throw new ReefError('BAD_FILE', `pack file ${path} is missing; the repository is damaged (run reef fsck)`);
-      f = await openH5(path, 'r');
-      this.open.set(pack, f);
+      const opened = await openH5(path, 'r');
+      // Two tensors are encoded at a time: another caller may have opened the pack meanwhile.
+      f = this.open.get(pack);
+      if (f) opened.close();
+      else this.open.set(pack, (f = opened));
     }
     return f;
   }
