@@ -16,24 +16,38 @@ export function centroidHash(t: Tensor): string {
 }
 
 /**
- * Element-wise mean of same-dtype, same-shape float tensors, rounded to their dtype: the point that
+ * Element-wise mean of same-dtype, same-shape float tensors, added one at a time so a cluster of
+ * large tensors never sits in memory all at once; rounded to their dtype at the end. The mean
  * minimises the summed squared distance to the members, so their deltas against it are small.
  * Non-finite elements average to NaN or ±Inf, which lossless delta types still encode exactly.
  */
-export function meanTensor(members: readonly Tensor[]): Tensor {
-  if (members.length === 0) throw new ReefError('INVALID_PARAM', 'a centroid needs at least one member');
-  const { dtype, shape } = members[0];
-  if (!isFloatDType(dtype)) throw new ReefError('UNSUPPORTED', `cannot build a centroid of ${dtype} tensors: only float tensors are clustered`);
-  for (const m of members) {
-    if (m.dtype !== dtype || JSON.stringify(m.shape) !== JSON.stringify(shape)) {
-      throw new ReefError('INVALID_PARAM', `cannot average ${m.dtype} [${m.shape.join(', ')}] with ${dtype} [${shape.join(', ')}]: cluster members need one dtype and shape`);
+export class MeanAccumulator {
+  private sum?: Float64Array;
+  private first?: Tensor;
+  private count = 0;
+
+  add(t: Tensor): void {
+    const first = (this.first ??= t);
+    if (!isFloatDType(t.dtype)) throw new ReefError('UNSUPPORTED', `cannot build a centroid of ${t.dtype} tensors: only float tensors are clustered`);
+    if (t.dtype !== first.dtype || JSON.stringify(t.shape) !== JSON.stringify(first.shape)) {
+      throw new ReefError('INVALID_PARAM', `cannot average ${t.dtype} [${t.shape.join(', ')}] with ${first.dtype} [${first.shape.join(', ')}]: cluster members need one dtype and shape`);
     }
-  }
-  const sum = new Float64Array(elementCount(shape));
-  for (const m of members) {
-    const v = toFloat64(m);
+    const sum = (this.sum ??= new Float64Array(elementCount(first.shape)));
+    const v = toFloat64(t);
     for (let i = 0; i < sum.length; i++) sum[i] += v[i];
+    this.count++;
   }
-  for (let i = 0; i < sum.length; i++) sum[i] /= members.length;
-  return fromFloat64(dtype, shape, sum);
+
+  result(): Tensor {
+    if (!this.sum || !this.first) throw new ReefError('INVALID_PARAM', 'a centroid needs at least one member');
+    const mean = this.sum.map((x) => x / this.count);
+    return fromFloat64(this.first.dtype, this.first.shape, mean);
+  }
+}
+
+/** The mean of tensors already in memory (see MeanAccumulator). */
+export function meanTensor(members: readonly Tensor[]): Tensor {
+  const acc = new MeanAccumulator();
+  for (const m of members) acc.add(m);
+  return acc.result();
 }

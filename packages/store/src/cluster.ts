@@ -1,7 +1,7 @@
 import { DTYPE_BYTES, ReefError, isFloatDType, type DeltaTypePlugin, type Registry, type Tensor } from '@reef/core';
 import { unpackPlanes } from '@reef/delta-lossless';
 import { join } from 'node:path';
-import { CENTROID_KIND, centroidHash, meanTensor } from './cluster-centroid.js';
+import { CENTROID_KIND, MeanAccumulator, centroidHash } from './cluster-centroid.js';
 import { clusterGroup, sampleVector } from './cluster-group.js';
 import { toFloat64 } from './dtypes.js';
 import { encodeTensor } from './encode.js';
@@ -265,11 +265,11 @@ interface Reference {
  * Per member, the smallest of whole and every lossless delta against `ref`, kept as it is unless
  * that is smaller than now and keeps every delta chain within maxDepth.
  */
-async function planAgainst(members: readonly Candidate[], tensors: readonly Tensor[], ref: Reference, ctx: PlanContext): Promise<{ rows: ClusterMember[]; reencoded: EncodedObject[] }> {
+async function planAgainst(repo: Repository, members: readonly Candidate[], ref: Reference, ctx: PlanContext): Promise<{ rows: ClusterMember[]; reencoded: EncodedObject[] }> {
   const rows: ClusterMember[] = [];
   const reencoded: EncodedObject[] = [];
   const candidate = { hash: ref.hash, tensor: ref.tensor, depth: ref.depth, source: 'centroid' };
-  for (const [i, m] of members.entries()) {
+  for (const m of members) {
     const now = { encodingNow: m.info.encoding, bytesNow: m.info.storedBytes };
     const base = { hash: m.hash, label: m.places[0], places: m.places.length, ...now };
     const keep = (why: string): void => void rows.push({ ...base, encodingPlanned: now.encodingNow, bytesPlanned: now.bytesNow, kept: why });
@@ -281,7 +281,7 @@ async function planAgainst(members: readonly Candidate[], tensors: readonly Tens
       keep('the medoid is stored as a delta against it');
       continue;
     }
-    const enc = await encodeTensor(m.hash, tensors[i], [candidate], ctx.deltaTypes, ctx.maxDepth);
+    const enc = await encodeTensor(m.hash, await repo.objects.get(m.hash), [candidate], ctx.deltaTypes, ctx.maxDepth);
     if (enc.info.storedBytes + MEMBER_MARGIN > m.info.storedBytes) keep('re-encoding does not pay');
     else if (enc.info.depth + (ctx.tails.get(m.hash) ?? 0) > ctx.maxDepth) keep(`a delta chain through it would exceed ${ctx.maxDepth}`);
     else {
@@ -293,12 +293,12 @@ async function planAgainst(members: readonly Candidate[], tensors: readonly Tens
 }
 
 /** The member nearest the mean (L2), and the objects its stored form decodes through. */
-function medoidOf(repo: Repository, members: readonly Candidate[], tensors: readonly Tensor[], mean: Tensor): Reference {
+async function medoidOf(repo: Repository, members: readonly Candidate[], mean: Tensor): Promise<Reference> {
   const m = toFloat64(mean);
   let best = 0;
   let bestDistance = Infinity;
-  for (const [i, t] of tensors.entries()) {
-    const v = toFloat64(t);
+  for (const [i, member] of members.entries()) {
+    const v = toFloat64(await repo.objects.get(member.hash));
     let d = 0;
     for (let e = 0; e < v.length; e++) d += (Number.isFinite(v[e]) && Number.isFinite(m[e]) ? v[e] - m[e] : 0) ** 2;
     if (d < bestDistance) [best, bestDistance] = [i, d];
@@ -306,7 +306,7 @@ function medoidOf(repo: Repository, members: readonly Candidate[], tensors: read
   const hash = members[best].hash;
   const fixed = new Set<string>([hash]);
   for (let ref = repo.objects.info(hash)?.reference; ref && !fixed.has(ref); ref = repo.objects.info(ref)?.reference) fixed.add(ref);
-  return { hash, tensor: tensors[best], depth: members[best].info.depth, fixed };
+  return { hash, tensor: await repo.objects.get(hash), depth: members[best].info.depth, fixed };
 }
 
 interface PlanContext {
@@ -322,9 +322,10 @@ interface PlanContext {
  * smaller projection.
  */
 async function planCluster(repo: Repository, members: readonly Candidate[], ctx: PlanContext): Promise<Plan> {
-  const tensors: Tensor[] = [];
-  for (const m of members) tensors.push(await repo.objects.get(m.hash));
-  const mean = meanTensor(tensors);
+  // Members are read one at a time (the object cache keeps small ones): memory stays at a few tensors.
+  const acc = new MeanAccumulator();
+  for (const m of members) acc.add(await repo.objects.get(m.hash));
+  const mean = acc.result();
   const meanHash = centroidHash(mean);
   const encoded = await encodeTensor(meanHash, mean, [], ctx.deltaTypes, ctx.maxDepth);
   const centroidObject: EncodedObject = { ...encoded, info: { ...encoded.info, kind: CENTROID_KIND } };
@@ -332,13 +333,13 @@ async function planCluster(repo: Repository, members: readonly Candidate[], ctx:
   const sum = (rows: readonly ClusterMember[]): number => rows.reduce((s, r) => s + r.bytesPlanned, 0);
   const options: { kind: 'mean' | 'medoid'; hash: string; rows: ClusterMember[]; reencoded: EncodedObject[]; extra: number; projected: number }[] = [];
   if (ctx.centroid !== 'medoid') {
-    const p = await planAgainst(members, tensors, { hash: meanHash, tensor: mean, depth: 0, fixed: new Set() }, ctx);
+    const p = await planAgainst(repo, members, { hash: meanHash, tensor: mean, depth: 0, fixed: new Set() }, ctx);
     const extra = p.reencoded.length > 0 ? centroidObject.info.storedBytes : 0;
     options.push({ kind: 'mean', hash: meanHash, ...p, extra, projected: sum(p.rows) + extra });
   }
   if (ctx.centroid !== 'mean') {
-    const medoid = medoidOf(repo, members, tensors, mean);
-    const p = await planAgainst(members, tensors, medoid, ctx);
+    const medoid = await medoidOf(repo, members, mean);
+    const p = await planAgainst(repo, members, medoid, ctx);
     options.push({ kind: 'medoid', hash: medoid.hash, ...p, extra: 0, projected: sum(p.rows) });
   }
   // A mean centroid is one more object in the pack: its bookkeeping counts against it.
