@@ -57,6 +57,7 @@ export function gridsFromOptions(
       throw new ReefError('INVALID_PARAM', `--${option} is given but method '${plugin.id}' is not selected by --methods`);
     }
     const values = rawValues.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+    if (values.length === 0) throw new ReefError('INVALID_PARAM', `--${option} needs at least one value (e.g. --${option} ${spec.default})`);
     const grid = grids.get(plugin.id) ?? {};
     grid[paramName] = values.map((v) => coerceParam(plugin.id, spec, v));
     grids.set(plugin.id, grid);
@@ -71,6 +72,7 @@ export function checkGrid(plugin: QuantizerPlugin, grid: Record<string, unknown>
     const spec = plugin.params.find((s) => s.name === name);
     if (!spec) throw new ReefError('UNKNOWN_PARAM', `${plugin.id} has no parameter '${name}'; its parameters are: ${plugin.params.map((s) => s.name).join(', ') || '(none)'}`);
     const list = Array.isArray(raw) ? raw : [raw];
+    if (list.length === 0) throw new ReefError('INVALID_PARAM', `${plugin.id} parameter '${name}' has an empty list of values; give at least one or leave it out for the default`);
     out[name] = list.map((v) => coerceParam(plugin.id, spec, v));
   }
   return out;

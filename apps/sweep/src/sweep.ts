@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { ReefError, type ParamGrid, type QuantizerPlugin, type Registry } from '@reef/core';
 import type { NodeRegistryOptions } from '@reef/core/node';
 import { loadDataset, type Dataset, type LoadOptions } from '@reef/datasets';
@@ -118,6 +119,8 @@ type WorkItem = { readonly dataset: Dataset; readonly run: PlannedRun };
 export async function runSweep(registry: Registry, options: SweepOptions): Promise<SweepResult> {
   const plans = await plan(registry, options);
   const db = await ResultsDb.open(options.dbPath);
+  // Written at once, so the printed path exists even if the first configuration is interrupted.
+  if (!existsSync(options.dbPath)) db.save();
   const runner = new ConfigRunner(options.registryOptions);
   const interrupts = new Interrupts(() => runner.abandon(), options.log ?? (() => {}));
   interrupts.install();

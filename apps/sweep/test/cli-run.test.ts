@@ -99,6 +99,7 @@ describe('time budget', () => {
     expect(slow.code).toBe(0);
     expect(slow.stdout).toContain('0 configuration(s) run');
     expect(slow.stdout).toContain('2 configuration(s) left for the next call');
+    expect(await readRows(db)).toEqual([]); // the database exists, empty
     const first = cli([...TOY_ARGS, '--toy-bits', '2,4,8', '--budget', '0'], cwd);
     expect(first.stdout).toContain('3 configuration(s) left for the next call');
     const second = cli([...TOY_ARGS, '--toy-bits', '2,4,8'], cwd);

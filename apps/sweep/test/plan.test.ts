@@ -37,6 +37,8 @@ describe('grid planning', () => {
     expect(codeOf(() => gridsFromOptions(reg, [toy], new Map([['toy-nope', ['1']]]), new Set()))).toBe('UNKNOWN_PARAM');
     expect(codeOf(() => gridsFromOptions(reg, [toy], new Map([['toy-bits', ['x']]]), new Set()))).toBe('INVALID_PARAM');
     expect(codeOf(() => gridsFromOptions(reg, [toy], new Map([['zz-bits', ['1']]]), new Set()))).toBe('INVALID_PARAM');
+    expect(codeOf(() => gridsFromOptions(reg, [toy], new Map([['toy-bits', [' , ']]]), new Set()))).toBe('INVALID_PARAM');
+    expect(codeOf(() => checkGrid(toy, { bits: [] }))).toBe('INVALID_PARAM');
     expect(codeOf(() => selectMethods(reg, ['pq']))).toBe('UNKNOWN_PLUGIN');
     expect(codeOf(() => selectMethods(new Registry(), undefined))).toBe('UNKNOWN_PLUGIN');
   });
