@@ -37,7 +37,7 @@ const toyArgs = (db: string, grid: readonly string[]): string[] => [
 describe('Ctrl-C and SIGTERM', () => {
   it('Ctrl-C finishes the running configuration, keeps a whole database, says how to resume and exits 130; a rerun resumes', async () => {
     const cwd = workDir();
-    const grid = ['--toy-bits', '1,2,3,4,5,6', '--toy-busyMs', '400'];
+    const grid = ['--toy-bits', '1,2,3,4,5,6', '--toy-busyMs', '200'];
     const run = start(toyArgs('i.db', grid), cwd);
     await run.when('[2/6]');
     run.child.kill('SIGINT');

@@ -94,8 +94,8 @@ describe('time budget', () => {
   it('--budget is a hard end: nothing starts after it, a configuration still running is abandoned, a rerun finishes them', async () => {
     const cwd = workDir();
     const db = join(cwd, '.reef-cache/sweep/results.db');
-    // A fit that spins for a minute without yielding: stopped at the 2 s budget, not recorded.
-    const slow = cli([...TOY_ARGS, '--toy-bits', '2,4', '--toy-busyMs', '60000', '--budget', '2'], cwd);
+    // A fit that spins for a minute without yielding: stopped at the 1 s budget, not recorded.
+    const slow = cli([...TOY_ARGS, '--toy-bits', '2,4', '--toy-busyMs', '60000', '--budget', '1'], cwd);
     expect(slow.code).toBe(0);
     expect(slow.stdout).toContain('0 configuration(s) run');
     expect(slow.stdout).toContain('2 configuration(s) left for the next call');
