@@ -66,6 +66,9 @@ function usage(registry?: Registry): string {
     `  --budget <seconds>        end the sweep after this long, abandoning what runs then (quick default: ${QUICK_BUDGET_SECONDS}); rerun to continue`,
   '  --plugin <path|package>   load an extra plugin; repeatable',
     '  --no-report / --no-png    skip the report / PNG plots;  --quiet: no progress output',
+    '',
+    'Ctrl-C finishes the running configuration and stops (twice, or SIGTERM: abandons it); every finished',
+    'configuration is saved, and running the same command again continues where it stopped.',
   ];
   if (registry) {
     lines.push('', 'Per-method parameters (comma-separated lists sweep every value):');
