@@ -5,7 +5,7 @@
 //
 // Usage (after building @reef/store..., @reef/delta-quantized and @reef/delta-pq):
 //   node bench/store-lossy/run.mjs [--series bench/store/out/checkpoints] [--variants bench/store-lossy/out/variants]
-//        [--bounds lossless,1e-4,1e-3,1e-2] [--out bench/store-lossy/out]
+//        [--bounds lossless,1e-4,1e-3,1e-2] [--codebooks shared,per-tensor] [--datasets series,variants] [--out bench/store-lossy/out]
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -27,6 +27,7 @@ const variantsDir = resolve(arg('variants', join(here, 'out', 'variants')));
 const outDir = resolve(arg('out', join(here, 'out')));
 const bounds = arg('bounds', 'lossless,1e-4,1e-3,1e-2').split(',');
 const codebookModes = arg('codebooks', 'shared').split(',');
+const only = arg('datasets', 'series,variants').split(',');
 
 const list = (dir, re) => readdirSync(dir).filter((f) => re.test(f)).sort().map((f) => join(dir, f));
 const series = list(seriesDir, /\.safetensors$/);
@@ -113,6 +114,7 @@ const datasets = {
   series: series.map((file, i) => ({ file, label: `epoch-${String(i).padStart(2, '0')}` })),
   variants: [{ file: base, label: 'base', tag: 'base' }, ...variantFiles.map((file, k) => ({ file, label: `variant-${k}`, branchFrom: 'base' }))],
 };
+for (const name of Object.keys(datasets)) if (!only.includes(name)) delete datasets[name];
 const results = [];
 for (const [name, steps] of Object.entries(datasets)) {
   const files = steps.map((s) => s.file);
@@ -129,19 +131,23 @@ for (const [name, steps] of Object.entries(datasets)) {
   }
 }
 
-// Accuracy: evaluate originals and every decoded export of the lossy settings in one Python run.
+mkdirSync(outDir, { recursive: true });
+writeFileSync(join(outDir, 'results.json'), JSON.stringify({ results }, null, 2)); // sizes survive a failed evaluation
+
+// Accuracy (one Python run): the last checkpoint of the series and every variant, original and
+// decoded under each lossy setting (evaluating every epoch too takes minutes on a loaded machine).
 const lossy = results.filter((r) => r.exports && r.bound !== 'lossless');
-const files = [...new Set([...series, ...variantFiles, base, ...lossy.flatMap((r) => r.exports.map((e) => e.file))])];
+for (const r of lossy) r.evaluated = r.exports.filter((e) => r.name === 'variants' ? e.label !== 'base' : e.original === series[series.length - 1]);
+const files = [...new Set(lossy.flatMap((r) => r.evaluated.flatMap((e) => [e.original, e.file])))];
 const py = spawnSync('/usr/bin/python3', [join(here, 'models.py'), 'evaluate', ...files], { encoding: 'utf8', maxBuffer: 1 << 26 });
 if (py.status !== 0) throw new Error(`evaluation failed: ${py.stderr}`);
 const acc = JSON.parse(py.stdout);
 for (const r of lossy) {
-  const ratios = r.exports.map((e) => acc[e.file] / acc[e.original]);
+  const ratios = r.evaluated.map((e) => acc[e.file] / acc[e.original]);
   r.accuracyRatioMin = Math.min(...ratios);
   r.accuracyRatioMean = ratios.reduce((s, x) => s + x, 0) / ratios.length;
 }
 for (const r of results) if (r.exports) r.exactExports = r.exports.filter((e) => e.exact).length;
-mkdirSync(outDir, { recursive: true });
 writeFileSync(join(outDir, 'results.json'), JSON.stringify({ accuracy: acc, results }, null, 2));
 
 console.log('\n| dataset | setting | bytes on disk | vs zstd -19 | vs lossless Reef | max rel L2 | lossy tensors | codebooks | accuracy after/before (min, mean) |');
