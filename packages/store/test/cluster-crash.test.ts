@@ -8,11 +8,12 @@ import { snapshot, writeVariants } from './cluster-fixtures.js';
 import { tempDir } from './helpers.js';
 
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'child', 'cluster-apply.mjs');
+const GC_CHILD = join(dirname(fileURLToPath(import.meta.url)), 'child', 'gc.mjs');
 
 /** Runs `cluster apply` in a child until it reports `stage`, then kills it with SIGKILL. */
-function applyAndKill(repoDir: string, stage: string): Promise<{ stages: string[]; signal: NodeJS.Signals | null }> {
+function applyAndKill(repoDir: string, stage: string, script = CHILD): Promise<{ stages: string[]; signal: NodeJS.Signals | null }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD, repoDir, stage], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [script, repoDir, stage], { stdio: ['ignore', 'pipe', 'pipe'] });
     const stages: string[] = [];
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
@@ -34,7 +35,7 @@ describe('cluster apply crash safety', () => {
   const { dir, cleanup } = tempDir();
   afterAll(cleanup);
 
-  it('killed (SIGKILL) at each write step: earlier state intact, fsck clean, exports byte-exact', async () => {
+  it('killed (SIGKILL) at each write step, and gc after it too: earlier state intact, fsck clean, exports byte-exact', async () => {
     const repo = Repository.init(dir);
     const { files, bytes } = writeVariants(dir, 5);
     await repo.add(files, { cwd: dir });
@@ -76,13 +77,29 @@ describe('cluster apply crash safety', () => {
       expect(Buffer.from((await switched.export('HEAD', { format: 'safetensors', path })).bytes).equals(Buffer.from(bytes[i]))).toBe(true);
     }
 
+    switched.close();
+
+    // A gc killed while it rewrites the packs holding superseded copies loses nothing either.
+    for (const stage of ['pack-written', 'manifest-written', 'manifest-retired']) {
+      const gcRun = await applyAndKill(dir, stage, GC_CHILD);
+      expect(gcRun.stages, `gc stages: ${gcRun.stages.join(', ')}`).toContain(stage);
+      const after = Repository.open(dir);
+      expect((await after.fsck()).problems, `after a gc kill at ${stage}`).toEqual([]);
+      expect(after.objects.all().filter((o) => o.reference === centroids[0].hash)).toHaveLength(5);
+      for (const [i, path] of files.entries()) {
+        expect(Buffer.from((await after.export('HEAD', { format: 'safetensors', path })).bytes).equals(Buffer.from(bytes[i]))).toBe(true);
+      }
+      after.close();
+    }
+
     // The leftovers are garbage: gc removes them with the superseded copies, and a rerun has nothing to do.
-    await switched.gc();
-    const fsck = await switched.fsck();
+    const final = Repository.open(dir);
+    await final.gc();
+    const fsck = await final.fsck();
     expect(fsck.problems).toEqual([]);
     expect(fsck.garbage).toEqual([]);
     expect(readdirSync(packs).some((f) => f.includes('.tmp-'))).toBe(false);
-    switched.close();
+    final.close();
     const snap = snapshot(join(dir, '.reef'));
     const rerun = await applyAndKill(dir, 'none');
     expect(rerun.stages).toContain('done');
