@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { safetensorsHeader } from '../src/index.js';
+import { Repository, safetensorsHeader, writeSafetensors } from '../src/index.js';
 import { tempDir } from './helpers.js';
 
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'child', 'stream.mjs');
@@ -53,4 +53,25 @@ describe('large files are streamed', () => {
     expect(g3 - g1).toBeLessThan((large - small) * 0.3);
     expect(g3).toBeLessThan(large * 0.6);
   }, 120_000);
+
+  it('exportTo writes converted exports tensor by tensor, equal to the in-memory export', async () => {
+    const repoDir = join(dir, 'convert');
+    const repo = Repository.init(repoDir);
+    const t = (seed: number) => ({ dtype: 'f32' as const, shape: [3, 5], data: new Uint8Array(new Float32Array(15).map((_, i) => Math.sin(i * seed)).buffer) });
+    writeFileSync(join(repoDir, 'a.safetensors'), writeSafetensors([{ name: 'w', tensor: t(1) }]));
+    writeFileSync(join(repoDir, 'b.safetensors'), writeSafetensors([{ name: 'w', tensor: t(2) }, { name: 'v', tensor: t(3) }]));
+    await repo.add(['a.safetensors', 'b.safetensors'], { cwd: repoDir });
+    repo.commit('two files');
+    for (const format of ['safetensors', 'npz'] as const) {
+      const target = join(dir, `converted.${format}`);
+      const streamed = await repo.exportTo('HEAD', target, { format });
+      const inMemory = await repo.export('HEAD', { format });
+      expect(streamed).toEqual({ bytes: inMemory.bytes.length, verbatim: false });
+      expect(readFileSync(target).equals(Buffer.from(inMemory.bytes))).toBe(true);
+    }
+    const verbatim = await repo.exportTo('HEAD', join(dir, 'b.out'), { format: 'safetensors', path: 'b.safetensors' });
+    expect(verbatim.verbatim).toBe(true);
+    expect(readFileSync(join(dir, 'b.out')).equals(readFileSync(join(repoDir, 'b.safetensors')))).toBe(true);
+    repo.close();
+  });
 });
