@@ -173,9 +173,9 @@ describe('RQ refinement judged on held-out vectors (the default)', () => {
     // Judged on the training set, refinement lowers the training error but raises the error of new vectors.
     expect(error(memorised, small)).toBeLessThan(error(none, small));
     expect(error(memorised, freshVectors)).toBeGreaterThan(error(none, freshVectors));
-    // Judged on held-out vectors, it does not memorise: new vectors are coded better. (It is not
-    // always better than no refinement here: holding out 40 of 400 vectors costs the stages data.)
+    // Judged on held-out vectors, it does not.
     expect(error(held, freshVectors)).toBeLessThan(error(memorised, freshVectors));
+    expect(error(held, freshVectors)).toBeLessThanOrEqual(error(none, freshVectors));
   });
 });
 
