@@ -137,6 +137,7 @@ export async function loadDataset(spec: string = DEFAULT_DATASET, options: LoadO
   let base: Vectors;
   let queries: Vectors;
   let truth: GroundTruth | undefined;
+  let attributes: Record<string, string | number> = {};
   // Ground truth is cached next to the file when its folder is writable, else under cacheDir.
   let cacheStem: string;
   let fallbackStem: string | undefined;
@@ -159,20 +160,21 @@ export async function loadDataset(spec: string = DEFAULT_DATASET, options: LoadO
     }
     base = ann.train;
     queries = ann.test;
+    attributes = ann.attributes;
     if (distance === 'angular') {
       normalizeRows(base);
       normalizeRows(queries);
     }
     if (ann.neighbors && !options.groundTruthFile) {
       assertGroundTruthShape(ann.neighbors.ids, ann.neighbors.k, queries, `${path} neighbors`);
-      truth = { ids: ann.neighbors.ids, k: ann.neighbors.k, origin: 'file' };
+      truth = { ids: ann.neighbors.ids, k: ann.neighbors.k, origin: 'file', distances: ann.distances };
     }
     if (options.queryCount !== undefined && options.queryCount < queries.count) {
       // Fewer queries asked for (e.g. a quick run): the first n, with their rows of ground truth.
       const n = options.queryCount;
       if (!Number.isInteger(n) || n <= 0) throw new ReefError('INVALID_PARAM', `query count must be a positive integer, got ${n}`);
       queries = { data: queries.data.slice(0, n * queries.dim), count: n, dim: queries.dim };
-      if (truth) truth = { ...truth, ids: truth.ids.slice(0, n * truth.k) };
+      if (truth) truth = { ...truth, ids: truth.ids.slice(0, n * truth.k), distances: truth.distances?.slice(0, n * truth.k) };
     }
     name = BUNDLED_DATASETS[named] ? named : stemOf(path);
     cacheStem = join(dirname(path), stemOf(path));
@@ -197,5 +199,5 @@ export async function loadDataset(spec: string = DEFAULT_DATASET, options: LoadO
   if (base.count === 0 || queries.count === 0) throw new ReefError('EMPTY_DATA', `${spec}: dataset has ${base.count} base vectors and ${queries.count} queries`);
   if (options.groundTruthFile) truth = readGroundTruthFile(options.groundTruthFile, queries);
   truth ??= exactGroundTruth(base, queries, k, { cacheStem, fallbackStem, onWarning: options.onWarning });
-  return { name, source: BUNDLED_DATASETS[named] ? `bundled:${named}` : spec, base, queries, groundTruth: truth };
+  return { name, source: BUNDLED_DATASETS[named] ? `bundled:${named}` : spec, base, queries, groundTruth: truth, attributes };
 }

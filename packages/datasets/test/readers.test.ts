@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -8,7 +8,7 @@ import { isReefError } from '@reef/core';
 import { exactKnn } from '@reef/kernels';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  clusteredVectors, encodeVecs, gaussianVectors, holdOutQueries, loadDataset, parseIdx, parseNpy, parseVecs, readNpy,
+  clusteredVectors, encodeVecs, gaussianVectors, holdOutQueries, loadDataset, parseIdx, parseNpy, parseVecs, readIdx, readNpy,
 } from '../src/index.js';
 
 const FIXTURES = join(import.meta.dirname, '../../../fixtures');
@@ -38,6 +38,44 @@ describe('ann-benchmarks HDF5', () => {
     // The file's neighbours agree with an exact search (ties aside, the nearest is the same).
     const mine = exactKnn(d.base.data, 500, d.queries.data, 20, 16, 10);
     for (let q = 0; q < 20; q++) expect(d.groundTruth.ids[q * 10]).toBe(mine.ids[q * 10]);
+  });
+
+  it('keeps the file\'s true distances and root attributes', async () => {
+    const d = await loadDataset(GAUSS);
+    expect(d.attributes).toMatchObject({ distance: 'euclidean', point_type: 'float', dimension: 16 });
+    const { ids, k, distances } = d.groundTruth;
+    expect(distances?.length).toBe(20 * k);
+    // ann-benchmarks distances are plain (not squared) L2 to the listed neighbours, non-decreasing per query.
+    for (let q = 0; q < 20; q++) {
+      for (let j = 0; j < k; j++) {
+        const id = ids[q * k + j];
+        let s = 0;
+        for (let c = 0; c < 16; c++) s += (d.queries.data[q * 16 + c] - d.base.data[id * 16 + c]) ** 2;
+        expect(distances![q * k + j]).toBeCloseTo(Math.sqrt(s), 3);
+        if (j > 0) expect(distances![q * k + j]).toBeGreaterThanOrEqual(distances![q * k + j - 1]);
+      }
+    }
+    const five = await loadDataset(GAUSS, { queryCount: 5 });
+    expect(Array.from(five.groundTruth.distances!)).toEqual(Array.from(distances!.subarray(0, 5 * k)));
+  });
+
+  it('normalises angular files and refuses distances it does not measure', async () => {
+    const { openH5 } = await import('@reef/hdf5');
+    const write = async (name: string, distance: string): Promise<string> => {
+      const path = join(tmp, name);
+      const f = await openH5(path, 'w');
+      f.create_attribute('distance', distance);
+      f.create_dataset({ name: 'train', data: Float32Array.from([3, 4, 0, 2, 6, 8]), shape: [3, 2] });
+      f.create_dataset({ name: 'test', data: Float32Array.from([0, 5]), shape: [1, 2] });
+      f.close();
+      return path;
+    };
+    const d = await loadDataset(await write('angular.hdf5', 'angular'), { k: 2, cacheDir: tmp });
+    expect(d.attributes.distance).toBe('angular');
+    // Rows scaled to unit length, so L2 ranking is cosine ranking.
+    expect(Array.from(d.base.data)).toEqual([0.6, 0.8, 0, 1, 0.6, 0.8].map(Math.fround));
+    expect(Array.from(d.queries.data)).toEqual([0, 1]);
+    expect(await reefError(loadDataset(await write('jaccard.hdf5', 'jaccard')), 'UNSUPPORTED')).toMatch(/jaccard/);
   });
 
   it('queryCount keeps the first n queries of a file and their ground-truth rows', async () => {
@@ -222,6 +260,24 @@ describe('.npy and IDX', () => {
     writeFileSync(file, gzipSync(new Uint8Array([0, 0, 8, 2, 0, 0, 0, 50, 0, 0, 0, 4, ...Array.from({ length: 200 }, (_, i) => (i * 37) % 256)])));
     const d = await loadDataset(file, { queryCount: 5, k: 3, cacheDir: tmp });
     expect([d.base.count, d.queries.count, d.base.dim, d.groundTruth.k]).toEqual([45, 5, 4, 3]);
+  });
+});
+
+/** The Debian package dataset-fashion-mnist; skipped with a message where it is not installed. */
+const DEBIAN_FMNIST = '/usr/share/datasets/fashion-mnist';
+const haveFmnist = existsSync(join(DEBIAN_FMNIST, 't10k-images-idx3-ubyte.gz'));
+if (!haveFmnist) console.warn(`readers: Fashion-MNIST IDX test SKIPPED — ${DEBIAN_FMNIST} absent (apt-get install dataset-fashion-mnist)`);
+
+describe.skipIf(!haveFmnist)('Fashion-MNIST from the Debian package', () => {
+  it('reads the gzipped IDX test images and labels', () => {
+    const images = readIdx(join(DEBIAN_FMNIST, 't10k-images-idx3-ubyte.gz'));
+    expect([images.count, images.dim]).toEqual([10000, 784]);
+    let sum = 0;
+    for (const x of images.data) sum += x;
+    expect(sum).toBe(573469082); // numpy's sum of the same bytes
+    const labels = readIdx(join(DEBIAN_FMNIST, 't10k-labels-idx1-ubyte.gz'));
+    expect([labels.count, labels.dim]).toEqual([10000, 1]);
+    expect(Array.from(labels.data.subarray(0, 5))).toEqual([9, 2, 1, 1, 6]);
   });
 });
 
