@@ -3,7 +3,11 @@
 // in MB of tensor bytes per second (wall and process CPU time), median over several runs, each in a
 // fresh repository. Series: the Fashion-MNIST CNN checkpoints (train_fmnist.py) and a synthetic
 // ~200 MB series (synthetic.mjs). Also reports bytes on disk against zstd -19 of each file when
-// `zstd` is installed (--zstd), and checks that every commit exports byte-identical.
+// `zstd` is installed (--zstd), and checks that every commit exports byte-identical. Per-commit
+// latency: the median over all commits of all runs of one `add` + `commit`, in ms, and where it
+// goes, from the store's progress stages (encode+write objects until 'parsed', HDF5 close until
+// 'pack-written', fsync+rename of the pack, manifest, similarity index + staging index, commit
+// record, ref).
 //
 //   node bench/store/throughput.mjs [--runs 3] [--series dir1,dir2] [--zstd]
 import { spawnSync } from 'node:child_process';
@@ -60,12 +64,21 @@ for (const dir of seriesDirs) {
   const wall = [];
   const cpu = [];
   const later = []; // commits after the first (deltas against the parent)
+  const latencies = []; // ms per add + commit, every commit of every run
+  const phases = {}; // ms per progress stage, summed over all commits
+  let mark = 0;
+  const onProgress = (stage) => {
+    const now = performance.now();
+    const key = stage.startsWith('parsed ') ? 'encode+objects' : stage;
+    phases[key] = (phases[key] ?? 0) + (now - mark);
+    mark = now;
+  };
   let onDisk = 0;
   let exact = 0;
   for (let r = 0; r < runs; r++) {
     rmSync(repoDir, { recursive: true, force: true });
     mkdirSync(repoDir, { recursive: true });
-    const repo = Repository.init(repoDir);
+    const repo = Repository.init(repoDir, { onProgress });
     const work = join(repoDir, 'model.safetensors');
     let seconds = 0;
     let cpuSeconds = 0;
@@ -73,10 +86,12 @@ for (const dir of seriesDirs) {
     for (const [i, f] of files.entries()) {
       copyFileSync(f, work);
       const start = performance.now();
+      mark = start;
       const c0 = process.cpuUsage();
       await repo.add(['model.safetensors'], { cwd: repoDir });
       repo.commit(`checkpoint ${i}`);
       const s = (performance.now() - start) / 1000;
+      latencies.push(s * 1000);
       const c = process.cpuUsage(c0);
       seconds += s;
       cpuSeconds += (c.user + c.system) / 1e6;
@@ -122,6 +137,8 @@ for (const dir of seriesDirs) {
     wallMBps: median(wall),
     cpuMBps: median(cpu),
     laterWallMBps: later.length ? median(later) : undefined,
+    commitMsMedian: median(latencies),
+    commitMsPhases: Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, Number((v / latencies.length).toFixed(2))])),
     reefVsRaw: onDisk / raw,
     reefVsZstd19: zstd ? onDisk / zstd : undefined,
     byteExact: `${exact}/${files.length}`,
@@ -130,11 +147,11 @@ for (const dir of seriesDirs) {
   console.log(JSON.stringify(row));
 }
 console.log(`load average after: ${load()}`);
-console.log('series        ckpts  tensor MB  wall MB/s  CPU MB/s  deltas MB/s  reef/raw  reef/zstd-19  exact');
+console.log('series        ckpts  tensor MB  wall MB/s  CPU MB/s  deltas MB/s  commit ms  reef/raw  reef/zstd-19  exact');
 for (const r of summary) {
   console.log(
     `${r.series.padEnd(13)} ${String(r.checkpoints).padStart(5)} ${r.tensorMB.toFixed(1).padStart(10)} ${r.wallMBps.toFixed(1).padStart(10)} ${r.cpuMBps.toFixed(1).padStart(9)}` +
-      ` ${(r.laterWallMBps?.toFixed(1) ?? '-').padStart(12)} ${r.reefVsRaw.toFixed(3).padStart(9)} ${(r.reefVsZstd19?.toFixed(3) ?? '-').padStart(13)}  ${r.byteExact}`,
+      ` ${(r.laterWallMBps?.toFixed(1) ?? '-').padStart(12)} ${r.commitMsMedian.toFixed(1).padStart(10)} ${r.reefVsRaw.toFixed(3).padStart(9)} ${(r.reefVsZstd19?.toFixed(3) ?? '-').padStart(13)}  ${r.byteExact}`,
   );
 }
 rmSync(repoDir, { recursive: true, force: true });

@@ -1,11 +1,17 @@
 #!/usr/bin/python3
-"""Trains a small CNN on Fashion-MNIST and saves a safetensors checkpoint after every epoch.
+"""Trains a model on Fashion-MNIST and saves a safetensors checkpoint after every epoch.
 
-The checkpoints are the benchmark series for Reef's weight store (see run.mjs). Uses Debian's
-python3-torch and the IDX files of the dataset-fashion-mnist package; writes safetensors by hand
-(the safetensors module is not packaged), in the same layout as the reference writer.
+The checkpoints are the benchmark series for Reef's weight store (see run.mjs, throughput.mjs).
+Uses Debian's python3-torch and the IDX files of the dataset-fashion-mnist package; writes
+safetensors by hand (the safetensors module is not packaged), in the same layout as the reference
+writer.
 
-Usage: /usr/bin/python3 train_fmnist.py [--epochs 6] [--out out/checkpoints]
+Models: `cnn` (default; 420k parameters, 1.68 MB per checkpoint) and `wide-mlp` (784-2048-2048-10,
+5.8M parameters, 23.3 MB per checkpoint: a real series where per-byte costs, not per-commit ones,
+set the commit throughput).
+
+Usage: /usr/bin/python3 train_fmnist.py [--model cnn|wide-mlp] [--epochs 6] [--out DIR]
+  (default DIR: out/checkpoints for cnn, out/checkpoints-wide for wide-mlp)
 """
 import argparse
 import gzip
@@ -69,26 +75,50 @@ class Net(nn.Module):
         return self.fc2(x)
 
 
+class WideMlp(nn.Module):
+    # Two wide dense layers: most of the 23 MB, trained by the same SGD as the CNN.
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(28 * 28, 2048)
+        self.fc2 = nn.Linear(2048, 2048)
+        self.fc3 = nn.Linear(2048, 10)
+
+    def forward(self, x):
+        x = F.relu(self.fc1(x.flatten(1)))
+        x = F.relu(self.fc2(x))
+        return self.fc3(x)
+
+
+MODELS = {'cnn': (Net, 'checkpoints'), 'wide-mlp': (WideMlp, 'checkpoints-wide')}
+
+
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument('--model', choices=sorted(MODELS), default='cnn')
     ap.add_argument('--epochs', type=int, default=6)
-    ap.add_argument('--out', default=os.path.join(os.path.dirname(os.path.abspath(__file__)), 'out', 'checkpoints'))
+    ap.add_argument('--out', default=None)
     ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--images', type=int, default=None,
+                    help='training images per epoch, a fresh random subset each epoch (default: all 60,000 for cnn, '
+                         '12,000 for wide-mlp, whose dense layers cost ~14x the CNN per image on the CPU)')
     args = ap.parse_args()
+    model, folder = MODELS[args.model]
+    images = args.images or (12000 if args.model == 'wide-mlp' else 60000)
+    args.out = args.out or os.path.join(os.path.dirname(os.path.abspath(__file__)), 'out', folder)
     torch.manual_seed(args.seed)
     os.makedirs(args.out, exist_ok=True)
     x = read_idx('train-images-idx3-ubyte.gz').float().div(255).unsqueeze(1)
     y = read_idx('train-labels-idx1-ubyte.gz')
     xt = read_idx('t10k-images-idx3-ubyte.gz').float().div(255).unsqueeze(1)
     yt = read_idx('t10k-labels-idx1-ubyte.gz')
-    net = Net()
+    net = model()
     opt = torch.optim.SGD(net.parameters(), lr=0.02, momentum=0.9, weight_decay=1e-4)
     save_safetensors(net.state_dict(), os.path.join(args.out, 'epoch-00.safetensors'))
     for epoch in range(1, args.epochs + 1):
         start = time.time()
         net.train()
-        perm = torch.randperm(len(x))
-        for i in range(0, len(x), 128):
+        perm = torch.randperm(len(x))[:images]
+        for i in range(0, len(perm), 128):
             idx = perm[i:i + 128]
             opt.zero_grad()
             loss = F.cross_entropy(net(x[idx]), y[idx])
@@ -98,7 +128,7 @@ def main():
         with torch.no_grad():
             acc = (net(xt).argmax(1) == yt).float().mean().item()
         save_safetensors(net.state_dict(), os.path.join(args.out, f'epoch-{epoch:02d}.safetensors'))
-        print(f'epoch {epoch}: loss {loss.item():.4f} test accuracy {acc:.4f} ({time.time() - start:.1f} s)', flush=True)
+        print(f'epoch {epoch} ({len(perm)} images): loss {loss.item():.4f} test accuracy {acc:.4f} ({time.time() - start:.1f} s)', flush=True)
 
 
 if __name__ == '__main__':

@@ -31,6 +31,46 @@ function sampleOf(t: Tensor): Tensor {
   return { dtype: t.dtype, shape: [out.length / w], data: out };
 }
 
+/**
+ * Sparse screen: `sparse` stores every changed element's new bits plus its index, so it pays only
+ * when few elements change. Measured (f32, 64k elements, steps of 0.1–1% of the weights' scale,
+ * bench notes in bench/store/RESULTS.md): it stops beating xor-planes at 30–50% of elements changed
+ * and is 1.2–1.5x larger from 70% up; SGD changes every weight every epoch (100%), where its trial
+ * was the most expensive one (a JS loop per element) and never won. Skipped above 2/3 changed, on a
+ * strided sample of elements (±1.5% at 4,096).
+ */
+const SPARSE_MAX_CHANGED = 2 / 3;
+const SCREEN_ELEMENTS = 4096;
+
+/** Fraction of elements whose bit pattern differs from the reference, on evenly strided elements. */
+export function changedFraction(t: Tensor, reference: Uint8Array): number {
+  const w = DTYPE_BYTES[t.dtype];
+  const n = t.data.length / w;
+  const m = Math.min(n, SCREEN_ELEMENTS);
+  if (m === 0) return 0;
+  let changed = 0;
+  for (let k = 0; k < m; k++) {
+    const at = Math.floor((k * n) / m) * w;
+    for (let b = at; b < at + w; b++) {
+      if (t.data[b] !== reference[b]) {
+        changed++;
+        break;
+      }
+    }
+  }
+  return changed / m;
+}
+
+/**
+ * The delta types `add` tries: lossless ones without a trainable codebook. Codebook types
+ * (pq-lossless) train k-means at every encode, which a lossy commit amortises by sharing codebooks
+ * but an add cannot: measured on the CNN series' 1.6 MB layer, pq-lossless took 150–230 ms on the
+ * 128 KiB sample alone (1.0–1.5 s in full) and came out 4–5% larger than xor-planes.
+ */
+export function addDeltaTypes(types: readonly DeltaTypePlugin[], withCodebooks = false): DeltaTypePlugin[] {
+  return types.filter((p) => p.lossless && (withCodebooks || !p.codebook));
+}
+
 interface Option {
   readonly encoding: string;
   readonly candidate?: ReferenceCandidate;
@@ -69,8 +109,10 @@ export async function encodeTensor(
   for (const candidate of candidates) {
     if (candidate.depth >= maxDepth) continue;
     const ref = { dtype: candidate.tensor.dtype, shape: t.shape, data: candidate.tensor.data };
+    let changed: number | undefined;
     for (const plugin of deltaTypes) {
       if (!plugin.lossless || plugin.supports?.(t, ref)) continue;
+      if (plugin.id === 'sparse' && (changed ??= changedFraction(t, ref.data)) > SPARSE_MAX_CHANGED) continue;
       options.push({ encoding: plugin.id, candidate, plugin });
     }
   }

@@ -3,7 +3,7 @@ import { unpackPlanes, type PackedPlanes } from '@reef/delta-lossless';
 import { h5wasm, messageOf, openH5, readPortable, type H5File } from '@reef/hdf5';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { readJson } from './fsutil.js';
+import { readJson, type LaterFile } from './fsutil.js';
 import { CENTROID_KIND, centroidHash } from './cluster-centroid.js';
 import { readCodebook, withCodebook, type CodebookInfo, type StoredCodebook } from './codebooks.js';
 import { tensorHash } from './hash.js';
@@ -140,7 +140,18 @@ export class ObjectStore {
 
   /** Finishes a pack (flush, rename, manifest) and lists its objects; undefined when it holds nothing. */
   publish(writer: PackWriter, onProgress?: (stage: string) => void): string | undefined {
-    const done = writer.finish(onProgress);
+    return this.listPublished(writer.finish(onProgress));
+  }
+
+  /**
+   * `publish`, then `later` files renamed into place after the manifest, all flushed together first
+   * (PackWriter.finishWith); undefined, and nothing written, when the pack holds nothing.
+   */
+  async publishWith(writer: PackWriter, later: readonly LaterFile[], onProgress?: (stage: string) => void): Promise<string | undefined> {
+    return this.listPublished(await writer.finishWith(later, onProgress));
+  }
+
+  private listPublished(done: { name: string; manifest: PackManifest } | undefined): string | undefined {
     if (!done) return undefined;
     for (const info of done.manifest.objects) this.objects.set(info.hash, { info, pack: done.name });
     for (const info of done.manifest.codebooks ?? []) this.books.set(info.hash, { info, pack: done.name });
@@ -196,10 +207,15 @@ export class ObjectStore {
       if (!(ds instanceof h5wasm.Dataset)) throw new ReefError('BAD_FILE', `${where}: /${path} is missing`);
       const attrs = ds.attrs; // h5wasm reads every attribute on each access: once only
       const attr = (k: string): unknown => JSON.parse(String(attrs[k]?.value));
-      // One `planes` attribute since the pack writer; three separate ones in older packs.
-      const planes = attrs.planes
-        ? (attr('planes') as { lengths: number[]; deflated: boolean[]; layout: PackedPlanes['layout'] })
-        : { lengths: attr('plane_lengths') as number[], deflated: attr('plane_deflated') as boolean[], layout: String(attrs.bit_layout?.value ?? 'bytes') as PackedPlanes['layout'] };
+      type Planes = { lengths: number[]; deflated: boolean[]; layout: PackedPlanes['layout'] };
+      // The `object` attribute since packs carry one per object; before it a `planes` attribute,
+      // and three separate ones before that.
+      const planes: Planes = attrs.object
+        ? ((attr('object') as { planes: Planes }).planes)
+        : attrs.planes
+          ? (attr('planes') as Planes)
+          : { lengths: attr('plane_lengths') as number[], deflated: attr('plane_deflated') as boolean[], layout: String(attrs.bit_layout?.value ?? 'bytes') as PackedPlanes['layout'] };
+      if (!planes || !Array.isArray(planes.lengths) || !Array.isArray(planes.deflated)) throw new ReefError('BAD_FILE', `${where}: /${path} has no byte-plane layout`);
       const whole: PackedPlanes = { bytes: (ds.value as Uint8Array).slice(), ...planes };
       return { info: entry.info, whole };
     }

@@ -192,13 +192,13 @@ describe('cluster apply', () => {
     expect(snapshot(reef)).toEqual(snap);
   });
 
-  it.skipIf(!hasH5dump)('writes centroids under /centroids with an object_kind attribute (h5dump)', async () => {
+  it.skipIf(!hasH5dump)('writes centroids under /centroids, marked kind centroid in their object attribute (h5dump)', async () => {
     const { repo, dir } = await variantsRepo(5);
     const r = await applyClusters(repo, { centroid: 'mean' });
     const dump = spawnSync('h5dump', ['-A', join(dir, '.reef', 'packs', `${r.pack}.h5`)], { encoding: 'utf8' }).stdout;
     expect(dump).toMatch(/GROUP "centroids"/);
-    expect(dump).toMatch(/ATTRIBUTE "object_kind"[\s\S]*?"centroid"/);
-    expect(dump).toMatch(/ATTRIBUTE "reference"/);
+    expect(dump).toMatch(/GROUP "centroids"[\s\S]*?ATTRIBUTE "object"[\s\S]*?"kind":"centroid"/);
+    expect(dump).toMatch(/ATTRIBUTE "object"[\s\S]*?"reference":"[0-9a-f]{64}"/);
   });
 
   it('gc removes a centroid once no member refers to it', async () => {

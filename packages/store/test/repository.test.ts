@@ -74,10 +74,10 @@ describe('Repository', () => {
     const dump = packs.map((p) => spawnSync('h5dump', ['-A', p], { encoding: 'utf8' })).map((r) => r.stdout).join('\n');
     expect(dump).toMatch(/GROUP "weights"/);
     expect(dump).toMatch(/GROUP "deltas"/);
-    expect(dump).toMatch(/ATTRIBUTE "tensor_dtype"[\s\S]*?"f32"/);
-    expect(dump).toMatch(/ATTRIBUTE "delta_type"/);
-    expect(dump).toMatch(/ATTRIBUTE "reference"/);
-    expect(dump).toMatch(/"sha256:[0-9a-f]{64}"/);
+    // One JSON attribute per object (dtype, shape, planes or delta type and reference); the name is the hash.
+    expect(dump).toMatch(/GROUP "weights" {\s*ATTRIBUTE "encoding"[\s\S]*?"byte-planes\+deflate"/);
+    expect(dump).toMatch(/DATASET "[0-9a-f]{64}"[\s\S]*?ATTRIBUTE "object"[\s\S]*?"{"dtype":"f32","shape":\[4000\],"planes":{"lengths":\[/);
+    expect(dump).toMatch(/GROUP "[0-9a-f]{64}"[\s\S]*?ATTRIBUTE "object"[\s\S]*?"delta_type":"[a-z-]+","reference":"[0-9a-f]{64}"/);
   });
 
   it('commits fixtures and exports them byte-identical (safetensors, npy, npz)', async () => {

@@ -1,0 +1,99 @@
+import { PLUGIN_API_VERSION, Registry, definePlugin, type DeltaTypePlugin, type Tensor } from '@reef/core';
+import deltaLossless from '@reef/delta-lossless';
+import deltaPq from '@reef/delta-pq';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Repository, changedFraction, encodeTensor, writeSafetensors } from '../src/index.js';
+import { tempDir } from './helpers.js';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  while (cleanups.length) cleanups.pop()!();
+});
+
+/** Seeded f32 weights; `changed` of the elements (every k-th) moved by 1% of the scale. */
+function pair(n: number, changed: number): { ref: Tensor; target: Tensor } {
+  const r = new Float32Array(n);
+  for (let i = 0; i < n; i++) r[i] = Math.sin(i * 0.37 + 1) * 0.05;
+  const t = new Float32Array(r);
+  const every = Math.max(1, Math.round(1 / changed));
+  for (let i = 0; i < n; i += every) t[i] += 5e-4 * Math.cos(i * 1.7);
+  const tensor = (v: Float32Array): Tensor => ({ dtype: 'f32', shape: [n], data: new Uint8Array(v.buffer) });
+  return { ref: tensor(r), target: tensor(t) };
+}
+
+/** The real delta types, each counting its encode calls (the trials the store ran). */
+function counted(registry: Registry): { types: DeltaTypePlugin[]; calls: Map<string, number> } {
+  const calls = new Map<string, number>();
+  const types = registry.deltaTypes().map((p) => ({
+    ...p,
+    encode: (t: Tensor, r: Tensor, o?: Parameters<DeltaTypePlugin['encode']>[2]) => {
+      calls.set(p.id, (calls.get(p.id) ?? 0) + 1);
+      return p.encode(t, r, o);
+    },
+  }));
+  return { types, calls };
+}
+
+describe('encoding trials', () => {
+  it('measures the changed fraction of elements on a strided sample', () => {
+    expect(changedFraction(pair(40_000, 1).target, pair(40_000, 1).ref.data)).toBe(1);
+    const { ref, target } = pair(40_000, 0.1);
+    expect(changedFraction(target, ref.data)).toBeCloseTo(0.1, 1);
+    expect(changedFraction(ref, ref.data)).toBe(0);
+  });
+
+  it('tries sparse when few elements changed (and it wins there), skips it when most did', async () => {
+    const registry = new Registry();
+    registry.use(deltaLossless, '@reef/delta-lossless');
+    const few = pair(20_000, 0.02);
+    const { types, calls } = counted(registry);
+    const candidate = { hash: 'r', tensor: few.ref, depth: 0, source: 'parent' };
+    const sparseWins = await encodeTensor('t', few.target, [candidate], types, 24);
+    expect(calls.get('sparse')).toBe(1);
+    expect(sparseWins.info.encoding).toBe('sparse');
+
+    const dense = pair(20_000, 1);
+    calls.clear();
+    const chosen = await encodeTensor('t2', dense.target, [{ ...candidate, tensor: dense.ref }], types, 24);
+    expect(calls.get('sparse')).toBeUndefined();
+    expect(calls.get('xor-planes')).toBe(1);
+    // What the skipped trial would have given: larger than the encoding chosen without it.
+    const sparse = registry.deltaTypes().find((p) => p.id === 'sparse')!;
+    const payload = await sparse.encode(dense.target, dense.ref);
+    const bytes = JSON.stringify(payload.attributes).length + Object.values(payload.arrays).reduce((s, a) => s + a.data.byteLength, 0);
+    expect(bytes).toBeGreaterThan(chosen.info.storedBytes);
+  });
+
+  it('add leaves codebook delta types (pq-lossless) out unless asked, and the checkout stays byte-exact', async () => {
+    for (const codebookDeltasAtAdd of [false, true]) {
+      const real = new Registry();
+      real.use(deltaLossless, '@reef/delta-lossless');
+      real.use(deltaPq, '@reef/delta-pq');
+      const { types, calls } = counted(real);
+      const registry = new Registry();
+      registry.use(definePlugin({ name: 'counted', apiVersion: PLUGIN_API_VERSION, register: (host) => types.forEach((t) => host.registerDeltaType(t)) }), 'counted');
+      const { dir, cleanup } = tempDir();
+      const repo = Repository.init(dir, { registry, codebookDeltasAtAdd });
+      cleanups.push(() => {
+        repo.close();
+        cleanup();
+      });
+      const files: Uint8Array[] = [];
+      for (const step of [0, 1]) {
+        const { ref, target } = pair(8192, 1);
+        files.push(writeSafetensors([{ name: 'w', tensor: step === 0 ? ref : target }]));
+        writeFileSync(join(dir, 'm.safetensors'), files[step]);
+        await repo.add(['m.safetensors'], { cwd: dir });
+        repo.commit(`step ${step}`);
+      }
+      expect(calls.get('xor-planes')).toBe(1);
+      expect(calls.get('pq-lossless') ?? 0, `codebookDeltasAtAdd ${codebookDeltasAtAdd}`).toBe(codebookDeltasAtAdd ? 1 : 0);
+      for (const step of [0, 1]) {
+        const out = await repo.export(`HEAD~${1 - step}`, { format: 'safetensors' });
+        expect(Buffer.from(out.bytes).equals(Buffer.from(files[step]))).toBe(true);
+      }
+    }
+  });
+});
