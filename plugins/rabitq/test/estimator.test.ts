@@ -184,6 +184,14 @@ describe('bad input', () => {
     expect(message(() => registry.loadQuantizer({ ...saved, arrays: { centroid: saved.arrays.centroid } }))).toMatch(/BAD_MODEL.*rotation/);
   });
 
+  it('trains on a single vector (it learns only the mean) and refuses an empty set', async () => {
+    const q = new RaBitQuantizer({ bits: 2, epsilon: 1.9 });
+    await expect(q.fit(vectors(new Float32Array(0), 16))).rejects.toMatchObject({ code: 'EMPTY_DATA' });
+    await q.fit(gaussian(1, 16, 9), { seed: 1 });
+    const data = gaussian(20, 16, 10);
+    expect(q.decode(q.encode(data)).every(Number.isFinite)).toBe(true);
+  });
+
   it('codes the centroid itself with zero norm and decodes it exactly', async () => {
     const data = gaussian(50, 8, 8);
     const q = new RaBitQuantizer({ bits: 4, epsilon: 1.9 });
