@@ -7,35 +7,35 @@ import { cli, GAUSS, TOY, TOY_ARGS, removeWorkDirs, workDir } from './helpers.js
 afterAll(removeWorkDirs);
 
 describe('bad input', () => {
-  it('unknown method, unknown parameter, out-of-range value, unknown option: exit 2 with a clear message', () => {
+  it('unknown method, unknown parameter, out-of-range value, unknown option: exit 2 with a clear message', async () => {
     const cwd = workDir();
-    const unknownMethod = cli(['--plugin', TOY, '--methods', 'nope', '--dataset', GAUSS], cwd);
+    const unknownMethod = await cli(['--plugin', TOY, '--methods', 'nope', '--dataset', GAUSS], cwd);
     expect(unknownMethod.code).toBe(2);
     expect(unknownMethod.stderr).toMatch(/unknown quantizer 'nope'.*Installed: .*toy/);
-    const unknownParam = cli(['--plugin', TOY, '--toy-colour', '3', '--dataset', GAUSS], cwd);
+    const unknownParam = await cli(['--plugin', TOY, '--toy-colour', '3', '--dataset', GAUSS], cwd);
     expect(unknownParam.code).toBe(2);
     expect(unknownParam.stderr).toContain("toy has no parameter 'colour'");
-    const range = cli(['--plugin', TOY, '--toy-bits', '9', '--dataset', GAUSS], cwd);
+    const range = await cli(['--plugin', TOY, '--toy-bits', '9', '--dataset', GAUSS], cwd);
     expect(range.stderr).toContain("toy parameter 'bits' must be at most 8, got 9");
-    const option = cli(['--plugin', TOY, '--frobnicate', '1'], cwd);
+    const option = await cli(['--plugin', TOY, '--frobnicate', '1'], cwd);
     expect(option.stderr).toContain('unknown option --frobnicate');
   });
 
-  it('a sweep with no valid configuration is an error listing the reasons', () => {
+  it('a sweep with no valid configuration is an error listing the reasons', async () => {
     const cwd = workDir();
-    const r = cli([...TOY_ARGS, '--toy-group', '3,5'], cwd);
+    const r = await cli([...TOY_ARGS, '--toy-group', '3,5'], cwd);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/no valid configuration[\s\S]*group=3 does not divide dimension 16[\s\S]*group=5/);
   });
 
-  it('unreadable and truncated datasets, and a train/test dimension mismatch', () => {
+  it('unreadable and truncated datasets, and a train/test dimension mismatch', async () => {
     const cwd = workDir();
-    const missing = cli([...TOY_ARGS.slice(0, 4), '--dataset', join(cwd, 'missing.hdf5')], cwd);
+    const missing = await cli([...TOY_ARGS.slice(0, 4), '--dataset', join(cwd, 'missing.hdf5')], cwd);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('missing.hdf5');
     const cut = join(cwd, 'cut.hdf5');
     writeFileSync(cut, readFileSync(GAUSS).subarray(0, 30000));
-    const truncated = cli([...TOY_ARGS.slice(0, 4), '--dataset', cut], cwd);
+    const truncated = await cli([...TOY_ARGS.slice(0, 4), '--dataset', cut], cwd);
     expect(truncated.code).toBe(2);
     expect(truncated.stderr).toMatch(/cut\.hdf5/);
     // A base of dimension 4 with queries of dimension 5.
@@ -46,7 +46,7 @@ describe('bad input', () => {
     };
     writeFileSync(join(cwd, 'base.fvecs'), vecs(50, 4));
     writeFileSync(join(cwd, 'q.fvecs'), vecs(5, 5));
-    const mismatch = cli([...TOY_ARGS.slice(0, 4), '--dataset', 'base.fvecs', '--query-file', 'q.fvecs'], cwd);
+    const mismatch = await cli([...TOY_ARGS.slice(0, 4), '--dataset', 'base.fvecs', '--query-file', 'q.fvecs'], cwd);
     expect(mismatch.code).toBe(2);
     expect(mismatch.stderr).toMatch(/dimension 4 but queries have 5/);
   });
@@ -59,12 +59,12 @@ describe('bad input', () => {
     const dbFile = join(cwd, 'old.db');
     writeFileSync(dbFile, old.export());
     const before = readFileSync(dbFile);
-    const r = cli([...TOY_ARGS, '--db', dbFile], cwd);
+    const r = await cli([...TOY_ARGS, '--db', dbFile], cwd);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/schema version 0, this reef-sweep reads version 1/);
     expect(readFileSync(dbFile).equals(before)).toBe(true);
     writeFileSync(join(cwd, 'notes.db'), 'hello');
-    expect(cli([...TOY_ARGS, '--db', 'notes.db'], cwd).stderr).toContain('is not an SQLite database');
+    expect((await cli([...TOY_ARGS, '--db', 'notes.db'], cwd)).stderr).toContain('is not an SQLite database');
   });
 });
 

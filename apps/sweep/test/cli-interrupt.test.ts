@@ -51,7 +51,7 @@ describe('Ctrl-C and SIGTERM', () => {
     expect(done.length).toBeLessThan(6);
     expect(done.every((r) => r.status === 'ok' && typeof r.mse === 'number')).toBe(true);
     expect(readdirSync(cwd).filter((f) => f.endsWith('.tmp'))).toEqual([]);
-    const again = cli(toyArgs('i.db', grid), cwd);
+    const again = await cli(toyArgs('i.db', grid), cwd);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain(`${6 - done.length} configuration(s) run, ${done.length} already in the database`);
     expect(await readRows(join(cwd, 'i.db'))).toHaveLength(6);

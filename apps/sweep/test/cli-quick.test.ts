@@ -8,7 +8,7 @@ afterAll(removeWorkDirs);
 describe('first-party plugins', () => {
   it('discovers installed @reef/quantizer-* packages without --plugin (SQ on the gauss file)', async () => {
     const cwd = workDir();
-    const r = cli(['--methods', 'sq', '--sq-format', '8bit,4bit', '--dataset', GAUSS, '--no-report', '--quiet'], cwd);
+    const r = await cli(['--methods', 'sq', '--sq-format', '8bit,4bit', '--dataset', GAUSS, '--no-report', '--quiet'], cwd);
     expect(r.stderr).toBe('');
     const all = await readRows(join(cwd, '.reef-cache/sweep/results.db'));
     const by = Object.fromEntries(all.map((x) => [x.config_name, x]));
@@ -23,7 +23,7 @@ describe('first-party plugins', () => {
 describe('quick run', () => {
   it('without --methods or a grid, sweeps every installed method\'s quickGrid (default values where none is declared)', async () => {
     const cwd = workDir();
-    const r = cli(['--plugin', TOY, '--dataset', 'gaussian:n=300,dim=16', '--no-report', '--quiet'], cwd);
+    const r = await cli(['--plugin', TOY, '--dataset', 'gaussian:n=300,dim=16', '--no-report', '--quiet'], cwd);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const rows = await readRows(join(cwd, '.reef-cache/sweep/results.db'));
@@ -37,7 +37,7 @@ describe('quick run', () => {
     expect(rows.filter((x) => x.method !== 'opq').every((x) => x.status === 'ok')).toBe(true);
     expect(rows.every((x) => x.n_queries === null || x.n_queries === 30)).toBe(true); // the quick run's 30 queries
     // Naming a method (even `all`) sweeps defaultGrid instead.
-    const full = cli(['--plugin', TOY, '--methods', 'toy', '--dataset', 'gaussian:n=300,dim=16', '--no-report', '--quiet'], cwd);
+    const full = await cli(['--plugin', TOY, '--methods', 'toy', '--dataset', 'gaussian:n=300,dim=16', '--no-report', '--quiet'], cwd);
     expect(full.stdout).toContain('1 configuration(s) run, 2 already in the database'); // bits 4 and 8 are the same runs
   });
 });

@@ -8,7 +8,7 @@ afterAll(removeWorkDirs);
 describe('reef-sweep run', () => {
   it('sweeps prefixed per-method options, records invalid combinations with the reason, and resumes', async () => {
     const cwd = workDir();
-    const first = cli([...TOY_ARGS, '--toy-bits', '2,8', '--toy-group', '1,3'], cwd);
+    const first = await cli([...TOY_ARGS, '--toy-bits', '2,8', '--toy-group', '1,3'], cwd);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('Toy(bits=2, group=1)'); // swept parameters are named even at their default
@@ -34,17 +34,17 @@ describe('reef-sweep run', () => {
     expect(Date.parse(bits8.finished_at)).toBeGreaterThanOrEqual(Date.parse(bits8.started_at));
     expect(Date.now() - Date.parse(bits8.finished_at)).toBeLessThan(10 * 60_000);
 
-    const again = cli([...TOY_ARGS, '--toy-bits', '2,8', '--toy-group', '1,3'], cwd);
+    const again = await cli([...TOY_ARGS, '--toy-bits', '2,8', '--toy-group', '1,3'], cwd);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('0 configuration(s) run, 4 already in the database');
-    const forced = cli([...TOY_ARGS, '--toy-bits', '2', '--force'], cwd);
+    const forced = await cli([...TOY_ARGS, '--toy-bits', '2', '--force'], cwd);
     expect(forced.stdout).toContain('1 configuration(s) run');
     expect((await readRows(db)).length).toBe(4);
   });
 
   it('records a configuration that fails during fit and goes on', async () => {
     const cwd = workDir();
-    const r = cli([...TOY_ARGS, '--toy-fail', 'true,false'], cwd);
+    const r = await cli([...TOY_ARGS, '--toy-fail', 'true,false'], cwd);
     expect(r.code).toBe(0);
     const all = await readRows(join(cwd, '.reef-cache/sweep/results.db'));
     const failed = all.find((x) => x.status === 'failed')!;
@@ -55,7 +55,7 @@ describe('reef-sweep run', () => {
   it('peak memory is each configuration\'s own, not the high-water mark of the sweep so far', async () => {
     const cwd = workDir();
     // The hungry configuration runs first; the frugal one after it must not inherit its peak.
-    const r = cli([...TOY_ARGS, '--toy-holdMb', '200,0'], cwd);
+    const r = await cli([...TOY_ARGS, '--toy-holdMb', '200,0'], cwd);
     expect(r.code).toBe(0);
     const rows = await readRows(join(cwd, '.reef-cache/sweep/results.db'));
     const peak = (mb: number): number => rows.find((x) => JSON.parse(x.params).holdMb === mb)!.peak_rss_mb!;
@@ -66,7 +66,7 @@ describe('reef-sweep run', () => {
   it('reads a YAML config', async () => {
     const cwd = workDir();
     writeFileSync(join(cwd, 'sweep.yaml'), `datasets: [${GAUSS}]\nplugins: [${TOY}]\nmethods:\n  toy: { bits: [3, 5] }\nseed: 7\n`);
-    const r = cli(['--config', 'sweep.yaml', '--no-report', '--quiet'], cwd);
+    const r = await cli(['--config', 'sweep.yaml', '--no-report', '--quiet'], cwd);
     expect(r.stderr).toBe('');
     const all = await readRows(join(cwd, '.reef-cache/sweep/results.db'));
     expect(all.map((x) => x.config_name).sort()).toEqual(['Toy(bits=3)', 'Toy(bits=5)']);

@@ -11,7 +11,7 @@ describe('export, shards and merge', () => {
     const cwd = workDir();
     const grid = ['--toy-bits', '1,2,3,4,5'];
     for (const s of ['1/2', '2/2']) {
-      const r = cli([...TOY_ARGS, ...grid, '--shard', s, '--db', `shard${s[0]}.db`], cwd);
+      const r = await cli([...TOY_ARGS, ...grid, '--shard', s, '--db', `shard${s[0]}.db`], cwd);
       expect(r.code).toBe(0);
     }
     const a = await readRows(join(cwd, 'shard1.db'));
@@ -19,7 +19,7 @@ describe('export, shards and merge', () => {
     expect(a.length + b.length).toBe(5);
     expect(a.length).toBe(3);
     expect(a.every((r) => r.shard === '1/2')).toBe(true);
-    const merged = cli(['merge', 'all.db', 'shard1.db', 'shard2.db'], cwd);
+    const merged = await cli(['merge', 'all.db', 'shard1.db', 'shard2.db'], cwd);
     expect(merged.stdout).toContain('5 row(s)');
     const all = await readRows(join(cwd, 'all.db'));
     expect(all.map((r) => r.config_name).sort()).toEqual(['Toy(bits=1)', 'Toy(bits=2)', 'Toy(bits=3)', 'Toy(bits=4)', 'Toy(bits=5)']);
@@ -29,14 +29,14 @@ describe('export, shards and merge', () => {
       expect(out.trim().split('\n')).toEqual(['5|5', '1']);
     } else console.warn('cli-shards: sqlite3 shell not installed; skipping the shell check');
     // A sweep over the merged database finds everything done.
-    expect(cli([...TOY_ARGS, ...grid, '--db', 'all.db'], cwd).stdout).toContain('5 already in the database');
+    expect((await cli([...TOY_ARGS, ...grid, '--db', 'all.db'], cwd)).stdout).toContain('5 already in the database');
 
-    const json = JSON.parse(cli(['export', '--db', 'all.db', '--format', 'json'], cwd).stdout);
+    const json = JSON.parse((await cli(['export', '--db', 'all.db', '--format', 'json'], cwd)).stdout);
     expect(json).toHaveLength(5);
     expect(json[0].params).toHaveProperty('bits');
     expect(typeof json[0].mse).toBe('number');
     // CSV to a file: a header of every column, one line per row, JSON cells quoted (RFC 4180).
-    expect(cli(['export', '--db', 'all.db', '--format', 'csv', '--out', 'all.csv'], cwd).stdout).toContain('all.csv');
+    expect((await cli(['export', '--db', 'all.db', '--format', 'csv', '--out', 'all.csv'], cwd)).stdout).toContain('all.csv');
     const csv = readFileSync(join(cwd, 'all.csv'), 'utf8').trim().split('\n');
     expect(csv).toHaveLength(6);
     const header = csv[0].split(',');

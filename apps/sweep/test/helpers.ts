@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,10 +20,26 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs the built CLI in a real process. */
-export function cli(args: readonly string[], cwd: string): CliResult {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+/**
+ * Runs the built CLI in a real process. Asynchronous, not spawnSync: a test worker blocked for a
+ * minute of child processes on a loaded machine misses vitest's RPC deadline ("Timeout calling
+ * onTaskUpdate") and the run fails although every test passed.
+ */
+export function cli(args: readonly string[], cwd: string): Promise<CliResult> {
+  return run(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, FORCE_COLOR: '0' } });
+}
+
+/** Runs a command to completion without blocking the event loop; output as UTF-8 text. */
+export function run(command: string, args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+  });
 }
 
 /** Runs the CLI asynchronously (for interrupt tests). */

@@ -39,7 +39,7 @@ describe('charts', () => {
 describe('report files', () => {
   it('writes SVG and PNG plots and a self-contained HTML report from a real sweep', async () => {
     const cwd = workDir();
-    const r = cli(['--plugin', TOY, '--methods', 'toy', '--dataset', GAUSS, '--toy-bits', '2,4,8', '--quiet', '--out', 'res'], cwd);
+    const r = await cli(['--plugin', TOY, '--methods', 'toy', '--dataset', GAUSS, '--toy-bits', '2,4,8', '--quiet', '--out', 'res'], cwd);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`Report: ${join(cwd, 'res/report.html')}`);
     const plots = ['recall-vs-compression', 'mse-vs-bits', 'recall-vs-qps'].map((p) => join(cwd, 'res/plots', `${p}-gauss-500-16-euclidean`));
