@@ -41,7 +41,6 @@ const options = [
 const files = readdirSync(dir).filter((f) => f.endsWith('.safetensors')).sort();
 const totals = Object.fromEntries(options.map(([id]) => [id, { ms: 0, wins: 0 }]));
 let chosenBytes = 0;
-let xorOnlyBytes = 0;
 for (let i = 1; i < files.length; i++) {
   const prev = readSafetensors(join(dir, files[i - 1]));
   const cur = readSafetensors(join(dir, files[i]));
@@ -62,7 +61,6 @@ for (let i = 1; i < files.length; i++) {
       totals[id].ms += m;
       row.push(`${id} ${bytes} B ${m.toFixed(2)} ms`);
       if (!best || bytes < best.bytes) best = { id, bytes };
-      if (id === 'xor-planes') xorOnlyBytes += Math.min(bytes, row.whole ?? Infinity);
     }
     totals[best.id].wins++;
     chosenBytes += best.bytes;
@@ -71,4 +69,4 @@ for (let i = 1; i < files.length; i++) {
 }
 console.log('per type over the series (median ms per trial, summed):');
 for (const [id, v] of Object.entries(totals)) console.log(`  ${id.padEnd(11)} ${v.ms.toFixed(1).padStart(8)} ms  wins ${v.wins}`);
-console.log(`chosen bytes ${chosenBytes}`);
+console.log(`payload bytes of the smallest option per tensor, summed: ${chosenBytes}`);

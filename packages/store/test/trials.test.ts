@@ -1,5 +1,5 @@
 import { PLUGIN_API_VERSION, Registry, definePlugin, type DeltaTypePlugin, type Tensor } from '@reef/core';
-import deltaLossless from '@reef/delta-lossless';
+import deltaLossless, { packPlanesAsync } from '@reef/delta-lossless';
 import deltaPq from '@reef/delta-pq';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -64,6 +64,35 @@ describe('encoding trials', () => {
     const payload = await sparse.encode(dense.target, dense.ref);
     const bytes = JSON.stringify(payload.attributes).length + Object.values(payload.arrays).reduce((s, a) => s + a.data.byteLength, 0);
     expect(bytes).toBeGreaterThan(chosen.info.storedBytes);
+  });
+
+  it('judges a large tensor on a screen and a sample, encodes only the winner in full, and picks what full trials would', async () => {
+    const registry = new Registry();
+    registry.use(deltaLossless, '@reef/delta-lossless');
+    const { ref, target } = pair(400_000, 1); // 1.6 MB, every element moved
+    const lengths = new Map<string, number[]>();
+    const types = registry.deltaTypes().map((p) => ({
+      ...p,
+      encode: (t: Tensor, r: Tensor, o?: Parameters<DeltaTypePlugin['encode']>[2]) => {
+        lengths.set(p.id, [...(lengths.get(p.id) ?? []), t.data.length]);
+        return p.encode(t, r, o);
+      },
+    }));
+    const chosen = await encodeTensor('t', target, [{ hash: 'r', tensor: ref, depth: 0, source: 'parent' }], types, 24);
+    // Exhaustive: every option on the whole tensor.
+    const full: Record<string, number> = { whole: (await packPlanesAsync(target.data, 4, 6, 'f32')).bytes.length + 64 };
+    for (const p of registry.deltaTypes()) {
+      if (p.id === 'sparse') continue; // skipped by the changed-fraction screen (every element changed)
+      const payload = await p.encode(target, ref);
+      full[p.id] = JSON.stringify(payload.attributes).length + Object.values(payload.arrays).reduce((s, a) => s + a.data.byteLength, 0);
+    }
+    const smallest = Object.entries(full).sort((a, b) => a[1] - b[1])[0][0];
+    expect(chosen.info.encoding).toBe(smallest);
+    for (const [id, seen] of lengths) {
+      const fullCalls = seen.filter((n) => n === target.data.length).length;
+      expect(fullCalls, id).toBe(id === chosen.info.encoding ? 1 : 0);
+      expect(seen.every((n) => n === target.data.length || n <= 128 * 1024), id).toBe(true);
+    }
   });
 
   it('add leaves codebook delta types (pq-lossless) out unless asked, and the checkout stays byte-exact', async () => {
