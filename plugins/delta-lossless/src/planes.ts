@@ -93,7 +93,7 @@ function planeSample(plane: Uint8Array): Uint8Array {
  * fraction of the cost of every strategy on every byte.
  */
 export function compressPlane(plane: Uint8Array, level: number): Uint8Array {
-  if (looksIncompressible(plane)) return plane;
+  if (plane.length <= TINY_PLANE_BYTES || looksIncompressible(plane)) return plane;
   const trial = plane.length > STRATEGY_SAMPLE_THRESHOLD ? planeSample(plane) : plane;
   const light = LIGHT_STRATEGIES.map((strategy) => deflateBytes(trial, level, strategy));
   const coding = pickCoding(trial, light, worthFullDeflate(trial, light) ? deflateBytes(trial, level) : undefined);
@@ -104,7 +104,7 @@ export function compressPlane(plane: Uint8Array, level: number): Uint8Array {
 
 /** `compressPlane` with the deflate calls on libuv's thread pool: the same choices, the same bytes. */
 export async function compressPlaneAsync(plane: Uint8Array, level: number): Promise<Uint8Array> {
-  if (looksIncompressible(plane)) return plane;
+  if (plane.length <= TINY_PLANE_BYTES || looksIncompressible(plane)) return plane;
   const trial = plane.length > STRATEGY_SAMPLE_THRESHOLD ? planeSample(plane) : plane;
   const light = await Promise.all(LIGHT_STRATEGIES.map((strategy) => deflateBytesAsync(trial, level, strategy)));
   const coding = pickCoding(trial, light, worthFullDeflate(trial, light) ? await deflateBytesAsync(trial, level) : undefined);
@@ -114,6 +114,14 @@ export async function compressPlaneAsync(plane: Uint8Array, level: number): Prom
 }
 
 const LIGHT_STRATEGIES = [constants.Z_HUFFMAN_ONLY, constants.Z_RLE];
+
+/**
+ * Planes up to this size are stored raw without trying deflate: a zlib stream's framing and block
+ * header leave almost nothing to gain, and each try costs a zlib stream (~12 µs). Measured on the
+ * CNN checkpoint series (bench/store): its 252 planes of at most 64 B (biases, batch-norm
+ * statistics) deflated by 505 B in all, 0.005% of the series, for 2–3 zlib calls each per trial.
+ */
+const TINY_PLANE_BYTES = 64;
 
 /** How a plane is stored: raw, or deflated with one zlib strategy (and the bytes of the trial). */
 type PlaneCoding = { readonly raw: true } | { readonly raw: false; readonly strategy: number; readonly bytes: Uint8Array };

@@ -144,6 +144,17 @@ describe('lossless delta types: property tests over random bit patterns', () => 
     expect(Buffer.from(unpackPlanes(packedNoise, 2, noise.length, 'bf16')).equals(Buffer.from(noise))).toBe(true);
   });
 
+  it('stores planes of at most 64 bytes raw (nothing worth a zlib stream), larger zero planes deflated; both round-trip', async () => {
+    // 64 f32 elements: 64-byte planes, kept raw even where deflate would shrink them (a zero exponent plane).
+    const small = new Uint8Array(new Float32Array(64).map((_, i) => i * 1e-3).buffer);
+    const packed = await packPlanesAsync(small, 4, 6, 'f32');
+    expect(packed.deflated).toEqual([false, false, false, false]);
+    expect(Buffer.from(unpackPlanes(packed, 4, small.length, 'f32')).equals(Buffer.from(small))).toBe(true);
+    const zeros = new Uint8Array(4 * 65);
+    expect((await packPlanesAsync(zeros, 4, 6, 'f32')).deflated).toEqual([true, true, true, true]);
+    expect(packPlanes(new Uint8Array(4 * 64), 4, 6, 'f32').deflated).toEqual([false, false, false, false]);
+  });
+
   it('handles tensor data at unaligned offsets (views into a file buffer)', async () => {
     for (const id of ['xor-planes', 'float-diff', 'sparse']) {
       const delta = registry.deltaType(id);
