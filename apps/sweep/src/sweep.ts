@@ -29,6 +29,8 @@ export interface SweepOptions {
    * one still running then is abandoned, and all of them run on the next call (resumable).
    */
   readonly budgetSeconds?: number;
+  /** When the budget started (ms since the epoch); default: when the first configuration starts. */
+  readonly budgetFrom?: number;
   /** How the measuring worker finds the plugins: the same discovery as the host's registry. */
   readonly registryOptions: NodeRegistryOptions;
   readonly datasetOptions?: LoadOptions;
@@ -129,7 +131,7 @@ export async function runSweep(registry: Registry, options: SweepOptions): Promi
     const todo = work.filter(({ run }) => options.force || !db.has(run.key));
     const progress = new Progress(todo.length, process.stderr, options.quiet);
     const started = Date.now();
-    const deadline = options.budgetSeconds === undefined ? undefined : started + options.budgetSeconds * 1000;
+    const deadline = options.budgetSeconds === undefined ? undefined : (options.budgetFrom ?? started) + options.budgetSeconds * 1000;
     let ran = 0;
     // Wall time of each method's last configuration: the budget check expects the next one of
     // that method to take at least as long (grids usually grow in cost).

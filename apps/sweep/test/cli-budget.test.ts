@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cli, TOY, TOY_ARGS, readRows, removeWorkDirs, workDir } from './helpers.js';
+import { cli, GAUSS, TOY, TOY_ARGS, readRows, removeWorkDirs, workDir } from './helpers.js';
 
 // Split from cli-run.test.ts to keep each file well under a minute.
 afterAll(removeWorkDirs);
@@ -9,9 +9,12 @@ describe('time budget', () => {
   it('--budget is a hard end: nothing starts after it, a configuration still running is abandoned, a rerun finishes them', async () => {
     const cwd = workDir();
     const db = join(cwd, '.reef-cache/sweep/results.db');
-    // A fit that spins for a minute without yielding: stopped at the 1 s budget, not recorded.
-    const slow = await cli([...TOY_ARGS, '--toy-bits', '2,4', '--toy-busyMs', '60000', '--budget', '1'], cwd);
+    // A fit that spins for a minute without yielding: started (the budget counts from the process's
+    // start, and 8 s leave room for start-up), stopped at the budget, not recorded.
+    const verbose = TOY_ARGS.filter((a) => a !== '--quiet');
+    const slow = await cli([...verbose, '--toy-bits', '2,4', '--toy-busyMs', '60000', '--budget', '8'], cwd);
     expect(slow.code).toBe(0);
+    expect(slow.stderr).toMatch(/\[1\/2\] gauss-500-16-euclidean Toy\(bits=\d, busyMs=60000\): stopped: time budget reached/);
     expect(slow.stdout).toContain('0 configuration(s) run');
     expect(slow.stdout).toContain('2 configuration(s) left for the next call');
     expect(await readRows(db)).toEqual([]); // the database exists, empty
@@ -20,6 +23,22 @@ describe('time budget', () => {
     const second = await cli([...TOY_ARGS, '--toy-bits', '2,4,8'], cwd);
     expect(second.stdout).toContain('3 configuration(s) run, 0 already');
     expect((await readRows(db)).map((r) => r.config_name).sort()).toEqual(['Toy(bits=2)', 'Toy(bits=4)', 'Toy(bits=8)']);
+  });
+});
+
+describe('budget and report', () => {
+  it('--budget covers the whole command, keeping 5 s of it for the report', async () => {
+    const cwd = workDir();
+    const args = ['--plugin', TOY, '--methods', 'toy', '--dataset', GAUSS, '--toy-bits', '2,4', '--quiet', '--no-png'];
+    // 5 s, all of them kept for the report: no configuration starts, the report is still written.
+    const none = await cli([...args, '--budget', '5'], cwd);
+    expect(none.code).toBe(0);
+    expect(none.stdout).toContain('0 configuration(s) run');
+    expect(none.stdout).toContain('2 configuration(s) left for the next call');
+    expect(none.stdout).toContain('Report:');
+    // Without a report nothing is kept back.
+    const all = await cli([...args, '--budget', '60', '--no-report'], cwd);
+    expect(all.stdout).toContain('2 configuration(s) run');
   });
 });
 
