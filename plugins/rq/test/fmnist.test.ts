@@ -36,7 +36,8 @@ describe('RQ 4 × 6 bits on fmnist-2k (base = the 2000 train vectors, queries = 
     codes = q.encode(ds.train);
   }, 300_000);
 
-  it('uses 3 bytes per vector, as FAISS', () => {
+  it('uses 3 bytes per vector, as FAISS, and the default beam of 5', () => {
+    expect(q.params.beam).toBe(5); // not given above: the default, as FAISS's
     expect(q.codeSize).toBe(3);
     expect(codes.length).toBe(2000 * 3);
   });
