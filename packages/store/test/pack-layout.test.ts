@@ -1,0 +1,81 @@
+import { h5wasm, openH5, type H5Group } from '@reef/hdf5';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Repository, writeSafetensors } from '../src/index.js';
+import { textAttribute, type ObjectAttribute } from '../src/pack-writer.js';
+import { tempDir } from './helpers.js';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  while (cleanups.length) cleanups.pop()!();
+});
+
+function weights(n: number, step: number): Uint8Array {
+  const v = new Float32Array(n);
+  for (let i = 0; i < n; i++) v[i] = Math.sin(i * 0.37) * 0.05 + step * 1e-4 * Math.cos(i * 1.3 + step);
+  return new Uint8Array(v.buffer);
+}
+
+/**
+ * Rewrites every whole tensor's `object` attribute in a repository's packs into an older layout:
+ * 'planes' (one JSON attribute plus the per-object descriptive ones) or 'three' (plane_lengths,
+ * plane_deflated, bit_layout), as packs written before them carry.
+ */
+async function downgrade(dir: string, layout: 'planes' | 'three'): Promise<number> {
+  let rewritten = 0;
+  const packs = join(dir, '.reef', 'packs');
+  for (const f of readdirSync(packs).filter((x) => x.endsWith('.h5'))) {
+    const file = await openH5(join(packs, f), 'a');
+    const weightsGroup = file.get('weights') as H5Group;
+    for (const name of weightsGroup.keys()) {
+      const ds = weightsGroup.get(name) as InstanceType<typeof h5wasm.Dataset>;
+      const attribute = JSON.parse(String(ds.attrs.object.value)) as ObjectAttribute;
+      ds.delete_attribute('object');
+      const planes = attribute.planes!;
+      if (layout === 'planes') textAttribute(ds, 'planes', JSON.stringify(planes));
+      else {
+        textAttribute(ds, 'plane_lengths', JSON.stringify(planes.lengths));
+        textAttribute(ds, 'plane_deflated', JSON.stringify(planes.deflated));
+        textAttribute(ds, 'bit_layout', planes.layout);
+      }
+      textAttribute(ds, 'tensor_dtype', attribute.dtype);
+      textAttribute(ds, 'tensor_shape', JSON.stringify(attribute.shape));
+      rewritten++;
+    }
+    file.close();
+  }
+  return rewritten;
+}
+
+describe('pack layouts', () => {
+  it('reads packs of the older attribute layouts: every commit still exports byte-exact and fsck is clean', async () => {
+    for (const layout of ['planes', 'three'] as const) {
+      const { dir, cleanup } = tempDir();
+      cleanups.push(cleanup);
+      const repo = Repository.init(dir);
+      const files: Uint8Array[] = [];
+      for (let step = 0; step < 3; step++) {
+        files.push(writeSafetensors([
+          { name: 'w', tensor: { dtype: 'f32', shape: [6000], data: weights(6000, step) } },
+          { name: 'b', tensor: { dtype: 'f32', shape: [16], data: weights(16, step) } },
+        ]));
+        writeFileSync(join(dir, 'm.safetensors'), files[step]);
+        await repo.add(['m.safetensors'], { cwd: dir });
+        repo.commit(`step ${step}`);
+      }
+      repo.close();
+      expect(await downgrade(dir, layout)).toBeGreaterThan(3);
+      const reopened = Repository.open(dir);
+      try {
+        for (let step = 0; step < 3; step++) {
+          const out = await reopened.export(`HEAD~${2 - step}`, { format: 'safetensors' });
+          expect(Buffer.from(out.bytes).equals(Buffer.from(files[step])), `${layout} step ${step}`).toBe(true);
+        }
+        expect((await reopened.fsck()).problems).toEqual([]);
+      } finally {
+        reopened.close();
+      }
+    }
+  });
+});
