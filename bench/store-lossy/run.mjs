@@ -31,9 +31,9 @@ const only = arg('datasets', 'series,variants').split(',');
 
 const list = (dir, re) => readdirSync(dir).filter((f) => re.test(f)).sort().map((f) => join(dir, f));
 const series = list(seriesDir, /\.safetensors$/);
-const variantFiles = list(variantsDir, /^variant-\d+\.safetensors$/);
+const variantFiles = only.includes('variants') ? list(variantsDir, /^variant-\d+\.safetensors$/) : [];
 if (series.length < 2) throw new Error(`no checkpoint series in ${seriesDir}: run bench/store/train_fmnist.py`);
-if (variantFiles.length === 0) throw new Error(`no variants in ${variantsDir}: run models.py variants`);
+if (only.includes('variants') && variantFiles.length === 0) throw new Error(`no variants in ${variantsDir}: run models.py variants (or pass --datasets series)`);
 const base = series[series.length - 1]; // the variants are fine-tuned from the last checkpoint
 
 function registry() {

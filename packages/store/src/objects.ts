@@ -8,6 +8,7 @@ import { CENTROID_KIND, centroidHash } from './cluster-centroid.js';
 import { readCodebook, withCodebook, type CodebookInfo, type StoredCodebook } from './codebooks.js';
 import { tensorHash } from './hash.js';
 import { PackWriter, type PackManifest } from './pack-writer.js';
+import { ZERO_REFERENCE, zeroTensor } from './zero-reference.js';
 
 /** What the store knows about one stored tensor without opening its pack. */
 export interface ObjectInfo {
@@ -16,7 +17,7 @@ export interface ObjectInfo {
   readonly shape: number[];
   /** 'whole' (byte planes + deflate) or the id of the delta type. */
   readonly encoding: string;
-  /** Hash of the reference tensor, for deltas. */
+  /** Hash of the reference tensor, for deltas; ZERO_REFERENCE for lossy deltas against all zeros. */
   readonly reference?: string;
   /** Deltas to decode before this one (0 for whole tensors); bounded so reads stay fast. */
   readonly depth: number;
@@ -241,7 +242,7 @@ export class ObjectStore {
         let payload = stored.payload as PortableData;
         if (info.codebook) payload = withCodebook(payload, (await this.readCodebook(info.codebook, where)).data);
         if (!info.reference) throw new ReefError('BAD_FILE', `${where}: delta without a reference`);
-        const reference = await this.get(info.reference, verify);
+        const reference = info.reference === ZERO_REFERENCE ? zeroTensor(info.dtype, info.shape) : await this.get(info.reference, verify);
         const decoded = await this.registry.deltaType(info.encoding).decode(payload, reference);
         tensor = { dtype: info.dtype, shape: info.shape, data: decoded.data };
       }

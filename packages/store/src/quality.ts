@@ -9,7 +9,8 @@ import type { EncodedObject } from './objects.js';
 
 /**
  * Lossy storage under a quality bound (`reef commit --max-rel-error`): for each tensor a commit
- * introduces, every applicable lossy delta type is encoded against the tensor's reference, decoded,
+ * introduces, every applicable lossy delta type is encoded against the tensor's reference (all
+ * zeros, ZERO_REFERENCE, when it has none: the error is still relative to its own norm), decoded,
  * and its error measured against the tensor as added; the smallest encoding within the bound wins
  * if it is smaller than the lossless encoding `add` already stored, else the tensor stays lossless.
  */

@@ -14,6 +14,7 @@ import type { Commit, CommitQuality, FileRecord, LayoutPart, TensorRecord, Tree 
 import { ObjectStore, type EncodedObject, type ObjectInfo } from './objects.js';
 import type { PackWriter } from './pack-writer.js';
 import { chooseWithinBound, assertQualityBound, type LossyItem, type QualityBound } from './quality.js';
+import { ZERO_REFERENCE, zeroTensor } from './zero-reference.js';
 import { SimilarityIndex } from './similarity.js';
 
 export const REPO_DIR = '.reef';
@@ -494,9 +495,10 @@ export class Repository {
   }
 
   /**
-   * Commits the staged tree, storing each tensor it introduces (float, with a reference) as the
-   * smallest encoding whose measured relative L2 error is within `bound.maxRelError`: a lossy delta
-   * when one is within the bound and smaller than the lossless encoding `add` stored, else lossless.
+   * Commits the staged tree, storing each float tensor it introduces as the smallest encoding whose
+   * measured relative L2 error is within `bound.maxRelError`: a lossy delta (against its reference,
+   * or against all zeros, ZERO_REFERENCE, when it has none) when one is within the bound and
+   * smaller than the lossless encoding `add` stored, else lossless.
    * Lossy tensors are recorded by the hash of their decoded bytes (what checkout gives), the files
    * holding them by the sha256 of the rebuilt file, with the added file as `source`; the errors go
    * into the commit's `quality`. The lossless copies add wrote become garbage for `reef gc`.
@@ -516,6 +518,7 @@ export class Repository {
       for (const h of this.commits.list()) for (const f of Object.values(this.commits.read(h).tree)) for (const t of f.tensors) committed.add(t.hash);
       const similarity = new SimilarityIndex(this.similarityPath());
       const items: LossyItem[] = [];
+      const unreferenced: Omit<LossyItem, 'candidate'>[] = [];
       const seen = new Set<string>();
       for (const [path, file] of Object.entries(tree)) {
         for (const r of file.tensors) {
@@ -527,7 +530,16 @@ export class Repository {
           const tensor = await this.objects.get(r.hash);
           const candidate = (await this.candidatesFor(path, r.name, tensor, headTree, similarity)).find((c) => c.depth < this.maxDepth && c.hash !== r.hash);
           if (candidate) items.push({ path, name: r.name, hash: r.hash, tensor, candidate, losslessBytes: info.storedBytes });
+          else unreferenced.push({ path, name: r.name, hash: r.hash, tensor, losslessBytes: info.storedBytes });
         }
+      }
+      // No usable reference (first commit, new names): a delta against all zeros, i.e. the tensor
+      // itself, so the bound applies there too. One zero buffer serves every such tensor.
+      const largest = unreferenced.reduce((m, u) => Math.max(m, u.tensor.data.length), 0);
+      const zeros = new Uint8Array(largest);
+      for (const u of unreferenced) {
+        const candidate = { hash: ZERO_REFERENCE, tensor: zeroTensor(u.tensor.dtype, u.tensor.shape, zeros), depth: 0, source: 'zero' };
+        items.push({ ...u, candidate });
       }
       // The most recent stored codebooks are tried again before paying for new ones.
       const existing = [];
@@ -984,7 +996,7 @@ export class Repository {
       if (live.has(h)) continue;
       live.add(h);
       const ref = this.objects.info(h)?.reference;
-      if (ref) stack.push(ref);
+      if (ref && ref !== ZERO_REFERENCE) stack.push(ref);
     }
     return live;
   }

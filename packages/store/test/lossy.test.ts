@@ -7,7 +7,7 @@ import { cpSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } 
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ObjectStore, Repository, commitCommand, fsckCommand, gcCommand, parseSafetensors, showCommand, statsCommand, toFloat64, writeSafetensors } from '../src/index.js';
+import { ObjectStore, Repository, ZERO_REFERENCE, applyClusters, commitCommand, fsckCommand, gcCommand, parseSafetensors, showCommand, statsCommand, toFloat64, writeSafetensors } from '../src/index.js';
 import { tempDir } from './helpers.js';
 
 const cleanups: (() => void)[] = [];
@@ -175,6 +175,100 @@ describe('lossy commits under a quality bound', () => {
     await expect(commitCommand(env, 'x', { maxRelError: 1e-3, lossless: true })).rejects.toThrow(/exclude each other/);
     await expect(repo.commitLossy('x', { maxRelError: -1 })).rejects.toThrow(/must be a finite number > 0/);
     await expect(repo.commitLossy('x', { maxRelError: 1e-3, pqMinBytes: 1.5 })).rejects.toThrow(/--pq-min-bytes/);
+  });
+});
+
+describe('a lossy first commit (tensors with no reference: deltas against all zeros)', () => {
+  /** Stores model(0) in a fresh repository under `bound` (lossless without one); bytes on disk after gc. */
+  async function fresh(registry: Registry, bound?: number) {
+    const { repo, dir } = newRepo(registry);
+    writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(model(0)));
+    await repo.add(['model.safetensors'], { cwd: dir });
+    const result = bound === undefined ? { commit: repo.commit('first'), quality: undefined } : await repo.commitLossy('first', { maxRelError: bound });
+    await repo.gc(); // the lossless copies add wrote
+    return { repo, dir, ...result, bytes: repo.stats().bytesOnDisk };
+  }
+
+  it('is smaller than lossless, within the bound, fsck clean, and decoded by a fresh process', async () => {
+    const lossless = await fresh(registryWith(deltaQuantized, deltaPq));
+    const { repo, dir, commit, quality, bytes } = await fresh(registryWith(deltaQuantized, deltaPq), 1e-2);
+    const original = new Map(model(0).map((t) => [t.name, t.tensor]));
+    // No tensor had a reference; the weight matrices are now lossy, against the implicit zero tensor.
+    const lossyNames = quality!.lossy.map((t) => t.tensor);
+    expect(lossyNames).toEqual(expect.arrayContaining(['fc1.weight', 'fc2.weight']));
+    for (const t of quality!.lossy) {
+      expect(t.reference).toBe(ZERO_REFERENCE);
+      expect(t.relL2).toBeLessThanOrEqual(1e-2);
+      expect(t.relL2).toBeGreaterThan(0);
+      const info = repo.objects.info(t.stored)!;
+      expect(info.reference).toBe(ZERO_REFERENCE);
+      expect(info.depth).toBe(1);
+      const decoded = await repo.objects.get(t.stored, true); // re-hashed: the hash is the decoded bytes'
+      expect(relL2(original.get(t.tensor)!, decoded)).toBeCloseTo(t.relL2, 12);
+    }
+    // Every float tensor was tried (lossy, or lossless with the reason); the integer never.
+    expect([...lossyNames, ...quality!.lossless.map((f) => f.tensor)].sort()).toEqual(['fc1.bias', 'fc1.weight', 'fc2.weight', 'norm.scale']);
+    expect(bytes).toBeLessThan(lossless.bytes);
+    expect(commit.tree['model.safetensors'].source).toBeDefined();
+    expect((await repo.fsck()).problems).toEqual([]);
+    expect((await showCommand({ cwd: dir, registry: registryWith(deltaQuantized, deltaPq) })).join('\n')).toMatch(/fc1\.weight .* vs zero, .*lossy: max \|err\| /);
+    // A fresh Node process exports the decoded tensors.
+    repo.close();
+    const child = spawnSync(process.execPath, [CHILD, dir, join(dir, 'child.safetensors')], { encoding: 'utf8' });
+    expect(child.stderr).toBe('');
+    expect(child.status).toBe(0);
+    const exported = parseSafetensors(new Uint8Array(readFileSync(join(dir, 'child.safetensors'))), 'child export');
+    for (const { name, tensor } of exported.tensors) {
+      const lossy = quality!.lossy.find((t) => t.tensor === name);
+      if (lossy) expect(relL2(original.get(name)!, tensor)).toBeCloseTo(lossy.relL2, 12);
+      else expect(Buffer.from(tensor.data).equals(Buffer.from(original.get(name)!.data))).toBe(true);
+    }
+    // The next checkpoint is a delta against the decoded first one; gc, clustering and checkout still decode all.
+    const again = Repository.open(dir, { registry: registryWith(deltaQuantized, deltaPq) });
+    cleanups.push(() => again.close());
+    writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(model(1)));
+    await again.add(['model.safetensors'], { cwd: dir });
+    const next = await again.commitLossy('second', { maxRelError: 1e-2 });
+    const fc1 = next.quality.lossy.find((t) => t.tensor === 'fc1.weight')!;
+    expect(fc1.reference).toBe(quality!.lossy.find((t) => t.tensor === 'fc1.weight')!.stored);
+    await again.gc();
+    // Clustering leaves lossy objects alone, but walks every delta chain: the zero reference is a chain's end (depth 1).
+    expect((await applyClusters(again, { registry: registryWith(deltaQuantized, deltaPq) })).depthUpdates).toBe(0);
+    expect((await again.fsck()).problems).toEqual([]);
+    rmSync(join(dir, 'model.safetensors'));
+    await again.checkout('HEAD~1', { force: true });
+    const first = parseSafetensors(new Uint8Array(readFileSync(join(dir, 'model.safetensors'))), 'checkout');
+    for (const { name, tensor } of first.tensors) {
+      const lossy = quality!.lossy.find((t) => t.tensor === name);
+      if (lossy) expect(relL2(original.get(name)!, tensor)).toBeCloseTo(lossy.relL2, 12);
+    }
+  });
+
+  it('never stores a tensor as all zeros, and a bound nothing meets stores losslessly and says so', async () => {
+    // A lossy type that decodes to its reference: against zeros, every tensor would become zeros.
+    const keepReference: DeltaTypePlugin = {
+      kind: 'delta', id: 'keep-reference', label: 'keep reference', summary: 'drops the change', apiVersion: PLUGIN_API_VERSION,
+      lossless: false, params: [],
+      encode: () => ({ arrays: {}, attributes: {} }),
+      decode: (_payload, reference) => reference,
+    };
+    const plugin = definePlugin({ name: 'keep-reference', apiVersion: PLUGIN_API_VERSION, register: (host) => host.registerDeltaType(keepReference) });
+    const zeros = await fresh(registryWith(plugin), 1e30);
+    expect(zeros.quality!.lossy).toEqual([]);
+    expect((await zeros.repo.export('HEAD', { format: 'safetensors' })).bytes).toEqual(new Uint8Array(readFileSync(join(zeros.dir, 'model.safetensors'))));
+    // pq-lossy only, at 1e-12: nothing meets it; the output names the tensors and the closest error.
+    const { dir } = newRepo(registryWith(deltaPq));
+    const env = { cwd: dir, registry: registryWith(deltaPq) };
+    writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(model(0)));
+    const repo = Repository.open(dir, { registry: env.registry });
+    cleanups.push(() => repo.close());
+    await repo.add(['model.safetensors'], { cwd: dir });
+    const out = (await commitCommand(env, 'too strict', { maxRelError: 1e-12 })).join('\n');
+    expect(out).toMatch(/0 tensor\(s\) stored lossy/);
+    expect(out).toMatch(/stored losslessly: no lossy encoding met relative error <= 1e-12/);
+    expect(out).toMatch(/fc1\.weight \(closest: pq-lossy at \d\.\d\de-\d+\)/);
+    const exported = await repo.export('HEAD', { format: 'safetensors' });
+    expect(exported.verbatim && Buffer.from(exported.bytes).equals(readFileSync(join(dir, 'model.safetensors')))).toBe(true);
   });
 });
 
