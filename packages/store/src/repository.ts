@@ -530,7 +530,8 @@ export class Repository {
           const tensor = await this.objects.get(r.hash);
           const candidate = (await this.candidatesFor(path, r.name, tensor, headTree, similarity)).find((c) => c.depth < this.maxDepth && c.hash !== r.hash);
           if (candidate) items.push({ path, name: r.name, hash: r.hash, tensor, candidate, losslessBytes: info.storedBytes });
-          else unreferenced.push({ path, name: r.name, hash: r.hash, tensor, losslessBytes: info.storedBytes });
+          // An all-zero tensor is its zero reference: nothing to code (and whole storage deflates it away).
+          else if (tensor.data.some((b) => b !== 0)) unreferenced.push({ path, name: r.name, hash: r.hash, tensor, losslessBytes: info.storedBytes });
         }
       }
       // No usable reference (first commit, new names): a delta against all zeros, i.e. the tensor

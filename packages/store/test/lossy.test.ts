@@ -182,7 +182,8 @@ describe('a lossy first commit (tensors with no reference: deltas against all ze
   /** Stores model(0) in a fresh repository under `bound` (lossless without one); bytes on disk after gc. */
   async function fresh(registry: Registry, bound?: number) {
     const { repo, dir } = newRepo(registry);
-    writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(model(0)));
+    // Plus an all-zero tensor (a freshly initialised bias): nothing lossy can code it but zeros.
+    writeFileSync(join(dir, 'model.safetensors'), writeSafetensors([...model(0), { name: 'zeros', tensor: f32([256], new Float64Array(256)) }]));
     await repo.add(['model.safetensors'], { cwd: dir });
     const result = bound === undefined ? { commit: repo.commit('first'), quality: undefined } : await repo.commitLossy('first', { maxRelError: bound });
     await repo.gc(); // the lossless copies add wrote
@@ -192,7 +193,7 @@ describe('a lossy first commit (tensors with no reference: deltas against all ze
   it('is smaller than lossless, within the bound, fsck clean, and decoded by a fresh process', async () => {
     const lossless = await fresh(registryWith(deltaQuantized, deltaPq));
     const { repo, dir, commit, quality, bytes } = await fresh(registryWith(deltaQuantized, deltaPq), 1e-2);
-    const original = new Map(model(0).map((t) => [t.name, t.tensor]));
+    const original = new Map([...model(0), { name: 'zeros', tensor: f32([256], new Float64Array(256)) }].map((t) => [t.name, t.tensor]));
     // No tensor had a reference; the weight matrices are now lossy, against the implicit zero tensor.
     const lossyNames = quality!.lossy.map((t) => t.tensor);
     expect(lossyNames).toEqual(expect.arrayContaining(['fc1.weight', 'fc2.weight']));
@@ -206,7 +207,8 @@ describe('a lossy first commit (tensors with no reference: deltas against all ze
       const decoded = await repo.objects.get(t.stored, true); // re-hashed: the hash is the decoded bytes'
       expect(relL2(original.get(t.tensor)!, decoded)).toBeCloseTo(t.relL2, 12);
     }
-    // Every float tensor was tried (lossy, or lossless with the reason); the integer never.
+    // Every float tensor was tried (lossy, or lossless with the reason); the integer never, nor the
+    // all-zero tensor (it is its reference: not reported as a bound nothing met).
     expect([...lossyNames, ...quality!.lossless.map((f) => f.tensor)].sort()).toEqual(['fc1.bias', 'fc1.weight', 'fc2.weight', 'norm.scale']);
     expect(bytes).toBeLessThan(lossless.bytes);
     expect(commit.tree['model.safetensors'].source).toBeDefined();
