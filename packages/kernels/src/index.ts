@@ -7,3 +7,4 @@ export * from './linalg.js';
 export * from './wasm.js';
 export * from './product-code-scanner.js';
 export * from './polar-iterative.js';
+export * from './pca.js';
