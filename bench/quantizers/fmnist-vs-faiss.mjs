@@ -6,7 +6,7 @@
 // the last run's bench/out/quantizers/faiss.json instead of rerunning FAISS. --recorded-faiss A,B
 // takes FAISS's figures for configs A, B from the recorded reference (fixtures/README.md: MSE,
 // recall@10, train time on this machine) instead of running it (FAISS's OPQ8 trains for 11 min).
-// --opq-niter N sets OPQ's alternation count; --opq-params JSON sets any OPQ parameters. --no-faiss
+// --opq-niter N sets OPQ's alternation count; --opq-params JSON / --pq-params JSON set any OPQ / PQ parameters. --no-faiss
 // runs no FAISS (figures only from --reuse-faiss / --recorded-faiss). The report is rewritten after
 // every configuration, so a run cut short keeps what it finished.
 // Prints medians (train: one run; encode and search: median of 3 after a warm-up run) and the Reef/FAISS ratio per figure.
@@ -29,9 +29,9 @@ const IDX = '/usr/share/datasets/fashion-mnist/';
 const REPEATS = 3;
 
 const CONFIGS = {
-  PQ8: { faiss: 'PQ8', make: () => new ProductQuantizer({ m: 8, nbits: 8 }) },
-  PQ16: { faiss: 'PQ16', make: () => new ProductQuantizer({ m: 16, nbits: 8 }) },
-  PQ56: { faiss: 'PQ56', make: () => new ProductQuantizer({ m: 56, nbits: 8 }) },
+  PQ8: { faiss: 'PQ8', make: () => new ProductQuantizer({ m: 8, nbits: 8, ...pqParams() }) },
+  PQ16: { faiss: 'PQ16', make: () => new ProductQuantizer({ m: 16, nbits: 8, ...pqParams() }) },
+  PQ56: { faiss: 'PQ56', make: () => new ProductQuantizer({ m: 56, nbits: 8, ...pqParams() }) },
   OPQ8: { faiss: 'OPQ8,PQ8', make: () => new OptimizedProductQuantizer({ m: 8, nbits: 8, ...opqRounds() }) },
   OPQ16: { faiss: 'OPQ16,PQ16', make: () => new OptimizedProductQuantizer({ m: 16, nbits: 8, ...opqRounds() }) },
 };
@@ -50,10 +50,13 @@ const RECORDED = {
   'PQ16': { mse: 560511, recall10: 0.5286, train_s: 146 },
 };
 const recorded = new Set((option('--recorded-faiss') ?? '').split(',').filter(Boolean));
-const VALUE_OPTIONS = new Set(['--nq', '--opq-niter', '--opq-params', '--recorded-faiss', '--base']);
+const VALUE_OPTIONS = new Set(['--nq', '--opq-niter', '--opq-params', '--pq-params', '--recorded-faiss', '--base']);
 const chosen = args.filter((a, i) => !a.startsWith('--') && !VALUE_OPTIONS.has(args[i - 1]));
 const names = chosen.length ? chosen : Object.keys(CONFIGS);
 for (const n of names) if (!CONFIGS[n]) throw new Error(`unknown config ${n}; known: ${Object.keys(CONFIGS).join(', ')}`);
+function pqParams() {
+  return JSON.parse(option('--pq-params', '{}'));
+}
 function opqRounds() {
   const niter = option('--opq-niter');
   return { ...JSON.parse(option('--opq-params', '{}')), ...(niter ? { niter: Number(niter) } : {}) };

@@ -114,7 +114,7 @@ export class OptimizedProductQuantizer implements Quantizer {
     const dIn = train.dim;
     const dOut = outputDim(this.params, dIn);
     // The rotation takes most of the time; the final PQ the rest.
-    const rotation = await trainRotation(train.data, train.count, dIn, this.config, dOut, {
+    const { rotation, centroids: lastRound } = await trainRotation(train.data, train.count, dIn, this.config, dOut, {
       seed,
       assign: this.options.assign,
       onWarning,
@@ -127,6 +127,9 @@ export class OptimizedProductQuantizer implements Quantizer {
       niter: niterFinal,
       seed,
       init: 'random',
+      // Warm-started from the last round's codebooks: measured on Fashion-MNIST, k-means from
+      // scratch on the final rotation ends at a higher MSE than continuing from them.
+      initialCentroids: lastRound,
       threads: this.config.threads,
       assign: this.options.assign,
       onProgress: (f) => options.onProgress?.(0.8 + 0.2 * f),

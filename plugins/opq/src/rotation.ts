@@ -1,5 +1,5 @@
-import { multiplyFast, polarFactorIterative, randomOrthogonal, Rng } from '@reef/kernels';
-import { ProductCodebooks, splitDimensions, trainCodebooks, type AssignFn } from '@reef/quantizer-pq';
+import { multiplyFast, polarFactorIterative, principalAxes, randomOrthogonal, Rng } from '@reef/kernels';
+import { ProductCodebooks, splitDimensions, trainCodebooks, type AssignFn, type SubspaceLayout } from '@reef/quantizer-pq';
 import type { OpqConfig } from './params.js';
 
 export interface RotationTrainingOptions {
@@ -51,16 +51,52 @@ export function subsampleRows(x: Float32Array, n: number, d: number, max: number
 }
 
 /**
- * The starting dIn × dOut matrix. Identity (square case) starts from plain PQ, and since each
- * alternation can only lower the quantization error, the result is never worse than PQ; a random
- * rotation (FAISS's choice) spreads every component over all sub-spaces and may need many rounds
- * to get back to PQ's error on data with local structure, such as images.
+ * Ge et al.'s eigenvalue allocation (parametric OPQ): the leading principal axes, in decreasing
+ * variance, each given to the sub-space (with room left) whose product of variances is smallest so
+ * far, so that every sub-space gets a balanced share of the variance. Returns, for each output
+ * column, the index of the axis placed there.
  */
-export function initialRotation(dIn: number, dOut: number, config: OpqConfig, rng: Rng): Float32Array {
-  const identity = config.rotationInit === 'identity' || (config.rotationInit === 'auto' && dOut === dIn);
+export function eigenvalueAllocation(variances: Float64Array, layout: SubspaceLayout): Int32Array {
+  const { m, offsets, dim } = layout;
+  // Logarithms of variances relative to a floor far below the largest: finite for directions
+  // without variance (always-zero pixels), and never negative, so that adding an axis never makes
+  // a sub-space look emptier than before whatever the data's scale.
+  const floor = variances[0] > 0 ? variances[0] * 1e-12 : 1;
+  const filled = new Int32Array(m);
+  const logProduct = new Float64Array(m);
+  const column = new Int32Array(dim);
+  for (let axis = 0; axis < dim; axis++) {
+    let best = -1;
+    for (let j = 0; j < m; j++) {
+      if (filled[j] === offsets[j + 1] - offsets[j]) continue;
+      if (best < 0 || logProduct[j] < logProduct[best]) best = j;
+    }
+    column[offsets[best] + filled[best]++] = axis;
+    logProduct[best] += Math.log(Math.max(variances[axis], floor) / floor);
+  }
+  return column;
+}
+
+/**
+ * The starting dIn × dOut matrix:
+ * - 'pca': the principal axes arranged by eigenvalue allocation (keeping the dOut of most
+ *   variance). Sub-spaces start balanced, which is where FAISS's random start ends up after many
+ *   rounds; measured on Fashion-MNIST it reaches a given recall in far fewer rounds.
+ * - 'identity' (square only): plain PQ's solution, which every round can only improve on the
+ *   training set; lowest MSE, but PQ's unbalanced sub-spaces tend to stay.
+ * - 'random': a seeded random rotation, as FAISS.
+ */
+export function initialRotation(dIn: number, dOut: number, config: OpqConfig, rng: Rng, sample?: { data: Float32Array; count: number }): Float32Array {
+  const init = config.rotationInit === 'auto' ? 'pca' : config.rotationInit;
   const rotation = new Float32Array(dIn * dOut);
-  if (identity) {
+  if (init === 'identity' && dOut === dIn) {
     for (let q = 0; q < dOut; q++) rotation[q * dOut + q] = 1;
+    return rotation;
+  }
+  if (init === 'pca' && sample && sample.count >= 2) {
+    const { variances, axes } = principalAxes(sample.data, sample.count, dIn, { maxPoints: 16384, seed: rng.nextU32() });
+    const column = eigenvalueAllocation(variances, splitDimensions(dOut, config.m));
+    for (let p = 0; p < dIn; p++) for (let q = 0; q < dOut; q++) rotation[p * dOut + q] = axes[p * dIn + column[q]];
     return rotation;
   }
   const full = randomOrthogonal(dIn, rng);
@@ -73,12 +109,20 @@ export function initialRotation(dIn: number, dOut: number, config: OpqConfig, rn
  * alternate (1) PQ training on the rotated vectors, warm-started from the previous round, and
  * (2) the orthogonal Procrustes update P = polar(Xᵀ Y) (by Newton–Schulz iteration, see
  * polarFactorIterative in @reef/kernels), which minimises ‖X P − Y‖ for the current
- * reconstruction Y. Returns P, dIn × dOut with orthonormal columns (row-major): rotated = x P.
+ * reconstruction Y. Returns P, dIn × dOut with orthonormal columns (row-major): rotated = x P, and
+ * the last round's codebooks (a warm start for the final PQ).
  */
-export async function trainRotation(x: Float32Array, n: number, dIn: number, config: OpqConfig, dOut: number, options: RotationTrainingOptions): Promise<Float32Array> {
+export async function trainRotation(
+  x: Float32Array,
+  n: number,
+  dIn: number,
+  config: OpqConfig,
+  dOut: number,
+  options: RotationTrainingOptions,
+): Promise<{ rotation: Float32Array; centroids: Float32Array }> {
   const rng = new Rng(options.seed);
   const sample = subsampleRows(x, n, dIn, config.maxTrainPoints, rng);
-  let rotation: Float32Array = initialRotation(dIn, dOut, config, rng);
+  let rotation: Float32Array = initialRotation(dIn, dOut, config, rng, sample);
 
   const layout = splitDimensions(dOut, config.m);
   const rotated = new Float32Array(sample.count * dOut);
@@ -102,5 +146,6 @@ export async function trainRotation(x: Float32Array, n: number, dIn: number, con
     rotation = polarFactorIterative(crossWithReconstruction(sample.data, sample.count, dIn, books, labels), dIn, dOut, { towards: rotation });
     options.onProgress?.((it + 1) / config.niter);
   }
-  return rotation;
+  if (!centroids) throw new RangeError(`opq: niter must be at least 1, got ${config.niter}`);
+  return { rotation, centroids };
 }

@@ -6,7 +6,8 @@ import { loadModelFile, saveModelFile } from '@reef/hdf5';
 import { dot, l2sqr, topK } from '@reef/kernels';
 import { ProductQuantizer } from '@reef/quantizer-pq';
 import { beforeAll, describe, expect, it } from 'vitest';
-import plugin, { OptimizedProductQuantizer } from '../src/index.js';
+import { splitDimensions } from '@reef/quantizer-pq';
+import plugin, { eigenvalueAllocation, OptimizedProductQuantizer } from '../src/index.js';
 import { gaussian, meanSquaredError, rotatedAnisotropic } from './helpers.js';
 
 const DIM = 24;
@@ -118,5 +119,21 @@ describe('OptimizedProductQuantizer', () => {
     const q = registry.createQuantizer('opq', { ...fast, nbits: 3, niter: 2, outDim: 8 }, DIM);
     await q.fit(data);
     expect(registry.loadQuantizer(q.save()).encode(data)).toEqual(q.encode(data));
+  });
+
+  it('eigenvalue allocation balances the product of variances over uneven sub-spaces, zero variances included', () => {
+    const variances = Float64Array.from([64, 32, 16, 8, 4, 2, 1, 0, 0, 0]);
+    const layout = splitDimensions(10, 3); // sub-spaces of 4, 3 and 3 components
+    const column = eigenvalueAllocation(variances, layout);
+    expect([...column].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const products = [0, 1, 2].map((j) => {
+      let p = 1;
+      for (let c = layout.offsets[j]; c < layout.offsets[j + 1]; c++) if (variances[column[c]] > 0) p *= variances[column[c]];
+      return p;
+    });
+    // The three largest go to different sub-spaces, and no sub-space's product is more than the
+    // largest variance's factor above another's (round-robin would give 64·8·1 against 16·2).
+    expect(new Set([0, 1, 2].map((a) => layout.offsets.findIndex((o, j) => column.indexOf(a) >= o && column.indexOf(a) < layout.offsets[j + 1])))).toHaveProperty('size', 3);
+    expect(Math.max(...products) / Math.min(...products)).toBeLessThanOrEqual(4);
   });
 });
