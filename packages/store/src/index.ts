@@ -4,7 +4,7 @@ export * from './formats/index.js';
 export { tensorHash } from './hash.js';
 export { ObjectStore, type ObjectInfo, type EncodedObject } from './objects.js';
 export { CODEBOOK_GROUP, codebookHash, type CodebookInfo, type StoredCodebook } from './codebooks.js';
-export { assertQualityBound, chooseWithinBound, measureTensorError, DEFAULT_PQ_MIN_BYTES, type QualityBound, type LossyItem, type LossyChoice } from './quality.js';
+export { assertQualityBound, chooseWithinBound, measureTensorError, screenSample, DEFAULT_PQ_MIN_BYTES, type QualityBound, type LossyItem, type LossyChoice } from './quality.js';
 export { SimilarityIndex, signature } from './similarity.js';
 export { ZERO_REFERENCE, zeroTensor } from './zero-reference.js';
 export { addDeltaTypes, changedFraction, encodeTensor, type ReferenceCandidate } from './encode.js';

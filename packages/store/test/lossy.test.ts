@@ -274,6 +274,38 @@ describe('a lossy first commit (tensors with no reference: deltas against all ze
   });
 });
 
+describe('screening large tensors on a row sample', () => {
+  /** A 256×256 layer (65,536 elements: screened) drifting by 2% of its scale per step, and a bias. */
+  function layer(step: number): { name: string; tensor: Tensor }[] {
+    const w = normals(9, 65536).map((v) => v * 0.05);
+    for (let k = 1; k <= step; k++) normals(900 + k, 65536).forEach((v, i) => (w[i] += v * 0.001));
+    return [
+      { name: 'big.weight', tensor: f32([256, 256], w) },
+      { name: 'big.bias', tensor: f32([256], normals(7 + step, 256)) },
+    ];
+  }
+
+  it('chooses the same encodings, bytes and errors as encoding every setting in full', async () => {
+    const results = [];
+    for (const screen of [true, false]) {
+      const { repo, dir } = newRepo(registryWith(deltaQuantized, deltaPq));
+      const commits = [];
+      for (const [step, bound] of [[0, 1e-2], [1, 1e-3], [2, 1e-4]] as const) {
+        writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(layer(step)));
+        await repo.add(['model.safetensors'], { cwd: dir });
+        const { commit, quality } = await repo.commitLossy(`step ${step}`, { maxRelError: bound, screen });
+        for (const t of quality.lossy) expect(t.relL2).toBeLessThanOrEqual(bound);
+        commits.push({ tree: commit.tree, quality });
+      }
+      expect((await repo.fsck()).problems).toEqual([]);
+      results.push(commits);
+    }
+    const [screened, full] = results;
+    expect(screened[0].quality.lossy.map((t) => t.tensor)).toContain('big.weight');
+    expect(screened).toEqual(full);
+  }, 60_000);
+});
+
 describe('shared PQ codebooks in the packs', () => {
   /** A repository whose only lossy type is pq-lossy, so the fine-tuned weights end up PQ-coded. */
   async function pqRepo() {
