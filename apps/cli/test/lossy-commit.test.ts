@@ -70,4 +70,22 @@ describe('reef commit --max-rel-error (the CLI, in real processes)', () => {
     expect((await reef(['status'], dir)).stdout).toMatch(/nothing to commit, working files match/);
     expect((await reef(['fsck'], dir)).code).toBe(0);
   });
+
+  it('applies the bound to the first commit of a fresh repository (deltas against zeros)', async () => {
+    const fresh = mkdtempSync(join(tmpdir(), 'reef-cli-lossy-first-'));
+    try {
+      expect((await reef(['init'], fresh)).code).toBe(0);
+      writeFileSync(join(fresh, 'model.safetensors'), checkpoint(0));
+      await reef(['add', 'model.safetensors'], fresh);
+      const c = await reef(['commit', '-m', 'first', '--max-rel-error', '1e-2'], fresh);
+      expect(c.stderr).toBe('');
+      expect(c.stdout).toMatch(/max relative error 0\.01: 1 tensor\(s\) stored lossy/);
+      const show = await reef(['show'], fresh);
+      expect(show.stdout).toMatch(/ w +f32 +\[100, 120\] .* vs zero, .*lossy: max \|err\| \d\.\d\de-\d+, rel L2 \d\.\d\de-\d+/);
+      expect((await reef(['gc'], fresh)).code).toBe(0);
+      expect((await reef(['fsck'], fresh)).code).toBe(0);
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  });
 });
