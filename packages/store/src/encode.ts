@@ -20,7 +20,7 @@ export interface ReferenceCandidate {
   readonly hash: string;
   readonly tensor: Tensor;
   readonly depth: number;
-  /** Why it was proposed: 'parent' (same name) or 'similar' (similarity index). */
+  /** Why it was proposed: 'parent' (same name), 'similar' (similarity index), 'zero' (ZERO_REFERENCE, lossy commits). */
   readonly source: string;
 }
 
