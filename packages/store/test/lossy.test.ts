@@ -7,7 +7,7 @@ import { cpSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } 
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ObjectStore, Repository, ZERO_REFERENCE, applyClusters, commitCommand, fsckCommand, gcCommand, parseSafetensors, showCommand, statsCommand, toFloat64, writeSafetensors } from '../src/index.js';
+import { ObjectStore, Repository, ZERO_REFERENCE, applyClusters, commitCommand, screenSample, fsckCommand, gcCommand, parseSafetensors, showCommand, statsCommand, toFloat64, writeSafetensors } from '../src/index.js';
 import { tempDir } from './helpers.js';
 
 const cleanups: (() => void)[] = [];
@@ -285,10 +285,29 @@ describe('screening large tensors on a row sample', () => {
     ];
   }
 
+  /** The real lossy types, each wrapped to count its encodings of the whole 256×256 layer. */
+  function countingRegistry(counter: { full: number }): Registry {
+    const types = registryWith(deltaQuantized, deltaPq).deltaTypes().filter((p) => !p.lossless);
+    const wrapped = definePlugin({
+      name: 'counting', apiVersion: PLUGIN_API_VERSION,
+      register: (host) => {
+        for (const p of types) {
+          host.registerDeltaType({ ...p, encode: (target, reference, options) => {
+            if (target.shape[0] === 256) counter.full++;
+            return p.encode(target, reference, options);
+          } });
+        }
+      },
+    });
+    return registryWith(wrapped);
+  }
+
   it('chooses the same encodings, bytes and errors as encoding every setting in full', async () => {
     const results = [];
+    const counts: number[] = [];
     for (const screen of [true, false]) {
-      const { repo, dir } = newRepo(registryWith(deltaQuantized, deltaPq));
+      const counter = { full: 0 };
+      const { repo, dir } = newRepo(countingRegistry(counter));
       const commits = [];
       for (const [step, bound] of [[0, 1e-2], [1, 1e-3], [2, 1e-4]] as const) {
         writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(layer(step)));
@@ -299,11 +318,32 @@ describe('screening large tensors on a row sample', () => {
       }
       expect((await repo.fsck()).problems).toEqual([]);
       results.push(commits);
+      counts.push(counter.full);
     }
     const [screened, full] = results;
     expect(screened[0].quality.lossy.map((t) => t.tensor)).toContain('big.weight');
     expect(screened).toEqual(full);
+    // The screen did drop settings: fewer whole-layer encodings for the same result.
+    expect(counts[0]).toBeLessThan(counts[1]);
   }, 60_000);
+
+  it('samples every 8th row of the tensor and of its reference alike, and leaves small tensors alone', () => {
+    const t = f32([256, 256], Float64Array.from({ length: 65536 }, (_, i) => i));
+    const r = f32([256, 256], Float64Array.from({ length: 65536 }, (_, i) => -i));
+    const item = { path: 'p', name: 'n', hash: 'h', tensor: t, candidate: { hash: 'r', tensor: r, depth: 0, source: 'parent' }, losslessBytes: 0 };
+    const sample = screenSample(item)!;
+    expect(sample.tensor.shape).toEqual([32, 256]);
+    expect(sample.candidate.tensor.shape).toEqual([32, 256]);
+    const x = toFloat64(sample.tensor);
+    const y = toFloat64(sample.candidate.tensor);
+    for (const row of [0, 1, 31]) {
+      expect(x[row * 256]).toBe(row * 8 * 256);
+      expect(x[row * 256 + 255]).toBe(row * 8 * 256 + 255);
+      expect(y[row * 256 + 7]).toBe(-(row * 8 * 256 + 7));
+    }
+    expect(screenSample({ ...item, tensor: f32([128, 256], new Float64Array(32768)) })).toBeUndefined(); // below 64Ki elements
+    expect(screenSample({ ...item, tensor: f32([8, 8192], new Float64Array(65536)) })).toBeUndefined(); // too few rows
+  });
 });
 
 describe('shared PQ codebooks in the packs', () => {
