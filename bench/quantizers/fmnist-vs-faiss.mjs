@@ -8,7 +8,7 @@
 // recall@10, train time on this machine) instead of running it (FAISS's OPQ8 trains for 11 min).
 // --opq-niter N sets OPQ's alternation count; --opq-params JSON / --pq-params JSON set any OPQ / PQ parameters. --no-faiss
 // runs no FAISS (figures only from --reuse-faiss / --recorded-faiss). The report is rewritten after
-// every configuration, so a run cut short keeps what it finished.
+// every configuration, so a run cut short keeps what it finished. --seed N sets Reef's training seed (1234).
 // Prints medians (train: one run; encode and search: median of 3 after a warm-up run) and the Reef/FAISS ratio per figure.
 // Reef trains and encodes on worker threads (one per core). ADC search (searchBatch, top 10) is
 // timed for both as the batch on one thread, one query per call on one thread, and the batch on
@@ -40,6 +40,8 @@ const args = process.argv.slice(2);
 const flag = (name) => args.includes(name);
 const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
 const NQ = Number(option('--nq', 1000));
+// --seed N: Reef's training seed (default 1234), to see how much the figures move between seeds.
+const SEED = Number(option('--seed', 1234));
 // --base N: only the first N training images (a quick smoke run; the reference figures need 60000).
 const NBASE = Number(option('--base', 60000));
 const OUT_DIR = NBASE === 60000 ? OUT : join(OUT, `base${NBASE}`);
@@ -50,7 +52,7 @@ const RECORDED = {
   'PQ16': { mse: 560511, recall10: 0.5286, train_s: 146 },
 };
 const recorded = new Set((option('--recorded-faiss') ?? '').split(',').filter(Boolean));
-const VALUE_OPTIONS = new Set(['--nq', '--opq-niter', '--opq-params', '--pq-params', '--recorded-faiss', '--base']);
+const VALUE_OPTIONS = new Set(['--nq', '--opq-niter', '--opq-params', '--pq-params', '--recorded-faiss', '--base', '--seed']);
 const chosen = args.filter((a, i) => !a.startsWith('--') && !VALUE_OPTIONS.has(args[i - 1]));
 const names = chosen.length ? chosen : Object.keys(CONFIGS);
 for (const n of names) if (!CONFIGS[n]) throw new Error(`unknown config ${n}; known: ${Object.keys(CONFIGS).join(', ')}`);
@@ -117,7 +119,7 @@ for (const name of names) {
   if (!faiss.results[CONFIGS[name].faiss] && !flag('--no-faiss')) runFaiss([CONFIGS[name].faiss]);
   const q = CONFIGS[name].make();
   let t = performance.now();
-  await q.fit(base, { seed: 1234 });
+  await q.fit(base, { seed: SEED });
   const trainS = (performance.now() - t) / 1000;
   // encodeAsync spreads sub-spaces over both cores, as FAISS's encoder does; same codes as encode().
   const { ms: encodeMs, out: codes } = await medianMs(() => q.encodeAsync(base));
