@@ -21,15 +21,8 @@ export function fsyncFile(path: string): void {
 
 /** Writes to a temporary file, flushes it and renames it over `path`: readers see old or new, never half. */
 export function atomicWrite(path: string, data: string | Uint8Array, durable = true): void {
-  const tmp = tempPath(path);
+  const tmp = writeTemp(path, data, durable);
   try {
-    const fd = openSync(tmp, 'wx');
-    try {
-      writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-      if (durable) fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
     renameSync(tmp, path);
   } catch (err) {
     rmSync(tmp, { force: true });
@@ -45,13 +38,14 @@ export interface LaterFile {
   readonly stage?: string;
 }
 
-/** Writes `data` to a fresh temporary name next to `path` (not flushed) and returns that name. */
-export function writeTemp(path: string, data: string | Uint8Array): string {
+/** Writes `data` to a fresh temporary name next to `path` (flushed only if `durable`) and returns that name. */
+export function writeTemp(path: string, data: string | Uint8Array, durable = false): string {
   const tmp = tempPath(path);
   try {
     const fd = openSync(tmp, 'wx');
     try {
       writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+      if (durable) fsyncSync(fd);
     } finally {
       closeSync(fd);
     }

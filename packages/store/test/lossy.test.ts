@@ -10,6 +10,22 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ObjectStore, Repository, ZERO_REFERENCE, applyClusters, commitCommand, screenSample, fsckCommand, gcCommand, parseSafetensors, showCommand, statsCommand, toFloat64, writeSafetensors } from '../src/index.js';
 import { tempDir } from './helpers.js';
 
+/**
+ * A third-party-style lossy type that stores nothing and decodes to its reference: the store must
+ * refuse it (a changed tensor replaced by its reference, or a tensor replaced by zeros).
+ */
+const keepReferencePlugin = definePlugin({
+  name: 'keep-reference',
+  apiVersion: PLUGIN_API_VERSION,
+  register: (host) =>
+    host.registerDeltaType({
+      kind: 'delta', id: 'keep-reference', label: 'keep reference', summary: 'drops the change', apiVersion: PLUGIN_API_VERSION,
+      lossless: false, params: [],
+      encode: () => ({ arrays: {}, attributes: {} }),
+      decode: (_payload, reference) => reference,
+    } satisfies DeltaTypePlugin),
+});
+
 const cleanups: (() => void)[] = [];
 afterEach(() => {
   while (cleanups.length) cleanups.pop()!();
@@ -135,16 +151,8 @@ describe('lossy commits under a quality bound', () => {
   });
 
   it('never stores a changed tensor as its reference, even when a lossy type offers that for free', async () => {
-    // A third-party-style lossy type that stores nothing and decodes to the reference: within the
-    // bound for every tensor that changed by less than the bound, and smaller than anything else.
-    const keepReference: DeltaTypePlugin = {
-      kind: 'delta', id: 'keep-reference', label: 'keep reference', summary: 'drops the change', apiVersion: PLUGIN_API_VERSION,
-      lossless: false, params: [],
-      encode: () => ({ arrays: {}, attributes: {} }),
-      decode: (_payload, reference) => reference,
-    };
-    const plugin = definePlugin({ name: 'keep-reference', apiVersion: PLUGIN_API_VERSION, register: (host) => host.registerDeltaType(keepReference) });
-    const { repo, dir } = newRepo(registryWith(plugin));
+    // Within the bound for every tensor that changed by less than the bound, and smaller than anything else.
+    const { repo, dir } = newRepo(registryWith(keepReferencePlugin));
     const { commit, quality } = (await commitSeries(repo, dir, 1e-3))!;
     expect(quality.lossy).toEqual([]);
     const before = new Map(repo.commitAt('HEAD~1').tree['model.safetensors'].tensors.map((t) => [t.name, t.hash]));
@@ -247,15 +255,8 @@ describe('a lossy first commit (tensors with no reference: deltas against all ze
   });
 
   it('never stores a tensor as all zeros, and a bound nothing meets stores losslessly and says so', async () => {
-    // A lossy type that decodes to its reference: against zeros, every tensor would become zeros.
-    const keepReference: DeltaTypePlugin = {
-      kind: 'delta', id: 'keep-reference', label: 'keep reference', summary: 'drops the change', apiVersion: PLUGIN_API_VERSION,
-      lossless: false, params: [],
-      encode: () => ({ arrays: {}, attributes: {} }),
-      decode: (_payload, reference) => reference,
-    };
-    const plugin = definePlugin({ name: 'keep-reference', apiVersion: PLUGIN_API_VERSION, register: (host) => host.registerDeltaType(keepReference) });
-    const zeros = await fresh(registryWith(plugin), 1e30);
+    // Against zeros, every tensor would become zeros.
+    const zeros = await fresh(registryWith(keepReferencePlugin), 1e30);
     expect(zeros.quality!.lossy).toEqual([]);
     expect((await zeros.repo.export('HEAD', { format: 'safetensors' })).bytes).toEqual(new Uint8Array(readFileSync(join(zeros.dir, 'model.safetensors'))));
     // pq-lossy only, at 1e-12: nothing meets it; the output names the tensors and the closest error.
