@@ -1,4 +1,4 @@
-import { kmeans, multiplyFast, multiplyTransposedFast, nearestCentroidsFast, Rng, symmetricEigen, type NearestResult } from '@reef/kernels';
+import { kmeans, multiplyFast, nearestCentroidsFast, principalAxes, type NearestResult } from '@reef/kernels';
 
 export interface ProgressiveKMeansOptions {
   readonly niter: number;
@@ -32,7 +32,7 @@ export async function progressiveKmeans(x: Float32Array, n: number, d: number, k
   if (dims.length === 1) return (await kmeans(x, n, d, k, { niter: options.niter, seed: options.seed, assign })).centroids;
 
   const mean = columnMeans(x, n, d);
-  const axes = principalAxes(x, n, d, mean, options.seed); // d × d, column j = j-th axis
+  const { axes } = principalAxes(x, n, d, { maxPoints: PCA_SAMPLE, seed: options.seed, mean }); // d × d, column j = j-th axis
   const top = dims[dims.length - 2];
   // Principal coordinates of every point on the first `top` axes.
   const basis = new Float32Array(d * top);
@@ -78,21 +78,6 @@ function columnMeans(x: Float32Array, n: number, d: number): Float64Array {
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += x[i * d + j];
   for (let j = 0; j < d; j++) mean[j] /= n;
   return mean;
-}
-
-/** Eigenvectors of the covariance (of at most PCA_SAMPLE points), by decreasing variance, as columns. */
-function principalAxes(x: Float32Array, n: number, d: number, mean: Float64Array, seed: number): Float32Array {
-  const count = Math.min(n, PCA_SAMPLE);
-  const pick = count < n ? new Rng(seed).sample(n, count) : Array.from({ length: n }, (_, i) => i);
-  // Centred sample transposed (d × count), so the covariance is one product of rows with rows.
-  const t = new Float32Array(d * count);
-  for (let s = 0; s < count; s++) {
-    const xo = pick[s] * d;
-    for (let j = 0; j < d; j++) t[j * count + s] = x[xo + j] - mean[j];
-  }
-  // t tᵀ: every entry is the product of two rows of t (WASM SIMD; the scale does not matter).
-  const cov = multiplyTransposedFast(t, d, count, t, d);
-  return symmetricEigen(cov, d).vectors;
 }
 
 /** Rows of width `from` padded with zeros to width `to`. */
