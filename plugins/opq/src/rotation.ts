@@ -79,21 +79,21 @@ export function eigenvalueAllocation(variances: Float64Array, layout: SubspaceLa
 
 /**
  * The starting dIn × dOut matrix:
- * - 'pca': the principal axes arranged by eigenvalue allocation (keeping the dOut of most
- *   variance). Sub-spaces start balanced, which is where FAISS's random start ends up after many
- *   rounds; measured on Fashion-MNIST it reaches a given recall in far fewer rounds.
- * - 'identity' (square only): plain PQ's solution, which every round can only improve on the
- *   training set; lowest MSE, but PQ's unbalanced sub-spaces tend to stay.
+ * - 'pca': the principal axes of `sample` arranged by eigenvalue allocation (keeping the dOut of
+ *   most variance). Sub-spaces start balanced, which is where FAISS's random start ends up after
+ *   many rounds; measured on Fashion-MNIST it reaches a given recall in far fewer rounds.
+ * - 'identity': plain PQ's solution (the first dOut coordinates), which every round can only
+ *   improve on the training set; lowest MSE, but PQ's unbalanced sub-spaces tend to stay.
  * - 'random': a seeded random rotation, as FAISS.
  */
-export function initialRotation(dIn: number, dOut: number, config: OpqConfig, rng: Rng, sample?: { data: Float32Array; count: number }): Float32Array {
+export function initialRotation(dIn: number, dOut: number, config: OpqConfig, rng: Rng, sample: { data: Float32Array; count: number }): Float32Array {
   const init = config.rotationInit === 'auto' ? 'pca' : config.rotationInit;
   const rotation = new Float32Array(dIn * dOut);
-  if (init === 'identity' && dOut === dIn) {
+  if (init === 'identity') {
     for (let q = 0; q < dOut; q++) rotation[q * dOut + q] = 1;
     return rotation;
   }
-  if (init === 'pca' && sample && sample.count >= 2) {
+  if (init === 'pca') {
     const { variances, axes } = principalAxes(sample.data, sample.count, dIn, { maxPoints: 16384, seed: rng.nextU32() });
     const column = eigenvalueAllocation(variances, splitDimensions(dOut, config.m));
     for (let p = 0; p < dIn; p++) for (let q = 0; q < dOut; q++) rotation[p * dOut + q] = axes[p * dIn + column[q]];
