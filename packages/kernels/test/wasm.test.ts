@@ -115,6 +115,45 @@ describe('ProductCodeScanner', () => {
     expect(Array.from(short.ids.subarray(0, 3)).sort()).toEqual([0, 1, 2]);
   });
 
+  // nearest abandons a code half-way when its partial sum plus the smallest entries of the unread
+  // sub-spaces exceeds the heap's root. These tables make that bound matter: the unread rows hold
+  // one deeply negative entry, so a code that looks hopeless half-way can still win (a bound that
+  // assumed non-negative entries would drop it), and integer entries make sums tie with the root.
+  it.each([8, 13, 16, 56])('nearest abandons only codes that cannot enter the top k (m = %i)', (mm) => {
+    const rng = new Rng(mm);
+    const n = 4000;
+    const half = (mm >> 3) << 2;
+    const table = new Float32Array(mm * k);
+    for (let j = 0; j < mm; j++) {
+      for (let c = 0; c < k; c++) table[j * k + c] = rng.int(100);
+      if (j >= half) table[j * k] = -1000;
+    }
+    const codes = new Uint8Array(n * mm);
+    for (let i = 0; i < codes.length; i++) codes[i] = rng.int(k);
+    // Some codes pick the negative entry in every unread sub-space after a poor first half.
+    for (let i = 0; i < n; i += 97) for (let j = 0; j < mm; j++) codes[i * mm + j] = j < half ? 99 : 0;
+    const scanner = new ProductCodeScanner(new Float32Array(k * mm), Array.from({ length: mm + 1 }, (_, j) => j), k);
+    scanner.loadCodes(codes);
+    const all = scanner.scan(table, new Float32Array(n));
+    for (const ascending of [true, false]) {
+      for (const topk of [1, 10, 50]) {
+        const want = topK(all, topk, ascending);
+        const got = scanner.nearest(table, topk, ascending);
+        expect(Array.from(got.ids)).toEqual(Array.from(want.ids));
+        expect(Array.from(got.scores)).toEqual(Array.from(want.scores));
+      }
+    }
+    // Non-finite entries disable abandoning; the result is still topK's.
+    for (const bad of [Infinity, -Infinity, NaN]) {
+      const t = table.slice();
+      t[(mm - 1) * k + 5] = bad;
+      const want = topK(scanner.scan(t, new Float32Array(n)), 10, true);
+      const got = scanner.nearest(t, 10, true);
+      expect(Array.from(got.ids)).toEqual(Array.from(want.ids));
+      expect(Array.from(got.scores)).toEqual(Array.from(want.scores));
+    }
+  });
+
   it('refuses codebooks of the wrong size and codes it cannot scan', () => {
     expect(() => new ProductCodeScanner(new Float32Array(10), offsets, k)).toThrow(/256 × 11 codebook floats/);
     const { scanner } = setup(1);
