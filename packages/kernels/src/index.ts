@@ -8,3 +8,4 @@ export * from './wasm.js';
 export * from './product-code-scanner.js';
 export * from './polar-iterative.js';
 export * from './pca.js';
+export * from './resident-matrix.js';

@@ -72,7 +72,7 @@ export function symmetricEigen(data: Float32Array | Float64Array, d: number): { 
 }
 
 /** y = x R for row-major x (n × a) and R (a × b). */
-export function multiply(x: Float32Array, n: number, a: number, r: Float32Array, b: number, out = new Float32Array(n * b)): Float32Array {
+export function multiply(x: Float32Array, n: number, a: number, r: Float32Array, b: number, out: Float32Array = new Float32Array(n * b)): Float32Array {
   out.fill(0);
   for (let i = 0; i < n; i++) {
     const xo = i * a;

@@ -70,7 +70,7 @@ export class ProductCodeScanner {
   }
 
   /** out (m × K) = ⟨query sub-vector j, centroid c of sub-space j⟩. */
-  innerProducts(query: Float32Array, out = new Float32Array(this.m * this.k)): Float32Array {
+  innerProducts(query: Float32Array, out: Float32Array = new Float32Array(this.m * this.k)): Float32Array {
     const { m, k, offsets, w } = this;
     if (!w) {
       for (let j = 0; j < m; j++) {
@@ -125,7 +125,7 @@ export class ProductCodeScanner {
    * otherwise; ties: lower index first), exactly as topK(scan(table), k, ascending); past the
    * number of codes, ids are -1 and scores NaN.
    */
-  nearest(table: Float32Array, k: number, ascending = true, ids = new Int32Array(k), scores = new Float32Array(k)): { ids: Int32Array; scores: Float32Array } {
+  nearest(table: Float32Array, k: number, ascending = true, ids: Int32Array = new Int32Array(k), scores: Float32Array = new Float32Array(k)): { ids: Int32Array; scores: Float32Array } {
     const { m, count: n, w } = this;
     if (table.length < m * 256) throw new RangeError(`ProductCodeScanner: the table needs ${m} × 256 entries, got ${table.length}`);
     if (!w) return topK(scanJs(table, this.jsCodes, n, m, new Float32Array(n)), k, ascending, ids, scores);

@@ -13,7 +13,7 @@ export interface Neighbors {
  * bounded binary heap: O(n log k), and one comparison per score that cannot enter it. Ties keep
  * the lower index, so results are deterministic.
  */
-export function topK(scores: Float32Array, k: number, ascending = true, ids = new Int32Array(k), out = new Float32Array(k)): { ids: Int32Array; scores: Float32Array } {
+export function topK(scores: Float32Array, k: number, ascending = true, ids: Int32Array = new Int32Array(k), out: Float32Array = new Float32Array(k)): { ids: Int32Array; scores: Float32Array } {
   const n = scores.length;
   const kk = Math.min(k, n);
   const sign = ascending ? 1 : -1;

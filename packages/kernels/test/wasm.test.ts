@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { multiply, multiplyFast, multiplyTransposedFast, nearestCentroids, nearestCentroidsFast, ProductCodeScanner, Rng, topK, wasmKernelsAvailable } from '../src/index.js';
+import { multiply, multiplyFast, multiplyTransposedFast, nearestCentroids, nearestCentroidsFast, ProductCodeScanner, ResidentMatrix, Rng, topK, wasmKernelsAvailable } from '../src/index.js';
 
 function randomMatrix(rows: number, cols: number, rng: Rng, scale = 1): Float32Array {
   const out = new Float32Array(rows * cols);
@@ -46,6 +46,27 @@ describe('WASM SIMD kernels', () => {
     for (let p = 0; p < a; p++) for (let q = 0; q < b; q++) rt[q * a + p] = r[p * b + q];
     const viaTransposed = multiplyTransposedFast(x, n, a, rt, b);
     for (let i = 0; i < js.length; i++) expect(viaTransposed[i]).toBeCloseTo(js[i], 3);
+  });
+});
+
+describe('ResidentMatrix', () => {
+  it.each([
+    { n: 1, a: 50, b: 30 },
+    { n: 37, a: 9, b: 9 },
+    { n: 3000, a: 300, b: 301 }, // more rows than one call copies in
+  ])('multiplies like multiplyFast, bit for bit, call after call (n=$n, a=$a, b=$b)', ({ n, a, b }) => {
+    const rng = new Rng(n + a);
+    const r = randomMatrix(a, b, rng);
+    const resident = new ResidentMatrix(r, a, b);
+    for (let call = 0; call < 2; call++) {
+      const x = randomMatrix(n, a, rng);
+      expect(Array.from(resident.multiply(x, n))).toEqual(Array.from(multiplyFast(x, n, a, r, b)));
+    }
+  });
+
+  it('refuses a matrix or input of the wrong size', () => {
+    expect(() => new ResidentMatrix(new Float32Array(10), 4, 3)).toThrow(/4 × 3 = 12 floats, got 10/);
+    expect(() => new ResidentMatrix(new Float32Array(12), 4, 3).multiply(new Float32Array(7), 2)).toThrow(/2 rows of 4 need 8 floats, got 7/);
   });
 });
 
