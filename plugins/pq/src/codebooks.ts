@@ -92,7 +92,7 @@ export class ProductCodebooks {
    * Summing one entry per sub-space gives the distance to the decoded vector exactly, because
    * both measures are sums over disjoint sub-spaces.
    */
-  lookupTable(query: Float32Array, metric: Metric, out = new Float32Array(this.m * this.k)): Float32Array {
+  lookupTable(query: Float32Array, metric: Metric, out: Float32Array = new Float32Array(this.m * this.k)): Float32Array {
     const { m, offsets } = this.layout;
     const k = this.k;
     // ⟨q_j, c⟩ for every sub-space and centroid at once (WASM SIMD), then for L2

@@ -28,7 +28,12 @@ export interface AssignJob {
   readonly centroids: Float32Array;
 }
 
-/** Asymmetric top-k search of a block of queries against all codes, as sent to a worker. */
+/**
+ * Asymmetric top-k search, as sent to every worker of a team: all arrays live in shared memory, and
+ * each worker claims blocks of `block` queries from the shared counter `next` until none are left,
+ * writing their results straight into ids/scores (so a slow or late-starting worker simply takes
+ * fewer blocks).
+ */
 export interface SearchJob {
   readonly kind: 'search';
   readonly j: number;
@@ -41,6 +46,10 @@ export interface SearchJob {
   readonly nq: number;
   readonly topk: number;
   readonly metric: Metric;
+  readonly block: number;
+  readonly next: Int32Array;
+  readonly ids: Int32Array;
+  readonly scores: Float32Array;
 }
 
 export type WorkerJob = SubspaceJob | AssignJob | SearchJob;
@@ -48,7 +57,7 @@ export type WorkerJob = SubspaceJob | AssignJob | SearchJob;
 export type SubspaceReply =
   | { readonly j: number; readonly centroids: Float32Array; readonly warnings: string[] }
   | { readonly j: number; readonly labels: Int32Array }
-  | { readonly j: number; readonly ids: Int32Array; readonly scores: Float32Array }
+  | { readonly j: number; readonly searched: number }
   | { readonly j: number; readonly error: { message: string; code?: string } };
 
 /** Node's worker_threads and the compiled worker script, or undefined (browsers, running from sources). */
@@ -207,12 +216,12 @@ export async function assignInWorkers(books: ProductCodebooks, x: Float32Array, 
   return ran ? labels : undefined;
 }
 
-/** Fewest queries per worker job in batch search: enough to amortise sending the codes. */
-const MIN_QUERIES_PER_JOB = 64;
-
 /**
- * Top-k asymmetric search of nq queries (row-major) against n codes, query blocks spread over
- * worker threads. Undefined when worker threads are unavailable.
+ * Top-k asymmetric search of nq queries on `threads` worker threads (0: one per core), with the
+ * sequential path's results. Queries, codes and results go into shared memory once (not one copy
+ * per job), and the workers claim small blocks of queries from a shared counter, so the load
+ * balances itself. Returns undefined when worker threads are unavailable, or for threads = 0 when
+ * the search is too small to gain from them, so the caller searches sequentially.
  */
 export async function searchInWorkers(
   books: ProductCodebooks,
@@ -225,27 +234,21 @@ export async function searchInWorkers(
 ): Promise<{ ids: Int32Array; scores: Float32Array } | undefined> {
   const { dim, m } = books.layout;
   if (threads === 0 && nq * (codes.length / books.codeSize) * m < 1e7) return undefined;
-  const ids = new Int32Array(nq * topk);
-  const scores = new Float32Array(nq * topk);
-  // About two jobs per thread: each job copies the codes and codebooks to its worker once.
   const team = threads === 0 ? (await import('node:os')).availableParallelism() : threads;
-  const perJob = Math.max(MIN_QUERIES_PER_JOB, Math.ceil(nq / (2 * team)));
-  const blocks = Math.ceil(nq / perJob);
-  const ran = await runJobs(
-    blocks,
-    threads,
-    (j) => {
-      const q0 = j * perJob;
-      const q1 = Math.min(nq, q0 + perJob);
-      const block = queries.slice(q0 * dim, q1 * dim);
-      const job: SearchJob = { kind: 'search', j, dim, m, nbits: books.nbits, centroids: books.centroids, codes, queries: block, nq: q1 - q0, topk, metric };
-      return { job, transfer: [block.buffer] as ArrayBuffer[] };
-    },
-    (reply) => {
-      if (!('ids' in reply)) return;
-      ids.set(reply.ids, reply.j * perJob * topk);
-      scores.set(reply.scores, reply.j * perJob * topk);
-    },
-  );
-  return ran ? { ids, scores } : undefined;
+  const shared = <T>(Ctor: new (buffer: SharedArrayBuffer) => T, bytes: number): T => new Ctor(new SharedArrayBuffer(bytes));
+  const sharedQueries = shared(Float32Array, 4 * nq * dim);
+  sharedQueries.set(queries.subarray(0, nq * dim));
+  const sharedCodes = shared(Uint8Array, codes.length);
+  sharedCodes.set(codes);
+  const ids = shared(Int32Array, 4 * nq * topk);
+  const scores = shared(Float32Array, 4 * nq * topk);
+  const next = shared(Int32Array, 4);
+  // Blocks small enough to balance the load, large enough that claiming one costs nothing.
+  const block = Math.max(1, Math.min(16, Math.ceil(nq / (8 * team))));
+  const job = (j: number): SearchJob => ({
+    kind: 'search', j, dim, m, nbits: books.nbits, centroids: books.centroids, codes: sharedCodes, queries: sharedQueries, nq, topk, metric, block, next, ids, scores,
+  });
+  const ran = await runJobs(Math.min(team, Math.ceil(nq / block)), threads, (j) => ({ job: job(j), transfer: [] }), () => {});
+  // Plain (unshared) copies: what callers of the sequential path get.
+  return ran ? { ids: ids.slice(), scores: scores.slice() } : undefined;
 }

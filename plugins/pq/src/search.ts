@@ -4,11 +4,47 @@ import { scanCodes } from './adc.js';
 import type { ProductCodebooks } from './codebooks.js';
 
 /**
- * Top-k asymmetric search of nq queries against all codes on the calling thread: per query one
- * lookup table, then one pass over the codes that keeps only the best k (a bounded heap).
- * Smallest distances first for 'l2', largest inner products first for 'ip'. 8-bit codes are
- * loaded once into the WASM scanner, whose scan keeps the heap itself; other widths scan in JS.
+ * Top-k asymmetric search against one set of codes: per query one lookup table, then one pass over
+ * the codes that keeps only the best k (a bounded heap). Smallest distances first for 'l2', largest
+ * inner products first for 'ip'. 8-bit codes are copied into the WASM scanner once, when this is
+ * made, and every query after that scans them there (the scan keeps the heap itself); other widths
+ * scan in JS. Holds the codebooks' scanner: one per thread.
  */
+export class CodeSearch {
+  private readonly n: number;
+  private readonly table: Float32Array;
+  private readonly dists: Float32Array | undefined;
+
+  constructor(
+    private readonly books: ProductCodebooks,
+    private readonly codes: Uint8Array,
+  ) {
+    this.n = codes.length / books.codeSize;
+    this.table = new Float32Array(books.m * books.k);
+    const bytewise = books.nbits === 8;
+    if (bytewise) books.scanner.loadCodes(codes);
+    this.dists = bytewise ? undefined : new Float32Array(this.n);
+  }
+
+  /**
+   * Queries q0..q1-1 of `queries` (rows of the codebooks' dimension); query q's results go to
+   * ids/scores at q × topk.
+   */
+  searchRange(queries: Float32Array, q0: number, q1: number, topk: number, metric: Metric, ids: Int32Array, scores: Float32Array): void {
+    const { books, table, dists } = this;
+    const { dim } = books.layout;
+    const ascending = metric === 'l2';
+    for (let q = q0; q < q1; q++) {
+      books.lookupTable(queries.subarray(q * dim, (q + 1) * dim), metric, table);
+      const qIds = ids.subarray(q * topk, (q + 1) * topk);
+      const qScores = scores.subarray(q * topk, (q + 1) * topk);
+      if (dists) topK(scanCodes(table, books.k, books.m, books.nbits, this.codes, this.n, dists), topk, ascending, qIds, qScores);
+      else books.scanner.nearest(table, topk, ascending, qIds, qScores);
+    }
+  }
+}
+
+/** Top-k asymmetric search of nq queries against all codes on the calling thread (see CodeSearch). */
 export function searchSequential(
   books: ProductCodebooks,
   queries: Float32Array,
@@ -17,21 +53,8 @@ export function searchSequential(
   topk: number,
   metric: Metric,
 ): { ids: Int32Array; scores: Float32Array } {
-  const { dim } = books.layout;
-  const n = codes.length / books.codeSize;
   const ids = new Int32Array(nq * topk);
   const scores = new Float32Array(nq * topk);
-  const table = new Float32Array(books.m * books.k);
-  const ascending = metric === 'l2';
-  const bytewise = books.nbits === 8;
-  if (bytewise) books.scanner.loadCodes(codes);
-  const dists = bytewise ? undefined : new Float32Array(n);
-  for (let q = 0; q < nq; q++) {
-    books.lookupTable(queries.subarray(q * dim, (q + 1) * dim), metric, table);
-    const qIds = ids.subarray(q * topk, (q + 1) * topk);
-    const qScores = scores.subarray(q * topk, (q + 1) * topk);
-    if (dists) topK(scanCodes(table, books.k, books.m, books.nbits, codes, n, dists), topk, ascending, qIds, qScores);
-    else books.scanner.nearest(table, topk, ascending, qIds, qScores);
-  }
+  new CodeSearch(books, codes).searchRange(queries, 0, nq, topk, metric, ids, scores);
   return { ids, scores };
 }

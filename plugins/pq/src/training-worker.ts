@@ -1,13 +1,13 @@
 /**
- * Worker-thread side of parallel PQ work: per message, trains the k-means codebook of one sub-space
- * or assigns one sub-space of a batch to its nearest centroids, with exactly the arguments the
+ * Worker-thread side of parallel PQ work: per message, trains the k-means codebook of one sub-space,
+ * assigns one sub-space of a batch to its nearest centroids, or searches blocks of queries, with exactly the arguments the
  * single-threaded path would use, so results are identical.
  */
 import { parentPort } from 'node:worker_threads';
 import { kmeans, nearestCentroidsFast } from '@reef/kernels';
 import { ProductCodebooks } from './codebooks.js';
 import type { SubspaceReply, WorkerJob } from './parallel-training.js';
-import { searchSequential } from './search.js';
+import { CodeSearch } from './search.js';
 import { splitDimensions } from './subspaces.js';
 
 const port = parentPort;
@@ -16,8 +16,16 @@ if (!port) throw new Error('training-worker.js must run in a worker thread');
 port.on('message', (job: WorkerJob) => {
   if (job.kind === 'search') {
     const books = new ProductCodebooks(splitDimensions(job.dim, job.m), job.nbits, job.centroids);
-    const { ids, scores } = searchSequential(books, job.queries, job.nq, job.codes, job.topk, job.metric);
-    port.postMessage({ j: job.j, ids, scores } satisfies SubspaceReply, [ids.buffer as ArrayBuffer, scores.buffer as ArrayBuffer]);
+    const search = new CodeSearch(books, job.codes);
+    let searched = 0;
+    for (;;) {
+      const q0 = Atomics.add(job.next, 0, 1) * job.block;
+      if (q0 >= job.nq) break;
+      const q1 = Math.min(job.nq, q0 + job.block);
+      search.searchRange(job.queries, q0, q1, job.topk, job.metric, job.ids, job.scores);
+      searched += q1 - q0;
+    }
+    port.postMessage({ j: job.j, searched } satisfies SubspaceReply);
     return;
   }
   if (job.kind === 'assign') {
