@@ -18,7 +18,7 @@ import {
   type SavedModel,
   type Vectors,
 } from '@reef/core';
-import { dot, multiply, multiplyFast, multiplyTransposedFast } from '@reef/kernels';
+import { dot, multiplyFast, multiplyTransposedFast, ResidentMatrix } from '@reef/kernels';
 import {
   codeBytes,
   ProductCodebooks,
@@ -33,6 +33,14 @@ import { OPQ_PARAMS, opqConfig, outputDim, validateOpq, type OpqConfig } from '.
 import { trainRotation } from './rotation.js';
 
 export const OPQ_ID = 'opq';
+
+interface OpqModel {
+  readonly rotation: Float32Array;
+  readonly books: ProductCodebooks;
+  readonly dIn: number;
+  /** The rotation resident in WASM memory, made on first use (see rotate). */
+  rotator?: ResidentMatrix;
+}
 
 export interface OpqOptions {
   /** Nearest-centroid search for training, e.g. a worker-thread one. */
@@ -51,7 +59,7 @@ export class OptimizedProductQuantizer implements Quantizer {
   readonly config: OpqConfig;
   readonly warnings: string[] = [];
   readonly search: AsymmetricSearch;
-  private trained: { rotation: Float32Array; books: ProductCodebooks; dIn: number } | undefined;
+  private trained: OpqModel | undefined;
 
   constructor(
     params: Record<string, unknown> = {},
@@ -66,7 +74,7 @@ export class OptimizedProductQuantizer implements Quantizer {
     return this.trained !== undefined;
   }
 
-  private get model(): { rotation: Float32Array; books: ProductCodebooks; dIn: number } {
+  private get model(): OpqModel {
     if (!this.trained) throw new ReefError('NOT_TRAINED', 'opq: the quantizer is not trained; call fit() or load a saved model first');
     return this.trained;
   }
@@ -138,18 +146,16 @@ export class OptimizedProductQuantizer implements Quantizer {
   }
 
   encode(vectors: Vectors): Uint8Array {
-    const { rotation, books, dIn } = this.model;
+    const { books, dIn } = this.model;
     assertEncodable(vectors, dIn);
-    const rotated = multiplyFast(vectors.data, vectors.count, dIn, rotation, books.layout.dim);
-    return books.encode(rotated, vectors.count);
+    return books.encode(this.rotate(vectors.data, vectors.count), vectors.count);
   }
 
   /** encode() with the PQ step on worker threads (the `threads` parameter); the same codes. */
   async encodeAsync(vectors: Vectors): Promise<Uint8Array> {
-    const { rotation, books, dIn } = this.model;
+    const { books, dIn } = this.model;
     assertEncodable(vectors, dIn);
-    const rotated = multiplyFast(vectors.data, vectors.count, dIn, rotation, books.layout.dim);
-    return books.encodeAsync(rotated, vectors.count, this.config.threads);
+    return books.encodeAsync(this.rotate(vectors.data, vectors.count), vectors.count, this.config.threads);
   }
 
   /**
@@ -165,7 +171,7 @@ export class OptimizedProductQuantizer implements Quantizer {
     metric: Metric = 'l2',
     options: SearchBatchOptions = {},
   ): Promise<{ ids: Int32Array; scores: Float32Array; k: number }> {
-    const { rotation, books, dIn } = this.model;
+    const { books, dIn } = this.model;
     assertEncodable(queries, dIn);
     assertCodes(codes, books.codeSize);
     if (metric !== 'l2' && metric !== 'ip') throw new ReefError('UNSUPPORTED', `opq: metric must be 'l2' or 'ip', got ${JSON.stringify(metric)}`);
@@ -174,8 +180,7 @@ export class OptimizedProductQuantizer implements Quantizer {
     if (!Number.isInteger(threads) || threads < 0) throw new ReefError('INVALID_PARAM', `opq: searchBatch threads must be an integer ≥ 0, got ${threads}`);
     const nq = queries.count;
     const dOut = books.layout.dim;
-    // WASM pays for its copy of the rotation only with several queries to rotate.
-    const rotated = nq >= 16 ? multiplyFast(queries.data, nq, dIn, rotation, dOut) : multiply(queries.data, nq, dIn, rotation, dOut);
+    const rotated = this.rotate(queries.data, nq);
     const found =
       (threads !== 1 && (await searchInWorkers(books, rotated, nq, codes, k, metric, threads))) ||
       searchSequential(books, rotated, nq, codes, k, metric);
@@ -233,16 +238,27 @@ export class OptimizedProductQuantizer implements Quantizer {
   }
 
   /**
+   * x P for n rows of x, every caller (encoding, batch and single-query search) through the same
+   * WASM-resident copy of P: the same rotated vectors whatever the batch size, and a single query
+   * costs a matrix–vector product instead of a copy of P.
+   */
+  private rotate(x: Float32Array, n: number): Float32Array {
+    const model = this.model;
+    model.rotator ??= new ResidentMatrix(model.rotation, model.dIn, model.books.layout.dim);
+    return model.rotator.multiply(x, n);
+  }
+
+  /**
    * Lookup table on the rotated query. For 'l2', ‖q − y Pᵀ‖² = ‖q P − y‖² + ‖q‖² − ‖q P‖² since
    * P has orthonormal columns, so the constant is added to stay exact on decoded vectors when
    * dOut < dIn; inner products need no correction.
    */
   private prepare(query: Float32Array, metric: Metric): CodeDistances {
-    const { rotation, books, dIn } = this.model;
+    const { books, dIn } = this.model;
     assertQuery(query, dIn);
     if (metric !== 'l2' && metric !== 'ip') throw new ReefError('UNSUPPORTED', `opq: metric must be 'l2' or 'ip', got ${JSON.stringify(metric)}`);
     const dOut = books.layout.dim;
-    const rotated = multiply(query, 1, dIn, rotation, dOut);
+    const rotated = this.rotate(query, 1);
     const table = books.lookupTable(rotated, metric);
     const offset = metric === 'l2' ? dot(query, 0, query, 0, dIn) - dot(rotated, 0, rotated, 0, dOut) : 0;
     return {
