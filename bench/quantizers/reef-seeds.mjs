@@ -1,0 +1,48 @@
+// Reef's PQ MSE and recall@10 on full Fashion-MNIST across training seeds: the counterpart of
+// faiss_seeds.py (same data, definitions and ground truth), to compare the two as distributions
+// rather than one run each.
+// Build first:  npx -y pnpm@10 turbo run build --filter=@reef/quantizer-pq...
+// Run:          /usr/bin/python3 bench/quantizers/faiss_seeds.py bench/out/quantizers PQ8 1 2 3 4 5   (writes the ground truth)
+//               node bench/quantizers/reef-seeds.mjs --m 8 1 2 3 4 5
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import { recallAtK } from '../../packages/kernels/dist/index.js';
+import { ProductQuantizer } from '../../plugins/pq/dist/index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const IDX = '/usr/share/datasets/fashion-mnist/';
+const args = process.argv.slice(2);
+const m = Number(args.includes('--m') ? args[args.indexOf('--m') + 1] : 8);
+const seeds = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--m').map(Number);
+if (!seeds.length || seeds.some((s) => !Number.isInteger(s))) throw new Error('give one or more integer seeds, e.g. 1 2 3');
+
+function idxImages(name, limit = Infinity) {
+  const raw = gunzipSync(readFileSync(IDX + name));
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const count = Math.min(view.getUint32(4), limit);
+  const dim = view.getUint32(8) * view.getUint32(12);
+  return { data: Float32Array.from(raw.subarray(16, 16 + count * dim)), count, dim };
+}
+
+const truthBytes = readFileSync(join(here, '../out/quantizers/groundtruth.i32'));
+const truth = new Int32Array(truthBytes.buffer.slice(truthBytes.byteOffset, truthBytes.byteOffset + truthBytes.byteLength));
+const base = idxImages('train-images-idx3-ubyte.gz');
+const queries = idxImages('t10k-images-idx3-ubyte.gz', 1000);
+const rows = [];
+for (const seed of seeds) {
+  const q = new ProductQuantizer({ m, nbits: 8 });
+  await q.fit(base, { seed });
+  const codes = await q.encodeAsync(base);
+  const decoded = q.decode(codes);
+  let se = 0;
+  for (let i = 0; i < decoded.length; i++) se += (decoded[i] - base.data[i]) ** 2;
+  const found = await q.searchBatch(queries, codes, 10, 'l2');
+  const row = { factory: `PQ${m}`, seed, mse: se / base.count, recall10: recallAtK(found.ids, 10, truth, 10, queries.count, 10) };
+  rows.push(row);
+  console.log(JSON.stringify(row));
+}
+const mean = (key) => rows.reduce((s, r) => s + r[key], 0) / rows.length;
+const sd = (key) => (rows.length > 1 ? Math.sqrt(rows.reduce((s, r) => s + (r[key] - mean(key)) ** 2, 0) / (rows.length - 1)) : 0);
+console.log(JSON.stringify({ factory: `PQ${m}`, seeds, mse_mean: mean('mse'), mse_sd: sd('mse'), recall10_mean: mean('recall10'), recall10_sd: sd('recall10') }));
