@@ -1,5 +1,6 @@
 import { constants, deflate, deflateSync, inflateSync } from 'node:zlib';
 import { ReefError } from '@reef/core';
+import { borrowScratch, returnScratch } from './scratch.js';
 import { fromPlanes, toPlanes } from './split.js';
 
 /**
@@ -73,11 +74,14 @@ const POOL_CHUNK_BYTES = 256 * 1024;
 /** Above this a plane's compression strategy is chosen on a sample, then the plane compressed once. */
 const STRATEGY_SAMPLE_THRESHOLD = 256 * 1024;
 const STRATEGY_SAMPLE_CHUNKS = 8;
-const STRATEGY_SAMPLE_CHUNK_BYTES = 16 * 1024;
+const STRATEGY_SAMPLE_CHUNK_BYTES = 4 * 1024;
 
-/** Evenly spaced chunks of a plane: the strategy measured on them is the one used for all of it. */
+/**
+ * Evenly spaced chunks of a plane: the strategy measured on them is the one used for all of it.
+ * In scratch memory (`returnScratch` it when done).
+ */
 function planeSample(plane: Uint8Array): Uint8Array {
-  const out = new Uint8Array(STRATEGY_SAMPLE_CHUNKS * STRATEGY_SAMPLE_CHUNK_BYTES);
+  const out = borrowScratch(STRATEGY_SAMPLE_CHUNKS * STRATEGY_SAMPLE_CHUNK_BYTES);
   const stride = Math.floor((plane.length - STRATEGY_SAMPLE_CHUNK_BYTES) / (STRATEGY_SAMPLE_CHUNKS - 1));
   for (let k = 0; k < STRATEGY_SAMPLE_CHUNKS; k++) out.set(plane.subarray(k * stride, k * stride + STRATEGY_SAMPLE_CHUNK_BYTES), k * STRATEGY_SAMPLE_CHUNK_BYTES);
   return out;
@@ -97,6 +101,7 @@ export function compressPlane(plane: Uint8Array, level: number): Uint8Array {
   const trial = plane.length > STRATEGY_SAMPLE_THRESHOLD ? planeSample(plane) : plane;
   const light = LIGHT_STRATEGIES.map((strategy) => deflateBytes(trial, level, strategy));
   const coding = pickCoding(trial, light, worthFullDeflate(trial, light) ? deflateBytes(trial, level) : undefined);
+  if (trial !== plane) returnScratch(trial);
   if (coding.raw) return plane;
   if (trial === plane) return coding.bytes;
   return smaller(deflateBytes(plane, level, coding.strategy), plane);
@@ -105,11 +110,17 @@ export function compressPlane(plane: Uint8Array, level: number): Uint8Array {
 /** `compressPlane` with the deflate calls on libuv's thread pool: the same choices, the same bytes. */
 export async function compressPlaneAsync(plane: Uint8Array, level: number): Promise<Uint8Array> {
   if (plane.length <= TINY_PLANE_BYTES || looksIncompressible(plane)) return plane;
-  const trial = plane.length > STRATEGY_SAMPLE_THRESHOLD ? planeSample(plane) : plane;
-  const light = await Promise.all(LIGHT_STRATEGIES.map((strategy) => deflateBytesAsync(trial, level, strategy)));
-  const coding = pickCoding(trial, light, worthFullDeflate(trial, light) ? await deflateBytesAsync(trial, level) : undefined);
+  const sampled = plane.length > STRATEGY_SAMPLE_THRESHOLD;
+  const trial = sampled ? planeSample(plane) : plane;
+  let coding: PlaneCoding;
+  try {
+    const light = await Promise.all(LIGHT_STRATEGIES.map((strategy) => deflateBytesAsync(trial, level, strategy)));
+    coding = pickCoding(trial, light, worthFullDeflate(trial, light) ? await deflateBytesAsync(trial, level) : undefined);
+  } finally {
+    if (sampled) returnScratch(trial);
+  }
   if (coding.raw) return plane;
-  if (trial === plane) return coding.bytes;
+  if (!sampled) return coding.bytes;
   return smaller(await deflateBytesAsync(plane, level, coding.strategy), plane);
 }
 
@@ -217,26 +228,43 @@ export interface PackedPlanes {
  */
 export function packPlanes(bytes: Uint8Array, width: number, level = 6, dtype?: string, xorWith?: Uint8Array): PackedPlanes {
   const layout = layoutFor(dtype);
-  const planes = toPlanes(bytes, width, layout, xorWith);
+  const planes = toPlanes(bytes, width, layout, xorWith, borrowScratch(bytes.length));
   const n = planes.length / width;
   const stored: Uint8Array[] = [];
   for (let k = 0; k < width; k++) stored.push(compressPlane(planes.subarray(k * n, (k + 1) * n), level));
-  return concatPlanes(planes, stored, layout);
+  const packed = concatPlanes(planes, stored, layout);
+  returnScratch(planes);
+  return packed;
 }
 
-/** `packPlanes` with the planes compressed in parallel on the thread pool: the same bytes, less wall time. */
+/**
+ * `packPlanes` with the planes compressed in parallel on the thread pool: the same bytes, less wall
+ * time. Its `bytes` may be scratch memory: a caller done with them may hand them to `releasePacked`.
+ */
 export async function packPlanesAsync(bytes: Uint8Array, width: number, level = 6, dtype?: string, xorWith?: Uint8Array): Promise<PackedPlanes> {
   const layout = layoutFor(dtype);
-  const planes = toPlanes(bytes, width, layout, xorWith);
+  const planes = toPlanes(bytes, width, layout, xorWith, borrowScratch(bytes.length));
   const n = planes.length / width;
-  const stored = await Promise.all(Array.from({ length: width }, (_, k) => compressPlaneAsync(planes.subarray(k * n, (k + 1) * n), level)));
-  return concatPlanes(planes, stored, layout);
+  try {
+    const stored = await Promise.all(Array.from({ length: width }, (_, k) => compressPlaneAsync(planes.subarray(k * n, (k + 1) * n), level)));
+    return concatPlanes(planes, stored, layout);
+  } finally {
+    returnScratch(planes); // every deflate has finished reading it (or failed)
+  }
+}
+
+/**
+ * Gives the memory of packed planes back for reuse, once their bytes are no longer needed (written
+ * out): no-op for arrays that are not scratch memory. Nothing may read `bytes` afterwards.
+ */
+export function releasePacked(bytes: Uint8Array): void {
+  returnScratch(bytes);
 }
 
 function concatPlanes(planes: Uint8Array, stored: Uint8Array[], layout: BitLayout): PackedPlanes {
   const deflated = stored.map((p) => p.buffer !== planes.buffer); // a raw plane is a view of `planes`
   const lengths = stored.map((p) => p.length);
-  const out = new Uint8Array(lengths.reduce((a, b) => a + b, 0));
+  const out = borrowScratch(lengths.reduce((a, b) => a + b, 0));
   let at = 0;
   for (const p of stored) {
     out.set(p, at);

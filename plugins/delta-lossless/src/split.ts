@@ -5,16 +5,28 @@ import type { BitLayout } from './planes.js';
  * the split into planes in one pass over 32- or 16-bit words, instead of three passes and two
  * intermediate copies. Produces exactly the bytes of XOR, then `alignExponent`, then `splitPlanes`.
  */
-export function toPlanes(bytes: Uint8Array, width: number, layout: BitLayout, xorWith?: Uint8Array): Uint8Array {
+export function toPlanes(bytes: Uint8Array, width: number, layout: BitLayout, xorWith?: Uint8Array, into?: Uint8Array): Uint8Array {
   const n = bytes.length / width;
-  const out = new Uint8Array(bytes.length);
+  // `into` (scratch memory, at offset 0 of its buffer): every byte is overwritten.
+  const out = into ? new Uint8Array(into.buffer, 0, bytes.length) : new Uint8Array(bytes.length);
   if (width === 4) {
+    const w = words32(bytes);
+    const r = xorWith ? words32(xorWith) : undefined;
+    if (n % 4 === 0) {
+      // Four elements at a time, one 32-bit store per plane instead of four byte stores (little-endian
+      // like every typed-array view here): measured ~2.5x faster on the CNN's 1.6 MB layer.
+      const planes = new Uint32Array(out.buffer, 0, n);
+      if (layout === 'exponent-aligned') {
+        if (r) splitAligned32Xor(w, r, planes, n >>> 2);
+        else splitAligned32(w, planes, n >>> 2);
+      } else splitBytes32(r ? xorWords32(w, r) : w, planes, n >>> 2);
+      return out;
+    }
     // XOR first when asked, then one loop per layout without choices inside: the hot loop of every
     // commit (measured 2-3x faster than one loop deciding per element).
     const [n2, n3] = [2 * n, 3 * n];
-    if (xorWith && layout === 'exponent-aligned') {
+    if (r && layout === 'exponent-aligned') {
       // xor-planes of f32, the commonest case: XOR fused in (no intermediate array)
-      const [w, r] = [words32(bytes), words32(xorWith)];
       for (let i = 0; i < n; i++) {
         const x = w[i] ^ r[i];
         out[i] = x & 0xff;
@@ -24,10 +36,10 @@ export function toPlanes(bytes: Uint8Array, width: number, layout: BitLayout, xo
       }
       return out;
     }
-    const w = xorWith ? xorWords32(words32(bytes), words32(xorWith)) : words32(bytes);
+    const v = r ? xorWords32(w, r) : w;
     if (layout === 'exponent-aligned') {
       for (let i = 0; i < n; i++) {
-        const x = w[i];
+        const x = v[i];
         out[i] = x & 0xff;
         out[n + i] = (x >>> 8) & 0xff;
         out[n2 + i] = ((x >>> 16) & 0x7f) | ((x >>> 24) & 0x80); // sign next to the top mantissa bits
@@ -35,7 +47,7 @@ export function toPlanes(bytes: Uint8Array, width: number, layout: BitLayout, xo
       }
     } else {
       for (let i = 0; i < n; i++) {
-        const x = w[i];
+        const x = v[i];
         out[i] = x & 0xff;
         out[n + i] = (x >>> 8) & 0xff;
         out[n2 + i] = (x >>> 16) & 0xff;
@@ -103,6 +115,58 @@ export function fromPlanes(planes: Uint8Array, width: number, layout: BitLayout,
     else for (let i = 0, j = k; i < n; i++, j += width) out[j] = planes[base + i];
   }
   return out;
+}
+
+/*
+ * The word-wise splits below: `quads` groups of four 32-bit elements; plane k of the output (as
+ * 32-bit words, n = 4 * quads elements per plane) gets byte k of elements 4q..4q+3 in word q.
+ * Exponent-aligned: byte 2 = sign and top 7 mantissa bits, byte 3 = the 8 exponent bits.
+ */
+function splitAligned32Xor(w: Uint32Array, r: Uint32Array, planes: Uint32Array, quads: number): void {
+  const [p1, p2, p3] = [quads, 2 * quads, 3 * quads];
+  for (let q = 0, i = 0; q < quads; q++, i += 4) {
+    const a = w[i] ^ r[i];
+    const b = w[i + 1] ^ r[i + 1];
+    const c = w[i + 2] ^ r[i + 2];
+    const d = w[i + 3] ^ r[i + 3];
+    planes[q] = (a & 0xff) | ((b & 0xff) << 8) | ((c & 0xff) << 16) | ((d & 0xff) << 24);
+    planes[p1 + q] = ((a >>> 8) & 0xff) | (b & 0xff00) | ((c & 0xff00) << 8) | ((d & 0xff00) << 16);
+    planes[p2 + q] = aligned2(a) | (aligned2(b) << 8) | (aligned2(c) << 16) | (aligned2(d) << 24);
+    planes[p3 + q] = ((a >>> 23) & 0xff) | (((b >>> 23) & 0xff) << 8) | (((c >>> 23) & 0xff) << 16) | (((d >>> 23) & 0xff) << 24);
+  }
+}
+
+function splitAligned32(w: Uint32Array, planes: Uint32Array, quads: number): void {
+  const [p1, p2, p3] = [quads, 2 * quads, 3 * quads];
+  for (let q = 0, i = 0; q < quads; q++, i += 4) {
+    const a = w[i];
+    const b = w[i + 1];
+    const c = w[i + 2];
+    const d = w[i + 3];
+    planes[q] = (a & 0xff) | ((b & 0xff) << 8) | ((c & 0xff) << 16) | ((d & 0xff) << 24);
+    planes[p1 + q] = ((a >>> 8) & 0xff) | (b & 0xff00) | ((c & 0xff00) << 8) | ((d & 0xff00) << 16);
+    planes[p2 + q] = aligned2(a) | (aligned2(b) << 8) | (aligned2(c) << 16) | (aligned2(d) << 24);
+    planes[p3 + q] = ((a >>> 23) & 0xff) | (((b >>> 23) & 0xff) << 8) | (((c >>> 23) & 0xff) << 16) | (((d >>> 23) & 0xff) << 24);
+  }
+}
+
+function splitBytes32(w: Uint32Array, planes: Uint32Array, quads: number): void {
+  const [p1, p2, p3] = [quads, 2 * quads, 3 * quads];
+  for (let q = 0, i = 0; q < quads; q++, i += 4) {
+    const a = w[i];
+    const b = w[i + 1];
+    const c = w[i + 2];
+    const d = w[i + 3];
+    planes[q] = (a & 0xff) | ((b & 0xff) << 8) | ((c & 0xff) << 16) | ((d & 0xff) << 24);
+    planes[p1 + q] = ((a >>> 8) & 0xff) | (b & 0xff00) | ((c & 0xff00) << 8) | ((d & 0xff00) << 16);
+    planes[p2 + q] = ((a >>> 16) & 0xff) | ((b >>> 8) & 0xff00) | (c & 0xff0000) | ((d & 0xff0000) << 8);
+    planes[p3 + q] = (a >>> 24) | ((b >>> 24) << 8) | ((c >>> 24) << 16) | ((d >>> 24) << 24);
+  }
+}
+
+/** Byte 2 of the exponent-aligned layout: the top 7 mantissa bits, the sign above them. */
+function aligned2(x: number): number {
+  return ((x >>> 16) & 0x7f) | ((x >>> 24) & 0x80);
 }
 
 /** a XOR b word by word, into `into` (a fresh array unless given). */

@@ -112,16 +112,22 @@ describe('lossless delta types: property tests over random bit patterns', () => 
   });
 
   it('the fused plane split equals XOR, exponent alignment and split done apart, and inverts', () => {
-    for (const dtype of ['f64', 'f32', 'f16', 'bf16', 'i8'] as DType[]) {
-      const width = DTYPE_BYTES[dtype];
-      const target = bytesFrom(width * 5 + 1, 1 + 999 * width).subarray(1); // unaligned, as in a file buffer
-      const reference = bytesFrom(width * 5 + 2, 999 * width);
-      const xor = target.map((b, i) => b ^ reference[i]);
-      const layout = layoutFor(dtype);
-      const expected = splitPlanes(layout === 'bytes' ? xor : alignExponent(xor, dtype), width);
-      const planes = toPlanes(target, width, layout, reference);
-      expect(Buffer.from(planes).equals(Buffer.from(expected)), dtype).toBe(true);
-      expect(Buffer.from(fromPlanes(planes, width, layout, reference)).equals(Buffer.from(target)), dtype).toBe(true);
+    // 999 elements: the element-wise loops; 1000 (a multiple of 4): the four-at-a-time 32-bit ones.
+    for (const count of [999, 1000]) {
+      for (const dtype of ['f64', 'f32', 'f16', 'bf16', 'i8', 'i32'] as DType[]) {
+        const width = DTYPE_BYTES[dtype];
+        const target = bytesFrom(width * 5 + 1, 1 + count * width).subarray(1); // unaligned, as in a file buffer
+        const reference = bytesFrom(width * 5 + 2, count * width);
+        const xor = target.map((b, i) => b ^ reference[i]);
+        const layout = layoutFor(dtype);
+        const where = `${dtype}, ${count} elements`;
+        expect(Buffer.from(toPlanes(target, width, layout, reference)).equals(Buffer.from(splitPlanes(layout === 'bytes' ? xor : alignExponent(xor, dtype), width))), where).toBe(true);
+        expect(Buffer.from(fromPlanes(toPlanes(target, width, layout, reference), width, layout, reference)).equals(Buffer.from(target)), where).toBe(true);
+        // Without a reference (whole tensors).
+        const plain = toPlanes(target, width, layout);
+        expect(Buffer.from(plain).equals(Buffer.from(splitPlanes(layout === 'bytes' ? target : alignExponent(target, dtype), width))), `${where}, whole`).toBe(true);
+        expect(Buffer.from(fromPlanes(plain, width, layout)).equals(Buffer.from(target)), `${where}, whole`).toBe(true);
+      }
     }
   });
 
