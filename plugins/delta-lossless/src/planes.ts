@@ -74,6 +74,11 @@ const POOL_CHUNK_BYTES = 256 * 1024;
 /** Above this a plane's compression strategy is chosen on a sample, then the plane compressed once. */
 const STRATEGY_SAMPLE_THRESHOLD = 256 * 1024;
 const STRATEGY_SAMPLE_CHUNKS = 8;
+/**
+ * 8 x 4 KiB (was 8 x 16 KiB): the trials on the sample were ~4 ms of a CNN commit (two 400 KB
+ * planes, two strategies each) and a quarter of the sample chose the same strategies on the CNN
+ * series (bench/store/RESULTS.md: same encodings, 59 B smaller in all).
+ */
 const STRATEGY_SAMPLE_CHUNK_BYTES = 4 * 1024;
 
 /**
