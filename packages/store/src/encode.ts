@@ -1,5 +1,5 @@
 import { DTYPE_BYTES, elementCount, type DeltaTypePlugin, type PortableData, type Tensor } from '@reef/core';
-import { packPlanesAsync, type PackedPlanes } from '@reef/delta-lossless';
+import { packPlanesAsync, releasePacked, type PackedPlanes } from '@reef/delta-lossless';
 import type { EncodedObject, ObjectInfo } from './objects.js';
 
 /** Tensors above this are judged on a sample first, then encoded once with the winner. */
@@ -150,7 +150,9 @@ export async function encodeTensor(
   if (options.length > 1 && t.data.length <= SAMPLE_THRESHOLD) {
     for (const option of options.slice(1)) {
       const r = await encodeWith(option, t);
+      const loser = r.bytes < result.bytes ? result : r;
       if (r.bytes < result.bytes) [best, result] = [option, r];
+      releaseEncoded(loser);
     }
   }
   const info: ObjectInfo = {
@@ -164,4 +166,13 @@ export async function encodeTensor(
     storedBytes: result.bytes,
   };
   return { info, whole: result.whole, payload: result.payload };
+}
+
+/**
+ * Hands the memory of an encoded object's bytes back for reuse (packed planes are scratch memory,
+ * see @reef/delta-lossless): call once they are written, and read nothing of them afterwards.
+ */
+export function releaseEncoded(o: { readonly whole?: PackedPlanes; readonly payload?: PortableData }): void {
+  if (o.whole) releasePacked(o.whole.bytes);
+  for (const a of Object.values(o.payload?.arrays ?? {})) if (a.data instanceof Uint8Array) releasePacked(a.data);
 }

@@ -4,7 +4,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, ren
 import { createHash } from 'node:crypto';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fromFloat64, toFloat64 } from './dtypes.js';
-import { addDeltaTypes, encodeTensor, type ReferenceCandidate } from './encode.js';
+import { addDeltaTypes, encodeTensor, releaseEncoded, type ReferenceCandidate } from './encode.js';
 import { FileSource, assemble, parseNpz, safetensorsHeader, scanModelFile, writeNpz, writeSafetensors, type FileFormat, type NamedTensor, type Segment } from './formats/index.js';
 import { atomicWrite, readJson, tempPath } from './fsutil.js';
 import { sha256, sha256File, tensorHash } from './hash.js';
@@ -125,8 +125,13 @@ export interface Stats {
   readonly codebooks: { count: number; bytes: number };
 }
 
-/** Tensors of one file encoded at the same time during add. */
+/**
+ * Tensors of one file encoded at the same time during add: two, or more while those in flight
+ * hold at most PIPELINE_BYTES together, so the small tensors after a large one are read, hashed
+ * and encoded while its planes deflate on the thread pool (memory: two large tensors, or 4 MiB).
+ */
 const PIPELINE_DEPTH = 2;
+const PIPELINE_BYTES = 4 * 1024 * 1024;
 
 /** Objects the similarity index covers: tensors that files hold (not cluster centroids), non-empty. */
 function indexable(info: ObjectInfo): boolean {
@@ -344,11 +349,29 @@ export class Repository {
       }
       // Pack, manifest and staging index flushed together, then renamed in that order.
       const index = { path: this.indexPath(), data: JSON.stringify({ files: tree }), stage: 'index-written' };
-      if (!(await this.objects.publishWith(writer, [index], this.onProgress))) {
+      const publishing = this.objects.publishWith(writer, [index], this.onProgress);
+      publishing.catch(() => undefined); // awaited below; the similarity file is written meanwhile
+      // Derived (rebuilt by gc and fsck when unreadable, so not flushed): written while the pack
+      // flushes, renamed after what it describes.
+      let similarityFile: ReturnType<SimilarityIndex['saveLater']>;
+      try {
+        similarityFile = similarity.saveLater();
+      } catch (err) {
+        await publishing; // as before: the pack and index are published, then the add reports the failure
+        throw err;
+      }
+      let published: string | undefined;
+      try {
+        published = await publishing;
+      } catch (err) {
+        similarityFile?.discard();
+        throw err;
+      }
+      if (!published) {
         this.writeIndex(tree);
         this.onProgress?.('index-written');
       }
-      similarity.save(); // derived (rebuilt by gc and fsck when unreadable): after what it describes
+      similarityFile?.publish();
       return reports;
     } finally {
       release();
@@ -389,6 +412,7 @@ export class Repository {
       const candidates = await this.candidatesFor(path, name, tensor, parent, similarity);
       const encoded = await encodeTensor(hash, tensor, candidates, deltaTypes, this.maxDepth);
       await writer.add(encoded);
+      releaseEncoded(encoded); // copied into the pack: its memory serves the next tensors
       similarity.add(hash, tensor);
       this.objects.remember(hash, tensor);
       encodings[encoded.info.encoding] = (encodings[encoded.info.encoding] ?? 0) + 1;
@@ -398,10 +422,17 @@ export class Repository {
     // hashed and split on this thread (both cores busy; memory stays at two tensors).
     const encoding = new Set<string>();
     const inFlight: Promise<void>[] = [];
-    const pipeline = async (task: Promise<void>): Promise<void> => {
+    const inFlightBytes: number[] = [];
+    let heldBytes = 0;
+    const pipeline = async (task: Promise<void>, bytes: number): Promise<void> => {
       task.catch(() => undefined); // awaited below, in order; this only marks the rejection as handled
       inFlight.push(task);
-      if (inFlight.length >= PIPELINE_DEPTH) await inFlight.shift();
+      inFlightBytes.push(bytes);
+      heldBytes += bytes;
+      while (inFlight.length >= PIPELINE_DEPTH && heldBytes > PIPELINE_BYTES) {
+        heldBytes -= inFlightBytes.shift() as number;
+        await inFlight.shift();
+      }
     };
     const fileHash = createHash('sha256');
     let hashed = 0;
@@ -413,11 +444,14 @@ export class Repository {
         hashed += data.length;
         if ('tensor' in segment) {
           inLayout.add(segment.tensor);
-          await pipeline(stage(segment.tensor, data));
+          await pipeline(stage(segment.tensor, data), data.length);
         }
       }
       // Tensors of compressed .npz members live inside literal bytes: stored for diff and merge too.
-      for (let i = 0; i < scanned.entries.length; i++) if (!inLayout.has(i)) await pipeline(stage(i, scanned.entries[i].load()));
+      for (let i = 0; i < scanned.entries.length; i++) if (!inLayout.has(i)) {
+        const data = scanned.entries[i].load();
+        await pipeline(stage(i, data), data.length);
+      }
     } finally {
       await Promise.allSettled(inFlight);
     }

@@ -1,7 +1,7 @@
 import { DTYPE_BYTES, elementCount, type DType, type Tensor } from '@reef/core';
-import { existsSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import { toFloat64 } from './dtypes.js';
-import { atomicWrite, readJson } from './fsutil.js';
+import { atomicWrite, readJson, writeTemp } from './fsutil.js';
 
 /** Elements sampled per sketch: enough for a stable direction, cheap for huge tensors. */
 const SAMPLE = 2048;
@@ -202,11 +202,36 @@ export class SimilarityIndex {
    */
   save(): void {
     if (!this.changed) return;
+    atomicWrite(this.path, this.text(), false);
+    this.changed = false;
+  }
+
+  /**
+   * `save` in two steps: the new file is written under a temporary name now (while a pack flushes,
+   * say) and renamed into place by `publish`; `discard` removes it. Undefined when nothing changed.
+   */
+  saveLater(): { publish(): void; discard(): void } | undefined {
+    if (!this.changed) return undefined;
+    const tmp = writeTemp(this.path, this.text());
+    return {
+      publish: () => {
+        try {
+          renameSync(tmp, this.path);
+        } catch (err) {
+          rmSync(tmp, { force: true });
+          throw err;
+        }
+        this.changed = false;
+      },
+      discard: () => rmSync(tmp, { force: true }),
+    };
+  }
+
+  private text(): string {
     const entries = [...this.entries.values()];
     const position = new Map(entries.map((e, i) => [e.hash, i]));
     const buckets = Object.fromEntries([...this.buckets].map(([key, hashes]) => [key, hashes.map((h) => position.get(h) as number)]));
     const file: IndexFile = { version: VERSION, bands: BANDS, entries, buckets };
-    atomicWrite(this.path, JSON.stringify(file), false);
-    this.changed = false;
+    return JSON.stringify(file);
   }
 }
