@@ -132,6 +132,8 @@ export interface Stats {
  */
 const PIPELINE_DEPTH = 2;
 const PIPELINE_BYTES = 4 * 1024 * 1024;
+/** Tensors below this are encoded after larger ones in flight have handed their deflates to the pool. */
+const DEFER_BELOW_BYTES = 256 * 1024;
 
 /** Objects the similarity index covers: tensors that files hold (not cluster centroids), non-empty. */
 function indexable(info: ObjectInfo): boolean {
@@ -409,6 +411,10 @@ export class Repository {
         return;
       }
       encoding.add(hash);
+      // Small tensors wait for the next turn of the event loop: a large one in flight first runs its
+      // trials and plane split (all on this thread) up to its deflates on the thread pool, and the
+      // small ones are encoded while those run, instead of delaying them.
+      if (data.length < DEFER_BELOW_BYTES) await new Promise<void>((resolve) => setImmediate(resolve));
       const candidates = await this.candidatesFor(path, name, tensor, parent, similarity);
       const encoded = await encodeTensor(hash, tensor, candidates, deltaTypes, this.maxDepth);
       await writer.add(encoded);
