@@ -104,7 +104,8 @@ function planeSample(plane: Uint8Array): Uint8Array {
 export function compressPlane(plane: Uint8Array, level: number): Uint8Array {
   if (plane.length <= TINY_PLANE_BYTES || looksIncompressible(plane)) return plane;
   const trial = plane.length > STRATEGY_SAMPLE_THRESHOLD ? planeSample(plane) : plane;
-  const light = LIGHT_STRATEGIES.map((strategy) => deflateBytes(trial, level, strategy));
+  const huffman = deflateBytes(trial, level, constants.Z_HUFFMAN_ONLY);
+  const light = [huffman, hasRun(trial) ? deflateBytes(trial, level, constants.Z_RLE) : huffman];
   const coding = pickCoding(trial, light, worthFullDeflate(trial, light) ? deflateBytes(trial, level) : undefined);
   if (trial !== plane) returnScratch(trial);
   if (coding.raw) return plane;
@@ -119,7 +120,8 @@ export async function compressPlaneAsync(plane: Uint8Array, level: number): Prom
   const trial = sampled ? planeSample(plane) : plane;
   let coding: PlaneCoding;
   try {
-    const light = await Promise.all(LIGHT_STRATEGIES.map((strategy) => deflateBytesAsync(trial, level, strategy)));
+    const huffman = deflateBytesAsync(trial, level, constants.Z_HUFFMAN_ONLY);
+    const light = await Promise.all([huffman, hasRun(trial) ? deflateBytesAsync(trial, level, constants.Z_RLE) : huffman]);
     coding = pickCoding(trial, light, worthFullDeflate(trial, light) ? await deflateBytesAsync(trial, level) : undefined);
   } finally {
     if (sampled) returnScratch(trial);
@@ -130,6 +132,20 @@ export async function compressPlaneAsync(plane: Uint8Array, level: number): Prom
 }
 
 const LIGHT_STRATEGIES = [constants.Z_HUFFMAN_ONLY, constants.Z_RLE];
+
+/**
+ * Whether the bytes hold a run zlib's Z_RLE can code: the byte before a position and the three from
+ * it equal. Without one, Z_RLE emits the same literals, in the same blocks, as Z_HUFFMAN_ONLY (zlib's
+ * deflate_rle and deflate_huff differ only there), so its trial is skipped: same bytes, same choice.
+ * Noisy planes rarely hold such runs; their RLE trial was half the trials of a small tensor.
+ */
+export function hasRun(bytes: Uint8Array): boolean {
+  for (let i = 3; i < bytes.length; i++) {
+    const b = bytes[i];
+    if (b === bytes[i - 1] && b === bytes[i - 2] && b === bytes[i - 3]) return true;
+  }
+  return false;
+}
 
 /**
  * Planes up to this size are stored raw without trying deflate: a zlib stream's framing and block

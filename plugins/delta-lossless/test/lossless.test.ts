@@ -2,6 +2,8 @@ import { DTYPE_BYTES, Registry, type DType, type Tensor } from '@reef/core';
 import { describe, expect, it } from 'vitest';
 import plugin, { alignExponent, layoutFor, packPlanes, packPlanesAsync, splitPlanes, unpackPlanes } from '../src/index.js';
 import { fromPlanes, toPlanes } from '../src/split.js';
+import { hasRun } from '../src/planes.js';
+import { constants, deflateSync } from 'node:zlib';
 
 const FLOAT_DTYPES: DType[] = ['f64', 'f32', 'f16', 'bf16'];
 const registry = new Registry();
@@ -108,6 +110,18 @@ describe('lossless delta types: property tests over random bit patterns', () => 
         const exponent = width === 4 ? (view.getUint32(i * 4, true) >>> 23) & 0xff : (view.getUint16(i * 2, true) >>> 7) & 0xff;
         expect(aligned[i * width + width - 1]).toBe(exponent);
       }
+    }
+  });
+
+  it('without a run of four equal bytes zlib RLE codes exactly what Huffman-only does (its trial is skipped then)', () => {
+    for (const seed of [1, 2, 3]) {
+      const bytes = bytesFrom(seed, 20_000).map((b) => b & 0x0f); // skewed: compressible, with repeats
+      for (let i = 3; i < bytes.length; i++) if (bytes[i] === bytes[i - 1] && bytes[i] === bytes[i - 2] && bytes[i] === bytes[i - 3]) bytes[i] ^= 1;
+      expect(hasRun(bytes)).toBe(false);
+      const huffman = deflateSync(bytes, { level: 6, strategy: constants.Z_HUFFMAN_ONLY });
+      expect(deflateSync(bytes, { level: 6, strategy: constants.Z_RLE }).equals(huffman)).toBe(true);
+      bytes.fill(7, 100, 104);
+      expect(hasRun(bytes)).toBe(true);
     }
   });
 
