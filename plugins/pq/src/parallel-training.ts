@@ -109,6 +109,7 @@ async function runJobs(
   if (!support) return false;
   if (threads === 0) threads = (await import('node:os')).availableParallelism();
   if (threads <= 1) return false;
+  if (count === 0) return true; // nothing to wait for (no reply would ever settle the promise)
   const team = workers(support, Math.min(threads, count));
   const listeners = new Map<PooledWorker, { message: (r: SubspaceReply) => void; error: (e: Error) => void }>();
   let next = 0;

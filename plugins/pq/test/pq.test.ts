@@ -130,6 +130,17 @@ describe('ProductQuantizer', () => {
     }
   });
 
+  it('searchBatch on worker threads handles no queries and no codes (built package)', async () => {
+    const built = await import('../dist/index.js');
+    const pq = new built.ProductQuantizer({ m: 5, nbits: 8, niter: 2, threads: 2 });
+    await pq.fit(gaussian(600, 20), { seed: 2 });
+    const codes = pq.encode(gaussian(50, 20, 8));
+    const none = await pq.searchBatch({ data: new Float32Array(0), count: 0, dim: 20 }, codes, 5, 'l2', { threads: 2 });
+    expect(none.ids).toHaveLength(0);
+    const empty = await pq.searchBatch(gaussian(3, 20, 9), new Uint8Array(0), 5, 'l2', { threads: 2 });
+    expect(Array.from(empty.ids)).toEqual(new Array(15).fill(-1));
+  });
+
   it('scans 8-bit codes in WASM to exactly the JS scan sums (scanCodes)', async () => {
     const pq = await trained({ m: 7, nbits: 8, niter: 3 }, 20, 600);
     const codes = pq.encode(gaussian(300, 20, 4));
