@@ -16,6 +16,18 @@ const SAMPLE_CHUNK_BYTES = 16 * 1024;
 const SCREEN_CHUNK_BYTES = 4 * 1024;
 const SCREEN_MARGIN = 1.03;
 
+/**
+ * Tensors up to this size are stored whole without delta trials. Whatever the choice, it moves the
+ * stored bytes by less than the tensor's own size plus a 64 B header (whole is the raw planes at
+ * worst, every other option at least a payload header), and the trials cost a
+ * zlib stream per byte plane per option (~35 µs each in a warm commit, 14 per such tensor and
+ * commit). Measured on the CNN series (bench/store/RESULTS.md, 2026-12-03 fourth pass): with every
+ * option tried, its tensors up to 2 KiB (biases, batch-norm statistics, the 576 B first conv) went
+ * whole except 4 of the 512-element bias, xor-planes by 2-6 B each; untried, payloads grow 16 B in
+ * all, the packs shrink 4 KB (fewer delta attributes), and a warm commit takes ~2.6 ms less.
+ */
+export const WHOLE_ONLY_BYTES = 2048;
+
 export interface ReferenceCandidate {
   readonly hash: string;
   readonly tensor: Tensor;
@@ -114,7 +126,7 @@ async function screen(options: readonly Option[], t: Tensor): Promise<Option[]> 
  * Chooses how to store a tensor by measuring: whole (byte planes + deflate) and every lossless
  * delta type against every proposed reference; the smallest wins. Large tensors are measured on a
  * fixed sample of chunks to keep commits fast (after a smaller screen drops clear losers), then
- * encoded in full once. `sparse` is not tried where most elements changed (SPARSE_MAX_CHANGED).
+ * encoded in full once. Tensors up to WHOLE_ONLY_BYTES are stored whole untried. `sparse` is not tried where most elements changed (SPARSE_MAX_CHANGED).
  */
 export async function encodeTensor(
   hash: string,
@@ -124,7 +136,7 @@ export async function encodeTensor(
   maxDepth: number,
 ): Promise<EncodedObject> {
   const options: Option[] = [{ encoding: 'whole' }];
-  for (const candidate of candidates) {
+  for (const candidate of t.data.length <= WHOLE_ONLY_BYTES ? [] : candidates) {
     if (candidate.depth >= maxDepth) continue;
     const ref = { dtype: candidate.tensor.dtype, shape: t.shape, data: candidate.tensor.data };
     let changed: number | undefined;

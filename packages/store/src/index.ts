@@ -7,7 +7,7 @@ export { CODEBOOK_GROUP, codebookHash, type CodebookInfo, type StoredCodebook } 
 export { assertQualityBound, chooseWithinBound, measureTensorError, screenSample, DEFAULT_PQ_MIN_BYTES, type QualityBound, type LossyItem, type LossyChoice } from './quality.js';
 export { SimilarityIndex, signature } from './similarity.js';
 export { ZERO_REFERENCE, zeroTensor } from './zero-reference.js';
-export { addDeltaTypes, changedFraction, encodeTensor, type ReferenceCandidate } from './encode.js';
+export { WHOLE_ONLY_BYTES, addDeltaTypes, changedFraction, encodeTensor, type ReferenceCandidate } from './encode.js';
 export { toFloat64, fromFloat64, SAFETENSORS_DTYPES } from './dtypes.js';
 export * from './commands.js';
 export * from './cluster.js';

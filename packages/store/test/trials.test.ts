@@ -4,7 +4,7 @@ import deltaPq from '@reef/delta-pq';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Repository, changedFraction, encodeTensor, writeSafetensors } from '../src/index.js';
+import { Repository, WHOLE_ONLY_BYTES, changedFraction, encodeTensor, writeSafetensors } from '../src/index.js';
 import { tempDir } from './helpers.js';
 
 const cleanups: (() => void)[] = [];
@@ -64,6 +64,31 @@ describe('encoding trials', () => {
     const payload = await sparse.encode(dense.target, dense.ref);
     const bytes = JSON.stringify(payload.attributes).length + Object.values(payload.arrays).reduce((s, a) => s + a.data.byteLength, 0);
     expect(bytes).toBeGreaterThan(chosen.info.storedBytes);
+  });
+
+  it('stores tensors up to WHOLE_ONLY_BYTES whole without delta trials, and tries every option above', async () => {
+    const registry = new Registry();
+    registry.use(deltaLossless, '@reef/delta-lossless');
+    const { types, calls } = counted(registry);
+    const elements = WHOLE_ONLY_BYTES / 4;
+    // Few elements changed: a delta (sparse) would win on the small tensor if it were tried.
+    const small = pair(elements, 0.01);
+    const kept = await encodeTensor('s', small.target, [{ hash: 'r', tensor: small.ref, depth: 0, source: 'parent' }], types, 24);
+    expect(kept.info.encoding).toBe('whole');
+    expect(kept.info.depth).toBe(0);
+    expect(calls.size).toBe(0);
+    const sparse = registry.deltaTypes().find((p) => p.id === 'sparse')!;
+    const payload = await sparse.encode(small.target, small.ref);
+    const sparseBytes = JSON.stringify(payload.attributes).length + Object.values(payload.arrays).reduce((s, a) => s + a.data.byteLength, 0);
+    // The bound the rule relies on: what skipping the trials can cost is at most the tensor's size.
+    expect(kept.info.storedBytes - sparseBytes).toBeGreaterThan(0);
+    expect(kept.info.storedBytes - sparseBytes).toBeLessThanOrEqual(WHOLE_ONLY_BYTES + 64);
+
+    const larger = pair(elements + 1, 0.01);
+    const tried = await encodeTensor('l', larger.target, [{ hash: 'r', tensor: larger.ref, depth: 0, source: 'parent' }], types, 24);
+    expect(tried.info.encoding).toBe('sparse');
+    expect(calls.get('xor-planes')).toBe(1);
+    expect(calls.get('sparse')).toBe(1);
   });
 
   it('judges a large tensor on a screen and a sample, encodes only the winner in full, and picks what full trials would', async () => {
