@@ -64,7 +64,10 @@ function sampleValues(t: Tensor): Float64Array {
   const stride = Math.max(1, Math.floor(n / Math.max(1, m)));
   const w = DTYPE_BYTES[t.dtype];
   const bytes = new Uint8Array(m * w);
-  for (let k = 0; k < m; k++) bytes.set(t.data.subarray(k * stride * w, (k * stride + 1) * w), k * w);
+  // Byte by byte: a subarray per element was 2,048 short-lived objects per tensor (~0.6 MB of heap
+  // per CNN commit, bench/store/RESULTS.md), a share of the scavenges.
+  const data = t.data;
+  for (let k = 0, to = 0; k < m; k++) for (let from = k * stride * w, end = from + w; from < end; ) bytes[to++] = data[from++];
   const values = toFloat64({ dtype: t.dtype, shape: [m], data: bytes });
   for (let k = 0; k < m; k++) if (!Number.isFinite(values[k])) values[k] = 0;
   return values;
@@ -122,6 +125,12 @@ function bandKeys(dtype: DType, count: number, sig: string): string[] {
 export class SimilarityIndex {
   private readonly entries = new Map<string, Entry>();
   private readonly buckets = new Map<string, string[]>();
+  /**
+   * Sketches `nearest` computed, by tensor bytes, taken by `add` of the same tensor: the store looks
+   * up a reference and then indexes that tensor, and each sketch was computed twice. Weak keys: the
+   * bytes' lifetime is not extended; the store does not write into a tensor's bytes once staged.
+   */
+  private readonly sketched = new WeakMap<Uint8Array, { dtype: DType; count: number; signature: string }>();
   /** Whether the file held a usable index when opened (false: missing, damaged or an old layout). */
   readonly loaded: boolean;
   private changed: boolean;
@@ -154,7 +163,11 @@ export class SimilarityIndex {
 
   add(hash: string, t: Tensor): void {
     if (this.entries.has(hash) || elementCount(t.shape) === 0) return;
-    const entry: Entry = { hash, dtype: t.dtype, count: elementCount(t.shape), signature: signature(t) };
+    const count = elementCount(t.shape);
+    const seen = this.sketched.get(t.data);
+    this.sketched.delete(t.data);
+    const sig = seen && seen.dtype === t.dtype && seen.count === count ? seen.signature : signature(t);
+    const entry: Entry = { hash, dtype: t.dtype, count, signature: sig };
     this.entries.set(hash, entry);
     this.changed = true;
     for (const key of bandKeys(entry.dtype, entry.count, entry.signature)) {
@@ -169,6 +182,7 @@ export class SimilarityIndex {
     const count = elementCount(t.shape);
     if (count === 0) return [];
     const sig = signature(t);
+    this.sketched.set(t.data, { dtype: t.dtype, count, signature: sig });
     const candidates = new Set<string>();
     for (const key of bandKeys(t.dtype, count, sig)) for (const hash of this.buckets.get(key) ?? []) candidates.add(hash);
     const scored: { hash: string; d: number }[] = [];

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Repository, SimilarityIndex, tensorHash, writeSafetensors } from '../src/index.js';
+import { Repository, SimilarityIndex, signature, tensorHash, writeSafetensors } from '../src/index.js';
 import { tempDir } from './helpers.js';
 
 const SHAPE = [256, 64];
@@ -72,6 +72,34 @@ describe('similarity index (LSH over sketches, persisted)', () => {
     expect(Buffer.from(out.bytes).equals(readFileSync(join(dir, 'variant.safetensors')))).toBe(true);
     reopened.close();
     expect(new SimilarityIndex(indexPath).size).toBe(3);
+  });
+
+  it('indexes a tensor looked up first with the sketch of its current bytes, as without the lookup', () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const direct = new SimilarityIndex(join(dir, 'a.json'));
+      const looked = new SimilarityIndex(join(dir, 'b.json'));
+      for (const v of [base, unrelated]) {
+        const t = tensor(v);
+        direct.add(tensorHash(t), t);
+        looked.nearest(t);
+        looked.add(tensorHash(t), t);
+      }
+      direct.save();
+      looked.save();
+      expect(readFileSync(join(dir, 'b.json'), 'utf8')).toBe(readFileSync(join(dir, 'a.json'), 'utf8'));
+      // A lookup's sketch is reused only for the same dtype and size (the same bytes viewed otherwise are sketched anew).
+      const t = tensor(similar.slice());
+      const asOther = { dtype: 'i32' as const, shape: SHAPE, data: t.data };
+      looked.nearest(t);
+      looked.add('other', asOther);
+      looked.save();
+      const entry = (JSON.parse(readFileSync(join(dir, 'b.json'), 'utf8')) as { entries: { hash: string; signature: string }[] }).entries.find((e) => e.hash === 'other');
+      expect(entry?.signature).toBe(signature(asOther));
+      expect(signature(asOther)).not.toBe(signature(t));
+    } finally {
+      cleanup();
+    }
   });
 
   it('is rebuilt by fsck and by gc when missing', async () => {
