@@ -192,6 +192,12 @@ export class Repository {
   private readonly maxDepth: number;
   private readonly onProgress?: (stage: string) => void;
   private readonly codebookDeltasAtAdd: boolean;
+  /**
+   * The similarity index as this instance last published it, with the file's identity then: the
+   * next `add` reuses it instead of reading and parsing the file again while the file is unchanged.
+   * Every writer replaces the file by rename (a new inode), so another process's write is seen.
+   */
+  private similarityKept?: { index: SimilarityIndex; ino: bigint; size: bigint; mtimeNs: bigint };
 
   private constructor(readonly root: string, options: RepositoryOptions) {
     this.dir = join(root, REPO_DIR);
@@ -319,7 +325,7 @@ export class Repository {
     try {
       const tree = { ...this.index() };
       const parent = this.headTree();
-      const similarity = new SimilarityIndex(this.similarityPath());
+      const similarity = this.takeSimilarity();
       const reports: AddedFile[] = [];
       // New objects stream into one pack as they are encoded; it is published only after every file.
       const writer = this.objects.beginPack();
@@ -374,6 +380,7 @@ export class Repository {
         this.onProgress?.('index-written');
       }
       similarityFile?.publish();
+      this.keepSimilarity(similarity);
       return reports;
     } finally {
       release();
@@ -465,6 +472,21 @@ export class Repository {
     if (hashed !== source.size) throw new ReefError('BAD_FILE', `${given}: its parts cover ${hashed} of ${source.size} bytes (changed while being added?)`);
     const record: FileRecord = { format: scanned.format, size: source.size, sha256: fileHash.digest('hex'), tensors: records, layout: toLayout(scanned.segments) };
     return { record, report: { path, format: scanned.format, bytes: source.size, tensors: records.length, reused, encodings, storedBytes } };
+  }
+
+  /** The index kept by the last `add` when the file is still the one it wrote, else read anew. */
+  private takeSimilarity(): SimilarityIndex {
+    const kept = this.similarityKept;
+    this.similarityKept = undefined; // an add that fails leaves its index unlike the file: never kept
+    const now = statSync(this.similarityPath(), { bigint: true, throwIfNoEntry: false });
+    if (kept && now && now.ino === kept.ino && now.size === kept.size && now.mtimeNs === kept.mtimeNs) return kept.index;
+    return new SimilarityIndex(this.similarityPath());
+  }
+
+  private keepSimilarity(index: SimilarityIndex): void {
+    if (index.pending) return; // not saved (nothing changed and no usable file): read anew next time
+    const st = statSync(this.similarityPath(), { bigint: true, throwIfNoEntry: false });
+    if (st) this.similarityKept = { index, ino: st.ino, size: st.size, mtimeNs: st.mtimeNs };
   }
 
   private similarityPath(): string {

@@ -153,6 +153,11 @@ export class SimilarityIndex {
     }
   }
 
+  /** Whether it holds changes not yet saved (or publish()ed). */
+  get pending(): boolean {
+    return this.changed;
+  }
+
   get size(): number {
     return this.entries.size;
   }

@@ -102,6 +102,28 @@ describe('similarity index (LSH over sketches, persisted)', () => {
     }
   });
 
+  it('sees what another instance added between two adds of one instance (the kept index is re-read)', async () => {
+    const { dir: root, cleanup } = tempDir();
+    try {
+      const a = Repository.init(root);
+      const b = Repository.open(root);
+      const file = (name: string, v: Float32Array): string => {
+        writeFileSync(join(root, `${name}.safetensors`), writeSafetensors([{ name, tensor: tensor(v) }]));
+        return `${name}.safetensors`;
+      };
+      await a.add([file('one', base)], { cwd: root });
+      await b.add([file('two', unrelated)], { cwd: root });
+      await a.add([file('three', similar)], { cwd: root });
+      expect(a.objects.info(tensorHash(tensor(similar)))?.reference).toBe(tensorHash(tensor(base)));
+      a.close();
+      b.close();
+      const index = new SimilarityIndex(join(root, '.reef', 'similarity.json'));
+      for (const v of [base, unrelated, similar]) expect(index.has(tensorHash(tensor(v)))).toBe(true);
+    } finally {
+      cleanup();
+    }
+  });
+
   it('is rebuilt by fsck and by gc when missing', async () => {
     rmSync(indexPath);
     const repo = Repository.open(dir);
