@@ -6,18 +6,12 @@ MSE, recall@10 of ADC search, train seconds (one run), encode seconds (median of
 milliseconds per query (median of 3): the batch on all OpenMP threads, the batch on one thread, and
 one query per call on one thread. Run by fmnist-vs-faiss.mjs.
 """
-import gzip, json, sys, time
+import json, sys, time
 import numpy as np
 import faiss
+from fmnist import idx_images
 
-IDX = '/usr/share/datasets/fashion-mnist/'
 REPEATS = 3
-
-def idx_images(name):
-    with gzip.open(IDX + name, 'rb') as f:
-        raw = f.read()
-    n, rows, cols = np.frombuffer(raw[4:16], dtype='>u4')
-    return np.frombuffer(raw[16:], dtype=np.uint8).reshape(n, rows * cols).astype(np.float32)
 
 def median_time(fn):
     times = []

@@ -8,17 +8,10 @@ REPEATS after a warm-up): the batch on one OpenMP thread, one query per call on 
 on all threads. Writes per factory those times in ms/query and recall@10 (a sanity check only),
 and the exact top 10 of every query (flat index) as `groundtruth`.
 """
-import gzip, json, sys, time
+import json, sys, time
 import numpy as np
 import faiss
-
-IDX = '/usr/share/datasets/fashion-mnist/'
-
-def idx_images(name):
-    with gzip.open(IDX + name, 'rb') as f:
-        raw = f.read()
-    n, rows, cols = np.frombuffer(raw[4:16], dtype='>u4')
-    return np.frombuffer(raw[16:], dtype=np.uint8).reshape(n, rows * cols).astype(np.float32)
+from fmnist import idx_images
 
 out_json, nq, ntrain, repeats, factories = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5:]
 base = np.ascontiguousarray(idx_images('train-images-idx3-ubyte.gz'))

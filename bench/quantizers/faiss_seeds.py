@@ -8,17 +8,10 @@ the exact top 10. Only the seed of the sub-quantizers' k-means (pq.cp.seed, defa
 Prints one JSON line per seed and the mean and sample standard deviation; writes the exact top 10
 (OUT_DIR/groundtruth.i32, as faiss_pq.py does) for reef-seeds.mjs.
 """
-import gzip, json, sys
+import json, sys
 import numpy as np
 import faiss
-
-IDX = '/usr/share/datasets/fashion-mnist/'
-
-def idx_images(name):
-    with gzip.open(IDX + name, 'rb') as f:
-        raw = f.read()
-    n, rows, cols = np.frombuffer(raw[4:16], dtype='>u4')
-    return np.frombuffer(raw[16:], dtype=np.uint8).reshape(n, rows * cols).astype(np.float32)
+from fmnist import idx_images
 
 out_dir, factory, seeds = sys.argv[1], sys.argv[2], [int(s) for s in sys.argv[3:]]
 base = np.ascontiguousarray(idx_images('train-images-idx3-ubyte.gz'))

@@ -9,12 +9,11 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
 import { recallAtK, Rng } from '../../packages/kernels/dist/index.js';
 import { ProductQuantizer, splitDimensions, trainCodebooks } from '../../plugins/pq/dist/index.js';
+import { fashionMnist } from './fmnist.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const IDX = '/usr/share/datasets/fashion-mnist/';
 const K = 256;
 const args = process.argv.slice(2);
 const value = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
@@ -23,20 +22,13 @@ const seed = Number(value('--seed', 1234));
 const file = args.find((a, i) => !a.startsWith('--') && !['--m', '--seed'].includes(args[i - 1]));
 if (!file && !args.includes('--reef')) throw new Error('give a file of 256 int32 image indices, or --reef');
 
-function idxImages(name, limit = Infinity) {
-  const raw = gunzipSync(readFileSync(IDX + name));
-  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  const count = Math.min(view.getUint32(4), limit);
-  const dim = view.getUint32(8) * view.getUint32(12);
-  return { data: Float32Array.from(raw.subarray(16, 16 + count * dim)), count, dim };
-}
 const readI32 = (path) => {
   const b = readFileSync(path);
   return new Int32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 };
 
-const base = idxImages('train-images-idx3-ubyte.gz');
-const queries = idxImages('t10k-images-idx3-ubyte.gz', 1000);
+const base = fashionMnist('train-images-idx3-ubyte.gz');
+const queries = fashionMnist('t10k-images-idx3-ubyte.gz', 1000);
 const truth = readI32(join(here, '../out/quantizers/groundtruth.i32'));
 let pick = file ? readI32(file) : Int32Array.from(new Rng(seed).sample(base.count, K));
 if (pick.length !== K) throw new Error(`${file}: expected ${K} indices, got ${pick.length}`);

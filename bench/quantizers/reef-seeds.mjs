@@ -1,35 +1,26 @@
 // Reef's PQ MSE and recall@10 on full Fashion-MNIST across training seeds: the counterpart of
 // faiss_seeds.py (same data, definitions and ground truth), to compare the two as distributions
 // rather than one run each.
-// Build first:  npx -y pnpm@10 turbo run build --filter=@reef/quantizer-pq...
+// Build first:  npx -y pnpm@10 turbo run build --filter=@reef/quantizer-pq... --filter=@reef/datasets
 // Run:          /usr/bin/python3 bench/quantizers/faiss_seeds.py bench/out/quantizers PQ8 1 2 3 4 5   (writes the ground truth)
 //               node bench/quantizers/reef-seeds.mjs --m 8 1 2 3 4 5
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
 import { recallAtK } from '../../packages/kernels/dist/index.js';
 import { ProductQuantizer } from '../../plugins/pq/dist/index.js';
+import { fashionMnist } from './fmnist.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const IDX = '/usr/share/datasets/fashion-mnist/';
 const args = process.argv.slice(2);
 const m = Number(args.includes('--m') ? args[args.indexOf('--m') + 1] : 8);
 const seeds = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--m').map(Number);
 if (!seeds.length || seeds.some((s) => !Number.isInteger(s))) throw new Error('give one or more integer seeds, e.g. 1 2 3');
 
-function idxImages(name, limit = Infinity) {
-  const raw = gunzipSync(readFileSync(IDX + name));
-  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  const count = Math.min(view.getUint32(4), limit);
-  const dim = view.getUint32(8) * view.getUint32(12);
-  return { data: Float32Array.from(raw.subarray(16, 16 + count * dim)), count, dim };
-}
-
 const truthBytes = readFileSync(join(here, '../out/quantizers/groundtruth.i32'));
 const truth = new Int32Array(truthBytes.buffer.slice(truthBytes.byteOffset, truthBytes.byteOffset + truthBytes.byteLength));
-const base = idxImages('train-images-idx3-ubyte.gz');
-const queries = idxImages('t10k-images-idx3-ubyte.gz', 1000);
+const base = fashionMnist('train-images-idx3-ubyte.gz');
+const queries = fashionMnist('t10k-images-idx3-ubyte.gz', 1000);
 const rows = [];
 for (const seed of seeds) {
   const q = new ProductQuantizer({ m, nbits: 8 });

@@ -4,7 +4,7 @@
 // Both sides train quickly on the first NTRAIN images (k-means niter 10, OPQ 3 alternations), since
 // search time depends on the code count and layout, not on how well the codebooks are trained; the
 // quality figures are fmnist-vs-faiss.mjs's. Recall@10 is printed only as a sanity check.
-// Build first:  npx -y pnpm@10 turbo run build --filter=@reef/quantizer-opq...
+// Build first:  npx -y pnpm@10 turbo run build --filter=@reef/quantizer-opq... --filter=@reef/datasets
 // Run:          flock /tmp/reef-bench.lock node bench/quantizers/search-vs-faiss.mjs [--nq 1000] [--ntrain 20000] [--repeats 5] [CONFIG...]
 // CONFIG is PQ8, PQ16, PQ56, OPQ8, OPQ16 (default: all). Prints medians and Reef/FAISS ratios; the
 // table also goes to bench/out/quantizers/search-report.md.
@@ -13,14 +13,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
 import { recallAtK } from '../../packages/kernels/dist/index.js';
 import { OptimizedProductQuantizer } from '../../plugins/opq/dist/index.js';
 import { ProductQuantizer } from '../../plugins/pq/dist/index.js';
+import { fashionMnist } from './fmnist.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const OUT = join(here, '../out/quantizers');
-const IDX = '/usr/share/datasets/fashion-mnist/';
 const QUICK_PQ = { nbits: 8, niter: 10 };
 const QUICK_OPQ = { nbits: 8, niter: 3, niterFinal: 10 };
 const CONFIGS = {
@@ -41,15 +40,6 @@ const REPEATS = Number(option('--repeats', 5));
 const names = args.filter((a, i) => !a.startsWith('--') && !VALUE_OPTIONS.has(args[i - 1]));
 if (!names.length) names.push(...Object.keys(CONFIGS));
 for (const n of names) if (!CONFIGS[n]) throw new Error(`unknown config ${n}; known: ${Object.keys(CONFIGS).join(', ')}`);
-
-/** IDX3 images as float32 rows of 784 pixel values 0–255. */
-function idxImages(name, limit = Infinity) {
-  const raw = gunzipSync(readFileSync(IDX + name));
-  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  const count = Math.min(view.getUint32(4), limit);
-  const dim = view.getUint32(8) * view.getUint32(12);
-  return { data: Float32Array.from(raw.subarray(16, 16 + count * dim)), count, dim };
-}
 
 /** Median ms per query of REPEATS timed runs after one untimed warm-up (JIT, workers, WASM). */
 async function msPerQuery(fn) {
@@ -72,8 +62,8 @@ const env = { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'P
 execFileSync('/usr/bin/python3', [join(here, 'faiss_search.py'), faissJson, String(NQ), String(NTRAIN), String(REPEATS), ...names.map((n) => CONFIGS[n].faiss)], { stdio: 'inherit', env });
 const faiss = JSON.parse(readFileSync(faissJson, 'utf8'));
 
-const base = idxImages('train-images-idx3-ubyte.gz');
-const queries = idxImages('t10k-images-idx3-ubyte.gz', NQ);
+const base = fashionMnist('train-images-idx3-ubyte.gz');
+const queries = fashionMnist('t10k-images-idx3-ubyte.gz', NQ);
 const train = { data: base.data.subarray(0, NTRAIN * base.dim), count: NTRAIN, dim: base.dim };
 const batch = { data: queries.data, count: NQ, dim: queries.dim };
 // The exact top 10 (FAISS's flat index), for the sanity-check recall.
