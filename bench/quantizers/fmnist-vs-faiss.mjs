@@ -1,6 +1,6 @@
 // PQ and OPQ on full Fashion-MNIST (60k training images = base and training set, the first NQ
 // test images as queries), next to FAISS 1.7.3 run by this script (/usr/bin/python3, python3-faiss).
-// Build first:  npx -y pnpm@10 turbo run build --filter=@reef/quantizer-opq...
+// Build first:  npx -y pnpm@10 turbo run build --filter=@reef/quantizer-opq... --filter=@reef/datasets
 // Run:          flock /tmp/reef-bench.lock node bench/quantizers/fmnist-vs-faiss.mjs [--nq 1000] [CONFIG...]
 // CONFIG is PQ8, PQ16, PQ56, OPQ8, OPQ16 (default: all). --reuse-faiss reads FAISS's figures from
 // the last run's bench/out/quantizers/faiss.json instead of rerunning FAISS. --recorded-faiss A,B
@@ -18,14 +18,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
 import { recallAtK, topK } from '../../packages/kernels/dist/index.js';
 import { OptimizedProductQuantizer } from '../../plugins/opq/dist/index.js';
 import { ProductQuantizer } from '../../plugins/pq/dist/index.js';
+import { fashionMnist } from './fmnist.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const OUT = join(here, '../out/quantizers');
-const IDX = '/usr/share/datasets/fashion-mnist/';
 const REPEATS = 3;
 
 const CONFIGS = {
@@ -62,15 +61,6 @@ function pqParams() {
 function opqRounds() {
   const niter = option('--opq-niter');
   return { ...JSON.parse(option('--opq-params', '{}')), ...(niter ? { niter: Number(niter) } : {}) };
-}
-
-/** IDX3 images as float32 rows of 784 pixel values 0–255. */
-function idxImages(name, limit = Infinity) {
-  const raw = gunzipSync(readFileSync(IDX + name));
-  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  const count = Math.min(view.getUint32(4), limit);
-  const dim = view.getUint32(8) * view.getUint32(12);
-  return { data: Float32Array.from(raw.subarray(16, 16 + count * dim)), count, dim };
 }
 
 async function medianMs(fn) {
@@ -110,8 +100,8 @@ function runFaiss(factories) {
 if (!existsSync(join(OUT_DIR, 'groundtruth.i32'))) runFaiss([]);
 const truthBytes = readFileSync(join(OUT_DIR, 'groundtruth.i32'));
 const truth = new Int32Array(truthBytes.buffer.slice(truthBytes.byteOffset, truthBytes.byteOffset + truthBytes.byteLength));
-const base = idxImages('train-images-idx3-ubyte.gz', NBASE);
-const queries = idxImages('t10k-images-idx3-ubyte.gz', NQ);
+const base = fashionMnist('train-images-idx3-ubyte.gz', NBASE);
+const queries = fashionMnist('t10k-images-idx3-ubyte.gz', NQ);
 const dim = base.dim;
 
 const rows = [];
