@@ -91,6 +91,7 @@ function runFaiss(factories) {
   // Passive OpenMP waiting: on a shared machine, spinning threads make FAISS many times slower.
   const env = { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' };
   execFileSync('/usr/bin/python3', [join(here, 'faiss_pq.py'), OUT_DIR, String(NQ), String(NBASE), ...factories], { stdio: 'inherit', env });
+  if (!factories.length) return; // ground truth only: faiss_pq.py writes no faiss.json then
   const live = JSON.parse(readFileSync(faissPath, 'utf8'));
   Object.assign(faiss, { version: live.version, threads: live.threads });
   Object.assign(faiss.results, live.results);
