@@ -123,31 +123,19 @@ export function fromPlanes(planes: Uint8Array, width: number, layout: BitLayout,
  * Exponent-aligned: byte 2 = sign and top 7 mantissa bits, byte 3 = the 8 exponent bits.
  */
 function splitAligned32Xor(w: Uint32Array, r: Uint32Array, planes: Uint32Array, quads: number): void {
-  const [p1, p2, p3] = [quads, 2 * quads, 3 * quads];
-  for (let q = 0, i = 0; q < quads; q++, i += 4) {
-    const a = w[i] ^ r[i];
-    const b = w[i + 1] ^ r[i + 1];
-    const c = w[i + 2] ^ r[i + 2];
-    const d = w[i + 3] ^ r[i + 3];
-    planes[q] = (a & 0xff) | ((b & 0xff) << 8) | ((c & 0xff) << 16) | ((d & 0xff) << 24);
-    planes[p1 + q] = ((a >>> 8) & 0xff) | (b & 0xff00) | ((c & 0xff00) << 8) | ((d & 0xff00) << 16);
-    planes[p2 + q] = aligned2(a) | (aligned2(b) << 8) | (aligned2(c) << 16) | (aligned2(d) << 24);
-    planes[p3 + q] = ((a >>> 23) & 0xff) | (((b >>> 23) & 0xff) << 8) | (((c >>> 23) & 0xff) << 16) | (((d >>> 23) & 0xff) << 24);
-  }
+  for (let q = 0, i = 0; q < quads; q++, i += 4) storeAlignedQuad(planes, q, quads, w[i] ^ r[i], w[i + 1] ^ r[i + 1], w[i + 2] ^ r[i + 2], w[i + 3] ^ r[i + 3]);
 }
 
 function splitAligned32(w: Uint32Array, planes: Uint32Array, quads: number): void {
-  const [p1, p2, p3] = [quads, 2 * quads, 3 * quads];
-  for (let q = 0, i = 0; q < quads; q++, i += 4) {
-    const a = w[i];
-    const b = w[i + 1];
-    const c = w[i + 2];
-    const d = w[i + 3];
-    planes[q] = (a & 0xff) | ((b & 0xff) << 8) | ((c & 0xff) << 16) | ((d & 0xff) << 24);
-    planes[p1 + q] = ((a >>> 8) & 0xff) | (b & 0xff00) | ((c & 0xff00) << 8) | ((d & 0xff00) << 16);
-    planes[p2 + q] = aligned2(a) | (aligned2(b) << 8) | (aligned2(c) << 16) | (aligned2(d) << 24);
-    planes[p3 + q] = ((a >>> 23) & 0xff) | (((b >>> 23) & 0xff) << 8) | (((c >>> 23) & 0xff) << 16) | (((d >>> 23) & 0xff) << 24);
-  }
+  for (let q = 0, i = 0; q < quads; q++, i += 4) storeAlignedQuad(planes, q, quads, w[i], w[i + 1], w[i + 2], w[i + 3]);
+}
+
+/** Word q of each of the four exponent-aligned planes from elements a, b, c, d (small: inlined by V8). */
+function storeAlignedQuad(planes: Uint32Array, q: number, quads: number, a: number, b: number, c: number, d: number): void {
+  planes[q] = (a & 0xff) | ((b & 0xff) << 8) | ((c & 0xff) << 16) | ((d & 0xff) << 24);
+  planes[quads + q] = ((a >>> 8) & 0xff) | (b & 0xff00) | ((c & 0xff00) << 8) | ((d & 0xff00) << 16);
+  planes[2 * quads + q] = aligned2(a) | (aligned2(b) << 8) | (aligned2(c) << 16) | (aligned2(d) << 24);
+  planes[3 * quads + q] = ((a >>> 23) & 0xff) | (((b >>> 23) & 0xff) << 8) | (((c >>> 23) & 0xff) << 16) | (((d >>> 23) & 0xff) << 24);
 }
 
 function splitBytes32(w: Uint32Array, planes: Uint32Array, quads: number): void {
