@@ -4,9 +4,9 @@
 // Run:  /usr/bin/python3 bench/quantizers/faiss_perm.py /tmp/faiss-perm 60000 256 1 2 3     (FAISS's samples)
 //       node bench/quantizers/pq-from-init.mjs --m 16 --seed 1 /tmp/faiss-perm1.i32         (a file of 256 int32 image indices)
 //       node bench/quantizers/pq-from-init.mjs --m 16 --seed 1 --reef                       (Reef's own sample for that seed)
-//       add --sorted to use the same images in ascending index order.
+//       add --sorted to use the same images in ascending index order, --save FILE to write the codebooks (float32).
 // Needs bench/out/quantizers/groundtruth.i32 (written by faiss_seeds.py or fmnist-vs-faiss.mjs).
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { recallAtK, Rng } from '../../packages/kernels/dist/index.js';
@@ -19,7 +19,7 @@ const args = process.argv.slice(2);
 const value = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
 const m = Number(value('--m', 16));
 const seed = Number(value('--seed', 1234));
-const file = args.find((a, i) => !a.startsWith('--') && !['--m', '--seed'].includes(args[i - 1]));
+const file = args.find((a, i) => !a.startsWith('--') && !['--m', '--seed', '--save'].includes(args[i - 1]));
 if (!file && !args.includes('--reef')) throw new Error('give a file of 256 int32 image indices, or --reef');
 
 const readI32 = (path) => {
@@ -42,6 +42,7 @@ for (let j = 0; j < m; j++) {
 }
 // The k-means seed still drives the random splits of empty clusters.
 const centroids = await trainCodebooks(base.data, base.count, layout, { nbits: 8, niter: 25, seed, init: 'random', initialCentroids: init, threads: 0 });
+if (value('--save')) writeFileSync(value('--save'), new Uint8Array(centroids.buffer, centroids.byteOffset, centroids.byteLength));
 const q = ProductQuantizer.load({ pluginId: 'pq', apiVersion: 1, params: { m, nbits: 8 }, attributes: { dim: base.dim, m, nbits: 8 }, arrays: { centroids: { data: centroids, shape: [centroids.length] } } });
 const codes = q.encode(base);
 const decoded = q.decode(codes);
