@@ -12,6 +12,8 @@ export interface KernelExports {
   matmulT(x: number, n: number, a: number, rt: number, b: number, out: number): void;
   adcScan8(codes: number, n: number, m: number, table: number, out: number): void;
   adcScan8TopK(codes: number, n: number, m: number, table: number, k: number, vals: number, ids: number): number;
+  sumRowsByLabel(x: number, n: number, d: number, labels: number, m: number, j0: number, j1: number, k: number, sums: number): void;
+  crossAdd(sums: number, k: number, dIn: number, book: number, dj: number, cross: number, dOut: number, off: number): void;
 }
 
 let compiled: WebAssembly.Module | null | undefined;

@@ -462,3 +462,61 @@ export function adcScan8TopK(codes: usize, n: i32, m: i32, table: usize, k: i32,
   store<f32>(vals + (<usize>pos << 2), v);
   store<i32>(ids + (<usize>pos << 2), i);
 }
+
+/**
+ * Per-label row sums for several label sets at once: for every point i (n × d float32 at x) and
+ * every label set j in j0..j1 (labels: n × m int32, set j in column j), adds x_i to row
+ * labels[i·m + j] of block j − j0 of `sums` (float64, (j1 − j0) × k × d). Float64 adds in point
+ * order, so the sums are exactly those of the plain loop. One pass over x serves every set.
+ */
+export function sumRowsByLabel(x: usize, n: i32, d: i32, labels: usize, m: i32, j0: i32, j1: i32, k: i32, sums: usize): void {
+  const row = <usize>d << 2;
+  const block = (<usize>k * <usize>d) << 3;
+  for (let i = 0; i < n; i++) {
+    const xi = x + <usize>i * row;
+    const li = labels + ((<usize>i * <usize>m) << 2);
+    for (let j = j0; j < j1; j++) {
+      const label = load<i32>(li + (<usize>j << 2));
+      const dst = sums + <usize>(j - j0) * block + ((<usize>label * <usize>d) << 3);
+      let p = 0;
+      for (; p + 4 <= d; p += 4) {
+        const v = v128.load(xi + (<usize>p << 2));
+        const at = dst + (<usize>p << 3);
+        v128.store(at, f64x2.add(v128.load(at), f64x2.promote_low_f32x4(v)));
+        v128.store(at + 16, f64x2.add(v128.load(at + 16), f64x2.promote_low_f32x4(i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7))));
+      }
+      for (; p < d; p++) {
+        const at = dst + (<usize>p << 3);
+        store<f64>(at, load<f64>(at) + <f64>load<f32>(xi + (<usize>p << 2)));
+      }
+    }
+  }
+}
+
+/**
+ * cross (dIn × dOut float64) columns off..off + dj += sumsᵀ · book, where sums is k × dIn float64
+ * and book k × dj float32: for every label c and input p, cross[p, off + t] += sums[c, p] · book[c, t].
+ * Products and adds in float64 in the order of the plain loop (c outer), zero sums skipped.
+ */
+export function crossAdd(sums: usize, k: i32, dIn: i32, book: usize, dj: i32, cross: usize, dOut: i32, off: i32): void {
+  for (let c = 0; c < k; c++) {
+    const sc = sums + ((<usize>c * <usize>dIn) << 3);
+    const bc = book + ((<usize>c * <usize>dj) << 2);
+    for (let p = 0; p < dIn; p++) {
+      const s = load<f64>(sc + (<usize>p << 3));
+      if (s == 0) continue;
+      const sv = f64x2.splat(s);
+      const row = cross + ((<usize>p * <usize>dOut + <usize>off) << 3);
+      let t = 0;
+      for (; t + 2 <= dj; t += 2) {
+        const b = f64x2.promote_low_f32x4(v128.load64_zero(bc + (<usize>t << 2)));
+        const at = row + (<usize>t << 3);
+        v128.store(at, f64x2.add(v128.load(at), f64x2.mul(sv, b)));
+      }
+      for (; t < dj; t++) {
+        const at = row + (<usize>t << 3);
+        store<f64>(at, load<f64>(at) + s * <f64>load<f32>(bc + (<usize>t << 2)));
+      }
+    }
+  }
+}

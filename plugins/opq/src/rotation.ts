@@ -1,4 +1,4 @@
-import { multiplyFast, polarFactorIterative, principalAxes, randomOrthogonal, Rng } from '@reef/kernels';
+import { multiplyFast, polarFactorIterative, principalAxes, randomOrthogonal, productCodeCrossFast, Rng } from '@reef/kernels';
 import { ProductCodebooks, splitDimensions, trainCodebooks, type AssignFn, type SubspaceLayout } from '@reef/quantizer-pq';
 import type { OpqConfig } from './params.js';
 
@@ -12,33 +12,11 @@ export interface RotationTrainingOptions {
 
 /**
  * Xᵀ Y where Y is X's PQ reconstruction in the rotated space (dIn × dOut, float64), without
- * building Y: for sub-space j, Σᵢ xᵢ ⊗ c_j[code_ij] = Σ_c (Σ_{i: code_ij = c} xᵢ) ⊗ c_j[c]. Summing
- * the points per code costs n·m·dIn, far less than the n·dIn·dOut of the direct product.
+ * building Y: the points sharing a sub-code are summed first (see productCodeCrossFast in
+ * @reef/kernels), n·m·dIn adds instead of the n·dIn·dOut of the direct product.
  */
 export function crossWithReconstruction(x: Float32Array, n: number, dIn: number, books: ProductCodebooks, labels: Int32Array): Float64Array {
-  const { m, offsets, dim: dOut } = books.layout;
-  const k = books.k;
-  const cross = new Float64Array(dIn * dOut);
-  const sums = new Float64Array(k * dIn);
-  for (let j = 0; j < m; j++) {
-    sums.fill(0);
-    for (let i = 0; i < n; i++) {
-      const so = labels[i * m + j] * dIn;
-      const xo = i * dIn;
-      for (let p = 0; p < dIn; p++) sums[so + p] += x[xo + p];
-    }
-    const dj = offsets[j + 1] - offsets[j];
-    const book = books.codebook(j);
-    for (let c = 0; c < k; c++) {
-      for (let p = 0; p < dIn; p++) {
-        const s = sums[c * dIn + p];
-        if (s === 0) continue;
-        const ro = p * dOut + offsets[j];
-        for (let t = 0; t < dj; t++) cross[ro + t] += s * book[c * dj + t];
-      }
-    }
-  }
-  return cross;
+  return productCodeCrossFast(x, n, dIn, labels, books.layout, books.k, books.centroids);
 }
 
 /** A seeded random subset of at most `max` rows (all of them, in order, when there are few enough). */
