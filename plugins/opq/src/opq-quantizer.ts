@@ -18,7 +18,7 @@ import {
   type SavedModel,
   type Vectors,
 } from '@reef/core';
-import { dot, multiplyFast, multiplyTransposedFast, ResidentMatrix } from '@reef/kernels';
+import { dot, multiplyTransposedFast, ResidentMatrix } from '@reef/kernels';
 import {
   codeBytes,
   ProductCodebooks,
@@ -30,7 +30,7 @@ import {
   type SearchBatchOptions,
 } from '@reef/quantizer-pq';
 import { OPQ_PARAMS, opqConfig, outputDim, validateOpq, type OpqConfig } from './params.js';
-import { trainRotation } from './rotation.js';
+import { multiplyRows, trainRotation } from './rotation.js';
 
 export const OPQ_ID = 'opq';
 
@@ -128,7 +128,7 @@ export class OptimizedProductQuantizer implements Quantizer {
       onWarning,
       onProgress: (f) => options.onProgress?.(0.8 * f),
     });
-    const rotated = multiplyFast(train.data, train.count, dIn, rotation, dOut);
+    const rotated = await multiplyRows(train.data, train.count, dIn, rotation, dOut, this.config.threads);
     const layout = splitDimensions(dOut, m);
     const centroids = await trainCodebooks(rotated, train.count, layout, {
       nbits,

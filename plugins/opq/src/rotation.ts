@@ -1,5 +1,5 @@
 import { multiplyFast, polarFactorIterative, principalAxes, randomOrthogonal, productCodeCrossFast, Rng } from '@reef/kernels';
-import { ProductCodebooks, splitDimensions, trainCodebooks, type AssignFn, type SubspaceLayout } from '@reef/quantizer-pq';
+import { multiplyInWorkers, ProductCodebooks, splitDimensions, trainCodebooks, type AssignFn, type SubspaceLayout } from '@reef/quantizer-pq';
 import type { OpqConfig } from './params.js';
 
 export interface RotationTrainingOptions {
@@ -17,6 +17,11 @@ export interface RotationTrainingOptions {
  */
 export function crossWithReconstruction(x: Float32Array, n: number, dIn: number, books: ProductCodebooks, labels: Int32Array): Float64Array {
   return productCodeCrossFast(x, n, dIn, labels, books.layout, books.k, books.centroids);
+}
+
+/** x · r (n × a by a × b) on worker threads where available, else here: the same bits either way. */
+export async function multiplyRows(x: Float32Array, n: number, a: number, r: Float32Array, b: number, threads: number, out?: Float32Array<ArrayBuffer>): Promise<Float32Array> {
+  return (threads !== 1 && (await multiplyInWorkers(x, n, a, r, b, threads, out))) || multiplyFast(x, n, a, r, b, out);
 }
 
 /** A seeded random subset of at most `max` rows (all of them, in order, when there are few enough). */
@@ -106,7 +111,7 @@ export async function trainRotation(
   const rotated = new Float32Array(sample.count * dOut);
   let centroids: Float32Array | undefined;
   for (let it = 0; it < config.niter; it++) {
-    multiplyFast(sample.data, sample.count, dIn, rotation, dOut, rotated);
+    await multiplyRows(sample.data, sample.count, dIn, rotation, dOut, config.threads, rotated);
     centroids = await trainCodebooks(rotated, sample.count, layout, {
       nbits: config.nbits,
       niter: it === 0 ? config.niterPqFirst : config.niterPq,

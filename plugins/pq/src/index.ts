@@ -9,7 +9,7 @@ export { ProductCodebooks, type AssignFn } from './codebooks.js';
 export { trainCodebooks, type CodebookTrainingOptions } from './training.js';
 export { scanCodes } from './adc.js';
 export { searchSequential } from './search.js';
-export { assignInWorkers, searchInWorkers, trainCodebooksInWorkers } from './parallel-training.js';
+export { assignInWorkers, multiplyInWorkers, searchInWorkers, trainCodebooksInWorkers } from './parallel-training.js';
 export { SymmetricDistance, symmetricDistance } from './symmetric.js';
 export { MIN_POINTS_PER_CENTROID, PQ_ID, ProductQuantizer, type ProductQuantizerOptions, type SearchBatchOptions } from './product-quantizer.js';
 

@@ -52,12 +52,24 @@ export interface SearchJob {
   readonly scores: Float32Array;
 }
 
-export type WorkerJob = SubspaceJob | AssignJob | SearchJob;
+/** Rows of a matrix product x · r, as sent to a worker: x's rows and r transposed (b × a). */
+export interface MultiplyJob {
+  readonly kind: 'multiply';
+  readonly j: number;
+  readonly x: Float32Array;
+  readonly rows: number;
+  readonly a: number;
+  readonly rt: Float32Array;
+  readonly b: number;
+}
+
+export type WorkerJob = SubspaceJob | AssignJob | SearchJob | MultiplyJob;
 
 export type SubspaceReply =
   | { readonly j: number; readonly centroids: Float32Array; readonly warnings: string[] }
   | { readonly j: number; readonly labels: Int32Array }
   | { readonly j: number; readonly searched: number }
+  | { readonly j: number; readonly product: Float32Array }
   | { readonly j: number; readonly error: { message: string; code?: string } };
 
 /** Node's worker_threads and the compiled worker script, or undefined (browsers, running from sources). */
@@ -252,4 +264,44 @@ export async function searchInWorkers(
   const ran = await runJobs(Math.min(team, Math.ceil(nq / block)), threads, (j) => ({ job: job(j), transfer: [] }), () => {});
   // Plain (unshared) copies: what callers of the sequential path get.
   return ran ? { ids: ids.slice(), scores: scores.slice() } : undefined;
+}
+
+/**
+ * x (n × a) · r (a × b) on `threads` worker threads (0: one per core), row blocks in parallel,
+ * each row exactly as multiplyFast computes it (a row's result does not depend on which rows share
+ * its call). Written into `out` and returned; undefined when worker threads are unavailable, or for
+ * threads = 0 when the product is too small to gain from them.
+ */
+export async function multiplyInWorkers(
+  x: Float32Array,
+  n: number,
+  a: number,
+  r: Float32Array,
+  b: number,
+  threads: number,
+  out: Float32Array = new Float32Array(n * b),
+): Promise<Float32Array | undefined> {
+  if (threads === 0 && n * a * b < MIN_PARALLEL_WORK) return undefined;
+  // Transposed once, so that every output is a dot product of two contiguous rows.
+  const rt = new Float32Array(a * b);
+  for (let p = 0; p < a; p++) for (let q = 0; q < b; q++) rt[q * a + p] = r[p * b + q];
+  const team = threads === 0 ? (await import('node:os')).availableParallelism() : threads;
+  // A few blocks per thread, so a thread slowed by other work takes fewer.
+  const blocks = Math.min(n, 3 * team);
+  const rowsPer = Math.ceil(n / blocks);
+  const count = Math.ceil(n / rowsPer);
+  const ran = await runJobs(
+    count,
+    threads,
+    (j) => {
+      const rows = Math.min(rowsPer, n - j * rowsPer);
+      const block = x.slice(j * rowsPer * a, (j * rowsPer + rows) * a);
+      const job: MultiplyJob = { kind: 'multiply', j, x: block, rows, a, rt: rt.slice(), b };
+      return { job, transfer: [block.buffer, job.rt.buffer] as ArrayBuffer[] };
+    },
+    (reply) => {
+      if ('product' in reply) out.set(reply.product, reply.j * rowsPer * b);
+    },
+  );
+  return ran ? out : undefined;
 }

@@ -1,10 +1,11 @@
 /**
  * Worker-thread side of parallel PQ work: per message, trains the k-means codebook of one sub-space,
- * assigns one sub-space of a batch to its nearest centroids, or searches blocks of queries, with exactly the arguments the
- * single-threaded path would use, so results are identical.
+ * assigns one sub-space of a batch to its nearest centroids, multiplies a block of rows by a matrix,
+ * or searches blocks of queries, with exactly the arguments the single-threaded path would use, so
+ * results are identical.
  */
 import { parentPort } from 'node:worker_threads';
-import { kmeans, nearestCentroidsFast } from '@reef/kernels';
+import { kmeans, multiplyTransposedFast, nearestCentroidsFast } from '@reef/kernels';
 import { ProductCodebooks } from './codebooks.js';
 import type { SubspaceReply, WorkerJob } from './parallel-training.js';
 import { CodeSearch } from './search.js';
@@ -26,6 +27,11 @@ port.on('message', (job: WorkerJob) => {
       searched += q1 - q0;
     }
     port.postMessage({ j: job.j, searched } satisfies SubspaceReply);
+    return;
+  }
+  if (job.kind === 'multiply') {
+    const product = multiplyTransposedFast(job.x, job.rows, job.a, job.rt, job.b);
+    port.postMessage({ j: job.j, product } satisfies SubspaceReply, [product.buffer as ArrayBuffer]);
     return;
   }
   if (job.kind === 'assign') {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry, type Metric } from '@reef/core';
 import { loadModelFile, saveModelFile } from '@reef/hdf5';
-import { dot, l2sqr, topK } from '@reef/kernels';
+import { dot, l2sqr, multiplyFast, topK } from '@reef/kernels';
 import { describe, expect, it } from 'vitest';
 import plugin, { ProductQuantizer, scanCodes, SymmetricDistance, splitDimensions, symmetricDistance } from '../src/index.js';
 import { gaussian, meanSquaredError } from './helpers.js';
@@ -128,6 +128,20 @@ describe('ProductQuantizer', () => {
       const oneThread = await pq.searchBatch(queries, codes, 5, metric, { threads: 1 });
       expect(oneThread.ids).toEqual((await pq.searchBatch(queries, codes, 5, metric)).ids);
     }
+  });
+
+  it('multiplies on worker threads to exactly the product of multiplyFast (multiplyInWorkers, built package)', async () => {
+    const built = await import('../dist/index.js');
+    for (const [n, a, b] of [[301, 37, 23], [5, 64, 64], [1, 9, 4]]) {
+      const x = gaussian(n, a, n).data;
+      const r = gaussian(a, b, a + b).data;
+      const product = await built.multiplyInWorkers(x, n, a, r, b, 2);
+      expect(product).toEqual(multiplyFast(x, n, a, r, b));
+      const out = new Float32Array(n * b);
+      expect(await built.multiplyInWorkers(x, n, a, r, b, 2, out)).toBe(out);
+    }
+    // Automatic threading leaves small products to the caller.
+    expect(await built.multiplyInWorkers(gaussian(10, 8).data, 10, 8, gaussian(8, 8).data, 8, 0)).toBeUndefined();
   });
 
   it('searchBatch on worker threads handles no queries and no codes (built package)', async () => {
