@@ -1,11 +1,12 @@
 import { DTYPE_BYTES, elementCount, type DType, type Tensor } from '@reef/core';
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import { toFloat64 } from './dtypes.js';
+import { SKETCH_BITS, SKETCH_SAMPLE, sketchDots } from './sketch.js';
 import { atomicWrite, readJson, writeTemp } from './fsutil.js';
 
 /** Elements sampled per sketch: enough for a stable direction, cheap for huge tensors. */
-const SAMPLE = 2048;
-const BITS = 64;
+const SAMPLE = SKETCH_SAMPLE;
+const BITS = SKETCH_BITS;
 /**
  * LSH banding of the 64-bit sketch: 16 bands of 4 bits. Two sketches become candidates when any
  * band matches exactly: with a fraction p of equal bits that happens with 1 - (1 - p^4)^16, i.e.
@@ -34,39 +35,28 @@ interface IndexFile {
   readonly buckets: Record<string, number[]>;
 }
 
-/** 32 pseudo-random bits for a sample position, so every process draws the same projections. */
-function mix(x: number): number {
-  let h = Math.imul(x ^ 0x9e3779b9, 0x85ebca6b);
-  h ^= h >>> 15;
-  h = Math.imul(h, 0x27d4eb2f);
-  h ^= h >>> 13;
-  return h >>> 0;
-}
-
-/** ±1 of each of the 64 projections at each sample position, drawn once per process. */
-const PROJECTIONS = (() => {
-  const table = new Float64Array(SAMPLE * BITS);
-  for (let k = 0; k < SAMPLE; k++) {
-    const lo = mix(k * 2);
-    const hi = mix(k * 2 + 1);
-    for (let b = 0; b < 32; b++) {
-      table[k * BITS + b] = (lo >>> b) & 1 ? 1 : -1;
-      table[k * BITS + 32 + b] = (hi >>> b) & 1 ? 1 : -1;
-    }
-  }
-  return table;
-})();
-
 /** Evenly strided sample of the values (same positions for tensors of the same size), NaN/Inf as 0. */
 function sampleValues(t: Tensor): Float64Array {
   const n = elementCount(t.shape);
   const m = Math.min(n, SAMPLE);
   const stride = Math.max(1, Math.floor(n / Math.max(1, m)));
+  const data = t.data;
+  if (t.dtype === 'f32' && data.byteOffset % 4 === 0) {
+    // The common case read through a float view: a quarter of the loop iterations of the byte copy
+    // and no per-element DataView call in toFloat64, which matter while the loops still run
+    // interpreted (a process's first commits). Same values: f32 to f64 is exact.
+    const floats = new Float32Array(data.buffer, data.byteOffset, n);
+    const values = new Float64Array(m);
+    for (let k = 0; k < m; k++) {
+      const x = floats[k * stride];
+      values[k] = x - x === 0 ? x : 0; // NaN and ±Inf as 0
+    }
+    return values;
+  }
   const w = DTYPE_BYTES[t.dtype];
   const bytes = new Uint8Array(m * w);
   // Byte by byte: a subarray per element was 2,048 short-lived objects per tensor (~0.6 MB of heap
   // per CNN commit, bench/store/RESULTS.md), a share of the scavenges.
-  const data = t.data;
   for (let k = 0, to = 0; k < m; k++) for (let from = k * stride * w, end = from + w; from < end; ) bytes[to++] = data[from++];
   const values = toFloat64({ dtype: t.dtype, shape: [m], data: bytes });
   for (let k = 0; k < m; k++) if (!Number.isFinite(values[k])) values[k] = 0;
@@ -78,14 +68,7 @@ function sampleValues(t: Tensor): Float64Array {
  * (small angle between them) share most of the 64 sign bits.
  */
 export function signature(t: Tensor): string {
-  const values = sampleValues(t);
-  const dots = new Float64Array(BITS);
-  for (let k = 0; k < values.length; k++) {
-    const v = values[k];
-    if (v === 0) continue;
-    const row = k * BITS;
-    for (let b = 0; b < BITS; b++) dots[b] += PROJECTIONS[row + b] * v;
-  }
+  const dots = sketchDots(sampleValues(t));
   let out = '';
   for (let nibble = 0; nibble < BITS / 4; nibble++) {
     let x = 0;
