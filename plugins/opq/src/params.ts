@@ -11,7 +11,7 @@ export const OPQ_PARAMS: readonly ParamSpec[] = [
     min: 0,
     description: 'dimension after the rotation (≤ input dimension); 0 keeps the input dimension',
   },
-  { name: 'niter', type: 'int', default: 40, min: 1, description: 'alternations of PQ training and rotation update (FAISS default 50)' },
+  { name: 'niter', type: 'int', default: 50, min: 1, description: 'alternations of PQ training and rotation update (as FAISS)' },
   { name: 'niterPq', type: 'int', default: 4, min: 1, description: 'k-means iterations per alternation, warm-started from the previous one (FAISS 4)' },
   { name: 'niterPqFirst', type: 'int', default: 20, min: 1, description: 'k-means iterations in the first alternation (FAISS 40)' },
   { name: 'niterFinal', type: 'int', default: 25, min: 1, description: 'k-means iterations of the final PQ on rotated data (FAISS 25)' },
