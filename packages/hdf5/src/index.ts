@@ -1,3 +1,4 @@
 export * from './h5.js';
 export * from './portable.js';
 export * from './ann.js';
+export * from './writes.js';

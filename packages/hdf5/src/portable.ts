@@ -1,6 +1,7 @@
 import { ReefError, type Attributes, type JsonValue, type NamedArray, type NumericArray, type PortableData, type SavedModel } from '@reef/core';
 import { renameSync, rmSync } from 'node:fs';
 import { h5wasm, messageOf, openH5, type H5Group } from './h5.js';
+import { createDatasetAt, createStringAttributeAt } from './writes.js';
 
 /** Attribute holding the exact JSON of a portable object's attributes (HDF5 attributes cannot nest). */
 const ATTRS_JSON = 'reef_attributes_json';
@@ -16,11 +17,9 @@ const ARRAY_TYPES: Record<string, new (buffer: ArrayBufferLike, offset: number, 
  * writing many small objects that carry their own descriptive attributes.
  */
 export function writePortable(group: H5Group, data: PortableData, options: { plainAttributes?: boolean } = {}): void {
-  for (const [name, arr] of Object.entries(data.arrays)) {
-    // Empty arrays cannot be given a zero-sized shape in every HDF5 tool; write them as length-0 1-D.
-    group.create_dataset({ name, data: arr.data, shape: [...arr.shape] });
-  }
-  group.create_attribute(ATTRS_JSON, JSON.stringify(data.attributes));
+  // Path-addressed writes (writes.ts): the same HDF5 calls without h5wasm's lookup after each.
+  for (const [name, arr] of Object.entries(data.arrays)) createDatasetAt(group, name, arr.data, arr.shape);
+  createStringAttributeAt(group, ATTRS_JSON, JSON.stringify(data.attributes), false);
   if (options.plainAttributes === false) return;
   for (const [key, value] of Object.entries(data.attributes)) {
     if (typeof value === 'number' || typeof value === 'string') group.create_attribute(key, value);

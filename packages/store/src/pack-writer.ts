@@ -1,5 +1,5 @@
 import { ReefError } from '@reef/core';
-import { h5wasm, messageOf, openH5, writePortable, type H5Dataset, type H5File, type H5Group } from '@reef/hdf5';
+import { createDatasetAt, createGroupAt, createStringAttributeAt, h5wasm, messageOf, openH5, writePortable, type H5Dataset, type H5File, type H5Group } from '@reef/hdf5';
 import { renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CENTROID_KIND } from './cluster-centroid.js';
@@ -18,8 +18,8 @@ export interface PackManifest {
  * A fixed-length UTF-8 string attribute. h5wasm writes plain strings as variable-length ones, which
  * cost twice as much to create (measured: 0.28 against 0.14 ms each), and a pack holds several per tensor.
  */
-export function textAttribute(target: H5Group | H5Dataset, name: string, value: string): void {
-  target.create_attribute(name, value, null, `S${Math.max(1, Buffer.byteLength(value))}`);
+export function textAttribute(target: Pick<H5Group | H5Dataset, 'file_id' | 'path'>, name: string, value: string): void {
+  createStringAttributeAt(target, name, value, true);
 }
 
 function childGroup(parent: H5Group, name: string): H5Group {
@@ -197,11 +197,13 @@ function writeObject(file: H5File, groups: PackGroups, o: EncodedObject): void {
   if (o.whole) {
     // Centroids are no user tensors: kept apart so /weights holds only what files contain.
     const parent = info.kind === CENTROID_KIND ? childGroup(file, 'centroids') : groups.weights;
-    const ds = parent.create_dataset({ name: info.hash, data: o.whole.bytes, shape: [o.whole.bytes.length] });
+    // Path-addressed (@reef/hdf5 writes.ts): h5wasm's create_dataset / create_group would look the
+    // new object up again to return it, one HDF5 call per object for nothing.
+    createDatasetAt(parent, info.hash, o.whole.bytes, [o.whole.bytes.length]);
     const planes = { lengths: o.whole.lengths, deflated: o.whole.deflated, layout: o.whole.layout ?? 'bytes' };
-    textAttribute(ds, 'object', JSON.stringify({ ...attribute, planes }));
+    textAttribute({ file_id: file.file_id, path: `${parent.path}/${info.hash}` }, 'object', JSON.stringify({ ...attribute, planes }));
   } else if (o.payload) {
-    const group = groups.deltas.create_group(info.hash);
+    const group = new h5wasm.Group(file.file_id, createGroupAt(groups.deltas, info.hash));
     // The payload's attributes go in as one exact JSON attribute (reef_attributes_json). Variable-
     // length: a fixed-length one was measured 4.8 KB larger on the CNN series (+0.05%).
     writePortable(group, o.payload, { plainAttributes: false });
