@@ -8,8 +8,12 @@ export interface Codec {
   readonly dim: number;
   /** Bytes per encoded vector. */
   readonly codeSize: number;
-  /** Encodes `count` row-major vectors of `data` into `out` (count × codeSize bytes, zeroed). */
-  encode(data: Float32Array, count: number, out: Uint8Array): void;
+  /**
+   * Encodes `count` row-major vectors of `data` into `out` (count × codeSize bytes, zeroed).
+   * Returns true when it checked on the way that every value is finite (the WASM kernels do, at no
+   * extra pass); false when it did not check or found one, and the caller must scan.
+   */
+  encode(data: Float32Array, count: number, out: Uint8Array): boolean;
   /** Decodes `count` codes into `out` (count × dim floats). */
   decode(codes: Uint8Array, count: number, out: Float32Array): void;
   /** Distances from `query` to codes, computed code by code without building decoded vectors. */

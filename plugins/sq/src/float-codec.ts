@@ -1,7 +1,7 @@
 import type { CodeDistances, Metric, NamedArray } from '@reef/core';
 import { distanceOutput, type Codec } from './codec.js';
 import { decodeTable, float32BitsToBf16Bits, float32BitsToHalfBits } from './float16.js';
-import { sqKernels, wasmScan, type WasmScanPlan } from './wasm.js';
+import { encodeKernels, sqKernels, wasmEncodeHalves, wasmScan, type WasmScanPlan } from './wasm.js';
 
 /** Each component cast to fp16 or bf16, two little-endian bytes per dimension; nothing trained. */
 export class FloatCodec implements Codec {
@@ -12,7 +12,7 @@ export class FloatCodec implements Codec {
   constructor(
     readonly dim: number,
     readonly kind: 'fp16' | 'bf16',
-    /** Scan with the WASM SIMD kernels where available (float32 sums); false forces the JS scan. */
+    /** Encode and scan with the WASM SIMD kernels where available; false forces the JS loops. */
     private readonly useWasm = true,
   ) {
     this.codeSize = 2 * dim;
@@ -20,8 +20,10 @@ export class FloatCodec implements Codec {
     this.table = decodeTable(kind);
   }
 
-  encode(data: Float32Array, count: number, out: Uint8Array): void {
+  encode(data: Float32Array, count: number, out: Uint8Array): boolean {
     const n = count * this.dim;
+    const simd = this.useWasm ? encodeKernels() : null;
+    if (simd) return wasmEncodeHalves(simd, data, n, this.kind === 'fp16', out);
     const words = new Uint32Array(data.buffer, data.byteOffset, n); // the float32 bit patterns
     const toBits = this.toBits;
     for (let i = 0; i < n; i++) {
@@ -29,6 +31,7 @@ export class FloatCodec implements Codec {
       out[2 * i] = bits & 0xff;
       out[2 * i + 1] = bits >>> 8;
     }
+    return false;
   }
 
   decode(codes: Uint8Array, count: number, out: Float32Array): void {

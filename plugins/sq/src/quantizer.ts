@@ -2,9 +2,9 @@ import {
   PLUGIN_API_VERSION,
   ReefError,
   assertCodes,
-  assertEncodable,
+  assertFinite,
   assertQuery,
-  assertTrainingSet,
+  assertVectors,
   type AsymmetricSearch,
   type CodeDistances,
   type FitOptions,
@@ -19,7 +19,7 @@ import { FloatCodec } from './float-codec.js';
 import { integerBits, type SqConfig } from './params.js';
 import { estimateRange } from './ranges.js';
 import { UniformCodec } from './uniform-codec.js';
-import { sqKernels, wasmColumnMinMax, type SqKernelExports } from './wasm.js';
+import { encodeKernels, sqKernels, wasmAllFinite, wasmColumnMinMax, type SqKernelExports } from './wasm.js';
 
 export const SQ_ID = 'sq';
 
@@ -52,16 +52,24 @@ export class ScalarQuantizer implements Quantizer {
   }
 
   async fit(train: Vectors, options: FitOptions = {}): Promise<void> {
-    assertTrainingSet(train);
+    // core's assertTrainingSet, but with the NaN/Inf scan left to trainCodec, which gets it from
+    // the range pass where it can (a separate scan of 47M values cost more than the pass itself).
+    assertVectors(train, 'training vectors');
+    if (train.count === 0) throw new ReefError('EMPTY_DATA', 'training set is empty: fit needs at least one vector');
     this.codec = trainCodec(this.config, train, options.onProgress);
     options.onProgress?.(1);
   }
 
   encode(v: Vectors): Uint8Array {
     const codec = this.trained();
-    assertEncodable(v, codec.dim);
+    // core's assertEncodable, with the NaN/Inf check folded into the WASM encoders; where they
+    // did not run (or found one), the scan below names the first bad value.
+    assertVectors(v, 'vectors to encode');
+    if (v.dim !== codec.dim) {
+      throw new ReefError('DIMENSION_MISMATCH', `vectors to encode have dimension ${v.dim} but the quantizer was trained on dimension ${codec.dim}`);
+    }
     const out = new Uint8Array(v.count * codec.codeSize);
-    codec.encode(v.data, v.count, out);
+    if (!codec.encode(v.data, v.count, out)) assertFinite(v, 'vectors to encode');
     return out;
   }
 
@@ -122,12 +130,13 @@ export class ScalarQuantizer implements Quantizer {
 function trainCodec(config: SqConfig, train: Vectors, onProgress?: (fraction: number) => void): Codec {
   const { dim, count, data } = train;
   const bits = integerBits(config.format);
+  const kernels = sqKernels();
+  if (bits === undefined || config.estimator !== 'minmax' || !kernels) assertTrainingFinite(train);
   if (bits === undefined) return new FloatCodec(dim, config.format as 'fp16' | 'bf16');
   const options = { levels: 2 ** bits, k: config.k, quantile: config.quantile };
-  const kernels = sqKernels();
   if (config.range === 'global' && config.estimator === 'minmax' && kernels) {
     // The extremes of the per-dimension extremes (WASM SIMD pass below).
-    const { lower, upper } = columnMinMax(kernels, data, count, dim);
+    const { lower, upper } = columnMinMax(kernels, train);
     return new UniformCodec(dim, bits, Float32Array.of(Math.min(...lower)), Float32Array.of(Math.max(...upper)));
   }
   if (config.range === 'global') {
@@ -138,7 +147,7 @@ function trainCodec(config: SqConfig, train: Vectors, onProgress?: (fraction: nu
     // Min–max needs no columns: one streaming pass over the rows.
     if (kernels) {
       // Four dimensions per SIMD step: several times faster than the JS loop below.
-      const { lower, upper } = columnMinMax(kernels, data, count, dim);
+      const { lower, upper } = columnMinMax(kernels, train);
       return new UniformCodec(dim, bits, lower, upper);
     }
     const lower = new Float32Array(dim).fill(Infinity);
@@ -175,11 +184,26 @@ function trainCodec(config: SqConfig, train: Vectors, onProgress?: (fraction: nu
   return new UniformCodec(dim, bits, lower, upper);
 }
 
-function columnMinMax(kernels: SqKernelExports, data: Float32Array, count: number, dim: number): { lower: Float32Array; upper: Float32Array } {
+/**
+ * Per-dimension min–max in one WASM SIMD pass, which also proves the data finite: WASM min/max
+ * carry NaN into the bound and an infinite value becomes one, so finite bounds mean finite data.
+ * Otherwise core's scan names the first bad value.
+ */
+function columnMinMax(kernels: SqKernelExports, train: Vectors): { lower: Float32Array; upper: Float32Array } {
+  const { data, count, dim } = train;
   const lower = new Float32Array(dim).fill(Infinity);
   const upper = new Float32Array(dim).fill(-Infinity);
   wasmColumnMinMax(kernels, data, count, dim, lower, upper);
+  for (let d = 0; d < dim; d++) {
+    if (!Number.isFinite(lower[d]) || !Number.isFinite(upper[d])) assertFinite(train, 'training vectors');
+  }
   return { lower, upper };
+}
+
+/** The NaN/Inf check for training paths without a min–max pass: WASM scan, then core's to name it. */
+function assertTrainingFinite(train: Vectors): void {
+  const kernels = encodeKernels();
+  if (!kernels || !wasmAllFinite(kernels, train.data)) assertFinite(train, 'training vectors');
 }
 
 /** Dimensions gathered per pass while training per-dimension ranges. */

@@ -1,7 +1,7 @@
 import { named, type CodeDistances, type Metric, type NamedArray } from '@reef/core';
 import { distanceOutput, type Codec } from './codec.js';
 import { packCodes, packedSize, unpackCodes } from './packing.js';
-import { sqKernels, wasmScan, type WasmScanPlan } from './wasm.js';
+import { encodeKernels, sqKernels, wasmEncodeUniform, wasmScan, type WasmScanPlan } from './wasm.js';
 
 /**
  * Codes on a uniform grid per dimension (see UniformGrid for the grid): `bits` bits per dimension,
@@ -19,7 +19,7 @@ export class UniformCodec implements Codec {
     readonly bits: number,
     readonly lower: Float32Array,
     readonly upper: Float32Array,
-    /** Scan with the WASM SIMD kernels where available (float32 sums); false forces the JS scan. */
+    /** Encode and scan with the WASM SIMD kernels where available; false forces the JS loops. */
     private readonly useWasm = true,
   ) {
     this.levels = 2 ** bits;
@@ -39,8 +39,11 @@ export class UniformCodec implements Codec {
     }
   }
 
-  encode(data: Float32Array, count: number, out: Uint8Array): void {
+  encode(data: Float32Array, count: number, out: Uint8Array): boolean {
     const { dim, levels, lowerByDim, inverseStep } = this;
+    // The same float64 arithmetic in WASM SIMD, a cache-sized chunk of rows at a time.
+    const simd = this.useWasm ? encodeKernels() : null;
+    if (simd) return wasmEncodeUniform(simd, data, count, dim, lowerByDim, inverseStep, this.bits, this.codeSize, out);
     const top = levels - 1;
     // 8-bit codes are written in place; narrower ones go through a buffer and get packed.
     const direct = this.bits === 8;
@@ -54,6 +57,7 @@ export class UniformCodec implements Codec {
       }
       if (!direct) packCodes(values, dim, this.bits, out, i * this.codeSize);
     }
+    return false;
   }
 
   /** Level c of dimension d decodes to float32(lower + c·step), the value UniformGrid gives. */

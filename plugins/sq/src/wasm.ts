@@ -1,4 +1,4 @@
-import { SQ_WASM_BASE64 } from './wasm-binary.js';
+import { SQ_ENCODE_WASM_BASE64, SQ_WASM_BASE64 } from './wasm-binary.js';
 
 /**
  * The WASM SIMD scan kernels of wasm/sq.ts (float32 arithmetic, four lanes). Codes are copied into
@@ -34,7 +34,7 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
 export function sqKernels(): SqKernelExports | null {
   if (cached !== undefined) return cached;
   try {
-    // Synchronous compile is fine: the module is about 3 KB, under browsers' 4 KB limit for it.
+    // Synchronous compile: the module is about 4 KB, near browsers' main-thread limit for it.
     cached = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(SQ_WASM_BASE64)), {}).exports as unknown as SqKernelExports;
   } catch {
     cached = null;
@@ -44,6 +44,12 @@ export function sqKernels(): SqKernelExports | null {
 
 /** Bytes of codes copied into linear memory per kernel call. */
 const CHUNK_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Input bytes copied into linear memory per range or encoding call: small enough that the rows (and
+ * their codes) stay in the core's L2 cache between the copy and the kernel; 4 MB chunks were slower.
+ */
+const ENCODE_CHUNK_BYTES = 128 * 1024;
 
 /** What a scan needs besides the codes: the code layout and the query-derived vectors. */
 export interface WasmScanPlan {
@@ -111,7 +117,7 @@ export function wasmScan(k: SqKernelExports, plan: WasmScanPlan, codes: Uint8Arr
  * upper, copying the rows into linear memory a chunk at a time.
  */
 export function wasmColumnMinMax(k: SqKernelExports, data: Float32Array, count: number, dim: number, lower: Float32Array, upper: Float32Array): void {
-  const rows = Math.max(1, Math.min(count, Math.floor(CHUNK_BYTES / (4 * dim))));
+  const rows = Math.max(1, Math.min(count, Math.floor(ENCODE_CHUNK_BYTES / (4 * dim))));
   const lowerAt = k.heapBase();
   const upperAt = lowerAt + ((4 * dim + 15) & ~15);
   const rowsAt = upperAt + ((4 * dim + 15) & ~15);
@@ -129,4 +135,102 @@ export function wasmColumnMinMax(k: SqKernelExports, data: Float32Array, count: 
   }
   lower.set(new Float32Array(memory, lowerAt, dim));
   upper.set(new Float32Array(memory, upperAt, dim));
+}
+
+/** The encoding kernels of wasm/encode.ts (a second module; see scripts/build-wasm.mjs). */
+export interface EncodeKernelExports {
+  readonly memory: WebAssembly.Memory;
+  heapBase(): number;
+  encodeUniform(x: number, n: number, dim: number, lower: number, inverse: number, bits: number, out: number, scratch: number): number;
+  encodeHalves(x: number, n: number, half: number, out: number): number;
+  anyNonFinite(x: number, n: number): number;
+}
+
+let cachedEncode: EncodeKernelExports | null | undefined;
+
+/** The encoding kernels, or null where WebAssembly SIMD is missing (the codecs then encode in JS). */
+export function encodeKernels(): EncodeKernelExports | null {
+  if (cachedEncode !== undefined) return cachedEncode;
+  try {
+    cachedEncode = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(SQ_ENCODE_WASM_BASE64)), {}).exports as unknown as EncodeKernelExports;
+  } catch {
+    cachedEncode = null;
+  }
+  return cachedEncode;
+}
+
+
+/** Grows `k`'s memory to hold `needed` bytes and returns its buffer (older views are detached). */
+function memoryFor(k: { readonly memory: WebAssembly.Memory }, needed: number): ArrayBuffer {
+  const have = k.memory.buffer.byteLength;
+  if (needed > have) k.memory.grow(Math.ceil((needed - have) / 65536));
+  return k.memory.buffer as ArrayBuffer;
+}
+
+/**
+ * Uniform-grid codes of `count` rows into `out` (see encodeUniform in wasm/encode.ts): lower and
+ * inverse are the per-dimension float64 values of the JavaScript encoder, so the codes are the
+ * same bits. Returns false, with `out` incomplete, if a value is NaN or ±Inf.
+ */
+export function wasmEncodeUniform(
+  k: EncodeKernelExports,
+  data: Float32Array,
+  count: number,
+  dim: number,
+  lower: Float64Array,
+  inverse: Float64Array,
+  bits: number,
+  codeSize: number,
+  out: Uint8Array,
+): boolean {
+  const rows = Math.max(1, Math.min(count, Math.floor(ENCODE_CHUNK_BYTES / (4 * dim))));
+  const lowerAt = k.heapBase();
+  const inverseAt = lowerAt + 8 * dim;
+  const scratchAt = inverseAt + 8 * dim;
+  const inAt = scratchAt + ((dim + 47) & ~15);
+  const outAt = inAt + 4 * rows * dim;
+  const memory = memoryFor(k, outAt + rows * codeSize);
+  new Float64Array(memory, lowerAt, dim).set(lower);
+  new Float64Array(memory, inverseAt, dim).set(inverse);
+  const input = new Float32Array(memory, inAt, rows * dim);
+  const codes = new Uint8Array(memory, outAt, rows * codeSize);
+  let bad = 0;
+  for (let start = 0; start < count; start += rows) {
+    const n = Math.min(rows, count - start);
+    input.set(data.subarray(start * dim, (start + n) * dim));
+    bad |= k.encodeUniform(inAt, n, dim, lowerAt, inverseAt, bits, outAt, scratchAt);
+    out.set(n === rows ? codes : codes.subarray(0, n * codeSize), start * codeSize);
+  }
+  return bad === 0;
+}
+
+/** fp16 (half) or bf16 casts of `n` values into `out`, two bytes each; false if one is not finite. */
+export function wasmEncodeHalves(k: EncodeKernelExports, data: Float32Array, n: number, half: boolean, out: Uint8Array): boolean {
+  const chunk = Math.max(8, Math.min(n, ENCODE_CHUNK_BYTES >> 2));
+  const inAt = k.heapBase();
+  const outAt = inAt + 4 * chunk;
+  const memory = memoryFor(k, outAt + 2 * chunk);
+  const input = new Float32Array(memory, inAt, chunk);
+  const codes = new Uint8Array(memory, outAt, 2 * chunk);
+  let bad = 0;
+  for (let start = 0; start < n; start += chunk) {
+    const m = Math.min(chunk, n - start);
+    input.set(data.subarray(start, start + m));
+    bad |= k.encodeHalves(inAt, m, half ? 1 : 0, outAt);
+    out.set(m === chunk ? codes : codes.subarray(0, 2 * m), 2 * start);
+  }
+  return bad === 0;
+}
+
+/** True if all values of `data` are finite (NaN and ±Inf fail), scanned a chunk at a time. */
+export function wasmAllFinite(k: EncodeKernelExports, data: Float32Array): boolean {
+  const chunk = Math.max(1, Math.min(data.length, ENCODE_CHUNK_BYTES >> 2));
+  const inAt = k.heapBase();
+  const input = new Float32Array(memoryFor(k, inAt + 4 * chunk), inAt, chunk);
+  for (let start = 0; start < data.length; start += chunk) {
+    const m = Math.min(chunk, data.length - start);
+    input.set(data.subarray(start, start + m));
+    if (k.anyNonFinite(inAt, m)) return false;
+  }
+  return true;
 }

@@ -248,6 +248,8 @@ export function ipu6(codes: usize, n: i32, dim: i32, w: usize, out: usize, scrat
 /**
  * Per-dimension minimum and maximum of n rows of dim float32 (at x), folded into lower and upper
  * (dim float32 each, initialised by the caller): one streaming pass, four dimensions per step.
+ * WASM min/max propagate NaN and an infinite value becomes a bound, so finite bounds prove every
+ * value finite: the caller needs no separate scan.
  */
 export function minMaxRows(x: usize, n: i32, dim: i32, lower: usize, upper: usize): void {
   const row = <usize>dim << 2;
@@ -262,10 +264,11 @@ export function minMaxRows(x: usize, n: i32, dim: i32, lower: usize, upper: usiz
       v128.store(upper + off, f32x4.max(v128.load(upper + off), v));
     }
     for (; j < dim; j++) {
+      // f32.min/max, like the vector ops, carry NaN through: the caller's finiteness proof.
       const off = <usize>j << 2;
       const v = load<f32>(r + off);
-      if (v < load<f32>(lower + off)) store<f32>(lower + off, v);
-      if (v > load<f32>(upper + off)) store<f32>(upper + off, v);
+      store<f32>(lower + off, min<f32>(load<f32>(lower + off), v));
+      store<f32>(upper + off, max<f32>(load<f32>(upper + off), v));
     }
   }
 }

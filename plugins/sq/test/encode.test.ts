@@ -1,0 +1,138 @@
+import { Registry, vectors } from '@reef/core';
+import { Rng } from '@reef/kernels';
+import { expectReefError, expectReefErrorAsync } from '@reef/testkit';
+import { describe, expect, it } from 'vitest';
+import plugin from '../src/index.js';
+import { FloatCodec } from '../src/float-codec.js';
+import { float32BitsToBf16Bits, float32BitsToHalfBits } from '../src/float16.js';
+import { UniformCodec } from '../src/uniform-codec.js';
+import { encodeKernels, wasmEncodeHalves } from '../src/wasm.js';
+
+function registry(): Registry {
+  const r = new Registry();
+  r.use(plugin);
+  return r;
+}
+
+/** Values around [−1, 1] and well outside it, some on exact level boundaries of a [−1, 1] grid. */
+function mixedValues(n: number, seed: number): Float32Array {
+  const rng = new Rng(seed);
+  return Float32Array.from({ length: n }, (_, i) => {
+    switch (i % 5) {
+      case 0:
+        return rng.normal() * 3; // often beyond the range: clamped
+      case 1:
+        return -1 + (2 * Math.floor(rng.float() * 255)) / 255 + 1 / 255; // half a level: ties
+      case 2:
+        return (rng.float() - 0.5) * 10 ** Math.floor(rng.float() * 13); // levels past 2^15 and 2^31 saturate
+      default:
+        return rng.float() * 2 - 1;
+    }
+  });
+}
+
+describe('WASM encoders', () => {
+  it('are available here (so the comparisons below test them)', () => {
+    expect(encodeKernels()).not.toBeNull();
+  });
+
+  // Ragged dimensions exercise the scalar tails after 16 (levels), 32 (4-bit) and 16 (6-bit) lanes.
+  it.each([1, 3, 7, 16, 17, 31, 33, 50, 100])('give the JS encoder’s codes bit for bit, dim %i', (dim) => {
+    const count = 97;
+    const data = mixedValues(count * dim, dim);
+    const rng = new Rng(dim + 1);
+    const lower = Float32Array.from({ length: dim }, () => -1 - rng.float() * 0.1);
+    const upper = Float32Array.from({ length: dim }, (_, d) => (d % 4 === 3 ? lower[d] : 1 + rng.float() * 0.1)); // some constant dims
+    for (const bits of [8, 6, 4]) {
+      for (const [lo, hi] of [
+        [lower, upper],
+        [Float32Array.of(-1), Float32Array.of(1)],
+      ]) {
+        const wasm = new UniformCodec(dim, bits, lo, hi);
+        const js = new UniformCodec(dim, bits, lo, hi, false);
+        const a = new Uint8Array(count * wasm.codeSize);
+        const b = new Uint8Array(count * js.codeSize);
+        expect(wasm.encode(data, count, a)).toBe(true); // checked finiteness on the way
+        expect(js.encode(data, count, b)).toBe(false); // left it to the caller
+        expect(a).toEqual(b);
+      }
+    }
+    for (const kind of ['fp16', 'bf16'] as const) {
+      const a = new Uint8Array(count * 2 * dim);
+      const b = new Uint8Array(count * 2 * dim);
+      expect(new FloatCodec(dim, kind).encode(data, count, a)).toBe(true);
+      new FloatCodec(dim, kind, false).encode(data, count, b);
+      expect(a).toEqual(b);
+    }
+  });
+
+  it('cast to fp16 and bf16 as the reference conversions do, on every exponent and rounding case', () => {
+    // Every exponent, with mantissas at and around each rounding tie (fp16 keeps 10 of 23 bits,
+    // subnormals fewer; bf16 keeps 7), both signs, plus random mantissas.
+    const rng = new Rng(5);
+    const words: number[] = [];
+    for (let exponent = 0; exponent < 255; exponent++) {
+      for (const sign of [0, 0x80000000]) {
+        for (let shift = 0; shift < 23; shift++) {
+          for (const m of [1 << shift, (1 << shift) - 1, (1 << shift) + 1, (3 << shift) & 0x7fffff, 0x7fffff]) {
+            words.push((sign | (exponent << 23) | (m & 0x7fffff)) >>> 0);
+          }
+        }
+        for (let j = 0; j < 20; j++) words.push((sign | (exponent << 23) | Math.floor(rng.float() * 0x800000)) >>> 0);
+      }
+    }
+    const bits = Uint32Array.from(words);
+    const values = new Float32Array(bits.buffer);
+    const k = encodeKernels()!;
+    for (const [half, reference] of [
+      [true, float32BitsToHalfBits],
+      [false, float32BitsToBf16Bits],
+    ] as const) {
+      const out = new Uint8Array(2 * values.length);
+      expect(wasmEncodeHalves(k, values, values.length, half, out)).toBe(true);
+      const got = new Uint16Array(out.buffer);
+      const mismatches = [];
+      for (let i = 0; i < bits.length; i++) if (got[i] !== reference(bits[i])) mismatches.push(bits[i].toString(16));
+      expect(mismatches).toEqual([]);
+    }
+  });
+});
+
+describe('non-finite values, found by the encoding and range passes', () => {
+  const formats = [{ format: '8bit' }, { format: '6bit' }, { format: '4bit' }, { format: '8bit', range: 'global' }, { format: 'fp16' }, { format: 'bf16' }];
+
+  it.each(formats)('encode %j names the first NaN or ±Inf (vector and component), in SIMD lanes and tails', async (params) => {
+    const dim = 37; // 32 lanes + a tail of 5
+    const data = mixedValues(50 * dim, 2);
+    const q = registry().createQuantizer('sq', params, dim);
+    await q.fit(vectors(data, dim));
+    for (const [bad, i, d] of [
+      [NaN, 3, 1],
+      [Infinity, 49, 36],
+      [-Infinity, 20, 34],
+      [NaN, 0, 0],
+    ] as const) {
+      const poisoned = data.slice();
+      poisoned[i * dim + d] = bad;
+      if (i * dim + d < poisoned.length - 1) poisoned[poisoned.length - 1] = NaN; // a later one is not named
+      expectReefError(() => q.encode(vectors(poisoned, dim)), 'NON_FINITE', String(bad), `vector ${i}`, `component ${d}`);
+    }
+    expect(q.encode(vectors(data, dim)).length).toBe(50 * q.codeSize);
+  });
+
+  it.each([...formats, { format: '4bit', estimator: 'optim' }, { format: '6bit', estimator: 'meanstd' }])(
+    'fit %j names the first NaN or ±Inf',
+    async (params) => {
+      const dim = 13; // 12 lanes + a tail of 1
+      for (const [bad, i, d] of [
+        [NaN, 7, 12],
+        [Infinity, 0, 5],
+        [-Infinity, 29, 0],
+      ] as const) {
+        const data = mixedValues(30 * dim, 3);
+        data[i * dim + d] = bad;
+        await expectReefErrorAsync(() => registry().createQuantizer('sq', params, dim).fit(vectors(data, dim)), 'NON_FINITE', String(bad), `vector ${i}`, `component ${d}`);
+      }
+    },
+  );
+});

@@ -1,0 +1,208 @@
+// AssemblyScript source of the SQ encoding kernels and the finiteness scan, WASM SIMD (compiled by `pnpm build:wasm` into
+// src/wasm-binary.ts next to the scan kernels of wasm/sq.ts; a separate module so that each stays
+// small enough for a synchronous compile on a browser's main thread). Arrays live in linear memory
+// at byte offsets chosen by the JS side; nothing is allocated here.
+//
+// Every encoder also folds x − x over its input (0 for finite x, NaN for NaN and ±Inf) and returns
+// 1 if any value was not finite, so `encode` needs no separate scan; the caller then names it.
+
+/** First byte the JS side may use. */
+export function heapBase(): usize {
+  return (__heap_base + 15) & ~15;
+}
+
+
+/** Any lane of a folded x − x not 0: a NaN or ±Inf was seen. */
+@inline function nonFinite(acc: v128): i32 {
+  return v128.any_true(f32x4.ne(acc, f32x4.splat(0))) ? 1 : 0;
+}
+
+/** floor((x − lower) · inverse + 0.5) of two float64 lanes, truncated to i32 lanes 0 and 1. */
+@inline function level2(x: v128, lower: usize, inverse: usize): v128 {
+  const t = f64x2.add(f64x2.mul(f64x2.sub(x, v128.load(lower)), v128.load(inverse)), f64x2.splat(0.5));
+  return i32x4.trunc_sat_f64x2_s_zero(f64x2.floor(t));
+}
+
+/** Levels of four float32 values at dimension offset d (lower, inverse: float64 per dimension). */
+@inline function level4(v: v128, lower: usize, inverse: usize): v128 {
+  const a = level2(f64x2.promote_low_f32x4(v), lower, inverse);
+  const b = level2(f64x2.promote_low_f32x4(i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15)), lower + 16, inverse + 16);
+  return i8x16.shuffle(a, b, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+}
+
+/**
+ * Nearest-level codes of one row of dim float32 at x, one byte per dimension to out, computed in
+ * float64 exactly as the JavaScript encoder does (same operations, same order: bit-identical).
+ * Levels below 0 or above top are clamped (the unsigned saturating narrows clamp at 0 and 255).
+ */
+// narrow_i32x4_s then narrow_i16x8_u: the second takes signed input, so the first must saturate signed.
+@inline function levelsRow(x: usize, dim: i32, lower: usize, inverse: usize, top: i32, out: usize, acc: v128): v128 {
+  const topV = i8x16.splat(<i8>top);
+  let d = 0;
+  for (; d + 16 <= dim; d += 16) {
+    const p = x + (<usize>d << 2);
+    const l = lower + (<usize>d << 3);
+    const w = inverse + (<usize>d << 3);
+    const v0 = v128.load(p);
+    const v1 = v128.load(p + 16);
+    const v2 = v128.load(p + 32);
+    const v3 = v128.load(p + 48);
+    acc = f32x4.add(acc, f32x4.add(f32x4.add(f32x4.sub(v0, v0), f32x4.sub(v1, v1)), f32x4.add(f32x4.sub(v2, v2), f32x4.sub(v3, v3))));
+    const c01 = i16x8.narrow_i32x4_s(level4(v0, l, w), level4(v1, l + 32, w + 32));
+    const c23 = i16x8.narrow_i32x4_s(level4(v2, l + 64, w + 64), level4(v3, l + 96, w + 96));
+    v128.store(out + <usize>d, i8x16.min_u(i8x16.narrow_i16x8_u(c01, c23), topV));
+  }
+  let bad: f32 = 0;
+  for (; d < dim; d++) {
+    const v = load<f32>(x + (<usize>d << 2));
+    bad += v - v;
+    const c = Math.floor((<f64>v - load<f64>(lower + (<usize>d << 3))) * load<f64>(inverse + (<usize>d << 3)) + 0.5);
+    store<u8>(out + <usize>d, c < 0 ? 0 : c > <f64>top ? <u8>top : <u8>c);
+  }
+  return f32x4.add(acc, f32x4.splat(bad));
+}
+
+/** dim 4-bit codes (bytes at c) packed two per byte, the first in the low nibble. */
+@inline function pack4Row(c: usize, dim: i32, out: usize): void {
+  let d = 0;
+  for (; d + 32 <= dim; d += 32) {
+    // Each 16-bit lane holds an even code (low byte) and an odd one (high byte).
+    const a = v128.load(c + <usize>d);
+    const b = v128.load(c + <usize>d + 16);
+    const pa = v128.or(v128.and(a, i16x8.splat(0xff)), i16x8.shr_u(a, 4));
+    const pb = v128.or(v128.and(b, i16x8.splat(0xff)), i16x8.shr_u(b, 4));
+    v128.store(out + (<usize>d >> 1), i8x16.narrow_i16x8_u(pa, pb));
+  }
+  for (; d + 2 <= dim; d += 2) store<u8>(out + (<usize>d >> 1), load<u8>(c + <usize>d) | (load<u8>(c + <usize>d + 1) << 4));
+  if (d < dim) store<u8>(out + (<usize>d >> 1), load<u8>(c + <usize>d));
+}
+
+/** dim 6-bit codes (bytes at c) packed four per three bytes, the first in the low bits. */
+@inline function pack6Row(c: usize, dim: i32, out: usize): void {
+  let d = 0;
+  let o = out;
+  for (; d + 16 <= dim; d += 16) {
+    // Each 32-bit lane holds four codes, one per byte: squeeze them into its low 24 bits.
+    const w = v128.load(c + <usize>d);
+    const word = v128.or(
+      v128.or(v128.and(w, i32x4.splat(0x3f)), v128.and(i32x4.shr_u(w, 2), i32x4.splat(0xfc0))),
+      v128.or(v128.and(i32x4.shr_u(w, 4), i32x4.splat(0x3f000)), v128.and(i32x4.shr_u(w, 6), i32x4.splat(0xfc0000))),
+    );
+    const packed = i8x16.shuffle(word, word, 0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, 0, 0, 0, 0);
+    v128.store64_lane(o, packed, 0);
+    v128.store32_lane(o + 8, packed, 2);
+    o += 12;
+  }
+  for (; d + 4 <= dim; d += 4) {
+    const word = <u32>load<u8>(c + <usize>d) | (<u32>load<u8>(c + <usize>d + 1) << 6) | (<u32>load<u8>(c + <usize>d + 2) << 12) | (<u32>load<u8>(c + <usize>d + 3) << 18);
+    store<u8>(o, word & 0xff);
+    store<u8>(o + 1, (word >> 8) & 0xff);
+    store<u8>(o + 2, word >> 16);
+    o += 3;
+  }
+  if (d < dim) {
+    // Tail of 1–3 codes: up to 18 bits over up to 3 bytes.
+    let word: u32 = 0;
+    for (let j = 0; d + j < dim; j++) word |= <u32>load<u8>(c + <usize>(d + j)) << (<u32>j * 6);
+    const tailBytes = <usize>(((dim - d) * 6 + 7) >> 3);
+    for (let b: usize = 0; b < tailBytes; b++) store<u8>(o + b, (word >> (<u32>b << 3)) & 0xff);
+  }
+}
+
+/**
+ * Uniform-grid codes of n rows of dim float32 at x (lower, inverse: dim float64 each) with
+ * 2^bits levels, ceil(dim · bits / 8) bytes per row to out; narrower codes go through scratch
+ * (dim + 32 bytes). Returns 1 if a value was NaN or ±Inf.
+ */
+export function encodeUniform(x: usize, n: i32, dim: i32, lower: usize, inverse: usize, bits: i32, out: usize, scratch: usize): i32 {
+  const top = (1 << bits) - 1;
+  const size = <usize>((dim * bits + 7) >> 3);
+  let acc = f32x4.splat(0);
+  for (let i = 0; i < n; i++) {
+    const row = x + <usize>i * (<usize>dim << 2);
+    const o = out + <usize>i * size;
+    if (bits == 8) {
+      acc = levelsRow(row, dim, lower, inverse, top, o, acc);
+    } else {
+      acc = levelsRow(row, dim, lower, inverse, top, scratch, acc);
+      if (bits == 4) pack4Row(scratch, dim, o);
+      else pack6Row(scratch, dim, o);
+    }
+  }
+  return nonFinite(acc);
+}
+
+/**
+ * fp16 bits of four float32 (as bit patterns), rounded to nearest even, beyond ±65504 clamped to
+ * it: the vector form of float32BitsToHalfBits in src/float16.ts, bit for bit.
+ */
+@inline function halfBits(b: v128): v128 {
+  const sign = v128.and(i32x4.shr_u(b, 16), i32x4.splat(0x8000));
+  const a = v128.and(b, i32x4.splat(0x7fffffff));
+  // Normal halves: rebias, then add just under half an ulp plus the kept lowest bit (ties to even).
+  const rebased = i32x4.add(i32x4.sub(a, i32x4.splat(112 << 23)), i32x4.add(i32x4.splat(0xfff), v128.and(i32x4.shr_u(a, 13), i32x4.splat(1))));
+  const normal = i32x4.min_s(i32x4.shr_u(rebased, 13), i32x4.splat(0x7bff));
+  // Below 2^-14: adding 0.5 rounds |x| to a multiple of 2^-24 (ties to even) in the float unit.
+  const small = i32x4.sub(f32x4.add(a, f32x4.splat(0.5)), i32x4.splat(0x3f000000));
+  return v128.or(v128.bitselect(small, normal, i32x4.lt_s(a, i32x4.splat(113 << 23))), sign);
+}
+
+/** bf16 bits of four float32: round to nearest even, clamped to the largest finite bf16. */
+@inline function bf16Bits(b: v128): v128 {
+  const rounded = i32x4.shr_u(i32x4.add(b, i32x4.add(i32x4.splat(0x7fff), v128.and(i32x4.shr_u(b, 16), i32x4.splat(1)))), 16);
+  const clamped = v128.or(v128.and(rounded, i32x4.splat(0x8000)), i32x4.splat(0x7f7f));
+  return v128.bitselect(clamped, rounded, i32x4.gt_s(v128.and(rounded, i32x4.splat(0x7fff)), i32x4.splat(0x7f7f)));
+}
+
+@inline function scalarHalf(b: u32): u32 {
+  const sign = (b >> 16) & 0x8000;
+  const a = b & 0x7fffffff;
+  if (a < (113 << 23)) return sign | (reinterpret<u32>(reinterpret<f32>(a) + <f32>0.5) - 0x3f000000);
+  const h = (a - (112 << 23) + 0xfff + ((a >> 13) & 1)) >> 13;
+  return sign | (h > 0x7bff ? 0x7bff : h);
+}
+
+@inline function scalarBf16(b: u32): u32 {
+  const rounded = (b + 0x7fff + ((b >> 16) & 1)) >> 16;
+  return (rounded & 0x7fff) > 0x7f7f ? (rounded & 0x8000) | 0x7f7f : rounded;
+}
+
+/** n float32 at x cast to fp16 (half) or bf16, two little-endian bytes each, to out. */
+export function encodeHalves(x: usize, n: i32, half: bool, out: usize): i32 {
+  let acc = f32x4.splat(0);
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const v0 = v128.load(x + (<usize>i << 2));
+    const v1 = v128.load(x + (<usize>i << 2) + 16);
+    acc = f32x4.add(acc, f32x4.add(f32x4.sub(v0, v0), f32x4.sub(v1, v1)));
+    const h = half ? i16x8.narrow_i32x4_u(halfBits(v0), halfBits(v1)) : i16x8.narrow_i32x4_u(bf16Bits(v0), bf16Bits(v1));
+    v128.store(out + (<usize>i << 1), h);
+  }
+  let bad: f32 = 0;
+  for (; i < n; i++) {
+    const v = load<f32>(x + (<usize>i << 2));
+    bad += v - v;
+    store<u16>(out + (<usize>i << 1), <u16>(half ? scalarHalf(reinterpret<u32>(v)) : scalarBf16(reinterpret<u32>(v))));
+  }
+  return nonFinite(f32x4.add(acc, f32x4.splat(bad)));
+}
+
+/** 1 if any of n float32 at x is NaN or ±Inf (the training check of estimators that do not prove it). */
+export function anyNonFinite(x: usize, n: i32): i32 {
+  let acc = f32x4.splat(0);
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const p = x + (<usize>i << 2);
+    const v0 = v128.load(p);
+    const v1 = v128.load(p + 16);
+    const v2 = v128.load(p + 32);
+    const v3 = v128.load(p + 48);
+    acc = f32x4.add(acc, f32x4.add(f32x4.add(f32x4.sub(v0, v0), f32x4.sub(v1, v1)), f32x4.add(f32x4.sub(v2, v2), f32x4.sub(v3, v3))));
+  }
+  let bad: f32 = 0;
+  for (; i < n; i++) {
+    const v = load<f32>(x + (<usize>i << 2));
+    bad += v - v;
+  }
+  return nonFinite(f32x4.add(acc, f32x4.splat(bad)));
+}
