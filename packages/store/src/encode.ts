@@ -1,5 +1,5 @@
 import { DTYPE_BYTES, elementCount, type DeltaTypePlugin, type PortableData, type Tensor } from '@reef/core';
-import { packPlanesAsync, releasePacked, type PackedPlanes } from '@reef/delta-lossless';
+import { borrowScratch, packPlanesAsync, releasePacked, returnScratch, type PackedPlanes } from '@reef/delta-lossless';
 import type { EncodedObject, ObjectInfo } from './objects.js';
 
 /** Tensors above this are judged on a sample first, then encoded once with the winner. */
@@ -42,12 +42,15 @@ function payloadBytes(p: PortableData): number {
   return n;
 }
 
-/** The same element-aligned chunks of each tensor, so candidates are compared on equal ground. */
+/**
+ * The same element-aligned chunks of each tensor, so candidates are compared on equal ground. In
+ * scratch memory: `encodeSampled`, its only user, gives it back once the trial has settled.
+ */
 function sampleOf(t: Tensor, chunkBytes = SAMPLE_CHUNK_BYTES): Tensor {
   const w = DTYPE_BYTES[t.dtype];
   const chunk = Math.max(w, chunkBytes - (chunkBytes % w));
   const stride = Math.floor(t.data.length / SAMPLE_CHUNKS / w) * w;
-  const out = new Uint8Array(chunk * SAMPLE_CHUNKS);
+  const out = borrowScratch(chunk * SAMPLE_CHUNKS, true);
   for (let k = 0; k < SAMPLE_CHUNKS; k++) out.set(t.data.subarray(k * stride, k * stride + chunk), k * chunk);
   return { dtype: t.dtype, shape: [out.length / w], data: out };
 }
@@ -108,10 +111,18 @@ async function encodeWith(option: Option, t: Tensor): Promise<{ bytes: number; w
   return { bytes: payloadBytes(payload), payload };
 }
 
+/** Size of `option` on a sample; the samples and the trial's output are scratch, given back here. */
 async function encodeSampled(option: Option, t: Tensor, chunkBytes = SAMPLE_CHUNK_BYTES): Promise<number> {
-  if (!option.candidate) return (await encodeWith(option, sampleOf(t, chunkBytes))).bytes;
-  const candidate = { ...option.candidate, tensor: sampleOf(option.candidate.tensor, chunkBytes) };
-  return (await encodeWith({ ...option, candidate }, sampleOf(t, chunkBytes))).bytes;
+  const target = sampleOf(t, chunkBytes);
+  const reference = option.candidate ? sampleOf(option.candidate.tensor, chunkBytes) : undefined;
+  try {
+    const trial = await encodeWith(option.candidate && reference ? { ...option, candidate: { ...option.candidate, tensor: reference } } : option, target);
+    releaseEncoded(trial);
+    return trial.bytes;
+  } finally {
+    returnScratch(target.data);
+    if (reference) returnScratch(reference.data);
+  }
 }
 
 /** The options within SCREEN_MARGIN of the smallest on the screen sample, in their order. */

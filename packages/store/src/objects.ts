@@ -1,5 +1,5 @@
 import { DTYPE_BYTES, ReefError, type DType, type PortableData, type Registry, type Tensor } from '@reef/core';
-import { unpackPlanes, type PackedPlanes } from '@reef/delta-lossless';
+import { returnScratch, unpackPlanes, type PackedPlanes } from '@reef/delta-lossless';
 import { h5wasm, messageOf, openH5, readPortable, type H5File } from '@reef/hdf5';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -54,7 +54,12 @@ export class ObjectStore {
   private readonly books = new Map<string, { info: CodebookInfo; pack: string }>();
   private readonly bookCache = new Map<string, StoredCodebook>();
   private readonly open = new Map<string, H5File>();
-  private readonly cache = new Map<string, Tensor>();
+  /**
+   * Decoded or just-added tensors. `owned`: no caller has been handed it (by `get`), so when it is
+   * dropped its memory goes back to scratch for the next reads; a tensor `get` returned belongs to
+   * its callers as well and is only ever garbage-collected.
+   */
+  private readonly cache = new Map<string, { tensor: Tensor; owned: boolean }>();
   private cachedBytes = 0;
 
   constructor(
@@ -225,10 +230,26 @@ export class ObjectStore {
     return { info: entry.info, payload: readPortable(group, where) };
   }
 
-  /** Reads a tensor, decoding its delta chain; `verify` re-hashes the result. */
+  /** Reads a tensor, decoding its delta chain; `verify` re-hashes the result. The caller may keep it. */
   async get(hash: string, verify = false): Promise<Tensor> {
     const cached = this.cache.get(hash);
-    if (cached && !verify) return cached;
+    if (cached && !verify) {
+      cached.owned = false; // handed out: never recycled
+      return cached.tensor;
+    }
+    return this.decode(hash, verify);
+  }
+
+  /**
+   * `get` for a caller that reads the tensor only until its own call returns and keeps nothing of
+   * it (add's encode trials against a reference): the store stays its only owner and may recycle its
+   * memory when it drops it (`forget`), so the caller must not hold it past that call.
+   */
+  async peek(hash: string): Promise<Tensor> {
+    return this.cache.get(hash)?.tensor ?? this.decode(hash, false, true);
+  }
+
+  private async decode(hash: string, verify: boolean, owned = false): Promise<Tensor> {
     const entry = this.objects.get(hash);
     if (!entry) throw new ReefError('BAD_FILE', `object ${hash.slice(0, 12)} is not in the repository (damaged or garbage-collected)`);
     const { info } = entry;
@@ -254,30 +275,49 @@ export class ObjectStore {
     if (tensor.data.length !== info.rawBytes || (verify && rehash(tensor) !== hash)) {
       throw new ReefError('BAD_FILE', `${where} is corrupt: its content no longer matches its hash`);
     }
-    this.remember(hash, tensor);
+    this.remember(hash, tensor, owned);
     return tensor;
   }
 
-  /** Keeps a tensor just stored, so the next commit's delta against it needs no decoding. */
-  remember(hash: string, t: Tensor): void {
-    if (t.data.length > this.cacheBytes / 4) return;
-    this.cache.set(hash, t);
+  /**
+   * Keeps a tensor just stored, so the next commit's delta against it needs no decoding. `owned`:
+   * the caller hands its memory over (nothing else holds it), to be recycled when it is dropped.
+   */
+  remember(hash: string, t: Tensor, owned = false): void {
+    if (t.data.length > this.cacheBytes / 4 || this.cache.has(hash)) {
+      if (owned) returnScratch(t.data);
+      return;
+    }
+    this.cache.set(hash, { tensor: t, owned });
     this.cachedBytes += t.data.length;
-    for (const [key, value] of this.cache) {
+    for (const key of this.cache.keys()) {
       if (this.cachedBytes <= this.cacheBytes) break;
-      this.cache.delete(key);
-      this.cachedBytes -= value.data.length;
+      this.drop(key);
     }
   }
 
-  clearCache(): void {
-    this.cache.clear();
-    this.bookCache.clear();
-    this.cachedBytes = 0;
+  /** Drops tensors from the cache (a commit's references once a newer commit replaced them). */
+  forget(hashes: Iterable<string>): void {
+    for (const hash of hashes) this.drop(hash);
   }
 
+  private drop(hash: string): void {
+    const entry = this.cache.get(hash);
+    if (!entry) return;
+    this.cache.delete(hash);
+    this.cachedBytes -= entry.tensor.data.length;
+    if (entry.owned) returnScratch(entry.tensor.data);
+  }
+
+  clearCache(): void {
+    for (const hash of [...this.cache.keys()]) this.drop(hash);
+    this.bookCache.clear();
+  }
+
+  /** Closes the packs and drops the cache (its own memory serves the next repository's reads). */
   close(): void {
     for (const f of this.open.values()) f.close();
     this.open.clear();
+    this.clearCache();
   }
 }

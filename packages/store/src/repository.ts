@@ -1,5 +1,5 @@
 import { DTYPE_BYTES, Registry, ReefError, assertTensor, elementCount, isFloatDType, type Tensor } from '@reef/core';
-import deltaLossless from '@reef/delta-lossless';
+import deltaLossless, { returnScratch } from '@reef/delta-lossless';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -308,7 +308,9 @@ export class Repository {
     const out: ReferenceCandidate[] = [];
     for (const { hash, source } of hashes) {
       const info = this.objects.info(hash) as ObjectInfo;
-      out.push({ hash, tensor: await this.objects.get(hash), depth: info.depth, source });
+      // Peeked: encodeTensor keeps nothing of a reference, and the tensor is only dropped (its memory
+      // recycled) after the file's last encode has settled (add).
+      out.push({ hash, tensor: await this.objects.peek(hash), depth: info.depth, source });
     }
     return out;
   }
@@ -346,6 +348,10 @@ export class Repository {
             const added = await this.addFile(given, path, source, parent, similarity, writer);
             tree[path] = added.record;
             reports.push(added.report);
+            // The parent's tensors this file replaced were this add's references; the new ones serve
+            // the next commit. Dropped from the cache, their memory takes the next file's reads.
+            const now = new Set(added.record.tensors.map((t) => t.hash));
+            this.objects.forget((parent[path]?.tensors ?? []).map((t) => t.hash).filter((h) => !now.has(h)));
           } finally {
             source.close();
           }
@@ -415,6 +421,7 @@ export class Repository {
       records[index] = { name, hash, dtype, shape: [...shape] };
       if (this.objects.has(hash) || writer.has(hash) || encoding.has(hash)) {
         reused++;
+        returnScratch(data); // hashed and not kept: nothing else holds what FileSource read
         return;
       }
       encoding.add(hash);
@@ -427,7 +434,8 @@ export class Repository {
       await writer.add(encoded);
       releaseEncoded(encoded); // copied into the pack: its memory serves the next tensors
       similarity.add(hash, tensor);
-      this.objects.remember(hash, tensor);
+      this.objects.remember(hash, tensor, true); // the store's now: nothing here keeps it after this
+
       encodings[encoded.info.encoding] = (encodings[encoded.info.encoding] ?? 0) + 1;
       storedBytes += encoded.info.storedBytes;
     };

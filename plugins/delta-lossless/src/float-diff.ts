@@ -1,14 +1,20 @@
 import { DTYPE_BYTES, PLUGIN_API_VERSION, requireArray, named, type DeltaPayload, type DeltaTypePlugin, type Tensor } from '@reef/core';
 import { assertSameLayout, headerAttributes, planesFromPayload, planesToPayload, readHeader, sameLayout } from './payload.js';
 import { deflateBytes, packPlanesAsync, unpackPlanes } from './planes.js';
+import { borrowScratch, returnScratch } from './scratch.js';
 import { decodeIndexGaps, encodeIndexGaps } from './varint.js';
 import { LEVEL_PARAM } from './xor-planes.js';
 import { inflateSync } from 'node:zlib';
 
-/** Typed-array views over an aligned copy; f32 and f64 only (the dtypes with native arithmetic). */
+/**
+ * Float view of `bytes` (read only): over the same memory when aligned, else over an aligned copy
+ * (a Node Buffer view may start anywhere); f32 and f64 only (the dtypes with native arithmetic).
+ */
 function floatView(dtype: 'f32' | 'f64', bytes: Uint8Array): Float32Array | Float64Array {
-  const copy = new Uint8Array(bytes); // a fresh, aligned copy even when given a Node Buffer view
-  return dtype === 'f32' ? new Float32Array(copy.buffer) : new Float64Array(copy.buffer);
+  const width = DTYPE_BYTES[dtype];
+  const src = bytes.byteOffset % width === 0 ? bytes : new Uint8Array(bytes);
+  const n = src.length / width;
+  return dtype === 'f32' ? new Float32Array(src.buffer, src.byteOffset, n) : new Float64Array(src.buffer, src.byteOffset, n);
 }
 
 function bitsEqual(a: Uint8Array, ai: number, b: Uint8Array, bi: number, width: number): boolean {
@@ -42,7 +48,9 @@ export const floatDiff: DeltaTypePlugin = {
     const level = Number(options?.params?.level ?? LEVEL_PARAM.default);
     const t = floatView(dtype, target.data);
     const r = floatView(dtype, reference.data);
-    const d = dtype === 'f32' ? new Float32Array(t.length) : new Float64Array(t.length);
+    // Scratch: packPlanesAsync has split it into planes of its own by the time it resolves.
+    const dBytes = borrowScratch(t.length * width);
+    const d = dtype === 'f32' ? new Float32Array(dBytes.buffer, 0, t.length) : new Float64Array(dBytes.buffer, 0, t.length);
     const back = dtype === 'f32' ? new Float32Array(1) : new Float64Array(1);
     const backBytes = new Uint8Array(back.buffer);
     const exceptions: number[] = [];
@@ -58,7 +66,9 @@ export const floatDiff: DeltaTypePlugin = {
     }
     const values = new Uint8Array(exceptions.length * width);
     exceptions.forEach((index, k) => values.set(target.data.subarray(index * width, (index + 1) * width), k * width));
-    return packPlanesAsync(new Uint8Array(d.buffer), width, level, dtype).then((packed) => {
+    const packing = packPlanesAsync(dBytes, width, level, dtype);
+    packing.then(() => returnScratch(dBytes), () => returnScratch(dBytes));
+    return packing.then((packed) => {
       const planes = planesToPayload('diff', packed);
       return {
         arrays: {

@@ -1,4 +1,5 @@
 import { ReefError } from '@reef/core';
+import { borrowScratch } from '@reef/delta-lossless';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
 /**
@@ -22,7 +23,13 @@ export function memorySource(bytes: Uint8Array): ByteSource {
   };
 }
 
-/** A file on disk, read by range into fresh (aligned) arrays. Close it when done. */
+/**
+ * A file on disk, read by range into arrays of their own (aligned, each its whole buffer). Large
+ * ones are scratch memory (@reef/delta-lossless's `borrowScratch`): a checkpoint series reads
+ * tensors of the same sizes at every add, and reusing memory saves a page fault per 4 KiB. The
+ * caller owns what it reads; its last owner may `returnScratch` it once nothing reads it (the store
+ * does, for tensors it drops, see ObjectStore), else it is garbage-collected. Close it when done.
+ */
 export class FileSource implements ByteSource {
   readonly size: number;
   private fd: number | undefined;
@@ -35,7 +42,7 @@ export class FileSource implements ByteSource {
   read(offset: number, length: number): Uint8Array {
     if (this.fd === undefined) throw new ReefError('INVALID_PARAM', `${this.path} is closed`);
     if (offset < 0 || length < 0 || offset + length > this.size) throw new ReefError('BAD_FILE', `${this.path}: read of ${length} bytes at ${offset} is past the end (${this.size} bytes)`);
-    const out = new Uint8Array(length);
+    const out = borrowScratch(length, true);
     for (let done = 0; done < length; ) {
       const n = readSync(this.fd, out, done, length - done, offset + done);
       if (n === 0) throw new ReefError('BAD_FILE', `${this.path} ended at ${offset + done} bytes while reading (changed while being added?)`);
