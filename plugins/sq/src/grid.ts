@@ -39,9 +39,18 @@ export class UniformGrid {
   /** Sum of squared errors of quantizing `values` on this grid. */
   squaredError(values: ArrayLike<number>): number {
     let sum = 0;
+    // Repeated values (runs in sorted input, common in pixel-like data) reuse their squared error;
+    // the sum still adds every term in order, so the result is the same number.
+    let previous = NaN;
+    let e2 = 0;
     for (let i = 0; i < values.length; i++) {
-      const e = values[i] - this.value(this.code(values[i]));
-      sum += e * e;
+      const x = values[i];
+      if (x !== previous) {
+        const e = x - this.value(this.code(x));
+        e2 = e * e;
+        previous = x;
+      }
+      sum += e2;
     }
     return sum;
   }

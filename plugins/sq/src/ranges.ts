@@ -1,5 +1,6 @@
 import { UniformGrid } from './grid.js';
 import type { Estimator } from './params.js';
+import { sortedFloat32 } from './sort.js';
 
 /** A quantization range; both ends are float32 values, as stored in the model. */
 export interface Range {
@@ -68,7 +69,7 @@ export function meanStdRange(values: ArrayLike<number>, k: number): Range {
 }
 
 function sortedCopy(values: ArrayLike<number>): Float32Array {
-  return Float32Array.from(values).sort();
+  return sortedFloat32(values);
 }
 
 /** The values at ranks ⌊q·n⌋ and n − 1 − ⌊q·n⌋ of the sorted values (FAISS's RS_quantiles). */
