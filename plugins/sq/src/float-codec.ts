@@ -1,7 +1,7 @@
 import type { CodeDistances, Metric, NamedArray } from '@reef/core';
 import { distanceOutput, type Codec } from './codec.js';
 import { decodeTable, float32BitsToBf16Bits, float32BitsToHalfBits } from './float16.js';
-import { encodeKernels, sqKernels, wasmEncodeHalves, wasmScan, type WasmScanPlan } from './wasm.js';
+import { encodeKernels, sqKernels, wasmEncode, wasmScan, type EncodeSpec, type WasmScanPlan } from './wasm.js';
 
 /** Each component cast to fp16 or bf16, two little-endian bytes per dimension; nothing trained. */
 export class FloatCodec implements Codec {
@@ -23,7 +23,7 @@ export class FloatCodec implements Codec {
   encode(data: Float32Array, count: number, out: Uint8Array): boolean {
     const n = count * this.dim;
     const simd = this.useWasm ? encodeKernels() : null;
-    if (simd) return wasmEncodeHalves(simd, data, n, this.kind === 'fp16', out);
+    if (simd) return wasmEncode(simd, this.encodeSpec(), data, count, out);
     const words = new Uint32Array(data.buffer, data.byteOffset, n); // the float32 bit patterns
     const toBits = this.toBits;
     for (let i = 0; i < n; i++) {
@@ -32,6 +32,10 @@ export class FloatCodec implements Codec {
       out[2 * i + 1] = bits >>> 8;
     }
     return false;
+  }
+
+  encodeSpec(): EncodeSpec {
+    return { kind: this.kind, dim: this.dim, codeSize: this.codeSize };
   }
 
   decode(codes: Uint8Array, count: number, out: Float32Array): void {

@@ -1,7 +1,7 @@
 import { named, type CodeDistances, type Metric, type NamedArray } from '@reef/core';
 import { distanceOutput, type Codec } from './codec.js';
 import { packCodes, packedSize, unpackCodes } from './packing.js';
-import { encodeKernels, sqKernels, wasmEncodeUniform, wasmScan, type WasmScanPlan } from './wasm.js';
+import { encodeKernels, sqKernels, wasmEncode, wasmScan, type EncodeSpec, type WasmScanPlan } from './wasm.js';
 
 /**
  * Codes on a uniform grid per dimension (see UniformGrid for the grid): `bits` bits per dimension,
@@ -43,7 +43,7 @@ export class UniformCodec implements Codec {
     const { dim, levels, lowerByDim, inverseStep } = this;
     // The same float64 arithmetic in WASM SIMD, a cache-sized chunk of rows at a time.
     const simd = this.useWasm ? encodeKernels() : null;
-    if (simd) return wasmEncodeUniform(simd, data, count, dim, lowerByDim, inverseStep, this.bits, this.codeSize, out);
+    if (simd) return wasmEncode(simd, this.encodeSpec(), data, count, out);
     const top = levels - 1;
     // 8-bit codes are written in place; narrower ones go through a buffer and get packed.
     const direct = this.bits === 8;
@@ -58,6 +58,10 @@ export class UniformCodec implements Codec {
       if (!direct) packCodes(values, dim, this.bits, out, i * this.codeSize);
     }
     return false;
+  }
+
+  encodeSpec(): EncodeSpec {
+    return { kind: 'uniform', dim: this.dim, codeSize: this.codeSize, bits: this.bits, lower: this.lowerByDim, inverse: this.inverseStep };
   }
 
   /** Level c of dimension d decodes to float32(lower + c·step), the value UniformGrid gives. */

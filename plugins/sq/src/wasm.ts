@@ -159,7 +159,6 @@ export function encodeKernels(): EncodeKernelExports | null {
   return cachedEncode;
 }
 
-
 /** Grows `k`'s memory to hold `needed` bytes and returns its buffer (older views are detached). */
 function memoryFor(k: { readonly memory: WebAssembly.Memory }, needed: number): ArrayBuffer {
   const have = k.memory.buffer.byteLength;
@@ -168,58 +167,58 @@ function memoryFor(k: { readonly memory: WebAssembly.Memory }, needed: number): 
 }
 
 /**
- * Uniform-grid codes of `count` rows into `out` (see encodeUniform in wasm/encode.ts): lower and
- * inverse are the per-dimension float64 values of the JavaScript encoder, so the codes are the
- * same bits. Returns false, with `out` incomplete, if a value is NaN or ±Inf.
+ * What an encoder needs besides the vectors: uniform grids take the per-dimension float64 `lower`
+ * and `inverse` (1 / step, 0 for an empty range) of the JavaScript encoder, so that the kernels
+ * compute the same bits.
  */
-export function wasmEncodeUniform(
-  k: EncodeKernelExports,
-  data: Float32Array,
-  count: number,
-  dim: number,
-  lower: Float64Array,
-  inverse: Float64Array,
-  bits: number,
-  codeSize: number,
-  out: Uint8Array,
-): boolean {
-  const rows = Math.max(1, Math.min(count, Math.floor(ENCODE_CHUNK_BYTES / (4 * dim))));
+export type EncodeSpec =
+  | { readonly kind: 'uniform'; readonly dim: number; readonly codeSize: number; readonly bits: number; readonly lower: Float64Array; readonly inverse: Float64Array }
+  | { readonly kind: 'fp16' | 'bf16'; readonly dim: number; readonly codeSize: number };
+
+/** Linear memory laid out to encode up to `rows` rows per call: fill `input`, run(n), read `codes`. */
+interface EncodeBuffers {
+  readonly rows: number;
+  readonly input: Float32Array;
+  readonly codes: Uint8Array;
+  /** Encodes the first n rows of `input` into `codes`; false if a value was NaN or ±Inf. */
+  run(n: number): boolean;
+}
+
+function encodeBuffers(k: EncodeKernelExports, spec: EncodeSpec, rows: number): EncodeBuffers {
+  const { dim, codeSize } = spec;
   const lowerAt = k.heapBase();
   const inverseAt = lowerAt + 8 * dim;
-  const scratchAt = inverseAt + 8 * dim;
+  const scratchAt = inverseAt + 8 * dim; // narrow codes are built here a row at a time
   const inAt = scratchAt + ((dim + 47) & ~15);
   const outAt = inAt + 4 * rows * dim;
   const memory = memoryFor(k, outAt + rows * codeSize);
-  new Float64Array(memory, lowerAt, dim).set(lower);
-  new Float64Array(memory, inverseAt, dim).set(inverse);
   const input = new Float32Array(memory, inAt, rows * dim);
   const codes = new Uint8Array(memory, outAt, rows * codeSize);
-  let bad = 0;
-  for (let start = 0; start < count; start += rows) {
-    const n = Math.min(rows, count - start);
-    input.set(data.subarray(start * dim, (start + n) * dim));
-    bad |= k.encodeUniform(inAt, n, dim, lowerAt, inverseAt, bits, outAt, scratchAt);
-    out.set(n === rows ? codes : codes.subarray(0, n * codeSize), start * codeSize);
+  if (spec.kind === 'uniform') {
+    new Float64Array(memory, lowerAt, dim).set(spec.lower);
+    new Float64Array(memory, inverseAt, dim).set(spec.inverse);
+    const bits = spec.bits;
+    return { rows, input, codes, run: (n) => k.encodeUniform(inAt, n, dim, lowerAt, inverseAt, bits, outAt, scratchAt) === 0 };
   }
-  return bad === 0;
+  const half = spec.kind === 'fp16' ? 1 : 0;
+  return { rows, input, codes, run: (n) => k.encodeHalves(inAt, n * dim, half, outAt) === 0 };
 }
 
-/** fp16 (half) or bf16 casts of `n` values into `out`, two bytes each; false if one is not finite. */
-export function wasmEncodeHalves(k: EncodeKernelExports, data: Float32Array, n: number, half: boolean, out: Uint8Array): boolean {
-  const chunk = Math.max(8, Math.min(n, ENCODE_CHUNK_BYTES >> 2));
-  const inAt = k.heapBase();
-  const outAt = inAt + 4 * chunk;
-  const memory = memoryFor(k, outAt + 2 * chunk);
-  const input = new Float32Array(memory, inAt, chunk);
-  const codes = new Uint8Array(memory, outAt, 2 * chunk);
-  let bad = 0;
-  for (let start = 0; start < n; start += chunk) {
-    const m = Math.min(chunk, n - start);
-    input.set(data.subarray(start, start + m));
-    bad |= k.encodeHalves(inAt, m, half ? 1 : 0, outAt);
-    out.set(m === chunk ? codes : codes.subarray(0, 2 * m), 2 * start);
+/**
+ * Codes of `count` rows of `data` into `out`, a cache-sized chunk at a time (copy in, encode, copy
+ * out). Returns false, with `out` complete but meaningless, if a value is NaN or ±Inf.
+ */
+export function wasmEncode(k: EncodeKernelExports, spec: EncodeSpec, data: Float32Array, count: number, out: Uint8Array): boolean {
+  const { dim, codeSize } = spec;
+  const b = encodeBuffers(k, spec, Math.max(1, Math.min(count, Math.floor(ENCODE_CHUNK_BYTES / (4 * dim)))));
+  let finite = true;
+  for (let start = 0; start < count; start += b.rows) {
+    const n = Math.min(b.rows, count - start);
+    b.input.set(data.subarray(start * dim, (start + n) * dim));
+    if (!b.run(n)) finite = false;
+    out.set(n === b.rows ? b.codes : b.codes.subarray(0, n * codeSize), start * codeSize);
   }
-  return bad === 0;
+  return finite;
 }
 
 /** True if all values of `data` are finite (NaN and ±Inf fail), scanned a chunk at a time. */

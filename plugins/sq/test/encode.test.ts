@@ -6,7 +6,7 @@ import plugin from '../src/index.js';
 import { FloatCodec } from '../src/float-codec.js';
 import { float32BitsToBf16Bits, float32BitsToHalfBits } from '../src/float16.js';
 import { UniformCodec } from '../src/uniform-codec.js';
-import { encodeKernels, wasmEncodeHalves } from '../src/wasm.js';
+import { encodeKernels, wasmEncode } from '../src/wasm.js';
 
 function registry(): Registry {
   const r = new Registry();
@@ -89,7 +89,8 @@ describe('WASM encoders', () => {
       [false, float32BitsToBf16Bits],
     ] as const) {
       const out = new Uint8Array(2 * values.length);
-      expect(wasmEncodeHalves(k, values, values.length, half, out)).toBe(true);
+      const spec = { kind: half ? 'fp16' : 'bf16', dim: 5, codeSize: 10 } as const;
+      expect(wasmEncode(k, spec, values, values.length / 5, out)).toBe(true);
       const got = new Uint16Array(out.buffer);
       const mismatches = [];
       for (let i = 0; i < bits.length; i++) if (got[i] !== reference(bits[i])) mismatches.push(bits[i].toString(16));
