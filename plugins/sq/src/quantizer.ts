@@ -19,7 +19,7 @@ import { FloatCodec } from './float-codec.js';
 import { integerBits, type SqConfig } from './params.js';
 import { estimateRange } from './ranges.js';
 import { UniformCodec } from './uniform-codec.js';
-import { encodeKernels, sqKernels, wasmAllFinite, wasmColumnMinMax, type SqKernelExports } from './wasm.js';
+import { encodeKernels, wasmAllFinite, wasmColumnMinMax, type EncodeKernelExports } from './wasm.js';
 
 export const SQ_ID = 'sq';
 
@@ -130,7 +130,7 @@ export class ScalarQuantizer implements Quantizer {
 function trainCodec(config: SqConfig, train: Vectors, onProgress?: (fraction: number) => void): Codec {
   const { dim, count, data } = train;
   const bits = integerBits(config.format);
-  const kernels = sqKernels();
+  const kernels = encodeKernels();
   if (bits === undefined || config.estimator !== 'minmax' || !kernels) assertTrainingFinite(train);
   if (bits === undefined) return new FloatCodec(dim, config.format as 'fp16' | 'bf16');
   const options = { levels: 2 ** bits, k: config.k, quantile: config.quantile };
@@ -185,11 +185,11 @@ function trainCodec(config: SqConfig, train: Vectors, onProgress?: (fraction: nu
 }
 
 /**
- * Per-dimension min–max in one WASM SIMD pass, which also proves the data finite: WASM min/max
- * carry NaN into the bound and an infinite value becomes one, so finite bounds mean finite data.
+ * Per-dimension min–max in one WASM SIMD pass, which also proves the data finite: a NaN or an
+ * infinite value ends up as a bound (see minMaxRows in wasm/encode.ts), so finite bounds mean finite data.
  * Otherwise core's scan names the first bad value.
  */
-function columnMinMax(kernels: SqKernelExports, train: Vectors): { lower: Float32Array; upper: Float32Array } {
+function columnMinMax(kernels: EncodeKernelExports, train: Vectors): { lower: Float32Array; upper: Float32Array } {
   const { data, count, dim } = train;
   const lower = new Float32Array(dim).fill(Infinity);
   const upper = new Float32Array(dim).fill(-Infinity);

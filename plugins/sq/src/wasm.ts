@@ -19,7 +19,6 @@ export interface SqKernelExports {
   ipf16(codes: number, n: number, dim: number, q: number, out: number): void;
   l2bf16(codes: number, n: number, dim: number, q: number, out: number): void;
   ipbf16(codes: number, n: number, dim: number, q: number, out: number): void;
-  minMaxRows(x: number, n: number, dim: number, lower: number, upper: number): void;
 }
 
 let cached: SqKernelExports | null | undefined;
@@ -34,7 +33,7 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
 export function sqKernels(): SqKernelExports | null {
   if (cached !== undefined) return cached;
   try {
-    // Synchronous compile: the module is about 4 KB, near browsers' main-thread limit for it.
+    // Synchronous compile is fine: the module is under 4 KB, browsers' main-thread limit for it.
     cached = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(SQ_WASM_BASE64)), {}).exports as unknown as SqKernelExports;
   } catch {
     cached = null;
@@ -116,7 +115,7 @@ export function wasmScan(k: SqKernelExports, plan: WasmScanPlan, codes: Uint8Arr
  * Folds the per-dimension minimum and maximum of `count` rows (row-major, `dim` wide) into lower and
  * upper, copying the rows into linear memory a chunk at a time.
  */
-export function wasmColumnMinMax(k: SqKernelExports, data: Float32Array, count: number, dim: number, lower: Float32Array, upper: Float32Array): void {
+export function wasmColumnMinMax(k: EncodeKernelExports, data: Float32Array, count: number, dim: number, lower: Float32Array, upper: Float32Array): void {
   const rows = Math.max(1, Math.min(count, Math.floor(ENCODE_CHUNK_BYTES / (4 * dim))));
   const lowerAt = k.heapBase();
   const upperAt = lowerAt + ((4 * dim + 15) & ~15);
@@ -137,13 +136,18 @@ export function wasmColumnMinMax(k: SqKernelExports, data: Float32Array, count: 
   upper.set(new Float32Array(memory, upperAt, dim));
 }
 
-/** The encoding kernels of wasm/encode.ts (a second module; see scripts/build-wasm.mjs). */
+/**
+ * The kernels that read input vectors (wasm/encode.ts: encoders, min–max, finiteness scan), a
+ * second module so that the scan module stays under 4 KB. This one is about 4.5 KB: where a
+ * browser refuses to compile it synchronously, training and encoding run in JavaScript.
+ */
 export interface EncodeKernelExports {
   readonly memory: WebAssembly.Memory;
   heapBase(): number;
   encodeUniform(x: number, n: number, dim: number, lower: number, inverse: number, bits: number, out: number, scratch: number): number;
   encodeHalves(x: number, n: number, half: number, out: number): number;
   anyNonFinite(x: number, n: number): number;
+  minMaxRows(x: number, n: number, dim: number, lower: number, upper: number): void;
 }
 
 let cachedEncode: EncodeKernelExports | null | undefined;

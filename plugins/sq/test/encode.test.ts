@@ -137,3 +137,42 @@ describe('non-finite values, found by the encoding and range passes', () => {
     },
   );
 });
+
+describe('min–max pass (ordered integer keys)', () => {
+  it('orders −0 before +0 in either order of arrival, as IEEE min/max do, in SIMD lanes and the tail', async () => {
+    const dim = 6; // four lanes + a tail of 2
+    // Rows: column d holds −0 then +0 for even d, +0 then −0 for odd d; nothing else.
+    const data = new Float32Array(2 * dim);
+    for (let d = 0; d < dim; d++) {
+      data[d] = d % 2 === 0 ? -0 : 0;
+      data[dim + d] = d % 2 === 0 ? 0 : -0;
+    }
+    const q = registry().createQuantizer('sq', { format: '8bit' }, dim);
+    await q.fit(vectors(data, dim));
+    const { lower, upper } = q.save().arrays;
+    for (let d = 0; d < dim; d++) {
+      expect(Object.is(lower.data[d], -0)).toBe(true);
+      expect(Object.is(upper.data[d], 0)).toBe(true);
+    }
+  });
+
+  it('finds extremes across chunks, with negative and subnormal values', async () => {
+    const dim = 9;
+    const count = 20_000; // several chunks of rows
+    const data = mixedValues(count * dim, 4);
+    data[12_345 * dim + 8] = -1e-45;
+    data[19_999 * dim + 2] = -3.4e38;
+    const q = registry().createQuantizer('sq', { format: '4bit' }, dim);
+    await q.fit(vectors(data, dim));
+    const { lower, upper } = q.save().arrays;
+    for (let d = 0; d < dim; d++) {
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (let i = 0; i < count; i++) {
+        lo = Math.min(lo, data[i * dim + d]);
+        hi = Math.max(hi, data[i * dim + d]);
+      }
+      expect([lower.data[d], upper.data[d]]).toEqual([lo, hi]);
+    }
+  });
+});

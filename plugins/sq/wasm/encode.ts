@@ -1,4 +1,5 @@
-// AssemblyScript source of the SQ encoding kernels and the finiteness scan, WASM SIMD (compiled by `pnpm build:wasm` into
+// AssemblyScript source of the SQ kernels that read training or encoded vectors: encoders,
+// per-dimension min–max and the finiteness scan, WASM SIMD (compiled by `pnpm build:wasm` into
 // src/wasm-binary.ts next to the scan kernels of wasm/sq.ts; a separate module so that each stays
 // small enough for a synchronous compile on a browser's main thread). Arrays live in linear memory
 // at byte offsets chosen by the JS side; nothing is allocated here.
@@ -205,4 +206,65 @@ export function anyNonFinite(x: usize, n: i32): i32 {
     bad += v - v;
   }
   return nonFinite(f32x4.add(acc, f32x4.splat(bad)));
+}
+
+/**
+ * Float bits as ordered integers: negatives get their magnitude bits flipped, so signed integer
+ * order is numeric order with −0 < +0 (IEEE min/max for finite values), and every NaN sorts beyond
+ * ±Inf. Applying it twice gives the bits back.
+ */
+@inline function orderKey(v: v128): v128 {
+  return v128.xor(v, i32x4.shr_u(i32x4.shr_s(v, 31), 1));
+}
+@inline function orderKey1(v: i32): i32 {
+  return v ^ (<i32>(<u32>(v >> 31) >> 1));
+}
+
+/**
+ * Per-dimension minimum and maximum of n rows of dim float32 (at x), folded into lower and upper
+ * (dim float32 each, initialised by the caller): one streaming pass, four dimensions per step, on
+ * ordered integer keys (two integer ops per bound instead of NaN-aware float min/max). A NaN or an
+ * infinite value ends up as a bound, so finite bounds prove every value finite: the caller needs no
+ * separate scan.
+ */
+export function minMaxRows(x: usize, n: i32, dim: i32, lower: usize, upper: usize): void {
+  const row = <usize>dim << 2;
+  const vec = dim & ~3;
+  for (let j = 0; j < vec; j += 4) {
+    const off = <usize>j << 2;
+    v128.store(lower + off, orderKey(v128.load(lower + off)));
+    v128.store(upper + off, orderKey(v128.load(upper + off)));
+  }
+  for (let j = vec; j < dim; j++) {
+    const off = <usize>j << 2;
+    store<i32>(lower + off, orderKey1(load<i32>(lower + off)));
+    store<i32>(upper + off, orderKey1(load<i32>(upper + off)));
+  }
+  for (let i = 0; i < n; i++) {
+    const r = x + <usize>i * row;
+    for (let j = 0; j < vec; j += 4) {
+      const off = <usize>j << 2;
+      const k = orderKey(v128.load(r + off));
+      v128.store(lower + off, i32x4.min_s(v128.load(lower + off), k));
+      v128.store(upper + off, i32x4.max_s(v128.load(upper + off), k));
+    }
+    for (let j = vec; j < dim; j++) {
+      const off = <usize>j << 2;
+      const k = orderKey1(load<i32>(r + off));
+      const lo = load<i32>(lower + off);
+      const hi = load<i32>(upper + off);
+      store<i32>(lower + off, k < lo ? k : lo);
+      store<i32>(upper + off, k > hi ? k : hi);
+    }
+  }
+  for (let j = 0; j < vec; j += 4) {
+    const off = <usize>j << 2;
+    v128.store(lower + off, orderKey(v128.load(lower + off)));
+    v128.store(upper + off, orderKey(v128.load(upper + off)));
+  }
+  for (let j = vec; j < dim; j++) {
+    const off = <usize>j << 2;
+    store<i32>(lower + off, orderKey1(load<i32>(lower + off)));
+    store<i32>(upper + off, orderKey1(load<i32>(upper + off)));
+  }
 }

@@ -244,31 +244,3 @@ export function ipu6(codes: usize, n: i32, dim: i32, w: usize, out: usize, scrat
     ipu8(scratch, 1, dim, w, out + (<usize>i << 2));
   }
 }
-
-/**
- * Per-dimension minimum and maximum of n rows of dim float32 (at x), folded into lower and upper
- * (dim float32 each, initialised by the caller): one streaming pass, four dimensions per step.
- * WASM min/max propagate NaN and an infinite value becomes a bound, so finite bounds prove every
- * value finite: the caller needs no separate scan.
- */
-export function minMaxRows(x: usize, n: i32, dim: i32, lower: usize, upper: usize): void {
-  const row = <usize>dim << 2;
-  const vec = dim & ~3;
-  for (let i = 0; i < n; i++) {
-    const r = x + <usize>i * row;
-    let j = 0;
-    for (; j < vec; j += 4) {
-      const off = <usize>j << 2;
-      const v = v128.load(r + off);
-      v128.store(lower + off, f32x4.min(v128.load(lower + off), v));
-      v128.store(upper + off, f32x4.max(v128.load(upper + off), v));
-    }
-    for (; j < dim; j++) {
-      // f32.min/max, like the vector ops, carry NaN through: the caller's finiteness proof.
-      const off = <usize>j << 2;
-      const v = load<f32>(r + off);
-      store<f32>(lower + off, min<f32>(load<f32>(lower + off), v));
-      store<f32>(upper + off, max<f32>(load<f32>(upper + off), v));
-    }
-  }
-}
