@@ -1,8 +1,8 @@
 // AssemblyScript source of the SQ kernels that read training or encoded vectors: encoders,
 // per-dimension min–max and the finiteness scan, WASM SIMD (compiled by `pnpm build:wasm` into
-// src/wasm-binary.ts next to the scan kernels of wasm/sq.ts; a separate module so that each stays
-// small enough for a synchronous compile on a browser's main thread). Arrays live in linear memory
-// at byte offsets chosen by the JS side; nothing is allocated here.
+// src/wasm-binary.ts next to the scan kernels of wasm/sq.ts; a separate module so that the scan
+// module stays small enough for a synchronous compile on a browser's main thread). Arrays live in
+// linear memory at byte offsets chosen by the JS side; nothing is allocated here.
 //
 // Every encoder also folds x − x over its input (0 for finite x, NaN for NaN and ±Inf) and returns
 // 1 if any value was not finite, so `encode` needs no separate scan; the caller then names it.

@@ -1,0 +1,44 @@
+// Reef-only SQ timings on full Fashion-MNIST (60k × 784): fit, encode (and encodeAsync where the
+// quantizer has it), medians of REPEATS, without the FAISS side. For profiling and quick checks.
+// Run: node bench/sq/parts.mjs [config names...]   (wrap in `flock /tmp/reef-bench.lock`)
+import { Registry, vectors } from '../../packages/core/dist/index.js';
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import plugin from '../../plugins/sq/dist/index.js';
+
+const REPEATS = Number(process.env.REPEATS ?? 5);
+const raw = gunzipSync(readFileSync('/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz'));
+const base = vectors(Float32Array.from(raw.subarray(16)), 784);
+const CONFIGS = {
+  SQ8: { format: '8bit' },
+  SQ6: { format: '6bit' },
+  SQ4: { format: '4bit' },
+  'SQ4 optim': { format: '4bit', estimator: 'optim' },
+  'SQ8 global': { format: '8bit', range: 'global' },
+  SQfp16: { format: 'fp16' },
+};
+const names = process.argv.length > 2 ? process.argv.slice(2) : Object.keys(CONFIGS);
+const registry = new Registry();
+registry.use(plugin);
+
+async function median(fn) {
+  const times = [];
+  for (let r = 0; r < REPEATS; r++) {
+    const t = performance.now();
+    await fn();
+    times.push(performance.now() - t);
+  }
+  return times.sort((a, b) => a - b)[REPEATS >> 1];
+}
+
+for (const name of names) {
+  let q;
+  const fit = await median(async () => {
+    q = registry.createQuantizer('sq', CONFIGS[name], 784);
+    await q.fit(base);
+  });
+  const encode = await median(() => q.encode(base));
+  const line = [`${name}: fit ${fit.toFixed(1)} ms, encode ${encode.toFixed(1)} ms`];
+  if (typeof q.encodeAsync === 'function') line.push(`encodeAsync ${(await median(() => q.encodeAsync(base))).toFixed(1)} ms`);
+  console.log(line.join(', '));
+}
