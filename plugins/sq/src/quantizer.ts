@@ -60,7 +60,12 @@ export class ScalarQuantizer implements Quantizer {
     options.onProgress?.(1);
   }
 
-  encode(v: Vectors): Uint8Array {
+  /**
+   * Codes of `v`, codeSize bytes per vector. Given `out` (exactly count × codeSize bytes), writes
+   * there and returns it: a caller encoding batch after batch then reuses one buffer, and skips
+   * the first-touch cost of fresh memory, which on some machines exceeds the encoding itself.
+   */
+  encode(v: Vectors, out?: Uint8Array): Uint8Array {
     const codec = this.trained();
     // core's assertEncodable, with the NaN/Inf check folded into the WASM encoders; where they
     // did not run (or found one), the scan below names the first bad value.
@@ -68,9 +73,13 @@ export class ScalarQuantizer implements Quantizer {
     if (v.dim !== codec.dim) {
       throw new ReefError('DIMENSION_MISMATCH', `vectors to encode have dimension ${v.dim} but the quantizer was trained on dimension ${codec.dim}`);
     }
-    const out = new Uint8Array(v.count * codec.codeSize);
-    if (!codec.encode(v.data, v.count, out)) assertFinite(v, 'vectors to encode');
-    return out;
+    const bytes = v.count * codec.codeSize;
+    if (out && out.length !== bytes) {
+      throw new ReefError('INVALID_PARAM', `sq: encode output holds ${out.length} bytes, expected ${v.count} vectors × ${codec.codeSize} = ${bytes}`);
+    }
+    const codes = out ?? new Uint8Array(bytes);
+    if (!codec.encode(v.data, v.count, codes)) assertFinite(v, 'vectors to encode');
+    return codes;
   }
 
   decode(codes: Uint8Array): Float32Array {

@@ -176,3 +176,28 @@ describe('min–max pass (ordered integer keys)', () => {
     }
   });
 });
+
+describe('encoding into a caller’s buffer', () => {
+  const formats = [{ format: '8bit' }, { format: '6bit' }, { format: '4bit' }, { format: 'fp16' }, { format: 'bf16' }];
+
+  it.each(formats)('%j writes the same codes as a fresh encode, into the given buffer, batch after batch', async (params) => {
+    const dim = 21;
+    const q = registry().createQuantizer('sq', params, dim) as import('../src/quantizer.js').ScalarQuantizer;
+    await q.fit(vectors(mixedValues(80 * dim, 4), dim));
+    const out = new Uint8Array(30 * q.codeSize).fill(0xa5); // stale bytes must all be overwritten
+    for (const seed of [5, 6]) {
+      const batch = vectors(mixedValues(30 * dim, seed), dim);
+      expect(q.encode(batch, out)).toBe(out);
+      expect(out).toEqual(q.encode(batch));
+    }
+  });
+
+  it('rejects a buffer of the wrong size, naming both sizes, and leaves it untouched', async () => {
+    const dim = 8;
+    const q = registry().createQuantizer('sq', { format: '8bit' }, dim) as import('../src/quantizer.js').ScalarQuantizer;
+    await q.fit(vectors(mixedValues(40 * dim, 1), dim));
+    const short = new Uint8Array(5 * dim - 1).fill(7);
+    expectReefError(() => q.encode(vectors(mixedValues(5 * dim, 2), dim), short), 'INVALID_PARAM', '39 bytes', '5 vectors × 8 = 40');
+    expect(short.every((b) => b === 7)).toBe(true);
+  });
+});
