@@ -220,15 +220,8 @@ export function anyNonFinite(x: usize, n: i32): i32 {
   return v ^ (<i32>(<u32>(v >> 31) >> 1));
 }
 
-/**
- * Per-dimension minimum and maximum of n rows of dim float32 (at x), folded into lower and upper
- * (dim float32 each, initialised by the caller): one streaming pass, four dimensions per step, on
- * ordered integer keys (two integer ops per bound instead of NaN-aware float min/max). A NaN or an
- * infinite value ends up as a bound, so finite bounds prove every value finite: the caller needs no
- * separate scan.
- */
-export function minMaxRows(x: usize, n: i32, dim: i32, lower: usize, upper: usize): void {
-  const row = <usize>dim << 2;
+/** Maps dim lower and upper bounds between float32 bits and ordered keys, in place (either way). */
+@inline function boundsToKeys(lower: usize, upper: usize, dim: i32): void {
   const vec = dim & ~3;
   for (let j = 0; j < vec; j += 4) {
     const off = <usize>j << 2;
@@ -240,6 +233,19 @@ export function minMaxRows(x: usize, n: i32, dim: i32, lower: usize, upper: usiz
     store<i32>(lower + off, orderKey1(load<i32>(lower + off)));
     store<i32>(upper + off, orderKey1(load<i32>(upper + off)));
   }
+}
+
+/**
+ * Per-dimension minimum and maximum of n rows of dim float32 (at x), folded into lower and upper
+ * (dim float32 each, initialised by the caller): one streaming pass, four dimensions per step, on
+ * ordered integer keys (two integer ops per bound instead of NaN-aware float min/max). A NaN or an
+ * infinite value ends up as a bound, so finite bounds prove every value finite: the caller needs no
+ * separate scan.
+ */
+export function minMaxRows(x: usize, n: i32, dim: i32, lower: usize, upper: usize): void {
+  const row = <usize>dim << 2;
+  const vec = dim & ~3;
+  boundsToKeys(lower, upper, dim);
   for (let i = 0; i < n; i++) {
     const r = x + <usize>i * row;
     for (let j = 0; j < vec; j += 4) {
@@ -257,14 +263,5 @@ export function minMaxRows(x: usize, n: i32, dim: i32, lower: usize, upper: usiz
       store<i32>(upper + off, k > hi ? k : hi);
     }
   }
-  for (let j = 0; j < vec; j += 4) {
-    const off = <usize>j << 2;
-    v128.store(lower + off, orderKey(v128.load(lower + off)));
-    v128.store(upper + off, orderKey(v128.load(upper + off)));
-  }
-  for (let j = vec; j < dim; j++) {
-    const off = <usize>j << 2;
-    store<i32>(lower + off, orderKey1(load<i32>(lower + off)));
-    store<i32>(upper + off, orderKey1(load<i32>(upper + off)));
-  }
+  boundsToKeys(lower, upper, dim); // the key map is its own inverse: back to floats
 }
