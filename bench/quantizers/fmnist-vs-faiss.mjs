@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { recallAtK, topK } from '../../packages/kernels/dist/index.js';
 import { OptimizedProductQuantizer } from '../../plugins/opq/dist/index.js';
 import { ProductQuantizer } from '../../plugins/pq/dist/index.js';
-import { fashionMnist } from './fmnist.mjs';
+import { fashionMnist, readTyped } from './fmnist.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const OUT = join(here, '../out/quantizers');
@@ -99,8 +99,7 @@ function runFaiss(factories) {
 }
 // The exact ground truth comes from FAISS's flat index.
 if (!existsSync(join(OUT_DIR, 'groundtruth.i32'))) runFaiss([]);
-const truthBytes = readFileSync(join(OUT_DIR, 'groundtruth.i32'));
-const truth = new Int32Array(truthBytes.buffer.slice(truthBytes.byteOffset, truthBytes.byteOffset + truthBytes.byteLength));
+const truth = readTyped(Int32Array, join(OUT_DIR, 'groundtruth.i32'));
 const base = fashionMnist('train-images-idx3-ubyte.gz', NBASE);
 const queries = fashionMnist('t10k-images-idx3-ubyte.gz', NQ);
 const dim = base.dim;

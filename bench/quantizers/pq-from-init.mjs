@@ -6,12 +6,12 @@
 //       node bench/quantizers/pq-from-init.mjs --m 16 --seed 1 --reef                       (Reef's own sample for that seed)
 //       add --sorted to use the same images in ascending index order, --save FILE to write the codebooks (float32).
 // Needs bench/out/quantizers/groundtruth.i32 (written by faiss_seeds.py or fmnist-vs-faiss.mjs).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { recallAtK, Rng } from '../../packages/kernels/dist/index.js';
 import { ProductQuantizer, splitDimensions, trainCodebooks } from '../../plugins/pq/dist/index.js';
-import { fashionMnist } from './fmnist.mjs';
+import { fashionMnist, readTyped } from './fmnist.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const K = 256;
@@ -22,15 +22,10 @@ const seed = Number(value('--seed', 1234));
 const file = args.find((a, i) => !a.startsWith('--') && !['--m', '--seed', '--save'].includes(args[i - 1]));
 if (!file && !args.includes('--reef')) throw new Error('give a file of 256 int32 image indices, or --reef');
 
-const readI32 = (path) => {
-  const b = readFileSync(path);
-  return new Int32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-};
-
 const base = fashionMnist('train-images-idx3-ubyte.gz');
 const queries = fashionMnist('t10k-images-idx3-ubyte.gz', 1000);
-const truth = readI32(join(here, '../out/quantizers/groundtruth.i32'));
-let pick = file ? readI32(file) : Int32Array.from(new Rng(seed).sample(base.count, K));
+const truth = readTyped(Int32Array, join(here, '../out/quantizers/groundtruth.i32'));
+let pick = file ? readTyped(Int32Array, file) : Int32Array.from(new Rng(seed).sample(base.count, K));
 if (pick.length !== K) throw new Error(`${file}: expected ${K} indices, got ${pick.length}`);
 if (args.includes('--sorted')) pick = pick.slice().sort();
 const layout = splitDimensions(base.dim, m);

@@ -2,32 +2,23 @@
 // ProductCodebooks' layout; e.g. faiss_books.py and pq-from-init.mjs --save), prints MSE and recall@10 of
 // each, then of A with sub-space j's codebook taken from B and of B with sub-space j's from A, for every j.
 // Run:  node bench/quantizers/pq-mix.mjs A.f32 B.f32 16        (needs bench/out/quantizers/groundtruth.i32)
-import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { recallAtK } from '../../packages/kernels/dist/index.js';
 import { ProductQuantizer, splitDimensions } from '../../plugins/pq/dist/index.js';
-import { fashionMnist } from './fmnist.mjs';
+import { fashionMnist, readTyped } from './fmnist.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const [fileA, fileB, mArg] = process.argv.slice(2);
 if (!fileA || !fileB) throw new Error('usage: pq-mix.mjs A.f32 B.f32 M');
 const m = Number(mArg ?? 16);
 const K = 256;
-const f32 = (path) => {
-  const b = readFileSync(path);
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-};
-const i32 = (path) => {
-  const b = readFileSync(path);
-  return new Int32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-};
 const base = fashionMnist('train-images-idx3-ubyte.gz');
 const queries = fashionMnist('t10k-images-idx3-ubyte.gz', 1000);
-const truth = i32(join(here, '../out/quantizers/groundtruth.i32'));
+const truth = readTyped(Int32Array, join(here, '../out/quantizers/groundtruth.i32'));
 const layout = splitDimensions(base.dim, m);
-const A = f32(fileA);
-const B = f32(fileB);
+const A = readTyped(Float32Array, fileA);
+const B = readTyped(Float32Array, fileB);
 for (const [name, c] of [[fileA, A], [fileB, B]]) {
   if (c.length !== K * base.dim) throw new Error(`${name}: expected ${K * base.dim} floats, got ${c.length}`);
 }

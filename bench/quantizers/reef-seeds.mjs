@@ -4,12 +4,11 @@
 // Build first:  npx -y pnpm@10 turbo run build --filter=@reef/quantizer-pq... --filter=@reef/datasets
 // Run:          /usr/bin/python3 bench/quantizers/faiss_seeds.py bench/out/quantizers PQ8 1 2 3 4 5   (writes the ground truth)
 //               node bench/quantizers/reef-seeds.mjs --m 8 1 2 3 4 5
-import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { recallAtK } from '../../packages/kernels/dist/index.js';
 import { ProductQuantizer } from '../../plugins/pq/dist/index.js';
-import { fashionMnist } from './fmnist.mjs';
+import { fashionMnist, readTyped } from './fmnist.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -17,8 +16,7 @@ const m = Number(args.includes('--m') ? args[args.indexOf('--m') + 1] : 8);
 const seeds = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--m').map(Number);
 if (!seeds.length || seeds.some((s) => !Number.isInteger(s))) throw new Error('give one or more integer seeds, e.g. 1 2 3');
 
-const truthBytes = readFileSync(join(here, '../out/quantizers/groundtruth.i32'));
-const truth = new Int32Array(truthBytes.buffer.slice(truthBytes.byteOffset, truthBytes.byteOffset + truthBytes.byteLength));
+const truth = readTyped(Int32Array, join(here, '../out/quantizers/groundtruth.i32'));
 const base = fashionMnist('train-images-idx3-ubyte.gz');
 const queries = fashionMnist('t10k-images-idx3-ubyte.gz', 1000);
 const rows = [];
