@@ -30,14 +30,18 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-export function sqKernels(): SqKernelExports | null {
-  if (cached !== undefined) return cached;
+/** A module's exports, or null where it does not compile (no WebAssembly SIMD, or a browser refusing a large synchronous compile). */
+function instantiate<T>(base64: string): T | null {
   try {
-    // Synchronous compile is fine: the module is under 4 KB, browsers' main-thread limit for it.
-    cached = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(SQ_WASM_BASE64)), {}).exports as unknown as SqKernelExports;
+    return new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(base64)), {}).exports as unknown as T;
   } catch {
-    cached = null;
+    return null;
   }
+}
+
+export function sqKernels(): SqKernelExports | null {
+  // Synchronous compile is fine: the module is under 4 KB, browsers' main-thread limit for it.
+  if (cached === undefined) cached = instantiate<SqKernelExports>(SQ_WASM_BASE64);
   return cached;
 }
 
@@ -154,12 +158,7 @@ let cachedEncode: EncodeKernelExports | null | undefined;
 
 /** The encoding kernels, or null where WebAssembly SIMD is missing (the codecs then encode in JS). */
 export function encodeKernels(): EncodeKernelExports | null {
-  if (cachedEncode !== undefined) return cachedEncode;
-  try {
-    cachedEncode = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(SQ_ENCODE_WASM_BASE64)), {}).exports as unknown as EncodeKernelExports;
-  } catch {
-    cachedEncode = null;
-  }
+  if (cachedEncode === undefined) cachedEncode = instantiate<EncodeKernelExports>(SQ_ENCODE_WASM_BASE64);
   return cachedEncode;
 }
 

@@ -31,6 +31,11 @@ export function heapBase(): usize {
   return i8x16.shuffle(a, b, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
 }
 
+/** NaN in a lane where any of the four vectors holds NaN or ±Inf there (v − v is 0 for finite v), else 0. */
+@inline function nonFiniteMark4(v0: v128, v1: v128, v2: v128, v3: v128): v128 {
+  return f32x4.add(f32x4.add(f32x4.sub(v0, v0), f32x4.sub(v1, v1)), f32x4.add(f32x4.sub(v2, v2), f32x4.sub(v3, v3)));
+}
+
 /**
  * Nearest-level codes of one row of dim float32 at x, one byte per dimension to out, computed in
  * float64 exactly as the JavaScript encoder does (same operations, same order: bit-identical).
@@ -48,7 +53,7 @@ export function heapBase(): usize {
     const v1 = v128.load(p + 16);
     const v2 = v128.load(p + 32);
     const v3 = v128.load(p + 48);
-    acc = f32x4.add(acc, f32x4.add(f32x4.add(f32x4.sub(v0, v0), f32x4.sub(v1, v1)), f32x4.add(f32x4.sub(v2, v2), f32x4.sub(v3, v3))));
+    acc = f32x4.add(acc, nonFiniteMark4(v0, v1, v2, v3));
     const c01 = i16x8.narrow_i32x4_s(level4(v0, l, w), level4(v1, l + 32, w + 32));
     const c23 = i16x8.narrow_i32x4_s(level4(v2, l + 64, w + 64), level4(v3, l + 96, w + 96));
     v128.store(out + <usize>d, i8x16.min_u(i8x16.narrow_i16x8_u(c01, c23), topV));
@@ -198,7 +203,7 @@ export function anyNonFinite(x: usize, n: i32): i32 {
     const v1 = v128.load(p + 16);
     const v2 = v128.load(p + 32);
     const v3 = v128.load(p + 48);
-    acc = f32x4.add(acc, f32x4.add(f32x4.add(f32x4.sub(v0, v0), f32x4.sub(v1, v1)), f32x4.add(f32x4.sub(v2, v2), f32x4.sub(v3, v3))));
+    acc = f32x4.add(acc, nonFiniteMark4(v0, v1, v2, v3));
   }
   let bad: f32 = 0;
   for (; i < n; i++) {
