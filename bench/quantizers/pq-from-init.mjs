@@ -9,9 +9,9 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { recallAtK, Rng } from '../../packages/kernels/dist/index.js';
-import { ProductQuantizer, splitDimensions, trainCodebooks } from '../../plugins/pq/dist/index.js';
-import { fashionMnist, readTyped } from './fmnist.mjs';
+import { Rng } from '../../packages/kernels/dist/index.js';
+import { splitDimensions, trainCodebooks } from '../../plugins/pq/dist/index.js';
+import { evaluatePqCodebooks, fashionMnist, readTyped } from './fmnist.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const K = 256;
@@ -38,10 +38,5 @@ for (let j = 0; j < m; j++) {
 // The k-means seed still drives the random splits of empty clusters.
 const centroids = await trainCodebooks(base.data, base.count, layout, { nbits: 8, niter: 25, seed, init: 'random', initialCentroids: init, threads: 0 });
 if (value('--save')) writeFileSync(value('--save'), new Uint8Array(centroids.buffer, centroids.byteOffset, centroids.byteLength));
-const q = ProductQuantizer.load({ pluginId: 'pq', apiVersion: 1, params: { m, nbits: 8 }, attributes: { dim: base.dim, m, nbits: 8 }, arrays: { centroids: { data: centroids, shape: [centroids.length] } } });
-const codes = q.encode(base);
-const decoded = q.decode(codes);
-let se = 0;
-for (let i = 0; i < decoded.length; i++) se += (decoded[i] - base.data[i]) ** 2;
-const found = await q.searchBatch(queries, codes, 10, 'l2');
-console.log(JSON.stringify({ m, seed, init: file ?? 'reef', sorted: args.includes('--sorted'), mse: se / base.count, recall10: recallAtK(found.ids, 10, truth, 10, queries.count, 10) }));
+const { mse, recall10 } = await evaluatePqCodebooks(centroids, m, base, queries, truth);
+console.log(JSON.stringify({ m, seed, init: file ?? 'reef', sorted: args.includes('--sorted'), mse, recall10 }));

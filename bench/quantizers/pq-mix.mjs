@@ -4,9 +4,8 @@
 // Run:  node bench/quantizers/pq-mix.mjs A.f32 B.f32 16        (needs bench/out/quantizers/groundtruth.i32)
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { recallAtK } from '../../packages/kernels/dist/index.js';
-import { ProductQuantizer, splitDimensions } from '../../plugins/pq/dist/index.js';
-import { fashionMnist, readTyped } from './fmnist.mjs';
+import { splitDimensions } from '../../plugins/pq/dist/index.js';
+import { evaluatePqCodebooks, fashionMnist, readTyped } from './fmnist.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const [fileA, fileB, mArg] = process.argv.slice(2);
@@ -24,13 +23,8 @@ for (const [name, c] of [[fileA, A], [fileB, B]]) {
 }
 
 async function evaluate(centroids) {
-  const q = ProductQuantizer.load({ pluginId: 'pq', apiVersion: 1, params: { m, nbits: 8 }, attributes: { dim: base.dim, m, nbits: 8 }, arrays: { centroids: { data: centroids, shape: [centroids.length] } } });
-  const codes = q.encode(base);
-  const decoded = q.decode(codes);
-  let se = 0;
-  for (let i = 0; i < decoded.length; i++) se += (decoded[i] - base.data[i]) ** 2;
-  const found = await q.searchBatch(queries, codes, 10, 'l2');
-  return { mse: Math.round(se / base.count), recall10: recallAtK(found.ids, 10, truth, 10, queries.count, 10) };
+  const { mse, recall10 } = await evaluatePqCodebooks(centroids, m, base, queries, truth);
+  return { mse: Math.round(mse), recall10 };
 }
 
 console.log(JSON.stringify({ A: await evaluate(A), B: await evaluate(B) }));

@@ -5,19 +5,12 @@ import { Registry, vectors } from '../../packages/core/dist/index.js';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import plugin from '../../plugins/sq/dist/index.js';
+import { SQ_CONFIGS } from './configs.mjs';
 
 const REPEATS = Number(process.env.REPEATS ?? 5);
 const raw = gunzipSync(readFileSync('/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz'));
 const base = vectors(Float32Array.from(raw.subarray(16)), 784);
-const CONFIGS = {
-  SQ8: { format: '8bit' },
-  SQ6: { format: '6bit' },
-  SQ4: { format: '4bit' },
-  'SQ4 optim': { format: '4bit', estimator: 'optim' },
-  'SQ8 global': { format: '8bit', range: 'global' },
-  SQfp16: { format: 'fp16' },
-};
-const names = process.argv.length > 2 ? process.argv.slice(2) : Object.keys(CONFIGS);
+const names = process.argv.length > 2 ? process.argv.slice(2) : Object.keys(SQ_CONFIGS);
 const registry = new Registry();
 registry.use(plugin);
 
@@ -34,7 +27,7 @@ async function median(fn) {
 for (const name of names) {
   let q;
   const fit = await median(async () => {
-    q = registry.createQuantizer('sq', CONFIGS[name], 784);
+    q = registry.createQuantizer('sq', SQ_CONFIGS[name], 784);
     await q.fit(base);
   });
   const encode = await median(() => q.encode(base));

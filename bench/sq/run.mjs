@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import plugin from '../../plugins/sq/dist/index.js';
+import { SQ_CONFIGS } from './configs.mjs';
 
 const NQ = Number(process.argv[2] ?? 1000);
 const IDX = '/usr/share/datasets/fashion-mnist/';
@@ -60,17 +61,9 @@ try {
   const dim = base.dim;
   const registry = new Registry();
   registry.use(plugin);
-  const CONFIGS = {
-    SQ8: { format: '8bit' },
-    SQ6: { format: '6bit' },
-    SQ4: { format: '4bit' },
-    'SQ4 optim': { format: '4bit', estimator: 'optim' },
-    'SQ8 global': { format: '8bit', range: 'global' },
-    SQfp16: { format: 'fp16' },
-  };
   const rows = [];
   for (const f of faiss.results) {
-    const params = CONFIGS[f.name];
+    const params = SQ_CONFIGS[f.name];
     let q;
     const trainMs = await medianAsync(async () => {
       q = registry.createQuantizer('sq', params, dim);
