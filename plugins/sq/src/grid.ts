@@ -1,4 +1,17 @@
 /**
+ * The nearest of levels 0..top on the grid lower + c / inverse: (x − lower) · inverse + ½, each
+ * operation rounded to float32, then floored and clamped. Float32 because the WASM SIMD encoder
+ * (wasm/encode.ts) computes four lanes at once in it, twice as many as float64 allows; this is the
+ * same arithmetic step for step, so JS and WASM give the same codes. x, lower and inverse must be
+ * float32 values. Against exact arithmetic a value can move one level only within about 2^-24 of
+ * the midpoint between two levels, where both levels are equally near.
+ */
+export function nearestLevel(x: number, lower: number, inverse: number, top: number): number {
+  const c = Math.floor(Math.fround(Math.fround(Math.fround(x - lower) * inverse) + 0.5));
+  return c < 0 ? 0 : c > top ? top : c;
+}
+
+/**
  * A uniform grid of `levels` reconstruction values from `lower` to `upper`, both included:
  * level c is lower + c·(upper − lower)/(levels − 1). Values round to the nearest level.
  *
@@ -21,14 +34,13 @@ export class UniformGrid {
   ) {
     this.step = (upper - lower) / (levels - 1);
     // A constant dimension has lower = upper: every value maps to code 0 and decodes exactly.
-    this.inverseStep = this.step > 0 ? 1 / this.step : 0;
+    this.inverseStep = this.step > 0 ? Math.fround(1 / this.step) : 0;
     this.top = levels - 1;
   }
 
-  /** Code of the nearest level, clamped to the grid. */
+  /** Code of the nearest level, clamped to the grid: the code the encoder gives x (a float32 value). */
   code(x: number): number {
-    const c = Math.floor((x - this.lower) * this.inverseStep + 0.5);
-    return c < 0 ? 0 : c > this.top ? this.top : c;
+    return nearestLevel(x, this.lower, this.inverseStep, this.top);
   }
 
   /** The float32 value code `c` decodes to. */

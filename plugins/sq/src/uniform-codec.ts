@@ -1,5 +1,6 @@
 import { named, type CodeDistances, type Metric, type NamedArray } from '@reef/core';
 import { distanceOutput, type Codec } from './codec.js';
+import { nearestLevel } from './grid.js';
 import { packCodes, packedSize, unpackCodes } from './packing.js';
 import { encodeKernels, sqKernels, wasmEncode, wasmScan, type EncodeSpec, type WasmScanPlan } from './wasm.js';
 
@@ -12,7 +13,9 @@ export class UniformCodec implements Codec {
   private readonly levels: number;
   private readonly lowerByDim: Float64Array;
   private readonly stepByDim: Float64Array;
-  private readonly inverseStep: Float64Array;
+  /** The encoder's operands: float32 lower bounds and float32(1 / step), per dimension. */
+  private readonly lowerF32: Float32Array;
+  private readonly inverseStep: Float32Array;
 
   constructor(
     readonly dim: number,
@@ -26,13 +29,15 @@ export class UniformCodec implements Codec {
     this.codeSize = packedSize(dim, bits);
     this.lowerByDim = new Float64Array(dim);
     this.stepByDim = new Float64Array(dim);
-    this.inverseStep = new Float64Array(dim);
+    this.lowerF32 = new Float32Array(dim);
+    this.inverseStep = new Float32Array(dim);
     const shared = lower.length === 1;
     for (let d = 0; d < dim; d++) {
       const lo = shared ? lower[0] : lower[d];
       const hi = shared ? upper[0] : upper[d];
       const step = (hi - lo) / (this.levels - 1);
       this.lowerByDim[d] = lo;
+      this.lowerF32[d] = lo;
       this.stepByDim[d] = step;
       // A constant dimension (lo = hi) encodes to 0 and decodes exactly.
       this.inverseStep[d] = step > 0 ? 1 / step : 0;
@@ -40,8 +45,8 @@ export class UniformCodec implements Codec {
   }
 
   encode(data: Float32Array, count: number, out: Uint8Array): boolean {
-    const { dim, levels, lowerByDim, inverseStep } = this;
-    // The same float64 arithmetic in WASM SIMD, a cache-sized chunk of rows at a time.
+    const { dim, levels, lowerF32, inverseStep } = this;
+    // The same float32 arithmetic in WASM SIMD, a cache-sized chunk of rows at a time.
     const simd = this.useWasm ? encodeKernels() : null;
     if (simd) return wasmEncode(simd, this.encodeSpec(), data, count, out);
     const top = levels - 1;
@@ -51,17 +56,14 @@ export class UniformCodec implements Codec {
     for (let i = 0; i < count; i++) {
       const base = i * dim;
       const offset = direct ? base : 0;
-      for (let d = 0; d < dim; d++) {
-        const c = Math.floor((data[base + d] - lowerByDim[d]) * inverseStep[d] + 0.5); // nearest level
-        values[offset + d] = c < 0 ? 0 : c > top ? top : c;
-      }
+      for (let d = 0; d < dim; d++) values[offset + d] = nearestLevel(data[base + d], lowerF32[d], inverseStep[d], top);
       if (!direct) packCodes(values, dim, this.bits, out, i * this.codeSize);
     }
     return false;
   }
 
   encodeSpec(): EncodeSpec {
-    return { kind: 'uniform', dim: this.dim, codeSize: this.codeSize, bits: this.bits, lower: this.lowerByDim, inverse: this.inverseStep };
+    return { kind: 'uniform', dim: this.dim, codeSize: this.codeSize, bits: this.bits, lower: this.lowerF32, inverse: this.inverseStep };
   }
 
   /** Level c of dimension d decodes to float32(lower + c·step), the value UniformGrid gives. */

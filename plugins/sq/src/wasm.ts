@@ -170,12 +170,12 @@ function memoryFor(k: { readonly memory: WebAssembly.Memory }, needed: number): 
 }
 
 /**
- * What an encoder needs besides the vectors: uniform grids take the per-dimension float64 `lower`
+ * What an encoder needs besides the vectors: uniform grids take the per-dimension float32 `lower`
  * and `inverse` (1 / step, 0 for an empty range) of the JavaScript encoder, so that the kernels
  * compute the same bits.
  */
 export type EncodeSpec =
-  | { readonly kind: 'uniform'; readonly dim: number; readonly codeSize: number; readonly bits: number; readonly lower: Float64Array; readonly inverse: Float64Array }
+  | { readonly kind: 'uniform'; readonly dim: number; readonly codeSize: number; readonly bits: number; readonly lower: Float32Array; readonly inverse: Float32Array }
   | { readonly kind: 'fp16' | 'bf16'; readonly dim: number; readonly codeSize: number };
 
 /** Linear memory laid out to encode up to `rows` rows per call: fill `input`, run(n), read `codes`. */
@@ -190,16 +190,16 @@ interface EncodeBuffers {
 function encodeBuffers(k: EncodeKernelExports, spec: EncodeSpec, rows: number): EncodeBuffers {
   const { dim, codeSize } = spec;
   const lowerAt = k.heapBase();
-  const inverseAt = lowerAt + 8 * dim;
-  const scratchAt = inverseAt + 8 * dim; // narrow codes are built here a row at a time
+  const inverseAt = lowerAt + ((4 * dim + 15) & ~15);
+  const scratchAt = inverseAt + ((4 * dim + 15) & ~15); // narrow codes are built here a row at a time
   const inAt = scratchAt + ((dim + 47) & ~15);
   const outAt = inAt + 4 * rows * dim;
   const memory = memoryFor(k, outAt + rows * codeSize);
   const input = new Float32Array(memory, inAt, rows * dim);
   const codes = new Uint8Array(memory, outAt, rows * codeSize);
   if (spec.kind === 'uniform') {
-    new Float64Array(memory, lowerAt, dim).set(spec.lower);
-    new Float64Array(memory, inverseAt, dim).set(spec.inverse);
+    new Float32Array(memory, lowerAt, dim).set(spec.lower);
+    new Float32Array(memory, inverseAt, dim).set(spec.inverse);
     const bits = spec.bits;
     return { rows, input, codes, run: (n) => k.encodeUniform(inAt, n, dim, lowerAt, inverseAt, bits, outAt, scratchAt) === 0 };
   }

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import plugin from '../src/index.js';
 import { FloatCodec } from '../src/float-codec.js';
 import { float32BitsToBf16Bits, float32BitsToHalfBits } from '../src/float16.js';
+import { nearestLevel } from '../src/grid.js';
 import { UniformCodec } from '../src/uniform-codec.js';
 import { encodeKernels, wasmEncode } from '../src/wasm.js';
 
@@ -30,6 +31,40 @@ function mixedValues(n: number, seed: number): Float32Array {
     }
   });
 }
+
+describe('nearest level in float32 arithmetic', () => {
+  // Grids far from zero, narrow and wide, 16 and 256 levels; values inside and beyond the range.
+  it.each([
+    [-1, 1, 255],
+    [1000, 1000.5, 255],
+    [-3e5, 7e5, 15],
+    [0.001, 0.002, 15],
+  ])('range [%d, %d], top %i: the nearest level, or one tied to within float32 rounding', (lo, hi, top) => {
+    const lower = Math.fround(lo);
+    const upper = Math.fround(hi);
+    const step = (upper - lower) / top;
+    const inverse = Math.fround(1 / step);
+    const rng = new Rng(top);
+    let moved = 0;
+    const n = 20000;
+    for (let i = 0; i < n; i++) {
+      const x = Math.fround(lower + (rng.float() * 1.2 - 0.1) * (upper - lower));
+      const c = nearestLevel(x, lower, inverse, top);
+      const exact = Math.min(top, Math.max(0, Math.floor((x - lower) / step + 0.5)));
+      if (c === exact) continue;
+      moved++;
+      // Only values about equidistant from two levels may land on the other one.
+      expect(Math.abs(c - exact)).toBe(1);
+      const distance = (level: number) => Math.abs(x - (lower + level * step));
+      expect(Math.abs(distance(c) - distance(exact))).toBeLessThan(1e-5 * step + 2 ** -23 * Math.abs(x));
+    }
+    expect(moved).toBeLessThan(n / 100);
+    expect(nearestLevel(Math.fround(lower - step), lower, inverse, top)).toBe(0);
+    expect(nearestLevel(Math.fround(upper + 2 * step), lower, inverse, top)).toBe(top);
+    expect(nearestLevel(upper, lower, inverse, top)).toBe(top);
+    expect(nearestLevel(lower, lower, inverse, top)).toBe(0);
+  });
+});
 
 describe('WASM encoders', () => {
   it('are available here (so the comparisons below test them)', () => {

@@ -18,17 +18,13 @@ export function heapBase(): usize {
   return v128.any_true(f32x4.ne(acc, f32x4.splat(0))) ? 1 : 0;
 }
 
-/** floor((x − lower) · inverse + 0.5) of two float64 lanes, truncated to i32 lanes 0 and 1. */
-@inline function level2(x: v128, lower: usize, inverse: usize): v128 {
-  const t = f64x2.add(f64x2.mul(f64x2.sub(x, v128.load(lower)), v128.load(inverse)), f64x2.splat(0.5));
-  return i32x4.trunc_sat_f64x2_s_zero(f64x2.floor(t));
-}
-
-/** Levels of four float32 values at dimension offset d (lower, inverse: float64 per dimension). */
+/**
+ * Levels of four float32 values: (x − lower) · inverse + 0.5 in float32, truncated to i32 lanes.
+ * Truncation equals the JS encoder's floor wherever the clamp keeps the result: both give 0 for
+ * anything below 1, and saturation keeps huge values huge.
+ */
 @inline function level4(v: v128, lower: usize, inverse: usize): v128 {
-  const a = level2(f64x2.promote_low_f32x4(v), lower, inverse);
-  const b = level2(f64x2.promote_low_f32x4(i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15)), lower + 16, inverse + 16);
-  return i8x16.shuffle(a, b, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+  return i32x4.trunc_sat_f32x4_s(f32x4.add(f32x4.mul(f32x4.sub(v, v128.load(lower)), v128.load(inverse)), f32x4.splat(0.5)));
 }
 
 /** NaN in a lane where any of the four vectors holds NaN or ±Inf there (v − v is 0 for finite v), else 0. */
@@ -37,8 +33,9 @@ export function heapBase(): usize {
 }
 
 /**
- * Nearest-level codes of one row of dim float32 at x, one byte per dimension to out, computed in
- * float64 exactly as the JavaScript encoder does (same operations, same order: bit-identical).
+ * Nearest-level codes of one row of dim float32 at x, one byte per dimension to out, in float32
+ * arithmetic exactly as the JavaScript encoder (nearestLevel in src/grid.ts) computes them: the
+ * same operations in the same order, each rounded to float32, so the codes are bit-identical.
  * Levels below 0 or above top are clamped (the unsigned saturating narrows clamp at 0 and 255).
  */
 // narrow_i32x4_s then narrow_i16x8_u: the second takes signed input, so the first must saturate signed.
@@ -47,23 +44,23 @@ export function heapBase(): usize {
   let d = 0;
   for (; d + 16 <= dim; d += 16) {
     const p = x + (<usize>d << 2);
-    const l = lower + (<usize>d << 3);
-    const w = inverse + (<usize>d << 3);
+    const l = lower + (<usize>d << 2);
+    const w = inverse + (<usize>d << 2);
     const v0 = v128.load(p);
     const v1 = v128.load(p + 16);
     const v2 = v128.load(p + 32);
     const v3 = v128.load(p + 48);
     acc = f32x4.add(acc, nonFiniteMark4(v0, v1, v2, v3));
-    const c01 = i16x8.narrow_i32x4_s(level4(v0, l, w), level4(v1, l + 32, w + 32));
-    const c23 = i16x8.narrow_i32x4_s(level4(v2, l + 64, w + 64), level4(v3, l + 96, w + 96));
+    const c01 = i16x8.narrow_i32x4_s(level4(v0, l, w), level4(v1, l + 16, w + 16));
+    const c23 = i16x8.narrow_i32x4_s(level4(v2, l + 32, w + 32), level4(v3, l + 48, w + 48));
     v128.store(out + <usize>d, i8x16.min_u(i8x16.narrow_i16x8_u(c01, c23), topV));
   }
   let bad: f32 = 0;
   for (; d < dim; d++) {
     const v = load<f32>(x + (<usize>d << 2));
     bad += v - v;
-    const c = Math.floor((<f64>v - load<f64>(lower + (<usize>d << 3))) * load<f64>(inverse + (<usize>d << 3)) + 0.5);
-    store<u8>(out + <usize>d, c < 0 ? 0 : c > <f64>top ? <u8>top : <u8>c);
+    const c = Mathf.floor((v - load<f32>(lower + (<usize>d << 2))) * load<f32>(inverse + (<usize>d << 2)) + <f32>0.5);
+    store<u8>(out + <usize>d, c < 0 ? 0 : c > <f32>top ? <u8>top : <u8>c);
   }
   return f32x4.add(acc, f32x4.splat(bad));
 }
@@ -116,7 +113,7 @@ export function heapBase(): usize {
 }
 
 /**
- * Uniform-grid codes of n rows of dim float32 at x (lower, inverse: dim float64 each) with
+ * Uniform-grid codes of n rows of dim float32 at x (lower, inverse: dim float32 each) with
  * 2^bits levels, ceil(dim · bits / 8) bytes per row to out; narrower codes go through scratch
  * (dim + 32 bytes). Returns 1 if a value was NaN or ±Inf.
  */
@@ -139,25 +136,23 @@ export function encodeUniform(x: usize, n: i32, dim: i32, lower: usize, inverse:
 }
 
 /**
- * fp16 bits of four float32 (as bit patterns), rounded to nearest even, beyond ±65504 clamped to
- * it: the vector form of float32BitsToHalfBits in src/float16.ts, bit for bit.
+ * fp16 bits of four float32 magnitudes (bit patterns with the sign cleared), rounded to nearest
+ * even, beyond 65504 clamped to it: with the sign put back by halvesRow, the vector form of
+ * float32BitsToHalfBits in src/float16.ts, bit for bit.
  */
-@inline function halfBits(b: v128): v128 {
-  const sign = v128.and(i32x4.shr_u(b, 16), i32x4.splat(0x8000));
-  const a = v128.and(b, i32x4.splat(0x7fffffff));
+@inline function halfMagnitudes(a: v128): v128 {
   // Normal halves: rebias, then add just under half an ulp plus the kept lowest bit (ties to even).
-  const rebased = i32x4.add(i32x4.sub(a, i32x4.splat(112 << 23)), i32x4.add(i32x4.splat(0xfff), v128.and(i32x4.shr_u(a, 13), i32x4.splat(1))));
-  const normal = i32x4.min_s(i32x4.shr_u(rebased, 13), i32x4.splat(0x7bff));
+  const rounded = i32x4.add(i32x4.add(a, i32x4.splat(0xfff - (112 << 23))), v128.and(i32x4.shr_u(a, 13), i32x4.splat(1)));
+  const normal = i32x4.min_s(i32x4.shr_u(rounded, 13), i32x4.splat(0x7bff));
   // Below 2^-14: adding 0.5 rounds |x| to a multiple of 2^-24 (ties to even) in the float unit.
   const small = i32x4.sub(f32x4.add(a, f32x4.splat(0.5)), i32x4.splat(0x3f000000));
-  return v128.or(v128.bitselect(small, normal, i32x4.lt_s(a, i32x4.splat(113 << 23))), sign);
+  return v128.bitselect(small, normal, i32x4.lt_s(a, i32x4.splat(113 << 23)));
 }
 
-/** bf16 bits of four float32: round to nearest even, clamped to the largest finite bf16. */
-@inline function bf16Bits(b: v128): v128 {
-  const rounded = i32x4.shr_u(i32x4.add(b, i32x4.add(i32x4.splat(0x7fff), v128.and(i32x4.shr_u(b, 16), i32x4.splat(1)))), 16);
-  const clamped = v128.or(v128.and(rounded, i32x4.splat(0x8000)), i32x4.splat(0x7f7f));
-  return v128.bitselect(clamped, rounded, i32x4.gt_s(v128.and(rounded, i32x4.splat(0x7fff)), i32x4.splat(0x7f7f)));
+/** bf16 bits of four float32 magnitudes: round to nearest even, clamped to the largest finite bf16. */
+@inline function bf16Magnitudes(a: v128): v128 {
+  const rounded = i32x4.shr_u(i32x4.add(a, i32x4.add(i32x4.splat(0x7fff), v128.and(i32x4.shr_u(a, 16), i32x4.splat(1)))), 16);
+  return i32x4.min_u(rounded, i32x4.splat(0x7f7f));
 }
 
 @inline function scalarHalf(b: u32): u32 {
@@ -173,16 +168,26 @@ export function encodeUniform(x: usize, n: i32, dim: i32, lower: usize, inverse:
   return (rounded & 0x7fff) > 0x7f7f ? (rounded & 0x8000) | 0x7f7f : rounded;
 }
 
-/** n float32 at x cast to fp16 (half) or bf16, two little-endian bytes each, to out. */
-export function encodeHalves(x: usize, n: i32, half: bool, out: usize): i32 {
-  let acc = f32x4.splat(0);
+/**
+ * The casts of n float32 at x, two little-endian bytes each, to out (half: fp16, else bf16; a
+ * constant at each call site, so the inlined loop has no branch). Works on magnitudes, whose
+ * running unsigned maximum also tells whether any value was NaN or ±Inf; the signs are merged
+ * once per eight values, after the narrow. Returns 1 if a value was not finite.
+ */
+@inline function halvesRun(x: usize, n: i32, half: bool, out: usize): i32 {
+  const magnitude = i32x4.splat(0x7fffffff);
+  let largest = i32x4.splat(0);
   let i = 0;
   for (; i + 8 <= n; i += 8) {
     const v0 = v128.load(x + (<usize>i << 2));
     const v1 = v128.load(x + (<usize>i << 2) + 16);
-    acc = f32x4.add(acc, f32x4.add(f32x4.sub(v0, v0), f32x4.sub(v1, v1)));
-    const h = half ? i16x8.narrow_i32x4_u(halfBits(v0), halfBits(v1)) : i16x8.narrow_i32x4_u(bf16Bits(v0), bf16Bits(v1));
-    v128.store(out + (<usize>i << 1), h);
+    const a0 = v128.and(v0, magnitude);
+    const a1 = v128.and(v1, magnitude);
+    largest = i32x4.max_u(largest, i32x4.max_u(a0, a1));
+    const h = half ? i16x8.narrow_i32x4_u(halfMagnitudes(a0), halfMagnitudes(a1)) : i16x8.narrow_i32x4_u(bf16Magnitudes(a0), bf16Magnitudes(a1));
+    // The high halves of the eight inputs carry their signs in bit 15.
+    const signs = v128.and(i8x16.shuffle(v0, v1, 2, 3, 6, 7, 10, 11, 14, 15, 18, 19, 22, 23, 26, 27, 30, 31), i16x8.splat(<i16>0x8000));
+    v128.store(out + (<usize>i << 1), v128.or(h, signs));
   }
   let bad: f32 = 0;
   for (; i < n; i++) {
@@ -190,7 +195,12 @@ export function encodeHalves(x: usize, n: i32, half: bool, out: usize): i32 {
     bad += v - v;
     store<u16>(out + (<usize>i << 1), <u16>(half ? scalarHalf(reinterpret<u32>(v)) : scalarBf16(reinterpret<u32>(v))));
   }
-  return nonFinite(f32x4.add(acc, f32x4.splat(bad)));
+  return v128.any_true(i32x4.gt_u(largest, i32x4.splat(0x7f7fffff))) || bad != 0 ? 1 : 0;
+}
+
+/** n float32 at x cast to fp16 (half) or bf16, two little-endian bytes each, to out; 1 if a value was NaN or ±Inf. */
+export function encodeHalves(x: usize, n: i32, half: bool, out: usize): i32 {
+  return half ? halvesRun(x, n, true, out) : halvesRun(x, n, false, out);
 }
 
 /** 1 if any of n float32 at x is NaN or ±Inf (the training check of estimators that do not prove it). */
