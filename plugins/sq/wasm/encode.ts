@@ -141,12 +141,17 @@ export function encodeUniform(x: usize, n: i32, dim: i32, lower: usize, inverse:
  * float32BitsToHalfBits in src/float16.ts, bit for bit.
  */
 @inline function halfMagnitudes(a: v128): v128 {
-  // Normal halves: rebias, then add just under half an ulp plus the kept lowest bit (ties to even).
-  const rounded = i32x4.add(i32x4.add(a, i32x4.splat(0xfff - (112 << 23))), v128.and(i32x4.shr_u(a, 13), i32x4.splat(1)));
-  const normal = i32x4.min_s(i32x4.shr_u(rounded, 13), i32x4.splat(0x7bff));
-  // Below 2^-14: adding 0.5 rounds |x| to a multiple of 2^-24 (ties to even) in the float unit.
-  const small = i32x4.sub(f32x4.add(a, f32x4.splat(0.5)), i32x4.splat(0x3f000000));
-  return v128.bitselect(small, normal, i32x4.lt_s(a, i32x4.splat(113 << 23)));
+  // Round in the float unit: adding M = 2^(e + 13), e the exponent of |x| but at least −14 (fp16's
+  // smallest normal), leaves |x| rounded to fp16's spacing there, 2^(e − 10), ties to even, and
+  // the bits above M count those steps. The count plus the rebiased exponent are the fp16 bits, for
+  // subnormals (e = −14: nothing added) and normals alike; a carry moves into the exponent as it
+  // should. Magnitudes from 65504 up are first clamped to it: all of them round to 65504's 0x7bff
+  // or beyond, and the clamp keeps M finite.
+  const clamped = i32x4.min_u(a, i32x4.splat(0x477fe000));
+  const exponent = i32x4.max_u(v128.and(clamped, i32x4.splat(0x7f800000)), i32x4.splat(113 << 23));
+  const magic = i32x4.add(exponent, i32x4.splat(13 << 23));
+  const steps = i32x4.sub(f32x4.add(clamped, magic), magic);
+  return i32x4.add(steps, i32x4.shr_u(i32x4.sub(exponent, i32x4.splat(113 << 23)), 13));
 }
 
 /** bf16 bits of four float32 magnitudes: round to nearest even, clamped to the largest finite bf16. */
