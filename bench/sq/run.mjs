@@ -2,6 +2,9 @@
 // queries), next to FAISS 1.7.3 run in the same script (/usr/bin/python3 with python3-faiss).
 // Build first: npx -y pnpm@10 turbo run build --filter=@reef/quantizer-sq...
 // Run: node bench/sq/run.mjs [NQ=1000]   (wrap in `flock /tmp/reef-bench.lock` on shared machines)
+// With GLIBC_TUNABLES=glibc.malloc.hugetlb=1 in the environment (glibc ≥ 2.35), both processes get
+// transparent huge pages for large allocations: the fresh-output encode column then stops paying a
+// page fault per 4 KiB (see plugins/sq/README.md).
 import { Registry, vectors } from '../../packages/core/dist/index.js';
 import { recallAtK, topK } from '../../packages/kernels/dist/index.js';
 import { execFileSync } from 'node:child_process';
@@ -92,7 +95,14 @@ try {
   }
   const fmt = (x) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(4));
   const ratio = (a, b) => (b === 0 ? (a === 0 ? '1 (both 0)' : '∞') : (a / b).toFixed(3));
-  console.log(`\nSQ on Fashion-MNIST: ${base.count} base × ${dim}, ${NQ} queries; FAISS ${faiss.faiss} with ${faiss.threads} threads, Reef single-threaded; medians of ${REPEATS}\n`);
+  console.log(`\nSQ on Fashion-MNIST: ${base.count} base × ${dim}, ${NQ} queries; FAISS ${faiss.faiss} with ${faiss.threads} threads, Reef single-threaded; medians of ${REPEATS}`);
+  // Fresh outputs pay a page fault per page first written: which pages large allocations get matters.
+  const hugePages = /glibc\.malloc\.hugetlb=[12]/.test(process.env.GLIBC_TUNABLES ?? '');
+  console.log(
+    hugePages
+      ? `Large allocations on transparent huge pages in both processes (GLIBC_TUNABLES=${process.env.GLIBC_TUNABLES})\n`
+      : "Large allocations as glibc gives them (Node's ArrayBuffers on 4 KiB pages; numpy asks for huge pages itself)\n",
+  );
   console.log('| config | bytes | MSE Reef | MSE FAISS | ratio | recall@10 Reef | FAISS | train s Reef / FAISS (ratio) | encode s Reef / FAISS (ratio) | encode into a reused buffer, s Reef / FAISS (ratio) | search ms/query Reef / FAISS (ratio) |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const { f, r } of rows) {
