@@ -142,8 +142,9 @@ export function wasmColumnMinMax(k: EncodeKernelExports, data: Float32Array, cou
 
 /**
  * The kernels that read input vectors (wasm/encode.ts: encoders, min–max, finiteness scan), a
- * second module so that the scan module stays under 4 KB. This one is about 4.5 KB: where a
- * browser refuses to compile it synchronously, training and encoding run in JavaScript.
+ * second module so that each stays under the 4 KB a browser compiles synchronously on its main
+ * thread (this one is about 3.6 KB). Where a browser still refuses, training and encoding run in
+ * JavaScript.
  */
 export interface EncodeKernelExports {
   readonly memory: WebAssembly.Memory;
