@@ -5,6 +5,7 @@ export * from './bitpack.js';
 export * from './topk.js';
 export * from './linalg.js';
 export * from './wasm.js';
+export * from './embedded-wasm.js';
 export * from './product-code-scanner.js';
 export * from './polar-iterative.js';
 export * from './pca.js';

@@ -1,3 +1,4 @@
+import { compileEmbeddedWasm } from './embedded-wasm.js';
 import { KERNELS_WASM_BASE64 } from './wasm-binary.js';
 
 /**
@@ -18,24 +19,11 @@ export interface KernelExports {
 
 let compiled: WebAssembly.Module | null | undefined;
 
-function decodeBase64(text: string): Uint8Array {
-  const bin = atob(text);
-  const bytes = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  return bytes;
-}
-
 /** A new instance (own linear memory) of the kernels, or null where WebAssembly SIMD is unavailable. */
 export function instantiateKernels(): KernelExports | null {
-  if (compiled === undefined) {
-    try {
-      // Synchronous compile: fine in Node and workers; a browser main thread refuses modules over
-      // 4 KB, and then the JS kernels are used.
-      compiled = new WebAssembly.Module(decodeBase64(KERNELS_WASM_BASE64) as Uint8Array<ArrayBuffer>);
-    } catch {
-      compiled = null;
-    }
-  }
+  // Compiled once: fine in Node and workers; a browser main thread refuses this module (over 4 KB)
+  // synchronously, and then the JS kernels are used.
+  if (compiled === undefined) compiled = compileEmbeddedWasm(KERNELS_WASM_BASE64);
   if (!compiled) return null;
   return new WebAssembly.Instance(compiled, {}).exports as unknown as KernelExports;
 }

@@ -1,3 +1,4 @@
+import { instantiateEmbeddedWasm } from '@reef/kernels';
 import { SKETCH_WASM_BASE64 } from './sketch-wasm.js';
 
 /**
@@ -26,13 +27,8 @@ let kernel: SketchExports | null | undefined;
 
 function instance(): SketchExports | null {
   if (kernel === undefined) {
-    try {
-      const bytes = Uint8Array.from(atob(SKETCH_WASM_BASE64), (c) => c.charCodeAt(0));
-      kernel = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as SketchExports;
-      kernel.init();
-    } catch {
-      kernel = null; // no WebAssembly SIMD here: the JS loop
-    }
+    kernel = instantiateEmbeddedWasm<SketchExports>(SKETCH_WASM_BASE64); // null without WebAssembly SIMD: the JS loop
+    kernel?.init();
   }
   return kernel;
 }

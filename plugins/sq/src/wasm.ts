@@ -1,3 +1,4 @@
+import { instantiateEmbeddedWasm } from '@reef/kernels';
 import { SQ_ENCODE_WASM_BASE64, SQ_WASM_BASE64 } from './wasm-binary.js';
 
 /**
@@ -23,25 +24,9 @@ export interface SqKernelExports {
 
 let cached: SqKernelExports | null | undefined;
 
-function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(text);
-  const bytes = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  return bytes;
-}
-
-/** A module's exports, or null where it does not compile (no WebAssembly SIMD, or a browser refusing a large synchronous compile). */
-function instantiate<T>(base64: string): T | null {
-  try {
-    return new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(base64)), {}).exports as unknown as T;
-  } catch {
-    return null;
-  }
-}
-
 export function sqKernels(): SqKernelExports | null {
   // Synchronous compile is fine: the module is under 4 KB, browsers' main-thread limit for it.
-  if (cached === undefined) cached = instantiate<SqKernelExports>(SQ_WASM_BASE64);
+  if (cached === undefined) cached = instantiateEmbeddedWasm<SqKernelExports>(SQ_WASM_BASE64);
   return cached;
 }
 
@@ -159,7 +144,7 @@ let cachedEncode: EncodeKernelExports | null | undefined;
 
 /** The encoding kernels, or null where WebAssembly SIMD is missing (the codecs then encode in JS). */
 export function encodeKernels(): EncodeKernelExports | null {
-  if (cachedEncode === undefined) cachedEncode = instantiate<EncodeKernelExports>(SQ_ENCODE_WASM_BASE64);
+  if (cachedEncode === undefined) cachedEncode = instantiateEmbeddedWasm<EncodeKernelExports>(SQ_ENCODE_WASM_BASE64);
   return cachedEncode;
 }
 
