@@ -4,14 +4,14 @@
 // module stays small enough for a synchronous compile on a browser's main thread). Arrays live in
 // linear memory at byte offsets chosen by the JS side; nothing is allocated here.
 //
-// Every encoder also folds x − x over its input (0 for finite x, NaN for NaN and ±Inf) and returns
-// 1 if any value was not finite, so `encode` needs no separate scan; the caller then names it.
+// Every encoder also checks its input on the way (the level encoder folds x − x, 0 for finite x and
+// NaN for NaN and ±Inf; the fp16/bf16 casts keep the largest magnitude) and returns 1 if any value
+// was not finite, so `encode` needs no separate scan; the caller then names it.
 
 /** First byte the JS side may use. */
 export function heapBase(): usize {
   return (__heap_base + 15) & ~15;
 }
-
 
 /** Any lane of a folded x − x not 0: a NaN or ±Inf was seen. */
 @inline function nonFinite(acc: v128): i32 {
