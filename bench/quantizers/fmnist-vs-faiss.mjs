@@ -1,8 +1,8 @@
-// PQ and OPQ on full Fashion-MNIST (60k training images = base and training set, the first NQ
+// PQ, OPQ and SQ on full Fashion-MNIST (60k training images = base and training set, the first NQ
 // test images as queries), next to FAISS 1.7.3 run by this script (/usr/bin/python3, python3-faiss).
-// Build first:  npx -y pnpm@10 turbo run build --filter=@reef/quantizer-opq... --filter=@reef/datasets
+// Build first:  npx -y pnpm@10 turbo run build --filter=@reef/quantizer-opq... --filter=@reef/quantizer-sq... --filter=@reef/datasets
 // Run:          flock /tmp/reef-bench.lock node bench/quantizers/fmnist-vs-faiss.mjs [--nq 1000] [CONFIG...]
-// CONFIG is PQ8, PQ16, PQ56, OPQ8, OPQ16 (default: all). --reuse-faiss reads FAISS's figures from
+// CONFIG is PQ8, PQ16, PQ56, OPQ8, OPQ16, SQ8, SQ4 (default: all; bench/sq/run.mjs has every SQ format). --reuse-faiss reads FAISS's figures from
 // the last run's bench/out/quantizers/faiss.json instead of rerunning FAISS. --recorded-faiss A,B
 // takes FAISS's figures for configs A, B from the recorded reference (fixtures/README.md: MSE,
 // recall@10, train time on this machine) instead of running it (FAISS's OPQ8 trains for 11 min).
@@ -10,9 +10,10 @@
 // runs no FAISS (figures only from --reuse-faiss / --recorded-faiss). The report is rewritten after
 // every configuration, so a run cut short keeps what it finished. --seed N sets Reef's training seed (1234).
 // Prints medians (train: one run; encode and search: median of 3 after a warm-up run) and the Reef/FAISS ratio per figure.
-// Reef trains and encodes on worker threads (one per core). ADC search (searchBatch, top 10) is
+// Reef's PQ and OPQ train and encode on worker threads (one per core). ADC search (searchBatch, top 10) is
 // timed for both as the batch on one thread, one query per call on one thread, and the batch on
-// every core (Reef: worker threads, FAISS: OpenMP).
+// every core (Reef: worker threads, FAISS: OpenMP). Reef's SQ runs on one thread throughout: it has
+// no searchBatch, so its batch is one query per call (prepare, distances, topK), and no threaded row.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -20,7 +21,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { recallAtK, topK } from '../../packages/kernels/dist/index.js';
 import { OptimizedProductQuantizer } from '../../plugins/opq/dist/index.js';
+import { Registry } from '../../packages/core/dist/index.js';
 import { ProductQuantizer } from '../../plugins/pq/dist/index.js';
+import sqPlugin from '../../plugins/sq/dist/index.js';
 import { fashionMnist, readTyped } from './fmnist.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -33,7 +36,15 @@ const CONFIGS = {
   PQ56: { faiss: 'PQ56', make: () => new ProductQuantizer({ m: 56, nbits: 8, ...pqParams() }) },
   OPQ8: { faiss: 'OPQ8,PQ8', make: () => new OptimizedProductQuantizer({ m: 8, nbits: 8, ...opqRounds() }) },
   OPQ16: { faiss: 'OPQ16,PQ16', make: () => new OptimizedProductQuantizer({ m: 16, nbits: 8, ...opqRounds() }) },
+  // FAISS's SQ8 and SQ4: per-dimension min–max ranges, as Reef's defaults.
+  SQ8: { faiss: 'SQ8', make: () => scalarQuantizer('8bit') },
+  SQ4: { faiss: 'SQ4', make: () => scalarQuantizer('4bit') },
 };
+function scalarQuantizer(format) {
+  const registry = new Registry();
+  registry.use(sqPlugin);
+  return registry.createQuantizer('sq', { format }, 784);
+}
 
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(name);
@@ -112,35 +123,53 @@ for (const name of names) {
   await q.fit(base, { seed: SEED });
   const trainS = (performance.now() - t) / 1000;
   // encodeAsync spreads sub-spaces over both cores, as FAISS's encoder does; same codes as encode().
-  const { ms: encodeMs, out: codes } = await medianMs(() => q.encodeAsync(base));
+  const { ms: encodeMs, out: codes } = await medianMs(() => (q.encodeAsync ? q.encodeAsync(base) : q.encode(base)));
+  // Quantizers whose encode takes an output buffer (SQ) are also timed into a reused one, next to
+  // FAISS's C++ sa_encode into a preallocated array: the encoder alone, without the first touch of
+  // a fresh output's pages (see plugins/sq/README.md).
+  const into = q.encode.length >= 2 ? new Uint8Array(codes.length) : undefined;
+  const encodeIntoMs = into && (await medianMs(() => q.encode(base, into))).ms;
   const decoded = q.decode(codes);
   let se = 0;
   for (let i = 0; i < decoded.length; i++) se += (decoded[i] - base.data[i]) ** 2;
   const mse = se / base.count;
   const queryBatch = { data: queries.data, count: NQ, dim };
-  // Search timed three ways, as FAISS is: the whole batch on one thread, one query per call on
-  // one thread, and the batch on worker threads (FAISS: OpenMP threads).
-  const { ms: batch1Ms, out: batch1 } = await medianMs(() => q.searchBatch(queryBatch, codes, 10, 'l2', { threads: 1 }));
-  const recall = recallAtK(batch1.ids, 10, truth, 10, NQ, 10);
-  const { ms: singleMs } = await medianMs(async () => {
-    for (let i = 0; i < NQ; i++) await q.searchBatch({ data: queries.data.subarray(i * dim, (i + 1) * dim), count: 1, dim }, codes, 10, 'l2', { threads: 1 });
-  });
-  const { ms: batchMs, out: batch } = await medianMs(() => q.searchBatch(queryBatch, codes, 10, 'l2'));
-  const batchRecall = recallAtK(batch.ids, 10, truth, 10, NQ, 10);
   // The generic per-query API every quantizer has: search.prepare(q).distances(codes) + topK.
-  const found = new Int32Array(10);
+  const found = new Int32Array(NQ * 10);
   const scores = new Float32Array(base.count);
   const { ms: genericMs } = await medianMs(() => {
-    for (let i = 0; i < NQ; i++) topK(q.search.prepare(queries.data.subarray(i * dim, (i + 1) * dim), 'l2').distances(codes, scores), 10, true, found);
+    for (let i = 0; i < NQ; i++) topK(q.search.prepare(queries.data.subarray(i * dim, (i + 1) * dim), 'l2').distances(codes, scores), 10, true, found.subarray(i * 10, (i + 1) * 10));
   });
+  // Search timed three ways, as FAISS is: the whole batch on one thread, one query per call on
+  // one thread, and the batch on worker threads (FAISS: OpenMP threads). Without searchBatch the
+  // batch is the per-query API above, and there is no threaded figure.
+  let batch1Ms = genericMs;
+  let singleMs = genericMs;
+  let batchMs;
+  let recall = recallAtK(found, 10, truth, 10, NQ, 10);
+  let batchRecall;
+  if (q.searchBatch) {
+    const batch1 = await medianMs(() => q.searchBatch(queryBatch, codes, 10, 'l2', { threads: 1 }));
+    batch1Ms = batch1.ms;
+    recall = recallAtK(batch1.out.ids, 10, truth, 10, NQ, 10);
+    singleMs = (
+      await medianMs(async () => {
+        for (let i = 0; i < NQ; i++) await q.searchBatch({ data: queries.data.subarray(i * dim, (i + 1) * dim), count: 1, dim }, codes, 10, 'l2', { threads: 1 });
+      })
+    ).ms;
+    const batch = await medianMs(() => q.searchBatch(queryBatch, codes, 10, 'l2'));
+    batchMs = batch.ms;
+    batchRecall = recallAtK(batch.out.ids, 10, truth, 10, NQ, 10);
+  }
   const reef = {
     mse,
     recall10: recall,
     train_s: trainS,
     encode_s: encodeMs / 1000,
+    encode_into_s: encodeIntoMs === undefined ? undefined : encodeIntoMs / 1000,
     search_1thread_ms_per_query: batch1Ms / NQ,
     search_nq1_1thread_ms_per_query: singleMs / NQ,
-    search_ms_per_query: batchMs / NQ,
+    search_ms_per_query: batchMs === undefined ? undefined : batchMs / NQ,
     prepare_distances_topk_ms_per_query: genericMs / NQ,
     batch_recall10: batchRecall,
     code_bytes: q.codeSize,
@@ -167,12 +196,14 @@ function writeReport() {
       ['recall@10', reef.recall10, f.recall10],
       ['train s', reef.train_s, f.train_s],
       ['encode vectors/s', base.count / reef.encode_s, f.encode_s && base.count / f.encode_s],
+      ...(reef.encode_into_s === undefined ? [] : [['encode vectors/s, into a reused buffer', base.count / reef.encode_into_s, f.encode_into_s && base.count / f.encode_into_s]]),
       ['ADC search ms/query, batch, 1 thread', reef.search_1thread_ms_per_query, f.search_1thread_ms_per_query],
       ['ADC search ms/query, 1 query per call, 1 thread', reef.search_nq1_1thread_ms_per_query, f.search_nq1_1thread_ms_per_query],
       [`ADC search ms/query, batch, ${faiss.threads ?? 2} threads`, reef.search_ms_per_query, f.search_ms_per_query],
     ];
     for (const [label, r, fv] of figures) {
-      if (fv === undefined || Number.isNaN(fv)) lines.push(`| ${name} | ${label} | ${fmt(r)} | (not measured) | |`);
+      if (r === undefined) lines.push(`| ${name} | ${label} | (one thread only) | ${fv === undefined ? '(not measured)' : fmt(fv)} | |`);
+      else if (fv === undefined || Number.isNaN(fv)) lines.push(`| ${name} | ${label} | ${fmt(r)} | (not measured) | |`);
       else lines.push(`| ${name} | ${label}${f.recorded ? ' (FAISS recorded)' : ''} | ${fmt(r)} | ${fmt(fv)} | ${(r / fv).toFixed(3)} |`);
     }
   }
