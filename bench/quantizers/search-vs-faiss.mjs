@@ -3,7 +3,9 @@
 // call on one thread, and the batch on every core (Reef: worker threads, FAISS: OpenMP threads).
 // Both sides train quickly on the first NTRAIN images (k-means niter 10, OPQ 3 alternations), since
 // search time depends on the code count and layout, not on how well the codebooks are trained; the
-// quality figures are fmnist-vs-faiss.mjs's. Recall@10 is printed only as a sanity check.
+// quality figures are fmnist-vs-faiss.mjs's. Recall@10 is printed only as a sanity check. Encoding
+// all 60,000 base vectors is timed too (both on every core: Reef encodeAsync, FAISS sa_encode), for
+// the same reason: its speed does not depend on the training either.
 // Build first:  npx -y pnpm@10 turbo run build --filter=@reef/quantizer-opq... --filter=@reef/datasets
 // Run:          flock /tmp/reef-bench.lock node bench/quantizers/search-vs-faiss.mjs [--nq 1000] [--ntrain 20000] [--repeats 5] [CONFIG...]
 // CONFIG is PQ8, PQ16, PQ56, OPQ8, OPQ16 (default: all). Prints medians and Reef/FAISS ratios; the
@@ -41,8 +43,8 @@ const names = args.filter((a, i) => !a.startsWith('--') && !VALUE_OPTIONS.has(ar
 if (!names.length) names.push(...Object.keys(CONFIGS));
 for (const n of names) if (!CONFIGS[n]) throw new Error(`unknown config ${n}; known: ${Object.keys(CONFIGS).join(', ')}`);
 
-/** Median ms per query of REPEATS timed runs after one untimed warm-up (JIT, workers, WASM). */
-async function msPerQuery(fn) {
+/** Median ms of REPEATS timed runs after one untimed warm-up (JIT, workers, WASM). */
+async function medianMs(fn) {
   let out = await fn();
   const times = [];
   for (let r = 0; r < REPEATS; r++) {
@@ -51,7 +53,12 @@ async function msPerQuery(fn) {
     times.push(performance.now() - t);
   }
   times.sort((a, b) => a - b);
-  return { ms: times[REPEATS >> 1] / NQ, out };
+  return { ms: times[REPEATS >> 1], out };
+}
+/** The same, per query of the batch. */
+async function msPerQuery(fn) {
+  const { ms, out } = await medianMs(fn);
+  return { ms: ms / NQ, out };
 }
 
 mkdirSync(OUT, { recursive: true });
@@ -72,14 +79,14 @@ const rows = [];
 for (const name of names) {
   const q = CONFIGS[name].make();
   await q.fit(train, { seed: 1234 });
-  const codes = await q.encodeAsync(base);
+  const { ms: encodeMs, out: codes } = await medianMs(() => q.encodeAsync(base));
   const one = (i) => ({ data: queries.data.subarray(i * queries.dim, (i + 1) * queries.dim), count: 1, dim: queries.dim });
   const batch1 = await msPerQuery(() => q.searchBatch(batch, codes, 10, 'l2', { threads: 1 }));
   const single = await msPerQuery(async () => {
     for (let i = 0; i < NQ; i++) await q.searchBatch(one(i), codes, 10, 'l2', { threads: 1 });
   });
   const threaded = await msPerQuery(() => q.searchBatch(batch, codes, 10, 'l2'));
-  const reef = { batch_1thread: batch1.ms, nq1_1thread: single.ms, batch_threads: threaded.ms, recall10: recallAtK(batch1.out.ids, 10, truth, 10, NQ, 10) };
+  const reef = { batch_1thread: batch1.ms, nq1_1thread: single.ms, batch_threads: threaded.ms, encode_s: encodeMs / 1000, recall10: recallAtK(batch1.out.ids, 10, truth, 10, NQ, 10) };
   rows.push({ name, reef, faiss: faiss.results[CONFIGS[name].faiss] });
   console.error(`reef ${name}: ${JSON.stringify(reef)}`);
 }
@@ -88,12 +95,14 @@ const fmt = (v) => Number(v.toPrecision(3)).toString();
 const lines = [
   `ADC search, Fashion-MNIST: 60,000 codes, top 10 of ${NQ} queries, codebooks trained quickly on ${NTRAIN} images; median of ${REPEATS} runs, ms/query. FAISS ${faiss.version} (${faiss.threads} OpenMP threads) vs Reef (Node ${process.version}, ${faiss.threads} worker threads). Load average when written: ${loadavg().map((v) => v.toFixed(2)).join(' ')}.`,
   '',
-  '| config | batch, 1 thread: Reef / FAISS (ratio) | 1 query per call, 1 thread | batch, all threads | recall@10 Reef / FAISS |',
-  '|---|---|---|---|---|',
+  '| config | batch, 1 thread: Reef / FAISS (ratio) | 1 query per call, 1 thread | batch, all threads | encode, vectors/s on all threads: Reef / FAISS (ratio; above 1: Reef faster) | recall@10 Reef / FAISS |',
+  '|---|---|---|---|---|---|',
 ];
 for (const { name, reef, faiss: f } of rows) {
   const cell = (key) => `${fmt(reef[key])} / ${fmt(f[key])} (**${(reef[key] / f[key]).toFixed(2)}**)`;
-  lines.push(`| ${name} | ${cell('batch_1thread')} | ${cell('nq1_1thread')} | ${cell('batch_threads')} | ${reef.recall10.toFixed(4)} / ${f.recall10.toFixed(4)} |`);
+  const perSecond = (encodeS) => Math.round(base.count / encodeS).toLocaleString('en-US');
+  const encode = `${perSecond(reef.encode_s)} / ${perSecond(f.encode_s)} (**${(f.encode_s / reef.encode_s).toFixed(2)}**)`;
+  lines.push(`| ${name} | ${cell('batch_1thread')} | ${cell('nq1_1thread')} | ${cell('batch_threads')} | ${encode} | ${reef.recall10.toFixed(4)} / ${f.recall10.toFixed(4)} |`);
 }
 const report = lines.join('\n');
 console.log(report);
