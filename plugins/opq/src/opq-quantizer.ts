@@ -53,6 +53,9 @@ export interface OpqOptions {
  * orthonormal columns), then z is product-quantized. Decoding returns y Pᵀ in the input space, so
  * errors and distances are measured where the data lives.
  */
+/** Rows per block of encodeAsync: 8192 rotated rows of 784 floats are 25 MB. */
+const ENCODE_BLOCK_ROWS = 8192;
+
 export class OptimizedProductQuantizer implements Quantizer {
   readonly pluginId: string = OPQ_ID;
   readonly params: Params;
@@ -151,11 +154,28 @@ export class OptimizedProductQuantizer implements Quantizer {
     return books.encode(this.rotate(vectors.data, vectors.count), vectors.count);
   }
 
-  /** encode() with the PQ step on worker threads (the `threads` parameter); the same codes. */
+  /**
+   * encode() with the rotation and the PQ step on worker threads (the `threads` parameter); the
+   * same codes (multiplyRows gives the resident matrix's products bit for bit: the same kernel).
+   * Rows go through in blocks that reuse one buffer for their rotation: a rotated copy of the whole
+   * input costs its size in fresh memory, whose first touch took about a sixth of the time on 60k
+   * Fashion-MNIST vectors here.
+   */
   async encodeAsync(vectors: Vectors): Promise<Uint8Array> {
-    const { books, dIn } = this.model;
+    const { books, dIn, rotation } = this.model;
     assertEncodable(vectors, dIn);
-    return books.encodeAsync(this.rotate(vectors.data, vectors.count), vectors.count, this.config.threads);
+    const { count: n, data } = vectors;
+    const dOut = books.layout.dim;
+    const threads = this.config.threads;
+    const blockRows = Math.max(1, Math.min(n, ENCODE_BLOCK_ROWS));
+    const rotated = new Float32Array(blockRows * dOut);
+    const codes = new Uint8Array(n * books.codeSize);
+    for (let i0 = 0; i0 < n; i0 += blockRows) {
+      const rows = Math.min(blockRows, n - i0);
+      const block = await multiplyRows(data.subarray(i0 * dIn, (i0 + rows) * dIn), rows, dIn, rotation, dOut, threads, rotated.subarray(0, rows * dOut));
+      codes.set(await books.encodeAsync(block, rows, threads), i0 * books.codeSize);
+    }
+    return codes;
   }
 
   /**

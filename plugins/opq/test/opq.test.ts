@@ -106,6 +106,15 @@ describe('OptimizedProductQuantizer', () => {
     expect(await reduced.encodeAsync(data)).toEqual(reduced.encode(data));
   });
 
+  it('encodeAsync rotates and encodes on worker threads to the same codes as encode (built package)', async () => {
+    const built = await import('../dist/index.js');
+    const q = new built.OptimizedProductQuantizer({ ...fast, threads: 2 });
+    await q.fit(data, { seed: 4 });
+    // More rows than one block of 8192, the last block partial, and jobs of unequal size.
+    const many = gaussian(2 * 8192 + 5, DIM, 11);
+    expect(await q.encodeAsync(many)).toEqual(q.encode(many));
+  });
+
   it('is deterministic for a seed', async () => {
     const again = new OptimizedProductQuantizer(fast);
     await again.fit(data, { seed: 9 });
