@@ -48,14 +48,14 @@ export interface OpqOptions {
   readonly onWarning?: (message: string) => void;
 }
 
+/** Rows per block of encodeAsync: 8192 rotated rows of 784 floats are 25 MB. */
+const ENCODE_BLOCK_ROWS = 8192;
+
 /**
  * Optimized product quantization: x is mapped to z = x P by a learned matrix P (dIn × dOut,
  * orthonormal columns), then z is product-quantized. Decoding returns y Pᵀ in the input space, so
  * errors and distances are measured where the data lives.
  */
-/** Rows per block of encodeAsync: 8192 rotated rows of 784 floats are 25 MB. */
-const ENCODE_BLOCK_ROWS = 8192;
-
 export class OptimizedProductQuantizer implements Quantizer {
   readonly pluginId: string = OPQ_ID;
   readonly params: Params;
