@@ -11,10 +11,9 @@ import { encodeKernels, sqKernels, wasmEncode, wasmScan, type EncodeSpec, type W
 export class UniformCodec implements Codec {
   readonly codeSize: number;
   private readonly levels: number;
-  private readonly lowerByDim: Float64Array;
+  /** Per dimension: the float32 lower bound, the float64 step, and float32(1 / step) for the encoder. */
+  private readonly lowerByDim: Float32Array;
   private readonly stepByDim: Float64Array;
-  /** The encoder's operands: float32 lower bounds and float32(1 / step), per dimension. */
-  private readonly lowerF32: Float32Array;
   private readonly inverseStep: Float32Array;
 
   constructor(
@@ -27,9 +26,8 @@ export class UniformCodec implements Codec {
   ) {
     this.levels = 2 ** bits;
     this.codeSize = packedSize(dim, bits);
-    this.lowerByDim = new Float64Array(dim);
+    this.lowerByDim = new Float32Array(dim);
     this.stepByDim = new Float64Array(dim);
-    this.lowerF32 = new Float32Array(dim);
     this.inverseStep = new Float32Array(dim);
     const shared = lower.length === 1;
     for (let d = 0; d < dim; d++) {
@@ -37,7 +35,6 @@ export class UniformCodec implements Codec {
       const hi = shared ? upper[0] : upper[d];
       const step = (hi - lo) / (this.levels - 1);
       this.lowerByDim[d] = lo;
-      this.lowerF32[d] = lo;
       this.stepByDim[d] = step;
       // A constant dimension (lo = hi) encodes to 0 and decodes exactly.
       this.inverseStep[d] = step > 0 ? 1 / step : 0;
@@ -45,7 +42,7 @@ export class UniformCodec implements Codec {
   }
 
   encode(data: Float32Array, count: number, out: Uint8Array): boolean {
-    const { dim, levels, lowerF32, inverseStep } = this;
+    const { dim, levels, lowerByDim, inverseStep } = this;
     // The same float32 arithmetic in WASM SIMD, a cache-sized chunk of rows at a time.
     const simd = this.useWasm ? encodeKernels() : null;
     if (simd) return wasmEncode(simd, this.encodeSpec(), data, count, out);
@@ -56,14 +53,14 @@ export class UniformCodec implements Codec {
     for (let i = 0; i < count; i++) {
       const base = i * dim;
       const offset = direct ? base : 0;
-      for (let d = 0; d < dim; d++) values[offset + d] = nearestLevel(data[base + d], lowerF32[d], inverseStep[d], top);
+      for (let d = 0; d < dim; d++) values[offset + d] = nearestLevel(data[base + d], lowerByDim[d], inverseStep[d], top);
       if (!direct) packCodes(values, dim, this.bits, out, i * this.codeSize);
     }
     return false;
   }
 
   encodeSpec(): EncodeSpec {
-    return { kind: 'uniform', dim: this.dim, codeSize: this.codeSize, bits: this.bits, lower: this.lowerF32, inverse: this.inverseStep };
+    return { kind: 'uniform', dim: this.dim, codeSize: this.codeSize, bits: this.bits, lower: this.lowerByDim, inverse: this.inverseStep };
   }
 
   /** Level c of dimension d decodes to float32(lower + c·step), the value UniformGrid gives. */
