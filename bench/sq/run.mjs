@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import plugin from '../../plugins/sq/dist/index.js';
 import { SQ_CONFIGS } from './configs.mjs';
+import { medianMs } from './median.mjs';
 
 const NQ = Number(process.argv[2] ?? 1000);
 const IDX = '/usr/share/datasets/fashion-mnist/';
@@ -27,28 +28,6 @@ function idxImages(name, limit = Infinity) {
   const count = Math.min(view.getUint32(4), limit);
   const dim = view.getUint32(8) * view.getUint32(12);
   return vectors(Float32Array.from(raw.subarray(16, 16 + count * dim)), dim);
-}
-
-function median(fn) {
-  const times = [];
-  let out;
-  for (let r = 0; r < REPEATS; r++) {
-    const t = performance.now();
-    out = fn();
-    times.push(performance.now() - t);
-  }
-  times.sort((a, b) => a - b);
-  return { ms: times[REPEATS >> 1], out };
-}
-async function medianAsync(fn) {
-  const times = [];
-  for (let r = 0; r < REPEATS; r++) {
-    const t = performance.now();
-    await fn();
-    times.push(performance.now() - t);
-  }
-  times.sort((a, b) => a - b);
-  return times[REPEATS >> 1];
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'reef-bench-sq-'));
@@ -68,14 +47,14 @@ try {
   for (const f of faiss.results) {
     const params = SQ_CONFIGS[f.name];
     let q;
-    const trainMs = await medianAsync(async () => {
+    const { ms: trainMs } = await medianMs(REPEATS, async () => {
       q = registry.createQuantizer('sq', params, dim);
       await q.fit(base);
     });
-    const { ms: encodeMs, out: codes } = median(() => q.encode(base));
+    const { ms: encodeMs, out: codes } = await medianMs(REPEATS, () => q.encode(base));
     // Into one reused buffer, as FAISS's C++ sa_encode on a preallocated array: the encoder alone.
     const into = new Uint8Array(codes.length);
-    const { ms: encodeIntoMs } = median(() => q.encode(base, into));
+    const { ms: encodeIntoMs } = await medianMs(REPEATS, () => q.encode(base, into));
     if (!Buffer.from(into).equals(Buffer.from(codes))) throw new Error(`${f.name}: encode into a buffer differs from encode`);
     const decoded = q.decode(codes);
     let sq = 0;
