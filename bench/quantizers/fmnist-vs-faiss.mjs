@@ -25,7 +25,7 @@ import { OptimizedProductQuantizer } from '../../plugins/opq/dist/index.js';
 import { Registry } from '../../packages/core/dist/index.js';
 import { ProductQuantizer } from '../../plugins/pq/dist/index.js';
 import sqPlugin from '../../plugins/sq/dist/index.js';
-import { fashionMnist, readTyped } from './fmnist.mjs';
+import { fashionMnist, medianAfterWarmup, readTyped } from './fmnist.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const OUT = join(here, '../out/quantizers');
@@ -77,17 +77,7 @@ function opqRounds() {
   return { ...JSON.parse(option('--opq-params', '{}')), ...(niter ? { niter: Number(niter) } : {}) };
 }
 
-async function medianMs(fn) {
-  const times = [];
-  let out = await fn(); // warm-up (JIT, worker start, WASM instances), not timed
-  for (let r = 0; r < REPEATS; r++) {
-    const t = performance.now();
-    out = await fn();
-    times.push(performance.now() - t);
-  }
-  times.sort((a, b) => a - b);
-  return { ms: times[REPEATS >> 1], out };
-}
+const medianMs = (fn) => medianAfterWarmup(REPEATS, fn);
 
 mkdirSync(OUT_DIR, { recursive: true });
 // FAISS's figures: reused from the last run's faiss.json (--reuse-faiss), recorded (--recorded-faiss),

@@ -33,3 +33,19 @@ export async function evaluatePqCodebooks(centroids, m, base, queries, truth) {
   const found = await q.searchBatch(queries, codes, 10, 'l2');
   return { mse: se / base.count, recall10: recallAtK(found.ids, 10, truth, 10, queries.count, 10) };
 }
+
+/**
+ * Median wall time, in ms, of `repeats` timed runs of fn after one untimed warm-up (JIT, worker
+ * start, WASM instances), with the last run's result.
+ */
+export async function medianAfterWarmup(repeats, fn) {
+  let out = await fn();
+  const times = [];
+  for (let r = 0; r < repeats; r++) {
+    const t = performance.now();
+    out = await fn();
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return { ms: times[repeats >> 1], out };
+}

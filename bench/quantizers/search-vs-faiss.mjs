@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { recallAtK } from '../../packages/kernels/dist/index.js';
 import { OptimizedProductQuantizer } from '../../plugins/opq/dist/index.js';
 import { ProductQuantizer } from '../../plugins/pq/dist/index.js';
-import { fashionMnist } from './fmnist.mjs';
+import { fashionMnist, medianAfterWarmup } from './fmnist.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const OUT = join(here, '../out/quantizers');
@@ -43,19 +43,8 @@ const names = args.filter((a, i) => !a.startsWith('--') && !VALUE_OPTIONS.has(ar
 if (!names.length) names.push(...Object.keys(CONFIGS));
 for (const n of names) if (!CONFIGS[n]) throw new Error(`unknown config ${n}; known: ${Object.keys(CONFIGS).join(', ')}`);
 
-/** Median ms of REPEATS timed runs after one untimed warm-up (JIT, workers, WASM). */
-async function medianMs(fn) {
-  let out = await fn();
-  const times = [];
-  for (let r = 0; r < REPEATS; r++) {
-    const t = performance.now();
-    out = await fn();
-    times.push(performance.now() - t);
-  }
-  times.sort((a, b) => a - b);
-  return { ms: times[REPEATS >> 1], out };
-}
-/** The same, per query of the batch. */
+const medianMs = (fn) => medianAfterWarmup(REPEATS, fn);
+/** medianMs per query of the batch. */
 async function msPerQuery(fn) {
   const { ms, out } = await medianMs(fn);
   return { ms: ms / NQ, out };
