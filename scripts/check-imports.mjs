@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// The import-boundary check (docs/architecture.md, "Import rules"): who may import whom, and no import
+// cycles. Prints `file:line: rule: message` for each violation and exits 1 if any is not on the temporary
+// allow-list scripts/import-boundaries/known-violations.json (each allowed one is printed too).
+//   node scripts/check-imports.mjs [--root DIR] [--known FILE | --no-known] [--rules]
+import { join, relative } from 'node:path';
+import { checkImports } from './import-boundaries/check.mjs';
+import { applyKnown, readKnown } from './import-boundaries/known.mjs';
+import { RULES } from './import-boundaries/policy.mjs';
+
+const KNOWN_FILE = 'scripts/import-boundaries/known-violations.json';
+
+const args = process.argv.slice(2);
+const option = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+if (args.includes('--rules')) {
+  for (const [rule, meaning] of Object.entries(RULES)) console.log(`${rule}: ${meaning}`);
+  process.exit(0);
+}
+const root = option('--root') ?? new URL('..', import.meta.url).pathname;
+const knownFile = args.includes('--no-known') ? undefined : option('--known') ?? join(root, KNOWN_FILE);
+
+const started = performance.now();
+const { violations, files, workspaces } = checkImports(root);
+const { failing, allowed, stale } = applyKnown(violations, knownFile ? readKnown(knownFile) : []);
+const where = (v) => `${v.file}:${v.line}: ${v.rule}: ${v.message}`;
+const knownName = knownFile ? relative(process.cwd(), knownFile) : '';
+
+if (allowed.length > 0) console.log(`${allowed.length} known violations, allowed for now by ${knownName} (fix them, then delete their entries):`);
+for (const v of allowed) console.log(`  known: ${where(v)}`);
+for (const entry of stale) {
+  console.error(`stale entry in ${knownName}: nothing violates ${JSON.stringify(entry)} any more; delete it`);
+}
+for (const v of failing) console.error(where(v));
+const ms = Math.round(performance.now() - started);
+console.log(
+  `import check: ${files} files in ${workspaces} workspace packages, ${ms} ms: ` +
+    `${failing.length} violations, ${allowed.length} known and allowed, ${stale.length} stale allow-list entries`,
+);
+process.exit(failing.length > 0 || stale.length > 0 ? 1 : 0);
