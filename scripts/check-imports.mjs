@@ -28,9 +28,9 @@ const knownName = knownFile ? relative(process.cwd(), knownFile) : '';
 if (allowed.length > 0) console.log(`${allowed.length} known violations, allowed for now by ${knownName} (fix them, then delete their entries):`);
 for (const v of allowed) console.log(`  known: ${where(v)}`);
 for (const entry of stale) {
-  console.error(`stale entry in ${knownName}: nothing violates ${JSON.stringify(entry)} any more; delete it`);
+  console.log(`stale entry in ${knownName}: nothing violates ${JSON.stringify(entry)} any more; delete it`);
 }
-for (const v of failing) console.error(where(v));
+for (const v of failing) console.log(where(v));
 const ms = Math.round(performance.now() - started);
 console.log(
   `import check: ${files} files in ${workspaces} workspace packages, ${ms} ms: ` +

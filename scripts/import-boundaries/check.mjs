@@ -16,7 +16,8 @@ import { findWorkspaces, toPosix } from './workspace.mjs';
  * @param {string} root the monorepo root (holding pnpm-workspace.yaml)
  * @returns {{ violations: Violation[], files: number, workspaces: number }}
  */
-export function checkImports(root) {
+export function checkImports(rootDir) {
+  const root = resolve(rootDir);
   const workspaces = findWorkspaces(root);
   const byName = new Map(workspaces.map((w) => [w.name, w]));
   const violations = [];
@@ -51,25 +52,26 @@ export function checkImports(root) {
       }
     }
     for (const { members, cycle } of findCycles(moduleGraph)) {
-      const steps = cycle.slice(1).map((to, i) => `${to.split('/').pop()} (${cycle[i]}:${importLines.get(`${cycle[i]}\0${to}`)})`);
-      const extra = members.length > cycle.length - 1 ? `; ${members.length} modules in the cycle group: ${members.join(', ')}` : '';
+      // Each step names the line that imports the next module: a.ts:3 -> b.ts:7 -> a.ts
+      const steps = cycle.slice(0, -1).map((from, i) => `${from.split('/').pop()}:${importLines.get(`${from}\0${cycle[i + 1]}`)}`);
+      const extra = members.length > cycle.length - 1 ? ` (${members.length} modules in the cycle group: ${members.join(', ')})` : '';
       violations.push({
         rule: 'module-cycle',
         file: cycle[0],
         line: importLines.get(`${cycle[0]}\0${cycle[1]}`),
         modules: members,
-        message: `import cycle ${cycle[0].split('/').pop()} -> ${steps.join(' -> ')}${extra}`,
+        message: `import cycle ${steps.join(' -> ')} -> ${cycle[0].split('/').pop()}${extra}`,
       });
     }
   }
   const packageGraph = new Map([...packageEdges].map(([from, edges]) => [from, new Set(edges.keys())]));
   for (const { members, cycle } of findCycles(packageGraph)) {
     const first = packageEdges.get(cycle[0]).get(cycle[1]);
-    const steps = cycle.slice(1).map((to, i) => {
-      const site = packageEdges.get(cycle[i]).get(to);
-      return `${to} (${site.file}:${site.line})`;
+    const steps = cycle.slice(0, -1).map((from, i) => {
+      const site = packageEdges.get(from).get(cycle[i + 1]);
+      return `${from} (${site.file}:${site.line})`;
     });
-    violations.push({ rule: 'package-cycle', file: first.file, line: first.line, packages: members, message: `package cycle ${cycle[0]} -> ${steps.join(' -> ')}` });
+    violations.push({ rule: 'package-cycle', file: first.file, line: first.line, packages: members, message: `package cycle ${steps.join(' -> ')} -> ${cycle[0]}` });
   }
   return { violations, files, workspaces: workspaces.length };
 }

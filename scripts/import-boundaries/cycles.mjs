@@ -75,10 +75,10 @@ function shortestCycle(graph, start, component) {
     for (const target of [...(graph.get(node) ?? [])].sort()) {
       if (!component.has(target)) continue;
       if (target === start) {
-        const path = [start];
-        for (let at = node; at !== start; at = previous.get(at)) path.splice(1, 0, at);
-        path.push(start);
-        return path;
+        const back = [start];
+        for (let at = node; at !== start; at = previous.get(at)) back.push(at);
+        back.push(start);
+        return back.reverse(); // built from the end: [start, …, node] plus the closing start
       }
       if (!previous.has(target)) {
         previous.set(target, node);
