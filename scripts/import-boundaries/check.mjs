@@ -31,7 +31,9 @@ export function checkImports(rootDir) {
       const rel = toPosix(relative(root, file));
       const edges = new Set();
       moduleGraph.set(rel, edges);
-      for (const site of importsOf(file, readFileSync(file, 'utf8'))) {
+      const text = readIfPresent(file);
+      if (text === undefined) continue; // deleted while we listed the tree (a checkout, a rename in progress)
+      for (const site of importsOf(file, text)) {
         if (site.specifier.startsWith('.') || site.specifier.startsWith('/')) {
           const target = resolveRelative(file, site.specifier);
           if (target === undefined || !target.startsWith(join(workspace.dir, 'src'))) continue;
@@ -148,4 +150,13 @@ function resolveRelative(fromFile, specifier) {
   const stem = base.replace(/\.(?:[cm]?js|jsx)$/, '');
   const candidates = [base, ...['.ts', '.tsx', '.mts', '.cts', '.js', '.mjs'].map((ext) => stem + ext), ...['index.ts', 'index.js'].map((f) => join(base, f))];
   return candidates.find((c) => existsSync(c) && statSync(c).isFile());
+}
+
+function readIfPresent(file) {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  }
 }
