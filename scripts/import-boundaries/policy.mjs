@@ -39,6 +39,12 @@ export const PLUGIN_PUBLIC_APIS = {
 /** The bottom layer: these import no other workspace package (everything else may depend on them). */
 export const IMPORTS_NO_WORKSPACE_PACKAGE = ['@reef/core'];
 
+/** Packages whose entries must load in a browser: no static Node built-in import reachable from them. */
+export const BROWSER_SAFE_PACKAGES = ['@reef/core', '@reef/kernels', '@reef/codecs'];
+
+/** Subpath exports that are Node-only by design (`@reef/core/node`: discovery; `@reef/kernels/node`: worker pool). */
+export const NODE_ONLY_ENTRIES = ['./node'];
+
 /** Rule ids and what each means (printed with --rules and used in known-violations.json). */
 export const RULES = {
   'library-imports-plugin': 'a package under packages/ imports a plugin',
@@ -50,6 +56,7 @@ export const RULES = {
   'bottom-layer-imports-workspace': 'a bottom-layer package (IMPORTS_NO_WORKSPACE_PACKAGE) imports another workspace package',
   'undeclared-dependency': 'src imports a package missing from dependencies/peerDependencies/optionalDependencies',
   'unexported-subpath': "an import of a workspace package's subpath that its package.json `exports` does not list",
+  'browser-entry-imports-node': 'an entry of a browser-safe package (BROWSER_SAFE_PACKAGES) statically reaches a Node built-in',
   'module-cycle': "modules inside one package's src import each other in a cycle",
   'package-cycle': 'workspace packages import each other in a cycle',
 };

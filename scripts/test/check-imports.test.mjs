@@ -20,12 +20,13 @@ describe('checkImports on a tree that breaks every rule on purpose', () => {
   const { violations, files, workspaces } = checkImports(badTree);
 
   it('reports each deliberately bad import at its file and line, and nothing else', () => {
-    expect(files).toBe(15);
+    expect(files).toBe(16);
     expect(workspaces).toBe(10);
     expect(violations.map(at).sort()).toEqual(
       [
         'packages/core/src/index.ts:2 bottom-layer-imports-workspace',
         'packages/core/src/index.ts:2 package-cycle',
+        'packages/kernels/src/load.ts:2 browser-entry-imports-node',
         'packages/store/src/index.ts:2 undeclared-dependency',
         'packages/store/src/index.ts:3 unexported-subpath',
         'packages/store/src/index.ts:4 imports-app',
@@ -62,6 +63,11 @@ describe('checkImports on a tree that breaks every rule on purpose', () => {
     const packageCycle = violations.find((v) => v.rule === 'package-cycle');
     expect(packageCycle.packages).toEqual(['@reef/core', '@reef/kernels']);
     expect(packageCycle.message).toContain('@reef/kernels (packages/kernels/src/index.ts:1) -> @reef/core');
+  });
+
+  it('names the import chain from a browser-safe entry to the Node built-in it reaches', () => {
+    const browser = violations.find((v) => v.rule === 'browser-entry-imports-node');
+    expect(browser.message).toContain('@reef/kernels entry "." must load in a browser but reaches node:fs (index.ts -> load.ts)');
   });
 });
 
@@ -120,7 +126,7 @@ describe('scripts/check-imports.mjs', () => {
     expect(result.status).toBe(1);
     expect(result.stdout).toContain('packages/store/src/objects.ts:2: library-imports-plugin: @reef/store (packages/) imports the plugin @reef/delta-lossless');
     expect(result.stdout).toContain('plugins/delta-pq/src/index.ts:3: plugin-deep-import:');
-    expect(result.stdout).toMatch(/14 violations, 0 known and allowed, 0 stale/);
+    expect(result.stdout).toMatch(/15 violations, 0 known and allowed, 0 stale/);
   }, 120_000);
 
   it('exits 0 on the good tree', () => {
@@ -146,6 +152,6 @@ describe('scripts/check-imports.mjs', () => {
 
     const bad = run('--root', badTree, '--known', file);
     expect(bad.stdout).toContain('  known: plugins/delta-pq/src/index.ts:2: plugin-imports-plugin:');
-    expect(bad.stdout).toMatch(/13 violations, 1 known and allowed, 1 stale/);
+    expect(bad.stdout).toMatch(/14 violations, 1 known and allowed, 1 stale/);
   }, 120_000);
 });
