@@ -12,7 +12,7 @@ import ts from 'typescript';
  * @returns {ImportSite[]}
  */
 export function importsOf(fileName, text) {
-  const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true);
+  const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, false);
   /** @type {ImportSite[]} */
   const sites = [];
   const add = (node, literal, typeOnly, dynamic, names) => {

@@ -15,22 +15,8 @@ export function ruleViolations(workspace, name, subpath, names, byName) {
     found.push({ rule: 'imports-app', message: `${name} is an app; ${workspace.kind === 'plugin' ? 'plugins' : 'libraries'} must not import apps` });
   } else if (workspace.kind === 'library' && targetIsPlugin) {
     found.push({ rule: 'library-imports-plugin', message: `${workspace.name} (packages/) imports the plugin ${name}; libraries must not depend on plugins (move shared code to core, kernels or codecs)` });
-  } else if (workspace.kind === 'plugin' && targetIsPlugin) {
-    const api = PLUGIN_PUBLIC_APIS[name];
-    if (!api?.usedBy.includes(workspace.name)) {
-      found.push({ rule: 'plugin-imports-plugin', message: `${workspace.name} imports the plugin ${name}; plugins may only import the public APIs allowed in scripts/import-boundaries/policy.mjs` });
-    } else if (subpath !== '') {
-      found.push({ rule: 'plugin-deep-import', message: `${workspace.name} may use ${name} through its root entry only, not ${name}/${subpath}` });
-    } else {
-      const internal = names.filter((n) => !api.exports.includes(n));
-      if (internal.length > 0) {
-        const what = internal.includes('*') ? 'the whole module (import the public names one by one)' : internal.join(', ');
-        found.push({ rule: 'plugin-internal-import', message: `${workspace.name} imports ${what} from ${name}, outside its documented public API` });
-      }
-    }
-  } else if (workspace.kind === 'plugin' && !PLUGIN_MAY_IMPORT.includes(name) && (target !== undefined || !workspace.declared.has(name))) {
-    const what = target !== undefined ? `the workspace package ${name}` : `${name}, which its package.json does not declare in dependencies or peerDependencies`;
-    found.push({ rule: 'plugin-import-not-allowed', message: `${workspace.name} imports ${what}; plugins import only ${PLUGIN_MAY_IMPORT.join(', ')}, allowed plugin APIs, Node built-ins and their own declared libraries` });
+  } else if (workspace.kind === 'plugin') {
+    found.push(...pluginImportRule(workspace, name, subpath, names, target, targetIsPlugin));
   }
   if (IMPORTS_NO_WORKSPACE_PACKAGE.includes(workspace.name) && target !== undefined) {
     found.push({ rule: 'bottom-layer-imports-workspace', message: `${workspace.name} is the bottom layer and must not import ${name}` });
@@ -42,6 +28,27 @@ export function ruleViolations(workspace, name, subpath, names, byName) {
     found.push({ rule: 'unexported-subpath', message: `${name}/${subpath} is not listed in ${name}'s package.json exports` });
   }
   return found;
+}
+
+// Plugins import core, kernels, codecs, the allowed public API of another plugin, Node built-ins (handled
+// by the caller) and the third-party libraries they declare.
+function pluginImportRule(workspace, name, subpath, names, target, targetIsPlugin) {
+  if (targetIsPlugin) {
+    const api = PLUGIN_PUBLIC_APIS[name];
+    if (!api?.usedBy.includes(workspace.name)) {
+      return [{ rule: 'plugin-imports-plugin', message: `${workspace.name} imports the plugin ${name}; plugins may only import the public APIs allowed in scripts/import-boundaries/policy.mjs` }];
+    }
+    if (subpath !== '') {
+      return [{ rule: 'plugin-deep-import', message: `${workspace.name} may use ${name} through its root entry only, not ${name}/${subpath}` }];
+    }
+    const internal = names.filter((n) => !api.exports.includes(n));
+    if (internal.length === 0) return [];
+    const what = internal.includes('*') ? 'the whole module (import the public names one by one)' : internal.join(', ');
+    return [{ rule: 'plugin-internal-import', message: `${workspace.name} imports ${what} from ${name}, outside its documented public API` }];
+  }
+  if (PLUGIN_MAY_IMPORT.includes(name) || (target === undefined && workspace.declared.has(name))) return [];
+  const what = target !== undefined ? `the workspace package ${name}` : `${name}, which its package.json does not declare in dependencies or peerDependencies`;
+  return [{ rule: 'plugin-import-not-allowed', message: `${workspace.name} imports ${what}; plugins import only ${PLUGIN_MAY_IMPORT.join(', ')}, allowed plugin APIs, Node built-ins and their own declared libraries` }];
 }
 
 /** '@scope/pkg/a/b' -> { name: '@scope/pkg', subpath: 'a/b' }; 'pkg' -> { name: 'pkg', subpath: '' }. */
