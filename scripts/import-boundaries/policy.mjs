@@ -27,11 +27,13 @@ export const PLUGIN_MAY_IMPORT = ['@reef/core', '@reef/kernels', '@reef/codecs']
 export const PLUGIN_PUBLIC_APIS = {
   '@reef/quantizer-pq': {
     usedBy: ['@reef/delta-pq', '@reef/quantizer-opq'],
-    // The quantizer, its codebooks and parameters (plugins/pq/README.md), not the worker internals.
+    // The quantizer, its codebooks and their training, the parameters, sub-space layout and symmetric
+    // distances (what pq's index.ts keeps public); not bit packing, scans or the worker-thread machinery.
     exports: [
-      'default', 'pqPlugin', 'PQ_ID', 'ProductQuantizer', 'ProductQuantizerOptions', 'SearchBatchOptions', 'MIN_POINTS_PER_CENTROID',
-      'ProductCodebooks', 'AssignFn', 'trainCodebooks', 'CodebookTrainingOptions',
-      'MAX_NBITS', 'PQ_DEFAULT_GRID', 'PQ_PARAMS', 'pqConfig', 'validatePq', 'PqConfig',
+      'default', 'pqPlugin', 'PQ_ID', 'ProductQuantizer', 'ProductQuantizerOptions', 'ProductQuantizerFitOptions',
+      'SearchBatchOptions', 'MIN_POINTS_PER_CENTROID', 'ProductCodebooks', 'AssignFn', 'trainCodebooks',
+      'CodebookTrainingOptions', 'MAX_NBITS', 'PQ_DEFAULT_GRID', 'PQ_PARAMS', 'pqConfig', 'validatePq', 'PqConfig',
+      'splitDimensions', 'SubspaceLayout', 'SymmetricDistance', 'symmetricDistance',
     ],
   },
 };
