@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The import-boundary check (docs/architecture.md, "Import rules"): who may import whom, and no import
+// The import-boundary check (docs/architecture.md, "Who may import whom"): who may import whom, and no import
 // cycles. Prints `file:line: rule: message` for each violation and exits 1 if any is not on the temporary
 // allow-list scripts/import-boundaries/known-violations.json (each allowed one is printed too).
 //   node scripts/check-imports.mjs [--root DIR] [--known FILE | --no-known] [--rules]
@@ -12,6 +12,13 @@ const KNOWN_FILE = 'scripts/import-boundaries/known-violations.json';
 
 const args = process.argv.slice(2);
 const option = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+for (const [i, arg] of args.entries()) {
+  const takesValue = args[i - 1] === '--root' || args[i - 1] === '--known';
+  if (!takesValue && !['--root', '--known', '--no-known', '--rules'].includes(arg)) {
+    console.error(`check-imports: unknown argument ${arg}; usage: node scripts/check-imports.mjs [--root DIR] [--known FILE | --no-known] [--rules]`);
+    process.exit(2);
+  }
+}
 if (args.includes('--rules')) {
   for (const [rule, meaning] of Object.entries(RULES)) console.log(`${rule}: ${meaning}`);
   process.exit(0);
@@ -36,4 +43,5 @@ console.log(
   `import check: ${files} files in ${workspaces} workspace packages, ${ms} ms: ` +
     `${failing.length} violations, ${allowed.length} known and allowed, ${stale.length} stale allow-list entries`,
 );
+if (failing.length > 0) console.log('The rules and their reasons: docs/architecture.md; `--rules` lists them.');
 process.exit(failing.length > 0 || stale.length > 0 ? 1 : 0);

@@ -129,6 +129,12 @@ describe('scripts/check-imports.mjs', () => {
     expect(result.stdout).toMatch(/15 violations, 0 known and allowed, 0 stale/);
   }, 120_000);
 
+  it('refuses an unknown argument with its usage, exit code 2', () => {
+    const result = run('--root', goodTree, '--known-violations', 'x.json');
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('unknown argument --known-violations; usage: node scripts/check-imports.mjs');
+  }, 120_000);
+
   it('exits 0 on the good tree', () => {
     const result = run('--root', goodTree);
     expect(result.status).toBe(0);
