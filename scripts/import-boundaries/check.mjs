@@ -3,6 +3,7 @@
 import { resolve } from 'node:path';
 import { browserEntryViolations } from './browser.mjs';
 import { findCycles } from './cycles.mjs';
+import { manifestViolations } from './manifest.mjs';
 import { ruleViolations, splitSpecifier } from './rules.mjs';
 import { scanWorkspace } from './scan.mjs';
 import { findWorkspaces } from './workspace.mjs';
@@ -35,7 +36,7 @@ export function checkImports(rootDir) {
         if (byName.has(name) && name !== workspace.name && !edges.has(name)) edges.set(name, at);
       }
     }
-    violations.push(...moduleCycles(scanned), ...browserEntryViolations(workspace, scanned, root));
+    violations.push(...manifestViolations(workspace, byName), ...moduleCycles(scanned), ...browserEntryViolations(workspace, scanned, root));
   }
   violations.push(...packageCycles(packageEdges));
   return { violations, files, workspaces: workspaces.length };

@@ -56,6 +56,7 @@ export const RULES = {
   'plugin-internal-import': "a plugin imports a name that is not in the other plugin's documented public API (or a whole-module import that cannot be checked)",
   'plugin-import-not-allowed': 'a plugin imports something other than core, kernels, codecs, allowed plugin APIs, Node built-ins and its own declared libraries',
   'bottom-layer-imports-workspace': 'a bottom-layer package (IMPORTS_NO_WORKSPACE_PACKAGE) imports another workspace package',
+  'depends-on-plugin': 'a library, or a plugin outside the public-API allow-list, lists a plugin in dependencies, peerDependencies or optionalDependencies',
   'undeclared-dependency': 'src imports a package missing from dependencies/peerDependencies/optionalDependencies',
   'unexported-subpath': "an import of a workspace package's subpath that its package.json `exports` does not list",
   'browser-entry-imports-node': 'an entry of a browser-safe package (BROWSER_SAFE_PACKAGES) statically reaches a Node built-in',
