@@ -50,5 +50,7 @@ function matches(entry, violation) {
 }
 
 function sameSet(a, b) {
-  return Array.isArray(a) && a.length === b.length && [...a].sort().every((x, i) => x === [...b].sort()[i]);
+  if (!Array.isArray(a) || a.length !== b.length) return false;
+  const wanted = new Set(b);
+  return a.every((x) => wanted.has(x));
 }
