@@ -50,7 +50,7 @@ function matches(entry, violation) {
 }
 
 function sameSet(a, b) {
-  if (!Array.isArray(a) || a.length !== b.length) return false;
+  if (!Array.isArray(a) || a.length !== b.length || new Set(a).size !== a.length) return false;
   const wanted = new Set(b);
   return a.every((x) => wanted.has(x));
 }
