@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/wasm/build/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/wasm/build/**', 'scripts/test/fixtures/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {
