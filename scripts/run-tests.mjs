@@ -15,15 +15,20 @@ const scriptsDir = join(root, 'scripts');
 const suiteDirs = [...packageDirs, scriptsDir];
 for (const dir of suiteDirs) rmSync(join(dir, REPORT), { force: true });
 
+// Defaults for every suite: a test may take minutes on a shared 2-core machine with other builds
+// running (process starts, WASM compiles, quality runs), so only a hang should time out. A test's
+// own explicit timeout still applies; keep those generous too.
+const LOAD_TOLERANT = ['--testTimeout=300000', '--hookTimeout=300000'];
+
 const turbo = spawnSync(
   'npx',
-  ['turbo', 'run', 'test', '--concurrency=2', '--continue', '--', '--reporter=default', '--reporter=json', `--outputFile=${REPORT}`, ...process.argv.slice(2)],
+  ['turbo', 'run', 'test', '--concurrency=2', '--continue', '--', '--reporter=default', '--reporter=json', `--outputFile=${REPORT}`, ...LOAD_TOLERANT, ...process.argv.slice(2)],
   { cwd: root, stdio: 'inherit' },
 );
 // No workspace package holds the root scripts, so their tests run here (scripts/vitest.config.mjs).
 const scriptTests = spawnSync(
   'npx',
-  ['vitest', 'run', '--root', scriptsDir, '--passWithNoTests', '--reporter=default', '--reporter=json', `--outputFile=${join(scriptsDir, REPORT)}`, ...process.argv.slice(2)],
+  ['vitest', 'run', '--root', scriptsDir, '--passWithNoTests', '--reporter=default', '--reporter=json', `--outputFile=${join(scriptsDir, REPORT)}`, ...LOAD_TOLERANT, ...process.argv.slice(2)],
   { cwd: root, stdio: 'inherit' },
 );
 
