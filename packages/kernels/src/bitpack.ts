@@ -7,9 +7,11 @@ import { ReefError } from '@reef/core';
  * starts at bit i × nbits, and bit b of a code is bit (b mod 8) of byte ⌊b / 8⌋. `count` values
  * take ceil(count × nbits / 8) bytes; the unused high bits of the last byte are written as zero.
  *
- * Every width from 1 to 16 bits has a loop without per-bit work: byte copies for 8 and 16,
- * whole-byte groups for 1, 2 and 4, three bytes per four values for 6, and a shift register for
- * the others. Widths 17 to 32 go bit field by bit field. Values are masked to `nbits` bits.
+ * Every width from 1 to 16 bits has a loop without per-bit work, so callers need no special case
+ * for any width: a typed-array copy for 8, byte pairs for 16, whole-byte groups for 1, 2 and 4,
+ * three bytes per four values for 6, and for the others a shift register (packing; unpacking up
+ * to 7 bits) or a window over the two or three bytes a value covers (unpacking 9 to 15 bits).
+ * Widths 17 to 32 go bit field by bit field. Values are masked to `nbits` bits.
  */
 export function packedBytes(count: number, nbits: number): number {
   return Math.ceil((count * nbits) / 8);
@@ -96,43 +98,47 @@ function checkInput(input: Uint8Array, needed: number, what: string): void {
 // The loops below trust their arguments (checked above): they run once per encoded or decoded code.
 
 function pack(values: ArrayLike<number>, src: number, count: number, nbits: number, out: Uint8Array, o: number): void {
-  const end = src + count;
-  switch (nbits) {
-    case 8:
-      for (let i = src; i < end; i++) out[o++] = values[i]; // a Uint8Array store keeps the low 8 bits
-      return;
-    case 16:
-      for (let i = src; i < end; i++) {
-        const v = values[i];
-        out[o++] = v;
-        out[o++] = v >>> 8;
-      }
-      return;
-    case 4: {
-      let i = src;
-      for (; i + 2 <= end; i += 2) out[o++] = (values[i] & 15) | (values[i + 1] << 4);
-      if (i < end) out[o] = values[i] & 15;
-      return;
-    }
-    case 6: {
-      let i = src;
-      for (; i + 4 <= end; i += 4) {
-        const word = (values[i] & 63) | ((values[i + 1] & 63) << 6) | ((values[i + 2] & 63) << 12) | (values[i + 3] << 18);
-        out[o++] = word;
-        out[o++] = word >>> 8;
-        out[o++] = word >>> 16;
-      }
-      if (i < end) packShifted(values, i, end - i, 6, out, o);
-      return;
-    }
-    case 1:
-    case 2:
-      packWholeBytes(values, src, count, nbits, out, o);
-      return;
-    default:
-      if (nbits < 16) packShifted(values, src, count, nbits, out, o);
-      else packWide(values, src, count, nbits, out, o);
+  // One small function per width keeps each loop simple for the JIT.
+  if (nbits === 8) pack8(values, src, count, out, o);
+  else if (nbits === 4) pack4(values, src, count, out, o);
+  else if (nbits === 6) pack6(values, src, count, out, o);
+  else if (nbits === 16) pack16(values, src, count, out, o);
+  else if (nbits === 1 || nbits === 2) packWholeBytes(values, src, count, nbits, out, o);
+  else if (nbits < 16) packShifted(values, src, count, nbits, out, o);
+  else packWide(values, src, count, nbits, out, o);
+}
+
+function pack8(values: ArrayLike<number>, src: number, count: number, out: Uint8Array, o: number): void {
+  // A typed-array copy keeps the low 8 bits of each value, as the loop does, at memcpy speed.
+  if (ArrayBuffer.isView(values)) out.set((values as unknown as Uint8Array).subarray(src, src + count), o);
+  else for (let i = src, end = src + count; i < end; i++) out[o++] = values[i];
+}
+
+function pack16(values: ArrayLike<number>, src: number, count: number, out: Uint8Array, o: number): void {
+  for (let i = src, end = src + count; i < end; i++) {
+    const v = values[i];
+    out[o++] = v;
+    out[o++] = v >>> 8;
   }
+}
+
+function pack4(values: ArrayLike<number>, src: number, count: number, out: Uint8Array, o: number): void {
+  const end = src + count;
+  let i = src;
+  for (; i + 2 <= end; i += 2) out[o++] = (values[i] & 15) | (values[i + 1] << 4);
+  if (i < end) out[o] = values[i] & 15;
+}
+
+function pack6(values: ArrayLike<number>, src: number, count: number, out: Uint8Array, o: number): void {
+  const end = src + count;
+  let i = src;
+  for (; i + 4 <= end; i += 4) {
+    const word = (values[i] & 63) | ((values[i + 1] & 63) << 6) | ((values[i + 2] & 63) << 12) | (values[i + 3] << 18);
+    out[o++] = word;
+    out[o++] = word >>> 8;
+    out[o++] = word >>> 16;
+  }
+  if (i < end) packShifted(values, i, end - i, 6, out, o);
 }
 
 /** Widths dividing 8 below 4: 8 / nbits values per byte. */
@@ -182,50 +188,51 @@ function packWide(values: ArrayLike<number>, src: number, count: number, nbits: 
 }
 
 function unpack(input: Uint8Array, o: number, count: number, nbits: number, out: PackedValueArray, dst: number): void {
+  if (nbits === 8) out.set(input.subarray(o, o + count), dst); // a native widening copy
+  else if (nbits === 4) unpack4(input, o, count, out, dst);
+  else if (nbits === 6) unpack6(input, o, count, out, dst);
+  else if (nbits === 16) unpack16(input, o, count, out, dst);
+  else if (nbits === 1 || nbits === 2) unpackWholeBytes(input, o, count, nbits, out, dst);
+  else if (nbits < 8) unpackShifted(input, o, count, nbits, out, dst);
+  else if (nbits < 16) unpackWindowed(input, o, count, nbits, out, dst);
+  else unpackWide(input, o, count, nbits, out, dst);
+}
+
+function unpack16(input: Uint8Array, o: number, count: number, out: PackedValueArray, dst: number): void {
+  for (let i = dst, end = dst + count; i < end; i++, o += 2) out[i] = input[o] | (input[o + 1] << 8);
+}
+
+function unpack4(input: Uint8Array, o: number, count: number, out: PackedValueArray, dst: number): void {
   const end = dst + count;
-  switch (nbits) {
-    case 8:
-      for (let i = dst; i < end; i++) out[i] = input[o++];
-      return;
-    case 16:
-      for (let i = dst; i < end; i++, o += 2) out[i] = input[o] | (input[o + 1] << 8);
-      return;
-    case 4: {
-      let i = dst;
-      for (; i + 2 <= end; i += 2) {
-        const byte = input[o++];
-        out[i] = byte & 15;
-        out[i + 1] = byte >>> 4;
-      }
-      if (i < end) out[i] = input[o] & 15;
-      return;
-    }
-    case 6: {
-      let i = dst;
-      for (; i + 4 <= end; i += 4, o += 3) {
-        const word = input[o] | (input[o + 1] << 8) | (input[o + 2] << 16);
-        out[i] = word & 63;
-        out[i + 1] = (word >>> 6) & 63;
-        out[i + 2] = (word >>> 12) & 63;
-        out[i + 3] = word >>> 18;
-      }
-      if (i < end) unpackShifted(input, o, end - i, 6, out, i);
-      return;
-    }
-    case 1:
-    case 2: {
-      const mask = (1 << nbits) - 1;
-      const perByte = 8 / nbits;
-      for (let i = dst; i < end; i += perByte) {
-        const byte = input[o++];
-        const n = Math.min(perByte, end - i);
-        for (let k = 0; k < n; k++) out[i + k] = (byte >>> (k * nbits)) & mask;
-      }
-      return;
-    }
-    default:
-      if (nbits < 16) unpackShifted(input, o, count, nbits, out, dst);
-      else unpackWide(input, o, count, nbits, out, dst);
+  let i = dst;
+  for (; i + 2 <= end; i += 2) {
+    const byte = input[o++];
+    out[i] = byte & 15;
+    out[i + 1] = byte >>> 4;
+  }
+  if (i < end) out[i] = input[o] & 15;
+}
+
+function unpack6(input: Uint8Array, o: number, count: number, out: PackedValueArray, dst: number): void {
+  const end = dst + count;
+  let i = dst;
+  for (; i + 4 <= end; i += 4, o += 3) {
+    const word = input[o] | (input[o + 1] << 8) | (input[o + 2] << 16);
+    out[i] = word & 63;
+    out[i + 1] = (word >>> 6) & 63;
+    out[i + 2] = (word >>> 12) & 63;
+    out[i + 3] = word >>> 18;
+  }
+  if (i < end) unpackShifted(input, o, end - i, 6, out, i);
+}
+
+function unpackWholeBytes(input: Uint8Array, o: number, count: number, nbits: number, out: PackedValueArray, dst: number): void {
+  const mask = (1 << nbits) - 1;
+  const perByte = 8 / nbits;
+  for (let i = dst, end = dst + count; i < end; i += perByte) {
+    const byte = input[o++];
+    const n = Math.min(perByte, end - i);
+    for (let k = 0; k < n; k++) out[i + k] = (byte >>> (k * nbits)) & mask;
   }
 }
 
@@ -242,6 +249,18 @@ function unpackShifted(input: Uint8Array, o: number, count: number, nbits: numbe
     out[i] = acc & mask;
     acc >>>= nbits;
     held -= nbits;
+  }
+}
+
+/** Widths 9 to 15: each value from a window of the two or three bytes it covers (never past them). */
+function unpackWindowed(input: Uint8Array, o: number, count: number, nbits: number, out: PackedValueArray, dst: number): void {
+  const mask = (1 << nbits) - 1;
+  for (let i = 0, bit = 0; i < count; i++, bit += nbits) {
+    const byte = o + (bit >> 3);
+    const shift = bit & 7;
+    let window = input[byte] | (input[byte + 1] << 8);
+    if (shift + nbits > 16) window |= input[byte + 2] << 16;
+    out[dst + i] = (window >>> shift) & mask;
   }
 }
 
