@@ -178,7 +178,7 @@ describe('ProductCodeScanner', () => {
   it('refuses codebooks of the wrong size and codes it cannot scan', () => {
     expect(() => new ProductCodeScanner(new Float32Array(10), offsets, k)).toThrow(/256 × 11 codebook floats/);
     const { scanner } = setup(1);
-    expect(() => scanner.loadCodes(new Uint8Array(m + 1))).toThrow(/not a multiple of m = 5/);
-    expect(() => new ProductCodeScanner(new Float32Array(16 * dim), offsets, 16).loadCodes(new Uint8Array(m))).toThrow(/K = 16/);
+    expect(() => scanner.loadCodes(new Uint8Array(m + 1))).toThrow(/not a multiple of the code size 5/);
+    expect(() => new ProductCodeScanner(new Float32Array(12 * dim), offsets, 12)).toThrow(/K must be 2\^1 … 2\^16, got 12/);
   });
 });
