@@ -36,6 +36,8 @@ export class ProductCodeScanner {
   private codesPtr = 0;
   /** Codes scanned in JS (no WASM, or K ≠ 256): a copy, as in WASM memory. */
   private jsCodes: Uint8Array = new Uint8Array(0);
+  /** nearest's sums in JS, reused from query to query. */
+  private jsSums: Float32Array = new Float32Array(0);
 
   /**
    * @param codebooks sub-space j's K × d_j centroids, row-major, start at K × offsets[j]
@@ -110,6 +112,7 @@ export class ProductCodeScanner {
     const { w } = this;
     if (!w || !this.wasmScan) {
       this.jsCodes = codes.slice();
+      this.jsSums = new Float32Array(n);
       return;
     }
     this.outPtr = this.codesRegion;
@@ -141,7 +144,7 @@ export class ProductCodeScanner {
   nearest(table: Float32Array, k: number, ascending = true, ids: Int32Array = new Int32Array(k), scores: Float32Array = new Float32Array(k)): { ids: Int32Array; scores: Float32Array } {
     const { m, count: n, w } = this;
     this.checkTable(table);
-    if (!w || !this.wasmScan) return topK(scanCodes(table, this.k, m, this.nbits, this.jsCodes, n, new Float32Array(n)), k, ascending, ids, scores);
+    if (!w || !this.wasmScan) return topK(scanCodes(table, this.k, m, this.nbits, this.jsCodes, n, this.jsSums), k, ascending, ids, scores);
     const heapVals = (this.codesPtr + n * m + 15) & ~15;
     const heapIds = heapVals + 4 * k;
     ensureMemory(w, heapIds + 4 * k);
