@@ -62,7 +62,7 @@ describe('ResidentMatrix', () => {
       const x = randomMatrix(n, a, rng);
       expect(Array.from(resident.multiply(x, n))).toEqual(Array.from(multiplyFast(x, n, a, r, b)));
     }
-  });
+  }, 60_000); // comparing 900k-element arrays passes 5 s on a loaded machine
 
   it('refuses a matrix or input of the wrong size', () => {
     expect(() => new ResidentMatrix(new Float32Array(10), 4, 3)).toThrow(/4 × 3 = 12 floats, got 10/);
