@@ -47,7 +47,9 @@ export function unpackValues<T extends PackedValueArray = Uint32Array>(
   out: T = new Uint32Array(count) as T,
 ): T {
   checkWidth(nbits);
-  checkInput(input, byteOffset + packedBytes(count, nbits), `packed code needs ${packedBytes(count, nbits)} bytes at offset ${byteOffset}`);
+  if (byteOffset + packedBytes(count, nbits) > input.length) {
+    throw new ReefError('BAD_CODES', `packed code needs ${packedBytes(count, nbits)} bytes at offset ${byteOffset}, input has ${input.length}`);
+  }
   unpack(input, byteOffset, count, nbits, out, 0);
   return out;
 }
@@ -84,15 +86,11 @@ export function unpackRows<T extends PackedValueArray = Int32Array>(
 ): T {
   checkWidth(nbits);
   const size = packedBytes(perRow, nbits);
-  checkInput(codes, rows * size, `${rows} packed codes of ${size} bytes need ${rows * size} bytes`);
+  if (rows * size > codes.length) throw new ReefError('BAD_CODES', `${rows} packed codes of ${size} bytes need ${rows * size} bytes, input has ${codes.length}`);
   if (out.length < rows * perRow) throw new ReefError('INVALID_PARAM', `unpacking ${rows} × ${perRow} values into an array of ${out.length}`);
   if ((perRow * nbits) % 8 === 0) unpack(codes, 0, rows * perRow, nbits, out, 0);
   else for (let i = 0; i < rows; i++) unpack(codes, i * size, perRow, nbits, out, i * perRow);
   return out;
-}
-
-function checkInput(input: Uint8Array, needed: number, what: string): void {
-  if (needed > input.length) throw new ReefError('BAD_CODES', `${what}, input has ${input.length}`);
 }
 
 // The loops below trust their arguments (checked above): they run once per encoded or decoded code.
