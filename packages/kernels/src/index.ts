@@ -2,6 +2,8 @@ export * from './rng.js';
 export * from './distances.js';
 export * from './kmeans.js';
 export * from './bitpack.js';
+export * from './adc-scan.js';
+export * from './golden-section.js';
 export * from './topk.js';
 export * from './linalg.js';
 export * from './wasm.js';

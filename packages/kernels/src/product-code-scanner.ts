@@ -1,3 +1,5 @@
+import { scanCodes } from './adc-scan.js';
+import { packedBytes } from './bitpack.js';
 import { dot } from './distances.js';
 import { topK } from './topk.js';
 import { ensureMemory, instantiateKernels, type KernelExports } from './wasm-instance.js';
@@ -9,9 +11,10 @@ import { ensureMemory, instantiateKernels, type KernelExports } from './wasm-ins
  *
  * - innerProducts: ⟨q_j, c⟩ for every sub-space j and centroid c (the ingredient of L2 and
  *   inner-product tables), the same float32 products as multiplyTransposedFast per sub-space.
- * - scan: Σ_j table[j][code[j]] for every loaded code with 8-bit sub-codes (K = 256), summed in
- *   float64 in a fixed order, so the JS fallback (no WebAssembly SIMD) gives identical results.
- * - nearest: the same sums, but only the best k kept (a bounded heap inside the scan), as
+ * - scan: Σ_j table[j][code[j]] for every loaded code. Codes of 8-bit sub-codes (K = 256) are
+ *   scanned in WASM, summed in float64 in the order of scanCodes, so the JS fallback (no
+ *   WebAssembly SIMD) gives identical results; codes of other widths (K = 2^nbits) by scanCodes.
+ * - nearest: the same sums, but only the best k kept (a bounded heap inside the WASM scan), as
  *   topK(scan(table), k) returns them.
  *
  * Not safe to share between threads; make one per worker.
@@ -19,6 +22,9 @@ import { ensureMemory, instantiateKernels, type KernelExports } from './wasm-ins
 export class ProductCodeScanner {
   readonly m: number;
   readonly dim: number;
+  /** Bits per sub-code (K = 2^nbits) and bytes per code of the codes loadCodes takes. */
+  readonly nbits: number;
+  readonly codeSize: number;
   private readonly w: KernelExports | null;
   private readonly offsets: Int32Array;
   private readonly booksPtr: number = 0;
@@ -28,8 +34,10 @@ export class ProductCodeScanner {
   private count = 0;
   private outPtr = 0;
   private codesPtr = 0;
-  /** The fallback's loaded codes (a copy, as in WASM memory). */
+  /** Codes scanned in JS (no WASM, or K ≠ 256): a copy, as in WASM memory. */
   private jsCodes: Uint8Array = new Uint8Array(0);
+  /** nearest's sums in JS, reused from query to query. */
+  private jsSums: Float32Array = new Float32Array(0);
 
   /**
    * @param codebooks sub-space j's K × d_j centroids, row-major, start at K × offsets[j]
@@ -47,6 +55,9 @@ export class ProductCodeScanner {
     if (this.m < 1 || codebooks.length !== k * this.dim) {
       throw new RangeError(`ProductCodeScanner: expected ${k} × ${this.dim} codebook floats for offsets ending at ${this.dim}, got ${codebooks.length}`);
     }
+    this.nbits = Math.log2(k);
+    if (!Number.isInteger(this.nbits) || this.nbits < 1 || this.nbits > 16) throw new RangeError(`ProductCodeScanner: K must be 2^1 … 2^16, got ${k}`);
+    this.codeSize = packedBytes(this.m, this.nbits);
     this.w = instantiateKernels();
     if (this.w) {
       const align = (p: number): number => (p + 15) & ~15;
@@ -88,15 +99,20 @@ export class ProductCodeScanner {
     return out;
   }
 
-  /** Copies n codes of m bytes each (8-bit sub-codes) in, for the scans that follow. */
+  /** Whether loaded codes are scanned by the WASM kernels (8-bit sub-codes, WASM SIMD present). */
+  private get wasmScan(): boolean {
+    return this.w !== null && this.k === 256;
+  }
+
+  /** Copies n codes of codeSize bytes each (m sub-codes of nbits bits, packed) in, for the scans that follow. */
   loadCodes(codes: Uint8Array): void {
-    if (this.k !== 256) throw new RangeError(`ProductCodeScanner: scanning needs 8-bit sub-codes (K = 256), this one has K = ${this.k}`);
-    if (codes.length % this.m !== 0) throw new RangeError(`ProductCodeScanner: ${codes.length} code bytes is not a multiple of m = ${this.m}`);
-    const n = codes.length / this.m;
+    if (codes.length % this.codeSize !== 0) throw new RangeError(`ProductCodeScanner: ${codes.length} code bytes is not a multiple of the code size ${this.codeSize}`);
+    const n = codes.length / this.codeSize;
     this.count = n;
     const { w } = this;
-    if (!w) {
+    if (!w || !this.wasmScan) {
       this.jsCodes = codes.slice();
+      this.jsSums = new Float32Array(n);
       return;
     }
     this.outPtr = this.codesRegion;
@@ -106,13 +122,13 @@ export class ProductCodeScanner {
   }
 
   /**
-   * Distance of every loaded code from an m × 256 lookup table: written to `out` when given, else
+   * Distance of every loaded code from an m × K lookup table: written to `out` when given, else
    * returned as a view of the instance's memory that stays valid until the next call on this scanner.
    */
   scan(table: Float32Array, out?: Float32Array): Float32Array {
     const { m, count: n, w } = this;
-    if (table.length < m * 256) throw new RangeError(`ProductCodeScanner: the table needs ${m} × 256 entries, got ${table.length}`);
-    if (!w) return scanJs(table, this.jsCodes, n, m, out ?? new Float32Array(n));
+    this.checkTable(table);
+    if (!w || !this.wasmScan) return scanCodes(table, this.k, m, this.nbits, this.jsCodes, n, out ?? new Float32Array(n));
     new Float32Array(w.memory.buffer, this.tablePtr, m * 256).set(table.subarray(0, m * 256));
     w.adcScan8(this.codesPtr, n, m, this.tablePtr, this.outPtr);
     const view = new Float32Array(w.memory.buffer, this.outPtr, n);
@@ -127,8 +143,8 @@ export class ProductCodeScanner {
    */
   nearest(table: Float32Array, k: number, ascending = true, ids: Int32Array = new Int32Array(k), scores: Float32Array = new Float32Array(k)): { ids: Int32Array; scores: Float32Array } {
     const { m, count: n, w } = this;
-    if (table.length < m * 256) throw new RangeError(`ProductCodeScanner: the table needs ${m} × 256 entries, got ${table.length}`);
-    if (!w) return topK(scanJs(table, this.jsCodes, n, m, new Float32Array(n)), k, ascending, ids, scores);
+    this.checkTable(table);
+    if (!w || !this.wasmScan) return topK(scanCodes(table, this.k, m, this.nbits, this.jsCodes, n, this.jsSums), k, ascending, ids, scores);
     const heapVals = (this.codesPtr + n * m + 15) & ~15;
     const heapIds = heapVals + 4 * k;
     ensureMemory(w, heapIds + 4 * k);
@@ -151,20 +167,9 @@ export class ProductCodeScanner {
     }
     return { ids, scores };
   }
-}
 
-/** adcScan8 in JS: even and odd sub-spaces in two float64 sums, as the WASM kernel does. */
-function scanJs(table: Float32Array, codes: Uint8Array, n: number, m: number, out: Float32Array): Float32Array {
-  for (let i = 0, o = 0; i < n; i++, o += m) {
-    let s0 = 0;
-    let s1 = 0;
-    let j = 0;
-    for (; j + 2 <= m; j += 2) {
-      s0 += table[(j << 8) + codes[o + j]];
-      s1 += table[((j + 1) << 8) + codes[o + j + 1]];
-    }
-    if (j < m) s0 += table[(j << 8) + codes[o + j]];
-    out[i] = s0 + s1;
+  private checkTable(table: Float32Array): void {
+    const { m, k } = this;
+    if (table.length < m * k) throw new RangeError(`ProductCodeScanner: the table needs ${m} × ${k} entries, got ${table.length}`);
   }
-  return out;
 }

@@ -5,13 +5,10 @@ import {
   kmeans,
   l2sqr,
   nearestCentroids,
-  packValues,
-  packedBytes,
   procrustes,
   randomOrthogonal,
   recallAtK,
   topK,
-  unpackValues,
   multiply,
 } from '../src/index.js';
 
@@ -101,22 +98,6 @@ describe('kmeans', () => {
     await kmeans(gaussian(100, 3, 1), 100, 3, 10, { onWarning: (w) => warnings.push(w), niter: 2 });
     expect(warnings[0]).toContain('100 training points for 10 centroids');
     await expect(kmeans(gaussian(5, 3, 1), 5, 3, 10)).rejects.toThrow('needs at least 10 training points, got 5');
-  });
-});
-
-describe('bit packing', () => {
-  it('round-trips values of every width from 1 to 16 bits', () => {
-    const rng = new Rng(8);
-    for (let nbits = 1; nbits <= 16; nbits++) {
-      const values = Uint32Array.from({ length: 37 }, () => rng.int(2 ** nbits));
-      const out = new Uint8Array(packedBytes(values.length, nbits) + 3);
-      packValues(values, nbits, out, 3);
-      expect([...unpackValues(out, nbits, values.length, 3)]).toEqual([...values]);
-    }
-  });
-
-  it('refuses input too short for the requested codes', () => {
-    expect(() => unpackValues(new Uint8Array(2), 6, 4)).toThrow('needs 3 bytes');
   });
 });
 

@@ -1,4 +1,4 @@
-// AssemblyScript source of the similarity sketch kernel (compiled by `node scripts/build-wasm.mjs`,
+// AssemblyScript source of the similarity sketch kernel (compiled by `pnpm build:wasm`,
 // which embeds the binary in src/sketch-wasm.ts). One 64 KiB page, fixed layout, nothing allocated:
 // the stub runtime suffices.
 //

@@ -1,3 +1,4 @@
+import { goldenSectionMinimum } from '@reef/kernels';
 import { BLOCK } from './lattices.js';
 import type { VoronoiCode } from './voronoi.js';
 
@@ -51,37 +52,14 @@ export function fitStep(sample: BlockSample, code: VoronoiCode): { alpha: number
   }
   let best = 0;
   for (let i = 1; i < GRID_POINTS; i++) if (errors[i] < errors[best]) best = i;
-  let a = Math.log(grid[Math.max(0, best - 1)]);
-  let b = Math.log(grid[Math.min(GRID_POINTS - 1, best + 1)]);
   let bestAlpha = grid[best];
   let bestErr = errors[best];
-  const g = (Math.sqrt(5) - 1) / 2;
-  const f = (x: number) => {
-    const e = sampleError(sample, code, Math.exp(x));
-    if (e < bestErr) {
-      bestErr = e;
-      bestAlpha = Math.exp(x);
-    }
-    return e;
-  };
-  let c = b - g * (b - a);
-  let d = a + g * (b - a);
-  let fc = f(c);
-  let fd = f(d);
-  for (let i = 0; i < GOLDEN_STEPS; i++) {
-    if (fc < fd) {
-      b = d;
-      d = c;
-      fd = fc;
-      c = b - g * (b - a);
-      fc = f(c);
-    } else {
-      a = c;
-      c = d;
-      fc = fd;
-      d = a + g * (b - a);
-      fd = f(d);
-    }
+  const a = Math.log(grid[Math.max(0, best - 1)]);
+  const b = Math.log(grid[Math.min(GRID_POINTS - 1, best + 1)]);
+  const refined = goldenSectionMinimum((x) => sampleError(sample, code, Math.exp(x)), a, b, GOLDEN_STEPS);
+  if (refined.value < bestErr) {
+    bestErr = refined.value;
+    bestAlpha = Math.exp(refined.x);
   }
   let weight = 0;
   for (let i = 0; i < sample.weight.length; i++) weight += sample.weight[i];

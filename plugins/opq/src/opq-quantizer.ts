@@ -18,9 +18,8 @@ import {
   type SavedModel,
   type Vectors,
 } from '@reef/core';
-import { dot, multiplyTransposedFast, ResidentMatrix } from '@reef/kernels';
+import { dot, multiplyTransposedFast, packedBytes, ResidentMatrix } from '@reef/kernels';
 import {
-  codeBytes,
   ProductCodebooks,
   searchInWorkers,
   searchSequential,
@@ -101,7 +100,7 @@ export class OptimizedProductQuantizer implements Quantizer {
   }
 
   get codeSize(): number {
-    return codeBytes(this.config.m, this.config.nbits);
+    return packedBytes(this.config.m, this.config.nbits);
   }
 
   async fit(train: Vectors, options: FitOptions = {}): Promise<void> {

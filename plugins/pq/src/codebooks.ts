@@ -1,7 +1,5 @@
-import { dot, l2sqr, nearestCentroidsFast, ProductCodeScanner, squaredNorms, type NearestResult } from '@reef/kernels';
+import { dot, l2sqr, nearestCentroidsFast, packedBytes, packRows, ProductCodeScanner, squaredNorms, unpackRows, type NearestResult } from '@reef/kernels';
 import type { Metric } from '@reef/core';
-import { scanCodes } from './adc.js';
-import { codeBytes, packCodes, unpackCodes } from './codes.js';
 import { extractSubspace, type SubspaceLayout } from './subspaces.js';
 
 /** Signature of a nearest-centroid search, so callers can swap in a multi-threaded one. */
@@ -25,7 +23,7 @@ export class ProductCodebooks {
     readonly centroids: Float32Array,
   ) {
     this.k = 2 ** nbits;
-    this.codeSize = codeBytes(layout.m, nbits);
+    this.codeSize = packedBytes(layout.m, nbits);
     this.norms = new Float32Array(layout.m * this.k);
     for (let j = 0; j < layout.m; j++) this.norms.set(squaredNorms(this.codebook(j), this.k, this.subDim(j)), j * this.k);
   }
@@ -57,7 +55,7 @@ export class ProductCodebooks {
   }
 
   encode(x: Float32Array, n: number): Uint8Array {
-    return packCodes(this.assign(x, n), n, this.m, this.nbits);
+    return packRows(this.assign(x, n), n, this.m, this.nbits);
   }
 
   /** assign() with the sub-spaces spread over worker threads where available (same labels). */
@@ -69,13 +67,13 @@ export class ProductCodebooks {
 
   /** encode() with the sub-spaces spread over worker threads where available (same codes). */
   async encodeAsync(x: Float32Array, n: number, threads = 0): Promise<Uint8Array> {
-    return packCodes(await this.assignAsync(x, n, threads), n, this.m, this.nbits);
+    return packRows(await this.assignAsync(x, n, threads), n, this.m, this.nbits);
   }
 
   /** Rebuilds n vectors from their codes by concatenating the chosen centroids. */
   decode(codes: Uint8Array, n: number, out = new Float32Array(n * this.layout.dim)): Float32Array {
     const { m, dim, offsets } = this.layout;
-    const labels = unpackCodes(codes, n, m, this.nbits);
+    const labels = unpackRows(codes, n, m, this.nbits);
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < m; j++) {
         const dj = offsets[j + 1] - offsets[j];
@@ -109,19 +107,17 @@ export class ProductCodebooks {
   }
 
   /**
-   * Asymmetric distances of n codes from a lookupTable() result: Σ_j table[j][sub-code j]. 8-bit
-   * codes are copied into the WASM scanner and scanned there, other widths by scanCodes; the sums
-   * are the same either way.
+   * Asymmetric distances of n codes from a lookupTable() result: Σ_j table[j][sub-code j], by the
+   * kernels' scanner (WASM for 8-bit codes, @reef/kernels' scanCodes otherwise; the same sums).
    */
   tableDistances(table: Float32Array, codes: Uint8Array, n: number, out: Float32Array = new Float32Array(n)): Float32Array {
-    if (this.nbits !== 8) return scanCodes(table, this.k, this.m, this.nbits, codes, n, out);
     this.scanner.loadCodes(codes.subarray(0, n * this.codeSize));
     return this.scanner.scan(table, out);
   }
 
   /**
    * The WASM SIMD search kernels with these codebooks in their memory (made on first use): lookup
-   * tables for any K, and for 8-bit codes the scan over codes and the scan with top-k.
+   * tables, the scan over codes and the scan with top-k (in WASM for 8-bit codes).
    */
   get scanner(): ProductCodeScanner {
     this.resident ??= new ProductCodeScanner(this.centroids, this.layout.offsets, this.k);

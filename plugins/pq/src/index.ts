@@ -4,10 +4,8 @@ import { PQ_ID, ProductQuantizer } from './product-quantizer.js';
 
 export { MAX_NBITS, PQ_DEFAULT_GRID, PQ_PARAMS, pqConfig, validatePq, type PqConfig } from './params.js';
 export { splitDimensions, extractSubspace, type SubspaceLayout } from './subspaces.js';
-export { codeBytes, packCodes, unpackCodes, readSubCode } from './codes.js';
 export { ProductCodebooks, type AssignFn } from './codebooks.js';
 export { trainCodebooks, type CodebookTrainingOptions } from './training.js';
-export { scanCodes } from './adc.js';
 export { searchSequential } from './search.js';
 export { assignInWorkers, multiplyInWorkers, searchInWorkers, trainCodebooksInWorkers } from './parallel-training.js';
 export { SymmetricDistance, symmetricDistance } from './symmetric.js';

@@ -18,8 +18,8 @@ import {
   type SavedModel,
   type Vectors,
 } from '@reef/core';
+import { packedBytes } from '@reef/kernels';
 import { ProductCodebooks, type AssignFn } from './codebooks.js';
-import { codeBytes } from './codes.js';
 import { PQ_PARAMS, pqConfig, validatePq, type PqConfig } from './params.js';
 import { splitDimensions } from './subspaces.js';
 import { searchSequential } from './search.js';
@@ -80,7 +80,7 @@ export class ProductQuantizer implements Quantizer {
   }
 
   get codeSize(): number {
-    return codeBytes(this.config.m, this.config.nbits);
+    return packedBytes(this.config.m, this.config.nbits);
   }
 
   /** The trained codebooks; throws NOT_TRAINED before fit. */

@@ -1,29 +1,22 @@
 import type { Metric } from '@reef/core';
-import { topK } from '@reef/kernels';
-import { scanCodes } from './adc.js';
 import type { ProductCodebooks } from './codebooks.js';
 
 /**
  * Top-k asymmetric search against one set of codes: per query one lookup table, then one pass over
  * the codes that keeps only the best k (a bounded heap). Smallest distances first for 'l2', largest
- * inner products first for 'ip'. 8-bit codes are copied into the WASM scanner once, when this is
- * made, and every query after that scans them there (the scan keeps the heap itself); other widths
- * scan in JS. Holds the codebooks' scanner: one per thread.
+ * inner products first for 'ip'. The codes are copied into the codebooks' scanner once, when this
+ * is made, and every query after that scans them there (in WASM for 8-bit codes, the scan keeping
+ * the heap itself). Holds the codebooks' scanner: one per thread.
  */
 export class CodeSearch {
-  private readonly n: number;
   private readonly table: Float32Array;
-  private readonly dists: Float32Array | undefined;
 
   constructor(
     private readonly books: ProductCodebooks,
-    private readonly codes: Uint8Array,
+    codes: Uint8Array,
   ) {
-    this.n = codes.length / books.codeSize;
     this.table = new Float32Array(books.m * books.k);
-    const bytewise = books.nbits === 8;
-    if (bytewise) books.scanner.loadCodes(codes);
-    this.dists = bytewise ? undefined : new Float32Array(this.n);
+    books.scanner.loadCodes(codes);
   }
 
   /**
@@ -31,15 +24,14 @@ export class CodeSearch {
    * ids/scores at q × topk.
    */
   searchRange(queries: Float32Array, q0: number, q1: number, topk: number, metric: Metric, ids: Int32Array, scores: Float32Array): void {
-    const { books, table, dists } = this;
+    const { books, table } = this;
     const { dim } = books.layout;
     const ascending = metric === 'l2';
     for (let q = q0; q < q1; q++) {
       books.lookupTable(queries.subarray(q * dim, (q + 1) * dim), metric, table);
       const qIds = ids.subarray(q * topk, (q + 1) * topk);
       const qScores = scores.subarray(q * topk, (q + 1) * topk);
-      if (dists) topK(scanCodes(table, books.k, books.m, books.nbits, this.codes, this.n, dists), topk, ascending, qIds, qScores);
-      else books.scanner.nearest(table, topk, ascending, qIds, qScores);
+      books.scanner.nearest(table, topk, ascending, qIds, qScores);
     }
   }
 }

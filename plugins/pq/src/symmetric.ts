@@ -1,7 +1,6 @@
 import { assertCodes, ReefError, type Metric } from '@reef/core';
-import { dot, l2sqr } from '@reef/kernels';
+import { dot, l2sqr, unpackRows } from '@reef/kernels';
 import type { ProductCodebooks } from './codebooks.js';
-import { unpackCodes } from './codes.js';
 
 /** Above this many centroids a K × K table per sub-space costs more than it saves. */
 const MAX_TABLE_K = 1024;
@@ -30,8 +29,8 @@ export class SymmetricDistance {
     const n = assertCodes(codes, books.codeSize);
     const m = books.m;
     const k = books.k;
-    const left = unpackCodes(a, 1, m, books.nbits);
-    const right = unpackCodes(codes, n, m, books.nbits);
+    const left = unpackRows(a, 1, m, books.nbits);
+    const right = unpackRows(codes, n, m, books.nbits);
     const result = out ?? new Float32Array(n);
     for (let i = 0; i < n; i++) {
       let s = 0;
@@ -65,8 +64,8 @@ export function symmetricDistance(books: ProductCodebooks, a: Uint8Array, b: Uin
   }
   if (metric !== 'l2' && metric !== 'ip') throw new ReefError('UNSUPPORTED', `pq: metric must be 'l2' or 'ip', got ${JSON.stringify(metric)}`);
   const m = books.m;
-  const la = unpackCodes(a, 1, m, books.nbits);
-  const lb = unpackCodes(b, 1, m, books.nbits);
+  const la = unpackRows(a, 1, m, books.nbits);
+  const lb = unpackRows(b, 1, m, books.nbits);
   let s = 0;
   for (let j = 0; j < m; j++) {
     const dj = books.subDim(j);

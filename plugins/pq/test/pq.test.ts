@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry, type Metric } from '@reef/core';
 import { loadModelFile, saveModelFile } from '@reef/hdf5';
-import { dot, l2sqr, multiplyFast, topK } from '@reef/kernels';
+import { dot, l2sqr, multiplyFast, scanCodes, topK } from '@reef/kernels';
 import { describe, expect, it } from 'vitest';
-import plugin, { ProductQuantizer, scanCodes, SymmetricDistance, splitDimensions, symmetricDistance } from '../src/index.js';
+import plugin, { ProductQuantizer, SymmetricDistance, splitDimensions, symmetricDistance } from '../src/index.js';
 import { gaussian, meanSquaredError } from './helpers.js';
 
 async function trained(params: Record<string, unknown>, dim = 20, n = 600): Promise<ProductQuantizer> {

@@ -1,3 +1,5 @@
+import { goldenSectionMinimum } from '@reef/kernels';
+
 /**
  * Quantizing a unit vector (already rotated) to the RaBitQ codebook. With B bits per dimension a
  * code value u ∈ {0 … 2^B − 1} stands for the grid coordinate x = u − (2^B − 1)/2, a half-integer,
@@ -65,36 +67,9 @@ function bestRescaling(o: Float64Array, half: number, maxAbs: number): number {
       best = i;
     }
   }
-  let a = Math.log(base * T_LOW * ratio ** Math.max(0, best - 1));
-  let b = Math.log(base * T_LOW * ratio ** Math.min(T_GRID - 1, best + 1));
-  let bestT = base * T_LOW * ratio ** best;
-  const g = (Math.sqrt(5) - 1) / 2;
-  const f = (x: number) => {
-    const c = cosineAt(o, half, Math.exp(x));
-    if (c > bestCos) {
-      bestCos = c;
-      bestT = Math.exp(x);
-    }
-    return c;
-  };
-  let c = b - g * (b - a);
-  let d = a + g * (b - a);
-  let fc = f(c);
-  let fd = f(d);
-  for (let i = 0; i < GOLDEN_STEPS; i++) {
-    if (fc > fd) {
-      b = d;
-      d = c;
-      fd = fc;
-      c = b - g * (b - a);
-      fc = f(c);
-    } else {
-      a = c;
-      c = d;
-      fc = fd;
-      d = a + g * (b - a);
-      fd = f(d);
-    }
-  }
-  return bestT;
+  const a = Math.log(base * T_LOW * ratio ** Math.max(0, best - 1));
+  const b = Math.log(base * T_LOW * ratio ** Math.min(T_GRID - 1, best + 1));
+  // The largest cosine is the smallest negated cosine.
+  const refined = goldenSectionMinimum((x) => -cosineAt(o, half, Math.exp(x)), a, b, GOLDEN_STEPS);
+  return -refined.value > bestCos ? Math.exp(refined.x) : base * T_LOW * ratio ** best;
 }

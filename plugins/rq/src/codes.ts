@@ -1,15 +1,13 @@
 import { ReefError } from '@reef/core';
-import { packValues, unpackValues } from '@reef/kernels';
+import { packRows, unpackValues } from '@reef/kernels';
 
 /**
  * Code layout: the L stage indices of a vector, nbits each, packed least significant bit first
- * (FAISS's layout) into ceil(L·nbits / 8) bytes. Unused high bits of the last byte must be zero;
- * anything else is reported as corrupt rather than silently ignored.
+ * (FAISS's layout; @reef/kernels' packRows) into ceil(L·nbits / 8) bytes. Unused high bits of the
+ * last byte must be zero; anything else is reported as corrupt rather than silently ignored.
  */
-export function packCodes(indices: Int32Array, n: number, stages: number, nbits: number, codeSize: number): Uint8Array {
-  const out = new Uint8Array(n * codeSize);
-  for (let i = 0; i < n; i++) packValues(indices.subarray(i * stages, (i + 1) * stages), nbits, out, i * codeSize);
-  return out;
+export function packCodes(indices: Int32Array, n: number, stages: number, nbits: number): Uint8Array {
+  return packRows(indices, n, stages, nbits);
 }
 
 /** Unpacks the stage indices of code `i` into `out` (length L), checking its padding bits. */

@@ -68,7 +68,7 @@ export class ResidualQuantizer implements Quantizer {
     const books = this.trained();
     assertEncodable(vectors, books.dim);
     const { indices } = beamSearchEncode(books, vectors.data, vectors.count, this.config.beam);
-    return packCodes(indices, vectors.count, this.config.stages, this.config.nbits, this.codeSize);
+    return packCodes(indices, vectors.count, this.config.stages, this.config.nbits);
   }
 
   decode(codes: Uint8Array): Float32Array {

@@ -7,7 +7,6 @@ export { SQ_PARAMS, FORMATS, RANGES, ESTIMATORS, type Format, type RangeMode, ty
 export { minMaxRange, meanStdRange, quantileRange, optimisedRange, estimateRange, type Range } from './ranges.js';
 export { UniformGrid } from './grid.js';
 export { floatToHalfBits, halfBitsToFloat, floatToBf16Bits, bf16BitsToFloat } from './float16.js';
-export { packCodes, unpackCodes, packedSize } from './packing.js';
 
 /** Registers the `sq` quantizer with a host; importing this module registers nothing. */
 export default definePlugin({

@@ -1,7 +1,7 @@
 import { named, type CodeDistances, type Metric, type NamedArray } from '@reef/core';
+import { packedBytes, packValues, unpackValues } from '@reef/kernels';
 import { distanceOutput, type Codec } from './codec.js';
 import { nearestLevel } from './grid.js';
-import { packCodes, packedSize, unpackCodes } from './packing.js';
 import { encodeKernels, sqKernels, wasmEncode, wasmScan, type EncodeSpec, type WasmScanPlan } from './wasm.js';
 
 /**
@@ -25,7 +25,7 @@ export class UniformCodec implements Codec {
     private readonly useWasm = true,
   ) {
     this.levels = 2 ** bits;
-    this.codeSize = packedSize(dim, bits);
+    this.codeSize = packedBytes(dim, bits);
     this.lowerByDim = new Float32Array(dim);
     this.stepByDim = new Float64Array(dim);
     this.inverseStep = new Float32Array(dim);
@@ -47,14 +47,11 @@ export class UniformCodec implements Codec {
     const simd = this.useWasm ? encodeKernels() : null;
     if (simd) return wasmEncode(simd, this.encodeSpec(), data, count, out);
     const top = levels - 1;
-    // 8-bit codes are written in place; narrower ones go through a buffer and get packed.
-    const direct = this.bits === 8;
-    const values = direct ? out : new Uint8Array(dim);
+    const values = new Uint8Array(dim);
     for (let i = 0; i < count; i++) {
       const base = i * dim;
-      const offset = direct ? base : 0;
-      for (let d = 0; d < dim; d++) values[offset + d] = nearestLevel(data[base + d], lowerByDim[d], inverseStep[d], top);
-      if (!direct) packCodes(values, dim, this.bits, out, i * this.codeSize);
+      for (let d = 0; d < dim; d++) values[d] = nearestLevel(data[base + d], lowerByDim[d], inverseStep[d], top);
+      packValues(values, this.bits, out, i * this.codeSize);
     }
     return false;
   }
@@ -68,7 +65,7 @@ export class UniformCodec implements Codec {
     const { dim, lowerByDim, stepByDim } = this;
     const values = new Uint8Array(dim);
     for (let i = 0; i < count; i++) {
-      unpackCodes(codes, i * this.codeSize, dim, this.bits, values);
+      unpackValues(codes, this.bits, dim, i * this.codeSize, values);
       const base = i * dim;
       for (let d = 0; d < dim; d++) out[base + d] = lowerByDim[d] + values[d] * stepByDim[d];
     }
@@ -121,29 +118,27 @@ export class UniformCodec implements Codec {
         const count = Math.floor(codes.length / codeSize);
         const result = distanceOutput(count, out);
         for (let i = 0; i < count; i++) {
-          // 8-bit codes are read in place; narrower ones are unpacked into a small buffer first.
-          const source = bits === 8 ? codes : unpackCodes(codes, i * codeSize, dim, bits, values);
-          const offset = bits === 8 ? i * codeSize : 0;
+          const source = unpackValues(codes, bits, dim, i * codeSize, values);
           let s0 = 0;
           let s1 = 0;
           let d = 0;
           if (l2) {
             for (; d + 2 <= dim; d += 2) {
-              const e0 = r[d] - source[offset + d] * stepByDim[d];
-              const e1 = r[d + 1] - source[offset + d + 1] * stepByDim[d + 1];
+              const e0 = r[d] - source[d] * stepByDim[d];
+              const e1 = r[d + 1] - source[d + 1] * stepByDim[d + 1];
               s0 += e0 * e0;
               s1 += e1 * e1;
             }
             if (d < dim) {
-              const e = r[d] - source[offset + d] * stepByDim[d];
+              const e = r[d] - source[d] * stepByDim[d];
               s0 += e * e;
             }
           } else {
             for (; d + 2 <= dim; d += 2) {
-              s0 += weight[d] * source[offset + d];
-              s1 += weight[d + 1] * source[offset + d + 1];
+              s0 += weight[d] * source[d];
+              s1 += weight[d + 1] * source[d + 1];
             }
-            if (d < dim) s0 += weight[d] * source[offset + d];
+            if (d < dim) s0 += weight[d] * source[d];
             s0 += constant;
           }
           result[i] = s0 + s1;

@@ -15,11 +15,13 @@ import {
   type SavedModel,
   type Vectors,
 } from '@reef/core';
+import { packedBytes, packValues, unpackValues } from '@reef/kernels';
 
 /**
  * One bit per dimension: whether a component is above the training mean. Decoding puts each
  * component at mean ± (mean absolute deviation on that side), the centroid of each half, which is
- * the best reconstruction a 1-bit code per dimension can give under squared error.
+ * the best reconstruction a 1-bit code per dimension can give under squared error. Codes are the
+ * bits packed by @reef/kernels (least significant bit first), ⌈dim / 8⌉ bytes per vector.
  */
 export class SignQuantizer implements Quantizer {
   readonly pluginId = 'sign';
@@ -41,7 +43,7 @@ export class SignQuantizer implements Quantizer {
   }
 
   get codeSize(): number {
-    return Math.ceil(this.dim / 8);
+    return packedBytes(this.dim, 1);
   }
 
   async fit(train: Vectors, _options: FitOptions = {}): Promise<void> {
@@ -72,10 +74,10 @@ export class SignQuantizer implements Quantizer {
     const dim = mean.length;
     const size = this.codeSize;
     const codes = new Uint8Array(vectors.count * size);
+    const bits = new Uint8Array(dim);
     for (let i = 0; i < vectors.count; i++) {
-      for (let j = 0; j < dim; j++) {
-        if (vectors.data[i * dim + j] > mean[j]) codes[i * size + (j >> 3)] |= 1 << (j & 7);
-      }
+      for (let j = 0; j < dim; j++) bits[j] = vectors.data[i * dim + j] > mean[j] ? 1 : 0;
+      packValues(bits, 1, codes, i * size);
     }
     return codes;
   }
@@ -86,11 +88,10 @@ export class SignQuantizer implements Quantizer {
     const count = assertCodes(codes, size);
     const dim = low.length;
     const out = new Float32Array(count * dim);
+    const bits = new Uint8Array(dim);
     for (let i = 0; i < count; i++) {
-      for (let j = 0; j < dim; j++) {
-        const bit = (codes[i * size + (j >> 3)] >> (j & 7)) & 1;
-        out[i * dim + j] = bit ? high[j] : low[j];
-      }
+      unpackValues(codes, 1, dim, i * size, bits);
+      for (let j = 0; j < dim; j++) out[i * dim + j] = bits[j] ? high[j] : low[j];
     }
     return out;
   }
@@ -137,13 +138,15 @@ export class SignQuantizer implements Quantizer {
           gain[j] = term(high[j], j) - term(low[j], j);
         }
         const size = this.codeSize;
+        const bits = new Uint8Array(dim);
         return {
           distances: (codes: Uint8Array, out?: Float32Array): Float32Array => {
             const count = assertCodes(codes, size);
             const result = out ?? new Float32Array(count);
             for (let i = 0; i < count; i++) {
+              unpackValues(codes, 1, dim, i * size, bits);
               let s = base;
-              for (let j = 0; j < dim; j++) if ((codes[i * size + (j >> 3)] >> (j & 7)) & 1) s += gain[j];
+              for (let j = 0; j < dim; j++) if (bits[j]) s += gain[j];
               result[i] = s;
             }
             return result;
