@@ -10,3 +10,4 @@ export * from './product-code-scanner.js';
 export * from './polar-iterative.js';
 export * from './pca.js';
 export * from './resident-matrix.js';
+export { SingleThreadPool, runInThread } from './single-thread-pool.js';
