@@ -107,6 +107,14 @@ export class CollectingWarnings implements WarningSink {
   }
 }
 
+/** A warning sink that writes each warning as a line, e.g. to a CLI's stderr: `warning (pq): …`. */
+export class WrittenWarnings implements WarningSink {
+  constructor(private readonly write: (line: string) => void) {}
+  warn(message: string, source?: string): void {
+    this.write(`warning${source ? ` (${source})` : ''}: ${message}`);
+  }
+}
+
 /** Where plugins send warnings. Default: a CollectingWarnings per registry. */
 export const WARNINGS: ServiceToken<WarningSink> = serviceToken('WARNINGS', 'receives warnings from plugins', () => new CollectingWarnings());
 
@@ -120,6 +128,30 @@ export interface ProgressReporter {
 
 /** Progress that goes nowhere (the default). */
 export const SILENT_PROGRESS: ProgressReporter = Object.freeze({ report: () => {} });
+
+/**
+ * Progress written as lines, e.g. to a CLI's stderr: `label: 40%`, one line each time a task
+ * crosses another `step` (default 10%), and at 100%, so a long run says where it is without flooding.
+ */
+export class WrittenProgress implements ProgressReporter {
+  private readonly shown = new Map<string, number>();
+  constructor(
+    private readonly write: (line: string) => void,
+    private readonly step = 0.1,
+  ) {
+    if (!(step > 0 && step <= 1)) throw new ReefError('INVALID_PARAM', `WrittenProgress: step must be in (0, 1], got ${step}`);
+  }
+  report(fraction: number, label: string): void {
+    if (!Number.isFinite(fraction)) return;
+    const f = Math.min(1, Math.max(0, fraction));
+    const bucket = f === 1 ? Infinity : Math.floor(f / this.step);
+    if (bucket <= (this.shown.get(label) ?? -1)) return;
+    this.shown.set(label, bucket);
+    // A new run of the same task starts its count again.
+    if (f === 1) this.shown.delete(label);
+    this.write(`${label}: ${Math.round(f * 100)}%`);
+  }
+}
 
 /** Where plugins report progress. Default: SILENT_PROGRESS. */
 export const PROGRESS: ServiceToken<ProgressReporter> = serviceToken('PROGRESS', 'receives progress of long-running plugin work', () => SILENT_PROGRESS);

@@ -6,6 +6,8 @@ import {
   PROGRESS,
   Registry,
   SILENT_PROGRESS,
+  WrittenProgress,
+  WrittenWarnings,
   WARNINGS,
   definePlugin,
   isReefError,
@@ -126,5 +128,27 @@ describe('services', () => {
     expect(registry.services.get(CACHE)).toBe(cache);
     expect(isReefError(errorOf(() => serviceToken('lower', 'x')), 'INVALID_PARAM')).toBe(true);
     expect(errorOf(() => registry.provide(CACHE, undefined as never)).message).toMatch(/provide\(ACME_CACHE\) needs a value/);
+  });
+});
+
+describe('written warnings and progress', () => {
+  it('write one line per warning, naming its source', () => {
+    const lines: string[] = [];
+    const sink = new WrittenWarnings((line) => lines.push(line));
+    sink.warn('200 training points for 64 centroids', 'pq');
+    sink.warn('no source');
+    expect(lines).toEqual(['warning (pq): 200 training points for 64 centroids', 'warning: no source']);
+  });
+
+  it('write progress each time a task crosses another step, and at the end', () => {
+    const lines: string[] = [];
+    const progress = new WrittenProgress((line) => lines.push(line), 0.25);
+    for (const f of [0, 0.1, 0.2, 0.3, 0.5, 0.55, 0.99, 1]) progress.report(f, 'pq fit');
+    progress.report(0.6, 'other');
+    expect(lines).toEqual(['pq fit: 0%', 'pq fit: 30%', 'pq fit: 50%', 'pq fit: 99%', 'pq fit: 100%', 'other: 60%']);
+    // A second run of the same task is reported from its start again.
+    progress.report(0.1, 'pq fit');
+    expect(lines.at(-1)).toBe('pq fit: 10%');
+    expect(() => new WrittenProgress(() => {}, 0)).toThrow(/step must be in \(0, 1\], got 0/);
   });
 });
