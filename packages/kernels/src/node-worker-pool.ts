@@ -34,9 +34,12 @@ interface PooledWorker {
 
 const WORKER_SCRIPT = new URL('./node-pool-worker.js', import.meta.url);
 
-/** A file: URL with no file behind it, e.g. a .js module next to TypeScript sources under a test runner. */
-function missingFile(url: URL): boolean {
-  return url.protocol === 'file:' && !existsSync(fileURLToPath(url));
+/**
+ * A module a worker cannot import: a file: URL with no file behind it (a .js module named next to
+ * TypeScript sources under a test runner), or TypeScript itself.
+ */
+function notImportable(url: URL): boolean {
+  return url.protocol === 'file:' && (/\.[cm]?ts$/.test(url.pathname) || !existsSync(fileURLToPath(url)));
 }
 
 export class NodeWorkerPool implements ComputePool {
@@ -65,7 +68,7 @@ export class NodeWorkerPool implements ComputePool {
     if (!Number.isInteger(requested) || requested < 0) throw new ReefError('INVALID_PARAM', `compute pool: threads must be an integer ≥ 0, got ${options.threads}`);
     const team = Math.min(requested, this.threads, count);
     // One job at a time, or no compiled worker script or task module (TypeScript sources): here.
-    if (team <= 1 || missingFile(WORKER_SCRIPT) || missingFile(task.module)) return runInThread(task, count, makeJob, onReply);
+    if (team <= 1 || notImportable(WORKER_SCRIPT) || notImportable(task.module)) return runInThread(task, count, makeJob, onReply);
     const module = task.module.href;
     const workers = Array.from({ length: team }, () => this.acquire());
     let next = 0;

@@ -21,7 +21,8 @@ const multiplyRowsHandler: ComputeTaskHandler<MultiplyRowsJob, Float32Array> = {
 };
 export default multiplyRowsHandler;
 
-export const MULTIPLY_ROWS_TASK: ComputeTask<MultiplyRowsJob, Float32Array> = { module: new URL(import.meta.url), handler: multiplyRowsHandler };
+// Named as compiled: from TypeScript sources (a test runner) there is no .js here, and pools run it in-thread.
+export const MULTIPLY_ROWS_TASK: ComputeTask<MultiplyRowsJob, Float32Array> = { module: new URL('./pool-multiply.js', import.meta.url), handler: multiplyRowsHandler };
 
 /** Below this many multiply-adds (n × a × b), automatic threading leaves the product to the caller. */
 const MIN_POOLED_MULTIPLY = 2e8;

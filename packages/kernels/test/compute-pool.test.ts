@@ -115,3 +115,26 @@ describe('compute pools', () => {
     expect(seen.has('node-worker-pool.ts')).toBe(false);
   });
 });
+
+describe('multiplyInPool', () => {
+  it('multiplies on worker threads to exactly multiplyFast’s product, and leaves one-thread pools to the caller', async () => {
+    // The built module: workers import its compiled task module.
+    const built = await import('../dist/index.js');
+    const pool = new NodeWorkerPool({ threads: 2 });
+    try {
+      const rng = new built.Rng(3);
+      for (const [n, a, b] of [[301, 37, 23], [5, 64, 64], [1, 9, 4], [0, 3, 2]]) {
+        const x = Float32Array.from({ length: n * a }, () => rng.normal());
+        const r = Float32Array.from({ length: a * b }, () => rng.normal());
+        const out = new Float32Array(n * b);
+        expect(await built.multiplyInPool(pool, x, n, a, r, b, 2, out)).toBe(out);
+        expect(out).toEqual(built.multiplyFast(x, n, a, r, b));
+      }
+      expect(await built.multiplyInPool(new SingleThreadPool(), new Float32Array(4), 2, 2, new Float32Array(4), 2, 2)).toBeUndefined();
+      // Automatic threading leaves small products to the caller.
+      expect(await built.multiplyInPool(pool, new Float32Array(4), 2, 2, new Float32Array(4), 2, 0)).toBeUndefined();
+    } finally {
+      await pool.close();
+    }
+  });
+});
