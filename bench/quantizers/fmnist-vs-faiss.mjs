@@ -26,6 +26,7 @@ import { Registry } from '../../packages/core/dist/index.js';
 import { ProductQuantizer } from '../../plugins/pq/dist/index.js';
 import sqPlugin from '../../plugins/sq/dist/index.js';
 import { fashionMnist, medianAfterWarmup, readTyped } from './fmnist.mjs';
+import { pool } from './pool.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const OUT = join(here, '../out/quantizers');
@@ -34,11 +35,11 @@ const REPEATS = 3;
 const SHORT_TRAIN_S = 1;
 
 const CONFIGS = {
-  PQ8: { faiss: 'PQ8', make: () => new ProductQuantizer({ m: 8, nbits: 8, ...pqParams() }) },
-  PQ16: { faiss: 'PQ16', make: () => new ProductQuantizer({ m: 16, nbits: 8, ...pqParams() }) },
-  PQ56: { faiss: 'PQ56', make: () => new ProductQuantizer({ m: 56, nbits: 8, ...pqParams() }) },
-  OPQ8: { faiss: 'OPQ8,PQ8', make: () => new OptimizedProductQuantizer({ m: 8, nbits: 8, ...opqRounds() }) },
-  OPQ16: { faiss: 'OPQ16,PQ16', make: () => new OptimizedProductQuantizer({ m: 16, nbits: 8, ...opqRounds() }) },
+  PQ8: { faiss: 'PQ8', make: () => new ProductQuantizer({ m: 8, nbits: 8, ...pqParams() }, { pool }) },
+  PQ16: { faiss: 'PQ16', make: () => new ProductQuantizer({ m: 16, nbits: 8, ...pqParams() }, { pool }) },
+  PQ56: { faiss: 'PQ56', make: () => new ProductQuantizer({ m: 56, nbits: 8, ...pqParams() }, { pool }) },
+  OPQ8: { faiss: 'OPQ8,PQ8', make: () => new OptimizedProductQuantizer({ m: 8, nbits: 8, ...opqRounds() }, { pool }) },
+  OPQ16: { faiss: 'OPQ16,PQ16', make: () => new OptimizedProductQuantizer({ m: 16, nbits: 8, ...opqRounds() }, { pool }) },
   // FAISS's SQ8 and SQ4: per-dimension min–max ranges, as Reef's defaults.
   SQ8: { faiss: 'SQ8', make: () => scalarQuantizer('8bit') },
   SQ4: { faiss: 'SQ4', make: () => scalarQuantizer('4bit') },

@@ -7,8 +7,9 @@
 import { resolveParams } from '../../packages/core/dist/index.js';
 import { polarFactorIterative, Rng } from '../../packages/kernels/dist/index.js';
 import { crossWithReconstruction, initialRotation, multiplyRows, OPQ_PARAMS, opqConfig, subsampleRows } from '../../plugins/opq/dist/index.js';
-import { ProductCodebooks, splitDimensions, trainCodebooks } from '../../plugins/pq/dist/index.js';
+import { assignOnPool, ProductCodebooks, splitDimensions, trainCodebooks } from '../../plugins/pq/dist/index.js';
 import { fashionMnist } from './fmnist.mjs';
+import { pool } from './pool.mjs';
 
 const args = process.argv.slice(2);
 const value = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
@@ -52,20 +53,20 @@ let rotation = initialRotation(d, d, config, rng, sample);
 const rotated = new Float32Array(sample.count * d);
 let centroids;
 for (let round = 1; round <= rounds; round++) {
-  await timed('xp', () => multiplyRows(sample.data, sample.count, d, rotation, d, config.threads, rotated));
+  await timed('xp', () => multiplyRows(pool, sample.data, sample.count, d, rotation, d, config.threads, rotated));
   const niter = round === 1 ? config.niterPqFirst : config.niterPq;
-  centroids = await timed('kmeans', () => trainCodebooks(rotated, sample.count, layout, { nbits: 8, niter, seed, init: 'random', initialCentroids: centroids, threads: config.threads }));
+  centroids = await timed('kmeans', () => trainCodebooks(rotated, sample.count, layout, { nbits: 8, niter, seed, init: 'random', initialCentroids: centroids, threads: config.threads, pool }));
   const books = new ProductCodebooks(layout, 8, centroids);
-  const labels = await timed('assign', () => books.assignAsync(rotated, sample.count, config.threads));
+  const labels = await timed('assign', () => assignOnPool(pool, books, rotated, sample.count, config.threads));
   const trainMse = mse(books, labels, rotated, sample.count);
   const cross = await timed('xty', () => crossWithReconstruction(sample.data, sample.count, d, books, labels));
   rotation = await timed('polar', () => polarFactorIterative(cross, d, d, { towards: rotation }));
   const s = Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, Number(v.toFixed(2))]));
   console.log(JSON.stringify({ round, trainMse: Math.round(trainMse), elapsedS: Number(((performance.now() - t0) / 1000).toFixed(1)), phaseS: s }));
   if (finals.includes(round)) {
-    const all = await multiplyRows(x, n, d, rotation, d, config.threads);
-    const final = await trainCodebooks(all, n, layout, { nbits: 8, niter: config.niterFinal, seed, init: 'random', initialCentroids: centroids, threads: config.threads });
+    const all = await multiplyRows(pool, x, n, d, rotation, d, config.threads);
+    const final = await trainCodebooks(all, n, layout, { nbits: 8, niter: config.niterFinal, seed, init: 'random', initialCentroids: centroids, threads: config.threads, pool });
     const fb = new ProductCodebooks(layout, 8, final);
-    console.log(JSON.stringify({ finalAfterRound: round, mse: Math.round(mse(fb, await fb.assignAsync(all, n, config.threads), all, n)) }));
+    console.log(JSON.stringify({ finalAfterRound: round, mse: Math.round(mse(fb, await assignOnPool(pool, fb, all, n, config.threads), all, n)) }));
   }
 }

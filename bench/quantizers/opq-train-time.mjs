@@ -3,9 +3,10 @@
 import { loadavg } from 'node:os';
 import { OptimizedProductQuantizer } from '../../plugins/opq/dist/index.js';
 import { fashionMnist } from './fmnist.mjs';
+import { pool } from './pool.mjs';
 const base = fashionMnist('train-images-idx3-ubyte.gz');
 const m = Number(process.argv[2] ?? 16);
-const q = new OptimizedProductQuantizer({ m, nbits: 8 });
+const q = new OptimizedProductQuantizer({ m, nbits: 8 }, { pool });
 const l0 = loadavg(); const c0 = process.cpuUsage(); const t0 = performance.now();
 await q.fit(base);
 const wall = (performance.now() - t0) / 1000; const c = process.cpuUsage(c0);

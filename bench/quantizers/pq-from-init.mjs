@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Rng } from '../../packages/kernels/dist/index.js';
 import { splitDimensions, trainCodebooks } from '../../plugins/pq/dist/index.js';
 import { evaluatePqCodebooks, fashionMnist, readTyped } from './fmnist.mjs';
+import { pool } from './pool.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const K = 256;
@@ -36,7 +37,7 @@ for (let j = 0; j < m; j++) {
   for (let c = 0; c < K; c++) init.set(base.data.subarray(pick[c] * base.dim + o, pick[c] * base.dim + o + dj), K * o + c * dj);
 }
 // The k-means seed still drives the random splits of empty clusters.
-const centroids = await trainCodebooks(base.data, base.count, layout, { nbits: 8, niter: 25, seed, init: 'random', initialCentroids: init, threads: 0 });
+const centroids = await trainCodebooks(base.data, base.count, layout, { nbits: 8, niter: 25, seed, init: 'random', initialCentroids: init, threads: 0, pool });
 if (value('--save')) writeFileSync(value('--save'), new Uint8Array(centroids.buffer, centroids.byteOffset, centroids.byteLength));
 const { mse, recall10 } = await evaluatePqCodebooks(centroids, m, base, queries, truth);
 console.log(JSON.stringify({ m, seed, init: file ?? 'reef', sorted: args.includes('--sorted'), mse, recall10 }));

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { recallAtK } from '../../packages/kernels/dist/index.js';
 import { ProductQuantizer } from '../../plugins/pq/dist/index.js';
 import { fashionMnist, readTyped } from './fmnist.mjs';
+import { pool } from './pool.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -21,7 +22,7 @@ const base = fashionMnist('train-images-idx3-ubyte.gz');
 const queries = fashionMnist('t10k-images-idx3-ubyte.gz', 1000);
 const rows = [];
 for (const seed of seeds) {
-  const q = new ProductQuantizer({ m, nbits: 8 });
+  const q = new ProductQuantizer({ m, nbits: 8 }, { pool });
   await q.fit(base, { seed });
   const codes = await q.encodeAsync(base);
   const decoded = q.decode(codes);

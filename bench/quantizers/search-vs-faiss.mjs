@@ -19,17 +19,18 @@ import { recallAtK } from '../../packages/kernels/dist/index.js';
 import { OptimizedProductQuantizer } from '../../plugins/opq/dist/index.js';
 import { ProductQuantizer } from '../../plugins/pq/dist/index.js';
 import { fashionMnist, medianAfterWarmup } from './fmnist.mjs';
+import { pool } from './pool.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const OUT = join(here, '../out/quantizers');
 const QUICK_PQ = { nbits: 8, niter: 10 };
 const QUICK_OPQ = { nbits: 8, niter: 3, niterFinal: 10 };
 const CONFIGS = {
-  PQ8: { faiss: 'PQ8', make: () => new ProductQuantizer({ m: 8, ...QUICK_PQ }) },
-  PQ16: { faiss: 'PQ16', make: () => new ProductQuantizer({ m: 16, ...QUICK_PQ }) },
-  PQ56: { faiss: 'PQ56', make: () => new ProductQuantizer({ m: 56, ...QUICK_PQ }) },
-  OPQ8: { faiss: 'OPQ8,PQ8', make: () => new OptimizedProductQuantizer({ m: 8, ...QUICK_OPQ }) },
-  OPQ16: { faiss: 'OPQ16,PQ16', make: () => new OptimizedProductQuantizer({ m: 16, ...QUICK_OPQ }) },
+  PQ8: { faiss: 'PQ8', make: () => new ProductQuantizer({ m: 8, ...QUICK_PQ }, { pool }) },
+  PQ16: { faiss: 'PQ16', make: () => new ProductQuantizer({ m: 16, ...QUICK_PQ }, { pool }) },
+  PQ56: { faiss: 'PQ56', make: () => new ProductQuantizer({ m: 56, ...QUICK_PQ }, { pool }) },
+  OPQ8: { faiss: 'OPQ8,PQ8', make: () => new OptimizedProductQuantizer({ m: 8, ...QUICK_OPQ }, { pool }) },
+  OPQ16: { faiss: 'OPQ16,PQ16', make: () => new OptimizedProductQuantizer({ m: 16, ...QUICK_OPQ }, { pool }) },
 };
 
 const args = process.argv.slice(2);

@@ -6,7 +6,8 @@
 // bits (392 bytes, the most PQ can spend at 4 bits); trained on the first PQ_TRAIN base vectors.
 // Build first: npx -y pnpm@10 turbo run build --filter=@reef/quantizer-rabitq... --filter=@reef/quantizer-pq...
 // Run: flock /tmp/reef-bench.lock node bench/rabitq/run.mjs [BASE=20000] [NQ=200] [BITS=1,2,4] [PQ_TRAIN=10000]
-import { Registry, vectors } from '../../packages/core/dist/index.js';
+import { COMPUTE_POOL, Registry, vectors } from '../../packages/core/dist/index.js';
+import { NodeWorkerPool } from '../../packages/kernels/dist/node.js';
 import { exactKnn, recallAtK, topK } from '../../packages/kernels/dist/index.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
@@ -27,7 +28,8 @@ function idxImages(name, limit = Infinity) {
   return vectors(Float32Array.from(raw.subarray(16, 16 + count * dim)), dim);
 }
 
-const registry = new Registry();
+// Worker threads for PQ, as the reef CLI and the sweep provide them.
+const registry = new Registry().provide(COMPUTE_POOL, new NodeWorkerPool());
 registry.use(rabitq);
 const havePq = existsSync(PQ_DIST);
 if (havePq) registry.use((await import(PQ_DIST.href)).default);

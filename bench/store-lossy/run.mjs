@@ -10,7 +10,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Registry } from '../../packages/core/dist/index.js';
+import { COMPUTE_POOL, Registry } from '../../packages/core/dist/index.js';
+import { NodeWorkerPool } from '../../packages/kernels/dist/node.js';
 import deltaLossless from '../../plugins/delta-lossless/dist/index.js';
 import deltaPq from '../../plugins/delta-pq/dist/index.js';
 import deltaQuantized from '../../plugins/delta-quantized/dist/index.js';
@@ -36,8 +37,11 @@ if (series.length < 2) throw new Error(`no checkpoint series in ${seriesDir}: ru
 if (only.includes('variants') && variantFiles.length === 0) throw new Error(`no variants in ${variantsDir}: run models.py variants (or pass --datasets series)`);
 const base = series[series.length - 1]; // the variants are fine-tuned from the last checkpoint
 
+const pool = new NodeWorkerPool();
+
 function registry() {
-  const r = new Registry();
+  // Worker threads for delta-pq's codebook training, as the reef CLI provides them.
+  const r = new Registry().provide(COMPUTE_POOL, pool);
   r.use(deltaLossless, '@reef/delta-lossless');
   r.use(deltaQuantized);
   r.use(deltaPq);

@@ -9,7 +9,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Registry } from '../../packages/core/dist/index.js';
+import { COMPUTE_POOL, Registry } from '../../packages/core/dist/index.js';
+import { NodeWorkerPool } from '../../packages/kernels/dist/node.js';
 import deltaPq from '../../plugins/delta-pq/dist/index.js';
 import deltaQuantized from '../../plugins/delta-quantized/dist/index.js';
 import { parseSafetensors, screenSample, zeroTensor } from '../../packages/store/dist/index.js';
@@ -18,7 +19,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const i = process.argv.indexOf('--series');
 const seriesDir = resolve(i >= 0 ? process.argv[i + 1] : join(here, '..', 'store', 'out', 'checkpoints'));
 const files = readdirSync(seriesDir).filter((f) => f.endsWith('.safetensors')).sort();
-const registry = new Registry();
+// Worker threads for delta-pq's codebook training, as the reef CLI provides them.
+const registry = new Registry().provide(COMPUTE_POOL, new NodeWorkerPool());
 registry.use(deltaQuantized);
 registry.use(deltaPq);
 const types = registry.deltaTypes().filter((p) => !p.lossless);

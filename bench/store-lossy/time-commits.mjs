@@ -10,7 +10,8 @@ import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Registry } from '../../packages/core/dist/index.js';
+import { COMPUTE_POOL, Registry } from '../../packages/core/dist/index.js';
+import { NodeWorkerPool } from '../../packages/kernels/dist/node.js';
 import deltaLossless from '../../plugins/delta-lossless/dist/index.js';
 import deltaPq from '../../plugins/delta-pq/dist/index.js';
 import deltaQuantized from '../../plugins/delta-quantized/dist/index.js';
@@ -32,7 +33,8 @@ const files = readdirSync(seriesDir).filter((f) => f.endsWith('.safetensors')).s
 await h5ready();
 rmSync(dir, { recursive: true, force: true });
 mkdirSync(dir, { recursive: true });
-const registry = new Registry();
+// Worker threads for delta-pq's codebook training, as the reef CLI provides them.
+const registry = new Registry().provide(COMPUTE_POOL, new NodeWorkerPool());
 registry.use(deltaLossless, '@reef/delta-lossless');
 registry.use(deltaQuantized);
 registry.use(deltaPq);

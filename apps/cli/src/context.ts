@@ -1,5 +1,6 @@
 import { createNodeRegistry } from '@reef/core/node';
-import type { Registry } from '@reef/core';
+import { COMPUTE_POOL, PROGRESS, WARNINGS, WrittenProgress, WrittenWarnings, type Registry } from '@reef/core';
+import { NodeWorkerPool } from '@reef/kernels/node';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,6 +22,8 @@ export function createContext(pluginSpecs: () => string[], out = (t: string) => 
         // Plugins installed next to the CLI, and those in the user's own project.
         roots: [CLI_PACKAGE_DIR, process.cwd()],
         plugins: pluginSpecs(),
+        // What plugins get from the CLI: worker threads, and warnings and progress on stderr.
+        provide: (r) => r.provide(COMPUTE_POOL, new NodeWorkerPool()).provide(WARNINGS, new WrittenWarnings(err)).provide(PROGRESS, new WrittenProgress(err)),
       })),
     out,
     err,

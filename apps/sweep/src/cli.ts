@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
-import { ReefError, type ParamGrid, type QuantizerPlugin, type Registry } from '@reef/core';
+import { COMPUTE_POOL, PROGRESS, ReefError, WARNINGS, WrittenProgress, WrittenWarnings, type ParamGrid, type QuantizerPlugin, type Registry } from '@reef/core';
 import { createNodeRegistry, type NodeRegistryOptions } from '@reef/core/node';
+import { NodeWorkerPool } from '@reef/kernels/node';
 import { DEFAULT_DATASET } from '@reef/datasets';
 import { intOption, listOption, parseArgs, singleOption, type ParsedArgs } from './args.js';
 import { readSweepFile, type SweepFile } from './config.js';
@@ -94,8 +95,16 @@ function registryOptions(io: Io, plugins: readonly string[]): NodeRegistryOption
   return { roots: [APP_DIR, io.cwd], plugins, cwd: io.cwd };
 }
 
+/** The sweep's worker-thread pool, one per process (idle workers never keep it alive). */
+let computePool: NodeWorkerPool | undefined;
+
 async function registryFor(args: ParsedArgs, io: Io, file?: SweepFile): Promise<Registry> {
-  return createNodeRegistry(registryOptions(io, [...(file?.plugins ?? []), ...(args.options.get('plugin') ?? [])]));
+  return createNodeRegistry({
+    ...registryOptions(io, [...(file?.plugins ?? []), ...(args.options.get('plugin') ?? [])]),
+    // What plugins get on this thread: worker threads, and warnings and progress on stderr.
+    // Configurations are measured in measure-worker.ts, which provides its own pool.
+    provide: (r) => r.provide(COMPUTE_POOL, (computePool ??= new NodeWorkerPool())).provide(WARNINGS, new WrittenWarnings(io.err)).provide(PROGRESS, new WrittenProgress(io.err)),
+  });
 }
 
 function versionsFor(io: Io, pluginSpecs: readonly string[]): (plugin: QuantizerPlugin) => Record<string, string> {

@@ -5,7 +5,8 @@
  * answers `phase` messages and one `done` or `error` per run.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { isReefError, Registry, type Params, type QuantizerPlugin } from '@reef/core';
+import { COMPUTE_POOL, isReefError, Registry, type Params, type QuantizerPlugin } from '@reef/core';
+import { NodeWorkerPool } from '@reef/kernels/node';
 import { findPluginPackages, loadPluginPackage, loadPluginSpec, type NodeRegistryOptions } from '@reef/core/node';
 import type { Dataset } from '@reef/datasets';
 import { measure } from './measure.js';
@@ -29,7 +30,9 @@ export type FromWorker =
 
 const port = parentPort!;
 const discovery = workerData as NodeRegistryOptions;
-const registry = new Registry();
+// Plugins fit here, so this registry lends them worker threads (the `threads` parameter picks how
+// many). Warnings stay in the default collecting sink: the sweep's output is its table and report.
+const registry = new Registry().provide(COMPUTE_POOL, new NodeWorkerPool());
 const datasets = new Map<string, Dataset>();
 
 /**

@@ -16,6 +16,7 @@ export type ReefErrorCode =
   | 'DUPLICATE_PLUGIN'
   | 'PLUGIN_API_VERSION'
   | 'PLUGIN_LOAD'
+  | 'MISSING_SERVICE'
   | 'UNSUPPORTED'
   | 'BAD_TENSOR'
   | 'BAD_FILE';

@@ -7,5 +7,6 @@ export * from './portable.js';
 export * from './quantizer.js';
 export * from './delta.js';
 export * from './plugin.js';
+export * from './services.js';
 export * from './catalog.js';
 export * from './registry.js';

@@ -141,11 +141,14 @@ export interface NodeRegistryOptions {
   /** Explicit `--plugin` specs. */
   readonly plugins?: readonly string[];
   readonly cwd?: string;
+  /** Provides the host's services (registry.provide) before any plugin is loaded. */
+  readonly provide?: (registry: Registry) => void;
 }
 
 /** A registry filled with every discovered plugin plus the explicit ones. */
 export async function createNodeRegistry(options: NodeRegistryOptions = {}): Promise<Registry> {
   const registry = new Registry();
+  options.provide?.(registry);
   const cwd = options.cwd ?? process.cwd();
   for (const pkg of findPluginPackages(options.roots ?? [cwd])) {
     registry.use(await loadPluginPackage(pkg), pkg.packageName);

@@ -6,6 +6,7 @@ import { ReefError } from './errors.js';
 import { resolveParams, type Params } from './params.js';
 import { PLUGIN_API_VERSION, type PluginHost, type ReefPluginModule } from './plugin.js';
 import type { Quantizer, QuantizerPlugin, SavedModel } from './quantizer.js';
+import { missingService, type ServiceToken, type Services } from './services.js';
 
 /**
  * Explicit DI tokens. Plugins are registered as values under a kind token (for listing) and under
@@ -21,16 +22,53 @@ const ID_PATTERN = /^[a-z][a-z0-9-]*$/;
 type AnyPlugin = QuantizerPlugin | DeltaTypePlugin;
 
 /**
- * The registry of installed methods. The host (an app or a test) owns it; each registry wraps its
- * own child container so two registries never see each other's plugins.
+ * The registry of installed methods and of the services the host lends them. The host (an app or
+ * a test) owns it; each registry wraps its own child container so two registries never see each
+ * other's plugins or services.
  */
 export class Registry {
   readonly container: DependencyContainer;
   /** Modules already registered: importing the same module twice is harmless, a second copy is not. */
   private readonly loadedModules = new Set<ReefPluginModule>();
+  /** What plugins see: this registry's services, nothing else of the container. */
+  readonly services: Services;
+  /** Token defaults made for this registry (kept apart from what the host provided). */
+  private readonly defaults = new Map<symbol, unknown>();
 
   constructor(parent: DependencyContainer = rootContainer) {
     this.container = parent.createChildContainer();
+    this.services = {
+      get: (token) => {
+        const value = this.findService(token);
+        if (value === undefined) throw missingService(token, 'a plugin');
+        return value;
+      },
+      find: (token) => this.findService(token),
+    };
+  }
+
+  /**
+   * Provides a service to the plugins of this registry (replacing an earlier value or the
+   * default). Provide services before loading plugins: a plugin reads them in `register`.
+   */
+  provide<T>(token: ServiceToken<T>, value: T): this {
+    if (!token || typeof token.key !== 'symbol') throw new ReefError('INVALID_PARAM', 'provide() needs a service token such as COMPUTE_POOL from @reef/core');
+    if (value === undefined || value === null) throw new ReefError('INVALID_PARAM', `provide(${token.name}) needs a value, got ${value}`);
+    this.container.register(token.key, { useValue: value });
+    return this;
+  }
+
+  /** Whether the host provided the service itself (defaults do not count). */
+  provides(token: ServiceToken<unknown>): boolean {
+    return this.container.isRegistered(token.key, false);
+  }
+
+  /** The provided value, else the token's default (made once per registry), else undefined. */
+  private findService<T>(token: ServiceToken<T>): T | undefined {
+    if (this.provides(token)) return this.container.resolve<T>(token.key);
+    if (!token.createDefault) return undefined;
+    if (!this.defaults.has(token.key)) this.defaults.set(token.key, token.createDefault());
+    return this.defaults.get(token.key) as T;
   }
 
   registerQuantizer(plugin: QuantizerPlugin): void {
@@ -60,12 +98,16 @@ export class Registry {
       );
     }
     if (this.loadedModules.has(module)) return;
+    for (const token of module.requires ?? []) {
+      if (this.findService(token) === undefined) throw missingService(token, `plugin ${name}`);
+    }
     const stamp = <T extends AnyPlugin>(p: T): T => {
       if (packageName && !p.packageName) p.packageName = packageName;
       return p;
     };
     const host: PluginHost = {
       apiVersion: PLUGIN_API_VERSION,
+      services: this.services,
       registerQuantizer: (p) => this.registerQuantizer(stamp(p)),
       registerDeltaType: (p) => this.registerDeltaType(stamp(p)),
     };

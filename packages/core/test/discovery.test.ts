@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createNodeRegistry, findPluginPackages, loadPluginSpec } from '../src/node.js';
+import { COMPUTE_POOL, type ComputePool } from '../src/index.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -40,6 +41,22 @@ describe('plugin discovery', () => {
     const root = project();
     const registry = await createNodeRegistry({ roots: [root], cwd: root });
     expect(registry.quantizer('half').packageName).toBe('reef-half');
+  });
+
+  it('provides the host’s services before loading plugins; a plugin requiring one the host lacks is refused', async () => {
+    const root = project();
+    // A plugin with its own copy of core: its token is equal by key (Symbol.for), not by identity.
+    writeFileSync(
+      join(root, 'node_modules/reef-half/index.js'),
+      `const POOL = { key: Symbol.for('reef:service:COMPUTE_POOL'), name: 'COMPUTE_POOL', description: 'runs compute jobs' };
+      export default { name: 'reef-half', apiVersion: 1, requires: [POOL], register(host) { host.registerQuantizer({
+        kind: 'quantizer', id: 'half', label: 'Half', summary: 'threads: ' + host.services.get(POOL).threads, apiVersion: 1, params: [], defaultGrid: {},
+        create: () => { throw new Error('unused'); }, load: () => { throw new Error('unused'); } }); } };\n`,
+    );
+    await expect(createNodeRegistry({ roots: [root], cwd: root })).rejects.toThrow('plugin reef-half needs the COMPUTE_POOL service');
+    const pool: ComputePool = { threads: 3, run: async () => {}, close: async () => {} };
+    const registry = await createNodeRegistry({ roots: [root], cwd: root, provide: (r) => r.provide(COMPUTE_POOL, pool) });
+    expect(registry.quantizer('half').summary).toBe('threads: 3');
   });
 
   it('loads an explicit plugin by folder or by installed package name', async () => {

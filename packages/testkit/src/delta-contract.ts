@@ -1,10 +1,13 @@
 import { DTYPE_BYTES, Registry, elementCount, isFloatDType, type DType, type DeltaTypePlugin, type ReefPluginModule, type Tensor } from '@reef/core';
 import { Rng } from '@reef/kernels';
 import { describe, expect, it } from 'vitest';
+import { contractRegistry } from './services.js';
 
 export interface DeltaTypeContractOptions {
   readonly plugin: ReefPluginModule;
   readonly id: string;
+  /** Provides services the plugin needs beyond the suite's (worker-thread COMPUTE_POOL, collecting WARNINGS). */
+  readonly provide?: (registry: Registry) => void;
   /** dtypes the type must handle (default: every dtype for lossless types, float dtypes for lossy). */
   readonly dtypes?: readonly DType[];
   /** Shapes to try (default: scalar, empty, 1-D, 2-D, 3-D). */
@@ -112,8 +115,7 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
 
 /** The contract every delta-type plugin must honour. */
 export function describeDeltaTypeContract(options: DeltaTypeContractOptions): void {
-  const registry = new Registry();
-  registry.use(options.plugin);
+  const registry = contractRegistry(options.plugin, options.provide);
   const shapes = options.shapes ?? [[], [0], [17], [5, 7], [2, 3, 4]];
 
   describe(`delta type contract: ${options.id}`, () => {

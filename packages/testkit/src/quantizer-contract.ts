@@ -17,6 +17,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { clusteredVectors, meanSquaredError, totalVariance } from './data.js';
+import { contractRegistry } from './services.js';
 
 export interface QuantizerContractOptions {
   /** The plugin module as its package exports it (default export). */
@@ -37,6 +38,8 @@ export interface QuantizerContractOptions {
   readonly maxRelativeMse?: number;
   /** Relative tolerance when checking exact asymmetric distances against decoded vectors. */
   readonly distanceTolerance?: number;
+  /** Provides services the plugin needs beyond the suite's (worker-thread COMPUTE_POOL, collecting WARNINGS). */
+  readonly provide?: (registry: Registry) => void;
 }
 
 /** Expects `fn` to throw a ReefError with `code` whose message mentions every `words`. */
@@ -67,11 +70,6 @@ export async function expectReefErrorAsync(fn: () => Promise<unknown>, code: Ree
   for (const w of words) expect((thrown as Error).message).toContain(w);
 }
 
-function registryWith(plugin: ReefPluginModule): Registry {
-  const registry = new Registry();
-  registry.use(plugin);
-  return registry;
-}
 
 /**
  * The contract every quantizer plugin must honour. Call it at the top level of a test file:
@@ -85,7 +83,7 @@ export function describeQuantizerContract(options: QuantizerContractOptions): vo
 
   describe(`quantizer contract: ${options.id}`, () => {
     it('registers through the host and describes itself', () => {
-      const registry = registryWith(options.plugin);
+      const registry = contractRegistry(options.plugin, options.provide);
       const plugin = registry.quantizer(options.id);
       expect(plugin.kind).toBe('quantizer');
       expect(plugin.summary.length).toBeGreaterThan(0);
@@ -99,7 +97,7 @@ export function describeQuantizerContract(options: QuantizerContractOptions): vo
     });
 
     it('refuses unknown parameters by name', () => {
-      const registry = registryWith(options.plugin);
+      const registry = contractRegistry(options.plugin, options.provide);
       expectReefError(() => registry.createQuantizer(options.id, { noSuchParameter: 1 }), 'UNKNOWN_PARAM', 'noSuchParameter');
     });
 
@@ -119,7 +117,7 @@ function describeConfig(options: QuantizerContractOptions, config: Record<string
     let params: Params;
 
     beforeAll(async () => {
-      registry = registryWith(options.plugin);
+      registry = contractRegistry(options.plugin, options.provide);
       // One draw split in two: held-out vectors from the same clusters as the training set.
       const all = clusteredVectors(trainCount + 200, dim, 11);
       train = vectors(all.data.slice(0, trainCount * dim), dim);
@@ -180,7 +178,7 @@ function describeConfig(options: QuantizerContractOptions, config: Record<string
       try {
         const file = join(dir, 'model.h5');
         await saveModelFile(file, q.save());
-        const loaded = registryWith(options.plugin).loadQuantizer(await loadModelFile(file));
+        const loaded = contractRegistry(options.plugin, options.provide).loadQuantizer(await loadModelFile(file));
         expect(loaded.codeSize).toBe(q.codeSize);
         expect(loaded.dim).toBe(dim);
         expect([...loaded.encode(test)]).toEqual([...codes]);

@@ -1,4 +1,4 @@
-import { PLUGIN_API_VERSION, ReefError, requireArray, requireNumber, vectors, type Attributes, type DeltaPayload, type NamedArray, type ParamSpec, type Params, type PortableData, type Vectors } from '@reef/core';
+import { PLUGIN_API_VERSION, ReefError, requireArray, requireNumber, vectors, type Attributes, type ComputePool, type DeltaPayload, type NamedArray, type ParamSpec, type Params, type PortableData, type Vectors } from '@reef/core';
 import { Rng } from '@reef/kernels';
 import { ProductQuantizer } from '@reef/quantizer-pq';
 
@@ -39,9 +39,10 @@ export interface PqCode {
 /**
  * Trains one PQ codebook on the unit-RMS sub-vectors of several deltas (a store shares it between
  * the tensors of a commit). Returns the codebook in payload form: the array `pq_codebook` plus the
- * attributes that describe it. Non-finite entries must be zeroed first.
+ * attributes that describe it. Non-finite entries must be zeroed first. `pool`: the host's compute
+ * pool, where the PQ's k-means runs (on this thread without one; the same codebook either way).
  */
-export async function trainDeltaCodebook(deltas: readonly Float64Array[], params: Params): Promise<PortableData> {
+export async function trainDeltaCodebook(deltas: readonly Float64Array[], params: Params, pool?: ComputePool): Promise<PortableData> {
   const d = params.sub_vector as number;
   const counts = deltas.map((delta) => Math.ceil(delta.length / d));
   const total = counts.reduce((s, c) => s + c, 0);
@@ -51,7 +52,7 @@ export async function trainDeltaCodebook(deltas: readonly Float64Array[], params
   const nbits = Math.min(params.nbits as number, Math.floor(Math.log2(total)));
   const seed = params.seed as number;
   const sample = trainingSample(deltas, counts, d, TRAINING_POINTS_PER_CENTROID * 2 ** nbits, seed);
-  const pq = new ProductQuantizer({ m: params.m, nbits, niter: params.niter });
+  const pq = new ProductQuantizer({ m: params.m, nbits, niter: params.niter }, { pool });
   await pq.fit(sample, { seed });
   return { arrays: { pq_codebook: pq.save().arrays.centroids }, attributes: { sub_vector: d, pq_m: params.m as number, pq_nbits: nbits } };
 }
@@ -60,12 +61,12 @@ export async function trainDeltaCodebook(deltas: readonly Float64Array[], params
  * Codes a delta with a PQ: `codebook` when given (trained by trainDeltaCodebook, perhaps on other
  * tensors too), else one trained on this delta's own sub-vectors. Non-finite entries must be zeroed first.
  */
-export async function encodeDeltaPq(delta: Float64Array, params: Params, codebook?: PortableData): Promise<PqCode> {
+export async function encodeDeltaPq(delta: Float64Array, params: Params, codebook?: PortableData, pool?: ComputePool): Promise<PqCode> {
   if (!codebook) {
     const reason = pqUnsupportedReason(delta.length, params);
     if (reason) throw new ReefError('UNSUPPORTED', `PQ delta: ${reason}`);
   }
-  const book = codebook ?? (await trainDeltaCodebook([delta], params));
+  const book = codebook ?? (await trainDeltaCodebook([delta], params, pool));
   const d = requireNumber(book, 'sub_vector', true);
   const m = requireNumber(book, 'pq_m', true);
   const nbits = requireNumber(book, 'pq_nbits', true);

@@ -5,6 +5,7 @@ import {
   requireArray,
   resolveParams,
   type DeltaPayload,
+  type ComputePool,
   type DeltaTypePlugin,
   type Tensor,
 } from '@reef/core';
@@ -23,7 +24,7 @@ const ID = 'pq-lossless';
  * NaN payloads, ±0, ±Inf and subnormals included (non-finite deltas are coded as 0 and left to
  * the residual).
  */
-export function createPqLosslessDeltaType(): DeltaTypePlugin {
+export function createPqLosslessDeltaType(pool?: ComputePool): DeltaTypePlugin {
   const supports = (target: Tensor, reference: Tensor): string | undefined =>
     lossyUnsupportedReason(target, reference) ?? pqUnsupportedReason(elementCount(target.shape), resolveParams(`delta type ${ID}`, PQ_CODE_PARAMS));
 
@@ -36,7 +37,7 @@ export function createPqLosslessDeltaType(): DeltaTypePlugin {
     lossless: true,
     params: PQ_CODE_PARAMS,
     supports,
-    codebook: pqCodebookSupport(ID),
+    codebook: pqCodebookSupport(ID, pool),
     async encode(target, reference, options) {
       assertLossyInputs(ID, target, reference); // same dtype and shape, a float dtype
       const params = resolveParams(`delta type ${ID}`, PQ_CODE_PARAMS, options?.params ?? {});
@@ -47,7 +48,7 @@ export function createPqLosslessDeltaType(): DeltaTypePlugin {
         const d = t[i] - r[i];
         delta[i] = Number.isFinite(d) ? d : 0;
       }
-      const code = await encodeDeltaPq(delta, params, options?.codebook);
+      const code = await encodeDeltaPq(delta, params, options?.codebook, pool);
       const partial: DeltaPayload = { arrays: code.arrays, attributes: { ...headerAttributes(ID, target), ...code.attributes } };
       const approximation = approximate(partial, reference, r);
       const residual = encodeResidual(target.data, approximation.data, DTYPE_BYTES[target.dtype]);

@@ -1,19 +1,22 @@
-import { elementCount, resolveParams, type DeltaTypePlugin } from '@reef/core';
+import { elementCount, resolveParams, type ComputePool, type DeltaTypePlugin } from '@reef/core';
 import { defineLossyDeltaType } from '@reef/delta-quantized';
 import { pqCodebookSupport } from './shared-codebook.js';
 import { PQ_CODE_PARAMS, decodeDeltaPq, encodeDeltaPq, pqUnsupportedReason } from './pq-code.js';
 
-/** pq-lossy: reference + the PQ reconstruction of the delta; error measured and recorded. */
-export function createPqLossyDeltaType(): DeltaTypePlugin {
+/**
+ * pq-lossy: reference + the PQ reconstruction of the delta; error measured and recorded. `pool`:
+ * the host's compute pool for codebook training (this thread without one; same payloads).
+ */
+export function createPqLossyDeltaType(pool?: ComputePool): DeltaTypePlugin {
   return defineLossyDeltaType({
     id: 'pq-lossy',
     label: 'PQ delta (lossy)',
     summary: 'Delta cut into sub-vectors and coded by a product quantizer trained on them (codebook in the payload, shareable)',
     params: PQ_CODE_PARAMS,
     supports: (target) => pqUnsupportedReason(elementCount(target.shape), resolveParams('delta type pq-lossy', PQ_CODE_PARAMS)),
-    codebook: pqCodebookSupport('pq-lossy'),
+    codebook: pqCodebookSupport('pq-lossy', pool),
     presets: [{}, { sub_vector: 16 }],
-    encodeBody: ({ delta, params, codebook }) => encodeDeltaPq(delta, params, codebook),
+    encodeBody: ({ delta, params, codebook }) => encodeDeltaPq(delta, params, codebook, pool),
     decodeValues(payload, referenceValues) {
       const delta = decodeDeltaPq(payload, referenceValues.length);
       for (let i = 0; i < delta.length; i++) delta[i] += referenceValues[i];

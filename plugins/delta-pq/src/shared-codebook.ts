@@ -1,4 +1,4 @@
-import { resolveParams, type DeltaCodebookSupport, type DeltaTrainingPair } from '@reef/core';
+import { resolveParams, type ComputePool, type DeltaCodebookSupport, type DeltaTrainingPair } from '@reef/core';
 import { tensorToFloat64 } from '@reef/delta-quantized';
 import { PQ_CODE_PARAMS, trainDeltaCodebook } from './pq-code.js';
 
@@ -7,7 +7,7 @@ import { PQ_CODE_PARAMS, trainDeltaCodebook } from './pq-code.js';
  * scaled to unit RMS), so a store pays for the 2^nbits × sub_vector centroids once per commit
  * instead of once per tensor. Non-finite deltas count as 0, as pq-lossless codes them.
  */
-export function pqCodebookSupport(typeId: string): DeltaCodebookSupport {
+export function pqCodebookSupport(typeId: string, pool?: ComputePool): DeltaCodebookSupport {
   return {
     arrays: ['pq_codebook'],
     train(pairs: readonly DeltaTrainingPair[], options) {
@@ -22,7 +22,7 @@ export function pqCodebookSupport(typeId: string): DeltaCodebookSupport {
         }
         return delta;
       });
-      return trainDeltaCodebook(deltas, params);
+      return trainDeltaCodebook(deltas, params, pool);
     },
   };
 }

@@ -11,6 +11,7 @@ import {
   resolveParams,
   type AsymmetricSearch,
   type CodeDistances,
+  type ComputePool,
   type FitOptions,
   type Metric,
   type Params,
@@ -20,6 +21,7 @@ import {
 } from '@reef/core';
 import { dot, multiplyTransposedFast, packedBytes, ResidentMatrix } from '@reef/kernels';
 import {
+  encodeOnPool,
   ProductCodebooks,
   searchInWorkers,
   searchSequential,
@@ -45,6 +47,8 @@ export interface OpqOptions {
   /** Nearest-centroid search for training, e.g. a worker-thread one. */
   readonly assign?: AssignFn;
   readonly onWarning?: (message: string) => void;
+  /** The host's compute pool (COMPUTE_POOL); without one, everything runs on this thread. */
+  readonly pool?: ComputePool;
 }
 
 /** Rows per block of encodeAsync: 8192 rotated rows of 784 floats are 25 MB. */
@@ -127,10 +131,11 @@ export class OptimizedProductQuantizer implements Quantizer {
     const { rotation, centroids: lastRound } = await trainRotation(train.data, train.count, dIn, this.config, dOut, {
       seed,
       assign: this.options.assign,
+      pool: this.options.pool,
       onWarning,
       onProgress: (f) => options.onProgress?.(0.8 * f),
     });
-    const rotated = await multiplyRows(train.data, train.count, dIn, rotation, dOut, this.config.threads);
+    const rotated = await multiplyRows(this.options.pool, train.data, train.count, dIn, rotation, dOut, this.config.threads);
     const layout = splitDimensions(dOut, m);
     const centroids = await trainCodebooks(rotated, train.count, layout, {
       nbits,
@@ -141,6 +146,7 @@ export class OptimizedProductQuantizer implements Quantizer {
       // scratch on the final rotation ends at a higher MSE than continuing from them.
       initialCentroids: lastRound,
       threads: this.config.threads,
+      pool: this.options.pool,
       assign: this.options.assign,
       onProgress: (f) => options.onProgress?.(0.8 + 0.2 * f),
     });
@@ -171,8 +177,8 @@ export class OptimizedProductQuantizer implements Quantizer {
     const codes = new Uint8Array(n * books.codeSize);
     for (let i0 = 0; i0 < n; i0 += blockRows) {
       const rows = Math.min(blockRows, n - i0);
-      const block = await multiplyRows(data.subarray(i0 * dIn, (i0 + rows) * dIn), rows, dIn, rotation, dOut, threads, rotated.subarray(0, rows * dOut));
-      codes.set(await books.encodeAsync(block, rows, threads), i0 * books.codeSize);
+      const block = await multiplyRows(this.options.pool, data.subarray(i0 * dIn, (i0 + rows) * dIn), rows, dIn, rotation, dOut, threads, rotated.subarray(0, rows * dOut));
+      codes.set(await encodeOnPool(this.options.pool, books, block, rows, threads), i0 * books.codeSize);
     }
     return codes;
   }
@@ -201,7 +207,7 @@ export class OptimizedProductQuantizer implements Quantizer {
     const dOut = books.layout.dim;
     const rotated = this.rotate(queries.data, nq);
     const found =
-      (threads !== 1 && (await searchInWorkers(books, rotated, nq, codes, k, metric, threads))) ||
+      (threads !== 1 && this.options.pool && (await searchInWorkers(this.options.pool, books, rotated, nq, codes, k, metric, threads))) ||
       searchSequential(books, rotated, nq, codes, k, metric);
     if (metric === 'l2') {
       for (let q = 0; q < nq; q++) {

@@ -1,5 +1,6 @@
 import { multiplyFast, polarFactorIterative, principalAxes, randomOrthogonal, productCodeCrossFast, Rng } from '@reef/kernels';
-import { multiplyInWorkers, ProductCodebooks, splitDimensions, trainCodebooks, type AssignFn, type SubspaceLayout } from '@reef/quantizer-pq';
+import type { ComputePool } from '@reef/core';
+import { assignOnPool, multiplyInWorkers, ProductCodebooks, splitDimensions, trainCodebooks, type AssignFn, type SubspaceLayout } from '@reef/quantizer-pq';
 import type { OpqConfig } from './params.js';
 
 export interface RotationTrainingOptions {
@@ -8,6 +9,8 @@ export interface RotationTrainingOptions {
   readonly onWarning?: (message: string) => void;
   /** Fraction of alternations done, in [0, 1]. */
   readonly onProgress?: (fraction: number) => void;
+  /** The host's compute pool (COMPUTE_POOL); without one, everything runs on this thread. */
+  readonly pool?: ComputePool;
 }
 
 /**
@@ -19,9 +22,9 @@ export function crossWithReconstruction(x: Float32Array, n: number, dIn: number,
   return productCodeCrossFast(x, n, dIn, labels, books.layout, books.k, books.centroids);
 }
 
-/** x · r (n × a by a × b) on worker threads where available, else here: the same bits either way. */
-export async function multiplyRows(x: Float32Array, n: number, a: number, r: Float32Array, b: number, threads: number, out?: Float32Array<ArrayBuffer>): Promise<Float32Array> {
-  return (threads !== 1 && (await multiplyInWorkers(x, n, a, r, b, threads, out))) || multiplyFast(x, n, a, r, b, out);
+/** x · r (n × a by a × b) on the compute pool where there is one, else here: the same bits either way. */
+export async function multiplyRows(pool: ComputePool | undefined, x: Float32Array, n: number, a: number, r: Float32Array, b: number, threads: number, out?: Float32Array<ArrayBuffer>): Promise<Float32Array> {
+  return (threads !== 1 && pool && (await multiplyInWorkers(pool, x, n, a, r, b, threads, out))) || multiplyFast(x, n, a, r, b, out);
 }
 
 /** A seeded random subset of at most `max` rows (all of them, in order, when there are few enough). */
@@ -111,7 +114,7 @@ export async function trainRotation(
   const rotated = new Float32Array(sample.count * dOut);
   let centroids: Float32Array | undefined;
   for (let it = 0; it < config.niter; it++) {
-    await multiplyRows(sample.data, sample.count, dIn, rotation, dOut, config.threads, rotated);
+    await multiplyRows(options.pool, sample.data, sample.count, dIn, rotation, dOut, config.threads, rotated);
     centroids = await trainCodebooks(rotated, sample.count, layout, {
       nbits: config.nbits,
       niter: it === 0 ? config.niterPqFirst : config.niterPq,
@@ -119,11 +122,12 @@ export async function trainRotation(
       init: 'random',
       initialCentroids: centroids,
       threads: config.threads,
+      pool: options.pool,
       assign: options.assign,
       onWarning: it === 0 ? options.onWarning : undefined,
     });
     const books = new ProductCodebooks(layout, config.nbits, centroids);
-    const labels = await books.assignAsync(rotated, sample.count, config.threads);
+    const labels = await assignOnPool(options.pool, books, rotated, sample.count, config.threads);
     // Matrix products only (WASM SIMD) instead of a 784 × 784 eigen-decomposition: several times
     // faster; directions the data leaves free keep the previous rotation.
     rotation = polarFactorIterative(crossWithReconstruction(sample.data, sample.count, dIn, books, labels), dIn, dOut, { towards: rotation });

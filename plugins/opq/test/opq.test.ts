@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { splitDimensions } from '@reef/quantizer-pq';
 import plugin, { eigenvalueAllocation, OptimizedProductQuantizer } from '../src/index.js';
 import { gaussian, meanSquaredError, rotatedAnisotropic } from './helpers.js';
+import { NodeWorkerPool } from '@reef/kernels/node';
 
 const DIM = 24;
 const data = rotatedAnisotropic(1200, DIM);
@@ -108,11 +109,13 @@ describe('OptimizedProductQuantizer', () => {
 
   it('encodeAsync rotates and encodes on worker threads to the same codes as encode (built package)', async () => {
     const built = await import('../dist/index.js');
-    const q = new built.OptimizedProductQuantizer({ ...fast, threads: 2 });
+    const pool = new NodeWorkerPool({ threads: 2 });
+    const q = new built.OptimizedProductQuantizer({ ...fast, threads: 2 }, { pool });
     await q.fit(data, { seed: 4 });
     // More rows than one block of 8192, the last block partial, and jobs of unequal size.
     const many = gaussian(2 * 8192 + 5, DIM, 11);
     expect(await q.encodeAsync(many)).toEqual(q.encode(many));
+    await pool.close();
   });
 
   it('is deterministic for a seed', async () => {

@@ -58,18 +58,6 @@ export class ProductCodebooks {
     return packRows(this.assign(x, n), n, this.m, this.nbits);
   }
 
-  /** assign() with the sub-spaces spread over worker threads where available (same labels). */
-  async assignAsync(x: Float32Array, n: number, threads = 0): Promise<Int32Array> {
-    if (threads === 1) return this.assign(x, n);
-    const { assignInWorkers } = await import('./parallel-training.js');
-    return (await assignInWorkers(this, x, n, threads)) ?? this.assign(x, n);
-  }
-
-  /** encode() with the sub-spaces spread over worker threads where available (same codes). */
-  async encodeAsync(x: Float32Array, n: number, threads = 0): Promise<Uint8Array> {
-    return packRows(await this.assignAsync(x, n, threads), n, this.m, this.nbits);
-  }
-
   /** Rebuilds n vectors from their codes by concatenating the chosen centroids. */
   decode(codes: Uint8Array, n: number, out = new Float32Array(n * this.layout.dim)): Float32Array {
     const { m, dim, offsets } = this.layout;

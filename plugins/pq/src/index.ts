@@ -1,36 +1,49 @@
-import { definePlugin, PLUGIN_API_VERSION, resolveParams, type QuantizerPlugin } from '@reef/core';
+import { COMPUTE_POOL, definePlugin, PLUGIN_API_VERSION, resolveParams, WARNINGS, type QuantizerPlugin, type Services } from '@reef/core';
 import { PQ_DEFAULT_GRID, PQ_PARAMS, validatePq } from './params.js';
-import { PQ_ID, ProductQuantizer } from './product-quantizer.js';
+import { PQ_ID, ProductQuantizer, type ProductQuantizerOptions } from './product-quantizer.js';
 
 export { MAX_NBITS, PQ_DEFAULT_GRID, PQ_PARAMS, pqConfig, validatePq, type PqConfig } from './params.js';
 export { splitDimensions, extractSubspace, type SubspaceLayout } from './subspaces.js';
 export { ProductCodebooks, type AssignFn } from './codebooks.js';
 export { trainCodebooks, type CodebookTrainingOptions } from './training.js';
 export { searchSequential } from './search.js';
-export { assignInWorkers, multiplyInWorkers, searchInWorkers, trainCodebooksInWorkers } from './parallel-training.js';
+export { assignInWorkers, assignOnPool, encodeOnPool, multiplyInWorkers, searchInWorkers, trainCodebooksInWorkers } from './parallel-training.js';
 export { SymmetricDistance, symmetricDistance } from './symmetric.js';
 export { MIN_POINTS_PER_CENTROID, PQ_ID, ProductQuantizer, type ProductQuantizerOptions, type SearchBatchOptions } from './product-quantizer.js';
 
-/** The PQ method as registered with a Reef host. */
-export const pqPlugin: QuantizerPlugin = {
-  kind: 'quantizer',
-  id: PQ_ID,
-  label: 'PQ',
-  summary: 'Product quantization: m k-means sub-quantizers of 2^nbits centroids, lookup-table search',
-  apiVersion: PLUGIN_API_VERSION,
-  params: PQ_PARAMS,
-  defaultGrid: PQ_DEFAULT_GRID,
-  // The quick run (`pnpm sweep`): about a second each on 2,000 × 784 with 2 cores.
-  quickGrid: { m: [8, 16], nbits: [8] },
-  validate: validatePq,
-  create: (params) => new ProductQuantizer(resolveParams(PQ_ID, PQ_PARAMS, params)),
-  load: (saved) => ProductQuantizer.load(saved),
-};
+/**
+ * The PQ method, its quantizers working on the host's services: the COMPUTE_POOL (optional; without
+ * one everything runs on the calling thread, with the same results) and the WARNINGS sink.
+ */
+export function createPqPlugin(services?: Services): QuantizerPlugin {
+  // Read when a quantizer is made, so a host may provide services after loading the plugin.
+  const options = (): ProductQuantizerOptions => {
+    const warnings = services?.find(WARNINGS);
+    return { pool: services?.find(COMPUTE_POOL), onWarning: warnings && ((message) => warnings.warn(message, PQ_ID)) };
+  };
+  return {
+    kind: 'quantizer',
+    id: PQ_ID,
+    label: 'PQ',
+    summary: 'Product quantization: m k-means sub-quantizers of 2^nbits centroids, lookup-table search',
+    apiVersion: PLUGIN_API_VERSION,
+    params: PQ_PARAMS,
+    defaultGrid: PQ_DEFAULT_GRID,
+    // The quick run (`pnpm sweep`): about a second each on 2,000 × 784 with 2 cores.
+    quickGrid: { m: [8, 16], nbits: [8] },
+    validate: validatePq,
+    create: (params) => new ProductQuantizer(resolveParams(PQ_ID, PQ_PARAMS, params), options()),
+    load: (saved) => ProductQuantizer.load(saved, options()),
+  };
+}
+
+/** The PQ method without a host's services: one thread, warnings only in `quantizer.warnings`. */
+export const pqPlugin: QuantizerPlugin = createPqPlugin();
 
 export default definePlugin({
   name: '@reef/quantizer-pq',
   apiVersion: PLUGIN_API_VERSION,
   register(host) {
-    host.registerQuantizer(pqPlugin);
+    host.registerQuantizer(createPqPlugin(host.services));
   },
 });

@@ -19,7 +19,7 @@ export const PQ_PARAMS: readonly ParamSpec[] = [
     type: 'int',
     default: 0,
     min: 0,
-    description: 'worker threads for training (Node): 0 = one per core, 1 = none; results do not depend on it',
+    description: "threads of the host's compute pool (worker threads in the CLI and sweep) for training, encodeAsync and searchBatch: 0 = all, 1 = none; results do not depend on it",
   },
 ];
 

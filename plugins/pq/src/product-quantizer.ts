@@ -11,6 +11,7 @@ import {
   PLUGIN_API_VERSION,
   type AsymmetricSearch,
   type CodeDistances,
+  type ComputePool,
   type FitOptions,
   type Metric,
   type Params,
@@ -20,6 +21,7 @@ import {
 } from '@reef/core';
 import { packedBytes } from '@reef/kernels';
 import { ProductCodebooks, type AssignFn } from './codebooks.js';
+import { encodeOnPool, searchInWorkers } from './parallel-training.js';
 import { PQ_PARAMS, pqConfig, validatePq, type PqConfig } from './params.js';
 import { splitDimensions } from './subspaces.js';
 import { searchSequential } from './search.js';
@@ -43,6 +45,11 @@ export interface ProductQuantizerOptions {
   readonly assign?: AssignFn;
   /** Called with each training warning as well as collecting it in `warnings`. */
   readonly onWarning?: (message: string) => void;
+  /**
+   * Where training, encodeAsync and searchBatch spread their work (the host's COMPUTE_POOL
+   * service; the plugin passes it). Without one they run on this thread; results are the same.
+   */
+  readonly pool?: ComputePool;
 }
 
 /**
@@ -109,6 +116,7 @@ export class ProductQuantizer implements Quantizer {
       init,
       seed: options.seed ?? 1234,
       threads,
+      pool: this.options.pool,
       assign: this.options.assign,
       onProgress: options.onProgress,
       onWarning: (message) => {
@@ -126,18 +134,18 @@ export class ProductQuantizer implements Quantizer {
   }
 
   /**
-   * encode() on worker threads (the `threads` parameter; Node, built package), for large batches.
-   * Returns the same codes as encode().
+   * encode() on the compute pool (up to `threads` of its threads), for large batches. Returns the
+   * same codes as encode().
    */
   async encodeAsync(vectors: Vectors): Promise<Uint8Array> {
     const books = this.codebooks;
     assertEncodable(vectors, books.layout.dim);
-    return books.encodeAsync(vectors.data, vectors.count, this.config.threads);
+    return encodeOnPool(this.options.pool, books, vectors.data, vectors.count, this.config.threads);
   }
 
   /**
    * Top-k of many queries against many codes by asymmetric distance, query blocks spread over
-   * worker threads (the `threads` parameter or option; Node, built package), else on this thread. Ids and
+   * the compute pool (up to `threads`, the parameter or option, of its threads), else on this thread. Ids and
    * scores are nq × k, best first; the same as ranking search.prepare(query).distances(codes).
    */
   async searchBatch(
@@ -154,9 +162,9 @@ export class ProductQuantizer implements Quantizer {
     if (!Number.isInteger(k) || k < 1) throw new ReefError('INVALID_PARAM', `pq: searchBatch needs k ≥ 1, got ${k}`);
     const threads = options.threads ?? this.config.threads;
     if (!Number.isInteger(threads) || threads < 0) throw new ReefError('INVALID_PARAM', `pq: searchBatch threads must be an integer ≥ 0, got ${threads}`);
-    const { searchInWorkers } = await import('./parallel-training.js');
+    const pool = this.options.pool;
     const found =
-      (threads !== 1 && (await searchInWorkers(books, queries.data, queries.count, codes, k, metric, threads))) ||
+      (threads !== 1 && pool && (await searchInWorkers(pool, books, queries.data, queries.count, codes, k, metric, threads))) ||
       searchSequential(books, queries.data, queries.count, codes, k, metric);
     return { ...found, k };
   }

@@ -1,3 +1,4 @@
+import type { ComputePool } from '@reef/core';
 import { kmeans, nearestCentroidsFast } from '@reef/kernels';
 import type { AssignFn } from './codebooks.js';
 import { trainCodebooksInWorkers } from './parallel-training.js';
@@ -14,10 +15,12 @@ export interface CodebookTrainingOptions {
   /** Fraction of sub-spaces done, in [0, 1]. */
   readonly onProgress?: (fraction: number) => void;
   /**
-   * Worker threads to train sub-spaces on in parallel (Node, compiled package); 0 means one per
-   * core, 1 trains on the calling thread. Ignored when `assign` is given. Results are the same.
+   * Threads of `pool` to train sub-spaces on in parallel; 0 means all of the pool's, 1 trains on
+   * the calling thread. Ignored when `assign` is given. Results are the same.
    */
   readonly threads?: number;
+  /** Where parallel training runs (the host's COMPUTE_POOL service); without one, on this thread. */
+  readonly pool?: ComputePool;
   /** Nearest-centroid search used by k-means; defaults to the WASM SIMD one of @reef/kernels. */
   readonly assign?: AssignFn;
 }
@@ -28,8 +31,8 @@ export interface CodebookTrainingOptions {
  */
 export async function trainCodebooks(x: Float32Array, n: number, layout: SubspaceLayout, options: CodebookTrainingOptions): Promise<Float32Array> {
   const threads = options.threads ?? 1;
-  if (threads !== 1 && layout.m > 1 && !options.assign) {
-    const parallel = await trainCodebooksInWorkers(x, n, layout, options, threads);
+  if (threads !== 1 && layout.m > 1 && !options.assign && options.pool) {
+    const parallel = await trainCodebooksInWorkers(options.pool, x, n, layout, options, threads);
     if (parallel) return parallel;
   }
   const k = 2 ** options.nbits;

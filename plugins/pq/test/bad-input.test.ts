@@ -19,7 +19,7 @@ describe('PQ bad input', () => {
     await expectReefError(() => new ProductQuantizer({ nbits: 17 }), 'INVALID_PARAM', /nbits.*17/);
     await expectReefError(() => new ProductQuantizer({ nbits: 0 }), 'INVALID_PARAM', /nbits.*0/);
     await expectReefError(() => new ProductQuantizer({ m: 0 }), 'INVALID_PARAM', /'m'.*0/);
-    await expectReefError(() => plugin.register({ apiVersion: 1, registerQuantizer: (p) => p.create({ nbits: 2.5 }), registerDeltaType: () => {} }), 'INVALID_PARAM', /2\.5/);
+    await expectReefError(() => plugin.register({ apiVersion: 1, services: new Registry().services, registerQuantizer: (p) => p.create({ nbits: 2.5 }), registerDeltaType: () => {} }), 'INVALID_PARAM', /2\.5/);
   });
 
   it('refuses m larger than the dimension, at creation and at fit', async () => {

@@ -1,9 +1,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Registry, type Metric } from '@reef/core';
+import { COMPUTE_POOL, CollectingWarnings, Registry, WARNINGS, type ComputePool, type Metric } from '@reef/core';
 import { loadModelFile, saveModelFile } from '@reef/hdf5';
 import { dot, l2sqr, multiplyFast, scanCodes, topK } from '@reef/kernels';
+import { NodeWorkerPool } from '@reef/kernels/node';
 import { describe, expect, it } from 'vitest';
 import plugin, { ProductQuantizer, SymmetricDistance, splitDimensions, symmetricDistance } from '../src/index.js';
 import { gaussian, meanSquaredError } from './helpers.js';
@@ -12,6 +13,23 @@ async function trained(params: Record<string, unknown>, dim = 20, n = 600): Prom
   const pq = new ProductQuantizer(params);
   await pq.fit(gaussian(n, dim), { seed: 3 });
   return pq;
+}
+
+/** Worker threads, as the CLI and the sweep provide them; the built package's jobs run on them. */
+const workers = new NodeWorkerPool({ threads: 2 });
+
+/** The worker pool, counting the batches it was given: tells whether work went to the pool at all. */
+function countingPool(): ComputePool & { batches: number } {
+  const counting = {
+    threads: workers.threads,
+    batches: 0,
+    run: ((...args: Parameters<ComputePool['run']>) => {
+      counting.batches++;
+      return workers.run(...args);
+    }) as ComputePool['run'],
+    close: async () => {},
+  };
+  return counting;
 }
 
 describe('sub-space layout', () => {
@@ -89,20 +107,48 @@ describe('ProductQuantizer', () => {
   it('trains the same codebooks on worker threads as on one thread (built package)', async () => {
     const built = await import('../dist/index.js');
     const data = gaussian(800, 12);
-    const fit = async (threads: number): Promise<Float32Array> => {
-      const pq = new built.ProductQuantizer({ m: 4, nbits: 5, niter: 6, threads });
+    const fit = async (threads: number, pool?: ComputePool): Promise<Float32Array> => {
+      const pq = new built.ProductQuantizer({ m: 4, nbits: 5, niter: 6, threads }, { pool });
       await pq.fit(data, { seed: 4 });
       return pq.codebooks.centroids;
     };
-    expect(await fit(2)).toEqual(await fit(1));
+    const pool = countingPool();
+    const onWorkers = await fit(2, pool);
+    expect(pool.batches).toBe(1);
+    expect(onWorkers).toEqual(await fit(1, pool));
+    expect(pool.batches).toBe(1); // threads = 1 stays on this thread
+    expect(onWorkers).toEqual(await fit(2)); // no pool: this thread
+  });
+
+  it('gets its pool and warnings sink from the host’s services, and works the same without them (built package)', async () => {
+    const built = await import('../dist/index.js');
+    const data = gaussian(300, 12);
+    const fit = async (registry: Registry): Promise<Float32Array> => {
+      registry.use(built.default);
+      const pq = registry.createQuantizer('pq', { m: 4, nbits: 6, niter: 4, threads: 2 }) as InstanceType<typeof built.ProductQuantizer>;
+      await pq.fit(data, { seed: 5 });
+      return pq.codebooks.centroids;
+    };
+    const pool = countingPool();
+    const warnings = new CollectingWarnings();
+    const host = new Registry().provide(COMPUTE_POOL, pool).provide(WARNINGS, warnings);
+    const served = await fit(host);
+    expect(pool.batches).toBe(1);
+    // 300 points for 64 centroids: below FAISS's 39 per centroid, reported once to the host's sink.
+    expect(warnings.messages).toEqual([{ message: expect.stringMatching(/300 training points for 64 centroids/), source: 'pq' }]);
+    const bare = new Registry();
+    expect(await fit(bare)).toEqual(served);
+    expect(pool.batches).toBe(1);
   });
 
   it('encodes the same codes on worker threads (encodeAsync, built package) as encode', async () => {
     const built = await import('../dist/index.js');
-    const pq = new built.ProductQuantizer({ m: 5, nbits: 6, niter: 4, threads: 2 });
+    const pool = countingPool();
+    const pq = new built.ProductQuantizer({ m: 5, nbits: 6, niter: 4, threads: 2 }, { pool });
     await pq.fit(gaussian(600, 20), { seed: 2 });
     const data = gaussian(300, 20, 8);
     expect(await pq.encodeAsync(data)).toEqual(pq.encode(data));
+    expect(pool.batches).toBe(2);
     const local = await trained({ m: 4, nbits: 4, niter: 3 });
     expect(await local.encodeAsync(data)).toEqual(local.encode(data));
   });
@@ -110,7 +156,7 @@ describe('ProductQuantizer', () => {
   it.each(['l2', 'ip'] as Metric[])('searchBatch (%s) returns the top-k of the per-query distances, on workers and on this thread', async (metric) => {
     const built = await import('../dist/index.js');
     for (const nbits of [6, 8]) {
-      const pq = new built.ProductQuantizer({ m: 5, nbits, niter: 4, threads: 2 });
+      const pq = new built.ProductQuantizer({ m: 5, nbits, niter: 4, threads: 2 }, { pool: workers });
       await pq.fit(gaussian(600, 20), { seed: 2 });
       const codes = pq.encode(gaussian(500, 20, 8));
       const queries = gaussian(70, 20, 9);
@@ -135,24 +181,26 @@ describe('ProductQuantizer', () => {
     for (const [n, a, b] of [[301, 37, 23], [5, 64, 64], [1, 9, 4]]) {
       const x = gaussian(n, a, n).data;
       const r = gaussian(a, b, a + b).data;
-      const product = await built.multiplyInWorkers(x, n, a, r, b, 2);
+      const product = await built.multiplyInWorkers(workers, x, n, a, r, b, 2);
       expect(product).toEqual(multiplyFast(x, n, a, r, b));
       const out = new Float32Array(n * b);
-      expect(await built.multiplyInWorkers(x, n, a, r, b, 2, out)).toBe(out);
+      expect(await built.multiplyInWorkers(workers, x, n, a, r, b, 2, out)).toBe(out);
     }
     // Automatic threading leaves small products to the caller.
-    expect(await built.multiplyInWorkers(gaussian(10, 8).data, 10, 8, gaussian(8, 8).data, 8, 0)).toBeUndefined();
+    expect(await built.multiplyInWorkers(workers, gaussian(10, 8).data, 10, 8, gaussian(8, 8).data, 8, 0)).toBeUndefined();
   });
 
   it('searchBatch on worker threads handles no queries and no codes (built package)', async () => {
     const built = await import('../dist/index.js');
-    const pq = new built.ProductQuantizer({ m: 5, nbits: 8, niter: 2, threads: 2 });
+    const pool = countingPool();
+    const pq = new built.ProductQuantizer({ m: 5, nbits: 8, niter: 2, threads: 2 }, { pool });
     await pq.fit(gaussian(600, 20), { seed: 2 });
     const codes = pq.encode(gaussian(50, 20, 8));
     const none = await pq.searchBatch({ data: new Float32Array(0), count: 0, dim: 20 }, codes, 5, 'l2', { threads: 2 });
     expect(none.ids).toHaveLength(0);
     const empty = await pq.searchBatch(gaussian(3, 20, 9), new Uint8Array(0), 5, 'l2', { threads: 2 });
     expect(Array.from(empty.ids)).toEqual(new Array(15).fill(-1));
+    expect(pool.batches).toBe(3); // training and both searches went to the pool
   });
 
   it('scans 8-bit codes in WASM to exactly the JS scan sums (scanCodes)', async () => {
