@@ -5,9 +5,8 @@
  * threads = 0 (automatic) when the job is too small to gain from more, so the caller works alone.
  */
 import type { ComputePool, ComputeTask, Metric } from '@reef/core';
-import { multiplyInPool } from '@reef/kernels';
+import { multiplyInPool, packRows } from '@reef/kernels';
 import type { ProductCodebooks } from './codebooks.js';
-import { packRows } from '@reef/kernels';
 import { extractSubspace, type SubspaceLayout } from './subspaces.js';
 import { pqJobHandler, type AssignJob, type PqJob, type PqReply, type SubspaceJob } from './training-worker.js';
 
