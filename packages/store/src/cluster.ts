@@ -5,6 +5,7 @@ import { CENTROID_KIND, MeanAccumulator, centroidHash } from './cluster-centroid
 import { clusterGroup, sampleVector } from './cluster-group.js';
 import { toFloat64 } from './dtypes.js';
 import { encodeTensor } from './encode.js';
+import { deltaTypesFor } from './encoding-policy.js';
 import { acquireLock } from './lock.js';
 import type { EncodedObject, ObjectInfo } from './objects.js';
 import { REPO_DIR, defaultRegistry, type Repository } from './repository.js';
@@ -366,7 +367,7 @@ async function plan(repo: Repository, o: ClusterOptions): Promise<{ analysis: Cl
   checkOptions(o);
   const minBytes = o.minBytes ?? DEFAULTS.minBytes;
   const maxDepth = o.maxDepth ?? DEFAULTS.maxDepth;
-  const deltaTypes = (o.registry ?? defaultRegistry()).deltaTypes().filter((d) => d.lossless);
+  const deltaTypes = deltaTypesFor('cluster', (o.registry ?? defaultRegistry()).deltaTypes());
   const lossless = new Set(deltaTypes.map((d) => d.id));
   const candidates: Candidate[] = [];
   for (const [hash, places] of tensorPlaces(repo, o.select)) {
