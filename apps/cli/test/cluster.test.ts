@@ -60,7 +60,7 @@ describe('reef cluster', () => {
     const analyze = await reef(['cluster', 'analyze', '-v'], dir);
     expect(analyze.code, analyze.stderr).toBe(0);
     expect(analyze.stdout).toMatch(/cluster 1: f32 \[400, 120\], 5 tensors/);
-    expect(analyze.stdout).toMatch(/v2\.safetensors:w1 {2}whole/);
+    expect(analyze.stdout).toMatch(/v2\.safetensors:w1 {2}whole .* -> (kept \(|(xor-planes|float-diff|sparse) vs (centroid|medoid) )/);
     expect(analyze.stdout).toMatch(/paying clusters: .*\(saves/);
     expect(analyze.stdout).toMatch(/projected with a mean centroid .* with the medoid /);
     expect(analyze.stdout).toMatch(/projection measured/);

@@ -82,7 +82,7 @@ export async function checkout(ctx: RepoContext, rev: string, options: { force?:
       const s = status(ctx);
       if (s.staged.length > 0 || s.unstaged.length > 0) {
         const list = [...s.staged.map((x) => `${x.change} ${x.path}`), ...s.unstaged.map((x) => `${x.change} ${x.path}`)].join(', ');
-        throw new ReefError('INVALID_PARAM', `uncommitted changes would be lost (${list}); commit them or use --force`);
+        throw new ReefError('INVALID_PARAM', `uncommitted changes would be lost (${list}); commit them or use \`force\``);
       }
     }
     await writeWorkingTree(ctx, target.tree, ctx.index());

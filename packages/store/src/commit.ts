@@ -6,7 +6,7 @@ import type { RepoContext } from './repo-context.js';
 
 /** Records the staged tree as a new commit and moves the current branch to it. */
 export function commit(ctx: RepoContext, message: string): Commit {
-  if (!message.trim()) throw new ReefError('INVALID_PARAM', 'a commit needs a message (-m)');
+  if (!message.trim()) throw new ReefError('INVALID_PARAM', 'a commit needs a message (`message`)');
   const release = ctx.lock();
   try {
     const head = ctx.refs.head();

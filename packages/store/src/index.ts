@@ -10,7 +10,5 @@ export { ZERO_REFERENCE, zeroTensor } from './zero-reference.js';
 export { encodeTensor } from './encode.js';
 export * from './encoding-policy.js';
 export { toFloat64, fromFloat64, SAFETENSORS_DTYPES } from './dtypes.js';
-export * from './commands.js';
 export * from './cluster.js';
 export { CENTROID_KIND, centroidHash, meanTensor } from './cluster-centroid.js';
-export { clusterAnalyzeCommand, clusterApplyCommand, type ClusterCommandOptions } from './cluster-commands.js';

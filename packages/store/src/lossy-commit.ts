@@ -21,7 +21,7 @@ const REUSED_CODEBOOKS = 4;
  * into the commit's `quality`. The lossless copies add wrote become garbage for `reef gc`.
  */
 export async function commitLossy(ctx: RepoContext, message: string, bound: QualityBound): Promise<{ commit: Commit; quality: CommitQuality }> {
-  if (!message.trim()) throw new ReefError('INVALID_PARAM', 'a commit needs a message (-m)');
+  if (!message.trim()) throw new ReefError('INVALID_PARAM', 'a commit needs a message (`message`)');
   assertQualityBound(bound);
   const release = ctx.lock();
   // Lossy tensors not yet in a pack, by the hash of their decoded bytes.

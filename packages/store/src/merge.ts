@@ -60,7 +60,7 @@ export async function merge(ctx: RepoContext, rev: string, options: { strategy?:
     const { tree, conflicts, unresolved, computed } = await mergeTrees(ctx, base, ours, other, strategy, weight);
     if (unresolved.length > 0) {
       const list = unresolved.map((c) => (c.tensor ? `${c.path}:${c.tensor}` : c.path)).join(', ');
-      throw new ReefError('INVALID_PARAM', `merge conflicts in ${list}; choose --strategy ours, theirs, average or weighted`);
+      throw new ReefError('INVALID_PARAM', `merge conflicts in ${list}; choose \`strategy\` ours, theirs, average or weighted`);
     }
     await ctx.objects.writePack(computed, ctx.onProgress);
     const commit = ctx.writeCommit({

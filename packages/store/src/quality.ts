@@ -49,10 +49,10 @@ const SCREEN_MARGIN = 1.5;
 
 export function assertQualityBound(bound: QualityBound): void {
   if (typeof bound.maxRelError !== 'number' || !Number.isFinite(bound.maxRelError) || bound.maxRelError <= 0) {
-    throw new ReefError('INVALID_PARAM', `--max-rel-error must be a finite number > 0 (a relative L2 error such as 1e-3), got ${String(bound.maxRelError)}`);
+    throw new ReefError('INVALID_PARAM', `\`maxRelError\` must be a finite number > 0 (a relative L2 error such as 1e-3), got ${String(bound.maxRelError)}`);
   }
   const min = bound.pqMinBytes;
-  if (min !== undefined && (!Number.isInteger(min) || min < 0)) throw new ReefError('INVALID_PARAM', `--pq-min-bytes must be an integer >= 0, got ${String(min)}`);
+  if (min !== undefined && (!Number.isInteger(min) || min < 0)) throw new ReefError('INVALID_PARAM', `\`pqMinBytes\` must be an integer >= 0, got ${String(min)}`);
   if (bound.codebooks !== undefined && bound.codebooks !== 'shared' && bound.codebooks !== 'per-tensor') {
     throw new ReefError('INVALID_PARAM', `codebooks must be 'shared' or 'per-tensor', got '${String(bound.codebooks)}'`);
   }

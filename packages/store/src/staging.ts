@@ -53,7 +53,7 @@ const DEFER_BELOW_BYTES = 256 * 1024;
  */
 export async function add(ctx: RepoContext, paths: readonly string[], options: { as?: string; cwd?: string } = {}): Promise<AddedFile[]> {
   if (paths.length === 0) throw new ReefError('INVALID_PARAM', 'nothing to add: name at least one file');
-  if (options.as && paths.length !== 1) throw new ReefError('INVALID_PARAM', '--as needs exactly one file');
+  if (options.as && paths.length !== 1) throw new ReefError('INVALID_PARAM', '`as` needs exactly one file');
   const release = ctx.lock();
   try {
     const tree = { ...ctx.index() };
