@@ -8,7 +8,8 @@ import { encodeTensor } from './encode.js';
 import { deltaTypesFor } from './encoding-policy.js';
 import { acquireLock } from './lock.js';
 import type { EncodedObject, ObjectInfo } from './objects.js';
-import { REPO_DIR, defaultRegistry, type Repository } from './repository.js';
+import { REPO_DIR, defaultRegistry } from './repo-context.js';
+import type { Repository } from './repository.js';
 
 /**
  * Clustering of stored tensors: similar tensors of one dtype and shape (across models and commits)
