@@ -60,7 +60,7 @@ describe('reef cluster', () => {
     const analyze = await reef(['cluster', 'analyze', '-v'], dir);
     expect(analyze.code, analyze.stderr).toBe(0);
     expect(analyze.stdout).toMatch(/cluster 1: f32 \[400, 120\], 5 tensors/);
-    expect(analyze.stdout).toMatch(/v2\.safetensors:w1 {2}whole/);
+    expect(analyze.stdout).toMatch(/v2\.safetensors:w1 {2}whole .* -> (kept \(|(xor-planes|float-diff|sparse) vs (centroid|medoid) )/);
     expect(analyze.stdout).toMatch(/paying clusters: .*\(saves/);
     expect(analyze.stdout).toMatch(/projected with a mean centroid .* with the medoid /);
     expect(analyze.stdout).toMatch(/projection measured/);
@@ -83,5 +83,5 @@ describe('reef cluster', () => {
     for (const f of files) rmSync(join(dir, f));
     expect((await reef(['checkout', 'main', '--force'], dir)).code).toBe(0);
     for (const [k, f] of files.entries()) expect(readFileSync(join(dir, f)).equals(Buffer.from(variant(k))), f).toBe(true);
-  }, 60_000);
+  }, 300_000); // some 15 reef processes: on a loaded 2-core machine each can take 10 s or more
 });

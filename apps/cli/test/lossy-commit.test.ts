@@ -69,7 +69,7 @@ describe('reef commit --max-rel-error (the CLI, in real processes)', () => {
     expect((await reef(['stats'], dir)).stdout).toMatch(/lossy, max rel L2 \d\.\d\de-\d+/);
     expect((await reef(['status'], dir)).stdout).toMatch(/nothing to commit, working files match/);
     expect((await reef(['fsck'], dir)).code).toBe(0);
-  });
+  }, 300_000); // a dozen reef processes: on a loaded 2-core machine each can take 10 s or more
 
   it('applies the bound to the first commit of a fresh repository (deltas against zeros)', async () => {
     const fresh = mkdtempSync(join(tmpdir(), 'reef-cli-lossy-first-'));
@@ -87,5 +87,5 @@ describe('reef commit --max-rel-error (the CLI, in real processes)', () => {
     } finally {
       rmSync(fresh, { recursive: true, force: true });
     }
-  });
+  }, 300_000); // reef processes, as above
 });

@@ -61,6 +61,14 @@ export interface DeltaTypePlugin {
   readonly presets?: readonly Params[];
   /** Whether this type can encode `target` against `reference` (dtype, shape); a reason if not. */
   supports?(target: Tensor, reference: Tensor): string | undefined;
+  /**
+   * Optional hint: a cheap look at the pair (a sample, never a full encode) saying whether this type
+   * could plausibly give the smallest encoding. A store's encoding policy asks it of every type,
+   * first-party or not, before spending a trial encode, and skips the type on `false`. It only saves
+   * time: a wrong `false` costs bytes, never correctness. Without it, the type is always tried
+   * (where `supports` allows). Example: `sparse` answers false when most elements changed.
+   */
+  worthTrying?(target: Tensor, reference: Tensor): boolean;
   /** Present when payloads carry a trainable, shareable codebook (see DeltaCodebookSupport). */
   readonly codebook?: DeltaCodebookSupport;
   encode(target: Tensor, reference: Tensor, options?: DeltaEncodeOptions): DeltaPayload | Promise<DeltaPayload>;

@@ -5,9 +5,11 @@ import { CENTROID_KIND, MeanAccumulator, centroidHash } from './cluster-centroid
 import { clusterGroup, sampleVector } from './cluster-group.js';
 import { toFloat64 } from './dtypes.js';
 import { encodeTensor } from './encode.js';
+import { deltaTypesFor } from './encoding-policy.js';
 import { acquireLock } from './lock.js';
 import type { EncodedObject, ObjectInfo } from './objects.js';
-import { REPO_DIR, defaultRegistry, type Repository } from './repository.js';
+import { REPO_DIR, defaultRegistry } from './repo-context.js';
+import type { Repository } from './repository.js';
 
 /**
  * Clustering of stored tensors: similar tensors of one dtype and shape (across models and commits)
@@ -141,9 +143,9 @@ function checkOptions(o: ClusterOptions): void {
   positiveInt(o.maxDepth, 'max-depth');
   if (o.threshold !== undefined && !(o.threshold >= 0 && Number.isFinite(o.threshold))) throw new ReefError('INVALID_PARAM', `threshold must be a finite number ≥ 0, got ${o.threshold}`);
   if (o.minBytes !== undefined && !(Number.isInteger(o.minBytes) && o.minBytes >= 0)) throw new ReefError('INVALID_PARAM', `min-bytes must be an integer ≥ 0, got ${o.minBytes}`);
-  if (o.single && !o.select?.length) throw new ReefError('INVALID_PARAM', 'one cluster needs an explicit selection of tensors (--select)');
+  if (o.single && !o.select?.length) throw new ReefError('INVALID_PARAM', 'one cluster needs an explicit selection of tensors (`select`)');
   if (o.centroid !== undefined && !['mean', 'medoid', 'auto'].includes(o.centroid)) throw new ReefError('INVALID_PARAM', `centroid must be mean, medoid or auto, got '${String(o.centroid)}'`);
-  if (o.single && o.k !== undefined) throw new ReefError('INVALID_PARAM', 'choose either one explicit cluster or k-means (--k), not both');
+  if (o.single && o.k !== undefined) throw new ReefError('INVALID_PARAM', 'choose either one explicit cluster or k-means (`k`), not both');
 }
 
 function globToRegExp(glob: string): RegExp {
@@ -366,7 +368,7 @@ async function plan(repo: Repository, o: ClusterOptions): Promise<{ analysis: Cl
   checkOptions(o);
   const minBytes = o.minBytes ?? DEFAULTS.minBytes;
   const maxDepth = o.maxDepth ?? DEFAULTS.maxDepth;
-  const deltaTypes = (o.registry ?? defaultRegistry()).deltaTypes().filter((d) => d.lossless);
+  const deltaTypes = deltaTypesFor('cluster', (o.registry ?? defaultRegistry()).deltaTypes());
   const lossless = new Set(deltaTypes.map((d) => d.id));
   const candidates: Candidate[] = [];
   for (const [hash, places] of tensorPlaces(repo, o.select)) {
@@ -435,7 +437,7 @@ async function depthUpdates(repo: Repository, changed: ReadonlyMap<string, Objec
     const known = memo.get(h);
     if (known === -1) {
       // Two clusters' medoids each decoding through the other's members: refuse rather than write it.
-      throw new ReefError('INVALID_PARAM', `re-encoding would make object ${h.slice(0, 12)} depend on itself; nothing was written (apply the clusters one at a time with --select)`);
+      throw new ReefError('INVALID_PARAM', `re-encoding would make object ${h.slice(0, 12)} depend on itself; nothing was written (apply the clusters one at a time with \`select\`)`);
     }
     if (known !== undefined) return known;
     memo.set(h, -1);

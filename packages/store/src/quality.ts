@@ -1,8 +1,8 @@
-import { DTYPE_BYTES, ReefError, elementCount, type DeltaError, type DeltaTypePlugin, type Params, type PortableData, type Tensor } from '@reef/core';
+import { ReefError, elementCount, type DeltaError, type DeltaTypePlugin, type PortableData, type Tensor } from '@reef/core';
 import { messageOf } from '@reef/hdf5';
 import { codebookOf, storedCodebook, withoutCodebook, type StoredCodebook } from './codebooks.js';
 import { toFloat64 } from './dtypes.js';
-import type { ReferenceCandidate } from './encode.js';
+import { DEFAULT_PQ_MIN_BYTES, lossyBeats, lossyOutcome, lossySettings, lossySettingsFor, type LossySetting, type ReferenceCandidate } from './encoding-policy.js';
 import { tensorHash } from './hash.js';
 import type { LosslessFallbackRecord } from './model.js';
 import type { EncodedObject } from './objects.js';
@@ -47,14 +47,12 @@ const SCREEN_MIN_ELEMENTS = 1 << 16;
 const SCREEN_ROW_STRIDE = 8;
 const SCREEN_MARGIN = 1.5;
 
-export const DEFAULT_PQ_MIN_BYTES = 1024;
-
 export function assertQualityBound(bound: QualityBound): void {
   if (typeof bound.maxRelError !== 'number' || !Number.isFinite(bound.maxRelError) || bound.maxRelError <= 0) {
-    throw new ReefError('INVALID_PARAM', `--max-rel-error must be a finite number > 0 (a relative L2 error such as 1e-3), got ${String(bound.maxRelError)}`);
+    throw new ReefError('INVALID_PARAM', `\`maxRelError\` must be a finite number > 0 (a relative L2 error such as 1e-3), got ${String(bound.maxRelError)}`);
   }
   const min = bound.pqMinBytes;
-  if (min !== undefined && (!Number.isInteger(min) || min < 0)) throw new ReefError('INVALID_PARAM', `--pq-min-bytes must be an integer >= 0, got ${String(min)}`);
+  if (min !== undefined && (!Number.isInteger(min) || min < 0)) throw new ReefError('INVALID_PARAM', `\`pqMinBytes\` must be an integer >= 0, got ${String(min)}`);
   if (bound.codebooks !== undefined && bound.codebooks !== 'shared' && bound.codebooks !== 'per-tensor') {
     throw new ReefError('INVALID_PARAM', `codebooks must be 'shared' or 'per-tensor', got '${String(bound.codebooks)}'`);
   }
@@ -98,18 +96,8 @@ export interface LossyChoice {
   readonly fallback?: LosslessFallbackRecord;
 }
 
-/** A lossy type with one of its presets (or its defaults). */
-interface Setting {
-  readonly plugin: DeltaTypePlugin;
-  readonly params: Params;
-  /** Key of the shared codebook this setting trains: type and parameters. */
-  readonly key: string;
-  /** A codebook already in the repository to encode with (nothing new to store). */
-  readonly reuse?: StoredCodebook;
-}
-
 interface Trial {
-  readonly setting: Setting;
+  readonly setting: LossySetting;
   readonly payload: PortableData;
   readonly decoded: Tensor;
   readonly error: DeltaError;
@@ -132,25 +120,10 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
 
-function settingsOf(types: readonly DeltaTypePlugin[], existing: readonly StoredCodebook[]): Setting[] {
-  const lossy = types.filter((p) => !p.lossless);
-  const fresh = lossy.flatMap((plugin) => (plugin.presets?.length ? plugin.presets : [{}]).map((params) => ({ plugin, params, key: `${plugin.id} ${JSON.stringify(params)}` })));
-  // Codebooks earlier commits stored: free to use again (fine-tunes of one base share their deltas' statistics).
-  const reused = existing.flatMap((book) => lossy.filter((p) => p.codebook && p.id === book.info.deltaType).map((plugin) => ({ plugin, params: {}, key: `reuse ${book.info.hash}`, reuse: book })));
-  return [...fresh, ...reused];
-}
-
-/** The lossy settings worth trying on `item`: supported, and codebook-training (PQ) ones above the size floor. */
-function applicable(item: LossyItem, settings: readonly Setting[], pqMinBytes: number): Setting[] {
-  const bytes = elementCount(item.tensor.shape) * DTYPE_BYTES[item.tensor.dtype];
-  const reference = referenceFor(item);
-  return settings.filter(({ plugin }) => !(plugin.codebook && bytes < pqMinBytes) && !plugin.supports?.(item.tensor, reference));
-}
-
 /** One codebook per codebook-training type, trained on the deltas of every tensor that may use it. */
-async function trainSharedCodebooks(items: readonly LossyItem[], options: Map<LossyItem, Setting[]>): Promise<Map<string, { book: StoredCodebook; users: number }>> {
+async function trainSharedCodebooks(items: readonly LossyItem[], options: Map<LossyItem, LossySetting[]>): Promise<Map<string, { book: StoredCodebook; users: number }>> {
   const out = new Map<string, { book: StoredCodebook; users: number }>();
-  const bySetting = new Map<string, { setting: Setting; users: LossyItem[] }>();
+  const bySetting = new Map<string, { setting: LossySetting; users: LossyItem[] }>();
   for (const item of items) {
     for (const setting of options.get(item) ?? []) {
       if (!setting.plugin.codebook || setting.reuse) continue;
@@ -171,7 +144,7 @@ async function trainSharedCodebooks(items: readonly LossyItem[], options: Map<Lo
   return out;
 }
 
-async function trial(item: LossyItem, setting: Setting, shared?: { book: StoredCodebook; users: number }): Promise<Trial | undefined> {
+async function trial(item: LossyItem, setting: LossySetting, shared?: { book: StoredCodebook; users: number }): Promise<Trial | undefined> {
   const { plugin, params } = setting;
   const reference = referenceFor(item);
   let payload: PortableData;
@@ -235,8 +208,8 @@ export async function chooseWithinBound(
 ): Promise<LossyChoice[]> {
   assertQualityBound(bound);
   const pqMinBytes = bound.pqMinBytes ?? DEFAULT_PQ_MIN_BYTES;
-  const settings = settingsOf(deltaTypes, existing);
-  const options = new Map(items.map((item) => [item, applicable(item, settings, pqMinBytes)]));
+  const settings = lossySettings(deltaTypes, existing);
+  const options = new Map(items.map((item) => [item, lossySettingsFor(item.tensor, referenceFor(item), settings, pqMinBytes)]));
   const shared = (bound.codebooks ?? 'shared') === 'shared' ? await trainSharedCodebooks(items, options) : new Map();
   const choices: LossyChoice[] = [];
   for (const item of items) {
@@ -247,14 +220,14 @@ export async function chooseWithinBound(
     }
     let best: Trial | undefined;
     let closest: Trial | undefined;
-    const full = async (setting: Setting): Promise<void> => {
+    const full = async (setting: LossySetting): Promise<void> => {
       const t = await trial(item, setting, shared.get(setting.key));
       if (!t) return;
       if (!closest || t.error.relL2 < closest.error.relL2) closest = t;
-      if (t.error.relL2 <= bound.maxRelError && (!best || t.bytes < best.bytes)) best = t;
+      if (lossyBeats({ bytes: t.bytes, relL2: t.error.relL2 }, best, bound.maxRelError)) best = t;
     };
     const sample = bound.screen === false ? undefined : screenSample(item);
-    let nearest: { setting: Setting; relL2: number } | undefined;
+    let nearest: { setting: LossySetting; relL2: number } | undefined;
     let measured = 0;
     for (const setting of tried) {
       if (sample) {
@@ -271,8 +244,9 @@ export async function chooseWithinBound(
     // Every setting screened out: the one nearest on the sample is measured in full, so a fallback
     // reports a measured closest error (and a screen that was wrong still gets its chance).
     if (measured === 0 && nearest) await full(nearest.setting);
-    if (!best || best.bytes >= item.losslessBytes) {
-      const reason = best ? 'size' : 'bound';
+    const outcome = lossyOutcome(best, item.losslessBytes);
+    if (outcome !== 'lossy' || !best) {
+      const reason = outcome === 'size' ? 'size' : 'bound';
       const bestRelL2 = closest && Number.isFinite(closest.error.relL2) ? closest.error.relL2 : undefined;
       choices.push({ item, fallback: { path: item.path, tensor: item.name, reason, bestRelL2, bestEncoding: closest?.setting.plugin.id } });
       continue;

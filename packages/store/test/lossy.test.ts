@@ -7,7 +7,7 @@ import { cpSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } 
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ObjectStore, Repository, ZERO_REFERENCE, applyClusters, commitCommand, screenSample, fsckCommand, gcCommand, parseSafetensors, showCommand, statsCommand, toFloat64, writeSafetensors } from '../src/index.js';
+import { ObjectStore, Repository, ZERO_REFERENCE, applyClusters, screenSample, parseSafetensors, toFloat64, writeSafetensors } from '../src/index.js';
 import { tempDir } from './helpers.js';
 
 /**
@@ -165,24 +165,21 @@ describe('lossy commits under a quality bound', () => {
 
   it('a bound nothing meets stores losslessly and says so; a lossless commit stays byte-exact', async () => {
     // pq-lossy only (sparse-threshold with a large keep fraction can be exact, which meets any bound).
-    const { dir } = newRepo(registryWith(deltaPq));
-    const env = { cwd: dir, registry: registryWith(deltaPq) };
+    const { repo, dir } = newRepo(registryWith(deltaPq));
     writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(model(0)));
-    const repo = Repository.open(dir, { registry: env.registry });
-    cleanups.push(() => repo.close());
     await repo.add(['model.safetensors'], { cwd: dir });
     repo.commit('base');
     writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(model(1)));
     await repo.add(['model.safetensors'], { cwd: dir });
-    const out = (await commitCommand(env, 'too strict', { maxRelError: 1e-12 })).join('\n');
-    expect(out).toMatch(/0 tensor\(s\) stored lossy/);
-    expect(out).toMatch(/stored losslessly: no lossy encoding met relative error <= 1e-12/);
-    expect(out).toMatch(/fc1\.weight \(closest: \S+ at \d\.\d\de-\d+\)/);
+    const { quality } = await repo.commitLossy('too strict', { maxRelError: 1e-12 });
+    expect(quality.lossy).toEqual([]);
+    const fc1 = quality.lossless.find((f) => f.tensor === 'fc1.weight');
+    expect(fc1).toMatchObject({ path: 'model.safetensors', reason: 'bound', bestEncoding: 'pq-lossy' });
+    expect(fc1!.bestRelL2).toBeGreaterThan(1e-12);
     const exported = await repo.export('HEAD', { format: 'safetensors' });
     expect(exported.verbatim && Buffer.from(exported.bytes).equals(readFileSync(join(dir, 'model.safetensors')))).toBe(true);
-    await expect(commitCommand(env, 'x', { maxRelError: 1e-3, lossless: true })).rejects.toThrow(/exclude each other/);
-    await expect(repo.commitLossy('x', { maxRelError: -1 })).rejects.toThrow(/must be a finite number > 0/);
-    await expect(repo.commitLossy('x', { maxRelError: 1e-3, pqMinBytes: 1.5 })).rejects.toThrow(/--pq-min-bytes/);
+    await expect(repo.commitLossy('x', { maxRelError: -1 })).rejects.toThrow(/`maxRelError` must be a finite number > 0/);
+    await expect(repo.commitLossy('x', { maxRelError: 1e-3, pqMinBytes: 1.5 })).rejects.toThrow(/`pqMinBytes` must be an integer >= 0/);
   });
 });
 
@@ -221,7 +218,9 @@ describe('a lossy first commit (tensors with no reference: deltas against all ze
     expect(bytes).toBeLessThan(lossless.bytes);
     expect(commit.tree['model.safetensors'].source).toBeDefined();
     expect((await repo.fsck()).problems).toEqual([]);
-    expect((await showCommand({ cwd: dir, registry: registryWith(deltaQuantized, deltaPq) })).join('\n')).toMatch(/fc1\.weight .* vs zero, .*lossy: max \|err\| /);
+    const stored = repo.objects.info(quality!.lossy.find((t) => t.tensor === 'fc1.weight')!.stored);
+    expect(stored?.reference).toBe(ZERO_REFERENCE);
+    expect(stored?.error?.maxAbs).toBeGreaterThan(0);
     // A fresh Node process exports the decoded tensors.
     repo.close();
     const child = spawnSync(process.execPath, [CHILD, dir, join(dir, 'child.safetensors')], { encoding: 'utf8' });
@@ -252,7 +251,7 @@ describe('a lossy first commit (tensors with no reference: deltas against all ze
       const lossy = quality!.lossy.find((t) => t.tensor === name);
       if (lossy) expect(relL2(original.get(name)!, tensor)).toBeCloseTo(lossy.relL2, 12);
     }
-  });
+  }, 60_000); // spawns a Node process: slow on a loaded machine
 
   it('never stores a tensor as all zeros, and a bound nothing meets stores losslessly and says so', async () => {
     // Against zeros, every tensor would become zeros.
@@ -260,16 +259,14 @@ describe('a lossy first commit (tensors with no reference: deltas against all ze
     expect(zeros.quality!.lossy).toEqual([]);
     expect((await zeros.repo.export('HEAD', { format: 'safetensors' })).bytes).toEqual(new Uint8Array(readFileSync(join(zeros.dir, 'model.safetensors'))));
     // pq-lossy only, at 1e-12: nothing meets it; the output names the tensors and the closest error.
-    const { dir } = newRepo(registryWith(deltaPq));
-    const env = { cwd: dir, registry: registryWith(deltaPq) };
+    const { repo, dir } = newRepo(registryWith(deltaPq));
     writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(model(0)));
-    const repo = Repository.open(dir, { registry: env.registry });
-    cleanups.push(() => repo.close());
     await repo.add(['model.safetensors'], { cwd: dir });
-    const out = (await commitCommand(env, 'too strict', { maxRelError: 1e-12 })).join('\n');
-    expect(out).toMatch(/0 tensor\(s\) stored lossy/);
-    expect(out).toMatch(/stored losslessly: no lossy encoding met relative error <= 1e-12/);
-    expect(out).toMatch(/fc1\.weight \(closest: pq-lossy at \d\.\d\de-\d+\)/);
+    const { quality } = await repo.commitLossy('too strict', { maxRelError: 1e-12 });
+    expect(quality.lossy).toEqual([]);
+    const fc1 = quality.lossless.find((f) => f.tensor === 'fc1.weight');
+    expect(fc1).toMatchObject({ reason: 'bound', bestEncoding: 'pq-lossy' });
+    expect(fc1!.bestRelL2).toBeGreaterThan(1e-12);
     const exported = await repo.export('HEAD', { format: 'safetensors' });
     expect(exported.verbatim && Buffer.from(exported.bytes).equals(readFileSync(join(dir, 'model.safetensors')))).toBe(true);
   });
@@ -366,8 +363,9 @@ describe('shared PQ codebooks in the packs', () => {
     const stats = repo.stats();
     expect(stats.codebooks.count).toBe(1);
     expect(stats.codebooks.bytes).toBe(256 * 8 * 4); // 2^8 centroids of 8 float32 values
-    expect((await statsCommand({ cwd: dir, registry: registryWith(deltaPq) })).join('\n')).toMatch(/pq codebooks\s+1 shared/);
-    expect((await showCommand({ cwd: dir, registry: registryWith(deltaPq) })).join('\n')).toMatch(new RegExp(`fc1\\.weight .*pq-lossy vs .*codebook ${book.slice(0, 12)}, lossy: max \\|err\\| `));
+    const fc1 = repo.objects.info(pq.find((t) => t.tensor === 'fc1.weight')!.stored);
+    expect(fc1).toMatchObject({ encoding: 'pq-lossy', codebook: book });
+    expect(fc1?.error?.maxAbs).toBeGreaterThan(0);
     // The payloads hold no centroids of their own: the codebook exists once, in the pack.
     const pack = repo.objects.codebooks()[0].pack;
     const h5 = join(dir, '.reef', 'packs', `${pack}.h5`);
@@ -388,7 +386,7 @@ describe('shared PQ codebooks in the packs', () => {
       const hash = again.commitAt('HEAD').tree['model.safetensors'].tensors.find((t) => t.name === name)!.hash;
       expect(Buffer.from(tensor.data).equals(Buffer.from((await again.objects.get(hash, true)).data))).toBe(true);
     }
-  });
+  }, 60_000); // spawns a Node process: slow on a loaded machine
 
   it('a later commit reuses a stored codebook instead of storing another', async () => {
     const { repo, dir, quality } = await pqRepo();
@@ -402,21 +400,20 @@ describe('shared PQ codebooks in the packs', () => {
   });
 
   it('gc keeps a codebook while a commit uses it and removes it with the last user', async () => {
-    const { repo, dir } = await pqRepo();
-    const env = { cwd: dir, registry: registryWith(deltaPq) };
-    expect((await gcCommand(env))[0]).toMatch(/removed \d+ unreachable objects, 0 codebooks/);
+    const { repo } = await pqRepo();
+    expect((await repo.gc()).codebooksRemoved).toBe(0);
     repo.objects.reload();
     expect(repo.objects.codebooks()).toHaveLength(1);
-    expect((await fsckCommand(env)).ok).toBe(true);
+    expect((await repo.fsck()).problems).toEqual([]);
     // Drop the lossy commit: move main back to the base and forget the staged tree.
     await repo.checkout('HEAD~1', { force: true });
     repo.refs.set('heads', 'main', repo.resolve('HEAD'));
     repo.refs.setHead({ branch: 'main' });
-    expect((await gcCommand(env))[0]).toMatch(/, 1 codebooks, 1 commits/);
+    expect(await repo.gc()).toMatchObject({ codebooksRemoved: 1, commitsRemoved: 1 });
     repo.objects.reload();
     expect(repo.objects.codebooks()).toHaveLength(0);
     expect(repo.stats().codebooks).toEqual({ count: 0, bytes: 0 });
-    expect((await fsckCommand(env)).ok).toBe(true);
+    expect((await repo.fsck()).problems).toEqual([]);
   });
 
   it('a codebook missing from a damaged copy: clear errors from fsck and checkout', async () => {
@@ -454,10 +451,11 @@ describe('shared PQ codebooks in the packs', () => {
       delete m.codebooks;
       writeFileSync(join(packs2, f), JSON.stringify(m));
     }
-    const fsck2 = await fsckCommand({ cwd: copy2, registry });
-    expect(fsck2.ok).toBe(false);
-    expect(fsck2.lines.join('\n')).toMatch(new RegExp(`needs PQ codebook ${book.slice(0, 12)}, which is missing from the repository`));
-    expect(fsck2.lines.join('\n')).toMatch(new RegExp(`PQ codebook ${book.slice(0, 12)} is missing from the repository`));
+    const damaged2 = Repository.open(copy2, { registry });
+    cleanups.push(() => damaged2.close());
+    const problems2 = (await damaged2.fsck()).problems.join('\n');
+    expect(problems2).toMatch(new RegExp(`needs PQ codebook ${book.slice(0, 12)}, which is missing from the repository`));
+    expect(problems2).toMatch(new RegExp(`PQ codebook ${book.slice(0, 12)} is missing from the repository`));
   });
 });
 

@@ -6,6 +6,36 @@ import { decodeIndexGaps, encodeIndexGaps } from './varint.js';
 import { LEVEL_PARAM } from './xor-planes.js';
 
 /**
+ * `sparse` stores every changed element's new bits plus its index, so it pays only when few
+ * elements change. Measured (f32, 64k elements, steps of 0.1–1% of the weights' scale, bench notes
+ * in bench/store/RESULTS.md): it stops beating xor-planes at 30–50% of elements changed and is
+ * 1.2–1.5x larger from 70% up; SGD changes every weight every epoch (100%), where its trial was the
+ * most expensive one (a JS loop per element) and never won. So it is not worth trying above 2/3
+ * changed, judged on a strided sample of elements (±1.5% at 4,096).
+ */
+const SPARSE_MAX_CHANGED = 2 / 3;
+const SCREEN_ELEMENTS = 4096;
+
+/** Fraction of elements whose bit pattern differs from the reference, on evenly strided elements. */
+export function changedFraction(target: Tensor, reference: Uint8Array): number {
+  const w = DTYPE_BYTES[target.dtype];
+  const n = target.data.length / w;
+  const m = Math.min(n, SCREEN_ELEMENTS);
+  if (m === 0) return 0;
+  let changed = 0;
+  for (let k = 0; k < m; k++) {
+    const at = Math.floor((k * n) / m) * w;
+    for (let b = at; b < at + w; b++) {
+      if (target.data[b] !== reference[b]) {
+        changed++;
+        break;
+      }
+    }
+  }
+  return changed / m;
+}
+
+/**
  * Only the elements whose bit pattern changed: their indices (varint gaps, any tensor size) and
  * their new bytes. Pays when a few rows change (an embedding table, a fine-tuned head); the store
  * measures it against the other types and keeps whichever is smallest.
@@ -19,6 +49,8 @@ export const sparse: DeltaTypePlugin = {
   lossless: true,
   params: [LEVEL_PARAM],
   supports: sameLayout,
+  /** The contract's cheap hint: worth a trial only where at most 2/3 of the elements changed. */
+  worthTrying: (target: Tensor, reference: Tensor): boolean => changedFraction(target, reference.data) <= SPARSE_MAX_CHANGED,
   // Not `async`: a mismatched reference is refused at the call, before any work is queued.
   encode(target: Tensor, reference: Tensor, options): Promise<DeltaPayload> {
     assertSameLayout('sparse', target, reference);

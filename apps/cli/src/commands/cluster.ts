@@ -1,7 +1,8 @@
 import { ReefError } from '@reef/core';
-import { clusterAnalyzeCommand, clusterApplyCommand, type ClusterCommandOptions, type CommandEnv } from '@reef/store';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
+import { clusterAnalyzeCommand, clusterApplyCommand, type ClusterCommandOptions } from './cluster-commands.js';
+import type { CommandEnv } from './store-commands.js';
 
 /**
  * `reef cluster analyze|apply`: group similar tensors of one dtype and shape, store a centroid per

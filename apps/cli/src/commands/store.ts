@@ -1,14 +1,14 @@
 import { ReefError } from '@reef/core';
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
 import {
   addCommand, branchCommand, checkoutCommand, commitCommand, diffCommand, exportCommand, fsckCommand, gcCommand, initCommand,
   logCommand, mergeCommand, showCommand, statsCommand, statusCommand, tagCommand, type CommandEnv,
-} from '@reef/store';
-import type { Command } from 'commander';
-import type { CliContext } from '../context.js';
+} from './store-commands.js';
 
 /**
  * The weight-store commands (init, add, status, commit, log, show, diff, checkout, export, branch,
- * tag, merge, gc, fsck, stats). A thin adapter: parsing here, the work in @reef/store.
+ * tag, merge, gc, fsck, stats). Parsing here, the text in store-commands.ts, the work in @reef/store.
  */
 export function register(program: Command, ctx: CliContext): void {
   const env = async (): Promise<CommandEnv> => ({ cwd: process.cwd(), registry: await ctx.registry() });

@@ -1,6 +1,6 @@
-import { Repository } from './repository.js';
-import { analyzeClusters, applyClusters, type ClusterAnalysis, type ClusterOptions, type ClusterReport } from './cluster.js';
-import { formatBytes, withLosslessDeltas, type CommandEnv } from './commands.js';
+import { Repository, analyzeClusters, applyClusters, type ClusterAnalysis, type ClusterOptions, type ClusterReport } from '@reef/store';
+import { asCliError } from './flag-names.js';
+import { formatBytes, withLosslessDeltas, type CommandEnv } from './store-commands.js';
 
 /** `reef cluster analyze|apply` as plain functions: options in, printable lines out. */
 
@@ -40,10 +40,13 @@ function reportLines(a: ClusterAnalysis, verbose: boolean): string[] {
   return lines;
 }
 
+/** Runs `fn` on the repository, closed afterwards; library errors come out naming CLI flags. */
 async function withRepo<T>(env: CommandEnv, fn: (repo: Repository) => Promise<T>): Promise<T> {
   const repo = Repository.open(env.cwd, { registry: env.registry && withLosslessDeltas(env.registry) });
   try {
     return await fn(repo);
+  } catch (err) {
+    throw asCliError(err);
   } finally {
     repo.close();
   }

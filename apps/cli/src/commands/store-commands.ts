@@ -1,12 +1,13 @@
 import { ReefError, type Registry } from '@reef/core';
 import deltaLossless from '@reef/delta-lossless';
 import { resolve } from 'node:path';
-import type { CommitQuality } from './model.js';
-import { Repository, type MergeStrategy } from './repository.js';
+import { asCliError } from './flag-names.js';
+import { Repository, type CommitQuality, type MergeStrategy } from '@reef/store';
 
 /**
- * The `reef` store commands as plain functions: parsed options in, printable lines out. The CLI
- * adapter only parses arguments and prints; tests and other hosts call these directly.
+ * The `reef` store commands as plain functions: parsed options in, printable lines out. @reef/store
+ * returns data; all of its text for the terminal is made here, and store.ts only parses arguments
+ * and prints.
  */
 
 export interface CommandEnv {
@@ -25,10 +26,13 @@ function open(env: CommandEnv): Repository {
   return Repository.open(env.cwd, { registry: env.registry && withLosslessDeltas(env.registry), onProgress: env.onProgress });
 }
 
+/** Runs `fn` on the repository, closed afterwards; library errors come out naming CLI flags. */
 async function withRepo<T>(env: CommandEnv, fn: (repo: Repository) => Promise<T> | T): Promise<T> {
   const repo = open(env);
   try {
     return await fn(repo);
+  } catch (err) {
+    throw asCliError(err);
   } finally {
     repo.close();
   }

@@ -1,11 +1,21 @@
-import { copyFileSync, readFileSync } from 'node:fs';
+import { Registry } from '@reef/core';
+import deltaPq from '@reef/delta-pq';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   addCommand, branchCommand, checkoutCommand, commitCommand, diffCommand, exportCommand, fsckCommand, gcCommand, initCommand,
   logCommand, mergeCommand, showCommand, statsCommand, statusCommand, tagCommand,
-} from '../src/index.js';
-import { FIXTURES, tempDir } from './helpers.js';
+} from '../src/commands/store-commands.js';
+
+const FIXTURES = fileURLToPath(new URL('../../../fixtures', import.meta.url));
+
+function tempDir(): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'reef-cli-store-'));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
 
 describe('store commands (what the CLI prints)', () => {
   const { dir, cleanup } = tempDir();
@@ -45,5 +55,30 @@ describe('store commands (what the CLI prints)', () => {
     expect(fsck.ok).toBe(true);
     await expect(checkoutCommand(env, 'no-such-branch')).rejects.toThrow(/unknown revision 'no-such-branch'/);
     await expect(exportCommand(env, 'HEAD', { format: 'pt', output: 'x' })).rejects.toThrow(/--format must be safetensors or npz/);
+  });
+
+  it('reports what a lossy commit did, and names CLI flags in errors the library reports with option names', async () => {
+    const { dir: fresh, cleanup: done } = tempDir();
+    try {
+      const registry = new Registry();
+      registry.use(deltaPq, '@reef/delta-pq');
+      const lossy = { cwd: fresh, registry };
+      initCommand(lossy);
+      copyFileSync(join(FIXTURES, 'tiny-mlp-f32.safetensors'), join(fresh, 'model.safetensors'));
+      await addCommand(lossy, ['model.safetensors']);
+      await expect(commitCommand(lossy, 'x', { maxRelError: 1e-3, lossless: true })).rejects.toThrow('--lossless and --max-rel-error exclude each other');
+      await expect(commitCommand(lossy, ' ')).rejects.toThrow('a commit needs a message (-m)');
+      await expect(commitCommand(lossy, 'x', { maxRelError: -1 })).rejects.toThrow('--max-rel-error must be a finite number > 0 (a relative L2 error such as 1e-3), got -1');
+      await expect(commitCommand(lossy, 'x', { maxRelError: 1e-3, pqMinBytes: 1.5 })).rejects.toThrow('--pq-min-bytes must be an integer >= 0, got 1.5');
+      // pq-lossy only, at 1e-12: nothing meets it; the output names the tensors and the closest error.
+      const out = (await commitCommand(lossy, 'too strict', { maxRelError: 1e-12 })).join('\n');
+      expect(out).toMatch(/^\[main [0-9a-f]{12}\] too strict\nmax relative error 1e-12: 0 tensor\(s\) stored lossy, \d+ kept lossless/);
+      expect(out).toMatch(/stored losslessly: no lossy encoding met relative error <= 1e-12/);
+      expect(out).toMatch(/0\.weight \(closest: pq-lossy at \d\.\d\de-\d+\)/);
+      writeFileSync(join(fresh, 'model.safetensors'), 'changed');
+      await expect(checkoutCommand(lossy, 'HEAD')).rejects.toThrow(/uncommitted changes would be lost \(modified model\.safetensors\); commit them or use --force$/);
+    } finally {
+      done();
+    }
   });
 });

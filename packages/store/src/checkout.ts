@@ -1,0 +1,155 @@
+import { DTYPE_BYTES, ReefError, elementCount } from '@reef/core';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fromLayout } from './file-records.js';
+import { assemble, safetensorsHeader, writeNpz, writeSafetensors, type NamedTensor } from './formats/index.js';
+import { atomicWrite, tempPath } from './fsutil.js';
+import { sha256File } from './hash.js';
+import type { Commit, FileRecord, TensorRecord, Tree } from './model.js';
+import type { RepoContext } from './repo-context.js';
+import { commitAt, resolveRevision } from './revisions.js';
+import { status } from './staging.js';
+
+/** Files out: rebuilding tracked files byte for byte, checkout into the working folder, export. */
+
+/** Writes all of `data` at the file position (writeSync may write less than asked). */
+function writeAll(fd: number, data: Uint8Array): void {
+  for (let done = 0; done < data.length; ) done += writeSync(fd, data, done, data.length - done);
+}
+
+/** Rebuilds a tracked file byte for byte in memory, checking it against the sha256 recorded at add. */
+export async function fileBytes(ctx: RepoContext, path: string, file: FileRecord): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  await streamFile(ctx, path, file, (data) => parts.push(data));
+  return assemble(parts.map((literal) => ({ literal })), []);
+}
+
+/**
+ * Produces a tracked file's bytes in order, one decoded tensor at a time, and checks size and
+ * sha256 against what was recorded at add; `sink` (if any) sees every part before the check.
+ */
+export async function streamFile(ctx: RepoContext, path: string, file: FileRecord, sink?: (data: Uint8Array) => void): Promise<void> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for (const segment of fromLayout(file.layout)) {
+    const data = 'literal' in segment ? segment.literal : (await ctx.objects.get(file.tensors[segment.tensor].hash)).data;
+    hash.update(data);
+    size += data.length;
+    sink?.(data);
+  }
+  if (size !== file.size || hash.digest('hex') !== file.sha256) {
+    throw new ReefError('BAD_FILE', `rebuilt ${path} does not match the file that was added (repository corrupt; run reef fsck)`);
+  }
+}
+
+/**
+ * Writes a tracked file to `target` streamed, through a temporary file that is flushed and renamed
+ * only once its size and sha256 match: a damaged repository never leaves a wrong file in place.
+ */
+export async function writeFile(ctx: RepoContext, path: string, file: FileRecord, target: string): Promise<void> {
+  const tmp = tempPath(target);
+  const fd = openSync(tmp, 'wx');
+  try {
+    await streamFile(ctx, path, file, (data) => writeAll(fd, data));
+    fsyncSync(fd);
+  } catch (err) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+  closeSync(fd);
+  renameSync(tmp, target);
+}
+
+export async function writeWorkingTree(ctx: RepoContext, target: Tree, previous: Tree): Promise<void> {
+  for (const path of Object.keys(previous)) if (!target[path]) rmSync(join(ctx.root, path), { force: true });
+  for (const [path, file] of Object.entries(target)) {
+    const abs = join(ctx.root, path);
+    if (existsSync(abs) && statSync(abs).size === file.size && sha256File(abs) === file.sha256) continue;
+    mkdirSync(dirname(abs), { recursive: true });
+    await writeFile(ctx, path, file, abs);
+  }
+}
+
+/** Switches the working files and HEAD to `rev` (a branch stays attached, anything else detaches). */
+export async function checkout(ctx: RepoContext, rev: string, options: { force?: boolean } = {}): Promise<Commit> {
+  const release = ctx.lock();
+  try {
+    const hash = resolveRevision(ctx, rev);
+    const target = ctx.commits.read(hash);
+    if (!options.force) {
+      const s = status(ctx);
+      if (s.staged.length > 0 || s.unstaged.length > 0) {
+        const list = [...s.staged.map((x) => `${x.change} ${x.path}`), ...s.unstaged.map((x) => `${x.change} ${x.path}`)].join(', ');
+        throw new ReefError('INVALID_PARAM', `uncommitted changes would be lost (${list}); commit them or use \`force\``);
+      }
+    }
+    await writeWorkingTree(ctx, target.tree, ctx.index());
+    if (ctx.refs.get('heads', rev)) ctx.refs.setHead({ branch: rev });
+    else ctx.refs.setHead({ hash });
+    ctx.writeIndex(target.tree);
+    return target;
+  } finally {
+    release();
+  }
+}
+
+/**
+ * Exports a revision as one file. A single tracked file of the requested format (or the one named
+ * by `path`) comes out byte-identical to what was added; otherwise the tensors are written fresh.
+ */
+export async function exportRevision(ctx: RepoContext, rev: string, options: { format: 'safetensors' | 'npz'; path?: string }): Promise<{ bytes: Uint8Array; verbatim: boolean }> {
+  const plan = exportPlan(ctx, rev, options);
+  if (plan.verbatim) return { bytes: await fileBytes(ctx, plan.verbatim.path, plan.verbatim.file), verbatim: true };
+  const tensors: NamedTensor[] = [];
+  for (const t of plan.tensors) tensors.push({ name: t.name, tensor: await ctx.objects.get(t.hash) });
+  return { bytes: options.format === 'safetensors' ? writeSafetensors(tensors) : writeNpz(tensors), verbatim: false };
+}
+
+/**
+ * `export` into the file `target`, streamed: one decoded tensor in memory at a time. A verbatim
+ * export is checked against the recorded sha256 before it is renamed into place; a converted
+ * safetensors export is written header first, then tensor by tensor. (Converted .npz exports are
+ * built in memory: each zip member's header needs its CRC before its bytes.)
+ */
+export async function exportTo(ctx: RepoContext, rev: string, target: string, options: { format: 'safetensors' | 'npz'; path?: string }): Promise<{ bytes: number; verbatim: boolean }> {
+  const plan = exportPlan(ctx, rev, options);
+  if (plan.verbatim) {
+    await writeFile(ctx, plan.verbatim.path, plan.verbatim.file, target);
+    return { bytes: plan.verbatim.file.size, verbatim: true };
+  }
+  if (options.format === 'npz') {
+    const { bytes } = await exportRevision(ctx, rev, options);
+    atomicWrite(target, bytes);
+    return { bytes: bytes.length, verbatim: false };
+  }
+  const sizes = plan.tensors.map((t) => ({ ...t, byteLength: elementCount(t.shape) * DTYPE_BYTES[t.dtype] }));
+  const head = safetensorsHeader(sizes);
+  const tmp = tempPath(target);
+  const fd = openSync(tmp, 'wx');
+  try {
+    writeAll(fd, head);
+    for (const t of sizes) writeAll(fd, (await ctx.objects.get(t.hash)).data);
+    fsyncSync(fd);
+  } catch (err) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+  closeSync(fd);
+  renameSync(tmp, target);
+  return { bytes: head.length + sizes.reduce((n, t) => n + t.byteLength, 0), verbatim: false };
+}
+
+/** What an export writes: one tracked file as added (verbatim), or the named tensors to convert. */
+export function exportPlan(ctx: RepoContext, rev: string, options: { format: 'safetensors' | 'npz'; path?: string }): { verbatim?: { path: string; file: FileRecord }; tensors: (TensorRecord & { name: string })[] } {
+  if (options.format !== 'safetensors' && options.format !== 'npz') throw new ReefError('INVALID_PARAM', `unknown export format '${String(options.format)}': use safetensors or npz`);
+  const tree = commitAt(ctx, rev).tree;
+  const paths = options.path ? [options.path] : Object.keys(tree).sort();
+  if (options.path && !tree[options.path]) throw new ReefError('INVALID_PARAM', `${options.path} is not tracked in ${rev}; tracked: ${Object.keys(tree).join(', ') || 'none'}`);
+  if (paths.length === 0) throw new ReefError('INVALID_PARAM', `${rev} tracks no files`);
+  if (paths.length === 1 && tree[paths[0]].format === options.format) return { verbatim: { path: paths[0], file: tree[paths[0]] }, tensors: [] };
+  const tensors = paths.flatMap((path) => tree[path].tensors.map((r) => ({ ...r, name: paths.length === 1 ? r.name : `${path}/${r.name}` })));
+  return { tensors };
+}

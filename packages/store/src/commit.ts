@@ -1,0 +1,25 @@
+import { ReefError } from '@reef/core';
+import type { Commit } from './model.js';
+import type { RepoContext } from './repo-context.js';
+
+/** A plain commit: the staged tree as it is, every tensor stored as `add` chose. */
+
+/** Records the staged tree as a new commit and moves the current branch to it. */
+export function commit(ctx: RepoContext, message: string): Commit {
+  if (!message.trim()) throw new ReefError('INVALID_PARAM', 'a commit needs a message (`message`)');
+  const release = ctx.lock();
+  try {
+    const head = ctx.refs.head();
+    const tree = ctx.index();
+    const headTree = head.hash ? ctx.commits.read(head.hash).tree : {};
+    if (JSON.stringify(tree) === JSON.stringify(headTree) || (Object.keys(tree).length === 0 && !head.hash)) {
+      throw new ReefError('INVALID_PARAM', 'nothing to commit: stage files with reef add first');
+    }
+    for (const file of Object.values(tree)) {
+      for (const t of file.tensors) if (!ctx.objects.has(t.hash)) throw new ReefError('BAD_FILE', `staged tensor ${t.name} (${t.hash.slice(0, 12)}) is missing; add the file again`);
+    }
+    return ctx.writeCommit({ parents: head.hash ? [head.hash] : [], message, time: new Date().toISOString(), tree });
+  } finally {
+    release();
+  }
+}

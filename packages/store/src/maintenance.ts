@@ -1,0 +1,308 @@
+import { readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { streamFile } from './checkout.js';
+import type { CommitQuality, Tree } from './model.js';
+import type { EncodedObject, ObjectInfo } from './objects.js';
+import type { RepoContext } from './repo-context.js';
+import { ancestors } from './revisions.js';
+import { SimilarityIndex } from './similarity.js';
+import { ZERO_REFERENCE } from './zero-reference.js';
+
+/** Maintenance: gc (remove what nothing reaches), fsck (verify everything), stats. */
+
+export interface GcResult {
+  readonly packsRemoved: number;
+  readonly packsRewritten: number;
+  readonly objectsRemoved: number;
+  /** Shared PQ codebooks no live object uses any more. */
+  readonly codebooksRemoved: number;
+  readonly commitsRemoved: number;
+  readonly filesRemoved: number;
+  readonly bytesBefore: number;
+  readonly bytesAfter: number;
+}
+
+export interface FsckResult {
+  readonly commits: number;
+  readonly objects: number;
+  readonly problems: string[];
+  /** Leftovers of interrupted writes: harmless, removed by gc. */
+  readonly garbage: string[];
+  /** Derived files fsck wrote anew because they were missing or unreadable (the similarity index). */
+  readonly rebuilt: string[];
+}
+
+export interface Stats {
+  readonly commits: number;
+  readonly objects: number;
+  /** Every file version in every commit, counted once per distinct content. */
+  readonly bytesAdded: number;
+  /** Everything under .reef. */
+  readonly bytesOnDisk: number;
+  /** Per encoding; lossy ones add the largest relative L2 error among their objects. */
+  readonly byEncoding: Record<string, { objects: number; rawBytes: number; storedBytes: number; maxRelL2?: number }>;
+  /** Shared PQ codebooks (/pq_codebooks): count and bytes, part of bytesOnDisk. */
+  readonly codebooks: { count: number; bytes: number };
+}
+
+/** Objects the similarity index covers: tensors that files hold (not cluster centroids), non-empty. */
+function indexable(info: ObjectInfo): boolean {
+  return !info.kind && info.rawBytes > 0;
+}
+
+function dirBytes(dir: string): number {
+  let n = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    n += entry.isDirectory() ? dirBytes(p) : statSync(p).size;
+  }
+  return n;
+}
+
+/**
+ * Keeps the similarity index in step with the objects after gc: drops removed objects, and
+ * rebuilds it from the stored tensors when it is missing, unreadable or of an older layout.
+ */
+export async function maintainSimilarity(ctx: RepoContext): Promise<void> {
+  const similarity = new SimilarityIndex(ctx.similarityPath());
+  if (similarity.loaded) similarity.retain((h) => ctx.objects.has(h));
+  else for (const info of ctx.objects.all()) if (indexable(info)) similarity.add(info.hash, await ctx.objects.get(info.hash));
+  similarity.save();
+}
+
+export function reachableCommits(ctx: RepoContext): Set<string> {
+  const roots = [...ctx.refs.list('heads'), ...ctx.refs.list('tags')].map((r) => r.hash);
+  const head = ctx.refs.head().hash;
+  if (head) roots.push(head);
+  const out = new Set<string>();
+  for (const r of roots) if (ctx.commits.has(r)) for (const h of ancestors(ctx, r)) out.add(h);
+  return out;
+}
+
+export function liveObjects(ctx: RepoContext, commits: Iterable<string>): Set<string> {
+  const live = new Set<string>();
+  const trees = [...[...commits].map((h) => ctx.commits.read(h).tree), ctx.index()];
+  const stack: string[] = [];
+  for (const tree of trees) for (const f of Object.values(tree)) for (const t of f.tensors) stack.push(t.hash);
+  while (stack.length > 0) {
+    const h = stack.pop() as string;
+    if (live.has(h)) continue;
+    live.add(h);
+    const ref = ctx.objects.info(h)?.reference;
+    if (ref && ref !== ZERO_REFERENCE) stack.push(ref);
+  }
+  return live;
+}
+
+/**
+ * Removes what no branch, tag, HEAD or the staging index reaches: whole packs when nothing in them
+ * lives, rewritten packs when part does, unreachable commits, and leftovers of interrupted
+ * writes. New packs are complete before old ones go, so a crash mid-gc loses nothing.
+ */
+export async function gc(ctx: RepoContext): Promise<GcResult> {
+  const release = ctx.lock();
+  try {
+    const bytesBefore = dirBytes(ctx.dir);
+    const reachable = reachableCommits(ctx);
+    const live = liveObjects(ctx, reachable);
+    const packsDir = ctx.objects.dir;
+    let packsRemoved = 0;
+    let packsRewritten = 0;
+    let objectsRemoved = 0;
+    let codebooksRemoved = 0;
+    let filesRemoved = 0;
+    const liveBooks = new Set<string>();
+    for (const h of live) {
+      const book = ctx.objects.info(h)?.codebook;
+      if (book) liveBooks.add(book);
+    }
+    const booksByPack = new Map<string, string[]>();
+    for (const { info, pack } of ctx.objects.codebooks()) booksByPack.set(pack, [...(booksByPack.get(pack) ?? []), info.hash]);
+    const byPack = new Map<string, ObjectInfo[]>();
+    for (const info of ctx.objects.all()) {
+      const pack = ctx.objects.packOf(info.hash) as string;
+      byPack.set(pack, [...(byPack.get(pack) ?? []), info]);
+    }
+    const retire: string[] = [];
+    for (const pack of ctx.objects.listFiles().packs) {
+      const infos = byPack.get(pack) ?? [];
+      const keep = infos.filter((i) => live.has(i.hash));
+      // Codebooks live while a live object uses them, wherever that object is stored.
+      const books = booksByPack.get(pack) ?? [];
+      const keepBooks = books.filter((b) => liveBooks.has(b));
+      // A pack whose manifest lists more than it wins holds copies superseded by `cluster apply`.
+      const intact = keep.length === infos.length && keepBooks.length === books.length && infos.length + books.length > 0;
+      if (intact && ctx.objects.listedCount(pack) === infos.length) continue;
+      objectsRemoved += infos.length - keep.length;
+      codebooksRemoved += books.length - keepBooks.length;
+      if (keep.length > 0 || keepBooks.length > 0) {
+        const copies: EncodedObject[] = [];
+        for (const info of keep) copies.push(await ctx.objects.readEncoded(info.hash));
+        const bookCopies = [];
+        for (const b of keepBooks) bookCopies.push(await ctx.objects.readCodebook(b));
+        await ctx.objects.writePack(copies, ctx.onProgress, true, bookCopies);
+        packsRewritten++;
+      } else packsRemoved++;
+      retire.push(pack);
+    }
+    ctx.objects.close();
+    for (const pack of retire) {
+      rmSync(join(packsDir, `${pack}.json`), { force: true }); // unlist first: a listed pack must exist
+      ctx.onProgress?.('manifest-retired');
+      rmSync(join(packsDir, `${pack}.h5`), { force: true });
+      ctx.onProgress?.('pack-retired');
+    }
+    const listed = new Set(ctx.objects.listFiles().packs);
+    for (const f of readdirSync(packsDir)) {
+      const stem = f.replace(/\.(h5|json)$/, '');
+      if (f.includes('.tmp-') || (f.endsWith('.h5') && !listed.has(stem))) {
+        rmSync(join(packsDir, f), { force: true });
+        filesRemoved++;
+      }
+    }
+    for (const dir of [ctx.dir, ctx.commits.dir, join(ctx.dir, 'refs', 'heads'), join(ctx.dir, 'refs', 'tags')]) {
+      for (const f of readdirSync(dir)) {
+        if (!f.includes('.tmp-')) continue;
+        rmSync(join(dir, f), { force: true });
+        filesRemoved++;
+      }
+    }
+    let commitsRemoved = 0;
+    for (const h of ctx.commits.list()) {
+      if (reachable.has(h)) continue;
+      ctx.commits.remove(h);
+      commitsRemoved++;
+    }
+    ctx.objects.reload();
+    await maintainSimilarity(ctx);
+    return { packsRemoved, packsRewritten, objectsRemoved, codebooksRemoved, commitsRemoved, filesRemoved, bytesBefore, bytesAfter: dirBytes(ctx.dir) };
+  } finally {
+    release();
+  }
+}
+
+/** Re-hashes every commit and every object (decoding delta chains) and checks refs and files. */
+export async function fsck(ctx: RepoContext): Promise<FsckResult> {
+  const problems: string[] = [];
+  const garbage: string[] = [];
+  const commits = ctx.commits.list();
+  const trees: { where: string; tree: Tree; quality?: CommitQuality }[] = [];
+  for (const h of commits) {
+    try {
+      const c = ctx.commits.read(h);
+      for (const p of c.parents) if (!ctx.commits.has(p)) problems.push(`commit ${h.slice(0, 12)}: parent ${p.slice(0, 12)} is missing`);
+      trees.push({ where: `commit ${h.slice(0, 12)}`, tree: c.tree, quality: c.quality });
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+  for (const kind of ['heads', 'tags'] as const) {
+    try {
+      for (const r of ctx.refs.list(kind)) if (!ctx.commits.has(r.hash)) problems.push(`${kind}/${r.name} points at missing commit ${r.hash.slice(0, 12)}`);
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+  try {
+    const head = ctx.refs.head();
+    if (head.hash && !ctx.commits.has(head.hash)) problems.push(`HEAD points at missing commit ${head.hash.slice(0, 12)}`);
+    trees.push({ where: 'staging index', tree: ctx.index() });
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  ctx.objects.clearCache();
+  let objects = 0;
+  // Every tensor is decoded here anyway: a missing similarity index is rebuilt on the way.
+  const similarity = new SimilarityIndex(ctx.similarityPath());
+  for (const info of ctx.objects.all()) {
+    objects++;
+    try {
+      const tensor = await ctx.objects.get(info.hash, true);
+      if (!similarity.loaded && indexable(info)) similarity.add(info.hash, tensor);
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+  const rebuilt: string[] = [];
+  if (!similarity.loaded) {
+    try {
+      const release = ctx.lock(); // a writer holding the lock rewrites the index itself
+      try {
+        similarity.save();
+        rebuilt.push(`similarity index (${similarity.size} tensors)`);
+      } finally {
+        release();
+      }
+    } catch (err) {
+      problems.push(`similarity index is missing or unreadable and could not be rebuilt now: ${(err as Error).message}`);
+    }
+  }
+  for (const { info } of ctx.objects.codebooks()) {
+    try {
+      await ctx.objects.readCodebook(info.hash);
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+  for (const { where, quality } of trees) {
+    for (const book of quality?.codebooks ?? []) if (!ctx.objects.hasCodebook(book)) problems.push(`${where}: PQ codebook ${book.slice(0, 12)} is missing from the repository`);
+  }
+  const checkedFiles = new Set<string>();
+  for (const { where, tree } of trees) {
+    for (const [path, file] of Object.entries(tree)) {
+      const missing = file.tensors.filter((t) => !ctx.objects.has(t.hash));
+      if (missing.length > 0) {
+        problems.push(`${where}: ${path} needs ${missing.length} missing tensor(s), e.g. ${missing[0].name}`);
+        continue;
+      }
+      if (checkedFiles.has(file.sha256)) continue;
+      checkedFiles.add(file.sha256);
+      try {
+        await streamFile(ctx, path, file); // tensor by tensor, checked against the recorded sha256
+      } catch (err) {
+        problems.push(`${where}: ${(err as Error).message}`);
+      }
+    }
+  }
+  const { packs, files } = ctx.objects.listFiles();
+  const listed = new Set(packs);
+  for (const f of files) {
+    if (f.includes('.tmp-') || (f.endsWith('.h5') && !listed.has(f.slice(0, -3)))) garbage.push(`packs/${f}`);
+  }
+  // Copies a newer pack supersedes (cluster apply) are dead weight until gc rewrites their pack.
+  const winners = new Map<string, number>();
+  for (const info of ctx.objects.all()) {
+    const pack = ctx.objects.packOf(info.hash) as string;
+    winners.set(pack, (winners.get(pack) ?? 0) + 1);
+  }
+  for (const pack of packs) {
+    const superseded = ctx.objects.listedCount(pack) - (winners.get(pack) ?? 0);
+    if (superseded > 0) garbage.push(`packs/${pack}.h5 (${superseded} superseded object(s))`);
+  }
+  return { commits: commits.length, objects, problems, garbage, rebuilt };
+}
+
+export function stats(ctx: RepoContext): Stats {
+  const seen = new Set<string>();
+  let bytesAdded = 0;
+  const commits = ctx.commits.list();
+  for (const h of commits) {
+    for (const f of Object.values(ctx.commits.read(h).tree)) {
+      if (seen.has(f.sha256)) continue;
+      seen.add(f.sha256);
+      bytesAdded += f.size;
+    }
+  }
+  const byEncoding: Stats['byEncoding'] = {};
+  const all = ctx.objects.all();
+  for (const o of all) {
+    const e = (byEncoding[o.kind ?? o.encoding] ??= { objects: 0, rawBytes: 0, storedBytes: 0 }); // centroids apart
+    e.objects++;
+    e.rawBytes += o.rawBytes;
+    e.storedBytes += o.storedBytes;
+    if (o.error) e.maxRelL2 = Math.max(e.maxRelL2 ?? 0, o.error.relL2);
+  }
+  const books = ctx.objects.codebooks();
+  const codebooks = { count: books.length, bytes: books.reduce((s, b) => s + b.info.bytes, 0) };
+  return { commits: commits.length, objects: all.length, bytesAdded, bytesOnDisk: dirBytes(ctx.dir), byEncoding, codebooks };
+}

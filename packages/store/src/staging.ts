@@ -1,0 +1,261 @@
+import { ReefError, assertTensor, type Tensor } from '@reef/core';
+import { returnScratch } from '@reef/delta-lossless';
+import { createHash } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
+import { encodeTensor, releaseEncoded } from './encode.js';
+import { matchesRecord, sameFile, toLayout } from './file-records.js';
+import { FileSource, scanModelFile, type FileFormat } from './formats/index.js';
+import { sha256File, tensorHash } from './hash.js';
+import type { FileRecord, TensorRecord, Tree } from './model.js';
+import type { PackWriter } from './pack-writer.js';
+import { referenceCandidates } from './references.js';
+import type { RepoContext } from './repo-context.js';
+import { SimilarityIndex } from './similarity.js';
+
+/** Staging: `add` stores new tensors and records files in the staging index; `remove` and `status`. */
+
+export interface AddedFile {
+  readonly path: string;
+  readonly format: FileFormat;
+  readonly bytes: number;
+  readonly tensors: number;
+  /** Tensors already stored (identical content), written zero bytes. */
+  readonly reused: number;
+  /** New tensors by encoding ('whole', 'xor-planes', ...). */
+  readonly encodings: Record<string, number>;
+  readonly storedBytes: number;
+}
+
+export type Change = 'added' | 'modified' | 'removed';
+
+export interface Status {
+  readonly branch?: string;
+  readonly head?: string;
+  readonly staged: { path: string; change: Change }[];
+  readonly unstaged: { path: string; change: 'modified' | 'deleted' }[];
+}
+
+/**
+ * Tensors of one file encoded at the same time during add: two, or more while those in flight
+ * hold at most PIPELINE_BYTES together, so the small tensors after a large one are read, hashed
+ * and encoded while its planes deflate on the thread pool (memory: two large tensors, or 4 MiB).
+ */
+const PIPELINE_DEPTH = 2;
+const PIPELINE_BYTES = 4 * 1024 * 1024;
+/** Tensors below this are encoded after larger ones in flight have handed their deflates to the pool. */
+const DEFER_BELOW_BYTES = 256 * 1024;
+
+/**
+ * Stages model files: parses them, stores every tensor not stored yet (choosing, by measuring,
+ * between whole storage and a delta against its namesake in the parent commit or a similar
+ * tensor) as one new immutable pack, then records the files in the staging index.
+ */
+export async function add(ctx: RepoContext, paths: readonly string[], options: { as?: string; cwd?: string } = {}): Promise<AddedFile[]> {
+  if (paths.length === 0) throw new ReefError('INVALID_PARAM', 'nothing to add: name at least one file');
+  if (options.as && paths.length !== 1) throw new ReefError('INVALID_PARAM', '`as` needs exactly one file');
+  const release = ctx.lock();
+  try {
+    const tree = { ...ctx.index() };
+    const parent = ctx.headTree();
+    const similarity = takeSimilarity(ctx);
+    const reports: AddedFile[] = [];
+    // New objects stream into one pack as they are encoded; it is published only after every file.
+    const writer = ctx.objects.beginPack();
+    try {
+      for (const given of paths) {
+        const abs = resolve(options.cwd ?? process.cwd(), given);
+        const path = options.as ?? relative(ctx.root, abs).split(sep).join('/');
+        if (path.startsWith('..') || path === '') throw new ReefError('INVALID_PARAM', `${given} is outside the repository at ${ctx.root}`);
+        if (!existsSync(abs)) throw new ReefError('BAD_FILE', `${given}: no such file`);
+        const staged = tree[path];
+        if (staged?.source && statSync(abs).size === staged.source.size && staged.source.sha256 === sha256File(abs)) {
+          // The file a lossy commit was made from: its approximation is already what is staged.
+          reports.push({ path, format: staged.format, bytes: staged.source.size, tensors: staged.tensors.length, reused: staged.tensors.length, encodings: {}, storedBytes: 0 });
+          continue;
+        }
+        const source = new FileSource(abs);
+        try {
+          const added = await addFile(ctx, given, path, source, parent, similarity, writer);
+          tree[path] = added.record;
+          reports.push(added.report);
+          // The parent's tensors this file replaced were this add's references; the new ones serve
+          // the next commit. Dropped from the cache, their memory takes the next file's reads.
+          const now = new Set(added.record.tensors.map((t) => t.hash));
+          ctx.objects.forget((parent[path]?.tensors ?? []).map((t) => t.hash).filter((h) => !now.has(h)));
+        } finally {
+          source.close();
+        }
+        ctx.onProgress?.(`parsed ${path}`);
+      }
+    } catch (err) {
+      writer.abort();
+      throw err;
+    }
+    // Pack, manifest and staging index flushed together, then renamed in that order.
+    const index = { path: ctx.indexPath(), data: JSON.stringify({ files: tree }), stage: 'index-written' };
+    const publishing = ctx.objects.publishWith(writer, [index], ctx.onProgress);
+    publishing.catch(() => undefined); // awaited below; the similarity file is written meanwhile
+    // Derived (rebuilt by gc and fsck when unreadable, so not flushed): written while the pack
+    // flushes, renamed after what it describes.
+    let similarityFile: ReturnType<SimilarityIndex['saveLater']>;
+    try {
+      similarityFile = similarity.saveLater();
+    } catch (err) {
+      await publishing; // as before: the pack and index are published, then the add reports the failure
+      throw err;
+    }
+    let published: string | undefined;
+    try {
+      published = await publishing;
+    } catch (err) {
+      similarityFile?.discard();
+      throw err;
+    }
+    if (!published) {
+      ctx.writeIndex(tree);
+      ctx.onProgress?.('index-written');
+    }
+    similarityFile?.publish();
+    keepSimilarity(ctx, similarity);
+    return reports;
+  } finally {
+    release();
+  }
+}
+
+/**
+ * Adds one model file, streamed: headers are parsed and checked first, then each tensor is read
+ * by its byte range, hashed (and fed to the file's sha256 in file order), encoded if new and
+ * written to the pack before the next one is read. Memory holds one tensor at a time (plus its
+ * reference), never the whole file.
+ */
+export async function addFile(ctx: RepoContext, 
+  given: string,
+  path: string,
+  source: FileSource,
+  parent: Tree,
+  similarity: SimilarityIndex,
+  writer: PackWriter,
+): Promise<{ record: FileRecord; report: AddedFile }> {
+  const scanned = scanModelFile(given, source);
+  const deltaTypes = ctx.addTypes();
+  const records: TensorRecord[] = new Array<TensorRecord>(scanned.entries.length);
+  const encodings: Record<string, number> = {};
+  let reused = 0;
+  let storedBytes = 0;
+  const stage = async (index: number, data: Uint8Array): Promise<void> => {
+    const { name, dtype, shape } = scanned.entries[index];
+    const tensor: Tensor = { dtype, shape: [...shape], data };
+    assertTensor(tensor, `${given}: tensor '${name}'`);
+    const hash = tensorHash(tensor);
+    records[index] = { name, hash, dtype, shape: [...shape] };
+    if (ctx.objects.has(hash) || writer.has(hash) || encoding.has(hash)) {
+      reused++;
+      returnScratch(data); // hashed and not kept: nothing else holds what FileSource read
+      return;
+    }
+    encoding.add(hash);
+    // Small tensors wait for the next turn of the event loop: a large one in flight first runs its
+    // trials and plane split (all on this thread) up to its deflates on the thread pool, and the
+    // small ones are encoded while those run, instead of delaying them.
+    if (data.length < DEFER_BELOW_BYTES) await new Promise<void>((resolve) => setImmediate(resolve));
+    const candidates = await referenceCandidates(ctx, path, name, tensor, parent, similarity);
+    const encoded = await encodeTensor(hash, tensor, candidates, deltaTypes, ctx.maxDepth);
+    await writer.add(encoded);
+    releaseEncoded(encoded); // copied into the pack: its memory serves the next tensors
+    similarity.add(hash, tensor);
+    ctx.objects.remember(hash, tensor, true); // the store's now: nothing here keeps it after this
+
+    encodings[encoded.info.encoding] = (encodings[encoded.info.encoding] ?? 0) + 1;
+    storedBytes += encoded.info.storedBytes;
+  };
+  // Two tensors in flight: while one's byte planes deflate on the thread pool, the next is read,
+  // hashed and split on this thread (both cores busy; memory stays at two tensors).
+  const encoding = new Set<string>();
+  const inFlight: Promise<void>[] = [];
+  const inFlightBytes: number[] = [];
+  let heldBytes = 0;
+  const pipeline = async (task: Promise<void>, bytes: number): Promise<void> => {
+    task.catch(() => undefined); // awaited below, in order; this only marks the rejection as handled
+    inFlight.push(task);
+    inFlightBytes.push(bytes);
+    heldBytes += bytes;
+    while (inFlight.length >= PIPELINE_DEPTH && heldBytes > PIPELINE_BYTES) {
+      heldBytes -= inFlightBytes.shift() as number;
+      await inFlight.shift();
+    }
+  };
+  const fileHash = createHash('sha256');
+  let hashed = 0;
+  const inLayout = new Set<number>();
+  try {
+    for (const segment of scanned.segments) {
+      const data = 'literal' in segment ? segment.literal : scanned.entries[segment.tensor].load();
+      fileHash.update(data);
+      hashed += data.length;
+      if ('tensor' in segment) {
+        inLayout.add(segment.tensor);
+        await pipeline(stage(segment.tensor, data), data.length);
+      }
+    }
+    // Tensors of compressed .npz members live inside literal bytes: stored for diff and merge too.
+    for (let i = 0; i < scanned.entries.length; i++) if (!inLayout.has(i)) {
+      const data = scanned.entries[i].load();
+      await pipeline(stage(i, data), data.length);
+    }
+  } finally {
+    await Promise.allSettled(inFlight);
+  }
+  for (const task of inFlight) await task;
+  if (hashed !== source.size) throw new ReefError('BAD_FILE', `${given}: its parts cover ${hashed} of ${source.size} bytes (changed while being added?)`);
+  const record: FileRecord = { format: scanned.format, size: source.size, sha256: fileHash.digest('hex'), tensors: records, layout: toLayout(scanned.segments) };
+  return { record, report: { path, format: scanned.format, bytes: source.size, tensors: records.length, reused, encodings, storedBytes } };
+}
+
+/** The index kept by the last `add` when the file is still the one it wrote, else read anew. */
+export function takeSimilarity(ctx: RepoContext): SimilarityIndex {
+  const kept = ctx.similarityKept;
+  ctx.similarityKept = undefined; // an add that fails leaves its index unlike the file: never kept
+  const now = statSync(ctx.similarityPath(), { bigint: true, throwIfNoEntry: false });
+  if (kept && now && now.ino === kept.ino && now.size === kept.size && now.mtimeNs === kept.mtimeNs) return kept.index;
+  return new SimilarityIndex(ctx.similarityPath());
+}
+
+export function keepSimilarity(ctx: RepoContext, index: SimilarityIndex): void {
+  if (index.pending) return; // not saved (nothing changed and no usable file): read anew next time
+  const st = statSync(ctx.similarityPath(), { bigint: true, throwIfNoEntry: false });
+  if (st) ctx.similarityKept = { index, ino: st.ino, size: st.size, mtimeNs: st.mtimeNs };
+}
+
+/** Removes a file from the staging index (the next commit no longer tracks it). */
+export function unstage(ctx: RepoContext, path: string): void {
+  const release = ctx.lock();
+  try {
+    const tree = { ...ctx.index() };
+    if (!tree[path]) throw new ReefError('INVALID_PARAM', `${path} is not tracked`);
+    delete tree[path];
+    ctx.writeIndex(tree);
+  } finally {
+    release();
+  }
+}
+
+export function status(ctx: RepoContext): Status {
+  const head = ctx.refs.head();
+  const headTree = head.hash ? ctx.commits.read(head.hash).tree : {};
+  const index = ctx.index();
+  const staged: Status['staged'] = [];
+  for (const path of new Set([...Object.keys(headTree), ...Object.keys(index)])) {
+    if (!headTree[path]) staged.push({ path, change: 'added' });
+    else if (!index[path]) staged.push({ path, change: 'removed' });
+    else if (!sameFile(headTree[path], index[path])) staged.push({ path, change: 'modified' });
+  }
+  const unstaged: Status['unstaged'] = [];
+  for (const [path, file] of Object.entries(index)) {
+    const abs = join(ctx.root, path);
+    if (!existsSync(abs)) unstaged.push({ path, change: 'deleted' });
+    else if (!matchesRecord(abs, file)) unstaged.push({ path, change: 'modified' });
+  }
+  return { branch: head.branch, head: head.hash, staged: staged.sort((a, b) => a.path.localeCompare(b.path)), unstaged };
+}
