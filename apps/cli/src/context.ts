@@ -1,5 +1,6 @@
 import { createNodeRegistry } from '@reef/core/node';
 import type { Registry } from '@reef/core';
+import deltaLossless from '@reef/delta-lossless';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,6 +22,11 @@ export function createContext(pluginSpecs: () => string[], out = (t: string) => 
         // Plugins installed next to the CLI, and those in the user's own project.
         roots: [CLI_PACKAGE_DIR, process.cwd()],
         plugins: pluginSpecs(),
+      }).then((r) => {
+        // The store registers no delta types itself; every repository written so far needs the
+        // lossless ones. Discovery normally found them already (then this is a no-op).
+        r.use(deltaLossless, '@reef/delta-lossless');
+        return r;
       })),
     out,
     err,

@@ -1,13 +1,13 @@
 import { DTYPE_BYTES, ReefError, isFloatDType, type DeltaTypePlugin, type Registry, type Tensor } from '@reef/core';
-import { unpackPlanes } from '@reef/delta-lossless';
+import { unpackPlanes } from '@reef/codecs/node';
 import { join } from 'node:path';
 import { CENTROID_KIND, MeanAccumulator, centroidHash } from './cluster-centroid.js';
 import { clusterGroup, sampleVector } from './cluster-group.js';
-import { toFloat64 } from './dtypes.js';
+import { toFloat64 } from '@reef/codecs';
 import { encodeTensor } from './encode.js';
 import { acquireLock } from './lock.js';
 import type { EncodedObject, ObjectInfo } from './objects.js';
-import { REPO_DIR, defaultRegistry, type Repository } from './repository.js';
+import { REPO_DIR, type Repository } from './repository.js';
 
 /**
  * Clustering of stored tensors: similar tensors of one dtype and shape (across models and commits)
@@ -366,7 +366,7 @@ async function plan(repo: Repository, o: ClusterOptions): Promise<{ analysis: Cl
   checkOptions(o);
   const minBytes = o.minBytes ?? DEFAULTS.minBytes;
   const maxDepth = o.maxDepth ?? DEFAULTS.maxDepth;
-  const deltaTypes = (o.registry ?? defaultRegistry()).deltaTypes().filter((d) => d.lossless);
+  const deltaTypes = (o.registry ?? repo.registry).deltaTypes().filter((d) => d.lossless);
   const lossless = new Set(deltaTypes.map((d) => d.id));
   const candidates: Candidate[] = [];
   for (const [hash, places] of tensorPlaces(repo, o.select)) {
@@ -464,7 +464,7 @@ export async function applyClusters(repo: Repository, options: ClusterOptions = 
   try {
     repo.objects.reload(); // what other processes wrote before we took the lock
     const { analysis, plans } = await plan(repo, options);
-    const registry = options.registry ?? defaultRegistry();
+    const registry = options.registry ?? repo.registry;
     const centroidTensors = new Map<string, Tensor>();
     const changed = new Map<string, ObjectInfo>();
     const objects: EncodedObject[] = [];

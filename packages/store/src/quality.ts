@@ -1,7 +1,7 @@
 import { DTYPE_BYTES, ReefError, elementCount, type DeltaError, type DeltaTypePlugin, type Params, type PortableData, type Tensor } from '@reef/core';
 import { messageOf } from '@reef/hdf5';
 import { codebookOf, storedCodebook, withoutCodebook, type StoredCodebook } from './codebooks.js';
-import { toFloat64 } from './dtypes.js';
+import { toFloat64 } from '@reef/codecs';
 import type { ReferenceCandidate } from './encode.js';
 import { tensorHash } from './hash.js';
 import type { LosslessFallbackRecord } from './model.js';

@@ -1,9 +1,8 @@
-import { DTYPE_BYTES, Registry, ReefError, assertTensor, elementCount, isFloatDType, type Tensor } from '@reef/core';
-import deltaLossless, { returnScratch } from '@reef/delta-lossless';
+import { DTYPE_BYTES, ReefError, assertTensor, elementCount, isFloatDType, type Registry, type Tensor } from '@reef/core';
+import { float64ToTensor, returnScratch, toFloat64 } from '@reef/codecs';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { fromFloat64, toFloat64 } from './dtypes.js';
 import { addDeltaTypes, encodeTensor, releaseEncoded, type ReferenceCandidate } from './encode.js';
 import { FileSource, assemble, parseNpz, safetensorsHeader, scanModelFile, writeNpz, writeSafetensors, type FileFormat, type NamedTensor, type Segment } from './formats/index.js';
 import { atomicWrite, readJson, tempPath } from './fsutil.js';
@@ -23,8 +22,11 @@ export const REPO_DIR = '.reef';
 const REUSED_CODEBOOKS = 4;
 
 export interface RepositoryOptions {
-  /** Registry holding the delta types; defaults to one with @reef/delta-lossless. */
-  readonly registry?: Registry;
+  /**
+   * Registry holding the delta types (the host registers them: the CLI the discovered plugins, a
+   * library user at least @reef/delta-lossless for lossless deltas). Required: the store registers none.
+   */
+  readonly registry: Registry;
   /** Longest delta chain allowed before a tensor is stored against a shallower reference or whole. */
   readonly maxDepth?: number;
   /**
@@ -188,7 +190,8 @@ export class Repository {
   readonly commits: CommitStore;
   readonly refs: RefStore;
   private readonly dir: string;
-  private readonly registry: Registry;
+  /** The delta types this repository encodes and decodes with (the host's). */
+  readonly registry: Registry;
   private readonly maxDepth: number;
   private readonly onProgress?: (stage: string) => void;
   private readonly codebookDeltasAtAdd: boolean;
@@ -201,7 +204,10 @@ export class Repository {
 
   private constructor(readonly root: string, options: RepositoryOptions) {
     this.dir = join(root, REPO_DIR);
-    this.registry = options.registry ?? defaultRegistry();
+    if (typeof options?.registry?.deltaTypes !== 'function') {
+      throw new ReefError('INVALID_PARAM', 'RepositoryOptions.registry is required: pass a Registry with the delta types to use (e.g. @reef/delta-lossless)');
+    }
+    this.registry = options.registry;
     this.maxDepth = options.maxDepth ?? 24;
     this.onProgress = options.onProgress;
     this.codebookDeltasAtAdd = options.codebookDeltasAtAdd ?? false;
@@ -211,7 +217,7 @@ export class Repository {
   }
 
   /** Creates a repository in `dir` (refusing to re-initialise one). */
-  static init(dir: string, options: RepositoryOptions = {}): Repository {
+  static init(dir: string, options: RepositoryOptions): Repository {
     const root = resolve(dir);
     if (existsSync(join(root, REPO_DIR, 'HEAD'))) throw new ReefError('INVALID_PARAM', `${root} is already a reef repository`);
     mkdirSync(join(root, REPO_DIR), { recursive: true });
@@ -221,7 +227,7 @@ export class Repository {
   }
 
   /** Opens the repository containing `dir` (searching parent folders, like git). */
-  static open(dir: string = process.cwd(), options: RepositoryOptions = {}): Repository {
+  static open(dir: string, options: RepositoryOptions): Repository {
     for (let d = resolve(dir); ; d = dirname(d)) {
       if (existsSync(join(d, REPO_DIR, 'HEAD'))) return new Repository(d, options);
       if (dirname(d) === d) throw new ReefError('BAD_FILE', `${resolve(dir)} is not inside a reef repository (run reef init)`);
@@ -1003,7 +1009,7 @@ export class Repository {
           const y = toFloat64(await this.objects.get(tt.hash));
           const mixed = new Float64Array(x.length);
           for (let k = 0; k < x.length; k++) mixed[k] = weight * x[k] + (1 - weight) * y[k];
-          const tensor = fromFloat64(ot.dtype, ot.shape, mixed);
+          const tensor = float64ToTensor(mixed, ot.dtype, ot.shape);
           const hash = tensorHash(tensor);
           if (!this.objects.has(hash) && !computed.some((c) => c.info.hash === hash)) {
             const ref = { hash: ot.hash, tensor: await this.objects.get(ot.hash), depth: this.objects.info(ot.hash)?.depth ?? 0, source: 'parent' };
@@ -1284,11 +1290,4 @@ export class Repository {
     const codebooks = { count: books.length, bytes: books.reduce((s, b) => s + b.info.bytes, 0) };
     return { commits: commits.length, objects: all.length, bytesAdded, bytesOnDisk: dirBytes(this.dir), byEncoding, codebooks };
   }
-}
-
-/** A registry with the first-party lossless delta types, for library users who bring none. */
-export function defaultRegistry(): Registry {
-  const registry = new Registry();
-  registry.use(deltaLossless, '@reef/delta-lossless');
-  return registry;
 }

@@ -5,12 +5,12 @@ import {
   addCommand, branchCommand, checkoutCommand, commitCommand, diffCommand, exportCommand, fsckCommand, gcCommand, initCommand,
   logCommand, mergeCommand, showCommand, statsCommand, statusCommand, tagCommand,
 } from '../src/index.js';
-import { FIXTURES, tempDir } from './helpers.js';
+import { FIXTURES, tempDir, losslessRegistry } from './helpers.js';
 
 describe('store commands (what the CLI prints)', () => {
   const { dir, cleanup } = tempDir();
   afterAll(cleanup);
-  const env = { cwd: dir };
+  const env = { cwd: dir, registry: losslessRegistry() };
 
   it('runs a session: init, add, status, commit, log, show, diff, tag, branch, merge, export, stats, gc, fsck', async () => {
     expect(initCommand(env)[0]).toMatch(/Initialized empty reef repository/);
