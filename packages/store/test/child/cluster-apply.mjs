@@ -1,6 +1,6 @@
 // Child process for the cluster crash test: runs cluster apply, announcing each write step on
 // stdout; pauses at one (synchronously, mid-operation) so the parent can SIGKILL it there.
-import { losslessRegistry } from './registry.js';
+import { losslessRegistry } from './registry.mjs';
 import { Repository, applyClusters } from '../../dist/index.js';
 
 const [repoDir, pauseAt] = process.argv.slice(2);

@@ -1,6 +1,6 @@
 // Child process for the crash test: adds a file and commits, announcing each write step on stdout.
 // With a pause stage it stops there (synchronously, mid-operation) so the parent can SIGKILL it.
-import { losslessRegistry } from './registry.js';
+import { losslessRegistry } from './registry.mjs';
 import { Repository } from '../../dist/index.js';
 
 const [repoDir, file, pauseAt] = process.argv.slice(2);

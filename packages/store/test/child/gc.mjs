@@ -1,6 +1,6 @@
 // Child process for the crash test: runs gc, announcing each write step; pauses at one so the
 // parent can SIGKILL it there.
-import { losslessRegistry } from './registry.js';
+import { losslessRegistry } from './registry.mjs';
 import { Repository } from '../../dist/index.js';
 
 const [repoDir, pauseAt] = process.argv.slice(2);

@@ -1,7 +1,7 @@
 // Child process for the streaming test: adds a large model file, commits, exports it to a file and
 // reports its peak resident memory against a baseline taken once the HDF5 module is loaded.
 import { h5ready } from '@reef/hdf5';
-import { losslessRegistry } from './registry.js';
+import { losslessRegistry } from './registry.mjs';
 import { Repository } from '../../dist/index.js';
 
 const [repoDir, file, out, cacheBytes] = process.argv.slice(2);
