@@ -24,7 +24,7 @@ const REUSED_CODEBOOKS = 4;
 export interface RepositoryOptions {
   /**
    * Registry holding the delta types (the host registers them: the CLI the discovered plugins, a
-   * library user at least @reef/delta-lossless for lossless deltas). Required: the store registers none.
+   * library user at least the lossless ones of the delta-lossless plugin). Required: the store registers none.
    */
   readonly registry: Registry;
   /** Longest delta chain allowed before a tensor is stored against a shallower reference or whole. */
@@ -205,7 +205,7 @@ export class Repository {
   private constructor(readonly root: string, options: RepositoryOptions) {
     this.dir = join(root, REPO_DIR);
     if (typeof options?.registry?.deltaTypes !== 'function') {
-      throw new ReefError('INVALID_PARAM', 'RepositoryOptions.registry is required: pass a Registry with the delta types to use (e.g. @reef/delta-lossless)');
+      throw new ReefError('INVALID_PARAM', 'RepositoryOptions.registry is required: pass a Registry with the delta types to use (at least the lossless ones: xor-planes, float-diff, sparse from the delta-lossless plugin)');
     }
     this.registry = options.registry;
     this.maxDepth = options.maxDepth ?? 24;

@@ -284,6 +284,8 @@ describe('Repository', () => {
   it('gives clear errors for missing revisions, bad input, corruption and a held lock', async () => {
     const { repo, dir } = newRepo();
     await expectError(() => repo.show('nope'), /unknown revision 'nope'/);
+    // The host passes the delta types; the store registers none of its own.
+    await expectError(() => Repository.open(dir, {} as Parameters<typeof Repository.open>[1]), /RepositoryOptions\.registry is required/);
     writeFileSync(join(dir, 'bad.safetensors'), new Uint8Array([1, 2, 3]));
     await expectError(() => repo.add(['bad.safetensors'], { cwd: dir }), /too short/);
     await expectError(() => repo.commit('empty'), /nothing to commit/);
