@@ -18,54 +18,53 @@ function weights(n: number, step: number): Uint8Array {
   return new Uint8Array(v.buffer);
 }
 
-/**
- * Rewrites every whole tensor's `object` attribute in a repository's packs into an older layout:
- * 'planes' (one JSON attribute plus the per-object descriptive ones) or 'three' (plane_lengths,
- * plane_deflated, bit_layout), as packs written before them carry.
- */
-async function downgrade(dir: string, layout: 'planes' | 'three'): Promise<number> {
-  let rewritten = 0;
-  const packs = join(dir, '.reef', 'packs');
-  for (const f of readdirSync(packs).filter((x) => x.endsWith('.h5'))) {
-    const file = await openH5(join(packs, f), 'a');
-    const weightsGroup = file.get('weights') as H5Group;
-    for (const name of weightsGroup.keys()) {
-      const ds = weightsGroup.get(name) as InstanceType<typeof h5wasm.Dataset>;
-      const attribute = JSON.parse(String(ds.attrs.object.value)) as ObjectAttribute;
-      ds.delete_attribute('object');
-      const planes = attribute.planes!;
-      if (layout === 'planes') textAttribute(ds, 'planes', JSON.stringify(planes));
-      else {
-        textAttribute(ds, 'plane_lengths', JSON.stringify(planes.lengths));
-        textAttribute(ds, 'plane_deflated', JSON.stringify(planes.deflated));
-        textAttribute(ds, 'bit_layout', planes.layout);
-      }
-      textAttribute(ds, 'tensor_dtype', attribute.dtype);
-      textAttribute(ds, 'tensor_shape', JSON.stringify(attribute.shape));
-      rewritten++;
-    }
-    file.close();
-  }
-  return rewritten;
-}
+type WholeDataset = InstanceType<typeof h5wasm.Dataset>;
 
-/** Rewrites the `object` attribute of every whole tensor in a repository's packs; returns the attributes as found. */
-async function rewriteObjects(dir: string, change: (attribute: ObjectAttribute) => ObjectAttribute): Promise<ObjectAttribute[]> {
+/**
+ * Takes every whole tensor's `object` attribute off its dataset in a repository's packs and hands
+ * it to `write`, which puts back what it likes; returns the attributes as found.
+ */
+async function replaceObjectAttributes(dir: string, write: (ds: WholeDataset, attribute: ObjectAttribute) => void): Promise<ObjectAttribute[]> {
   const found: ObjectAttribute[] = [];
   const packs = join(dir, '.reef', 'packs');
   for (const f of readdirSync(packs).filter((x) => x.endsWith('.h5'))) {
     const file = await openH5(join(packs, f), 'a');
     const weightsGroup = file.get('weights') as H5Group;
     for (const name of weightsGroup.keys()) {
-      const ds = weightsGroup.get(name) as InstanceType<typeof h5wasm.Dataset>;
+      const ds = weightsGroup.get(name) as WholeDataset;
       const attribute = JSON.parse(String(ds.attrs.object.value)) as ObjectAttribute;
       found.push(attribute);
       ds.delete_attribute('object');
-      textAttribute(ds, 'object', JSON.stringify(change(attribute)));
+      write(ds, attribute);
     }
     file.close();
   }
   return found;
+}
+
+/**
+ * Rewrites every whole tensor's `object` attribute into an older layout: 'planes' (one JSON
+ * attribute plus the per-object descriptive ones) or 'three' (plane_lengths, plane_deflated,
+ * bit_layout), as packs written before them carry.
+ */
+async function downgrade(dir: string, layout: 'planes' | 'three'): Promise<number> {
+  const rewritten = await replaceObjectAttributes(dir, (ds, attribute) => {
+    const planes = attribute.planes!;
+    if (layout === 'planes') textAttribute(ds, 'planes', JSON.stringify(planes));
+    else {
+      textAttribute(ds, 'plane_lengths', JSON.stringify(planes.lengths));
+      textAttribute(ds, 'plane_deflated', JSON.stringify(planes.deflated));
+      textAttribute(ds, 'bit_layout', planes.layout);
+    }
+    textAttribute(ds, 'tensor_dtype', attribute.dtype);
+    textAttribute(ds, 'tensor_shape', JSON.stringify(attribute.shape));
+  });
+  return rewritten.length;
+}
+
+/** Rewrites the `object` attribute of every whole tensor; returns the attributes as found. */
+function rewriteObjects(dir: string, change: (attribute: ObjectAttribute) => ObjectAttribute): Promise<ObjectAttribute[]> {
+  return replaceObjectAttributes(dir, (ds, attribute) => textAttribute(ds, 'object', JSON.stringify(change(attribute))));
 }
 
 describe('pack layouts', () => {
