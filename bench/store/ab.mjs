@@ -11,6 +11,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { losslessRegistry } from './registry.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const arg = (name, fallback) => {
@@ -29,7 +30,7 @@ const repos = [];
 for (const b of builds) {
   const h5 = await import(join(b, 'packages/hdf5/dist/index.js'));
   await h5.h5ready(); // once per process and build: not part of a commit
-  repos.push((await import(join(b, 'packages/store/dist/index.js'))).Repository);
+  repos.push({ Repository: (await import(join(b, 'packages/store/dist/index.js'))).Repository, registry: await losslessRegistry(b) });
 }
 const wall = builds.map(() => []);
 const cpu = builds.map(() => []);
@@ -40,7 +41,7 @@ try {
       const repoDir = join(scratch, 'repo');
       rmSync(repoDir, { recursive: true, force: true });
       mkdirSync(repoDir);
-      const repo = repos[k].init(repoDir);
+      const repo = repos[k].Repository.init(repoDir, { registry: repos[k].registry });
       const work = join(repoDir, 'model.safetensors');
       for (const [i, f] of files.entries()) {
         copyFileSync(f, work);

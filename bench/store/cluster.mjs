@@ -10,7 +10,10 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { losslessRegistry } from './registry.mjs';
 import { Repository, analyzeClusters, applyClusters } from '../../packages/store/dist/index.js';
+
+const registry = await losslessRegistry(join(dirname(fileURLToPath(import.meta.url)), '..', '..'));
 
 const here = dirname(fileURLToPath(import.meta.url));
 const arg = (name, fallback) => {
@@ -33,7 +36,7 @@ async function scenario(name, commits) {
     const dir = join(work, `${name}-${centroid}`);
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
-    const repo = Repository.init(dir);
+    const repo = Repository.init(dir, { registry });
     for (const [i, group] of commits.entries()) {
       for (const f of group) copyFileSync(f, join(dir, basename(f)));
       await repo.add(group.map((f) => basename(f)), { cwd: dir });
@@ -49,7 +52,7 @@ async function scenario(name, commits) {
     await repo.gc();
     repo.close();
     const after = dirBytes(join(dir, '.reef'));
-    const fresh = Repository.open(dir);
+    const fresh = Repository.open(dir, { registry });
     let exact = 0;
     const log = fresh.log();
     for (const c of log) {

@@ -8,6 +8,7 @@ import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { losslessRegistry } from './registry.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const arg = (name, fallback) => {
@@ -20,13 +21,14 @@ const runs = Number(arg('runs', '4'));
 const { h5ready } = await import(pathToFileURL(join(root, 'packages/hdf5/dist/index.js')).href);
 const { Repository } = await import(pathToFileURL(join(root, 'packages/store/dist/index.js')).href);
 await h5ready();
+const registry = await losslessRegistry(root);
 const files = readdirSync(dir).filter((f) => f.endsWith('.safetensors')).sort().map((f) => join(dir, f));
 const repoDir = join(tmpdir(), `reef-faults-${process.pid}`);
 console.log(`${root} (load ${loadavg().map((x) => x.toFixed(2)).join(' ')})`);
 for (let run = 1; run <= runs; run++) {
   rmSync(repoDir, { recursive: true, force: true });
   mkdirSync(repoDir, { recursive: true });
-  const repo = Repository.init(repoDir);
+  const repo = Repository.init(repoDir, { registry });
   const rows = [];
   let faults = 0;
   let ms = 0;

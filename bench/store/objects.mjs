@@ -7,6 +7,7 @@ import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { losslessRegistry } from './registry.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const arg = (name, fallback) => {
@@ -17,9 +18,10 @@ const series = resolve(arg('series', join(here, 'out', 'checkpoints')));
 const build = resolve(arg('build', join(here, '..', '..')));
 const { Repository } = await import(pathToFileURL(join(build, 'packages', 'store', 'dist', 'index.js')).href);
 
+const registry = await losslessRegistry(build);
 const dir = mkdtempSync(join(tmpdir(), 'reef-objects-'));
 try {
-  const repo = Repository.init(dir);
+  const repo = Repository.init(dir, { registry });
   for (const f of readdirSync(series).filter((x) => x.endsWith('.safetensors')).sort()) {
     copyFileSync(join(series, f), join(dir, 'model.safetensors'));
     await repo.add(['model.safetensors'], { cwd: dir });

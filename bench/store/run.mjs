@@ -8,8 +8,11 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { losslessRegistry } from './registry.mjs';
 import { h5ready } from '../../packages/hdf5/dist/index.js';
 import { Repository } from '../../packages/store/dist/index.js';
+
+const registry = await losslessRegistry(join(dirname(fileURLToPath(import.meta.url)), '..', '..'));
 
 const here = dirname(fileURLToPath(import.meta.url));
 const arg = (name, fallback) => {
@@ -44,7 +47,7 @@ const h5Seconds = (performance.now() - h5Start) / 1000;
 
 rmSync(repoDir, { recursive: true, force: true });
 mkdirSync(repoDir, { recursive: true });
-const repo = Repository.init(repoDir);
+const repo = Repository.init(repoDir, { registry });
 const work = join(repoDir, 'model.safetensors');
 let commitSeconds = 0;
 let commitCpuSeconds = 0; // user + system time of this process: less sensitive to other load on the machine
@@ -67,7 +70,7 @@ for (const [i, f] of files.entries()) {
 
 // Byte-exact checkout of every commit, from a freshly opened repository (no caches).
 repo.close();
-const reopened = Repository.open(repoDir);
+const reopened = Repository.open(repoDir, { registry });
 let exact = 0;
 const checkoutStart = performance.now();
 for (const [i, f] of files.entries()) {

@@ -15,8 +15,11 @@ import { closeSync, copyFileSync, existsSync, writeFileSync, mkdirSync, openSync
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { losslessRegistry } from './registry.mjs';
 import { h5ready } from '../../packages/hdf5/dist/index.js';
 import { Repository } from '../../packages/store/dist/index.js';
+
+const registry = await losslessRegistry(join(dirname(fileURLToPath(import.meta.url)), '..', '..'));
 
 const here = dirname(fileURLToPath(import.meta.url));
 const arg = (name, fallback) => {
@@ -78,7 +81,7 @@ for (const dir of seriesDirs) {
   for (let r = 0; r < runs; r++) {
     rmSync(repoDir, { recursive: true, force: true });
     mkdirSync(repoDir, { recursive: true });
-    const repo = Repository.init(repoDir, { onProgress });
+    const repo = Repository.init(repoDir, { registry, onProgress });
     const work = join(repoDir, 'model.safetensors');
     let seconds = 0;
     let cpuSeconds = 0;
@@ -103,7 +106,7 @@ for (const dir of seriesDirs) {
     if (files.length > 1) later.push((total - sizes[0]) / 1e6 / laterSeconds);
     if (r === runs - 1) {
       onDisk = dirBytes(join(repoDir, '.reef'));
-      const reopened = Repository.open(repoDir);
+      const reopened = Repository.open(repoDir, { registry });
       for (const [i, f] of files.entries()) {
         const out = await reopened.export(`HEAD~${files.length - 1 - i}`, { format: 'safetensors' });
         if (Buffer.from(out.bytes).equals(readFileSync(f))) exact++;

@@ -7,7 +7,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { floatDiff, packPlanesAsync, sparse, xorPlanes } from '../../plugins/delta-lossless/dist/index.js';
+import { packPlanesAsync } from '../../packages/codecs/dist/node.js';
+import { floatDiff, sparse, xorPlanes } from '../../plugins/delta-lossless/dist/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const arg = (name, fallback) => {

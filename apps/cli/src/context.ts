@@ -1,5 +1,6 @@
 import { createNodeRegistry } from '@reef/core/node';
 import { COMPUTE_POOL, PROGRESS, WARNINGS, WrittenProgress, WrittenWarnings, type Registry } from '@reef/core';
+import deltaLossless from '@reef/delta-lossless';
 import { NodeWorkerPool } from '@reef/kernels/node';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +25,11 @@ export function createContext(pluginSpecs: () => string[], out = (t: string) => 
         plugins: pluginSpecs(),
         // What plugins get from the CLI: worker threads, and warnings and progress on stderr.
         provide: (r) => r.provide(COMPUTE_POOL, new NodeWorkerPool()).provide(WARNINGS, new WrittenWarnings(err)).provide(PROGRESS, new WrittenProgress(err)),
+      }).then((r) => {
+        // The store registers no delta types itself; every repository written so far needs the
+        // lossless ones. Discovery normally found them already (then this is a no-op).
+        r.use(deltaLossless, '@reef/delta-lossless');
+        return r;
       })),
     out,
     err,

@@ -1,4 +1,5 @@
 import { Registry } from '@reef/core';
+import deltaLossless from '@reef/delta-lossless';
 import deltaPq from '@reef/delta-pq';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,10 +18,17 @@ function tempDir(): { dir: string; cleanup: () => void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** The lossless delta types every repository written so far needs (the store registers none). */
+function losslessRegistry(): Registry {
+  const registry = new Registry();
+  registry.use(deltaLossless, '@reef/delta-lossless');
+  return registry;
+}
+
 describe('store commands (what the CLI prints)', () => {
   const { dir, cleanup } = tempDir();
   afterAll(cleanup);
-  const env = { cwd: dir };
+  const env = { cwd: dir, registry: losslessRegistry() };
 
   it('runs a session: init, add, status, commit, log, show, diff, tag, branch, merge, export, stats, gc, fsck', async () => {
     expect(initCommand(env)[0]).toMatch(/Initialized empty reef repository/);
@@ -60,7 +68,7 @@ describe('store commands (what the CLI prints)', () => {
   it('reports what a lossy commit did, and names CLI flags in errors the library reports with option names', async () => {
     const { dir: fresh, cleanup: done } = tempDir();
     try {
-      const registry = new Registry();
+      const registry = losslessRegistry();
       registry.use(deltaPq, '@reef/delta-pq');
       const lossy = { cwd: fresh, registry };
       initCommand(lossy);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ReefError, elementCount, isFloatDType, type Tensor } from '@reef/core';
-import { fromFloat64, toFloat64 } from './dtypes.js';
+import { float64ToTensor, toFloat64 } from '@reef/codecs';
 
 /** `ObjectInfo.kind` of a cluster centroid: a stored reference tensor that no file contains. */
 export const CENTROID_KIND = 'centroid';
@@ -41,7 +41,7 @@ export class MeanAccumulator {
   result(): Tensor {
     if (!this.sum || !this.first) throw new ReefError('INVALID_PARAM', 'a centroid needs at least one member');
     const mean = this.sum.map((x) => x / this.count);
-    return fromFloat64(this.first.dtype, this.first.shape, mean);
+    return float64ToTensor(mean, this.first.dtype, this.first.shape);
   }
 }
 

@@ -1,5 +1,5 @@
 import { DTYPE_BYTES, elementCount, type Tensor } from '@reef/core';
-import { toFloat64 } from './dtypes.js';
+import { toFloat64 } from '@reef/codecs';
 
 /**
  * Grouping of same-dtype, same-shape tensors into clusters, on a fixed sample of element positions

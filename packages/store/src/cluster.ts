@@ -1,14 +1,14 @@
 import { DTYPE_BYTES, ReefError, isFloatDType, type DeltaTypePlugin, type Registry, type Tensor } from '@reef/core';
-import { unpackPlanes } from '@reef/delta-lossless';
+import { unpackPlanes } from '@reef/codecs/node';
 import { join } from 'node:path';
 import { CENTROID_KIND, MeanAccumulator, centroidHash } from './cluster-centroid.js';
 import { clusterGroup, sampleVector } from './cluster-group.js';
-import { toFloat64 } from './dtypes.js';
+import { toFloat64 } from '@reef/codecs';
 import { encodeTensor } from './encode.js';
 import { deltaTypesFor } from './encoding-policy.js';
 import { acquireLock } from './lock.js';
 import type { EncodedObject, ObjectInfo } from './objects.js';
-import { REPO_DIR, defaultRegistry } from './repo-context.js';
+import { REPO_DIR } from './repo-context.js';
 import type { Repository } from './repository.js';
 
 /**
@@ -368,7 +368,7 @@ async function plan(repo: Repository, o: ClusterOptions): Promise<{ analysis: Cl
   checkOptions(o);
   const minBytes = o.minBytes ?? DEFAULTS.minBytes;
   const maxDepth = o.maxDepth ?? DEFAULTS.maxDepth;
-  const deltaTypes = deltaTypesFor('cluster', (o.registry ?? defaultRegistry()).deltaTypes());
+  const deltaTypes = deltaTypesFor('cluster', (o.registry ?? repo.registry).deltaTypes());
   const lossless = new Set(deltaTypes.map((d) => d.id));
   const candidates: Candidate[] = [];
   for (const [hash, places] of tensorPlaces(repo, o.select)) {
@@ -466,7 +466,7 @@ export async function applyClusters(repo: Repository, options: ClusterOptions = 
   try {
     repo.objects.reload(); // what other processes wrote before we took the lock
     const { analysis, plans } = await plan(repo, options);
-    const registry = options.registry ?? defaultRegistry();
+    const registry = options.registry ?? repo.registry;
     const centroidTensors = new Map<string, Tensor>();
     const changed = new Map<string, ObjectInfo>();
     const objects: EncodedObject[] = [];

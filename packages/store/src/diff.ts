@@ -1,5 +1,5 @@
 import { elementCount } from '@reef/core';
-import { toFloat64 } from './dtypes.js';
+import { toFloat64 } from '@reef/codecs';
 import type { TensorRecord, Tree } from './model.js';
 import type { RepoContext } from './repo-context.js';
 import { commitAt } from './revisions.js';

@@ -1,5 +1,6 @@
 import { DTYPE_BYTES, elementCount, type DeltaTypePlugin, type PortableData, type Tensor } from '@reef/core';
-import { borrowScratch, packPlanesAsync, releasePacked, returnScratch, type PackedPlanes } from '@reef/delta-lossless';
+import { borrowScratch, releasePacked, returnScratch, type PackedPlanes } from '@reef/codecs';
+import { packPlanesAsync } from '@reef/codecs/node';
 import { losslessBeats, losslessTrials, type ReferenceCandidate } from './encoding-policy.js';
 import type { EncodedObject, ObjectInfo } from './objects.js';
 
@@ -130,7 +131,7 @@ export async function encodeTensor(
 
 /**
  * Hands the memory of an encoded object's bytes back for reuse (packed planes are scratch memory,
- * see @reef/delta-lossless): call once they are written, and read nothing of them afterwards.
+ * see @reef/codecs): call once they are written, and read nothing of them afterwards.
  */
 export function releaseEncoded(o: { readonly whole?: PackedPlanes; readonly payload?: PortableData }): void {
   if (o.whole) releasePacked(o.whole.bytes);

@@ -9,6 +9,8 @@ export { SimilarityIndex, signature } from './similarity.js';
 export { ZERO_REFERENCE, zeroTensor } from './zero-reference.js';
 export { encodeTensor } from './encode.js';
 export * from './encoding-policy.js';
-export { toFloat64, fromFloat64, SAFETENSORS_DTYPES } from './dtypes.js';
+export { SAFETENSORS_DTYPES } from './dtypes.js';
+/** Re-exported for hosts that read tensors through the store (the conversion lives in @reef/codecs). */
+export { toFloat64 } from '@reef/codecs';
 export * from './cluster.js';
 export { CENTROID_KIND, centroidHash, meanTensor } from './cluster-centroid.js';

@@ -1,6 +1,6 @@
 import { ReefError, isFloatDType, type Tensor } from '@reef/core';
 import { writeWorkingTree } from './checkout.js';
-import { fromFloat64, toFloat64 } from './dtypes.js';
+import { float64ToTensor, toFloat64 } from '@reef/codecs';
 import { encodeTensor } from './encode.js';
 import { rebuildRecord, sameFile, sameTensors } from './file-records.js';
 import { tensorHash } from './hash.js';
@@ -118,7 +118,7 @@ export async function mergeTrees(ctx: RepoContext, base: Tree, ours: Tree, their
         const y = toFloat64(await ctx.objects.get(tt.hash));
         const mixed = new Float64Array(x.length);
         for (let k = 0; k < x.length; k++) mixed[k] = weight * x[k] + (1 - weight) * y[k];
-        const tensor = fromFloat64(ot.dtype, ot.shape, mixed);
+        const tensor = float64ToTensor(mixed, ot.dtype, ot.shape);
         const hash = tensorHash(tensor);
         if (!ctx.objects.has(hash) && !computed.some((c) => c.info.hash === hash)) {
           const ref = { hash: ot.hash, tensor: await ctx.objects.get(ot.hash), depth: ctx.objects.info(ot.hash)?.depth ?? 0, source: 'parent' };

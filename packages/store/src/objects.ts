@@ -1,5 +1,6 @@
-import { DTYPE_BYTES, ReefError, type DType, type PortableData, type Registry, type Tensor } from '@reef/core';
-import { returnScratch, unpackPlanes, type PackedPlanes } from '@reef/delta-lossless';
+import { DTYPE_BYTES, ReefError, type PortableData, type Registry, type Tensor } from '@reef/core';
+import { returnScratch } from '@reef/codecs';
+import { unpackPlanes } from '@reef/codecs/node';
 import { h5wasm, messageOf, openH5, readPortable, type H5File } from '@reef/hdf5';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,36 +8,11 @@ import { readJson, type LaterFile } from './fsutil.js';
 import { CENTROID_KIND, centroidHash } from './cluster-centroid.js';
 import { readCodebook, withCodebook, type CodebookInfo, type StoredCodebook } from './codebooks.js';
 import { tensorHash } from './hash.js';
+import { readWholePlanes, type EncodedObject, type ObjectInfo } from './object-format.js';
 import { PackWriter, type PackManifest } from './pack-writer.js';
 import { ZERO_REFERENCE, zeroTensor } from './zero-reference.js';
 
-/** What the store knows about one stored tensor without opening its pack. */
-export interface ObjectInfo {
-  readonly hash: string;
-  readonly dtype: DType;
-  readonly shape: number[];
-  /** 'whole' (byte planes + deflate) or the id of the delta type. */
-  readonly encoding: string;
-  /** Hash of the reference tensor, for deltas; ZERO_REFERENCE for lossy deltas against all zeros. */
-  readonly reference?: string;
-  /** Deltas to decode before this one (0 for whole tensors); bounded so reads stay fast. */
-  readonly depth: number;
-  readonly rawBytes: number;
-  readonly storedBytes: number;
-  /** 'centroid' for a cluster centroid (src/cluster.ts): no file holds it, its hash has its own domain. */
-  readonly kind?: typeof CENTROID_KIND;
-  /** Hash of the shared codebook (/pq_codebooks) the delta payload needs back before decoding. */
-  readonly codebook?: string;
-  /** Measured error of a lossy encoding against the tensor that was added (src/quality.ts). */
-  readonly error?: { readonly maxAbs: number; readonly relL2: number };
-}
-
-/** An object ready to be written: its info plus either packed planes or a delta payload. */
-export interface EncodedObject {
-  readonly info: ObjectInfo;
-  readonly whole?: PackedPlanes;
-  readonly payload?: PortableData;
-}
+export type { EncodedObject, ObjectInfo } from './object-format.js';
 
 /** Most recently decoded tensors kept for delta chains (bytes). */
 const CACHE_BYTES = 256 * 1024 * 1024;
@@ -212,18 +188,10 @@ export class ObjectStore {
       const ds = file.get(path);
       if (!(ds instanceof h5wasm.Dataset)) throw new ReefError('BAD_FILE', `${where}: /${path} is missing`);
       const attrs = ds.attrs; // h5wasm reads every attribute on each access: once only
-      const attr = (k: string): unknown => JSON.parse(String(attrs[k]?.value));
-      type Planes = { lengths: number[]; deflated: boolean[]; layout: PackedPlanes['layout'] };
-      // The `object` attribute since packs carry one per object; before it a `planes` attribute,
-      // and three separate ones before that.
-      const planes: Planes = attrs.object
-        ? ((attr('object') as { planes: Planes }).planes)
-        : attrs.planes
-          ? (attr('planes') as Planes)
-          : { lengths: attr('plane_lengths') as number[], deflated: attr('plane_deflated') as boolean[], layout: String(attrs.bit_layout?.value ?? 'bytes') as PackedPlanes['layout'] };
-      if (!planes || !Array.isArray(planes.lengths) || !Array.isArray(planes.deflated)) throw new ReefError('BAD_FILE', `${where}: /${path} has no byte-plane layout`);
-      const whole: PackedPlanes = { bytes: (ds.value as Uint8Array).slice(), ...planes };
-      return { info: entry.info, whole };
+      const text = (k: string): string | undefined => (attrs[k] === undefined ? undefined : String(attrs[k].value));
+      const json = (k: string): unknown => (attrs[k] === undefined ? undefined : JSON.parse(String(attrs[k].value)));
+      const planes = readWholePlanes(json, text, `${where}: /${path}`);
+      return { info: entry.info, whole: { bytes: (ds.value as Uint8Array).slice(), ...planes } };
     }
     const group = file.get(`deltas/${hash}`);
     if (!(group instanceof h5wasm.Group)) throw new ReefError('BAD_FILE', `${where}: /deltas/${hash} is missing`);

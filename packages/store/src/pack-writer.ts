@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { CENTROID_KIND } from './cluster-centroid.js';
 import { writeCodebook, type CodebookInfo, type StoredCodebook } from './codebooks.js';
 import { atomicWrite, fsyncAll, fsyncFile, tempPath, writeTemp, type LaterFile } from './fsutil.js';
-import type { EncodedObject, ObjectInfo } from './objects.js';
+import { wholeObjectAttribute, type EncodedObject, type ObjectAttribute, type ObjectInfo } from './object-format.js';
 
 export interface PackManifest {
   readonly pack: string;
@@ -171,19 +171,6 @@ interface PackGroups {
   readonly deltas: H5Group;
 }
 
-/** What a pack records about each object, for Reef and for other HDF5 readers (one JSON attribute `object`). */
-export interface ObjectAttribute {
-  readonly dtype: string;
-  readonly shape: number[];
-  /** Whole tensors: stored length and deflate flag of each byte plane, and the bit layout. */
-  readonly planes?: { lengths: number[]; deflated: boolean[]; layout: string };
-  /** Deltas: the delta type and the hash of the reference tensor. */
-  readonly delta_type?: string;
-  readonly reference?: string;
-  /** 'centroid' for cluster centroids. */
-  readonly kind?: string;
-}
-
 /**
  * Writes one object: a whole tensor as a u8 dataset of packed byte planes under /weights (centroids
  * under /centroids), a delta as a group of payload arrays under /deltas. Its dtype, shape, plane
@@ -200,8 +187,7 @@ function writeObject(file: H5File, groups: PackGroups, o: EncodedObject): void {
     // Path-addressed (@reef/hdf5 writes.ts): h5wasm's create_dataset / create_group would look the
     // new object up again to return it, one HDF5 call per object for nothing.
     createDatasetAt(parent, info.hash, o.whole.bytes, [o.whole.bytes.length]);
-    const planes = { lengths: o.whole.lengths, deflated: o.whole.deflated, layout: o.whole.layout ?? 'bytes' };
-    textAttribute({ file_id: file.file_id, path: `${parent.path}/${info.hash}` }, 'object', JSON.stringify({ ...attribute, planes }));
+    textAttribute({ file_id: file.file_id, path: `${parent.path}/${info.hash}` }, 'object', JSON.stringify(wholeObjectAttribute(info, o.whole)));
   } else if (o.payload) {
     const group = new h5wasm.Group(file.file_id, createGroupAt(groups.deltas, info.hash));
     // The payload's attributes go in as one exact JSON attribute (reef_attributes_json). Variable-

@@ -1,7 +1,7 @@
 import { ReefError, elementCount, type DeltaError, type DeltaTypePlugin, type PortableData, type Tensor } from '@reef/core';
 import { messageOf } from '@reef/hdf5';
 import { codebookOf, storedCodebook, withoutCodebook, type StoredCodebook } from './codebooks.js';
-import { toFloat64 } from './dtypes.js';
+import { toFloat64 } from '@reef/codecs';
 import { DEFAULT_PQ_MIN_BYTES, lossyBeats, lossyOutcome, lossySettings, lossySettingsFor, type LossySetting, type ReferenceCandidate } from './encoding-policy.js';
 import { tensorHash } from './hash.js';
 import type { LosslessFallbackRecord } from './model.js';

@@ -1,5 +1,4 @@
-import { Registry, type DeltaTypePlugin } from '@reef/core';
-import deltaLossless from '@reef/delta-lossless';
+import { ReefError, type DeltaTypePlugin, type Registry } from '@reef/core';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { deltaTypesFor } from './encoding-policy.js';
@@ -12,9 +11,19 @@ import type { SimilarityIndex } from './similarity.js';
 
 export const REPO_DIR = '.reef';
 
+/** The store registers no delta types of its own: a host that passes none gets this, before anything is written. */
+export function assertRegistryGiven(options: Partial<RepositoryOptions> | undefined): void {
+  if (typeof options?.registry?.deltaTypes !== 'function') {
+    throw new ReefError('INVALID_PARAM', 'RepositoryOptions.registry is required: pass a Registry with the delta types to use (at least the lossless ones: xor-planes, float-diff, sparse from the delta-lossless plugin)');
+  }
+}
+
 export interface RepositoryOptions {
-  /** Registry holding the delta types; defaults to one with @reef/delta-lossless. */
-  readonly registry?: Registry;
+  /**
+   * Registry holding the delta types (the host registers them: the CLI the discovered plugins, a
+   * library user at least the lossless ones of the delta-lossless plugin). Required: the store registers none.
+   */
+  readonly registry: Registry;
   /** Longest delta chain allowed before a tensor is stored against a shallower reference or whole. */
   readonly maxDepth?: number;
   /**
@@ -55,7 +64,8 @@ export class RepoContext {
 
   constructor(readonly root: string, options: RepositoryOptions) {
     this.dir = join(root, REPO_DIR);
-    this.registry = options.registry ?? defaultRegistry();
+    assertRegistryGiven(options);
+    this.registry = options.registry;
     this.maxDepth = options.maxDepth ?? 24;
     this.onProgress = options.onProgress;
     this.codebookDeltasAtAdd = options.codebookDeltasAtAdd ?? false;
@@ -104,11 +114,4 @@ export class RepoContext {
     this.onProgress?.('ref-updated');
     return { hash, ...record };
   }
-}
-
-/** A registry with the first-party lossless delta types, for library users who bring none. */
-export function defaultRegistry(): Registry {
-  const registry = new Registry();
-  registry.use(deltaLossless, '@reef/delta-lossless');
-  return registry;
 }

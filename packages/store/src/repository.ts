@@ -1,4 +1,4 @@
-import { ReefError } from '@reef/core';
+import { ReefError, type Registry } from '@reef/core';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { branches, createBranch, createTag, deleteBranch, deleteTag, tags } from './branches.js';
@@ -12,11 +12,11 @@ import { merge, type MergeResult, type MergeStrategy } from './merge.js';
 import type { Commit, CommitQuality, FileRecord, Tree } from './model.js';
 import type { ObjectStore } from './objects.js';
 import type { QualityBound } from './quality.js';
-import { REPO_DIR, RepoContext, type RepositoryOptions } from './repo-context.js';
+import { REPO_DIR, RepoContext, assertRegistryGiven, type RepositoryOptions } from './repo-context.js';
 import { commitAt, log, resolveRevision } from './revisions.js';
 import { add, status, unstage, type AddedFile, type Status } from './staging.js';
 
-export { REPO_DIR, defaultRegistry, type RepositoryOptions } from './repo-context.js';
+export { REPO_DIR, type RepositoryOptions } from './repo-context.js';
 export type { AddedFile, Change, Status } from './staging.js';
 export type { TensorDiff } from './diff.js';
 export type { MergeConflict, MergeResult, MergeStrategy } from './merge.js';
@@ -32,6 +32,8 @@ export class Repository {
   readonly objects: ObjectStore;
   readonly commits: CommitStore;
   readonly refs: RefStore;
+  /** The delta types this repository encodes and decodes with (the host's). */
+  readonly registry: Registry;
   private readonly ctx: RepoContext;
 
   private constructor(readonly root: string, options: RepositoryOptions) {
@@ -39,10 +41,12 @@ export class Repository {
     this.objects = this.ctx.objects;
     this.commits = this.ctx.commits;
     this.refs = this.ctx.refs;
+    this.registry = this.ctx.registry;
   }
 
   /** Creates a repository in `dir` (refusing to re-initialise one). */
-  static init(dir: string, options: RepositoryOptions = {}): Repository {
+  static init(dir: string, options: RepositoryOptions): Repository {
+    assertRegistryGiven(options);
     const root = resolve(dir);
     if (existsSync(join(root, REPO_DIR, 'HEAD'))) throw new ReefError('INVALID_PARAM', `${root} is already a reef repository`);
     mkdirSync(join(root, REPO_DIR), { recursive: true });
@@ -52,7 +56,7 @@ export class Repository {
   }
 
   /** Opens the repository containing `dir` (searching parent folders, like git). */
-  static open(dir: string = process.cwd(), options: RepositoryOptions = {}): Repository {
+  static open(dir: string, options: RepositoryOptions): Repository {
     for (let d = resolve(dir); ; d = dirname(d)) {
       if (existsSync(join(d, REPO_DIR, 'HEAD'))) return new Repository(d, options);
       if (dirname(d) === d) throw new ReefError('BAD_FILE', `${resolve(dir)} is not inside a reef repository (run reef init)`);

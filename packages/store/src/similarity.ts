@@ -1,6 +1,6 @@
 import { DTYPE_BYTES, elementCount, type DType, type Tensor } from '@reef/core';
 import { existsSync, renameSync, rmSync } from 'node:fs';
-import { toFloat64 } from './dtypes.js';
+import { toFloat64 } from '@reef/codecs';
 import { SKETCH_BITS, SKETCH_SAMPLE, sketchDots } from './sketch.js';
 import { atomicWrite, readJson, writeTemp } from './fsutil.js';
 

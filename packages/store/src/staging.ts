@@ -1,5 +1,5 @@
 import { ReefError, assertTensor, type Tensor } from '@reef/core';
-import { returnScratch } from '@reef/delta-lossless';
+import { returnScratch } from '@reef/codecs';
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CENTROID_KIND, Repository } from '../src/index.js';
 import { snapshot, writeVariants } from './cluster-fixtures.js';
-import { tempDir } from './helpers.js';
+import { tempDir, losslessRegistry } from './helpers.js';
 
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'child', 'cluster-apply.mjs');
 const GC_CHILD = join(dirname(fileURLToPath(import.meta.url)), 'child', 'gc.mjs');
@@ -36,7 +36,7 @@ describe('cluster apply crash safety', () => {
   afterAll(cleanup);
 
   it('killed (SIGKILL) at each write step, and gc after it too: earlier state intact, fsck clean, exports byte-exact', async () => {
-    const repo = Repository.init(dir);
+    const repo = Repository.init(dir, { registry: losslessRegistry() });
     const { files, bytes } = writeVariants(dir, 5);
     await repo.add(files, { cwd: dir });
     repo.commit('variants');
@@ -54,7 +54,7 @@ describe('cluster apply crash safety', () => {
       expect(run.stages).not.toContain('done');
       expect(existsSync(join(dir, '.reef', 'lock'))).toBe(true); // the killed process never released it
       expect(listed(), `after a kill at ${stage}`).toEqual(manifestsBefore);
-      const after = Repository.open(dir);
+      const after = Repository.open(dir, { registry: losslessRegistry() });
       expect(after.objects.all(), `after a kill at ${stage}`).toEqual(before);
       const fsck = await after.fsck();
       expect(fsck.problems, `after a kill at ${stage}`).toEqual([]);
@@ -67,7 +67,7 @@ describe('cluster apply crash safety', () => {
     // Once the manifest is in place the switch is complete, even though the process never finished.
     const run = await applyAndKill(dir, 'manifest-written');
     expect(run.stages).not.toContain('cluster-applied');
-    const switched = Repository.open(dir);
+    const switched = Repository.open(dir, { registry: losslessRegistry() });
     const centroids = switched.objects.all().filter((o) => o.kind === CENTROID_KIND);
     expect(centroids).toHaveLength(1);
     const members = switched.objects.all().filter((o) => o.reference === centroids[0].hash);
@@ -83,7 +83,7 @@ describe('cluster apply crash safety', () => {
     for (const stage of ['pack-written', 'manifest-written', 'manifest-retired']) {
       const gcRun = await applyAndKill(dir, stage, GC_CHILD);
       expect(gcRun.stages, `gc stages: ${gcRun.stages.join(', ')}`).toContain(stage);
-      const after = Repository.open(dir);
+      const after = Repository.open(dir, { registry: losslessRegistry() });
       expect((await after.fsck()).problems, `after a gc kill at ${stage}`).toEqual([]);
       expect(after.objects.all().filter((o) => o.reference === centroids[0].hash)).toHaveLength(5);
       for (const [i, path] of files.entries()) {
@@ -93,7 +93,7 @@ describe('cluster apply crash safety', () => {
     }
 
     // The leftovers are garbage: gc removes them with the superseded copies, and a rerun has nothing to do.
-    const final = Repository.open(dir);
+    const final = Repository.open(dir, { registry: losslessRegistry() });
     await final.gc();
     const fsck = await final.fsck();
     expect(fsck.problems).toEqual([]);

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CENTROID_KIND, Repository, writeSafetensors, analyzeClusters, applyClusters, centroidHash, meanTensor, tensorHash } from '../src/index.js';
 import { agglomerate, kmeansGroups, relativeDistance } from '../src/cluster-group.js';
 import { dirBytes, noise, snapshot, variant, writeVariants } from './cluster-fixtures.js';
-import { tempDir } from './helpers.js';
+import { tempDir, losslessRegistry } from './helpers.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -17,7 +17,7 @@ afterEach(() => {
 
 function newRepo(): { repo: Repository; dir: string } {
   const { dir, cleanup } = tempDir();
-  const repo = Repository.init(dir);
+  const repo = Repository.init(dir, { registry: losslessRegistry() });
   cleanups.push(() => {
     repo.close();
     cleanup();
@@ -84,7 +84,7 @@ describe('cluster analyze', () => {
     repo.commit('unrelated model');
     repo.close();
     const before = snapshot(join(dir, '.reef'));
-    const fresh = Repository.open(dir);
+    const fresh = Repository.open(dir, { registry: losslessRegistry() });
     const a = await analyzeClusters(fresh, { centroid: 'mean' });
     const auto = await analyzeClusters(fresh);
     fresh.close();
@@ -179,7 +179,7 @@ describe('cluster apply', () => {
     expect(fsck.problems).toEqual([]);
     expect(fsck.garbage).toEqual([]);
     repo.close();
-    const reopened = Repository.open(dir);
+    const reopened = Repository.open(dir, { registry: losslessRegistry() });
     cleanups.push(() => reopened.close());
     await expectExportsExact(reopened, files, bytes);
     // Nothing pays twice: a second apply writes nothing.

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Repository, writeSafetensors } from '../src/index.js';
-import { tempDir } from './helpers.js';
+import { tempDir, losslessRegistry } from './helpers.js';
 
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'child', 'commit.mjs');
 const GC_CHILD = join(dirname(fileURLToPath(import.meta.url)), 'child', 'gc.mjs');
@@ -42,7 +42,7 @@ describe('crash safety', () => {
   afterAll(cleanup);
 
   it('a commit killed (SIGKILL) at any write step leaves earlier commits intact and fsck clean', async () => {
-    const repo = Repository.init(dir);
+    const repo = Repository.init(dir, { registry: losslessRegistry() });
     const earlier: Uint8Array[] = [];
     for (let step = 0; step < 2; step++) {
       earlier.push(checkpoint(50_000, step));
@@ -60,7 +60,7 @@ describe('crash safety', () => {
       expect(run.stages).not.toContain('done');
       expect(existsSync(join(dir, '.reef', 'lock'))).toBe(true); // the killed process never released it
 
-      const after = Repository.open(dir);
+      const after = Repository.open(dir, { registry: losslessRegistry() });
       const fsck = await after.fsck();
       expect(fsck.problems, `after a kill at ${stage}`).toEqual([]);
       const log = after.log();
@@ -72,7 +72,7 @@ describe('crash safety', () => {
       after.close();
     }
     // Leftovers are garbage, not damage: gc clears them, and the repository takes new commits.
-    const repo2 = Repository.open(dir);
+    const repo2 = Repository.open(dir, { registry: losslessRegistry() });
     const gc = await repo2.gc();
     expect(gc.filesRemoved + gc.packsRemoved + gc.objectsRemoved).toBeGreaterThan(0);
     expect((await repo2.fsck()).garbage).toEqual([]);
@@ -104,7 +104,7 @@ describe('crash safety', () => {
     const firstExit = new Promise((resolve) => first.on('exit', resolve));
     first.kill('SIGKILL');
     await firstExit;
-    const repo = Repository.open(dir);
+    const repo = Repository.open(dir, { registry: losslessRegistry() });
     expect((await repo.fsck()).problems).toEqual([]);
     expect(repo.log()[0].message).toBe('after the crashes');
     repo.close();
@@ -113,7 +113,7 @@ describe('crash safety', () => {
   it('a gc killed (SIGKILL) while rewriting packs loses nothing reachable', async () => {
     const { dir: gcDir, cleanup: gcCleanup } = tempDir();
     try {
-      const repo = Repository.init(gcDir);
+      const repo = Repository.init(gcDir, { registry: losslessRegistry() });
       const kept = checkpoint(30_000, 1);
       writeFileSync(join(gcDir, 'keep.safetensors'), kept);
       writeFileSync(join(gcDir, 'drop.safetensors'), checkpoint(20_000, 2));
@@ -126,12 +126,12 @@ describe('crash safety', () => {
         const run = await runAndKill(gcDir, '', stage, GC_CHILD);
         expect(run.signal).toBe('SIGKILL');
         expect(run.stages).toContain(stage);
-        const after = Repository.open(gcDir);
+        const after = Repository.open(gcDir, { registry: losslessRegistry() });
         expect((await after.fsck()).problems, `after a gc kill at ${stage}`).toEqual([]);
         expect(Buffer.from((await after.export('HEAD', { format: 'safetensors' })).bytes).equals(Buffer.from(kept))).toBe(true);
         after.close();
       }
-      const final = Repository.open(gcDir);
+      const final = Repository.open(gcDir, { registry: losslessRegistry() });
       await final.gc();
       const fsck = await final.fsck();
       expect(fsck.problems).toEqual([]);

@@ -1,3 +1,5 @@
+import { Registry } from '@reef/core';
+import deltaLossless from '@reef/delta-lossless';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -24,4 +26,11 @@ export function compressedNpz(): Uint8Array {
   const central = [...le(0x02014b50, 4), ...le(20, 2), ...common, ...le(0, 2), ...le(0, 2), ...le(0, 2), ...le(0, 4), ...le(0, 4), ...name];
   const eocd = [...le(0x06054b50, 4), 0, 0, 0, 0, 1, 0, 1, 0, ...le(central.length, 4), ...le(local.length + body.length, 4), 0, 0];
   return new Uint8Array([...local, ...body, ...central, ...eocd]);
+}
+
+/** The delta types a host registers for plain (lossless) use: what the CLI discovers at least. */
+export function losslessRegistry(): Registry {
+  const registry = new Registry();
+  registry.use(deltaLossless, '@reef/delta-lossless');
+  return registry;
 }

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Repository, safetensorsHeader } from '../src/index.js';
-import { tempDir } from './helpers.js';
+import { tempDir, losslessRegistry } from './helpers.js';
 
 const ELEMENTS = 64 * 1024; // 256 KiB of f32: above scratch memory's 64 KiB floor, so reads are pooled
 
@@ -31,7 +31,7 @@ describe('memory reused across adds', () => {
 
   it('recycles a replaced reference, never a tensor get() handed out; every commit exports byte-exact', async () => {
     const dir = join(tmp.dir, 'series');
-    const repo = Repository.init(dir);
+    const repo = Repository.init(dir, { registry: losslessRegistry() });
     const files = Array.from({ length: 6 }, (_, k) => checkpoint(k));
     const held: { data: Uint8Array; copy: Uint8Array }[] = [];
     for (const [k, bytes] of files.entries()) {
@@ -49,7 +49,7 @@ describe('memory reused across adds', () => {
     for (const h of held) expect(Buffer.from(h.data).equals(Buffer.from(h.copy))).toBe(true);
     // Deltas were written against references whose memory was then reused: exports decode from the packs.
     repo.close();
-    const reopened = Repository.open(dir);
+    const reopened = Repository.open(dir, { registry: losslessRegistry() });
     for (const [k, bytes] of files.entries()) {
       const { bytes: out } = await reopened.export(`HEAD~${files.length - 1 - k}`, { format: 'safetensors' });
       expect(Buffer.from(out).equals(Buffer.from(bytes)), `checkpoint ${k}`).toBe(true);
@@ -59,7 +59,7 @@ describe('memory reused across adds', () => {
 
   it('an add of the same file twice reuses its tensors and gives their fresh reads back', async () => {
     const dir = join(tmp.dir, 'again');
-    const repo = Repository.init(dir);
+    const repo = Repository.init(dir, { registry: losslessRegistry() });
     writeFileSync(join(dir, 'model.safetensors'), checkpoint(0));
     await repo.add(['model.safetensors'], { cwd: dir });
     const c = repo.commit('one');

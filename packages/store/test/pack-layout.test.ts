@@ -3,8 +3,9 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Repository, writeSafetensors } from '../src/index.js';
-import { textAttribute, type ObjectAttribute } from '../src/pack-writer.js';
-import { tempDir } from './helpers.js';
+import type { ObjectAttribute } from '../src/object-format.js';
+import { textAttribute } from '../src/pack-writer.js';
+import { tempDir, losslessRegistry } from './helpers.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -17,35 +18,53 @@ function weights(n: number, step: number): Uint8Array {
   return new Uint8Array(v.buffer);
 }
 
+type WholeDataset = InstanceType<typeof h5wasm.Dataset>;
+
 /**
- * Rewrites every whole tensor's `object` attribute in a repository's packs into an older layout:
- * 'planes' (one JSON attribute plus the per-object descriptive ones) or 'three' (plane_lengths,
- * plane_deflated, bit_layout), as packs written before them carry.
+ * Takes every whole tensor's `object` attribute off its dataset in a repository's packs and hands
+ * it to `write`, which puts back what it likes; returns the attributes as found.
  */
-async function downgrade(dir: string, layout: 'planes' | 'three'): Promise<number> {
-  let rewritten = 0;
+async function replaceObjectAttributes(dir: string, write: (ds: WholeDataset, attribute: ObjectAttribute) => void): Promise<ObjectAttribute[]> {
+  const found: ObjectAttribute[] = [];
   const packs = join(dir, '.reef', 'packs');
   for (const f of readdirSync(packs).filter((x) => x.endsWith('.h5'))) {
     const file = await openH5(join(packs, f), 'a');
     const weightsGroup = file.get('weights') as H5Group;
     for (const name of weightsGroup.keys()) {
-      const ds = weightsGroup.get(name) as InstanceType<typeof h5wasm.Dataset>;
+      const ds = weightsGroup.get(name) as WholeDataset;
       const attribute = JSON.parse(String(ds.attrs.object.value)) as ObjectAttribute;
+      found.push(attribute);
       ds.delete_attribute('object');
-      const planes = attribute.planes!;
-      if (layout === 'planes') textAttribute(ds, 'planes', JSON.stringify(planes));
-      else {
-        textAttribute(ds, 'plane_lengths', JSON.stringify(planes.lengths));
-        textAttribute(ds, 'plane_deflated', JSON.stringify(planes.deflated));
-        textAttribute(ds, 'bit_layout', planes.layout);
-      }
-      textAttribute(ds, 'tensor_dtype', attribute.dtype);
-      textAttribute(ds, 'tensor_shape', JSON.stringify(attribute.shape));
-      rewritten++;
+      write(ds, attribute);
     }
     file.close();
   }
-  return rewritten;
+  return found;
+}
+
+/**
+ * Rewrites every whole tensor's `object` attribute into an older layout: 'planes' (one JSON
+ * attribute plus the per-object descriptive ones) or 'three' (plane_lengths, plane_deflated,
+ * bit_layout), as packs written before them carry.
+ */
+async function downgrade(dir: string, layout: 'planes' | 'three'): Promise<number> {
+  const rewritten = await replaceObjectAttributes(dir, (ds, attribute) => {
+    const planes = attribute.planes!;
+    if (layout === 'planes') textAttribute(ds, 'planes', JSON.stringify(planes));
+    else {
+      textAttribute(ds, 'plane_lengths', JSON.stringify(planes.lengths));
+      textAttribute(ds, 'plane_deflated', JSON.stringify(planes.deflated));
+      textAttribute(ds, 'bit_layout', planes.layout);
+    }
+    textAttribute(ds, 'tensor_dtype', attribute.dtype);
+    textAttribute(ds, 'tensor_shape', JSON.stringify(attribute.shape));
+  });
+  return rewritten.length;
+}
+
+/** Rewrites the `object` attribute of every whole tensor; returns the attributes as found. */
+function rewriteObjects(dir: string, change: (attribute: ObjectAttribute) => ObjectAttribute): Promise<ObjectAttribute[]> {
+  return replaceObjectAttributes(dir, (ds, attribute) => textAttribute(ds, 'object', JSON.stringify(change(attribute))));
 }
 
 describe('pack layouts', () => {
@@ -53,7 +72,7 @@ describe('pack layouts', () => {
     for (const layout of ['planes', 'three'] as const) {
       const { dir, cleanup } = tempDir();
       cleanups.push(cleanup);
-      const repo = Repository.init(dir);
+      const repo = Repository.init(dir, { registry: losslessRegistry() });
       const files: Uint8Array[] = [];
       for (let step = 0; step < 3; step++) {
         files.push(writeSafetensors([
@@ -66,7 +85,7 @@ describe('pack layouts', () => {
       }
       repo.close();
       expect(await downgrade(dir, layout)).toBeGreaterThan(3);
-      const reopened = Repository.open(dir);
+      const reopened = Repository.open(dir, { registry: losslessRegistry() });
       try {
         for (let step = 0; step < 3; step++) {
           const out = await reopened.export(`HEAD~${2 - step}`, { format: 'safetensors' });
@@ -76,6 +95,33 @@ describe('pack layouts', () => {
       } finally {
         reopened.close();
       }
+    }
+  });
+
+  it('whole tensors record their format version (1); none reads as 1, an unknown one fails with a clear error', async () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const repo = Repository.init(dir, { registry: losslessRegistry() });
+    const file = writeSafetensors([{ name: 'w', tensor: { dtype: 'f32', shape: [6000], data: weights(6000, 0) } }]);
+    writeFileSync(join(dir, 'm.safetensors'), file);
+    await repo.add(['m.safetensors'], { cwd: dir });
+    repo.commit('one');
+    repo.close();
+    // As written today: version 1. Then as written before versions were recorded: no version.
+    const written = await rewriteObjects(dir, ({ version: _, ...rest }) => rest);
+    expect(written.map((a) => a.version)).toEqual([1]);
+    const unversioned = Repository.open(dir, { registry: losslessRegistry() });
+    try {
+      expect(Buffer.from((await unversioned.export('HEAD', { format: 'safetensors' })).bytes).equals(Buffer.from(file))).toBe(true);
+    } finally {
+      unversioned.close();
+    }
+    await rewriteObjects(dir, (a) => ({ ...a, version: 2 }));
+    const future = Repository.open(dir, { registry: losslessRegistry() });
+    try {
+      await expect(future.export('HEAD', { format: 'safetensors' })).rejects.toThrow(/whole-tensor format version 2 is not one this reef reads \(it reads version 1\)/);
+    } finally {
+      future.close();
     }
   });
 });

@@ -4,7 +4,7 @@ import { copyFileSync, existsSync, readFileSync, readdirSync, writeFileSync } fr
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Repository, parseSafetensors, writeSafetensors, type NamedTensor } from '../src/index.js';
-import { FIXTURES, compressedNpz, tempDir } from './helpers.js';
+import { FIXTURES, compressedNpz, tempDir, losslessRegistry } from './helpers.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -13,7 +13,7 @@ afterEach(() => {
 
 function newRepo(): { repo: Repository; dir: string } {
   const { dir, cleanup } = tempDir();
-  const repo = Repository.init(dir);
+  const repo = Repository.init(dir, { registry: losslessRegistry() });
   cleanups.push(() => {
     repo.close();
     cleanup();
@@ -170,7 +170,7 @@ describe('Repository', () => {
 
   it('caps delta chains: past maxDepth a tensor is stored whole, and every version still checks out', async () => {
     const { dir, cleanup } = tempDir();
-    const repo = Repository.init(dir, { maxDepth: 2 });
+    const repo = Repository.init(dir, { registry: losslessRegistry(), maxDepth: 2 });
     cleanups.push(() => {
       repo.close();
       cleanup();
@@ -200,7 +200,7 @@ describe('Repository', () => {
     await repo.add(['a.safetensors'], { cwd: dir });
     repo.commit('a');
     repo.close();
-    const reopened = Repository.open(dir);
+    const reopened = Repository.open(dir, { registry: losslessRegistry() });
     cleanups.push(() => reopened.close());
     writeFileSync(join(dir, 'b.safetensors'), writeSafetensors([{ name: 'renamed.w', tensor: { dtype: 'f32', shape: [5000], data: weights(5000, 3) } }]));
     const [report] = await reopened.add(['b.safetensors'], { cwd: dir });
@@ -284,6 +284,8 @@ describe('Repository', () => {
   it('gives clear errors for missing revisions, bad input, corruption and a held lock', async () => {
     const { repo, dir } = newRepo();
     await expectError(() => repo.show('nope'), /unknown revision 'nope'/);
+    // The host passes the delta types; the store registers none of its own.
+    await expectError(() => Repository.open(dir, {} as Parameters<typeof Repository.open>[1]), /RepositoryOptions\.registry is required/);
     writeFileSync(join(dir, 'bad.safetensors'), new Uint8Array([1, 2, 3]));
     await expectError(() => repo.add(['bad.safetensors'], { cwd: dir }), /too short/);
     await expectError(() => repo.commit('empty'), /nothing to commit/);
@@ -305,7 +307,7 @@ describe('Repository', () => {
     const raw = readFileSync(packPath);
     for (let i = raw.length - 2000; i < raw.length - 100; i += 7) raw[i] ^= 0x55;
     writeFileSync(packPath, raw);
-    const damaged = Repository.open(dir);
+    const damaged = Repository.open(dir, { registry: losslessRegistry() });
     cleanups.push(() => damaged.close());
     const fsck = await damaged.fsck();
     expect(fsck.problems.length).toBeGreaterThan(0);

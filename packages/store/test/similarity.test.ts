@@ -2,7 +2,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Repository, SimilarityIndex, signature, tensorHash, writeSafetensors } from '../src/index.js';
-import { tempDir } from './helpers.js';
+import { tempDir, losslessRegistry } from './helpers.js';
 
 const SHAPE = [256, 64];
 const N = 256 * 64;
@@ -34,7 +34,7 @@ describe('similarity index (LSH over sketches, persisted)', () => {
   const indexPath = join(dir, '.reef', 'similarity.json');
 
   it('finds a similar tensor of another name as the reference, not an unrelated one, and survives reopening', async () => {
-    const repo = Repository.init(dir);
+    const repo = Repository.init(dir, { registry: losslessRegistry() });
     writeFileSync(join(dir, 'base.safetensors'), writeSafetensors([{ name: 'encoder.weight', tensor: tensor(base) }]));
     await repo.add(['base.safetensors'], { cwd: dir });
     repo.commit('base model');
@@ -50,7 +50,7 @@ describe('similarity index (LSH over sketches, persisted)', () => {
     expect(index.nearest(tensor(similar))).toEqual([tensorHash(tensor(base))]);
     expect(index.nearest(tensor(unrelated))).toEqual([]);
 
-    const reopened = Repository.open(dir);
+    const reopened = Repository.open(dir, { registry: losslessRegistry() });
     writeFileSync(
       join(dir, 'variant.safetensors'),
       writeSafetensors([
@@ -105,8 +105,8 @@ describe('similarity index (LSH over sketches, persisted)', () => {
   it('sees what another instance added between two adds of one instance (the kept index is re-read)', async () => {
     const { dir: root, cleanup } = tempDir();
     try {
-      const a = Repository.init(root);
-      const b = Repository.open(root);
+      const a = Repository.init(root, { registry: losslessRegistry() });
+      const b = Repository.open(root, { registry: losslessRegistry() });
       const file = (name: string, v: Float32Array): string => {
         writeFileSync(join(root, `${name}.safetensors`), writeSafetensors([{ name, tensor: tensor(v) }]));
         return `${name}.safetensors`;
@@ -126,7 +126,7 @@ describe('similarity index (LSH over sketches, persisted)', () => {
 
   it('is rebuilt by fsck and by gc when missing', async () => {
     rmSync(indexPath);
-    const repo = Repository.open(dir);
+    const repo = Repository.open(dir, { registry: losslessRegistry() });
     const fsck = await repo.fsck();
     expect(fsck.problems).toEqual([]);
     expect(fsck.rebuilt).toEqual(['similarity index (3 tensors)']);

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Repository, safetensorsHeader, writeSafetensors } from '../src/index.js';
-import { tempDir } from './helpers.js';
+import { tempDir, losslessRegistry } from './helpers.js';
 
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'child', 'stream.mjs');
 const ELEMENTS = 512 * 1024; // 2 MiB of f32 per tensor
@@ -56,7 +56,7 @@ describe('large files are streamed', () => {
 
   it('exportTo writes converted exports tensor by tensor, equal to the in-memory export', async () => {
     const repoDir = join(dir, 'convert');
-    const repo = Repository.init(repoDir);
+    const repo = Repository.init(repoDir, { registry: losslessRegistry() });
     const t = (seed: number) => ({ dtype: 'f32' as const, shape: [3, 5], data: new Uint8Array(new Float32Array(15).map((_, i) => Math.sin(i * seed)).buffer) });
     writeFileSync(join(repoDir, 'a.safetensors'), writeSafetensors([{ name: 'w', tensor: t(1) }]));
     writeFileSync(join(repoDir, 'b.safetensors'), writeSafetensors([{ name: 'w', tensor: t(2) }, { name: 'v', tensor: t(3) }]));

@@ -1,5 +1,6 @@
 import { PLUGIN_API_VERSION, Registry, definePlugin, type DeltaTypePlugin, type Tensor } from '@reef/core';
-import deltaLossless, { packPlanesAsync } from '@reef/delta-lossless';
+import { packPlanesAsync } from '@reef/codecs/node';
+import deltaLossless from '@reef/delta-lossless';
 import deltaPq from '@reef/delta-pq';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

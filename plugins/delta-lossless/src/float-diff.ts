@@ -1,10 +1,7 @@
 import { DTYPE_BYTES, PLUGIN_API_VERSION, requireArray, named, type DeltaPayload, type DeltaTypePlugin, type Tensor } from '@reef/core';
 import { assertSameLayout, headerAttributes, planesFromPayload, planesToPayload, readHeader, sameLayout } from './payload.js';
-import { deflateBytes, packPlanesAsync, unpackPlanes } from './planes.js';
-import { borrowScratch, returnScratch } from './scratch.js';
-import { decodeIndexGaps, encodeIndexGaps } from './varint.js';
+import { borrowScratch, decodeIndexGaps, deflateBytes, encodeIndexGaps, inflateBytes, packPlanesAsync, returnScratch, unpackPlanes } from '@reef/codecs/node';
 import { LEVEL_PARAM } from './xor-planes.js';
-import { inflateSync } from 'node:zlib';
 
 /**
  * Float view of `bytes` (read only): over the same memory when aligned, else over an aligned copy
@@ -90,7 +87,7 @@ export const floatDiff: DeltaTypePlugin = {
     for (let i = 0; i < d.length; i++) out[i] = r[i] + d[i];
     const data = new Uint8Array(out.buffer);
     const count = Number(payload.attributes.exceptions ?? 0);
-    const indices = decodeIndexGaps(inflateSync(requireArray(payload, 'exceptionIndices', Uint8Array)), count, d.length);
+    const indices = decodeIndexGaps(inflateBytes(requireArray(payload, 'exceptionIndices', Uint8Array)), count, d.length);
     const values = requireArray(payload, 'exceptionValues', Uint8Array, count * width);
     indices.forEach((index, k) => data.set(values.subarray(k * width, (k + 1) * width), index * width));
     return { dtype, shape, data };

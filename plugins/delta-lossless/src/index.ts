@@ -4,8 +4,6 @@ import { sparse } from './sparse.js';
 import { xorPlanes } from './xor-planes.js';
 
 export { floatDiff, sparse, xorPlanes };
-export { borrowScratch, returnScratch } from './scratch.js';
-export { packPlanes, packPlanesAsync, releasePacked, unpackPlanes, splitPlanes, joinPlanes, alignExponent, layoutFor, type PackedPlanes, type BitLayout } from './planes.js';
 
 /** Lossless delta types for the weight store. Importing registers nothing; the host calls register. */
 export default definePlugin({

@@ -1,5 +1,5 @@
 import { DTYPE_BYTES, ReefError, elementCount, named, requireArray, type DType, type DeltaPayload, type Tensor } from '@reef/core';
-import type { PackedPlanes } from './planes.js';
+import type { PackedPlanes } from '@reef/codecs';
 
 /** Refuses a reference that cannot be paired element by element with the target. */
 export function sameLayout(target: Tensor, reference: Tensor): string | undefined {

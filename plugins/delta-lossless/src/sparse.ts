@@ -1,8 +1,6 @@
 import { DTYPE_BYTES, PLUGIN_API_VERSION, ReefError, named, requireArray, type DeltaPayload, type DeltaTypePlugin, type Tensor } from '@reef/core';
-import { inflateSync } from 'node:zlib';
 import { assertSameLayout, headerAttributes, planesFromPayload, planesToPayload, readHeader, sameLayout } from './payload.js';
-import { deflateBytes, packPlanesAsync, unpackPlanes } from './planes.js';
-import { decodeIndexGaps, encodeIndexGaps } from './varint.js';
+import { decodeIndexGaps, deflateBytes, encodeIndexGaps, inflateBytes, packPlanesAsync, unpackPlanes } from '@reef/codecs/node';
 import { LEVEL_PARAM } from './xor-planes.js';
 
 /**
@@ -81,7 +79,7 @@ export const sparse: DeltaTypePlugin = {
     const width = DTYPE_BYTES[dtype];
     const count = Number(payload.attributes.changed);
     if (!Number.isInteger(count) || count < 0) throw new ReefError('BAD_MODEL', `sparse payload has invalid change count ${String(payload.attributes.changed)}`);
-    const indices = decodeIndexGaps(inflateSync(requireArray(payload, 'indices', Uint8Array)), count, bytes / width);
+    const indices = decodeIndexGaps(inflateBytes(requireArray(payload, 'indices', Uint8Array)), count, bytes / width);
     const values = unpackPlanes(planesFromPayload('values', payload), width, count * width, dtype);
     const data = new Uint8Array(reference.data);
     indices.forEach((index, j) => data.set(values.subarray(j * width, (j + 1) * width), index * width));

@@ -9,7 +9,7 @@ export { createSparseThresholdDeltaType, selectEntries } from './sparse-threshol
 export { quantizeAffine, dequantizeAffine, type AffineCodes, type CodeBits } from './affine.js';
 export { defineLossyDeltaType, type LossyDeltaTypeSpec, type LossyEncodeInput, type LossyBody } from './lossy.js';
 export { measureError, errorAttributes, readDeltaError, MAX_ABS_ERROR, REL_L2_ERROR } from './measure.js';
-export { f16Bits, f16Value, bf16Bits, bf16Value, roundToDType, tensorToFloat64, float64ToTensor, MAX_FINITE } from './float-codec.js';
+export { f16Bits, f16Value, bf16Bits, bf16Value, roundToDType, tensorToFloat64, float64ToTensor, MAX_FINITE } from '@reef/codecs';
 export { lossyUnsupportedReason, assertLossyInputs, finiteDelta, sameShape } from './validate.js';
 export { headerAttributes, assertPayloadFits, FORMAT_VERSION } from './header.js';
 

@@ -12,7 +12,7 @@ import {
   type PortableData,
   type Tensor,
 } from '@reef/core';
-import { MAX_FINITE, float64ToTensor, tensorToFloat64 } from './float-codec.js';
+import { MAX_FINITE, float64ToTensor, tensorToFloat64 } from '@reef/codecs';
 import { assertPayloadFits, headerAttributes } from './header.js';
 import { errorAttributes, measureError } from './measure.js';
 import { assertLossyInputs, finiteDelta, lossyUnsupportedReason } from './validate.js';

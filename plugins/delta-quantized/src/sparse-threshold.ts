@@ -1,7 +1,6 @@
 import { DTYPE_BYTES, ReefError, requireArray, requireNumber, type DeltaPayload, type DeltaTypePlugin, type NumericArray, type Tensor } from '@reef/core';
-import { tensorToFloat64 } from './float-codec.js';
+import { decodeIndexGaps, encodeIndexGaps, tensorToFloat64 } from '@reef/codecs';
 import { defineLossyDeltaType } from './lossy.js';
-import { decodeIndexGaps, encodeIndexGaps } from './varint.js';
 
 /**
  * sparse-threshold: keeps only the entries whose delta is large (|delta| > threshold, at most a

@@ -1,6 +1,6 @@
 import type { CodeDistances, Metric, NamedArray } from '@reef/core';
 import { distanceOutput, type Codec } from './codec.js';
-import { decodeTable, float32BitsToBf16Bits, float32BitsToHalfBits } from './float16.js';
+import { decodeTable, float32BitsToBf16Bits, float32BitsToHalfBits } from '@reef/codecs';
 import { encodeKernels, sqKernels, wasmEncode, wasmScan, type EncodeSpec, type WasmScanPlan } from './wasm.js';
 
 /** Each component cast to fp16 or bf16, two little-endian bytes per dimension; nothing trained. */

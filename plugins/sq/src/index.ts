@@ -6,7 +6,7 @@ export { ScalarQuantizer } from './quantizer.js';
 export { SQ_PARAMS, FORMATS, RANGES, ESTIMATORS, type Format, type RangeMode, type Estimator, type SqConfig } from './params.js';
 export { minMaxRange, meanStdRange, quantileRange, optimisedRange, estimateRange, type Range } from './ranges.js';
 export { UniformGrid } from './grid.js';
-export { floatToHalfBits, halfBitsToFloat, floatToBf16Bits, bf16BitsToFloat } from './float16.js';
+export { floatToHalfBits, halfBitsToFloat, floatToBf16Bits, bf16BitsToFloat } from '@reef/codecs';
 
 /** Registers the `sq` quantizer with a host; importing this module registers nothing. */
 export default definePlugin({

@@ -4,7 +4,7 @@ import { expectReefError, expectReefErrorAsync } from '@reef/testkit';
 import { describe, expect, it } from 'vitest';
 import plugin from '../src/index.js';
 import { FloatCodec } from '../src/float-codec.js';
-import { float32BitsToBf16Bits, float32BitsToHalfBits } from '../src/float16.js';
+import { float32BitsToBf16Bits, float32BitsToHalfBits } from '@reef/codecs';
 import { nearestLevel } from '../src/grid.js';
 import { UniformCodec } from '../src/uniform-codec.js';
 import { encodeKernels, wasmEncode } from '../src/wasm.js';

@@ -138,7 +138,7 @@ export function encodeUniform(x: usize, n: i32, dim: i32, lower: usize, inverse:
 /**
  * fp16 bits of four float32 magnitudes (bit patterns with the sign cleared), rounded to nearest
  * even, beyond 65504 clamped to it: with the sign put back by halvesRow, the vector form of
- * float32BitsToHalfBits in src/float16.ts, bit for bit.
+ * float32BitsToHalfBits in @reef/codecs (src/dtype-float.ts), bit for bit.
  */
 @inline function halfMagnitudes(a: v128): v128 {
   // Round in the float unit: adding M = 2^(e + 13), e the exponent of |x| but at least −14 (fp16's

@@ -1,6 +1,6 @@
 import { Repository, analyzeClusters, applyClusters, type ClusterAnalysis, type ClusterOptions, type ClusterReport } from '@reef/store';
 import { asCliError } from './flag-names.js';
-import { formatBytes, withLosslessDeltas, type CommandEnv } from './store-commands.js';
+import { formatBytes, type CommandEnv } from './store-commands.js';
 
 /** `reef cluster analyze|apply` as plain functions: options in, printable lines out. */
 
@@ -42,7 +42,7 @@ function reportLines(a: ClusterAnalysis, verbose: boolean): string[] {
 
 /** Runs `fn` on the repository, closed afterwards; library errors come out naming CLI flags. */
 async function withRepo<T>(env: CommandEnv, fn: (repo: Repository) => Promise<T>): Promise<T> {
-  const repo = Repository.open(env.cwd, { registry: env.registry && withLosslessDeltas(env.registry) });
+  const repo = Repository.open(env.cwd, { registry: env.registry });
   try {
     return await fn(repo);
   } catch (err) {
@@ -54,7 +54,7 @@ async function withRepo<T>(env: CommandEnv, fn: (repo: Repository) => Promise<T>
 
 function libraryOptions(env: CommandEnv, opts: ClusterCommandOptions): ClusterOptions {
   const { json: _json, verbose: _verbose, ...rest } = opts;
-  return { ...rest, registry: env.registry && withLosslessDeltas(env.registry), onProgress: env.onProgress };
+  return { ...rest, registry: env.registry, onProgress: env.onProgress };
 }
 
 /** Reports clusters and projected savings; writes nothing. */

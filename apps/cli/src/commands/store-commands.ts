@@ -1,5 +1,4 @@
 import { ReefError, type Registry } from '@reef/core';
-import deltaLossless from '@reef/delta-lossless';
 import { resolve } from 'node:path';
 import { asCliError } from './flag-names.js';
 import { Repository, type CommitQuality, type MergeStrategy } from '@reef/store';
@@ -12,18 +11,13 @@ import { Repository, type CommitQuality, type MergeStrategy } from '@reef/store'
 
 export interface CommandEnv {
   readonly cwd: string;
-  readonly registry?: Registry;
+  /** The delta types to use, registered by the host (the CLI: the discovered plugins). */
+  readonly registry: Registry;
   readonly onProgress?: (stage: string) => void;
 }
 
-/** Makes sure the first-party lossless delta types are available (a no-op when discovered). */
-export function withLosslessDeltas(registry: Registry): Registry {
-  registry.use(deltaLossless, '@reef/delta-lossless');
-  return registry;
-}
-
 function open(env: CommandEnv): Repository {
-  return Repository.open(env.cwd, { registry: env.registry && withLosslessDeltas(env.registry), onProgress: env.onProgress });
+  return Repository.open(env.cwd, { registry: env.registry, onProgress: env.onProgress });
 }
 
 /** Runs `fn` on the repository, closed afterwards; library errors come out naming CLI flags. */

@@ -1,5 +1,5 @@
 import { ReefError } from '@reef/core';
-import { borrowScratch } from '@reef/delta-lossless';
+import { borrowScratch } from '@reef/codecs';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
 /**
@@ -25,7 +25,7 @@ export function memorySource(bytes: Uint8Array): ByteSource {
 
 /**
  * A file on disk, read by range into arrays of their own (aligned, each its whole buffer). Large
- * ones are scratch memory (@reef/delta-lossless's `borrowScratch`): a checkpoint series reads
+ * ones are scratch memory (@reef/codecs's `borrowScratch`): a checkpoint series reads
  * tensors of the same sizes at every add, and reusing memory saves a page fault per 4 KiB. The
  * caller owns what it reads; its last owner may `returnScratch` it once nothing reads it (the store
  * does, for tensors it drops, see ObjectStore), else it is garbage-collected. Close it when done.

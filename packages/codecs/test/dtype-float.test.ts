@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bf16Bits, bf16Value, f16Bits, f16Value, float64ToTensor, roundToDType, tensorToFloat64 } from '../src/index.js';
+import { bf16BitsToFloat, bf16Bits, bf16Value, f16Bits, f16Value, float64ToTensor, halfBitsToFloat, roundToDType, tensorToFloat64, toFloat64 } from '../src/index.js';
 import { readSafetensors, FIXTURES } from './helpers.js';
 
 const formats = [
@@ -67,5 +67,45 @@ describe('f16 / bf16 conversion', () => {
 
   it('roundToDType agrees with Math.fround for f32', () => {
     for (const x of [0.1, 1 / 3, 1e-40, 3.5e38, -2.5e-45]) expect(roundToDType(x, 'f32')).toBe(Math.fround(x));
+  });
+
+  it('toFloat64 reads every f16 and bf16 pattern as the exact decoders do (one table, two decoders agree)', () => {
+    const bits = Uint16Array.from({ length: 0x10000 }, (_, i) => i);
+    const data = new Uint8Array(bits.buffer);
+    for (const [dtype, exact, short] of [['f16', f16Value, halfBitsToFloat], ['bf16', bf16Value, bf16BitsToFloat]] as const) {
+      const values = toFloat64({ dtype, shape: [0x10000], data });
+      for (let b = 0; b < 0x10000; b++) {
+        const want = exact(b);
+        if (!Object.is(values[b], want) && !(Number.isNaN(want) && Number.isNaN(values[b]))) expect.fail(`${dtype} 0x${b.toString(16)}: ${values[b]} != ${want}`);
+        if (!Object.is(short(b), want) && !(Number.isNaN(want) && Number.isNaN(short(b)))) expect.fail(`${dtype} 0x${b.toString(16)}: short decoder ${short(b)} != ${want}`);
+      }
+    }
+  });
+
+  it('toFloat64 reads integer and bool tensors exactly, at unaligned offsets too', () => {
+    const cases = [
+      ['i64', new BigInt64Array([-(2n ** 53n), -1n, 0n, 2n ** 53n])],
+      ['u64', new BigUint64Array([0n, 1n, 2n ** 53n, 7n])],
+      ['i32', new Int32Array([-(2 ** 31), -1, 0, 2 ** 31 - 1])],
+      ['u32', new Uint32Array([0, 1, 2 ** 32 - 1, 5])],
+      ['i16', new Int16Array([-32768, -1, 0, 32767])],
+      ['u16', new Uint16Array([0, 1, 65535, 9])],
+      ['i8', new Int8Array([-128, -1, 0, 127])],
+      ['u8', new Uint8Array([0, 1, 255, 3])],
+      ['bool', new Uint8Array([0, 1, 1, 0])],
+    ] as const;
+    for (const [dtype, array] of cases) {
+      const bytes = new Uint8Array(array.buffer);
+      const unaligned = new Uint8Array(bytes.length + 1).subarray(1);
+      unaligned.set(bytes);
+      expect([...toFloat64({ dtype, shape: [4], data: unaligned })], dtype).toEqual(Array.from(array as ArrayLike<number | bigint>, Number));
+    }
+  });
+
+  it('tensorToFloat64 and float64ToTensor refuse non-float dtypes and values that do not fill the shape', () => {
+    const ints = { dtype: 'i32' as const, shape: [1], data: new Uint8Array(4) };
+    expect(() => tensorToFloat64(ints)).toThrow(expect.objectContaining({ name: 'ReefError', message: expect.stringMatching(/i32 is not a float dtype/) }));
+    expect(() => float64ToTensor(new Float64Array(1), 'i32', [1])).toThrow(/not a float dtype/);
+    expect(() => float64ToTensor(new Float64Array(3), 'f32', [2, 2])).toThrow(/3 values do not fill shape \[2, 2\]/);
   });
 });

@@ -1,15 +1,18 @@
 import { ReefError } from '@reef/core';
 
 /**
- * Sorted indices as LEB128 varints of their gaps: nearby kept entries cost one byte each instead
- * of four, and indices beyond 2^32 need no special case.
+ * Strictly increasing element indices as LEB128 varints of their gaps: any tensor size (indices
+ * beyond 2^32 included, up to 2^53), and small gaps take one byte, which a compressor then squeezes
+ * further. Used by the sparse delta types' index lists.
  */
 export function encodeIndexGaps(sortedIndices: ArrayLike<number>): Uint8Array {
   const bytes: number[] = [];
   let previous = -1;
   for (let i = 0; i < sortedIndices.length; i++) {
     let gap = sortedIndices[i] - previous - 1;
-    if (gap < 0) throw new RangeError(`indices must be strictly increasing (index ${sortedIndices[i]} after ${previous})`);
+    if (!(gap >= 0) || !Number.isInteger(gap)) {
+      throw new ReefError('INVALID_PARAM', `indices must be strictly increasing integers (index ${sortedIndices[i]} after ${previous})`);
+    }
     previous = sortedIndices[i];
     while (gap >= 0x80) {
       bytes.push((gap % 0x80) | 0x80);
@@ -20,6 +23,10 @@ export function encodeIndexGaps(sortedIndices: ArrayLike<number>): Uint8Array {
   return Uint8Array.from(bytes);
 }
 
+/**
+ * Inverse of `encodeIndexGaps`: exactly `count` indices, each below `limit`, and no bytes left over;
+ * anything else is a corrupt payload.
+ */
 export function decodeIndexGaps(bytes: Uint8Array, count: number, limit: number): Float64Array {
   const out = new Float64Array(count);
   let pos = 0;

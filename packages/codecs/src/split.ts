@@ -1,4 +1,45 @@
-import type { BitLayout } from './planes.js';
+import type { BitLayout } from './bit-layout.js';
+
+/**
+ * Byte-plane splitting: byte k of every element goes to plane k. In float data the sign/exponent
+ * byte is highly repetitive while the low mantissa bytes are noise; apart, the compressor sees the
+ * repetition instead of having it diluted by noise. This is HDF5's "shuffle" filter, done here
+ * because h5wasm allows one filter per dataset. (`toPlanes` fuses this with XOR and the bit layout.)
+ */
+export function splitPlanes(bytes: Uint8Array, width: number): Uint8Array {
+  if (width === 1) return new Uint8Array(bytes);
+  const n = bytes.length / width;
+  const out = new Uint8Array(bytes.length);
+  if (width === 4 && bytes.byteOffset % 4 === 0) {
+    // One 32-bit read per element instead of four byte reads (little-endian: byte k = bits 8k..).
+    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, n);
+    for (let i = 0; i < n; i++) {
+      const w = words[i];
+      out[i] = w & 0xff;
+      out[n + i] = (w >>> 8) & 0xff;
+      out[2 * n + i] = (w >>> 16) & 0xff;
+      out[3 * n + i] = w >>> 24;
+    }
+    return out;
+  }
+  for (let k = 0; k < width; k++) {
+    const base = k * n;
+    for (let i = 0, j = k; i < n; i++, j += width) out[base + i] = bytes[j];
+  }
+  return out;
+}
+
+/** Inverse of `splitPlanes`. */
+export function joinPlanes(planes: Uint8Array, width: number): Uint8Array {
+  if (width === 1) return new Uint8Array(planes);
+  const n = planes.length / width;
+  const out = new Uint8Array(planes.length);
+  for (let k = 0; k < width; k++) {
+    const base = k * n;
+    for (let i = 0, j = k; i < n; i++, j += width) out[j] = planes[base + i];
+  }
+  return out;
+}
 
 /**
  * Fused byte-plane splitting: optional XOR against a reference, the exponent-aligned bit layout and

@@ -1,0 +1,16 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const SRC = fileURLToPath(new URL('../src/', import.meta.url));
+
+describe('package boundary', () => {
+  it('only the node entry uses Node APIs, and the package imports nothing but @reef/core', () => {
+    const imports: string[] = [];
+    for (const file of readdirSync(SRC).filter((f) => f.endsWith('.ts'))) {
+      for (const [, spec] of readFileSync(SRC + file, 'utf8').matchAll(/^(?:import|export)[^'"]*from '([^']+)'/gm)) imports.push(`${file}: ${spec}`);
+    }
+    const foreign = imports.filter((line) => !/: (\.\/|@reef\/core$)/.test(line));
+    expect(foreign).toEqual(['node.ts: node:zlib']);
+  });
+});
