@@ -3,10 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry, type Metric } from '@reef/core';
 import { loadModelFile, saveModelFile } from '@reef/hdf5';
-import { dot, l2sqr, topK } from '@reef/kernels';
-import { ProductQuantizer } from '@reef/quantizer-pq';
+import { dot, l2sqr, multiplyFast, multiplyTransposedFast, topK } from '@reef/kernels';
+import { ProductQuantizer, splitDimensions } from '@reef/quantizer-pq';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { splitDimensions } from '@reef/quantizer-pq';
 import plugin, { eigenvalueAllocation, OptimizedProductQuantizer } from '../src/index.js';
 import { gaussian, meanSquaredError, rotatedAnisotropic } from './helpers.js';
 
@@ -77,6 +76,18 @@ describe('OptimizedProductQuantizer', () => {
         expect(adc[i]).toBeCloseTo(exact, 3);
       }
     }
+  });
+
+  it('is its rotation in front of a ProductQuantizer: the PQ codes x P, and decoding goes back through Pᵀ', () => {
+    const pq = reduced.productQuantizer;
+    expect(pq).toBeInstanceOf(ProductQuantizer);
+    expect(pq.dim).toBe(12);
+    expect(pq.codebooks).toBe(reduced.codebooks);
+    const rotated = { data: multiplyFast(data.data, data.count, DIM, reduced.rotation, 12), count: data.count, dim: 12 };
+    const codes = reduced.encode(data);
+    expect(codes).toEqual(pq.encode(rotated));
+    expect(reduced.decode(codes)).toEqual(multiplyTransposedFast(pq.decode(codes), data.count, 12, reduced.rotation, DIM));
+    expect(reduced.modelBytes()).toBe(reduced.rotation.byteLength + pq.modelBytes());
   });
 
   it('saves the rotation with the codebooks, counts it in modelBytes, and loads to the same codes', async () => {
