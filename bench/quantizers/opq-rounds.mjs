@@ -6,8 +6,8 @@
 // Run:          node bench/quantizers/opq-rounds.mjs --m 16 --rounds 60 --finals 40,50,60 [--params '{"niterPq":4}']
 import { resolveParams } from '../../packages/core/dist/index.js';
 import { polarFactorIterative, Rng } from '../../packages/kernels/dist/index.js';
-import { crossWithReconstruction, initialRotation, multiplyRows, OPQ_PARAMS, opqConfig, subsampleRows } from '../../plugins/opq/dist/index.js';
-import { assignOnPool, ProductCodebooks, splitDimensions, trainCodebooks } from '../../plugins/pq/dist/index.js';
+import { crossWithReconstruction, initialRotation, OPQ_PARAMS, opqConfig, subsampleRows } from '../../plugins/opq/dist/index.js';
+import { ProductQuantizer, splitDimensions } from '../../plugins/pq/dist/index.js';
 import { fashionMnist } from './fmnist.mjs';
 import { pool } from './pool.mjs';
 
@@ -50,23 +50,26 @@ const t0 = performance.now();
 const rng = new Rng(seed);
 const sample = subsampleRows(x, n, d, config.maxTrainPoints, rng);
 let rotation = initialRotation(d, d, config, rng, sample);
-const rotated = new Float32Array(sample.count * d);
-let centroids;
+// The product quantizer after the rotation, as OptimizedProductQuantizer makes it.
+const pq = new ProductQuantizer({ m, nbits: 8, niter: config.niterFinal, init: 'random', threads: config.threads }, { pool });
+const sampleVectors = { data: sample.data, count: sample.count, dim: d };
+const rotated = { data: new Float32Array(sample.count * d), count: sample.count, dim: d };
 for (let round = 1; round <= rounds; round++) {
-  await timed('xp', () => multiplyRows(pool, sample.data, sample.count, d, rotation, d, config.threads, rotated));
+  await timed('xp', () => pq.transformAsync(sampleVectors, rotation, d, rotated.data));
   const niter = round === 1 ? config.niterPqFirst : config.niterPq;
-  centroids = await timed('kmeans', () => trainCodebooks(rotated, sample.count, layout, { nbits: 8, niter, seed, init: 'random', initialCentroids: centroids, threads: config.threads, pool }));
-  const books = new ProductCodebooks(layout, 8, centroids);
-  const labels = await timed('assign', () => assignOnPool(pool, books, rotated, sample.count, config.threads));
-  const trainMse = mse(books, labels, rotated, sample.count);
+  await timed('kmeans', () => pq.fit(rotated, { seed, niter, warmStart: round === 1 ? undefined : pq.codebooks }));
+  const books = pq.codebooks;
+  const labels = await timed('assign', () => pq.assignAsync(rotated));
+  const trainMse = mse(books, labels, rotated.data, sample.count);
   const cross = await timed('xty', () => crossWithReconstruction(sample.data, sample.count, d, books, labels));
   rotation = await timed('polar', () => polarFactorIterative(cross, d, d, { towards: rotation }));
   const s = Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, Number(v.toFixed(2))]));
   console.log(JSON.stringify({ round, trainMse: Math.round(trainMse), elapsedS: Number(((performance.now() - t0) / 1000).toFixed(1)), phaseS: s }));
   if (finals.includes(round)) {
-    const all = await multiplyRows(pool, x, n, d, rotation, d, config.threads);
-    const final = await trainCodebooks(all, n, layout, { nbits: 8, niter: config.niterFinal, seed, init: 'random', initialCentroids: centroids, threads: config.threads, pool });
-    const fb = new ProductCodebooks(layout, 8, final);
-    console.log(JSON.stringify({ finalAfterRound: round, mse: Math.round(mse(fb, await assignOnPool(pool, fb, all, n, config.threads), all, n)) }));
+    // A separate quantizer, so the rounds go on from this round's codebooks.
+    const all = { data: await pq.transformAsync(base, rotation, d), count: n, dim: d };
+    const final = new ProductQuantizer(pq.params, { pool });
+    await final.fit(all, { seed, warmStart: pq.codebooks });
+    console.log(JSON.stringify({ finalAfterRound: round, mse: Math.round(mse(final.codebooks, await final.assignAsync(all), all.data, n)) }));
   }
 }

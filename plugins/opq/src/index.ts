@@ -3,7 +3,7 @@ import { OPQ_DEFAULT_GRID, OPQ_PARAMS, validateOpq } from './params.js';
 import { OPQ_ID, OptimizedProductQuantizer, type OpqOptions } from './opq-quantizer.js';
 
 export { OPQ_DEFAULT_GRID, OPQ_PARAMS, opqConfig, outputDim, validateOpq, type OpqConfig } from './params.js';
-export { crossWithReconstruction, eigenvalueAllocation, initialRotation, multiplyRows, subsampleRows, trainRotation, type RotationTrainingOptions } from './rotation.js';
+export { crossWithReconstruction, eigenvalueAllocation, initialRotation, subsampleRows, trainRotation, type RotationTrainingOptions } from './rotation.js';
 export { OPQ_ID, OptimizedProductQuantizer, type OpqOptions } from './opq-quantizer.js';
 
 /** The OPQ method, its quantizers working on the host's COMPUTE_POOL (optional) and WARNINGS sink. */

@@ -1,16 +1,14 @@
-import { multiplyFast, polarFactorIterative, principalAxes, randomOrthogonal, productCodeCrossFast, Rng } from '@reef/kernels';
-import type { ComputePool } from '@reef/core';
-import { assignOnPool, multiplyInWorkers, ProductCodebooks, splitDimensions, trainCodebooks, type AssignFn, type SubspaceLayout } from '@reef/quantizer-pq';
+import { ReefError } from '@reef/core';
+import { polarFactorIterative, principalAxes, randomOrthogonal, productCodeCrossFast, Rng } from '@reef/kernels';
+import { splitDimensions, type ProductCodebooks, type ProductQuantizer, type SubspaceLayout } from '@reef/quantizer-pq';
 import type { OpqConfig } from './params.js';
 
 export interface RotationTrainingOptions {
   readonly seed: number;
-  readonly assign?: AssignFn;
+  /** The first round's training warnings (later rounds repeat them). */
   readonly onWarning?: (message: string) => void;
   /** Fraction of alternations done, in [0, 1]. */
   readonly onProgress?: (fraction: number) => void;
-  /** The host's compute pool (COMPUTE_POOL); without one, everything runs on this thread. */
-  readonly pool?: ComputePool;
 }
 
 /**
@@ -20,11 +18,6 @@ export interface RotationTrainingOptions {
  */
 export function crossWithReconstruction(x: Float32Array, n: number, dIn: number, books: ProductCodebooks, labels: Int32Array): Float64Array {
   return productCodeCrossFast(x, n, dIn, labels, books.layout, books.k, books.centroids);
-}
-
-/** x · r (n × a by a × b) on the compute pool where there is one, else here: the same bits either way. */
-export async function multiplyRows(pool: ComputePool | undefined, x: Float32Array, n: number, a: number, r: Float32Array, b: number, threads: number, out?: Float32Array<ArrayBuffer>): Promise<Float32Array> {
-  return (threads !== 1 && pool && (await multiplyInWorkers(pool, x, n, a, r, b, threads, out))) || multiplyFast(x, n, a, r, b, out);
 }
 
 /** A seeded random subset of at most `max` rows (all of them, in order, when there are few enough). */
@@ -92,47 +85,41 @@ export function initialRotation(dIn: number, dOut: number, config: OpqConfig, rn
 
 /**
  * Non-parametric OPQ (Ge et al. 2013, as FAISS's OPQMatrix): starting from `initialRotation`,
- * alternate (1) PQ training on the rotated vectors, warm-started from the previous round, and
+ * alternate (1) training `pq` on the rotated vectors, warm-started from the previous round, and
  * (2) the orthogonal Procrustes update P = polar(Xᵀ Y) (by Newton–Schulz iteration, see
  * polarFactorIterative in @reef/kernels), which minimises ‖X P − Y‖ for the current
- * reconstruction Y. Returns P, dIn × dOut with orthonormal columns (row-major): rotated = x P, and
- * the last round's codebooks (a warm start for the final PQ).
+ * reconstruction Y. Every product X P and the PQ's k-means and assignment run on `pq`'s compute
+ * pool (where it has one). Returns P, dIn × dOut with orthonormal columns (row-major): rotated = x P; `pq` is left
+ * with the last round's codebooks (a warm start for the final PQ).
  */
 export async function trainRotation(
   x: Float32Array,
   n: number,
   dIn: number,
   config: OpqConfig,
+  pq: ProductQuantizer,
   dOut: number,
   options: RotationTrainingOptions,
-): Promise<{ rotation: Float32Array; centroids: Float32Array }> {
+): Promise<Float32Array> {
+  if (config.niter < 1) throw new ReefError('INVALID_PARAM', `opq: niter must be at least 1, got ${config.niter}`);
   const rng = new Rng(options.seed);
   const sample = subsampleRows(x, n, dIn, config.maxTrainPoints, rng);
   let rotation: Float32Array = initialRotation(dIn, dOut, config, rng, sample);
 
-  const layout = splitDimensions(dOut, config.m);
-  const rotated = new Float32Array(sample.count * dOut);
-  let centroids: Float32Array | undefined;
+  const rotated = { data: new Float32Array(sample.count * dOut), count: sample.count, dim: dOut };
   for (let it = 0; it < config.niter; it++) {
-    await multiplyRows(options.pool, sample.data, sample.count, dIn, rotation, dOut, config.threads, rotated);
-    centroids = await trainCodebooks(rotated, sample.count, layout, {
-      nbits: config.nbits,
-      niter: it === 0 ? config.niterPqFirst : config.niterPq,
+    await pq.transformAsync({ data: sample.data, count: sample.count, dim: dIn }, rotation, dOut, rotated.data);
+    await pq.fit(rotated, {
       seed: options.seed,
-      init: 'random',
-      initialCentroids: centroids,
-      threads: config.threads,
-      pool: options.pool,
-      assign: options.assign,
-      onWarning: it === 0 ? options.onWarning : undefined,
+      niter: it === 0 ? config.niterPqFirst : config.niterPq,
+      warmStart: it === 0 ? undefined : pq.codebooks,
     });
-    const books = new ProductCodebooks(layout, config.nbits, centroids);
-    const labels = await assignOnPool(options.pool, books, rotated, sample.count, config.threads);
+    if (it === 0) for (const warning of pq.warnings) options.onWarning?.(warning);
+    const labels = await pq.assignAsync(rotated);
     // Matrix products only (WASM SIMD) instead of a 784 × 784 eigen-decomposition: several times
     // faster; directions the data leaves free keep the previous rotation.
-    rotation = polarFactorIterative(crossWithReconstruction(sample.data, sample.count, dIn, books, labels), dIn, dOut, { towards: rotation });
+    rotation = polarFactorIterative(crossWithReconstruction(sample.data, sample.count, dIn, pq.codebooks, labels), dIn, dOut, { towards: rotation });
     options.onProgress?.((it + 1) / config.niter);
   }
-  if (!centroids) throw new RangeError(`opq: niter must be at least 1, got ${config.niter}`);
-  return { rotation, centroids };
+  return rotation;
 }

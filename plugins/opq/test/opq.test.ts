@@ -1,12 +1,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Registry, type Metric } from '@reef/core';
+import { COMPUTE_POOL, Registry, type ComputePool, type Metric } from '@reef/core';
 import { loadModelFile, saveModelFile } from '@reef/hdf5';
-import { dot, l2sqr, topK } from '@reef/kernels';
-import { ProductQuantizer } from '@reef/quantizer-pq';
+import { dot, l2sqr, multiplyFast, multiplyTransposedFast, topK } from '@reef/kernels';
+import { ProductQuantizer, splitDimensions } from '@reef/quantizer-pq';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { splitDimensions } from '@reef/quantizer-pq';
 import plugin, { eigenvalueAllocation, OptimizedProductQuantizer } from '../src/index.js';
 import { gaussian, meanSquaredError, rotatedAnisotropic } from './helpers.js';
 import { NodeWorkerPool } from '@reef/kernels/node';
@@ -80,6 +79,18 @@ describe('OptimizedProductQuantizer', () => {
     }
   });
 
+  it('is its rotation in front of a ProductQuantizer: the PQ codes x P, and decoding goes back through Pᵀ', () => {
+    const pq = reduced.productQuantizer;
+    expect(pq).toBeInstanceOf(ProductQuantizer);
+    expect(pq.dim).toBe(12);
+    expect(pq.codebooks).toBe(reduced.codebooks);
+    const rotated = { data: multiplyFast(data.data, data.count, DIM, reduced.rotation, 12), count: data.count, dim: 12 };
+    const codes = reduced.encode(data);
+    expect(codes).toEqual(pq.encode(rotated));
+    expect(reduced.decode(codes)).toEqual(multiplyTransposedFast(pq.decode(codes), data.count, 12, reduced.rotation, DIM));
+    expect(reduced.modelBytes()).toBe(reduced.rotation.byteLength + pq.modelBytes());
+  });
+
   it('saves the rotation with the codebooks, counts it in modelBytes, and loads to the same codes', async () => {
     expect(reduced.modelBytes()).toBe((DIM * 12 + 32 * 12) * 4);
     const saved = reduced.save();
@@ -116,6 +127,34 @@ describe('OptimizedProductQuantizer', () => {
     const many = gaussian(2 * 8192 + 5, DIM, 11);
     expect(await q.encodeAsync(many)).toEqual(q.encode(many));
     await pool.close();
+  });
+
+  it('hands its pool to the product quantizer it composes, from the host\'s COMPUTE_POOL too, with the same results (built package)', async () => {
+    const built = await import('../dist/index.js');
+    const workers = new NodeWorkerPool({ threads: 2 });
+    let batches = 0;
+    const pool: ComputePool = {
+      threads: workers.threads,
+      run: ((...args: Parameters<ComputePool['run']>) => {
+        batches++;
+        return workers.run(...args);
+      }) as ComputePool['run'],
+      close: async () => {},
+    };
+    const host = new Registry().provide(COMPUTE_POOL, pool);
+    host.use(built.default);
+    const q = host.createQuantizer('opq', { ...fast, threads: 2 }) as InstanceType<typeof built.OptimizedProductQuantizer>;
+    await q.fit(data, { seed: 9 });
+    expect(batches).toBeGreaterThan(0); // rotation products and k-means went to the pool
+    const alone = new built.OptimizedProductQuantizer({ ...fast, threads: 2 });
+    await alone.fit(data, { seed: 9 });
+    expect(q.rotation).toEqual(alone.rotation);
+    expect(q.codebooks.centroids).toEqual(alone.codebooks.centroids);
+    const loaded = host.loadQuantizer(q.save()) as InstanceType<typeof built.OptimizedProductQuantizer>;
+    const before = batches;
+    expect(await loaded.encodeAsync(data)).toEqual(alone.encode(data));
+    expect(batches).toBeGreaterThan(before); // the loaded model's product quantizer has the pool as well
+    await workers.close();
   });
 
   it('is deterministic for a seed', async () => {

@@ -2,14 +2,22 @@ import { COMPUTE_POOL, definePlugin, PLUGIN_API_VERSION, resolveParams, WARNINGS
 import { PQ_DEFAULT_GRID, PQ_PARAMS, validatePq } from './params.js';
 import { PQ_ID, ProductQuantizer, type ProductQuantizerOptions } from './product-quantizer.js';
 
+// The public API: the quantizer, its codebooks and their training, the parameters, symmetric
+// distances between codes. Bit packing, scans and the worker-thread machinery stay inside: other
+// plugins reach them through ProductQuantizer (encodeAsync, assignAsync, transformAsync, searchBatch).
 export { MAX_NBITS, PQ_DEFAULT_GRID, PQ_PARAMS, pqConfig, validatePq, type PqConfig } from './params.js';
-export { splitDimensions, extractSubspace, type SubspaceLayout } from './subspaces.js';
+export { splitDimensions, type SubspaceLayout } from './subspaces.js';
 export { ProductCodebooks, type AssignFn } from './codebooks.js';
 export { trainCodebooks, type CodebookTrainingOptions } from './training.js';
-export { searchSequential } from './search.js';
-export { assignInWorkers, assignOnPool, encodeOnPool, multiplyInWorkers, searchInWorkers, trainCodebooksInWorkers } from './parallel-training.js';
 export { SymmetricDistance, symmetricDistance } from './symmetric.js';
-export { MIN_POINTS_PER_CENTROID, PQ_ID, ProductQuantizer, type ProductQuantizerOptions, type SearchBatchOptions } from './product-quantizer.js';
+export {
+  MIN_POINTS_PER_CENTROID,
+  PQ_ID,
+  ProductQuantizer,
+  type ProductQuantizerFitOptions,
+  type ProductQuantizerOptions,
+  type SearchBatchOptions,
+} from './product-quantizer.js';
 
 /**
  * The PQ method, its quantizers working on the host's services: the COMPUTE_POOL (optional; without

@@ -5,7 +5,7 @@
  * threads = 0 (automatic) when the job is too small to gain from more, so the caller works alone.
  */
 import type { ComputePool, ComputeTask, Metric } from '@reef/core';
-import { multiplyInPool, packRows } from '@reef/kernels';
+import { packRows } from '@reef/kernels';
 import type { ProductCodebooks } from './codebooks.js';
 import { extractSubspace, type SubspaceLayout } from './subspaces.js';
 import { pqJobHandler, type AssignJob, type PqJob, type PqReply, type SubspaceJob } from './training-worker.js';
@@ -134,23 +134,6 @@ export async function searchInWorkers(
   await pool.run(PQ_TASK, Math.min(team, Math.ceil(nq / block)), (j) => ({ job: job(j) }), () => {}, { threads: team });
   // Plain (unshared) copies: what callers of the sequential path get.
   return { ids: ids.slice(), scores: scores.slice() };
-}
-
-/**
- * x (n × a) · r (a × b) on the pool (kernels' multiplyInPool), each row exactly as multiplyFast
- * computes it. Kept for OPQ's rotation; new code calls multiplyInPool from @reef/kernels.
- */
-export async function multiplyInWorkers(
-  pool: ComputePool,
-  x: Float32Array,
-  n: number,
-  a: number,
-  r: Float32Array,
-  b: number,
-  threads: number,
-  out?: Float32Array,
-): Promise<Float32Array | undefined> {
-  return multiplyInPool(pool, x, n, a, r, b, threads, out);
 }
 
 /** books.assign() with the sub-spaces spread over the pool where that pays (the same labels). */

@@ -3,6 +3,7 @@ import {
   assertEncodable,
   assertQuery,
   assertTrainingSet,
+  assertVectors,
   named,
   ReefError,
   requireArray,
@@ -19,9 +20,9 @@ import {
   type SavedModel,
   type Vectors,
 } from '@reef/core';
-import { packedBytes } from '@reef/kernels';
+import { multiplyFast, multiplyInPool, packedBytes } from '@reef/kernels';
 import { ProductCodebooks, type AssignFn } from './codebooks.js';
-import { encodeOnPool, searchInWorkers } from './parallel-training.js';
+import { assignOnPool, encodeOnPool, searchInWorkers } from './parallel-training.js';
 import { PQ_PARAMS, pqConfig, validatePq, type PqConfig } from './params.js';
 import { splitDimensions } from './subspaces.js';
 import { searchSequential } from './search.js';
@@ -38,6 +39,17 @@ export const MIN_POINTS_PER_CENTROID = 39;
 export interface SearchBatchOptions {
   /** Worker threads for this call, overriding the `threads` parameter: 0 = one per core, 1 = none. */
   readonly threads?: number;
+}
+
+/** fit's options: the contract's, plus a warm start for callers that train the same quantizer again. */
+export interface ProductQuantizerFitOptions extends FitOptions {
+  /** k-means iterations for this fit, instead of the `niter` parameter. */
+  readonly niter?: number;
+  /**
+   * Codebooks to continue k-means from instead of a fresh start (same m, nbits and dimension),
+   * e.g. the previous ones when the training vectors moved a little, as between OPQ's rounds.
+   */
+  readonly warmStart?: ProductCodebooks;
 }
 
 export interface ProductQuantizerOptions {
@@ -96,8 +108,9 @@ export class ProductQuantizer implements Quantizer {
     return this.books;
   }
 
-  async fit(train: Vectors, options: FitOptions = {}): Promise<void> {
-    const { m, nbits, niter, init, threads } = this.config;
+  async fit(train: Vectors, options: ProductQuantizerFitOptions = {}): Promise<void> {
+    const { m, nbits, init, threads } = this.config;
+    const niter = options.niter ?? this.config.niter;
     const k = 2 ** nbits;
     assertTrainingSet(train);
     const invalid = validatePq(this.params, train.dim);
@@ -108,12 +121,21 @@ export class ProductQuantizer implements Quantizer {
         `pq: nbits=${nbits} gives ${k} centroids per sub-quantizer but the training set has only ${train.count} vectors; use at least ${k} (FAISS recommends ${MIN_POINTS_PER_CENTROID * k}) or lower nbits`,
       );
     }
-    this.warnings.length = 0;
+    if (!Number.isInteger(niter) || niter < 1) throw new ReefError('INVALID_PARAM', `pq: fit needs niter ≥ 1, got ${niter}`);
     const layout = splitDimensions(train.dim, m);
+    const warm = options.warmStart;
+    if (warm && (warm.m !== m || warm.nbits !== nbits || warm.layout.dim !== train.dim)) {
+      throw new ReefError(
+        'INVALID_PARAM',
+        `pq: warmStart codebooks (m=${warm.m}, nbits=${warm.nbits}, dimension ${warm.layout.dim}) do not fit this quantizer (m=${m}, nbits=${nbits}) and training vectors of dimension ${train.dim}`,
+      );
+    }
+    this.warnings.length = 0;
     const centroids = await trainCodebooks(train.data, train.count, layout, {
       nbits,
       niter,
       init,
+      initialCentroids: warm?.centroids,
       seed: options.seed ?? 1234,
       threads,
       pool: this.options.pool,
@@ -141,6 +163,37 @@ export class ProductQuantizer implements Quantizer {
     const books = this.codebooks;
     assertEncodable(vectors, books.layout.dim);
     return encodeOnPool(this.options.pool, books, vectors.data, vectors.count, this.config.threads);
+  }
+
+  /**
+   * The nearest centroid of every sub-vector (n × m labels, row-major: the codes unpacked), the
+   * sub-spaces spread over the compute pool as in encodeAsync. What a caller needs to work with the
+   * reconstruction without decoding, e.g. OPQ's rotation update.
+   */
+  async assignAsync(vectors: Vectors): Promise<Int32Array> {
+    const books = this.codebooks;
+    assertEncodable(vectors, books.layout.dim);
+    return assignOnPool(this.options.pool, books, vectors.data, vectors.count, this.config.threads);
+  }
+
+  /**
+   * vectors · matrix (vectors.dim × outDim, row-major) on the compute pool (up to `threads`, the
+   * parameter, of its threads) where that pays, else here: the same bits either way (multiplyFast of
+   * @reef/kernels). For a linear transform in front of the quantizer, as OPQ's rotation: its
+   * training and encoding products then share the quantizer's pool. Written into `out` if given.
+   * Works before training.
+   */
+  async transformAsync(vectors: Vectors, matrix: Float32Array, outDim: number, out?: Float32Array<ArrayBuffer>): Promise<Float32Array> {
+    assertVectors(vectors, 'vectors to transform');
+    const { data, count, dim } = vectors;
+    if (!Number.isInteger(outDim) || outDim < 1 || matrix.length !== dim * outDim) {
+      throw new ReefError('INVALID_PARAM', `pq: transformAsync needs a ${dim} × outDim matrix for vectors of dimension ${dim}; got ${matrix.length} values for outDim=${outDim}`);
+    }
+    if (out && out.length < count * outDim) throw new ReefError('INVALID_PARAM', `pq: transformAsync output holds ${out.length} values, ${count * outDim} needed`);
+    const { threads } = this.config;
+    const pool = this.options.pool;
+    // No rows, no workers (there would be no job to wait for).
+    return (threads !== 1 && pool && count > 0 && (await multiplyInPool(pool, data, count, dim, matrix, outDim, threads, out))) || multiplyFast(data, count, dim, matrix, outDim, out);
   }
 
   /**

@@ -62,6 +62,17 @@ describe('PQ bad input', () => {
     await expectReefError(() => prepared.distances(new Uint8Array(3)), 'BAD_CODES', /3 bytes/);
   });
 
+  it('refuses warm-start codebooks of another shape, niter < 1, and a transform matrix that does not fit', async () => {
+    const pq = new ProductQuantizer({ m: 2, nbits: 3, niter: 2 });
+    await pq.fit(gaussian(100, 6));
+    await expectReefError(() => new ProductQuantizer({ m: 3, nbits: 3 }).fit(gaussian(100, 6), { warmStart: pq.codebooks }), 'INVALID_PARAM', /warmStart.*m=2.*m=3/);
+    await expectReefError(() => new ProductQuantizer({ m: 2, nbits: 3 }).fit(gaussian(100, 8), { warmStart: pq.codebooks }), 'INVALID_PARAM', /dimension 6.*dimension 8/);
+    await expectReefError(() => pq.fit(gaussian(100, 6), { niter: 0 }), 'INVALID_PARAM', /niter ≥ 1, got 0/);
+    await expectReefError(() => pq.transformAsync(gaussian(3, 4), new Float32Array(7), 2), 'INVALID_PARAM', /4 × outDim matrix.*7 values for outDim=2/);
+    await expectReefError(() => pq.transformAsync(gaussian(3, 4), new Float32Array(8), 2, new Float32Array(5)), 'INVALID_PARAM', /holds 5 values, 6 needed/);
+    await expectReefError(() => pq.assignAsync(gaussian(3, 5)), 'DIMENSION_MISMATCH', /dimension 5/);
+  });
+
   it('refuses saved models whose arrays do not fit their attributes', async () => {
     const pq = new ProductQuantizer({ m: 2, nbits: 2, niter: 2 });
     await pq.fit(gaussian(50, 6));

@@ -6,7 +6,7 @@ import { loadModelFile, saveModelFile } from '@reef/hdf5';
 import { dot, l2sqr, multiplyFast, scanCodes, topK } from '@reef/kernels';
 import { NodeWorkerPool } from '@reef/kernels/node';
 import { describe, expect, it } from 'vitest';
-import plugin, { ProductQuantizer, SymmetricDistance, splitDimensions, symmetricDistance } from '../src/index.js';
+import plugin, { ProductQuantizer, SymmetricDistance, splitDimensions, symmetricDistance, trainCodebooks } from '../src/index.js';
 import { gaussian, meanSquaredError } from './helpers.js';
 
 async function trained(params: Record<string, unknown>, dim = 20, n = 600): Promise<ProductQuantizer> {
@@ -176,18 +176,43 @@ describe('ProductQuantizer', () => {
     }
   });
 
-  it('multiplies on worker threads to exactly the product of multiplyFast (multiplyInWorkers, built package)', async () => {
+  it('fits from warm-start codebooks as trainCodebooks does from their centroids, and assigns as the codebooks do', async () => {
+    const data = gaussian(400, 12);
+    const first = await trained({ m: 3, nbits: 4, niter: 3 }, 12, 400);
+    const again = new ProductQuantizer({ m: 3, nbits: 4, niter: 25 });
+    await again.fit(data, { seed: 5, niter: 2, warmStart: first.codebooks });
+    const layout = splitDimensions(12, 3);
+    const direct = await trainCodebooks(data.data, 400, layout, { nbits: 4, niter: 2, seed: 5, init: 'random', initialCentroids: first.codebooks.centroids });
+    expect(again.codebooks.centroids).toEqual(direct);
+    expect(again.codebooks.centroids).not.toEqual(first.codebooks.centroids);
+    expect(await again.assignAsync(data)).toEqual(again.codebooks.assign(data.data, 400));
     const built = await import('../dist/index.js');
-    for (const [n, a, b] of [[301, 37, 23], [5, 64, 64], [1, 9, 4]]) {
-      const x = gaussian(n, a, n).data;
-      const r = gaussian(a, b, a + b).data;
-      const product = await built.multiplyInWorkers(workers, x, n, a, r, b, 2);
-      expect(product).toEqual(multiplyFast(x, n, a, r, b));
-      const out = new Float32Array(n * b);
-      expect(await built.multiplyInWorkers(workers, x, n, a, r, b, 2, out)).toBe(out);
+    const pool = countingPool();
+    const onWorkers = built.ProductQuantizer.load({ ...again.save(), params: { ...again.params, threads: 2 } }, { pool });
+    expect(await onWorkers.assignAsync(data)).toEqual(again.codebooks.assign(data.data, 400));
+    expect(pool.batches).toBe(1);
+  });
+
+  it('transforms vectors on the worker pool to exactly the product of multiplyFast (transformAsync, built package)', async () => {
+    const built = await import('../dist/index.js');
+    const pool = countingPool();
+    for (const threads of [2, 1]) {
+      const pq = new built.ProductQuantizer({ m: 4, threads }, { pool });
+      for (const [n, a, b] of [[301, 37, 23], [5, 64, 64], [1, 9, 4], [0, 6, 3]]) {
+        const x = gaussian(n, a, n + 1);
+        const r = gaussian(a, b, a + b).data;
+        expect(await pq.transformAsync(x, r, b)).toEqual(multiplyFast(x.data, n, a, r, b));
+        const out = new Float32Array(n * b);
+        expect(await pq.transformAsync(x, r, b, out)).toBe(out);
+        expect(out).toEqual(multiplyFast(x.data, n, a, r, b));
+      }
     }
-    // Automatic threading leaves small products to the caller.
-    expect(await built.multiplyInWorkers(workers, gaussian(10, 8).data, 10, 8, gaussian(8, 8).data, 8, 0)).toBeUndefined();
+    // threads = 2: both products of each non-empty shape went to the pool; no rows and threads = 1 stay here.
+    expect(pool.batches).toBe(6);
+    // Without a pool: this thread, the same product.
+    const x = gaussian(301, 37, 302);
+    const r = gaussian(37, 23, 60).data;
+    expect(await new built.ProductQuantizer({ m: 4, threads: 2 }).transformAsync(x, r, 23)).toEqual(multiplyFast(x.data, 301, 37, r, 23));
   });
 
   it('searchBatch on worker threads handles no queries and no codes (built package)', async () => {
