@@ -5,8 +5,8 @@
  * answers `phase` messages and one `done` or `error` per run.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { isReefError, Registry, type Params, type QuantizerPlugin } from '@reef/core';
-import { findPluginPackages, loadPluginPackage, loadPluginSpec, type NodeRegistryOptions } from '@reef/core/node';
+import { isReefError, type Params, type QuantizerPlugin, type Registry } from '@reef/core';
+import { createNodeRegistry, findPluginPackages, type NodeRegistryOptions } from '@reef/core/node';
 import type { Dataset } from '@reef/datasets';
 import { measure } from './measure.js';
 
@@ -29,25 +29,29 @@ export type FromWorker =
 
 const port = parentPort!;
 const discovery = workerData as NodeRegistryOptions;
-const registry = new Registry();
+/** One registry per plugin package, built by core's discovery. */
+const registries = new Map<string, Promise<Registry>>();
 const datasets = new Map<string, Dataset>();
 
 /**
- * The plugin, found as the host found it (discovery roots, then explicit --plugin specs), but
- * importing just its package: loading every installed plugin would cost each sweep a second.
+ * A registry holding the plugin, found as the host found it (discovery roots, then explicit
+ * --plugin specs) but importing just its package: loading every installed plugin would cost each
+ * sweep a second. A discovered package is loaded as an explicit spec, its folder.
  */
-async function pluginFor(id: string, packageName: string | undefined): Promise<QuantizerPlugin> {
-  if (!registry.hasQuantizer(id)) {
-    const pkg = findPluginPackages(discovery.roots ?? []).find((p) => p.packageName === packageName);
-    if (pkg) registry.use(await loadPluginPackage(pkg), pkg.packageName);
-    else {
-      for (const spec of discovery.plugins ?? []) {
-        const { module, packageName: name } = await loadPluginSpec(spec, discovery.cwd);
-        if (!registry.quantizers().some((q) => q.packageName === name)) registry.use(module, name);
-      }
-    }
+function registryFor(packageName: string | undefined): Promise<Registry> {
+  const key = packageName ?? '';
+  let registry = registries.get(key);
+  if (!registry) {
+    const discovered = findPluginPackages(discovery.roots ?? []).find((p) => p.packageName === packageName);
+    const plugins = discovered ? [discovered.dir] : (discovery.plugins ?? []);
+    registry = createNodeRegistry({ roots: [], plugins, cwd: discovery.cwd });
+    registries.set(key, registry);
   }
-  return registry.quantizer(id);
+  return registry;
+}
+
+async function pluginFor(id: string, packageName: string | undefined): Promise<QuantizerPlugin> {
+  return (await registryFor(packageName)).quantizer(id);
 }
 
 /** Reef errors are bad input or a refused configuration; anything else is a bug, kept with its stack. */
