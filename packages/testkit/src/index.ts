@@ -1,3 +1,5 @@
 export * from './data.js';
+export * from './errors.js';
+export * from './manifest.js';
 export * from './quantizer-contract.js';
 export * from './delta-contract.js';
