@@ -39,12 +39,12 @@ const datasets = new Map<string, Dataset>();
  * sweep a second. A discovered package is loaded as an explicit spec, its folder.
  */
 function registryFor(packageName: string | undefined): Promise<Registry> {
-  const key = packageName ?? '';
+  const discovered = findPluginPackages(discovery.roots ?? []).find((p) => p.packageName === packageName);
+  // Not discovered: one of the explicit specs, all of which share one registry.
+  const key = discovered ? discovered.packageName : '--plugin';
   let registry = registries.get(key);
   if (!registry) {
-    const discovered = findPluginPackages(discovery.roots ?? []).find((p) => p.packageName === packageName);
-    const plugins = discovered ? [discovered.dir] : (discovery.plugins ?? []);
-    registry = createNodeRegistry({ roots: [], plugins, cwd: discovery.cwd });
+    registry = createNodeRegistry({ roots: [], plugins: discovered ? [discovered.dir] : (discovery.plugins ?? []), cwd: discovery.cwd });
     registries.set(key, registry);
   }
   return registry;
