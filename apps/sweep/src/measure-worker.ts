@@ -5,9 +5,9 @@
  * answers `phase` messages and one `done` or `error` per run.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { COMPUTE_POOL, isReefError, Registry, type Params, type QuantizerPlugin } from '@reef/core';
+import { COMPUTE_POOL, isReefError, type Params, type QuantizerPlugin, type Registry } from '@reef/core';
 import { NodeWorkerPool } from '@reef/kernels/node';
-import { findPluginPackages, loadPluginPackage, loadPluginSpec, type NodeRegistryOptions } from '@reef/core/node';
+import { createNodeRegistry, findPluginPackages, type NodeRegistryOptions } from '@reef/core/node';
 import type { Dataset } from '@reef/datasets';
 import { measure } from './measure.js';
 
@@ -30,27 +30,32 @@ export type FromWorker =
 
 const port = parentPort!;
 const discovery = workerData as NodeRegistryOptions;
-// Plugins fit here, so this registry lends them worker threads (the `threads` parameter picks how
-// many). Warnings stay in the default collecting sink: the sweep's output is its table and report.
-const registry = new Registry().provide(COMPUTE_POOL, new NodeWorkerPool());
+// Plugins fit here, so their registries lend them worker threads (the `threads` parameter picks how
+// many), one pool for all. Warnings stay in the default collecting sink: the sweep's output is its table and report.
+const pool = new NodeWorkerPool();
+/** One registry per plugin package, built by core's discovery. */
+const registries = new Map<string, Promise<Registry>>();
 const datasets = new Map<string, Dataset>();
 
 /**
- * The plugin, found as the host found it (discovery roots, then explicit --plugin specs), but
- * importing just its package: loading every installed plugin would cost each sweep a second.
+ * A registry holding the plugin, found as the host found it (discovery roots, then explicit
+ * --plugin specs) but importing just its package: loading every installed plugin would cost each
+ * sweep a second. A discovered package is loaded as an explicit spec, its folder.
  */
-async function pluginFor(id: string, packageName: string | undefined): Promise<QuantizerPlugin> {
-  if (!registry.hasQuantizer(id)) {
-    const pkg = findPluginPackages(discovery.roots ?? []).find((p) => p.packageName === packageName);
-    if (pkg) registry.use(await loadPluginPackage(pkg), pkg.packageName);
-    else {
-      for (const spec of discovery.plugins ?? []) {
-        const { module, packageName: name } = await loadPluginSpec(spec, discovery.cwd);
-        if (!registry.quantizers().some((q) => q.packageName === name)) registry.use(module, name);
-      }
-    }
+function registryFor(packageName: string | undefined): Promise<Registry> {
+  const discovered = findPluginPackages(discovery.roots ?? []).find((p) => p.packageName === packageName);
+  // Not discovered: one of the explicit specs, all of which share one registry.
+  const key = discovered ? discovered.packageName : '--plugin';
+  let registry = registries.get(key);
+  if (!registry) {
+    registry = createNodeRegistry({ roots: [], plugins: discovered ? [discovered.dir] : (discovery.plugins ?? []), cwd: discovery.cwd, provide: (r) => r.provide(COMPUTE_POOL, pool) });
+    registries.set(key, registry);
   }
-  return registry.quantizer(id);
+  return registry;
+}
+
+async function pluginFor(id: string, packageName: string | undefined): Promise<QuantizerPlugin> {
+  return (await registryFor(packageName)).quantizer(id);
 }
 
 /** Reef errors are bad input or a refused configuration; anything else is a bug, kept with its stack. */

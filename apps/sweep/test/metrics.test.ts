@@ -6,11 +6,12 @@ import { loadDataset, type Dataset } from '@reef/datasets';
 import pq from '@reef/quantizer-pq';
 import sq from '@reef/quantizer-sq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { searchAsymmetric, SEARCH_K } from '@reef/metrics';
 import { measure, selectMethods } from '../src/index.js';
 
 /**
  * Every metric of docs/metrics.md recomputed here from its definition, independently of
- * measure.ts, on a real quantizer and a seeded synthetic set (540 base vectors, 60 held-out queries).
+ * @reef/metrics, on a real quantizer and a seeded synthetic set (540 base vectors, 60 held-out queries).
  */
 const tmp = mkdtempSync(join(tmpdir(), 'reef-sweep-metrics-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -103,6 +104,23 @@ describe('metrics as docs/metrics.md defines them', () => {
       expect(m.peak_rss_mb!).toBeGreaterThan(10);
     }, 60_000);
   }
+});
+
+describe('asymmetric search', () => {
+  it('ranks ties by id, so the first 10 of a top-100 are the top-10 (reef demo prints recall@10 from them)', async () => {
+    const ds = await loadDataset('clustered:n=800,dim=8,clusters=4', { cacheDir: tmp, k: 100, seed: 2 });
+    const registry = new Registry();
+    registry.use(pq);
+    // 4-bit PQ on 2 sub-spaces has 256 distinct codes for 720 vectors: many distances tie.
+    const q = registry.createQuantizer('pq', { m: 2, nbits: 4 }, 8);
+    await q.fit(ds.base, { seed: 1 });
+    const codes = q.encode(ds.base);
+    const top100 = searchAsymmetric(q, codes, ds.queries, SEARCH_K);
+    const top10 = searchAsymmetric(q, codes, ds.queries, 10);
+    for (let j = 0; j < ds.queries.count; j++) {
+      expect([...top100.ids.subarray(j * 100, j * 100 + 10)]).toEqual([...top10.ids.subarray(j * 10, (j + 1) * 10)]);
+    }
+  }, 60_000);
 });
 
 describe('method selection', () => {

@@ -2,9 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { isReefError, Registry } from '@reef/core';
+import { Registry } from '@reef/core';
 import { loadPluginSpec } from '@reef/core/node';
 import { describe, expect, it } from 'vitest';
+import { expectReefError } from '@reef/testkit';
 import { checkGrid, gridsFromOptions, inShard, parseArgs, parseShard, planRuns, runKey, selectMethods, spread } from '../src/index.js';
 import { readSweepFile } from '../src/config.js';
 import { Progress } from '../src/progress.js';
@@ -18,29 +19,19 @@ function registry(): Registry {
   return r;
 }
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (isReefError(err)) return err.code;
-    throw err;
-  }
-  return 'no error';
-}
-
 describe('grid planning', () => {
   it('turns --toy-<param> options into typed grids and refuses unknown ones', () => {
     const reg = registry();
     const toy = reg.quantizer('toy');
     const grids = gridsFromOptions(reg, [toy], new Map([['toy-bits', ['2,4', '8']], ['seed', ['3']]]), new Set(['seed']));
     expect(grids.get('toy')).toEqual({ bits: [2, 4, 8] });
-    expect(codeOf(() => gridsFromOptions(reg, [toy], new Map([['toy-nope', ['1']]]), new Set()))).toBe('UNKNOWN_PARAM');
-    expect(codeOf(() => gridsFromOptions(reg, [toy], new Map([['toy-bits', ['x']]]), new Set()))).toBe('INVALID_PARAM');
-    expect(codeOf(() => gridsFromOptions(reg, [toy], new Map([['zz-bits', ['1']]]), new Set()))).toBe('INVALID_PARAM');
-    expect(codeOf(() => gridsFromOptions(reg, [toy], new Map([['toy-bits', [' , ']]]), new Set()))).toBe('INVALID_PARAM');
-    expect(codeOf(() => checkGrid(toy, { bits: [] }))).toBe('INVALID_PARAM');
-    expect(codeOf(() => selectMethods(reg, ['pq']))).toBe('UNKNOWN_PLUGIN');
-    expect(codeOf(() => selectMethods(new Registry(), undefined))).toBe('UNKNOWN_PLUGIN');
+    expectReefError(() => gridsFromOptions(reg, [toy], new Map([['toy-nope', ['1']]]), new Set()), 'UNKNOWN_PARAM');
+    expectReefError(() => gridsFromOptions(reg, [toy], new Map([['toy-bits', ['x']]]), new Set()), 'INVALID_PARAM');
+    expectReefError(() => gridsFromOptions(reg, [toy], new Map([['zz-bits', ['1']]]), new Set()), 'INVALID_PARAM');
+    expectReefError(() => gridsFromOptions(reg, [toy], new Map([['toy-bits', [' , ']]]), new Set()), 'INVALID_PARAM');
+    expectReefError(() => checkGrid(toy, { bits: [] }), 'INVALID_PARAM');
+    expectReefError(() => selectMethods(reg, ['pq']), 'UNKNOWN_PLUGIN');
+    expectReefError(() => selectMethods(new Registry(), undefined), 'UNKNOWN_PLUGIN');
   });
 
   it('marks combinations validate() refuses, names configurations, and trims with maxPerMethod', () => {
@@ -66,7 +57,7 @@ describe('grid planning', () => {
     const parts = [1, 2, 3].map((i) => inShard(items, parseShard(`${i}/3`)));
     expect(parts.flat().sort((x, y) => x - y)).toEqual(items);
     expect(parts.map((p) => p.length)).toEqual([4, 4, 3]);
-    for (const bad of ['0/3', '4/3', '1-3', 'a/b', '1/0']) expect(codeOf(() => parseShard(bad))).toBe('INVALID_PARAM');
+    for (const bad of ['0/3', '4/3', '1-3', 'a/b', '1/0']) expectReefError(() => parseShard(bad), 'INVALID_PARAM');
   });
 });
 
@@ -77,8 +68,8 @@ describe('argument parsing', () => {
     expect(a.options.get('opq-niterPq')).toEqual(['4,8']);
     expect(a.options.get('dataset')).toEqual(['a.hdf5', 'gaussian:n=10,dim=2']);
     expect(a.flags.has('force')).toBe(true);
-    expect(codeOf(() => parseArgs(['--seed']))).toBe('INVALID_PARAM');
-    expect(codeOf(() => parseArgs(['--force=1']))).toBe('INVALID_PARAM');
+    expectReefError(() => parseArgs(['--seed']), 'INVALID_PARAM');
+    expectReefError(() => parseArgs(['--force=1']), 'INVALID_PARAM');
   });
 });
 

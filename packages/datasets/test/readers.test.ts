@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { isReefError } from '@reef/core';
 import { exactKnn } from '@reef/kernels';
 import { afterAll, describe, expect, it } from 'vitest';
+import { expectReefError } from '@reef/testkit';
 import {
   clusteredVectors, encodeVecs, gaussianVectors, holdOutQueries, loadDataset, parseIdx, parseNpy, parseVecs, readIdx, readNpy,
 } from '../src/index.js';
@@ -16,17 +16,6 @@ const GAUSS = join(FIXTURES, 'gauss-500-16-euclidean.hdf5');
 const FMNIST = join(FIXTURES, 'fmnist-2k-784-euclidean.hdf5');
 const tmp = mkdtempSync(join(tmpdir(), 'reef-datasets-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-async function reefError(p: Promise<unknown> | (() => unknown), code: string): Promise<string> {
-  try {
-    await (typeof p === 'function' ? p() : p);
-  } catch (err) {
-    expect(isReefError(err)).toBe(true);
-    expect((err as { code: string }).code).toBe(code);
-    return (err as Error).message;
-  }
-  throw new Error('expected a ReefError');
-}
 
 describe('ann-benchmarks HDF5', () => {
   it('reads int64 neighbours and float64 distances (gauss fixture, written by h5py)', async () => {
@@ -75,7 +64,7 @@ describe('ann-benchmarks HDF5', () => {
     // Rows scaled to unit length, so L2 ranking is cosine ranking.
     expect(Array.from(d.base.data)).toEqual([0.6, 0.8, 0, 1, 0.6, 0.8].map(Math.fround));
     expect(Array.from(d.queries.data)).toEqual([0, 1]);
-    expect(await reefError(loadDataset(await write('jaccard.hdf5', 'jaccard')), 'UNSUPPORTED')).toMatch(/jaccard/);
+    await expectReefError(async () => loadDataset(await write('jaccard.hdf5', 'jaccard')), 'UNSUPPORTED', /jaccard/);
   });
 
   it('queryCount keeps the first n queries of a file and their ground-truth rows', async () => {
@@ -105,8 +94,8 @@ describe('ann-benchmarks HDF5', () => {
       f.close();
       return path;
     };
-    expect(await reefError(loadDataset(await write('dims.hdf5', 5, 3)), 'DIMENSION_MISMATCH')).toMatch(/train has dimension 4 but test has 5/);
-    expect(await reefError(loadDataset(await write('gt.hdf5', 4, 2)), 'BAD_FILE')).toMatch(/neighbors has shape \[2, 2\] but there are 3 queries/);
+    await expectReefError(async () => loadDataset(await write('dims.hdf5', 5, 3)), 'DIMENSION_MISMATCH', /train has dimension 4 but test has 5/);
+    await expectReefError(async () => loadDataset(await write('gt.hdf5', 4, 2)), 'BAD_FILE', /neighbors has shape \[2, 2\] but there are 3 queries/);
   });
 
   it('reads train/test of any integer or float width (uint8, int16, int64, float64) and int64/uint32 neighbours', async () => {
@@ -139,8 +128,8 @@ describe('ann-benchmarks HDF5', () => {
   it('refuses a truncated file and a missing file with BAD_FILE naming the path', async () => {
     const cut = join(tmp, 'cut.hdf5');
     writeFileSync(cut, readFileSync(GAUSS).subarray(0, 20000));
-    expect(await reefError(loadDataset(cut), 'BAD_FILE')).toContain('cut.hdf5');
-    expect(await reefError(loadDataset(join(tmp, 'nope.hdf5')), 'BAD_FILE')).toContain('nope.hdf5');
+    await expectReefError(() => loadDataset(cut), 'BAD_FILE', 'cut.hdf5');
+    await expectReefError(() => loadDataset(join(tmp, 'nope.hdf5')), 'BAD_FILE', 'nope.hdf5');
   });
 });
 
@@ -160,10 +149,10 @@ describe('.fvecs / .bvecs / .ivecs', () => {
 
   it('refuses truncated files and inconsistent record dimensions', async () => {
     const bytes = encodeVecs(new Float32Array(8), 4);
-    expect(await reefError(() => parseVecs(bytes.subarray(0, bytes.length - 3), 'fvecs', 'x.fvecs'), 'BAD_FILE')).toMatch(/x\.fvecs.*truncated/);
+    await expectReefError(() => parseVecs(bytes.subarray(0, bytes.length - 3), 'fvecs', 'x.fvecs'), 'BAD_FILE', /x\.fvecs.*truncated/);
     const bad = encodeVecs(new Float32Array(8), 4);
     new DataView(bad.buffer).setInt32(20, 3, true);
-    expect(await reefError(() => parseVecs(bad, 'fvecs'), 'BAD_FILE')).toContain('record 1');
+    await expectReefError(() => parseVecs(bad, 'fvecs'), 'BAD_FILE', 'record 1');
   });
 
   it('loads an .fvecs file with held-out queries and caches the exact ground truth next to it', async () => {
@@ -223,10 +212,10 @@ describe('.fvecs / .bvecs / .ivecs', () => {
     writeFileSync(file, encodeVecs(all.data, 4));
     const gt = join(tmp, 'm.gt.ivecs');
     writeFileSync(gt, encodeVecs(new Int32Array(7 * 5), 5));
-    expect(await reefError(loadDataset(file, { queryCount: 10, groundTruthFile: gt }), 'DIMENSION_MISMATCH')).toMatch(/7 rows.*10 queries/);
+    await expectReefError(() => loadDataset(file, { queryCount: 10, groundTruthFile: gt }), 'DIMENSION_MISMATCH', /7 rows.*10 queries/);
     const q = join(tmp, 'q.fvecs');
     writeFileSync(q, encodeVecs(new Float32Array(10), 5));
-    expect(await reefError(loadDataset(file, { queryFile: q }), 'DIMENSION_MISMATCH')).toMatch(/dimension 4.*5/);
+    await expectReefError(() => loadDataset(file, { queryFile: q }), 'DIMENSION_MISMATCH', /dimension 4.*5/);
   });
 });
 
@@ -244,7 +233,7 @@ describe('.npy and IDX', () => {
     const body = new Float64Array([1, 4, 2, 5, 3, 6]); // column-major of [[1,2,3],[4,5,6]]
     const bytes = new Uint8Array([...head, ...new TextEncoder().encode(padded), ...new Uint8Array(body.buffer)]);
     expect(Array.from(parseNpy(bytes).data)).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(await reefError(() => parseNpy(bytes.subarray(0, bytes.length - 8), 'x.npy'), 'BAD_FILE')).toContain('truncated');
+    await expectReefError(() => parseNpy(bytes.subarray(0, bytes.length - 8), 'x.npy'), 'BAD_FILE', 'truncated');
   });
 
   it('reads gzip and plain IDX, flattening image dimensions', async () => {
@@ -255,7 +244,7 @@ describe('.npy and IDX', () => {
       expect([v.count, v.dim]).toEqual([2, 6]);
       expect(Array.from(v.data)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
     }
-    expect(await reefError(() => parseIdx(plain.subarray(0, 20), 'x-ubyte'), 'BAD_FILE')).toContain('truncated');
+    await expectReefError(() => parseIdx(plain.subarray(0, 20), 'x-ubyte'), 'BAD_FILE', 'truncated');
     const file = join(tmp, 'imgs-idx3-ubyte.gz');
     writeFileSync(file, gzipSync(new Uint8Array([0, 0, 8, 2, 0, 0, 0, 50, 0, 0, 0, 4, ...Array.from({ length: 200 }, (_, i) => (i * 37) % 256)])));
     const d = await loadDataset(file, { queryCount: 5, k: 3, cacheDir: tmp });
@@ -295,7 +284,7 @@ describe('synthetic sets', () => {
     expect(centres.length).toBe(2);
     const d = await loadDataset('clustered:n=500,dim=8,clusters=4', { cacheDir: tmp, k: 10 });
     expect([d.base.count, d.queries.count]).toEqual([450, 50]);
-    expect(await reefError(loadDataset('gaussian:n=100,colour=3'), 'INVALID_PARAM')).toContain('colour');
+    await expectReefError(() => loadDataset('gaussian:n=100,colour=3'), 'INVALID_PARAM', 'colour');
   });
 
   it('holdOutQueries keeps queries in the base only when asked', () => {

@@ -1,10 +1,11 @@
-import { Registry, isReefError } from '@reef/core';
+import { Registry } from '@reef/core';
 import deltaLossless from '@reef/delta-lossless';
 import deltaQuantized from '@reef/delta-quantized';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { expectReefError } from '@reef/testkit';
 import { CENTROID_KIND, Repository, writeSafetensors, analyzeClusters, applyClusters, centroidHash, meanTensor, tensorHash } from '../src/index.js';
 import { agglomerate, kmeansGroups, relativeDistance } from '../src/cluster-group.js';
 import { dirBytes, noise, snapshot, variant, writeVariants } from './cluster-fixtures.js';
@@ -23,16 +24,6 @@ function newRepo(): { repo: Repository; dir: string } {
     cleanup();
   });
   return { repo, dir };
-}
-
-async function expectReefError(fn: () => Promise<unknown>, pattern: RegExp): Promise<void> {
-  const err = await fn().then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err, `expected an error matching ${pattern}`).toBeDefined();
-  expect(isReefError(err), String(err)).toBe(true);
-  expect((err as Error).message).toMatch(pattern);
 }
 
 /** Six fine-tuned variants of one base, added in one go (so the store keeps each whole), committed. */
@@ -128,13 +119,13 @@ describe('cluster analyze', () => {
 
   it('refuses an explicit cluster of mismatched shapes or dtypes, and bad options, with clear errors', async () => {
     const { repo } = await variantsRepo(2);
-    await expectReefError(() => analyzeClusters(repo, { select: ['v0.safetensors:w1', 'v0.safetensors:bias'], single: true }), /different dtypes or shapes: v0\.safetensors:w1 \(f32 \[400, 120\]\) and v0\.safetensors:bias \(f32 \[8\]\)/);
-    await expectReefError(() => applyClusters(repo, { select: ['w1', 'bias'], single: true }), /different dtypes or shapes/);
-    await expectReefError(() => analyzeClusters(repo, { select: ['nope'] }), /no tracked tensor matches 'nope'/);
-    await expectReefError(() => analyzeClusters(repo, { select: ['v0.safetensors:w1'], single: true }), /at least 2 distinct tensors/);
-    await expectReefError(() => analyzeClusters(repo, { single: true }), /explicit selection/);
-    await expectReefError(() => analyzeClusters(repo, { minSize: 0 }), /min-size must be a positive integer/);
-    await expectReefError(() => analyzeClusters(repo, { threshold: -1 }), /threshold/);
+    await expectReefError(() => analyzeClusters(repo, { select: ['v0.safetensors:w1', 'v0.safetensors:bias'], single: true }), 'INVALID_PARAM', /different dtypes or shapes: v0\.safetensors:w1 \(f32 \[400, 120\]\) and v0\.safetensors:bias \(f32 \[8\]\)/);
+    await expectReefError(() => applyClusters(repo, { select: ['w1', 'bias'], single: true }), 'INVALID_PARAM', /different dtypes or shapes/);
+    await expectReefError(() => analyzeClusters(repo, { select: ['nope'] }), 'INVALID_PARAM', /no tracked tensor matches 'nope'/);
+    await expectReefError(() => analyzeClusters(repo, { select: ['v0.safetensors:w1'], single: true }), 'INVALID_PARAM', /at least 2 distinct tensors/);
+    await expectReefError(() => analyzeClusters(repo, { single: true }), 'INVALID_PARAM', /explicit selection/);
+    await expectReefError(() => analyzeClusters(repo, { minSize: 0 }), 'INVALID_PARAM', /min-size must be a positive integer/);
+    await expectReefError(() => analyzeClusters(repo, { threshold: -1 }), 'INVALID_PARAM', /threshold/);
     const selected = await analyzeClusters(repo, { select: ['v0.safetensors:*', repo.commitAt('HEAD').tree['v1.safetensors'].tensors[0].hash.slice(0, 10)] });
     expect(selected.candidates).toBe(2); // v0's w1 (its bias is under min-bytes) and v1's w1 by hash prefix
     const explicit = await analyzeClusters(repo, { select: ['v*.safetensors:w1'], single: true });

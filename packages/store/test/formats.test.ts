@@ -1,7 +1,7 @@
-import { isReefError } from '@reef/core';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { expectReefError } from '@reef/testkit';
 import { assemble, parseModelFile, parseNpy, parseNpz, parseSafetensors, writeNpz, writeSafetensors } from '../src/formats/index.js';
 import { FIXTURES, compressedNpz } from './helpers.js';
 
@@ -10,17 +10,6 @@ function roundTrip(path: string): void {
   const parsed = parseModelFile(path, bytes);
   const rebuilt = assemble(parsed.segments, parsed.tensors.map((t) => t.tensor.data.slice()));
   expect(Buffer.from(rebuilt).equals(Buffer.from(bytes))).toBe(true);
-}
-
-function expectBadFile(fn: () => unknown, pattern: RegExp): void {
-  try {
-    fn();
-  } catch (err) {
-    expect(isReefError(err, 'BAD_FILE'), String(err)).toBe(true);
-    expect((err as Error).message).toMatch(pattern);
-    return;
-  }
-  throw new Error('expected a BAD_FILE error');
 }
 
 describe('model file formats', () => {
@@ -73,24 +62,24 @@ describe('model file formats', () => {
 
   it('refuses truncated, malformed and lying files with clear errors', () => {
     const st = new Uint8Array(readFileSync(join(FIXTURES, 'tiny-mlp-f32.safetensors')));
-    expectBadFile(() => parseSafetensors(st.subarray(0, 5), 'a'), /too short/);
-    expectBadFile(() => parseSafetensors(st.subarray(0, st.length - 10), 'b'), /truncated|header lies|not described/);
+    expectReefError(() => parseSafetensors(st.subarray(0, 5), 'a'), 'BAD_FILE', /too short/);
+    expectReefError(() => parseSafetensors(st.subarray(0, st.length - 10), 'b'), 'BAD_FILE', /truncated|header lies|not described/);
     const lying = st.slice();
     const text = Buffer.from(lying).toString('latin1').replace('"data_offsets":[8192,8320]', '"data_offsets":[8190,8318]');
-    expectBadFile(() => parseSafetensors(new Uint8Array(Buffer.from(text, 'latin1')), 'c'), /lies about offsets/);
+    expectReefError(() => parseSafetensors(new Uint8Array(Buffer.from(text, 'latin1')), 'c'), 'BAD_FILE', /lies about offsets/);
     const unknown = Buffer.from(Buffer.from(st).toString('latin1').replace('"dtype":"I64"', '"dtype":"Q64"'), 'latin1');
-    expectBadFile(() => parseSafetensors(new Uint8Array(unknown), 'd'), /unknown dtype "Q64"/);
+    expectReefError(() => parseSafetensors(new Uint8Array(unknown), 'd'), 'BAD_FILE', /unknown dtype "Q64"/);
     const garbage = st.slice();
     garbage[9] = 0xff;
-    expectBadFile(() => parseSafetensors(garbage, 'e'), /not valid UTF-8 JSON/);
+    expectReefError(() => parseSafetensors(garbage, 'e'), 'BAD_FILE', /not valid UTF-8 JSON/);
     const npy = new Uint8Array(readFileSync(join(FIXTURES, 'tiny-mlp-fc0-weight.npy')));
-    expectBadFile(() => parseNpy(npy.subarray(0, npy.length - 4), 'f'), /truncated/);
-    expectBadFile(() => parseNpy(new Uint8Array(Buffer.from(Buffer.from(npy).toString('latin1').replace("'<f4'", "'>f4'"), 'latin1')), 'g'), /big-endian/);
+    expectReefError(() => parseNpy(npy.subarray(0, npy.length - 4), 'f'), 'BAD_FILE', /truncated/);
+    expectReefError(() => parseNpy(new Uint8Array(Buffer.from(Buffer.from(npy).toString('latin1').replace("'<f4'", "'>f4'"), 'latin1')), 'g'), 'BAD_FILE', /big-endian/);
     const npz = new Uint8Array(readFileSync(join(FIXTURES, 'tiny-mlp.npz')));
-    expectBadFile(() => parseNpz(npz.subarray(0, npz.length - 30), 'h'), /end-of-central-directory|truncated/);
+    expectReefError(() => parseNpz(npz.subarray(0, npz.length - 30), 'h'), 'BAD_FILE', /end-of-central-directory|truncated/);
     const flipped = npz.slice();
     flipped[200] ^= 0xff;
-    expectBadFile(() => parseNpz(flipped, 'i'), /CRC|corrupt/);
-    expectBadFile(() => parseModelFile('model.pt', st), /unsupported file type/);
+    expectReefError(() => parseNpz(flipped, 'i'), 'BAD_FILE', /CRC|corrupt/);
+    expectReefError(() => parseModelFile('model.pt', st), 'BAD_FILE', /unsupported file type/);
   });
 });

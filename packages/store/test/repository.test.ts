@@ -1,8 +1,9 @@
-import { isReefError, type DType } from '@reef/core';
+import { type DType } from '@reef/core';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { expectReefError } from '@reef/testkit';
 import { Repository, parseSafetensors, writeSafetensors, type NamedTensor } from '../src/index.js';
 import { FIXTURES, compressedNpz, tempDir, losslessRegistry } from './helpers.js';
 
@@ -37,20 +38,6 @@ function weights(n: number, step: number): Uint8Array {
   const v = new Float32Array(n);
   for (let i = 0; i < n; i++) v[i] = Math.sin(i * 0.37) * 0.05 + step * 1e-4 * Math.cos(i * 1.3 + step);
   return new Uint8Array(v.buffer);
-}
-
-function expectError(fn: () => unknown, pattern: RegExp): Promise<void> {
-  return Promise.resolve()
-    .then(fn)
-    .then(
-      () => {
-        throw new Error(`expected an error matching ${pattern}`);
-      },
-      (err: unknown) => {
-        expect(isReefError(err), String(err)).toBe(true);
-        expect((err as Error).message).toMatch(pattern);
-      },
-    );
 }
 
 const ALL: { dtype: DType; width: number }[] = [
@@ -235,7 +222,7 @@ describe('Repository', () => {
     await repo.checkout('feature');
     await commitFile(file(4, 5), 'feature a=4 b=5');
     await repo.checkout('main');
-    await expectError(() => repo.merge('feature'), /conflicts in m\.safetensors:a/);
+    await expectReefError(() => repo.merge('feature'), 'INVALID_PARAM', /conflicts in m\.safetensors:a/);
     expect(repo.log()[0].message).toBe('main a=2'); // nothing changed
     repo.createBranch('try-average');
     repo.createBranch('try-theirs');
@@ -278,24 +265,24 @@ describe('Repository', () => {
     expect(gc.bytesAfter).toBeLessThan(gc.bytesBefore);
     expect(repo.stats().objects).toBe(before - 1);
     expect((await repo.fsck()).problems).toEqual([]);
-    await expectError(() => repo.show('scratch'), /unknown revision 'scratch'/);
+    await expectReefError(() => repo.show('scratch'), 'INVALID_PARAM', /unknown revision 'scratch'/);
   });
 
   it('gives clear errors for missing revisions, bad input, corruption and a held lock', async () => {
     const { repo, dir } = newRepo();
-    await expectError(() => repo.show('nope'), /unknown revision 'nope'/);
+    await expectReefError(() => repo.show('nope'), 'INVALID_PARAM', /unknown revision 'nope'/);
     // The host passes the delta types; the store registers none of its own.
-    await expectError(() => Repository.open(dir, {} as Parameters<typeof Repository.open>[1]), /RepositoryOptions\.registry is required/);
+    await expectReefError(() => Repository.open(dir, {} as Parameters<typeof Repository.open>[1]), 'INVALID_PARAM', /RepositoryOptions\.registry is required/);
     writeFileSync(join(dir, 'bad.safetensors'), new Uint8Array([1, 2, 3]));
-    await expectError(() => repo.add(['bad.safetensors'], { cwd: dir }), /too short/);
-    await expectError(() => repo.commit('empty'), /nothing to commit/);
+    await expectReefError(() => repo.add(['bad.safetensors'], { cwd: dir }), 'BAD_FILE', /too short/);
+    await expectReefError(() => repo.commit('empty'), 'INVALID_PARAM', /nothing to commit/);
     copyFileSync(join(FIXTURES, 'tiny-mlp-f32.safetensors'), join(dir, 'm.safetensors'));
     await repo.add(['m.safetensors'], { cwd: dir });
     const c = repo.commit('ok');
-    await expectError(() => repo.show(c.hash.slice(0, 2)), /unknown revision/);
+    await expectReefError(() => repo.show(c.hash.slice(0, 2)), 'INVALID_PARAM', /unknown revision/);
     // A live process holds the lock: a second writer is refused, nothing changes.
     writeFileSync(join(dir, '.reef', 'lock'), `${process.ppid}\n`);
-    await expectError(() => repo.add(['m.safetensors'], { cwd: dir }), /locked by process/);
+    await expectReefError(() => repo.add(['m.safetensors'], { cwd: dir }), 'UNSUPPORTED', /locked by process/);
     // A lock left by a dead process is taken over.
     writeFileSync(join(dir, '.reef', 'lock'), '999999999\n');
     await repo.add(['m.safetensors'], { cwd: dir });
@@ -311,7 +298,7 @@ describe('Repository', () => {
     cleanups.push(() => damaged.close());
     const fsck = await damaged.fsck();
     expect(fsck.problems.length).toBeGreaterThan(0);
-    await expectError(() => damaged.export('HEAD', { format: 'safetensors' }), /corrupt|missing|does not match/);
+    await expectReefError(() => damaged.export('HEAD', { format: 'safetensors' }), 'BAD_FILE', /corrupt|missing|does not match/);
     // A corrupted commit file is reported by fsck too.
     writeFileSync(join(dir, '.reef', 'commits', `${c.hash}.json`), '{"broken": tru');
     expect((await damaged.fsck()).problems.join('\n')).toMatch(/commit file .* is corrupt/);

@@ -1,27 +1,15 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { seededVectors } from '@reef/testkit';
 import { Repository, SimilarityIndex, signature, tensorHash, writeSafetensors } from '../src/index.js';
 import { tempDir, losslessRegistry } from './helpers.js';
 
 const SHAPE = [256, 64];
 const N = 256 * 64;
 
-/** Weight-like values from a seeded generator (so an unrelated tensor is really unrelated). */
-function gaussian(seed: number, n: number, scale: number): Float32Array {
-  let s = seed >>> 0 || 1;
-  const next = (): number => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return (s + 0.5) / 2 ** 32;
-  };
-  const v = new Float32Array(n);
-  for (let i = 0; i < n; i++) v[i] = scale * Math.sqrt(-2 * Math.log(next())) * Math.cos(2 * Math.PI * next());
-  return v;
-}
+/** Weight-like values from testkit's seeded generator (so an unrelated tensor is really unrelated). */
+const gaussian = (seed: number, n: number, scale: number): Float32Array => seededVectors(n, 1, { seed, scale }).data;
 
 const base = gaussian(1, N, 0.05);
 const similar = base.map((x, i) => x + 0.001 * Math.sin(i * 0.7)); // fine-tuned: 2% of the weight scale

@@ -1,10 +1,8 @@
 import {
   Registry,
-  isReefError,
   vectors,
   type Params,
   type Quantizer,
-  type ReefErrorCode,
   type ReefPluginModule,
   type Vectors,
 } from '@reef/core';
@@ -18,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { clusteredVectors, meanSquaredError, totalVariance } from './data.js';
 import { contractRegistry } from './services.js';
+import { expectReefError } from './errors.js';
 
 export interface QuantizerContractOptions {
   /** The plugin module as its package exports it (default export). */
@@ -40,34 +39,6 @@ export interface QuantizerContractOptions {
   readonly distanceTolerance?: number;
   /** Provides services the plugin needs beyond the suite's (worker-thread COMPUTE_POOL, collecting WARNINGS). */
   readonly provide?: (registry: Registry) => void;
-}
-
-/** Expects `fn` to throw a ReefError with `code` whose message mentions every `words`. */
-export function expectReefError(fn: () => unknown, code: ReefErrorCode, ...words: string[]): void {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (err) {
-    thrown = err;
-  }
-  expect(thrown, `expected a ReefError ${code}`).toBeDefined();
-  expect(isReefError(thrown), `expected a ReefError, got ${String(thrown)}`).toBe(true);
-  expect((thrown as { code: string }).code).toBe(code);
-  for (const w of words) expect((thrown as Error).message).toContain(w);
-}
-
-/** Async variant of expectReefError. */
-export async function expectReefErrorAsync(fn: () => Promise<unknown>, code: ReefErrorCode, ...words: string[]): Promise<void> {
-  let thrown: unknown;
-  try {
-    await fn();
-  } catch (err) {
-    thrown = err;
-  }
-  expect(thrown, `expected a ReefError ${code}`).toBeDefined();
-  expect(isReefError(thrown), `expected a ReefError, got ${String(thrown)}`).toBe(true);
-  expect((thrown as { code: string }).code).toBe(code);
-  for (const w of words) expect((thrown as Error).message).toContain(w);
 }
 
 
@@ -148,7 +119,7 @@ function describeConfig(options: QuantizerContractOptions, config: Record<string
     });
 
     it('reconstructs better than the best constant code', () => {
-      const mse = meanSquaredError(test.data, decoded, dim);
+      const mse = meanSquaredError(test, decoded);
       expect(mse).toBeLessThan((options.maxRelativeMse ?? 1) * totalVariance(test));
     });
 
@@ -212,10 +183,10 @@ function describeConfig(options: QuantizerContractOptions, config: Record<string
       expectReefError(() => q.encode(vectors(nan, dim)), 'NON_FINITE', 'NaN');
       expectReefError(() => q.decode(codes.subarray(0, codes.length - 1)), 'BAD_CODES', String(q.codeSize));
       const fresh = () => registry.createQuantizer(options.id, config, dim);
-      await expectReefErrorAsync(() => fresh().fit(vectors(new Float32Array(0), dim)), 'EMPTY_DATA');
+      await expectReefError(() => fresh().fit(vectors(new Float32Array(0), dim)), 'EMPTY_DATA');
       const poisoned = train.data.slice();
       poisoned[7] = Infinity;
-      await expectReefErrorAsync(() => fresh().fit(vectors(poisoned, dim)), 'NON_FINITE', 'Infinity');
+      await expectReefError(() => fresh().fit(vectors(poisoned, dim)), 'NON_FINITE', 'Infinity');
     });
 
     it('ranks codes by asymmetric distance consistently with its declaration', () => {

@@ -1,7 +1,7 @@
 import { ReefError, elementCount } from '@reef/core';
 import { Rng } from '@reef/kernels';
 import { describe, expect, it } from 'vitest';
-import { clusteredVectors, expectReefError, meanSquaredError, perturbedTensor, randomBitsTensor, toFloat64, totalVariance } from '../src/index.js';
+import { clusteredVectors, expectReefError, meanSquaredError, perturbedTensor, randomBitsTensor, seededVectors, toFloat64, totalVariance } from '../src/index.js';
 
 describe('testkit helpers', () => {
   it('draws the same clustered data for the same seed, different for another', () => {
@@ -9,13 +9,47 @@ describe('testkit helpers', () => {
     expect([...clusteredVectors(50, 6, 3).data]).toEqual([...a.data]);
     expect([...clusteredVectors(50, 6, 4).data]).not.toEqual([...a.data]);
     expect(totalVariance(a)).toBeGreaterThan(0);
-    expect(meanSquaredError(a.data, a.data, 6)).toBe(0);
+    expect(meanSquaredError(a, a.data)).toBe(0);
   });
 
-  it('expectReefError fails when nothing is thrown or the code differs', () => {
+  it('draws Gaussian data with the per-component scale and shift asked for', () => {
+    const n = 4000;
+    const v = seededVectors(n, 3, { seed: 1, scale: (j) => [1, 2, 0.5][j], shift: 3 });
+    expect([v.count, v.dim]).toEqual([n, 3]);
+    for (const [j, sd] of [[0, 1], [1, 2], [2, 0.5]]) {
+      let sum = 0;
+      let sq = 0;
+      for (let i = 0; i < n; i++) {
+        sum += v.data[i * 3 + j];
+        sq += v.data[i * 3 + j] ** 2;
+      }
+      const mean = sum / n;
+      expect(mean).toBeCloseTo(3, 1);
+      expect(Math.sqrt(sq / n - mean * mean) / sd).toBeCloseTo(1, 1);
+    }
+    // The same seed gives the same data; clustered data is a different draw.
+    expect([...seededVectors(10, 3, { seed: 1, scale: (j) => [1, 2, 0.5][j], shift: 3 }).data]).toEqual([...v.data.subarray(0, 30)]);
+    expectReefError(() => seededVectors(10, 3, { scale: 2, clusters: { count: 2 } }), 'INVALID_PARAM', 'scale');
+    expectReefError(() => seededVectors(10, 0), 'INVALID_PARAM', 'dimension');
+  });
+
+  it('measures the mean squared error as docs/metrics.md defines it (sum over components, mean over vectors)', () => {
+    const original = seededVectors(2, 2, { scale: 0 });
+    expect(meanSquaredError(original, Float32Array.from([1, 0, 3, 4]))).toBe(13);
+  });
+
+  it('expectReefError fails when nothing is thrown or the code or message differs', () => {
     expect(() => expectReefError(() => undefined, 'BAD_CODES')).toThrow();
     expect(() => expectReefError(() => { throw new ReefError('NON_FINITE', 'x'); }, 'BAD_CODES')).toThrow();
-    expectReefError(() => { throw new ReefError('BAD_CODES', 'codes of 3 bytes'); }, 'BAD_CODES', '3 bytes');
+    expect(() => expectReefError(() => { throw new Error('BAD_CODES'); }, 'BAD_CODES')).toThrow();
+    expect(() => expectReefError(() => { throw new ReefError('BAD_CODES', 'codes of 3 bytes'); }, 'BAD_CODES', /4 bytes/)).toThrow();
+    expectReefError(() => { throw new ReefError('BAD_CODES', 'codes of 3 bytes'); }, 'BAD_CODES', '3 bytes', /codes of \d/);
+  });
+
+  it('expectReefError awaits a promise and checks its rejection', async () => {
+    await expectReefError(async () => { throw new ReefError('EMPTY_DATA', 'no vectors'); }, 'EMPTY_DATA', 'no vectors');
+    await expect(expectReefError(async () => 1, 'EMPTY_DATA')).rejects.toThrow();
+    await expect(expectReefError(() => Promise.reject(new ReefError('NON_FINITE', 'NaN')), 'EMPTY_DATA')).rejects.toThrow();
   });
 
   it('decodes f16 and bf16 bit patterns and perturbs tensors slightly', () => {

@@ -1,18 +1,8 @@
-import { isReefError, Registry, type ReefErrorCode } from '@reef/core';
+import { Registry } from '@reef/core';
 import { describe, expect, it } from 'vitest';
+import { expectReefError } from '@reef/testkit';
 import plugin, { OptimizedProductQuantizer } from '../src/index.js';
 import { gaussian } from './helpers.js';
-
-async function expectReefError(action: () => unknown, code: ReefErrorCode, mention: RegExp): Promise<void> {
-  let caught: unknown;
-  try {
-    await action();
-  } catch (err) {
-    caught = err;
-  }
-  expect(isReefError(caught, code), `expected ReefError ${code}, got ${String(caught)}`).toBe(true);
-  expect((caught as Error).message).toMatch(mention);
-}
 
 const quick = { niter: 2, niterPqFirst: 2, niterPq: 1, niterFinal: 2 };
 

@@ -2,8 +2,9 @@ import { readAnnBenchmarks, type AnnDataset } from '@reef/hdf5';
 import { recallAtK, topK } from '@reef/kernels';
 import { ProductQuantizer } from '@reef/quantizer-pq';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { meanSquaredError } from '@reef/testkit';
 import { OptimizedProductQuantizer } from '../src/index.js';
-import { fixture, meanSquaredError } from './helpers.js';
+import { fixture } from './helpers.js';
 
 /**
  * OPQ on real 784-d data (fixtures' 2000 Fashion-MNIST images and their 100 held-out queries).
@@ -21,7 +22,7 @@ describe('OPQ on fmnist-2k (784-d)', () => {
     await pq.fit(ds.train, { seed: 1234 });
   });
 
-  const mse = (q: ProductQuantizer | OptimizedProductQuantizer): number => meanSquaredError(ds.train.data, q.decode(q.encode(ds.train)), ds.train.count);
+  const mse = (q: ProductQuantizer | OptimizedProductQuantizer): number => meanSquaredError(ds.train, q.decode(q.encode(ds.train)));
   function recall(q: ProductQuantizer | OptimizedProductQuantizer): number {
     const codes = q.encode(ds.train);
     const { dim } = ds.test;

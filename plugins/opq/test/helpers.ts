@@ -2,28 +2,14 @@ import { fileURLToPath } from 'node:url';
 import { multiply, randomOrthogonal, Rng } from '@reef/kernels';
 import type { SavedModel, Vectors } from '@reef/core';
 import { h5wasm, loadModelFile, openH5, readPortable } from '@reef/hdf5';
+import { seededVectors } from '@reef/testkit';
+
+/** n seeded Gaussian vectors with per-dimension scales (1 to 5), so sub-spaces differ: testkit's generator. */
+export const gaussian = (n: number, dim: number, seed = 7): Vectors => seededVectors(n, dim, { seed, scale: (j) => 1 + (j % 5) });
 
 /** Path of a fixture in the repository's fixtures folder. */
 export function fixture(name: string): string {
   return fileURLToPath(new URL(`../../../fixtures/${name}`, import.meta.url));
-}
-
-/** n seeded Gaussian vectors with per-dimension scales, so sub-spaces differ. */
-export function gaussian(n: number, dim: number, seed = 7): Vectors {
-  const rng = new Rng(seed);
-  const data = new Float32Array(n * dim);
-  for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) data[i * dim + j] = rng.normal() * (1 + (j % 5));
-  return { data, count: n, dim };
-}
-
-/** Mean over vectors of the squared L2 reconstruction error. */
-export function meanSquaredError(original: Float32Array, decoded: Float32Array, count: number): number {
-  let s = 0;
-  for (let i = 0; i < original.length; i++) {
-    const t = original[i] - decoded[i];
-    s += t * t;
-  }
-  return s / count;
 }
 
 /**

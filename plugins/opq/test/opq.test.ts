@@ -6,8 +6,9 @@ import { loadModelFile, saveModelFile } from '@reef/hdf5';
 import { dot, l2sqr, multiplyFast, multiplyTransposedFast, topK } from '@reef/kernels';
 import { ProductQuantizer, splitDimensions } from '@reef/quantizer-pq';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { meanSquaredError } from '@reef/testkit';
 import plugin, { eigenvalueAllocation, OptimizedProductQuantizer } from '../src/index.js';
-import { gaussian, meanSquaredError, rotatedAnisotropic } from './helpers.js';
+import { gaussian, rotatedAnisotropic } from './helpers.js';
 import { NodeWorkerPool } from '@reef/kernels/node';
 
 const DIM = 24;
@@ -15,7 +16,7 @@ const data = rotatedAnisotropic(1200, DIM);
 const fast = { m: 4, nbits: 5, niter: 6, niterPqFirst: 10, niterFinal: 15 };
 
 function mse(q: { encode: ProductQuantizer['encode']; decode: ProductQuantizer['decode'] }): number {
-  return meanSquaredError(data.data, q.decode(q.encode(data)), data.count);
+  return meanSquaredError(data, q.decode(q.encode(data)));
 }
 
 /** Pᵀ P, which must be the identity for a matrix with orthonormal columns. */
@@ -48,7 +49,7 @@ describe('OptimizedProductQuantizer', () => {
     await pq.fit(plain, { seed: 9 });
     const opq = new OptimizedProductQuantizer({ ...fast, niterPqFirst: 15 });
     await opq.fit(plain, { seed: 9 });
-    const err = (q: ProductQuantizer | OptimizedProductQuantizer): number => meanSquaredError(plain.data, q.decode(q.encode(plain)), plain.count);
+    const err = (q: ProductQuantizer | OptimizedProductQuantizer): number => meanSquaredError(plain, q.decode(q.encode(plain)));
     expect(err(opq)).toBeLessThanOrEqual(1.01 * err(pq));
     const random = new OptimizedProductQuantizer({ ...fast, rotationInit: 'random' });
     await random.fit(plain, { seed: 9 });

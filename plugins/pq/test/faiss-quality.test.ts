@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { readAnnBenchmarks, type AnnDataset } from '@reef/hdf5';
 import { recallAtK, topK } from '@reef/kernels';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { meanSquaredError } from '@reef/testkit';
 import { ProductQuantizer } from '../src/index.js';
-import { fixture, meanSquaredError } from './helpers.js';
+import { fixture } from './helpers.js';
 
 /**
  * FAISS 1.7.3's figures for PQ on 2000 Fashion-MNIST images (fixtures/faiss-reference.json, written
@@ -36,7 +37,7 @@ describe('PQ against FAISS on fmnist-2k', () => {
     await pq.fit(ds.train, { seed: 1234 });
     const codes = pq.encode(ds.train);
     expect(codes.length).toBe(ds.train.count * Math.ceil((m * nbits) / 8));
-    const reefMse = meanSquaredError(ds.train.data, pq.decode(codes), ds.train.count);
+    const reefMse = meanSquaredError(ds.train, pq.decode(codes));
 
     const { dim } = ds.test;
     const found = new Int32Array(ds.test.count * 10);

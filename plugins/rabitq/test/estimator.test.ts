@@ -1,14 +1,10 @@
 import { Registry, isReefError, vectors, type Vectors } from '@reef/core';
 import { Rng, dot, l2sqr } from '@reef/kernels';
 import { describe, expect, it } from 'vitest';
+import { seededVectors } from '@reef/testkit';
 import plugin, { FACTOR_BYTES, RaBitQuantizer, quantizeDirection, searchWithReranking } from '../src/index.js';
 
-function gaussian(count: number, dim: number, seed: number, shift = 0): Vectors {
-  const rng = new Rng(seed);
-  const data = new Float32Array(count * dim);
-  for (let i = 0; i < data.length; i++) data[i] = rng.normal() + shift;
-  return vectors(data, dim);
-}
+const gaussian = (count: number, dim: number, seed: number, shift = 0): Vectors => seededVectors(count, dim, { seed, shift });
 
 /** Signed errors (estimate − true squared distance), their bounds and the true distances, over all query × base pairs. */
 function errors(q: RaBitQuantizer, base: Vectors, queries: Vectors, codes: Uint8Array) {

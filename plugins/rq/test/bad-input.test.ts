@@ -1,30 +1,11 @@
-import { isReefError, vectors, type ReefErrorCode } from '@reef/core';
+import { vectors } from '@reef/core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { expectReefError } from '@reef/testkit';
 import { rqPlugin, type ResidualQuantizer } from '../src/index.js';
 import { blobs } from './data.js';
 
 const DIM = 8;
 const train = blobs(200, DIM, 3);
-
-function expectReefError(fn: () => unknown, code: ReefErrorCode, pattern: RegExp): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(isReefError(caught, code), `expected ReefError ${code}, got ${String(caught)}`).toBe(true);
-  expect((caught as Error).message).toMatch(pattern);
-}
-
-async function expectReefErrorAsync(fn: () => Promise<unknown>, code: ReefErrorCode, pattern: RegExp): Promise<void> {
-  const caught = await fn().then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(isReefError(caught, code), `expected ReefError ${code}, got ${String(caught)}`).toBe(true);
-  expect((caught as Error).message).toMatch(pattern);
-}
 
 describe('RQ refuses bad parameters', () => {
   it.each([
@@ -46,15 +27,15 @@ describe('RQ refuses bad parameters', () => {
 describe('RQ refuses bad data', () => {
   it('needs at least 2^nbits training vectors', async () => {
     const q = rqPlugin.create({ stages: 2, nbits: 6 });
-    await expectReefErrorAsync(() => q.fit(blobs(63, DIM)), 'TOO_FEW_POINTS', /63 vectors.*64/);
+    await expectReefError(() => q.fit(blobs(63, DIM)), 'TOO_FEW_POINTS', /63 vectors.*64/);
   });
 
   it('refuses an empty or non-finite training set', async () => {
     const q = rqPlugin.create({ stages: 2, nbits: 2 });
-    await expectReefErrorAsync(() => q.fit(vectors(new Float32Array(0), DIM)), 'EMPTY_DATA', /empty/);
+    await expectReefError(() => q.fit(vectors(new Float32Array(0), DIM)), 'EMPTY_DATA', /empty/);
     const data = train.data.slice();
     data[5 * DIM + 3] = NaN;
-    await expectReefErrorAsync(() => q.fit(vectors(data, DIM)), 'NON_FINITE', /NaN at vector 5, component 3/);
+    await expectReefError(() => q.fit(vectors(data, DIM)), 'NON_FINITE', /NaN at vector 5, component 3/);
   });
 
   it('refuses to encode, decode or search before training', () => {

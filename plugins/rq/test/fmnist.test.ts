@@ -2,8 +2,8 @@ import { fileURLToPath } from 'node:url';
 import { readAnnBenchmarks, type AnnDataset } from '@reef/hdf5';
 import { recallAtK, topK } from '@reef/kernels';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { meanSquaredError } from '@reef/testkit';
 import { rqPlugin, type ResidualQuantizer } from '../src/index.js';
-import { mse } from './data.js';
 
 const FIXTURE = fileURLToPath(new URL('../../../fixtures/fmnist-2k-784-euclidean.hdf5', import.meta.url));
 /** FAISS 1.7.3 RQ4x6 on the same data (fixtures/faiss-reference.json). */
@@ -43,7 +43,7 @@ describe('RQ 4 × 6 bits on fmnist-2k (base = the 2000 train vectors, queries = 
   });
 
   it(`reconstructs with an MSE at most FAISS's ${FAISS_RQ4X6.mse}`, () => {
-    const error = mse(q.decode(codes), ds.train.data, ds.train.dim);
+    const error = meanSquaredError(ds.train, q.decode(codes));
     expect(error).toBeLessThanOrEqual(FAISS_RQ4X6.mse);
   });
 
@@ -53,8 +53,8 @@ describe('RQ 4 × 6 bits on fmnist-2k (base = the 2000 train vectors, queries = 
 
   it('encodes with a lower MSE by beam search than greedily, with the same codebooks', () => {
     const greedy = rqPlugin.load({ ...q.save(), params: { ...q.params, beam: 1 } });
-    const greedyError = mse(greedy.decode(greedy.encode(ds.train)), ds.train.data, ds.train.dim);
-    const beamError = mse(q.decode(codes), ds.train.data, ds.train.dim);
+    const greedyError = meanSquaredError(ds.train, greedy.decode(greedy.encode(ds.train)));
+    const beamError = meanSquaredError(ds.train, q.decode(codes));
     expect(beamError).toBeLessThan(greedyError);
   }, 60_000);
 });

@@ -1,10 +1,11 @@
 import { Registry, resolveParams, type Vectors } from '@reef/core';
 import { kmeans, nearestCentroids } from '@reef/kernels';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { meanSquaredError } from '@reef/testkit';
 import plugin, { RQ_PARAMS, rqConfig, rqPlugin, type ResidualQuantizer } from '../src/index.js';
 import { progressiveDims, progressiveKmeans } from '../src/progressive-kmeans.js';
 import { trainCodebooks } from '../src/train.js';
-import { blobs, mse } from './data.js';
+import { blobs } from './data.js';
 
 const DIM = 16;
 const train = blobs(600, DIM);
@@ -37,17 +38,17 @@ describe('RQ on clustered data', () => {
     const errors: number[] = [];
     for (const stages of [1, 2]) {
       const s = await trained({ stages, nbits: 5, beam: 4, refine: 0, niter: 10 });
-      errors.push(mse(s.decode(s.encode(train)), train.data, DIM));
+      errors.push(meanSquaredError(train, s.decode(s.encode(train))));
     }
-    errors.push(mse(unrefined.decode(unrefined.encode(train)), train.data, DIM));
+    errors.push(meanSquaredError(train, unrefined.decode(unrefined.encode(train))));
     expect(errors[1]).toBeLessThan(errors[0] * 0.9);
     expect(errors[2]).toBeLessThan(errors[1] * 0.9);
   });
 
   it('never ends refinement judged on the training set with a higher training error than it started with', async () => {
     const refined = await trained({ stages: 3, nbits: 5, beam: 4, refine: 2, niter: 10, refineCheck: 'train' });
-    const before = mse(unrefined.decode(unrefined.encode(train)), train.data, DIM);
-    const after = mse(refined.decode(refined.encode(train)), train.data, DIM);
+    const before = meanSquaredError(train, unrefined.decode(unrefined.encode(train)));
+    const after = meanSquaredError(train, refined.decode(refined.encode(train)));
     expect(after).toBeLessThan(before);
   });
 
@@ -166,7 +167,7 @@ describe('RQ refinement judged on held-out vectors (the default)', () => {
 
   it('does not memorise a small training set as the refinement judged on it does', async () => {
     const freshVectors = { data: fresh, count: fresh.length / DIM, dim: DIM };
-    const error = (m: ResidualQuantizer, v: Vectors): number => mse(m.decode(m.encode(v)), v.data, DIM);
+    const error = (m: ResidualQuantizer, v: Vectors): number => meanSquaredError(v, m.decode(m.encode(v)));
     const none = await trained({ ...config, refine: 0 }, small);
     const held = await trained(config, small);
     const memorised = await trained({ ...config, refineCheck: 'train' }, small);

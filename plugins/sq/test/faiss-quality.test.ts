@@ -2,6 +2,7 @@ import { Registry, type Quantizer } from '@reef/core';
 import type { AnnDataset } from '@reef/hdf5';
 import { recallAtK, topK } from '@reef/kernels';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { meanSquaredError } from '@reef/testkit';
 import plugin from '../src/index.js';
 import { faissReference, readFmnist2k } from './fixtures.js';
 
@@ -13,12 +14,6 @@ let data: AnnDataset;
 beforeAll(async () => {
   data = await readFmnist2k();
 });
-
-function meanSquaredError(a: Float32Array, b: Float32Array, dim: number): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
-  return s / (a.length / dim);
-}
 
 /** ADC top-10 of every query against the base codes, compared with the file's exact top-10. */
 function adcRecallAt10(q: Quantizer, codes: Uint8Array): number {
@@ -57,7 +52,7 @@ describe.each(CASES)('$factory against FAISS on fmnist-2k', ({ factory, params }
   });
 
   it('reconstructs with MSE ≤ 1.02 × FAISS', () => {
-    const mse = meanSquaredError(data.train.data, q.decode(codes), data.train.dim);
+    const mse = meanSquaredError(data.train, q.decode(codes));
     // FAISS's SQfp16 MSE is exactly 0: the pixels are integers 0–255, which fp16 holds exactly
     // (every integer up to 2048 is representable), so a correct cast must give exactly 0 as well;
     // 1.02 × 0 = 0 leaves no room and none is needed.

@@ -1,22 +1,16 @@
 import { Registry, expandGrid, vectors } from '@reef/core';
 import { loadPluginSpec } from '@reef/core/node';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { describePluginManifest } from '@reef/testkit';
 import { describe, expect, it } from 'vitest';
+import reefPlugin from '../src/index.js';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 
-describe('package manifest and discovery', () => {
-  it('is found through its package.json "reef" field and registers exactly the quantizers it declares', async () => {
-    const pkg = JSON.parse(readFileSync(`${packageDir}/package.json`, 'utf8')) as { name: string; reef: { quantizers: string[] } };
-    const { module, packageName } = await loadPluginSpec(packageDir);
-    expect(packageName).toBe(pkg.name);
-    const registry = new Registry();
-    registry.use(module, packageName);
-    expect(registry.quantizers().map((p) => p.id)).toEqual(pkg.reef.quantizers);
-    expect(registry.quantizer('sq').packageName).toBe('@reef/quantizer-sq');
-  });
+// package.json's "reef" field lists exactly the ids the module registers.
+describePluginManifest({ plugin: reefPlugin, packageDir });
 
+describe('package manifest and discovery', () => {
   it('has a default grid whose every configuration trains and encodes', async () => {
     const { module } = await loadPluginSpec(packageDir);
     const registry = new Registry();

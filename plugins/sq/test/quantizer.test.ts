@@ -1,6 +1,6 @@
 import { Registry, vectors, type Quantizer, type SavedModel } from '@reef/core';
 import { Rng, dot, l2sqr } from '@reef/kernels';
-import { expectReefError, expectReefErrorAsync } from '@reef/testkit';
+import { expectReefError, seededVectors } from '@reef/testkit';
 import { describe, expect, it } from 'vitest';
 import plugin, { sqQuantizer } from '../src/index.js';
 import { FloatCodec } from '../src/float-codec.js';
@@ -12,10 +12,8 @@ function registry(): Registry {
   return r;
 }
 
-function randomVectors(count: number, dim: number, seed: number, scale = 1): Float32Array {
-  const rng = new Rng(seed);
-  return Float32Array.from({ length: count * dim }, () => rng.normal() * scale + 3);
-}
+/** Seeded Gaussian components around 3 (testkit's generator). */
+const randomVectors = (count: number, dim: number, seed: number, scale = 1): Float32Array => seededVectors(count, dim, { seed, scale, shift: 3 }).data;
 
 async function trained(params: Record<string, unknown>, dim = 7, count = 300): Promise<Quantizer> {
   const q = registry().createQuantizer('sq', params, dim);
@@ -209,14 +207,14 @@ describe('bad input', () => {
 
   it('refuses empty, non-finite and malformed training sets', async () => {
     const q = () => registry().createQuantizer('sq', {});
-    await expectReefErrorAsync(() => q().fit(vectors(new Float32Array(0), 4)), 'EMPTY_DATA', 'empty');
+    await expectReefError(() => q().fit(vectors(new Float32Array(0), 4)), 'EMPTY_DATA', 'empty');
     const nan = randomVectors(10, 4, 1);
     nan[13] = NaN;
-    await expectReefErrorAsync(() => q().fit(vectors(nan, 4)), 'NON_FINITE', 'NaN', 'vector 3', 'component 1');
+    await expectReefError(() => q().fit(vectors(nan, 4)), 'NON_FINITE', 'NaN', 'vector 3', 'component 1');
     const inf = randomVectors(10, 4, 1);
     inf[0] = -Infinity;
-    await expectReefErrorAsync(() => q().fit(vectors(inf, 4)), 'NON_FINITE', '-Infinity');
-    await expectReefErrorAsync(() => q().fit({ data: new Float32Array(10), count: 3, dim: 4 }), 'DIMENSION_MISMATCH', '10', '3', '4');
+    await expectReefError(() => q().fit(vectors(inf, 4)), 'NON_FINITE', '-Infinity');
+    await expectReefError(() => q().fit({ data: new Float32Array(10), count: 3, dim: 4 }), 'DIMENSION_MISMATCH', '10', '3', '4');
   });
 
   it('refuses to work before training', () => {

@@ -1,13 +1,8 @@
-import { Rng } from '@reef/kernels';
 import { describe, expect, it } from 'vitest';
+import { seededVectors } from '@reef/testkit';
 import { UniformGrid, estimateRange, meanStdRange, minMaxRange, optimisedRange, quantileRange, type Range } from '../src/index.js';
 
-function gaussian(n: number, seed: number): Float32Array {
-  const rng = new Rng(seed);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = rng.normal();
-  return out;
-}
+const gaussian = (n: number, seed: number): Float32Array => seededVectors(n, 1, { seed }).data;
 
 const mse = (values: Float32Array, r: Range, levels: number): number =>
   new UniformGrid(r.lower, r.upper, levels).squaredError(values) / values.length;
