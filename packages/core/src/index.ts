@@ -5,7 +5,7 @@ export * from './params.js';
 export * from './tensor.js';
 export * from './portable.js';
 export * from './quantizer.js';
-export * from './delta.js';
+export * from './delta/index.js';
 export * from './plugin.js';
 export * from './catalog.js';
 export * from './registry.js';

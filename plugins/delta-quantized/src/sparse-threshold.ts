@@ -1,6 +1,6 @@
 import { DTYPE_BYTES, ReefError, requireArray, requireNumber, type DeltaPayload, type DeltaTypePlugin, type NumericArray, type Tensor } from '@reef/core';
 import { tensorToFloat64 } from './float-codec.js';
-import { defineLossyDeltaType } from './lossy.js';
+import { defineLossyDeltaType } from '@reef/core/delta';
 import { decodeIndexGaps, encodeIndexGaps } from './varint.js';
 
 /**

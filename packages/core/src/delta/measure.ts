@@ -1,0 +1,69 @@
+import type { DeltaError, DeltaPayload } from '../delta.js';
+import { ReefError } from '../errors.js';
+import type { Attributes } from '../portable.js';
+
+/**
+ * The error measures of lossy storage, defined once: lossy delta types record them in their
+ * payloads, and the store measures every candidate encoding with the same function before it
+ * compares it with a bound (docs/metrics.md, "Lossy delta error").
+ */
+
+/** Attribute names under which every lossy payload records its measured error. */
+export const MAX_ABS_ERROR = 'max_abs_error';
+export const REL_L2_ERROR = 'rel_l2_error';
+
+/**
+ * The relative L2 error of a zero target decoded inexactly. A zero target has no scale, so any
+ * error is unbounded relative to it; the largest finite double says so and still fits in JSON
+ * (payload attributes and commit metadata are JSON, which has no Infinity). No bound below it
+ * admits such an encoding.
+ */
+export const UNBOUNDED_REL_L2 = Number.MAX_VALUE;
+
+/**
+ * Error of `decoded` against `target`: the largest absolute difference, and the relative L2 error
+ * ‖target − decoded‖₂ / ‖target‖₂. An exact decoding has relative error 0, whatever the target;
+ * a zero target decoded inexactly has UNBOUNDED_REL_L2. A non-finite difference (NaN or ±Inf on
+ * either side) makes both measures that non-finite value, so no bound admits it; the squares are
+ * summed after scaling by the largest magnitude, so values up to 1e308 do not overflow.
+ */
+export function measureError(target: Float64Array, decoded: Float64Array): DeltaError {
+  if (target.length !== decoded.length) {
+    throw new ReefError('DIMENSION_MISMATCH', `cannot measure the error of ${decoded.length} decoded values against ${target.length} target values`);
+  }
+  let maxAbs = 0;
+  let scale = 0;
+  for (let i = 0; i < target.length; i++) {
+    const diff = Math.abs(target[i] - decoded[i]);
+    if (diff > maxAbs || Number.isNaN(diff)) maxAbs = diff;
+    scale = Math.max(scale, Math.abs(target[i]), Math.abs(decoded[i]));
+  }
+  if (!Number.isFinite(maxAbs)) return { maxAbs, relL2: maxAbs };
+  if (maxAbs === 0) return { maxAbs, relL2: 0 };
+  let errSq = 0;
+  let normSq = 0;
+  for (let i = 0; i < target.length; i++) {
+    errSq += ((target[i] - decoded[i]) / scale) ** 2;
+    normSq += (target[i] / scale) ** 2;
+  }
+  const relL2 = normSq === 0 ? UNBOUNDED_REL_L2 : Math.sqrt(errSq) / Math.sqrt(normSq);
+  return { maxAbs, relL2 };
+}
+
+/** The attributes recording `error` in a payload; a non-finite error cannot be recorded. */
+export function errorAttributes(error: DeltaError): Attributes {
+  if (!Number.isFinite(error.maxAbs) || !Number.isFinite(error.relL2)) {
+    throw new ReefError('NON_FINITE', `measured delta error is not finite (max abs ${error.maxAbs}, relative L2 ${error.relL2})`);
+  }
+  return { [MAX_ABS_ERROR]: error.maxAbs, [REL_L2_ERROR]: error.relL2 };
+}
+
+/** Reads the measured error a lossy payload recorded (for commit metadata). */
+export function readDeltaError(payload: DeltaPayload): DeltaError {
+  const maxAbs = payload.attributes[MAX_ABS_ERROR];
+  const relL2 = payload.attributes[REL_L2_ERROR];
+  if (typeof maxAbs !== 'number' || typeof relL2 !== 'number') {
+    throw new ReefError('BAD_MODEL', `delta payload records no measured error ('${MAX_ABS_ERROR}', '${REL_L2_ERROR}')`);
+  }
+  return { maxAbs, relL2 };
+}
