@@ -31,21 +31,20 @@ export function measureError(target: Float64Array, decoded: Float64Array): Delta
   if (target.length !== decoded.length) {
     throw new ReefError('DIMENSION_MISMATCH', `cannot measure the error of ${decoded.length} decoded values against ${target.length} target values`);
   }
-  let maxAbs = 0;
   let scale = 0;
-  for (let i = 0; i < target.length; i++) {
-    const diff = Math.abs(target[i] - decoded[i]);
-    if (diff > maxAbs || Number.isNaN(diff)) maxAbs = diff;
-    scale = Math.max(scale, Math.abs(target[i]), Math.abs(decoded[i]));
-  }
-  if (!Number.isFinite(maxAbs)) return { maxAbs, relL2: maxAbs };
-  if (maxAbs === 0) return { maxAbs, relL2: 0 };
+  for (let i = 0; i < target.length; i++) scale = Math.max(scale, Math.abs(target[i]), Math.abs(decoded[i]));
+  let maxAbs = 0;
   let errSq = 0;
   let normSq = 0;
   for (let i = 0; i < target.length; i++) {
-    errSq += ((target[i] - decoded[i]) / scale) ** 2;
+    const diff = Math.abs(target[i] - decoded[i]);
+    if (diff > maxAbs || Number.isNaN(diff)) maxAbs = diff;
+    errSq += (diff / scale) ** 2;
     normSq += (target[i] / scale) ** 2;
   }
+  // Checked in this order, the sums are only used when every value is finite and one is non-zero.
+  if (!Number.isFinite(maxAbs)) return { maxAbs, relL2: maxAbs };
+  if (maxAbs === 0) return { maxAbs, relL2: 0 };
   const relL2 = normSq === 0 ? UNBOUNDED_REL_L2 : Math.sqrt(errSq) / Math.sqrt(normSq);
   return { maxAbs, relL2 };
 }
