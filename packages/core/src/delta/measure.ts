@@ -24,27 +24,29 @@ export const UNBOUNDED_REL_L2 = Number.MAX_VALUE;
  * Error of `decoded` against `target`: the largest absolute difference, and the relative L2 error
  * ‖target − decoded‖₂ / ‖target‖₂. An exact decoding has relative error 0, whatever the target;
  * a zero target decoded inexactly has UNBOUNDED_REL_L2. A non-finite difference (NaN or ±Inf on
- * either side) makes both measures that non-finite value, so no bound admits it; the squares are
- * summed after scaling by the largest magnitude, so values up to 1e308 do not overflow.
+ * either side) makes both measures that non-finite value, so no bound admits it. Values up to
+ * 1e308 do not overflow the sums of squares (see scaledSums).
  */
 export function measureError(target: Float64Array, decoded: Float64Array): DeltaError {
   if (target.length !== decoded.length) {
     throw new ReefError('DIMENSION_MISMATCH', `cannot measure the error of ${decoded.length} decoded values against ${target.length} target values`);
   }
-  let scale = 0;
-  for (let i = 0; i < target.length; i++) scale = Math.max(scale, Math.abs(target[i]), Math.abs(decoded[i]));
   let maxAbs = 0;
   let errSq = 0;
   let normSq = 0;
   for (let i = 0; i < target.length; i++) {
-    const diff = Math.abs(target[i] - decoded[i]);
-    if (diff > maxAbs || Number.isNaN(diff)) maxAbs = diff;
-    errSq += (diff / scale) ** 2;
-    normSq += (target[i] / scale) ** 2;
+    const diff = target[i] - decoded[i];
+    const abs = Math.abs(diff);
+    if (abs > maxAbs || Number.isNaN(abs)) maxAbs = abs;
+    errSq += diff * diff;
+    normSq += target[i] * target[i];
   }
-  // Checked in this order, the sums are only used when every value is finite and one is non-zero.
   if (!Number.isFinite(maxAbs)) return { maxAbs, relL2: maxAbs };
   if (maxAbs === 0) return { maxAbs, relL2: 0 };
+  // Squares of values beyond ~1e154 overflow, of values below ~1e-154 lose precision (or vanish):
+  // then sum again, scaled by a power of two near 1 / the largest magnitude. Scaling by a power of
+  // two is exact, so both ways give the same ratio wherever the first does not overflow.
+  if (!Number.isFinite(errSq) || !Number.isFinite(normSq) || normSq < 2 ** -900) [errSq, normSq] = scaledSums(target, decoded);
   const relL2 = normSq === 0 ? UNBOUNDED_REL_L2 : Math.sqrt(errSq) / Math.sqrt(normSq);
   return { maxAbs, relL2 };
 }
@@ -65,4 +67,21 @@ export function readDeltaError(payload: DeltaPayload): DeltaError {
     throw new ReefError('BAD_MODEL', `delta payload records no measured error ('${MAX_ABS_ERROR}', '${REL_L2_ERROR}')`);
   }
   return { maxAbs, relL2 };
+}
+
+/** Σ (t − d)² and Σ t² with every value scaled by a power of two near 1 / the largest magnitude. */
+function scaledSums(target: Float64Array, decoded: Float64Array): [number, number] {
+  let largest = 0;
+  for (let i = 0; i < target.length; i++) largest = Math.max(largest, Math.abs(target[i]), Math.abs(decoded[i]));
+  // 2^1000 at most: for tensors of subnormals only, 2^-floor(log2 largest) itself would overflow.
+  const scale = 2 ** Math.min(1000, -Math.floor(Math.log2(largest)));
+  let errSq = 0;
+  let normSq = 0;
+  for (let i = 0; i < target.length; i++) {
+    const e = (target[i] - decoded[i]) * scale;
+    const t = target[i] * scale;
+    errSq += e * e;
+    normSq += t * t;
+  }
+  return [errSq, normSq];
 }
