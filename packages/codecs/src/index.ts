@@ -15,4 +15,4 @@ export {
   toFloat64, tensorToFloat64, float64ToTensor, roundToDType, MAX_FINITE,
   f16Bits, f16Value, bf16Bits, bf16Value,
   floatToHalfBits, float32BitsToHalfBits, halfBitsToFloat, floatToBf16Bits, float32BitsToBf16Bits, bf16BitsToFloat, decodeTable,
-} from './dtype-float.js';
+} from '@reef/core/dtype'; // one module for every package; codecs re-exports it for byte-level users

@@ -28,6 +28,16 @@ export class ReefError extends Error {
     this.name = 'ReefError';
     this.code = code;
   }
+
+  /**
+   * `err instanceof ReefError` also holds for a ReefError made by another copy of this package: a
+   * plugin installed in its own folder brings its own @reef/core, and the host must still tell its
+   * refusals (NON_FINITE, UNSUPPORTED, ...) from crashes.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== ReefError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return value instanceof Error && value.name === 'ReefError' && typeof (value as { code?: unknown }).code === 'string';
+  }
 }
 
 export function isReefError(value: unknown, code?: ReefErrorCode): value is ReefError {

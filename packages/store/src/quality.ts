@@ -1,4 +1,5 @@
 import { ReefError, elementCount, type DeltaError, type DeltaTypePlugin, type PortableData, type Tensor } from '@reef/core';
+import { measureError } from '@reef/core/delta';
 import { messageOf } from '@reef/hdf5';
 import { codebookOf, storedCodebook, withoutCodebook, type StoredCodebook } from './codebooks.js';
 import { toFloat64 } from '@reef/codecs';
@@ -58,21 +59,13 @@ export function assertQualityBound(bound: QualityBound): void {
   }
 }
 
-/** Largest absolute and relative L2 error of `decoded` against `original` (float64 arithmetic). */
+/**
+ * Largest absolute and relative L2 error of `decoded` against `original`, as the delta types
+ * record it (`measureError` of @reef/core/delta; a zero tensor decoded inexactly has
+ * UNBOUNDED_REL_L2, see docs/metrics.md).
+ */
 export function measureTensorError(original: Tensor, decoded: Tensor): DeltaError {
-  const x = toFloat64(original);
-  const y = toFloat64(decoded);
-  let maxAbs = 0;
-  let err = 0;
-  let norm = 0;
-  for (let i = 0; i < x.length; i++) {
-    const d = Math.abs(x[i] - y[i]);
-    if (d > maxAbs || Number.isNaN(d)) maxAbs = d;
-    err += d * d;
-    norm += x[i] * x[i];
-  }
-  const relL2 = err === 0 ? 0 : norm > 0 ? Math.sqrt(err / norm) : Infinity;
-  return { maxAbs, relL2 };
+  return measureError(toFloat64(original), toFloat64(decoded));
 }
 
 /** A tensor a commit introduces, with the reference it may be stored against. */

@@ -10,7 +10,10 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
 import { Registry } from '@reef/core';
-import quantized, { float64ToTensor, tensorToFloat64 } from '@reef/delta-quantized';
+import { float64ToTensor, tensorToFloat64 } from '@reef/core/delta';
+// The int8/low-rank settings compared here come from the sibling plugin, loaded from its build
+// (build @reef/delta-quantized first): delta-pq itself does not depend on it.
+import quantized from '../../delta-quantized/dist/index.js';
 import pq, { encodeResidual } from '@reef/delta-pq';
 
 const dir = process.argv[2] ?? '/tmp/reef-delta-bench';

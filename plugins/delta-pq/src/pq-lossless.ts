@@ -9,7 +9,7 @@ import {
   type DeltaTypePlugin,
   type Tensor,
 } from '@reef/core';
-import { assertLossyInputs, assertPayloadFits, float64ToTensor, headerAttributes, lossyUnsupportedReason, tensorToFloat64 } from '@reef/delta-quantized';
+import { assertLossyInputs, assertPayloadFits, float64ToTensor, headerAttributes, lossyUnsupportedReason, tensorToFloat64 } from '@reef/core/delta';
 import { PQ_CODE_PARAMS, decodeDeltaPq, encodeDeltaPq, pqUnsupportedReason } from './pq-code.js';
 import { decodeResidual, encodeResidual } from './residual.js';
 import { pqCodebookSupport } from './shared-codebook.js';

@@ -1,5 +1,5 @@
 import { elementCount, resolveParams, type ComputePool, type DeltaTypePlugin } from '@reef/core';
-import { defineLossyDeltaType } from '@reef/delta-quantized';
+import { defineLossyDeltaType } from '@reef/core/delta';
 import { pqCodebookSupport } from './shared-codebook.js';
 import { PQ_CODE_PARAMS, decodeDeltaPq, encodeDeltaPq, pqUnsupportedReason } from './pq-code.js';
 

@@ -1,5 +1,5 @@
 import { resolveParams, type ComputePool, type DeltaCodebookSupport, type DeltaTrainingPair } from '@reef/core';
-import { tensorToFloat64 } from '@reef/delta-quantized';
+import { tensorToFloat64 } from '@reef/core/delta';
 import { PQ_CODE_PARAMS, trainDeltaCodebook } from './pq-code.js';
 
 /**

@@ -1,5 +1,5 @@
 import { isReefError, type Tensor } from '@reef/core';
-import { float64ToTensor } from '@reef/delta-quantized';
+import { float64ToTensor } from '@reef/core/delta';
 import { describe, expect, it } from 'vitest';
 import { deltaType, sameBytes } from './helpers.js';
 

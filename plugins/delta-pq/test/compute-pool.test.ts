@@ -1,5 +1,5 @@
 import { COMPUTE_POOL, Registry, type ComputePool, type Tensor } from '@reef/core';
-import { float64ToTensor } from '@reef/delta-quantized';
+import { float64ToTensor } from '@reef/core/delta';
 import { Rng } from '@reef/kernels';
 import { NodeWorkerPool } from '@reef/kernels/node';
 import { describe, expect, it } from 'vitest';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Registry, type DType, type DeltaTypePlugin, type Tensor } from '@reef/core';
-import { float64ToTensor, tensorToFloat64 } from '@reef/delta-quantized';
+import { float64ToTensor, tensorToFloat64 } from '@reef/core/delta';
 import { Rng } from '@reef/kernels';
 import plugin from '../src/index.js';
 

@@ -1,5 +1,5 @@
 import { Rng } from '@reef/kernels';
-import { readDeltaError, tensorToFloat64 } from '@reef/delta-quantized';
+import { readDeltaError, tensorToFloat64 } from '@reef/core/delta';
 import { describe, expect, it } from 'vitest';
 import { deltaType, fineTuned, fixtureTensor, patternedUpdate, sameBytes } from './helpers.js';
 

@@ -7,11 +7,6 @@ export { createIntQuantizedDeltaType } from './int-quantized.js';
 export { createLowRankDeltaType, truncatedSvd, chooseRank } from './low-rank.js';
 export { createSparseThresholdDeltaType, selectEntries } from './sparse-threshold.js';
 export { quantizeAffine, dequantizeAffine, type AffineCodes, type CodeBits } from './affine.js';
-export { defineLossyDeltaType, type LossyDeltaTypeSpec, type LossyEncodeInput, type LossyBody } from './lossy.js';
-export { measureError, errorAttributes, readDeltaError, MAX_ABS_ERROR, REL_L2_ERROR } from './measure.js';
-export { f16Bits, f16Value, bf16Bits, bf16Value, roundToDType, tensorToFloat64, float64ToTensor, MAX_FINITE } from '@reef/codecs';
-export { lossyUnsupportedReason, assertLossyInputs, finiteDelta, sameShape } from './validate.js';
-export { headerAttributes, assertPayloadFits, FORMAT_VERSION } from './header.js';
 
 /**
  * Lossy delta types for the weight store. Importing this module registers nothing; the host

@@ -1,6 +1,6 @@
 import { ReefError, requireArray, requireNumber, type DeltaPayload, type DeltaTypePlugin, type Tensor } from '@reef/core';
 import { dequantizeAffine, quantizeAffine, type AffineCodes, type CodeBits } from './affine.js';
-import { defineLossyDeltaType } from './lossy.js';
+import { defineLossyDeltaType } from '@reef/core/delta';
 import { deflateCodes, inflateCodes } from './code-deflate.js';
 
 /**

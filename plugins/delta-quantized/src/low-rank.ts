@@ -1,7 +1,7 @@
 import { Matrix, QrDecomposition, SingularValueDecomposition } from 'ml-matrix';
 import { Rng } from '@reef/kernels';
 import { ReefError, requireNumber, type DeltaPayload, type DeltaTypePlugin } from '@reef/core';
-import { defineLossyDeltaType } from './lossy.js';
+import { defineLossyDeltaType } from '@reef/core/delta';
 
 /**
  * low-rank: the truncated SVD of a 2-D delta, stored as two factors L (rows × r, singular values

@@ -1,6 +1,6 @@
 import { DTYPE_BYTES, ReefError, requireArray, requireNumber, type DeltaPayload, type DeltaTypePlugin, type NumericArray, type Tensor } from '@reef/core';
-import { decodeIndexGaps, encodeIndexGaps, tensorToFloat64 } from '@reef/codecs';
-import { defineLossyDeltaType } from './lossy.js';
+import { decodeIndexGaps, encodeIndexGaps } from '@reef/codecs';
+import { defineLossyDeltaType, tensorToFloat64 } from '@reef/core/delta';
 
 /**
  * sparse-threshold: keeps only the entries whose delta is large (|delta| > threshold, at most a

@@ -5,7 +5,7 @@ import type { DeltaPayload, Tensor } from '@reef/core';
 import { h5wasm, openH5, readPortable, writePortable } from '@reef/hdf5';
 import { Rng } from '@reef/kernels';
 import { afterAll, describe, expect, it } from 'vitest';
-import { float64ToTensor, readDeltaError } from '../src/index.js';
+import { float64ToTensor, readDeltaError } from '@reef/core/delta';
 import { deltaType, fineTuned, fixtureTensor, tensorOf } from './helpers.js';
 
 // Payloads go to the store as HDF5 groups: they must come back from a file and decode the same,

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Registry, type DType, type DeltaTypePlugin, type Tensor } from '@reef/core';
 import { Rng } from '@reef/kernels';
-import plugin, { float64ToTensor, tensorToFloat64 } from '../src/index.js';
+import plugin from '../src/index.js';
+import { float64ToTensor, tensorToFloat64 } from '@reef/core/delta';
 
 export const FIXTURES = fileURLToPath(new URL('../../../fixtures/', import.meta.url));
 

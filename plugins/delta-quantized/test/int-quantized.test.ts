@@ -1,7 +1,8 @@
 import { elementCount, type Tensor } from '@reef/core';
 import { Rng } from '@reef/kernels';
 import { describe, expect, it } from 'vitest';
-import { dequantizeAffine, float64ToTensor, quantizeAffine, readDeltaError, tensorToFloat64, type CodeBits } from '../src/index.js';
+import { float64ToTensor, readDeltaError, tensorToFloat64 } from '@reef/core/delta';
+import { dequantizeAffine, quantizeAffine, type CodeBits } from '../src/index.js';
 import { deltaType, fineTuned, fixtureTensor, maxAbsDiff, randomTensor, roundTrip, tensorOf } from './helpers.js';
 
 /** Half the step of each channel's grid over the data's full range: the promised error bound. */

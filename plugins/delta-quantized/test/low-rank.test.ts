@@ -1,7 +1,8 @@
 import { Rng } from '@reef/kernels';
 import { Matrix, SingularValueDecomposition } from 'ml-matrix';
 import { describe, expect, it } from 'vitest';
-import { chooseRank, float64ToTensor, readDeltaError, tensorToFloat64 } from '../src/index.js';
+import { float64ToTensor, readDeltaError, tensorToFloat64 } from '@reef/core/delta';
+import { chooseRank } from '../src/index.js';
 import { deltaType, fineTuned, fixtureTensor, randomTensor, roundTrip } from './helpers.js';
 
 /** reference + A Bᵀ with A (rows × r), B (cols × r) Gaussian: a delta of rank exactly r. */

@@ -1,7 +1,8 @@
 import { DTYPE_BYTES } from '@reef/core';
 import { Rng } from '@reef/kernels';
 import { describe, expect, it } from 'vitest';
-import { readDeltaError, selectEntries, tensorToFloat64 } from '../src/index.js';
+import { readDeltaError, tensorToFloat64 } from '@reef/core/delta';
+import { selectEntries } from '../src/index.js';
 import { fineTuned, fixtureTensor, maxAbsDiff, randomTensor, roundTrip } from './helpers.js';
 
 describe('sparse-threshold delta type', () => {

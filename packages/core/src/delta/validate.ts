@@ -1,4 +1,5 @@
-import { ReefError, assertTensor, isFloatDType, type Tensor } from '@reef/core';
+import { ReefError } from '../errors.js';
+import { assertTensor, isFloatDType, type Tensor } from '../tensor.js';
 
 /**
  * Input checks shared by the lossy delta types. A lossy delta is only meaningful between two

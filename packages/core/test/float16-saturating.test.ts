@@ -1,6 +1,24 @@
-import { Rng } from '@reef/kernels';
 import { describe, expect, it } from 'vitest';
 import { bf16BitsToFloat, floatToBf16Bits, floatToHalfBits, halfBitsToFloat } from '../src/index.js';
+
+/** A small seeded generator (mulberry32): core's tests use no other workspace package. */
+class Rng {
+  private state: number;
+  constructor(seed: number) {
+    this.state = seed >>> 0;
+  }
+  /** Uniform in [0, 1). */
+  float(): number {
+    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  }
+  /** Uniform integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.float() * n);
+  }
+}
 
 /** Index of the nearest of the two neighbours, ties to the even bit pattern. */
 function nearestOf(x: number, a: number, aBits: number, b: number, bBits: number): number {

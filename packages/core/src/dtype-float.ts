@@ -1,4 +1,5 @@
-import { DTYPE_BYTES, ReefError, elementCount, isFloatDType, type DType, type Tensor } from '@reef/core';
+import { ReefError } from './errors.js';
+import { DTYPE_BYTES, elementCount, isFloatDType, type DType, type Tensor } from './tensor.js';
 
 /**
  * The one conversion between tensor bytes (little-endian, every dtype) and float64 values, and the

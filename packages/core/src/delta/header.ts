@@ -1,14 +1,17 @@
-import { ReefError, assertTensor, type Attributes, type DeltaPayload, type Tensor } from '@reef/core';
+import type { DeltaPayload } from '../delta.js';
+import { ReefError } from '../errors.js';
+import type { Attributes } from '../portable.js';
+import { assertTensor, type Tensor } from '../tensor.js';
 import { sameShape } from './validate.js';
 
 /**
  * Every payload names its type, format version, dtype and shape, so decoding against the wrong
  * reference, or a payload of another type, fails with a clear message instead of garbage.
  */
-export const FORMAT_VERSION = 1;
+export const LOSSY_FORMAT_VERSION = 1;
 
 export function headerAttributes(typeId: string, target: Tensor): Attributes {
-  return { delta_type: typeId, format_version: FORMAT_VERSION, dtype: target.dtype, shape: [...target.shape] };
+  return { delta_type: typeId, format_version: LOSSY_FORMAT_VERSION, dtype: target.dtype, shape: [...target.shape] };
 }
 
 /** Checks the payload header against the reference; returns the element count. */
@@ -18,8 +21,8 @@ export function assertPayloadFits(typeId: string, payload: DeltaPayload, referen
   if (!a || a.delta_type !== typeId) {
     throw new ReefError('BAD_MODEL', `payload is not a ${typeId} delta (delta_type ${JSON.stringify(a?.delta_type)})`);
   }
-  if (a.format_version !== FORMAT_VERSION) {
-    throw new ReefError('BAD_MODEL', `${typeId} payload has format_version ${JSON.stringify(a.format_version)}; this plugin reads ${FORMAT_VERSION}`);
+  if (a.format_version !== LOSSY_FORMAT_VERSION) {
+    throw new ReefError('BAD_MODEL', `${typeId} payload has format_version ${JSON.stringify(a.format_version)}; this plugin reads ${LOSSY_FORMAT_VERSION}`);
   }
   const shape = a.shape;
   if (a.dtype !== reference.dtype || !Array.isArray(shape) || !sameShape(shape as number[], reference.shape)) {

@@ -1,18 +1,10 @@
-import {
-  PLUGIN_API_VERSION,
-  ReefError,
-  resolveParams,
-  type Attributes,
-  type DeltaCodebookSupport,
-  type DeltaPayload,
-  type DeltaTypePlugin,
-  type NamedArray,
-  type ParamSpec,
-  type Params,
-  type PortableData,
-  type Tensor,
-} from '@reef/core';
-import { MAX_FINITE, float64ToTensor, tensorToFloat64 } from '@reef/codecs';
+import type { DeltaCodebookSupport, DeltaPayload, DeltaTypePlugin } from '../delta.js';
+import { ReefError } from '../errors.js';
+import { resolveParams, type ParamSpec, type Params } from '../params.js';
+import { PLUGIN_API_VERSION } from '../plugin.js';
+import type { Attributes, NamedArray, PortableData } from '../portable.js';
+import type { Tensor } from '../tensor.js';
+import { MAX_FINITE, float64ToTensor, tensorToFloat64 } from '../dtype-float.js';
 import { assertPayloadFits, headerAttributes } from './header.js';
 import { errorAttributes, measureError } from './measure.js';
 import { assertLossyInputs, finiteDelta, lossyUnsupportedReason } from './validate.js';
