@@ -1,9 +1,10 @@
 import { createNodeRegistry } from '@reef/core/node';
-import { COMPUTE_POOL, PROGRESS, WARNINGS, WrittenProgress, WrittenWarnings, type Registry } from '@reef/core';
+import { COMPUTE_POOL, PLUGIN_CATALOG, PROGRESS, WARNINGS, WrittenProgress, WrittenWarnings, type Registry } from '@reef/core';
 import deltaLossless from '@reef/delta-lossless';
 import { NodeWorkerPool } from '@reef/kernels/node';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FIRST_PARTY_PLUGINS } from './plugin-catalog.js';
 
 /** The folder of this package: its dependencies are the plugins installed with the CLI. */
 export const CLI_PACKAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -23,8 +24,14 @@ export function createContext(pluginSpecs: () => string[], out = (t: string) => 
         // Plugins installed next to the CLI, and those in the user's own project.
         roots: [CLI_PACKAGE_DIR, process.cwd()],
         plugins: pluginSpecs(),
-        // What plugins get from the CLI: worker threads, and warnings and progress on stderr.
-        provide: (r) => r.provide(COMPUTE_POOL, new NodeWorkerPool()).provide(WARNINGS, new WrittenWarnings(err)).provide(PROGRESS, new WrittenProgress(err)),
+        // What plugins get from the CLI: worker threads, and warnings and progress on stderr; the
+        // first-party catalog names the package to install for an unknown method.
+        provide: (r) =>
+          r
+            .provide(COMPUTE_POOL, new NodeWorkerPool())
+            .provide(WARNINGS, new WrittenWarnings(err))
+            .provide(PROGRESS, new WrittenProgress(err))
+            .provide(PLUGIN_CATALOG, FIRST_PARTY_PLUGINS),
       }).then((r) => {
         // The store registers no delta types itself; every repository written so far needs the
         // lossless ones. Discovery normally found them already (then this is a no-op).

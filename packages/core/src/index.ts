@@ -9,5 +9,4 @@ export * from './dtype-float.js';
 export * from './delta/index.js';
 export * from './plugin.js';
 export * from './services.js';
-export * from './catalog.js';
 export * from './registry.js';

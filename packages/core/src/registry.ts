@@ -1,12 +1,11 @@
 import 'reflect-metadata';
 import { container as rootContainer, type DependencyContainer, type InjectionToken } from 'tsyringe';
-import { KNOWN_PLUGIN_PACKAGES } from './catalog.js';
 import type { DeltaTypePlugin } from './delta.js';
 import { ReefError } from './errors.js';
 import { resolveParams, type Params } from './params.js';
 import { PLUGIN_API_VERSION, type PluginHost, type ReefPluginModule } from './plugin.js';
 import type { Quantizer, QuantizerPlugin, SavedModel } from './quantizer.js';
-import { missingService, type ServiceToken, type Services } from './services.js';
+import { PLUGIN_CATALOG, missingService, type PluginCatalog, type ServiceToken, type Services } from './services.js';
 
 /**
  * Explicit DI tokens. Plugins are registered as values under a kind token (for listing) and under
@@ -128,12 +127,12 @@ export class Registry {
   }
 
   quantizer(id: string): QuantizerPlugin {
-    if (!this.hasQuantizer(id)) throw unknownPlugin('quantizer', id, this.quantizers());
+    if (!this.hasQuantizer(id)) throw unknownPlugin('quantizer', id, this.quantizers(), this.services.find(PLUGIN_CATALOG));
     return this.container.resolve(quantizerToken(id));
   }
 
   deltaType(id: string): DeltaTypePlugin {
-    if (!this.container.isRegistered(deltaTypeToken(id), false)) throw unknownPlugin('delta type', id, this.deltaTypes());
+    if (!this.container.isRegistered(deltaTypeToken(id), false)) throw unknownPlugin('delta type', id, this.deltaTypes(), this.services.find(PLUGIN_CATALOG));
     return this.container.resolve(deltaTypeToken(id));
   }
 
@@ -189,9 +188,10 @@ export class Registry {
   }
 }
 
-function unknownPlugin(what: string, id: string, installed: AnyPlugin[]): ReefError {
+function unknownPlugin(what: string, id: string, installed: AnyPlugin[], catalog: PluginCatalog = {}): ReefError {
   const have = installed.map((p) => p.id).join(', ') || 'none';
-  const pkg = KNOWN_PLUGIN_PACKAGES[id];
+  // The host's catalog (PLUGIN_CATALOG) names packages: core itself knows no plugin by name.
+  const pkg = Object.hasOwn(catalog, id) ? catalog[id] : undefined;
   const hint = pkg
     ? `install ${pkg} (npm install ${pkg}) to get it`
     : `no known package provides it; load a third-party or local plugin with --plugin <path|package>`;

@@ -116,6 +116,14 @@ export class WrittenWarnings implements WarningSink {
 }
 
 /** Where plugins send warnings. Default: a CollectingWarnings per registry. */
+/**
+ * Which package provides each plugin id the host knows of, so that an unknown id can name the
+ * package to install. Core knows no plugin by name: a host that ships with first-party plugins
+ * (the reef CLI) provides their catalog; without one, the error explains --plugin.
+ */
+export type PluginCatalog = Readonly<Record<string, string>>;
+export const PLUGIN_CATALOG: ServiceToken<PluginCatalog> = serviceToken('PLUGIN_CATALOG', 'names the package that provides each plugin id the host knows of', () => ({}));
+
 export const WARNINGS: ServiceToken<WarningSink> = serviceToken('WARNINGS', 'receives warnings from plugins', () => new CollectingWarnings());
 
 // ---- Progress -----------------------------------------------------------------------------------

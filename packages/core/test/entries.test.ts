@@ -28,10 +28,9 @@ const EXPECTED: Record<string, { values?: string[]; types?: string[] }> = {
     types: ['DeltaTypePlugin', 'DeltaPayload', 'DeltaError', 'LossyDeltaTypeSpec'],
   },
   './plugin': { values: ['definePlugin', 'PLUGIN_API_VERSION'], types: ['ReefPluginModule', 'ReefManifest'] },
-  './catalog': { values: ['KNOWN_PLUGIN_PACKAGES'] },
   './registry': { values: ['Registry', 'QUANTIZER_PLUGINS', 'DELTA_TYPE_PLUGINS'] },
   './node': { values: ['createNodeRegistry', 'loadPluginSpec', 'findPluginPackages'] },
-  './services': { values: ['COMPUTE_POOL', 'WARNINGS', 'PROGRESS', 'serviceToken', 'CollectingWarnings', 'WrittenWarnings', 'SILENT_PROGRESS'], types: ['ComputePool', 'WarningSink', 'ProgressReporter'] },
+  './services': { values: ['COMPUTE_POOL', 'WARNINGS', 'PROGRESS', 'serviceToken', 'PLUGIN_CATALOG', 'CollectingWarnings', 'WrittenWarnings', 'SILENT_PROGRESS'], types: ['ComputePool', 'WarningSink', 'ProgressReporter'] },
   './dtype': { values: ['toFloat64', 'tensorToFloat64', 'float64ToTensor', 'f16Bits', 'bf16Bits', 'floatToHalfBits', 'halfBitsToFloat'] },
 };
 

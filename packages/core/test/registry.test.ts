@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   PLUGIN_API_VERSION,
+  PLUGIN_CATALOG,
   Registry,
   ReefError,
   definePlugin,
@@ -87,12 +88,18 @@ describe('Registry', () => {
     expect(codeOf(() => r.use({} as never, 'not-a-plugin'))).toBe('PLUGIN_LOAD');
   });
 
-  it('names the package to install for a known but missing method, and --plugin for others', () => {
-    const r = new Registry();
+  it('names the package to install for a method in the host catalog, and --plugin for others', () => {
+    const r = new Registry().provide(PLUGIN_CATALOG, { pq: '@reef/quantizer-pq', 'xor-planes': '@reef/delta-lossless' });
     r.registerQuantizer(quantizerPlugin('sq'));
     expect(() => r.quantizer('pq')).toThrow("unknown quantizer 'pq': install @reef/quantizer-pq (npm install @reef/quantizer-pq) to get it. Installed: sq");
     expect(() => r.quantizer('mine')).toThrow('--plugin <path|package>');
     expect(() => r.deltaType('xor-planes')).toThrow('@reef/delta-lossless');
+    expect(() => r.quantizer('constructor')).toThrow('--plugin <path|package>'); // an own key only, not the prototype's
+  });
+
+  it('names no package without a catalog: core knows no plugin by name', () => {
+    const r = new Registry();
+    expect(() => r.quantizer('pq')).toThrow("unknown quantizer 'pq': no known package provides it; load a third-party or local plugin with --plugin <path|package>. Installed: none");
   });
 
   it('resolves parameters and runs plugin validation when creating', () => {

@@ -1,8 +1,11 @@
+import type { PluginCatalog } from '@reef/core';
+
 /**
  * First-party method ids and the package that provides each, so an unknown id can name the package
- * to install. Third-party ids are not listed: for them the error explains `--plugin`.
+ * to install. The CLI provides it to its registry as PLUGIN_CATALOG (core knows no plugin by name).
+ * Third-party ids are not listed: for them the error explains `--plugin`.
  */
-export const KNOWN_PLUGIN_PACKAGES: Readonly<Record<string, string>> = {
+export const FIRST_PARTY_PLUGINS: PluginCatalog = {
   sq: '@reef/quantizer-sq',
   pq: '@reef/quantizer-pq',
   opq: '@reef/quantizer-opq',
