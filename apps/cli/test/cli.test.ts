@@ -24,7 +24,7 @@ async function reef(args: string[], cwd = repo): Promise<{ code: number; stdout:
 
 /**
  * A third-party plugin installed outside the workspace: the template package copied into a temp
- * project whose node_modules provides @reef/core, as `npm install` would.
+ * project whose node_modules provides @reef/core and @reef/kernels, as `npm install` would.
  */
 let outside: string;
 beforeAll(() => {
@@ -35,6 +35,7 @@ beforeAll(() => {
   cpSync(join(repo, 'templates/quantizer-plugin/dist'), join(pluginDir, 'dist'), { recursive: true });
   mkdirSync(join(outside, 'node_modules/@reef'), { recursive: true });
   symlinkSync(join(repo, 'packages/core'), join(outside, 'node_modules/@reef/core'), 'dir');
+  symlinkSync(join(repo, 'packages/kernels'), join(outside, 'node_modules/@reef/kernels'), 'dir'); // the template packs bits with kernels
   // A second copy claiming the same id, to exercise duplicate refusal.
   cpSync(pluginDir, join(outside, 'duplicate-sign'), { recursive: true });
   const pkg = join(outside, 'duplicate-sign/package.json');
