@@ -1,13 +1,16 @@
-import { elementCount, type Tensor } from '@reef/core';
+import { DTYPE_BYTES, elementCount, isFloatDType, type Tensor } from '@reef/core';
 import type { ReferenceCandidate } from './encoding-policy.js';
 import type { Tree, TensorRecord } from './model.js';
 import type { ObjectInfo } from './objects.js';
 import type { RepoContext } from './repo-context.js';
 import type { SimilarityIndex } from './similarity.js';
 
-/** Which stored tensors a new tensor may be encoded against: its namesake in the parent commit, else similar ones. */
+/**
+ * Which stored tensors a new tensor may be encoded against: its namesake in the parent commit, else
+ * similar ones; and for a float tensor, a copy of it in a wider float dtype (source 'cast').
+ */
 
-export async function referenceCandidates(ctx: RepoContext, path: string, name: string, t: Tensor, parent: Tree, similarity: SimilarityIndex): Promise<ReferenceCandidate[]> {
+export async function referenceCandidates(ctx: RepoContext, path: string, name: string, t: Tensor, parent: Tree, similarity: SimilarityIndex, staged: Tree = {}): Promise<ReferenceCandidate[]> {
   const fits = (r: TensorRecord): boolean => r.dtype === t.dtype && elementCount(r.shape) === elementCount(t.shape) && ctx.objects.has(r.hash);
   const hashes: { hash: string; source: string }[] = [];
   const own = parent[path]?.tensors.find((r) => r.name === name);
@@ -24,6 +27,8 @@ export async function referenceCandidates(ctx: RepoContext, path: string, name: 
   if (hashes.length === 0) {
     for (const hash of similarity.nearest(t, 2, 20, (h) => ctx.objects.has(h))) hashes.push({ hash, source: 'similar' });
   }
+  const wider = widerCopy(ctx, path, name, t, [staged, parent]);
+  if (wider) hashes.push({ hash: wider.hash, source: 'cast' });
   const out: ReferenceCandidate[] = [];
   for (const { hash, source } of hashes) {
     const info = ctx.objects.info(hash) as ObjectInfo;
@@ -32,4 +37,33 @@ export async function referenceCandidates(ctx: RepoContext, path: string, name: 
     out.push({ hash, tensor: await ctx.objects.peek(hash), depth: info.depth, source });
   }
   return out;
+}
+
+/**
+ * A stored tensor `t` may be a narrowing cast of (a bf16 or f16 copy of an f32 checkpoint, an f32
+ * copy of an f64 one): one of a wider float dtype with the same element count, in the staging
+ * index (files added before, e.g. the f32 file added before its bf16 copy) or the parent commit.
+ * Preferred in this order: same file path and name, same name in any file, then the same shape
+ * (a copy saved under other names). Whether it pays is the delta types' to say (`supports`,
+ * `worthTrying`) and the trials' to measure.
+ */
+function widerCopy(ctx: RepoContext, path: string, name: string, t: Tensor, trees: readonly Tree[]): TensorRecord | undefined {
+  if (!isFloatDType(t.dtype)) return undefined;
+  const count = elementCount(t.shape);
+  const wider = (r: TensorRecord): boolean =>
+    isFloatDType(r.dtype) && DTYPE_BYTES[r.dtype] > DTYPE_BYTES[t.dtype] && elementCount(r.shape) === count && ctx.objects.has(r.hash);
+  const sameShape = (r: TensorRecord): boolean => r.shape.length === t.shape.length && r.shape.every((s, k) => s === t.shape[k]);
+  for (const tree of trees) {
+    const own = tree[path]?.tensors.find((r) => r.name === name && wider(r));
+    if (own) return own;
+  }
+  for (const match of [(r: TensorRecord) => r.name === name, sameShape]) {
+    for (const tree of trees) {
+      for (const file of Object.values(tree)) {
+        const r = file.tensors.find((x) => match(x) && wider(x));
+        if (r) return r;
+      }
+    }
+  }
+  return undefined;
 }

@@ -1,0 +1,6 @@
+import { describeDeltaTypeContract } from '@reef/testkit';
+import plugin from '../src/index.js';
+
+// The shared contract pairs tensors of one dtype, which `cast` refuses through `supports`; the
+// round trips across dtypes (every bit pattern, every rule) are in cast.test.ts.
+describeDeltaTypeContract({ plugin, id: 'cast' });
