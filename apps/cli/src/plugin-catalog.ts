@@ -17,6 +17,7 @@ export const FIRST_PARTY_PLUGINS: PluginCatalog = {
   'float-diff': '@reef/delta-lossless',
   sparse: '@reef/delta-lossless',
   cast: '@reef/delta-cast',
+  widen: '@reef/delta-cast',
   'pq-lossy': '@reef/delta-pq',
   'pq-lossless': '@reef/delta-pq',
   int8: '@reef/delta-quantized',

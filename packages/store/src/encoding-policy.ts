@@ -87,12 +87,12 @@ export interface LosslessTrial {
 /**
  * The lossless delta trials for `target` besides whole storage (which is always an option), in the
  * order they are measured: per reference short enough to extend (`maxDepth`), every lossless type
- * that passes `worthTrying`. A reference of another dtype (a 'cast' candidate: the wider copy a
- * tensor may be a narrowing cast of) goes only to types that declare `supports`, the ones that say
+ * that passes `worthTrying`. A reference of another dtype (a 'cast' candidate: a copy of the
+ * tensor in a wider or narrower float precision) goes only to types that declare `supports`, the ones that say
  * which pairs they code; a type without it is assumed to pair tensors of one dtype. Up to
- * WHOLE_ONLY_BYTES, only such other-dtype references are tried: their trial is one pass over the
- * elements when few are mispredicted (no byte planes to deflate), and a true cast's payload is a
- * few dozen bytes against the tensor's full size whole.
+ * WHOLE_ONLY_BYTES, only such other-dtype references are tried: a `cast` trial is one pass over
+ * the elements when few are mispredicted (no byte planes to deflate), and a true cast's payload is
+ * a few dozen bytes against the tensor's full size whole.
  */
 export function losslessTrials(target: Tensor, candidates: readonly ReferenceCandidate[], types: readonly DeltaTypePlugin[], maxDepth: number): LosslessTrial[] {
   const small = target.data.length <= WHOLE_ONLY_BYTES;

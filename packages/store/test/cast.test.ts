@@ -103,6 +103,22 @@ describe('casts at add time', () => {
     }
   });
 
+  it('codes an f32 model added after its bf16 copy against the widened copy (widen), smaller than alone, byte-exact', async () => {
+    const model = f32Model();
+    const alone = newRepo();
+    writeFileSync(join(alone.dir, 'f32.src'), writeSafetensors(model));
+    const first = await commitFile(alone.repo, alone.dir, join(alone.dir, 'f32.src'), 'model-f32.safetensors');
+    const { repo, dir } = newRepo();
+    writeFileSync(join(dir, 'bf16.src'), writeSafetensors(castModel(model, 'bf16')));
+    await commitFile(repo, dir, join(dir, 'bf16.src'), 'model-bf16.safetensors');
+    writeFileSync(join(dir, 'f32.src'), writeSafetensors(model));
+    const after = await commitFile(repo, dir, join(dir, 'f32.src'), 'model-f32.safetensors');
+    expect(after.encodings.widen).toBeGreaterThanOrEqual(2); // the two weight matrices at least
+    expect(after.storedBytes).toBeLessThan(first.storedBytes);
+    await expectExportsExactly(repo, 'model-f32.safetensors', join(dir, 'f32.src'));
+    await expectExportsExactly(repo, 'model-bf16.safetensors', join(dir, 'bf16.src'));
+  });
+
   it('stores the f32 copy of an f64 model as a cast (tiny-mlp f64 → f32)', async () => {
     const { repo, dir } = newRepo();
     await commitFile(repo, dir, join(FIXTURES, 'tiny-mlp-f64.safetensors'), 'tiny-mlp-f64.safetensors');

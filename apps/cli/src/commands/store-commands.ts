@@ -240,7 +240,7 @@ export async function gcCommand(env: CommandEnv): Promise<string[]> {
   return withRepo(env, async (repo) => {
     const g = await repo.gc();
     return [
-      `removed ${g.objectsRemoved} unreachable objects, ${g.codebooksRemoved} codebooks, ${g.commitsRemoved} commits, ${g.packsRemoved} packs (${g.packsRewritten} rewritten), ${g.filesRemoved} leftover files`,
+      `removed ${g.objectsRemoved} unreachable objects, ${g.codebooksRemoved} codebooks, ${g.commitsRemoved} commits, ${g.packsRemoved} packs (${g.packsRewritten} rewritten), ${g.filesRemoved} leftover files; merged ${g.packsMerged} small packs`,
       `${formatBytes(g.bytesBefore)} -> ${formatBytes(g.bytesAfter)}`,
     ];
   });
