@@ -1,7 +1,4 @@
-import { createNodeRegistry } from '@reef/core/node';
 import { COMPUTE_POOL, PLUGIN_CATALOG, PROGRESS, WARNINGS, WrittenProgress, WrittenWarnings, type Registry } from '@reef/core';
-import deltaLossless from '@reef/delta-lossless';
-import { NodeWorkerPool } from '@reef/kernels/node';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FIRST_PARTY_PLUGINS } from './plugin-catalog.js';
@@ -16,28 +13,39 @@ export interface CliContext {
   readonly err: (text: string) => void;
 }
 
+/**
+ * Plugin discovery, the worker pool and the lossless delta types are imported only when a command
+ * asks for the registry: `reef status`, `log`, `show`, `branch` and `tag` never do, and start
+ * without loading any plugin.
+ */
 export function createContext(pluginSpecs: () => string[], out = (t: string) => void process.stdout.write(t + '\n'), err = (t: string) => void process.stderr.write(t + '\n')): CliContext {
   let registry: Promise<Registry> | undefined;
+  const discover = async (): Promise<Registry> => {
+    const [{ createNodeRegistry }, { NodeWorkerPool }, { default: deltaLossless }] = await Promise.all([
+      import('@reef/core/node'),
+      import('@reef/kernels/node'),
+      import('@reef/delta-lossless'),
+    ]);
+    const r = await createNodeRegistry({
+      // Plugins installed next to the CLI, and those in the user's own project.
+      roots: [CLI_PACKAGE_DIR, process.cwd()],
+      plugins: pluginSpecs(),
+      // What plugins get from the CLI: worker threads, and warnings and progress on stderr; the
+      // first-party catalog names the package to install for an unknown method.
+      provide: (reg) =>
+        reg
+          .provide(COMPUTE_POOL, new NodeWorkerPool())
+          .provide(WARNINGS, new WrittenWarnings(err))
+          .provide(PROGRESS, new WrittenProgress(err))
+          .provide(PLUGIN_CATALOG, FIRST_PARTY_PLUGINS),
+    });
+    // The store registers no delta types itself; every repository written so far needs the
+    // lossless ones. Discovery normally found them already (then this is a no-op).
+    r.use(deltaLossless, '@reef/delta-lossless');
+    return r;
+  };
   return {
-    registry: () =>
-      (registry ??= createNodeRegistry({
-        // Plugins installed next to the CLI, and those in the user's own project.
-        roots: [CLI_PACKAGE_DIR, process.cwd()],
-        plugins: pluginSpecs(),
-        // What plugins get from the CLI: worker threads, and warnings and progress on stderr; the
-        // first-party catalog names the package to install for an unknown method.
-        provide: (r) =>
-          r
-            .provide(COMPUTE_POOL, new NodeWorkerPool())
-            .provide(WARNINGS, new WrittenWarnings(err))
-            .provide(PROGRESS, new WrittenProgress(err))
-            .provide(PLUGIN_CATALOG, FIRST_PARTY_PLUGINS),
-      }).then((r) => {
-        // The store registers no delta types itself; every repository written so far needs the
-        // lossless ones. Discovery normally found them already (then this is a no-op).
-        r.use(deltaLossless, '@reef/delta-lossless');
-        return r;
-      })),
+    registry: () => (registry ??= discover()),
     out,
     err,
   };

@@ -16,6 +16,8 @@ export const FIRST_PARTY_PLUGINS: PluginCatalog = {
   'xor-planes': '@reef/delta-lossless',
   'float-diff': '@reef/delta-lossless',
   sparse: '@reef/delta-lossless',
+  cast: '@reef/delta-cast',
+  widen: '@reef/delta-cast',
   'pq-lossy': '@reef/delta-pq',
   'pq-lossless': '@reef/delta-pq',
   int8: '@reef/delta-quantized',

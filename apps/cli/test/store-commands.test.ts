@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  addCommand, branchCommand, checkoutCommand, commitCommand, diffCommand, exportCommand, fsckCommand, gcCommand, initCommand,
+  addCommand, branchCommand, checkoutCommand, commitCommand, diffCommand, exportCommand, exportVerdict, fsckCommand, gcCommand, initCommand,
   logCommand, mergeCommand, showCommand, statsCommand, statusCommand, tagCommand,
 } from '../src/commands/store-commands.js';
 
@@ -24,6 +24,18 @@ function losslessRegistry(): Registry {
   registry.use(deltaLossless, '@reef/delta-lossless');
   return registry;
 }
+
+describe('export messages', () => {
+  it('claims byte-identity only for an identical file; a lossy export names its bound and worst error', () => {
+    expect(exportVerdict({ bytes: 10, verbatim: true, identical: true, sha256: 'ab'.repeat(32) })).toBe('byte-identical to the file that was added (sha256 abababababababab)');
+    const loss = { tensors: 8, of: 14, maxRelError: 1e-3, relL2: 8.97e-4, maxAbs: 1.5e-5 };
+    // Same layout as the added file (verbatim) and still lossy: the message must say so.
+    const lossy = exportVerdict({ bytes: 10, verbatim: true, identical: false, loss });
+    expect(lossy).toBe('lossy: 8 of 14 tensor(s) approximate, recorded bound: max relative error 0.001; worst measured: rel L2 8.97e-4, max |err| 1.50e-5; not the file that was added');
+    expect(exportVerdict({ bytes: 10, verbatim: false, identical: false, loss: { ...loss, maxRelError: undefined } })).toMatch(/^lossy: .*bound not recorded/);
+    expect(exportVerdict({ bytes: 10, verbatim: false, identical: false })).toBe('converted; every tensor exact');
+  });
+});
 
 describe('store commands (what the CLI prints)', () => {
   const { dir, cleanup } = tempDir();

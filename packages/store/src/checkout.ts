@@ -4,6 +4,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSy
 import { dirname, join } from 'node:path';
 import { fromLayout } from './file-records.js';
 import { assemble, safetensorsHeader, writeNpz, writeSafetensors, type NamedTensor } from './formats/index.js';
+import { exportLoss, identicalToAdded, type ExportOutcome } from './export-loss.js';
 import { atomicWrite, tempPath } from './fsutil.js';
 import { sha256File } from './hash.js';
 import type { Commit, FileRecord, TensorRecord, Tree } from './model.js';
@@ -111,18 +112,21 @@ export async function exportRevision(ctx: RepoContext, rev: string, options: { f
  * `export` into the file `target`, streamed: one decoded tensor in memory at a time. A verbatim
  * export is checked against the recorded sha256 before it is renamed into place; a converted
  * safetensors export is written header first, then tensor by tensor. (Converted .npz exports are
- * built in memory: each zip member's header needs its CRC before its bytes.)
+ * built in memory: each zip member's header needs its CRC before its bytes.) The outcome says whether
+ * the written file is the one that was added and, for tensors a lossy commit stored, their errors.
  */
-export async function exportTo(ctx: RepoContext, rev: string, target: string, options: { format: 'safetensors' | 'npz'; path?: string }): Promise<{ bytes: number; verbatim: boolean }> {
+export async function exportTo(ctx: RepoContext, rev: string, target: string, options: { format: 'safetensors' | 'npz'; path?: string }): Promise<ExportOutcome> {
   const plan = exportPlan(ctx, rev, options);
   if (plan.verbatim) {
-    await writeFile(ctx, plan.verbatim.path, plan.verbatim.file, target);
-    return { bytes: plan.verbatim.file.size, verbatim: true };
+    const { file } = plan.verbatim;
+    await writeFile(ctx, plan.verbatim.path, file, target); // renamed into place only once its sha256 is file.sha256
+    return { bytes: file.size, verbatim: true, sha256: file.sha256, identical: identicalToAdded(file), loss: exportLoss(ctx, rev, file.tensors) };
   }
+  const loss = exportLoss(ctx, rev, plan.tensors);
   if (options.format === 'npz') {
     const { bytes } = await exportRevision(ctx, rev, options);
     atomicWrite(target, bytes);
-    return { bytes: bytes.length, verbatim: false };
+    return { bytes: bytes.length, verbatim: false, identical: false, loss };
   }
   const sizes = plan.tensors.map((t) => ({ ...t, byteLength: elementCount(t.shape) * DTYPE_BYTES[t.dtype] }));
   const head = safetensorsHeader(sizes);
@@ -139,7 +143,7 @@ export async function exportTo(ctx: RepoContext, rev: string, target: string, op
   }
   closeSync(fd);
   renameSync(tmp, target);
-  return { bytes: head.length + sizes.reduce((n, t) => n + t.byteLength, 0), verbatim: false };
+  return { bytes: head.length + sizes.reduce((n, t) => n + t.byteLength, 0), verbatim: false, identical: false, loss };
 }
 
 /** What an export writes: one tracked file as added (verbatim), or the named tensors to convert. */

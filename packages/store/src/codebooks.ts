@@ -1,5 +1,6 @@
 import { ReefError, type DeltaTypePlugin, type PortableData } from '@reef/core';
-import { h5wasm, readPortable, writePortable, type H5File, type H5Group } from '@reef/hdf5';
+import type { H5File, H5Group } from '@reef/hdf5';
+import { hdf5 } from './h5-lazy.js';
 import { createHash } from 'node:crypto';
 
 /**
@@ -69,7 +70,7 @@ export function writeCodebook(file: H5File, codebook: StoredCodebook): void {
   const parent = file.keys().includes(CODEBOOK_GROUP) ? (file.get(CODEBOOK_GROUP) as H5Group) : file.create_group(CODEBOOK_GROUP);
   if (parent.keys().includes(codebook.info.hash)) return;
   const group = parent.create_group(codebook.info.hash);
-  writePortable(group, codebook.data);
+  hdf5().writePortable(group, codebook.data);
   group.create_attribute('delta_type', codebook.info.deltaType);
   group.create_attribute('content_hash', `sha256:${codebook.info.hash}`);
 }
@@ -78,10 +79,10 @@ export function writeCodebook(file: H5File, codebook: StoredCodebook): void {
 export function readCodebook(file: H5File, info: CodebookInfo, pack: string): PortableData {
   const where = `pack ${pack}, codebook ${info.hash.slice(0, 12)}`;
   const group = file.get(`${CODEBOOK_GROUP}/${info.hash}`);
-  if (!(group instanceof h5wasm.Group)) {
+  if (!(group instanceof hdf5().h5wasm.Group)) {
     throw new ReefError('BAD_FILE', `${where}: /${CODEBOOK_GROUP}/${info.hash} is missing from the pack; the repository is damaged`);
   }
-  const data = readPortable(group, where);
+  const data = hdf5().readPortable(group, where);
   if (codebookHash(info.deltaType, data) !== info.hash) throw new ReefError('BAD_FILE', `${where} is corrupt: its content no longer matches its hash`);
   return data;
 }

@@ -25,13 +25,18 @@ function payloadBytes(p: PortableData): number {
 }
 
 /**
- * The same element-aligned chunks of each tensor, so candidates are compared on equal ground. In
- * scratch memory: `encodeSampled`, its only user, gives it back once the trial has settled.
+ * The same chunks of elements of each tensor, so candidates are compared on equal ground: chunks of
+ * `chunkBytes` of the target (`like`), at the same element positions in a reference of another
+ * dtype (a cast's wider copy). In scratch memory: `encodeSampled`, its only user, gives it back
+ * once the trial has settled.
  */
-function sampleOf(t: Tensor, chunkBytes = SAMPLE_CHUNK_BYTES): Tensor {
+function sampleOf(t: Tensor, chunkBytes = SAMPLE_CHUNK_BYTES, like: Tensor = t): Tensor {
+  const lw = DTYPE_BYTES[like.dtype];
+  const chunkElements = Math.max(1, Math.floor(chunkBytes / lw));
+  const strideElements = Math.floor(like.data.length / lw / SAMPLE_CHUNKS);
   const w = DTYPE_BYTES[t.dtype];
-  const chunk = Math.max(w, chunkBytes - (chunkBytes % w));
-  const stride = Math.floor(t.data.length / SAMPLE_CHUNKS / w) * w;
+  const chunk = chunkElements * w;
+  const stride = strideElements * w;
   const out = borrowScratch(chunk * SAMPLE_CHUNKS, true);
   for (let k = 0; k < SAMPLE_CHUNKS; k++) out.set(t.data.subarray(k * stride, k * stride + chunk), k * chunk);
   return { dtype: t.dtype, shape: [out.length / w], data: out };
@@ -58,7 +63,7 @@ async function encodeWith(option: Option, t: Tensor): Promise<{ bytes: number; w
 /** Size of `option` on a sample; the samples and the trial's output are scratch, given back here. */
 async function encodeSampled(option: Option, t: Tensor, chunkBytes = SAMPLE_CHUNK_BYTES): Promise<number> {
   const target = sampleOf(t, chunkBytes);
-  const reference = option.candidate ? sampleOf(option.candidate.tensor, chunkBytes) : undefined;
+  const reference = option.candidate ? sampleOf(option.candidate.tensor, chunkBytes, t) : undefined;
   try {
     const trial = await encodeWith(option.candidate && reference ? { ...option, candidate: { ...option.candidate, tensor: reference } } : option, target);
     releaseEncoded(trial);

@@ -49,7 +49,11 @@ export interface ReferenceCandidate {
   readonly hash: string;
   readonly tensor: Tensor;
   readonly depth: number;
-  /** Why it was proposed: 'parent' (same name), 'similar' (similarity index), 'zero' (ZERO_REFERENCE, lossy commits), 'centroid' (clusters). */
+  /**
+   * Why it was proposed: 'parent' (same name), 'similar' (similarity index), 'cast' (a wider float
+   * copy: same name or shape, parent commit or staging index), 'zero' (ZERO_REFERENCE, lossy
+   * commits), 'centroid' (clusters).
+   */
   readonly source: string;
 }
 
@@ -83,15 +87,25 @@ export interface LosslessTrial {
 /**
  * The lossless delta trials for `target` besides whole storage (which is always an option), in the
  * order they are measured: per reference short enough to extend (`maxDepth`), every lossless type
- * that passes `worthTrying`. None for tensors up to WHOLE_ONLY_BYTES.
+ * that passes `worthTrying`. A reference of another dtype (a 'cast' candidate: a copy of the
+ * tensor in a wider or narrower float precision) goes only to types that declare `supports`, the ones that say
+ * which pairs they code; a type without it is assumed to pair tensors of one dtype. Up to
+ * WHOLE_ONLY_BYTES, only such other-dtype references are tried: a `cast` trial is one pass over
+ * the elements when few are mispredicted (no byte planes to deflate), and a true cast's payload is
+ * a few dozen bytes against the tensor's full size whole.
  */
 export function losslessTrials(target: Tensor, candidates: readonly ReferenceCandidate[], types: readonly DeltaTypePlugin[], maxDepth: number): LosslessTrial[] {
-  if (target.data.length <= WHOLE_ONLY_BYTES) return [];
+  const small = target.data.length <= WHOLE_ONLY_BYTES;
   const out: LosslessTrial[] = [];
   for (const candidate of candidates) {
     if (candidate.depth >= maxDepth) continue;
+    const otherDType = candidate.tensor.dtype !== target.dtype;
+    if (small && !otherDType) continue;
     const reference = { dtype: candidate.tensor.dtype, shape: target.shape, data: candidate.tensor.data };
-    for (const plugin of types) if (plugin.lossless && worthTrying(plugin, target, reference)) out.push({ plugin, candidate });
+    for (const plugin of types) {
+      if (otherDType && !plugin.supports) continue;
+      if (plugin.lossless && worthTrying(plugin, target, reference)) out.push({ plugin, candidate });
+    }
   }
   return out;
 }

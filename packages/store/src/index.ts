@@ -2,6 +2,7 @@ export * from './repository.js';
 export * from './model.js';
 export * from './formats/index.js';
 export { tensorHash } from './hash.js';
+export type { ExportLoss, ExportOutcome } from './export-loss.js';
 export { ObjectStore, type ObjectInfo, type EncodedObject } from './objects.js';
 export { CODEBOOK_GROUP, codebookHash, type CodebookInfo, type StoredCodebook } from './codebooks.js';
 export { assertQualityBound, chooseWithinBound, measureTensorError, screenSample, type QualityBound, type LossyItem, type LossyChoice } from './quality.js';

@@ -47,7 +47,7 @@ export async function commitLossy(ctx: RepoContext, message: string, bound: Qual
         if (committed.has(r.hash) || seen.has(r.hash) || !isFloatDType(r.dtype) || info.error) continue;
         seen.add(r.hash);
         const tensor = await ctx.objects.get(r.hash);
-        const candidate = (await referenceCandidates(ctx, path, r.name, tensor, headTree, similarity)).find((c) => c.depth < ctx.maxDepth && c.hash !== r.hash);
+        const candidate = (await referenceCandidates(ctx, path, r.name, tensor, headTree, similarity)).find((c) => c.depth < ctx.maxDepth && c.hash !== r.hash && c.tensor.dtype === tensor.dtype); // lossy types pair one dtype
         if (candidate) items.push({ path, name: r.name, hash: r.hash, tensor, candidate, losslessBytes: info.storedBytes });
         // An all-zero tensor is its zero reference: nothing to code (and whole storage deflates it away).
         else if (tensor.data.some((b) => b !== 0)) unreferenced.push({ path, name: r.name, hash: r.hash, tensor, losslessBytes: info.storedBytes });

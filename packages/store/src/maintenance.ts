@@ -13,6 +13,8 @@ import { ZERO_REFERENCE } from './zero-reference.js';
 export interface GcResult {
   readonly packsRemoved: number;
   readonly packsRewritten: number;
+  /** Small packs whose objects gc copied into fewer, larger ones (then removed). */
+  readonly packsMerged: number;
   readonly objectsRemoved: number;
   /** Shared PQ codebooks no live object uses any more. */
   readonly codebooksRemoved: number;
@@ -95,9 +97,58 @@ export function liveObjects(ctx: RepoContext, commits: Iterable<string>): Set<st
 }
 
 /**
+ * Packs below this size are merged by gc. Every `add` writes one pack, so a history of small commits
+ * leaves many: each costs its manifest's parse whenever a repository is opened, an HDF5 file open
+ * when it is read, and the HDF5 file's own overhead (superblock, groups, heaps: a few KB).
+ */
+export const SMALL_PACK_BYTES = 1 << 20;
+/** Small packs are merged into packs of up to this size (what gc holds in memory at once). */
+const MERGED_PACK_BYTES = 16 << 20;
+
+interface SmallPack {
+  readonly pack: string;
+  readonly bytes: number;
+  readonly infos: readonly ObjectInfo[];
+  readonly books: readonly string[];
+}
+
+/**
+ * Copies the objects and codebooks of small packs into merged ones (each complete and listed
+ * before anything is retired) and adds the merged-away packs to `retire`; returns their count.
+ * A pack alone in its batch is left as it is.
+ */
+async function mergeSmallPacks(ctx: RepoContext, small: readonly SmallPack[], retire: string[]): Promise<number> {
+  const batches: SmallPack[][] = [];
+  let batch: SmallPack[] = [];
+  let bytes = 0;
+  for (const p of small) {
+    if (batch.length > 0 && bytes + p.bytes > MERGED_PACK_BYTES) {
+      batches.push(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(p);
+    bytes += p.bytes;
+  }
+  batches.push(batch);
+  let merged = 0;
+  for (const b of batches.filter((x) => x.length > 1)) {
+    const copies: EncodedObject[] = [];
+    for (const p of b) for (const info of p.infos) copies.push(await ctx.objects.readEncoded(info.hash));
+    const books = [];
+    for (const p of b) for (const hash of p.books) books.push(await ctx.objects.readCodebook(hash));
+    await ctx.objects.writePack(copies, ctx.onProgress, true, books);
+    retire.push(...b.map((p) => p.pack));
+    merged += b.length;
+  }
+  return merged;
+}
+
+/**
  * Removes what no branch, tag, HEAD or the staging index reaches: whole packs when nothing in them
  * lives, rewritten packs when part does, unreachable commits, and leftovers of interrupted
- * writes. New packs are complete before old ones go, so a crash mid-gc loses nothing.
+ * writes; merges packs under SMALL_PACK_BYTES. New packs are complete before old ones go, so a
+ * crash mid-gc loses nothing.
  */
 export async function gc(ctx: RepoContext): Promise<GcResult> {
   const release = ctx.lock();
@@ -124,6 +175,7 @@ export async function gc(ctx: RepoContext): Promise<GcResult> {
       byPack.set(pack, [...(byPack.get(pack) ?? []), info]);
     }
     const retire: string[] = [];
+    const small: SmallPack[] = [];
     for (const pack of ctx.objects.listFiles().packs) {
       const infos = byPack.get(pack) ?? [];
       const keep = infos.filter((i) => live.has(i.hash));
@@ -132,7 +184,11 @@ export async function gc(ctx: RepoContext): Promise<GcResult> {
       const keepBooks = books.filter((b) => liveBooks.has(b));
       // A pack whose manifest lists more than it wins holds copies superseded by `cluster apply`.
       const intact = keep.length === infos.length && keepBooks.length === books.length && infos.length + books.length > 0;
-      if (intact && ctx.objects.listedCount(pack) === infos.length) continue;
+      if (intact && ctx.objects.listedCount(pack) === infos.length) {
+        const size = statSync(join(packsDir, `${pack}.h5`)).size;
+        if (size < SMALL_PACK_BYTES) small.push({ pack, bytes: size, infos, books });
+        continue;
+      }
       objectsRemoved += infos.length - keep.length;
       codebooksRemoved += books.length - keepBooks.length;
       if (keep.length > 0 || keepBooks.length > 0) {
@@ -145,6 +201,7 @@ export async function gc(ctx: RepoContext): Promise<GcResult> {
       } else packsRemoved++;
       retire.push(pack);
     }
+    const packsMerged = await mergeSmallPacks(ctx, small, retire);
     ctx.objects.close();
     for (const pack of retire) {
       rmSync(join(packsDir, `${pack}.json`), { force: true }); // unlist first: a listed pack must exist
@@ -175,7 +232,7 @@ export async function gc(ctx: RepoContext): Promise<GcResult> {
     }
     ctx.objects.reload();
     await maintainSimilarity(ctx);
-    return { packsRemoved, packsRewritten, objectsRemoved, codebooksRemoved, commitsRemoved, filesRemoved, bytesBefore, bytesAfter: dirBytes(ctx.dir) };
+    return { packsRemoved, packsRewritten, packsMerged, objectsRemoved, codebooksRemoved, commitsRemoved, filesRemoved, bytesBefore, bytesAfter: dirBytes(ctx.dir) };
   } finally {
     release();
   }

@@ -1,12 +1,13 @@
 import { DTYPE_BYTES, ReefError, type PortableData, type Registry, type Tensor } from '@reef/core';
 import { returnScratch } from '@reef/codecs';
 import { unpackPlanes } from '@reef/codecs/node';
-import { h5wasm, messageOf, openH5, readPortable, type H5File } from '@reef/hdf5';
+import type { H5File } from '@reef/hdf5';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJson, type LaterFile } from './fsutil.js';
 import { CENTROID_KIND, centroidHash } from './cluster-centroid.js';
 import { readCodebook, withCodebook, type CodebookInfo, type StoredCodebook } from './codebooks.js';
+import { hdf5, loadHdf5, messageOf } from './h5-lazy.js';
 import { tensorHash } from './hash.js';
 import { readWholePlanes, type EncodedObject, type ObjectInfo } from './object-format.js';
 import { PackWriter, type PackManifest } from './pack-writer.js';
@@ -168,7 +169,7 @@ export class ObjectStore {
     if (!f) {
       const path = join(this.dir, `${pack}.h5`);
       if (!existsSync(path)) throw new ReefError('BAD_FILE', `pack file ${path} is missing; the repository is damaged (run reef fsck)`);
-      const opened = await openH5(path, 'r');
+      const opened = await (await loadHdf5()).openH5(path, 'r');
       // Two tensors are encoded at a time: another caller may have opened the pack meanwhile.
       f = this.open.get(pack);
       if (f) opened.close();
@@ -186,7 +187,7 @@ export class ObjectStore {
     if (entry.info.encoding === 'whole') {
       const path = `${entry.info.kind === CENTROID_KIND ? 'centroids' : 'weights'}/${hash}`;
       const ds = file.get(path);
-      if (!(ds instanceof h5wasm.Dataset)) throw new ReefError('BAD_FILE', `${where}: /${path} is missing`);
+      if (!(ds instanceof hdf5().h5wasm.Dataset)) throw new ReefError('BAD_FILE', `${where}: /${path} is missing`);
       const attrs = ds.attrs; // h5wasm reads every attribute on each access: once only
       const text = (k: string): string | undefined => (attrs[k] === undefined ? undefined : String(attrs[k].value));
       const json = (k: string): unknown => (attrs[k] === undefined ? undefined : JSON.parse(String(attrs[k].value)));
@@ -194,8 +195,8 @@ export class ObjectStore {
       return { info: entry.info, whole: { bytes: (ds.value as Uint8Array).slice(), ...planes } };
     }
     const group = file.get(`deltas/${hash}`);
-    if (!(group instanceof h5wasm.Group)) throw new ReefError('BAD_FILE', `${where}: /deltas/${hash} is missing`);
-    return { info: entry.info, payload: readPortable(group, where) };
+    if (!(group instanceof hdf5().h5wasm.Group)) throw new ReefError('BAD_FILE', `${where}: /deltas/${hash} is missing`);
+    return { info: entry.info, payload: hdf5().readPortable(group, where) };
   }
 
   /** Reads a tensor, decoding its delta chain; `verify` re-hashes the result. The caller may keep it. */

@@ -1,9 +1,10 @@
 import { ReefError } from '@reef/core';
-import { createDatasetAt, createGroupAt, createStringAttributeAt, h5wasm, messageOf, openH5, writePortable, type H5Dataset, type H5File, type H5Group } from '@reef/hdf5';
+import type { H5Dataset, H5File, H5Group } from '@reef/hdf5';
 import { renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CENTROID_KIND } from './cluster-centroid.js';
 import { writeCodebook, type CodebookInfo, type StoredCodebook } from './codebooks.js';
+import { hdf5, loadHdf5, messageOf } from './h5-lazy.js';
 import { atomicWrite, fsyncAll, fsyncFile, tempPath, writeTemp, type LaterFile } from './fsutil.js';
 import { wholeObjectAttribute, type EncodedObject, type ObjectAttribute, type ObjectInfo } from './object-format.js';
 
@@ -19,12 +20,12 @@ export interface PackManifest {
  * cost twice as much to create (measured: 0.28 against 0.14 ms each), and a pack holds several per tensor.
  */
 export function textAttribute(target: Pick<H5Group | H5Dataset, 'file_id' | 'path'>, name: string, value: string): void {
-  createStringAttributeAt(target, name, value, true);
+  hdf5().createStringAttributeAt(target, name, value, true);
 }
 
 function childGroup(parent: H5Group, name: string): H5Group {
   const existing = parent.keys().includes(name) ? parent.get(name) : undefined;
-  if (existing instanceof h5wasm.Group) return existing;
+  if (existing instanceof hdf5().h5wasm.Group) return existing;
   return parent.create_group(name);
 }
 
@@ -141,7 +142,7 @@ export class PackWriter {
 
   /** Creates the file on first use; concurrent first adds share the one creation. */
   private open(): Promise<H5File> {
-    this.opening ??= openH5(this.tmp, 'w').then((file) => {
+    this.opening ??= loadHdf5().then(({ openH5 }) => openH5(this.tmp, 'w')).then((file) => {
       this.file = file;
       this.guard(() => {
         file.create_attribute('reef_format', 'reef-pack');
@@ -186,9 +187,10 @@ function writeObject(file: H5File, groups: PackGroups, o: EncodedObject): void {
     const parent = info.kind === CENTROID_KIND ? childGroup(file, 'centroids') : groups.weights;
     // Path-addressed (@reef/hdf5 writes.ts): h5wasm's create_dataset / create_group would look the
     // new object up again to return it, one HDF5 call per object for nothing.
-    createDatasetAt(parent, info.hash, o.whole.bytes, [o.whole.bytes.length]);
+    hdf5().createDatasetAt(parent, info.hash, o.whole.bytes, [o.whole.bytes.length]);
     textAttribute({ file_id: file.file_id, path: `${parent.path}/${info.hash}` }, 'object', JSON.stringify(wholeObjectAttribute(info, o.whole)));
   } else if (o.payload) {
+    const { h5wasm, createGroupAt, writePortable } = hdf5();
     const group = new h5wasm.Group(file.file_id, createGroupAt(groups.deltas, info.hash));
     // The payload's attributes go in as one exact JSON attribute (reef_attributes_json). Variable-
     // length: a fixed-length one was measured 4.8 KB larger on the CNN series (+0.05%).

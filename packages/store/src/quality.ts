@@ -1,6 +1,6 @@
 import { ReefError, elementCount, type DeltaError, type DeltaTypePlugin, type PortableData, type Tensor } from '@reef/core';
 import { measureError } from '@reef/core/delta';
-import { messageOf } from '@reef/hdf5';
+import { messageOf } from './h5-lazy.js';
 import { codebookOf, storedCodebook, withoutCodebook, type StoredCodebook } from './codebooks.js';
 import { toFloat64 } from '@reef/codecs';
 import { DEFAULT_PQ_MIN_BYTES, lossyBeats, lossyOutcome, lossySettings, lossySettingsFor, type LossySetting, type ReferenceCandidate } from './encoding-policy.js';

@@ -1,13 +1,17 @@
-import { elementCount, type Tensor } from '@reef/core';
+import { DTYPE_BYTES, elementCount, isFloatDType, type Tensor } from '@reef/core';
 import type { ReferenceCandidate } from './encoding-policy.js';
 import type { Tree, TensorRecord } from './model.js';
 import type { ObjectInfo } from './objects.js';
 import type { RepoContext } from './repo-context.js';
 import type { SimilarityIndex } from './similarity.js';
 
-/** Which stored tensors a new tensor may be encoded against: its namesake in the parent commit, else similar ones. */
+/**
+ * Which stored tensors a new tensor may be encoded against: its namesake in the parent commit, else
+ * similar ones; and for a float tensor, copies of it in a wider and a narrower float dtype (source
+ * 'cast').
+ */
 
-export async function referenceCandidates(ctx: RepoContext, path: string, name: string, t: Tensor, parent: Tree, similarity: SimilarityIndex): Promise<ReferenceCandidate[]> {
+export async function referenceCandidates(ctx: RepoContext, path: string, name: string, t: Tensor, parent: Tree, similarity: SimilarityIndex, staged: Tree = {}): Promise<ReferenceCandidate[]> {
   const fits = (r: TensorRecord): boolean => r.dtype === t.dtype && elementCount(r.shape) === elementCount(t.shape) && ctx.objects.has(r.hash);
   const hashes: { hash: string; source: string }[] = [];
   const own = parent[path]?.tensors.find((r) => r.name === name);
@@ -24,6 +28,10 @@ export async function referenceCandidates(ctx: RepoContext, path: string, name: 
   if (hashes.length === 0) {
     for (const hash of similarity.nearest(t, 2, 20, (h) => ctx.objects.has(h))) hashes.push({ hash, source: 'similar' });
   }
+  for (const precision of ['wider', 'narrower'] as const) {
+    const copy = copyInPrecision(ctx, path, name, t, [staged, parent], precision);
+    if (copy) hashes.push({ hash: copy.hash, source: 'cast' });
+  }
   const out: ReferenceCandidate[] = [];
   for (const { hash, source } of hashes) {
     const info = ctx.objects.info(hash) as ObjectInfo;
@@ -32,4 +40,37 @@ export async function referenceCandidates(ctx: RepoContext, path: string, name: 
     out.push({ hash, tensor: await ctx.objects.peek(hash), depth: info.depth, source });
   }
   return out;
+}
+
+/**
+ * A stored copy of `t` in another float precision, same element count: 'wider' (t may be its
+ * narrowing cast: a bf16 or f16 copy of an f32 checkpoint, an f32 copy of an f64 one) or 'narrower'
+ * (an f32 file added after its bf16 copy). Looked up in the staging index (files added before) and
+ * the parent commit, preferring the same file path and name, then the same name in any file, then
+ * the same shape (a copy saved under other names). Whether it pays is the delta types' to say
+ * (`supports`, `worthTrying`) and the trials' to measure.
+ */
+function copyInPrecision(ctx: RepoContext, path: string, name: string, t: Tensor, trees: readonly Tree[], precision: 'wider' | 'narrower'): TensorRecord | undefined {
+  if (!isFloatDType(t.dtype)) return undefined;
+  const count = elementCount(t.shape);
+  const width = DTYPE_BYTES[t.dtype];
+  const fits = (r: TensorRecord): boolean =>
+    isFloatDType(r.dtype) &&
+    (precision === 'wider' ? DTYPE_BYTES[r.dtype] > width : DTYPE_BYTES[r.dtype] < width) &&
+    elementCount(r.shape) === count &&
+    ctx.objects.has(r.hash);
+  const sameShape = (r: TensorRecord): boolean => r.shape.length === t.shape.length && r.shape.every((s, k) => s === t.shape[k]);
+  for (const tree of trees) {
+    const own = tree[path]?.tensors.find((r) => r.name === name && fits(r));
+    if (own) return own;
+  }
+  for (const match of [(r: TensorRecord) => r.name === name, sameShape]) {
+    for (const tree of trees) {
+      for (const file of Object.values(tree)) {
+        const r = file.tensors.find((x) => match(x) && fits(x));
+        if (r) return r;
+      }
+    }
+  }
+  return undefined;
 }

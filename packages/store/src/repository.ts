@@ -5,6 +5,7 @@ import { branches, createBranch, createTag, deleteBranch, deleteTag, tags } from
 import { checkout, exportRevision, exportTo, fileBytes } from './checkout.js';
 import { commit } from './commit.js';
 import { diff, type TensorDiff } from './diff.js';
+import type { ExportOutcome } from './export-loss.js';
 import type { CommitStore, RefStore } from './history.js';
 import { commitLossy } from './lossy-commit.js';
 import { fsck, gc, stats, type FsckResult, type GcResult, type Stats } from './maintenance.js';
@@ -143,7 +144,7 @@ export class Repository {
   }
 
   /** `export` into the file `target`, streamed (see checkout.ts). */
-  exportTo(rev: string, target: string, options: { format: 'safetensors' | 'npz'; path?: string }): Promise<{ bytes: number; verbatim: boolean }> {
+  exportTo(rev: string, target: string, options: { format: 'safetensors' | 'npz'; path?: string }): Promise<ExportOutcome> {
     return exportTo(this.ctx, rev, target, options);
   }
 

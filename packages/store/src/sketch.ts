@@ -1,4 +1,6 @@
-import { instantiateEmbeddedWasm } from '@reef/kernels';
+// The subpath alone: @reef/kernels' main entry loads every kernel (and ml-matrix), which commands that
+// never sketch (reef status, log) should not pay for at start-up.
+import { instantiateEmbeddedWasm } from '@reef/kernels/embedded-wasm';
 import { SKETCH_WASM_BASE64 } from './sketch-wasm.js';
 
 /**

@@ -76,7 +76,7 @@ export async function add(ctx: RepoContext, paths: readonly string[], options: {
         }
         const source = new FileSource(abs);
         try {
-          const added = await addFile(ctx, given, path, source, parent, similarity, writer);
+          const added = await addFile(ctx, given, path, source, parent, similarity, writer, tree);
           tree[path] = added.record;
           reports.push(added.report);
           // The parent's tensors this file replaced were this add's references; the new ones serve
@@ -137,6 +137,8 @@ export async function addFile(ctx: RepoContext,
   parent: Tree,
   similarity: SimilarityIndex,
   writer: PackWriter,
+  /** The staging index so far: a float file's wider copy added before it may be its cast reference. */
+  staged: Tree = {},
 ): Promise<{ record: FileRecord; report: AddedFile }> {
   const scanned = scanModelFile(given, source);
   const deltaTypes = ctx.addTypes();
@@ -160,7 +162,7 @@ export async function addFile(ctx: RepoContext,
     // trials and plane split (all on this thread) up to its deflates on the thread pool, and the
     // small ones are encoded while those run, instead of delaying them.
     if (data.length < DEFER_BELOW_BYTES) await new Promise<void>((resolve) => setImmediate(resolve));
-    const candidates = await referenceCandidates(ctx, path, name, tensor, parent, similarity);
+    const candidates = await referenceCandidates(ctx, path, name, tensor, parent, similarity, staged);
     const encoded = await encodeTensor(hash, tensor, candidates, deltaTypes, ctx.maxDepth);
     await writer.add(encoded);
     releaseEncoded(encoded); // copied into the pack: its memory serves the next tensors

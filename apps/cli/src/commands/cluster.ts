@@ -1,7 +1,7 @@
 import { ReefError } from '@reef/core';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
-import { clusterAnalyzeCommand, clusterApplyCommand, type ClusterCommandOptions } from './cluster-commands.js';
+import type { ClusterCommandOptions } from './cluster-commands.js';
 import type { CommandEnv } from './store-commands.js';
 
 /**
@@ -39,10 +39,10 @@ export function register(program: Command, ctx: CliContext): void {
     json: o.json as boolean | undefined,
   });
   withOptions(group.command('analyze').description('report clusters, their sizes and projected savings (measured by encoding in memory); writes nothing')).action(
-    async (o: Record<string, unknown>) => print(await clusterAnalyzeCommand(await env(), options(o))),
+    async (o: Record<string, unknown>) => print(await (await import('./cluster-commands.js')).clusterAnalyzeCommand(await env(), options(o))),
   );
   withOptions(group.command('apply').description('store a centroid per paying cluster and re-encode its members against it (atomic; reef gc then removes the old copies)')).action(
-    async (o: Record<string, unknown>) => print(await clusterApplyCommand(await env(), options(o))),
+    async (o: Record<string, unknown>) => print(await (await import('./cluster-commands.js')).clusterApplyCommand(await env(), options(o))),
   );
 }
 

@@ -1,6 +1,5 @@
 import { ReefError, configName, type Quantizer } from '@reef/core';
-import { DEFAULT_DATASET, loadDataset, type Dataset } from '@reef/datasets';
-import { measureQuantizer } from '@reef/metrics';
+import type { Dataset } from '@reef/datasets';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 
@@ -34,6 +33,7 @@ export interface DemoReport {
  * the model, and recall@10 of asymmetric search (null for methods without it).
  */
 export async function runDemo(quantizer: Quantizer, name: string, data: Dataset, seed: number): Promise<DemoReport> {
+  const { measureQuantizer } = await import('@reef/metrics'); // loaded by `demo` only, not at every start
   const m = await measureQuantizer(quantizer, data, { seed });
   return {
     dataset: data.name,
@@ -50,13 +50,17 @@ export async function runDemo(quantizer: Quantizer, name: string, data: Dataset,
   };
 }
 
+/** @reef/datasets' DEFAULT_DATASET (a test checks they agree), for the help text. */
+export const DEMO_DATASET_HELP = 'fmnist-2k';
+
 export function register(program: Command, ctx: CliContext): void {
   program
     .command('demo')
     .description('train a quantizer on a dataset (default: the bundled Fashion-MNIST sample), encode, decode and report MSE and compression')
     .option('-m, --method <id>', 'quantizer id (default: sq, or the first installed)')
     .option('-p, --param <name=value>', 'quantizer parameter, repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option('-d, --dataset <spec>', `dataset as the sweep reads it: ${DEFAULT_DATASET}, an ann-benchmarks HDF5 file (train = base, test = queries), .fvecs, .npy, IDX or gaussian:n=2000,dim=32`)
+    // DEMO_DATASET_HELP names @reef/datasets' DEFAULT_DATASET without importing it (it loads h5wasm).
+    .option('-d, --dataset <spec>', `dataset as the sweep reads it: ${DEMO_DATASET_HELP}, an ann-benchmarks HDF5 file (train = base, test = queries), .fvecs, .npy, IDX or gaussian:n=2000,dim=32`)
     .option('--seed <n>', 'training seed', '1234')
     .option('--json', 'print the report as JSON')
     .action(async (opts: { method?: string; param: string[]; dataset?: string; seed: string; json?: boolean }) => {
@@ -67,6 +71,7 @@ export function register(program: Command, ctx: CliContext): void {
       const seed = Number(opts.seed);
       if (!Number.isInteger(seed)) throw new ReefError('INVALID_PARAM', `--seed must be an integer, got '${opts.seed}'`);
       // The sweep's loader: same hold-out, ground truth and cache (.reef-cache/datasets) as `pnpm sweep`.
+      const { DEFAULT_DATASET, loadDataset } = await import('@reef/datasets'); // h5wasm with it: `demo` only
       const data = await loadDataset(opts.dataset ?? DEFAULT_DATASET, { seed, onWarning: ctx.err });
       const plugin = registry.quantizer(method);
       const quantizer = registry.createQuantizer(method, parseParams(opts.param), data.base.dim);

@@ -1,7 +1,7 @@
 import { ReefError, type Registry } from '@reef/core';
 import { resolve } from 'node:path';
 import { asCliError } from './flag-names.js';
-import { Repository, type CommitQuality, type MergeStrategy } from '@reef/store';
+import { Repository, type CommitQuality, type ExportOutcome, type MergeStrategy } from '@reef/store';
 
 /**
  * The `reef` store commands as plain functions: parsed options in, printable lines out. @reef/store
@@ -187,8 +187,22 @@ export async function exportCommand(env: CommandEnv, rev: string, opts: { format
   return withRepo(env, async (repo) => {
     const target = resolve(env.cwd, opts.output);
     const out = await repo.exportTo(rev, target, { format: opts.format as 'safetensors' | 'npz', path: opts.path }); // streamed, tensor by tensor
-    return [`wrote ${target} (${formatBytes(out.bytes)}${out.verbatim ? ', byte-identical to the file that was added' : ', converted'})`];
+    return [`wrote ${target} (${formatBytes(out.bytes)}, ${exportVerdict(out)})`];
   });
+}
+
+/**
+ * What an export is, from checked facts: "byte-identical" only when the written file's sha256 is
+ * the added file's; a lossy export says so with the recorded bound and the worst measured errors.
+ */
+export function exportVerdict(out: ExportOutcome): string {
+  if (out.loss) {
+    const { tensors, of, maxRelError, relL2, maxAbs } = out.loss;
+    const bound = maxRelError === undefined ? 'bound not recorded' : `recorded bound: max relative error ${maxRelError}`;
+    return `lossy: ${tensors} of ${of} tensor(s) approximate, ${bound}; worst measured: rel L2 ${relL2.toExponential(2)}, max |err| ${maxAbs.toExponential(2)}; not the file that was added`;
+  }
+  if (out.identical) return `byte-identical to the file that was added (sha256 ${(out.sha256 ?? '').slice(0, 16)})`;
+  return out.verbatim ? 'rebuilt from its recorded layout' : 'converted; every tensor exact';
 }
 
 export async function branchCommand(env: CommandEnv, name?: string, rev?: string, opts: { delete?: boolean } = {}): Promise<string[]> {
@@ -226,7 +240,7 @@ export async function gcCommand(env: CommandEnv): Promise<string[]> {
   return withRepo(env, async (repo) => {
     const g = await repo.gc();
     return [
-      `removed ${g.objectsRemoved} unreachable objects, ${g.codebooksRemoved} codebooks, ${g.commitsRemoved} commits, ${g.packsRemoved} packs (${g.packsRewritten} rewritten), ${g.filesRemoved} leftover files`,
+      `removed ${g.objectsRemoved} unreachable objects, ${g.codebooksRemoved} codebooks, ${g.commitsRemoved} commits, ${g.packsRemoved} packs (${g.packsRewritten} rewritten), ${g.filesRemoved} leftover files; merged ${g.packsMerged} small packs`,
       `${formatBytes(g.bytesBefore)} -> ${formatBytes(g.bytesAfter)}`,
     ];
   });

@@ -1,10 +1,11 @@
-import { ReefError } from '@reef/core';
+import { ReefError, Registry } from '@reef/core';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
-import {
-  addCommand, branchCommand, checkoutCommand, commitCommand, diffCommand, exportCommand, fsckCommand, gcCommand, initCommand,
-  logCommand, mergeCommand, showCommand, statsCommand, statusCommand, tagCommand, type CommandEnv,
-} from './store-commands.js';
+import type * as StoreCommands from './store-commands.js';
+import type { CommandEnv } from './store-commands.js';
+
+/** The commands' text and the store itself, loaded when a command runs (not when `reef` starts). */
+const commands = (): Promise<typeof StoreCommands> => import('./store-commands.js');
 
 /**
  * The weight-store commands (init, add, status, commit, log, show, diff, checkout, export, branch,
@@ -12,19 +13,21 @@ import {
  */
 export function register(program: Command, ctx: CliContext): void {
   const env = async (): Promise<CommandEnv> => ({ cwd: process.cwd(), registry: await ctx.registry() });
+  // status, log, show, branch and tag decode no tensor: no delta type, so no plugin is loaded for them.
+  const bare = (): CommandEnv => ({ cwd: process.cwd(), registry: new Registry() });
   const print = (lines: string[]): void => {
     for (const line of lines) ctx.out(line);
   };
 
   program.command('init [dir]').description('create an empty weight repository (.reef)').action(async (dir?: string) => {
-    print(initCommand(await env(), dir));
+    print((await commands()).initCommand(await env(), dir));
   });
   program
     .command('add <files...>')
     .description('stage model files (.safetensors, .npy, .npz): store new tensors, as deltas where they pay')
     .option('--as <path>', 'track the (single) file under another path')
-    .action(async (files: string[], opts: { as?: string }) => print(await addCommand(await env(), files, opts)));
-  program.command('status').description('show staged and unstaged changes').action(async () => print(await statusCommand(await env())));
+    .action(async (files: string[], opts: { as?: string }) => print(await (await commands()).addCommand(await env(), files, opts)));
+  program.command('status').description('show staged and unstaged changes').action(async () => print(await (await commands()).statusCommand(bare())));
   program
     .command('commit')
     .description('record the staged files as a new commit')
@@ -37,54 +40,54 @@ export function register(program: Command, ctx: CliContext): void {
       if (opts.maxRelError === undefined && (opts.pqMinBytes !== undefined || opts.codebooks !== undefined)) {
         throw new ReefError('INVALID_PARAM', '--pq-min-bytes and --codebooks apply only with --max-rel-error');
       }
-      print(await commitCommand(await env(), opts.message, opts));
+      print(await (await commands()).commitCommand(await env(), opts.message, opts));
     });
   program
     .command('log [rev]')
     .description('list commits reachable from a revision (default HEAD)')
     .option('-n, --limit <n>', 'show at most n commits', (v) => positiveInt(v, '--limit'))
     .option('--oneline', 'one line per commit')
-    .action(async (rev: string | undefined, opts: { limit?: number; oneline?: boolean }) => print(await logCommand(await env(), rev, opts)));
-  program.command('show [rev]').description('show a commit: files, tensors and how each is stored').action(async (rev?: string) => print(await showCommand(await env(), rev)));
+    .action(async (rev: string | undefined, opts: { limit?: number; oneline?: boolean }) => print(await (await commands()).logCommand(bare(), rev, opts)));
+  program.command('show [rev]').description('show a commit: files, tensors and how each is stored').action(async (rev?: string) => print(await (await commands()).showCommand(bare(), rev)));
   program
     .command('diff <from> [to]')
     .description('per tensor: added, removed, changed with the L2 norm of the change (to defaults to HEAD)')
-    .action(async (from: string, to?: string) => print(await diffCommand(await env(), from, to)));
+    .action(async (from: string, to?: string) => print(await (await commands()).diffCommand(await env(), from, to)));
   program
     .command('checkout <rev>')
     .description('write the files of a revision (branch, tag or hash) and move HEAD to it')
     .option('-f, --force', 'discard uncommitted changes')
-    .action(async (rev: string, opts: { force?: boolean }) => print(await checkoutCommand(await env(), rev, opts)));
+    .action(async (rev: string, opts: { force?: boolean }) => print(await (await commands()).checkoutCommand(await env(), rev, opts)));
   program
     .command('export <rev>')
     .description('write a revision as one file (byte-identical to what was added when the format matches)')
     .requiredOption('--format <format>', 'safetensors or npz')
     .requiredOption('-o, --output <file>', 'file to write')
     .option('--path <tracked>', 'export this tracked file only')
-    .action(async (rev: string, opts: { format: string; output: string; path?: string }) => print(await exportCommand(await env(), rev, opts)));
+    .action(async (rev: string, opts: { format: string; output: string; path?: string }) => print(await (await commands()).exportCommand(await env(), rev, opts)));
   program
     .command('branch [name] [rev]')
     .description('list branches, or create one at rev (default HEAD)')
     .option('-d, --delete', 'delete the branch')
-    .action(async (name: string | undefined, rev: string | undefined, opts: { delete?: boolean }) => print(await branchCommand(await env(), name, rev, opts)));
+    .action(async (name: string | undefined, rev: string | undefined, opts: { delete?: boolean }) => print(await (await commands()).branchCommand(bare(), name, rev, opts)));
   program
     .command('tag [name] [rev]')
     .description('list tags, or tag rev (default HEAD)')
     .option('-d, --delete', 'delete the tag')
-    .action(async (name: string | undefined, rev: string | undefined, opts: { delete?: boolean }) => print(await tagCommand(await env(), name, rev, opts)));
+    .action(async (name: string | undefined, rev: string | undefined, opts: { delete?: boolean }) => print(await (await commands()).tagCommand(bare(), name, rev, opts)));
   program
     .command('merge <rev>')
     .description('merge a revision into the current branch (fast-forward when possible)')
     .option('--strategy <name>', 'resolve conflicting tensors: ours, theirs, average, weighted')
     .option('--weight <w>', 'for weighted: w*ours + (1-w)*theirs', (v) => unitFloat(v))
     .option('-m, --message <text>', 'merge commit message')
-    .action(async (rev: string, opts: { strategy?: string; weight?: number; message?: string }) => print(await mergeCommand(await env(), rev, opts)));
-  program.command('gc').description('remove objects and commits nothing reaches, and leftovers of interrupted writes').action(async () => print(await gcCommand(await env())));
+    .action(async (rev: string, opts: { strategy?: string; weight?: number; message?: string }) => print(await (await commands()).mergeCommand(await env(), rev, opts)));
+  program.command('gc').description('remove objects and commits nothing reaches, and leftovers of interrupted writes').action(async () => print(await (await commands()).gcCommand(await env())));
   program
     .command('fsck')
     .description('re-hash every commit and tensor and check refs; exits 1 on corruption')
     .action(async () => {
-      const { lines, ok } = await fsckCommand(await env());
+      const { lines, ok } = await (await commands()).fsckCommand(await env());
       print(lines);
       if (!ok) process.exitCode = 1;
     });
@@ -92,7 +95,7 @@ export function register(program: Command, ctx: CliContext): void {
     .command('stats')
     .description('bytes as added against bytes on disk, per delta type')
     .option('--json', 'machine-readable output')
-    .action(async (opts: { json?: boolean }) => print(await statsCommand(await env(), opts)));
+    .action(async (opts: { json?: boolean }) => print(await (await commands()).statsCommand(await env(), opts)));
 }
 
 function positiveInt(v: string, what: string): number {

@@ -1,0 +1,129 @@
+import { Registry, type Tensor } from '@reef/core';
+import { float64ToTensor } from '@reef/core/dtype';
+import deltaCast from '@reef/delta-cast';
+import deltaLossless from '@reef/delta-lossless';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Repository, writeSafetensors, type AddedFile } from '../src/index.js';
+import { FIXTURES, tempDir } from './helpers.js';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  while (cleanups.length) cleanups.pop()!();
+});
+
+/** A repository with the delta types the CLI discovers: lossless ones and `cast`. */
+function newRepo(): { repo: Repository; dir: string } {
+  const { dir, cleanup } = tempDir();
+  const registry = new Registry();
+  registry.use(deltaLossless, '@reef/delta-lossless');
+  registry.use(deltaCast, '@reef/delta-cast');
+  const repo = Repository.init(dir, { registry });
+  cleanups.push(() => {
+    repo.close();
+    cleanup();
+  });
+  return { repo, dir };
+}
+
+/** Adds and commits one file; returns what the add stored (what `reef stats` counts, per file). */
+async function commitFile(repo: Repository, dir: string, from: string, name: string): Promise<AddedFile> {
+  copyFileSync(from, join(dir, name));
+  const [added] = await repo.add([join(dir, name)]);
+  repo.commit(name);
+  return added;
+}
+
+async function expectExportsExactly(repo: Repository, path: string, original: string): Promise<void> {
+  const out = await repo.export('HEAD', { format: 'safetensors', path });
+  expect(Buffer.from(out.bytes).equals(readFileSync(original)), `${path} exports byte-exact`).toBe(true);
+}
+
+/** A checkpoint-sized f32 model (two 256×512 layers and biases): smooth weights of several magnitudes. */
+function f32Model(): { name: string; tensor: Tensor }[] {
+  const layer = (n: number, seed: number): Float64Array => Float64Array.from({ length: n }, (_, i) => Math.sin(i * 0.0137 + seed) * 0.05 + Math.cos(i * 1.91) * 1e-3);
+  return [
+    { name: 'l0.weight', tensor: float64ToTensor(layer(256 * 512, 1), 'f32', [256, 512]) },
+    { name: 'l0.bias', tensor: float64ToTensor(layer(256, 2), 'f32', [256]) },
+    { name: 'l1.weight', tensor: float64ToTensor(layer(512 * 256, 3), 'f32', [512, 256]) },
+    { name: 'l1.bias', tensor: float64ToTensor(layer(512, 4), 'f32', [512]) },
+  ];
+}
+
+/** The model cast to a narrower dtype by IEEE round to nearest even (core's, not the plugin's). */
+function castModel(model: { name: string; tensor: Tensor }[], dtype: 'bf16' | 'f16'): { name: string; tensor: Tensor }[] {
+  return model.map(({ name, tensor }) => {
+    const v = new Float32Array(tensor.data.buffer.slice(tensor.data.byteOffset, tensor.data.byteOffset + tensor.data.length));
+    return { name, tensor: float64ToTensor(Float64Array.from(v), dtype, tensor.shape) };
+  });
+}
+
+describe('casts at add time', () => {
+  it('stores the bf16 and f16 copies of a committed f32 model as casts, each ≤ 1% of its raw size, byte-exact', async () => {
+    const { repo, dir } = newRepo();
+    const model = f32Model();
+    writeFileSync(join(dir, 'f32.src'), writeSafetensors(model));
+    await commitFile(repo, dir, join(dir, 'f32.src'), 'model-f32.safetensors');
+    for (const dtype of ['bf16', 'f16'] as const) {
+      const source = join(dir, `${dtype}.src`);
+      writeFileSync(source, writeSafetensors(castModel(model, dtype)));
+      const added = await commitFile(repo, dir, source, `model-${dtype}.safetensors`);
+      expect(added.encodings).toEqual({ cast: 4 });
+      expect(added.storedBytes).toBeLessThanOrEqual(0.01 * added.bytes);
+      await expectExportsExactly(repo, `model-${dtype}.safetensors`, source);
+    }
+    // What `reef stats` counts: every cast object's stored bytes.
+    const casts = repo.stats().byEncoding.cast;
+    expect(casts.objects).toBe(8);
+    expect(casts.storedBytes).toBeLessThanOrEqual(0.01 * casts.rawBytes);
+  });
+
+  it('finds the f32 fixture as the reference of its bf16 and f16 copies (tiny-mlp), in the parent commit or the staging index', async () => {
+    for (const commitBetween of [true, false]) {
+      const { repo, dir } = newRepo();
+      const add = async (dtype: string): Promise<AddedFile> => {
+        const name = `tiny-mlp-${dtype}.safetensors`;
+        copyFileSync(join(FIXTURES, name), join(dir, name));
+        const [added] = await repo.add([join(dir, name)]);
+        if (commitBetween) repo.commit(dtype);
+        return added;
+      };
+      await add('f32');
+      for (const dtype of ['bf16', 'f16']) {
+        const added = await add(dtype);
+        // Six float tensors are casts; the int64 `step` is the f32 file's own (already stored).
+        expect(added.encodings).toEqual({ cast: 6 });
+        expect(added.reused).toBe(1);
+        // Measured: 384 B (bf16) and 378 B (f16) of ~5.4 KB; per tensor, the payload's attributes (~65 B) are the floor.
+        expect(added.storedBytes).toBeLessThan(0.08 * added.bytes);
+      }
+      if (!commitBetween) repo.commit('all three');
+      for (const dtype of ['f32', 'bf16', 'f16']) await expectExportsExactly(repo, `tiny-mlp-${dtype}.safetensors`, join(FIXTURES, `tiny-mlp-${dtype}.safetensors`));
+    }
+  });
+
+  it('codes an f32 model added after its bf16 copy against the widened copy (widen), smaller than alone, byte-exact', async () => {
+    const model = f32Model();
+    const alone = newRepo();
+    writeFileSync(join(alone.dir, 'f32.src'), writeSafetensors(model));
+    const first = await commitFile(alone.repo, alone.dir, join(alone.dir, 'f32.src'), 'model-f32.safetensors');
+    const { repo, dir } = newRepo();
+    writeFileSync(join(dir, 'bf16.src'), writeSafetensors(castModel(model, 'bf16')));
+    await commitFile(repo, dir, join(dir, 'bf16.src'), 'model-bf16.safetensors');
+    writeFileSync(join(dir, 'f32.src'), writeSafetensors(model));
+    const after = await commitFile(repo, dir, join(dir, 'f32.src'), 'model-f32.safetensors');
+    expect(after.encodings.widen).toBeGreaterThanOrEqual(2); // the two weight matrices at least
+    expect(after.storedBytes).toBeLessThan(first.storedBytes);
+    await expectExportsExactly(repo, 'model-f32.safetensors', join(dir, 'f32.src'));
+    await expectExportsExactly(repo, 'model-bf16.safetensors', join(dir, 'bf16.src'));
+  });
+
+  it('stores the f32 copy of an f64 model as a cast (tiny-mlp f64 → f32)', async () => {
+    const { repo, dir } = newRepo();
+    await commitFile(repo, dir, join(FIXTURES, 'tiny-mlp-f64.safetensors'), 'tiny-mlp-f64.safetensors');
+    const added = await commitFile(repo, dir, join(FIXTURES, 'tiny-mlp-f32.safetensors'), 'tiny-mlp-f32.safetensors');
+    expect(added.encodings.cast).toBe(6);
+    await expectExportsExactly(repo, 'tiny-mlp-f32.safetensors', join(FIXTURES, 'tiny-mlp-f32.safetensors'));
+  });
+});
