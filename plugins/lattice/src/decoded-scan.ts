@@ -1,3 +1,4 @@
+import type { Metric } from '@reef/core';
 import { ResidentRows } from '@reef/kernels';
 import type { LatticeModel } from './model.js';
 
@@ -49,11 +50,17 @@ export class DecodedScan {
     }
   }
 
-  /** out[i] = ⟨target, y_i⟩ for every code, target being dim float32 values. */
-  dots(target: Float32Array, out: Float64Array): Float64Array {
+  /** out[i] = base − 2⟨target, y_i⟩ + ‖y_i‖² for 'l2' (base = ‖target‖², clamped at 0), base + ⟨target, y_i⟩ for 'ip' (base = ⟨q, centre⟩). */
+  scan(target: Float32Array, metric: Metric, base: number, out: Float32Array): Float32Array {
+    const norms = this.norms;
     for (const { rows, first, dots } of this.blocks) {
       rows.dots(target, dots);
-      for (let r = 0; r < dots.length; r++) out[first + r] = dots[r];
+      if (metric === 'l2') {
+        // Clamped: float32 dot products can overshoot by a rounding error for a query on a codeword.
+        for (let r = 0; r < dots.length; r++) out[first + r] = Math.max(0, base - 2 * dots[r] + norms[first + r]);
+      } else {
+        for (let r = 0; r < dots.length; r++) out[first + r] = base + dots[r];
+      }
     }
     return out;
   }

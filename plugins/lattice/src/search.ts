@@ -36,21 +36,11 @@ export function latticeSearch(trained: () => LatticeModel, decoded: DecodedCodes
         target[j] = centred[j];
         targetNorm += centred[j] * centred[j];
       }
-      let dots = new Float64Array(0); // reused across calls with the same number of codes
       return {
         distances(codes: Uint8Array, out?: Float32Array): Float32Array {
           const count = assertCodes(codes, model.codeSize);
-          const scan = decoded.scanFor(model, codes, count);
-          if (dots.length !== count) dots = new Float64Array(count);
-          scan.dots(target, dots);
           const result = out ?? new Float32Array(count);
-          if (metric === 'l2') {
-            // Clamped at 0: float32 dot products can overshoot by a rounding error for a query on a codeword.
-            for (let i = 0; i < count; i++) result[i] = Math.max(0, targetNorm - 2 * dots[i] + scan.norms[i]);
-          } else {
-            for (let i = 0; i < count; i++) result[i] = base + dots[i];
-          }
-          return result;
+          return decoded.scanFor(model, codes, count).scan(target, metric, metric === 'l2' ? targetNorm : base, result);
         },
       };
     },
