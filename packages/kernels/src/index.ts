@@ -12,5 +12,6 @@ export * from './product-code-scanner.js';
 export * from './polar-iterative.js';
 export * from './pca.js';
 export * from './resident-matrix.js';
+export * from './resident-rows.js';
 export { SingleThreadPool, runInThread } from './single-thread-pool.js';
 export { multiplyInPool, MULTIPLY_ROWS_TASK, type MultiplyRowsJob } from './pool-multiply.js';

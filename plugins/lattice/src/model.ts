@@ -80,13 +80,17 @@ export class LatticeModel {
     }
   }
 
-  /** Quantizes one vector (lattice units, padded) into its code at codes[offset..offset+codeSize). */
-  encodeLattice(v: Float64Array, codes: Uint8Array, offset: number): void {
+  /**
+   * Quantizes one vector (lattice units, padded) into its code at codes[offset..offset+codeSize);
+   * when `twice` is given, also writes 2 · the chosen lattice points (paddedDim values) at `twiceOffset`.
+   */
+  encodeLattice(v: Float64Array, codes: Uint8Array, offset: number, twice?: Int16Array, twiceOffset = 0): void {
     const bits = this.code.bits;
     const block = this.point;
     for (let b = 0; b < this.blocks; b++) {
       this.code.quantize(v.subarray(b * BLOCK, (b + 1) * BLOCK), block);
       packValues(this.code.indexOf(block, this.index), bits, codes, offset + b * bits);
+      if (twice) for (let k = 0; k < BLOCK; k++) twice[twiceOffset + b * BLOCK + k] = 2 * block[k];
     }
   }
 

@@ -50,8 +50,9 @@ export function prepareEstimator(model: RaBitQModel, query: Float32Array, metric
 
   const run = (codes: Uint8Array, out: Float32Array, bounds?: Float32Array) => {
     const count = assertCodes(codes, layout.codeSize);
+    const view = layout.view(codes);
     for (let i = 0; i < count; i++) {
-      const { norm, rescale, ip } = layout.readFactors(codes, i, factors);
+      const { norm, rescale, ip } = layout.readFactors(codes, i, factors, view);
       const inner = rescale * (sumUq(codes, i * layout.codeSize) - shiftTerm);
       out[i] = metric === 'l2' ? norm * norm + base - 2 * inner : base + inner;
       if (bounds) {

@@ -196,3 +196,24 @@ describe('bad input', () => {
     expect([...centroid]).toEqual([...(q.save().arrays.centroid.data as Float32Array)]);
   });
 });
+
+describe('RaBitQ scan over a code array', () => {
+  it('reads each code’s factors at its own offset, also when the array starts inside a larger buffer', async () => {
+    const q = new RaBitQuantizer({ bits: 1, epsilon: 1.9 });
+    const data = gaussian(60, 16, 3);
+    await q.fit(data, { seed: 2 });
+    const codes = q.encode(data);
+    const query = gaussian(1, 16, 4).data;
+    const inPlace = q.prepare(query, 'l2').estimate(codes);
+    const buffer = new Uint8Array(codes.length + 5);
+    buffer.set(codes, 5); // an odd byte offset: factors are no longer 4-byte aligned
+    const shifted = q.prepare(query, 'l2').estimate(buffer.subarray(5));
+    expect(shifted.estimates).toEqual(inPlace.estimates);
+    expect(shifted.bounds).toEqual(inPlace.bounds);
+    // Each code's estimate is its own: the same code alone gives the same value.
+    for (const i of [0, 17, 59]) {
+      const one = q.prepare(query, 'l2').distances(codes.slice(i * q.codeSize, (i + 1) * q.codeSize));
+      expect(one[0]).toBe(inPlace.estimates[i]);
+    }
+  });
+});
