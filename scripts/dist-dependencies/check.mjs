@@ -67,7 +67,7 @@ function isReefPlugin(packageDir, name) {
 
 function builtFiles(dir) {
   const found = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) found.push(...builtFiles(path));
     else if (/\.[cm]?js$/.test(entry.name)) found.push(path);
