@@ -5,7 +5,7 @@
 // it there. A package that imports something its manifest does not declare fails here, as it would
 // for a user. Also checks every tarball's contents. Needs built packages (`pnpm build`) and npm.
 // Usage: node scripts/install-test/run.mjs [--only <package-name>] [--keep]
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +27,26 @@ const work = mkdtempSync(join(tmpdir(), 'reef-install-test-'));
 const tarballs = join(work, 'tarballs');
 mkdirSync(tarballs);
 const failures = [];
+
+// The registry answers from this process, so commands that talk to it must not block the event loop
+// (spawnSync would deadlock npm install against it). Resolves to { status, stdout, stderr }; a command
+// still running after `timeoutMs` is killed and reported, so CI never hangs here.
+function run(command, argv, options, timeoutMs = 600_000) {
+  return new Promise((resolve) => {
+    const child = spawn(command, argv, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      stderr += `\n${command} ${argv.join(' ')}: killed after ${timeoutMs / 1000} s`;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
 
 // 1. Pack, and check what each tarball carries.
 for (const { dir, manifest } of workspace) {
@@ -70,18 +90,18 @@ try {
     const dependencies = Object.fromEntries(scenario.install.map((n) => [n, byName.get(n).version]));
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'reef-install-scratch', private: true, type: 'module', dependencies }, null, 2));
     writeFileSync(join(project, '.npmrc'), `@reef:registry=${registry.url}\n`);
-    const install = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', '--prefer-offline'], { cwd: project, encoding: 'utf8' });
+    const install = await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', '--prefer-offline'], { cwd: project });
     let outcome;
     if (install.status !== 0) {
       outcome = { ok: false, detail: `npm install failed: ${(install.stderr || install.stdout).trim().split('\n').slice(-3).join(' | ')}` };
     } else if (scenario.run) {
       copyFileSync(join(here, 'scenarios', scenario.run[0]), join(project, scenario.run[0]));
-      const run = spawnSync('node', scenario.run, { cwd: project, encoding: 'utf8' });
-      outcome = { ok: run.status === 0, detail: (run.status === 0 ? run.stdout : run.stderr || run.stdout).trim().split('\n').slice(-4).join(' | ') };
+      const used = await run('node', scenario.run, { cwd: project });
+      outcome = { ok: used.status === 0, detail: (used.status === 0 ? used.stdout : used.stderr || used.stdout).trim().split('\n').slice(-4).join(' | ') };
     } else {
-      const run = spawnSync('npx', ['--no-install', ...scenario.bin], { cwd: project, encoding: 'utf8' });
-      const ok = run.status === 0 && scenario.expect.test(run.stdout);
-      outcome = { ok, detail: `npx ${scenario.bin.join(' ')}: exit ${run.status}${ok ? '' : ': ' + (run.stderr || run.stdout).trim().split('\n').slice(-3).join(' | ')}` };
+      const used = await run('npx', ['--no-install', ...scenario.bin], { cwd: project });
+      const ok = used.status === 0 && scenario.expect.test(used.stdout);
+      outcome = { ok, detail: `npx ${scenario.bin.join(' ')}: exit ${used.status}${ok ? '' : ': ' + (used.stderr || used.stdout).trim().split('\n').slice(-3).join(' | ')}` };
     }
     console.log(`${outcome.ok ? 'ok  ' : 'FAIL'} install ${scenario.install.join(' + ')}: ${outcome.detail}`);
     if (!outcome.ok) failures.push(`install ${scenario.name}: ${outcome.detail}`);
