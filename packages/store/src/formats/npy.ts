@@ -8,7 +8,7 @@ const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 /** Reads one key of numpy's header dict (a Python literal, not JSON). */
 function headerField(header: string, key: string, where: string): string {
   const m = new RegExp(`['"]${key}['"]\\s*:\\s*('[^']*'|"[^"]*"|True|False|\\([^)]*\\))`).exec(header);
-  if (!m) throw new ReefError('BAD_FILE', `${where}: npy header has no '${key}': ${header.trim()}`);
+  if (!m) throw new ReefError('BAD_FILE', `${where}: npy header has no '${key}': ${JSON.stringify(header.trim().slice(0, 200))}`); // escaped: header bytes are untrusted
   return m[1];
 }
 
