@@ -18,7 +18,6 @@ export function h5Aborted(): boolean {
 
 /** Makes bytes from a file safe to print on one line: control characters and quotes escaped. */
 export function printable(text: string, max = 160): string {
-  // eslint-disable-next-line no-control-regex
   const escaped = JSON.stringify(text).slice(1, -1).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return escaped.length > max ? `${escaped.slice(0, max)}...` : escaped;
 }
