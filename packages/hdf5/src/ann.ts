@@ -181,15 +181,16 @@ export async function readAnnBenchmarks(path: string, name = path, options: AnnR
   return guardH5(path, 'read it as an ann-benchmarks HDF5 file', () => {
     const file = new h5wasm.File(path, 'r');
     try {
-      const train = readBoundedMatrix(file, 'train', bounds);
-      const test = readBoundedMatrix(file, 'test', bounds);
-      if (train.dim !== test.dim) {
-        throw new ReefError('DIMENSION_MISMATCH', `${printable(path)}: train has dimension ${train.dim} but test has ${test.dim}`);
-      }
+      // Small metadata first: a damaged file fails here before any array is allocated.
       const attributes: Record<string, string | number> = {};
       for (const [key, attr] of Object.entries(file.attrs)) {
         const v = attr.value;
         attributes[key] = typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : String(v);
+      }
+      const train = readBoundedMatrix(file, 'train', bounds);
+      const test = readBoundedMatrix(file, 'test', bounds);
+      if (train.dim !== test.dim) {
+        throw new ReefError('DIMENSION_MISMATCH', `${printable(path)}: train has dimension ${train.dim} but test has ${test.dim}`);
       }
       let neighbors: AnnDataset['neighbors'];
       let distances: Float32Array | undefined;

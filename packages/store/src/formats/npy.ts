@@ -1,5 +1,6 @@
 import { DTYPE_BYTES, ReefError, elementCount, type DType } from '@reef/core';
 import { NPY_DTYPES, TO_NPY } from '../dtypes.js';
+import { escapeControl } from './escape.js';
 import { memorySource, type ByteSource } from './source.js';
 import { loadAll, type NamedTensor, type ParsedFile, type ScannedFile, type TensorEntry } from './types.js';
 
@@ -41,11 +42,11 @@ export function readNpyHeader(src: ByteSource, where: string, base = 0, size = s
   const dtype = NPY_DTYPES[descr];
   if (!dtype) {
     const hint = descr.startsWith('>') ? ' (big-endian data is not supported; save with a little-endian dtype)' : '';
-    throw new ReefError('BAD_FILE', `${where}: unknown or unsupported npy dtype '${descr}'${hint}`);
+    throw new ReefError('BAD_FILE', `${where}: unknown or unsupported npy dtype '${escapeControl(descr)}'${hint}`);
   }
   const shapeText = headerField(header, 'shape', where);
   const shape = shapeText.slice(1, -1).split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
-  if (shape.some((s) => !Number.isSafeInteger(s) || s < 0)) throw new ReefError('BAD_FILE', `${where}: invalid npy shape ${shapeText}`);
+  if (shape.some((s) => !Number.isSafeInteger(s) || s < 0)) throw new ReefError('BAD_FILE', `${where}: invalid npy shape ${escapeControl(shapeText)}`);
   if (headerField(header, 'fortran_order', where) === 'True' && shape.filter((s) => s > 1).length > 1) {
     throw new ReefError('BAD_FILE', `${where}: Fortran-ordered arrays are not supported; save with np.ascontiguousarray`);
   }
