@@ -98,7 +98,12 @@ function readRows(file: H5File, what: string, rows: number, cols: number, out: F
   const step = Math.max(1, Math.floor(SLICE_BYTES / (cols * 8)));
   for (let r = 0; r < rows; r += step) {
     const end = Math.min(rows, r + step);
-    const { data } = readDataset(file, what, [r, end]);
+    let data: unknown;
+    try {
+      ({ data } = readDataset(file, what, [r, end]));
+    } catch (err) {
+      fail(path, err instanceof Error ? err.message : String(err)); // the same words, with the file's name
+    }
     if (!ArrayBuffer.isView(data) || (data as unknown as ArrayLike<number>).length !== (end - r) * cols) {
       fail(path, `dataset '${what}' gave ${ArrayBuffer.isView(data) ? (data as unknown as ArrayLike<number>).length : 'no'} values for rows ${r}..${end} of ${cols} columns`);
     }

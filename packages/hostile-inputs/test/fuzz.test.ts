@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FAILURES, fuzzCases, outcomeTable, runCases, seedFiles, type FuzzCase, type SeedFile } from '../src/index.js';
@@ -41,6 +41,9 @@ describe('fuzz suite: seeded mutations of every input format', () => {
     for (const f of failures.slice(0, 20)) console.log(f);
     expect(cases.length).toBeGreaterThanOrEqual(2000);
     expect(failures).toEqual([]);
+    // A clean error names the file it is about.
+    const unnamed = reports.filter((r) => r.outcome === 'clean error' && !r.detail.includes(basename(cases[r.id].path)));
+    expect(unnamed.map((r) => `case ${r.id} ${cases[r.id].label}: ${r.detail}`).slice(0, 10)).toEqual([]);
     // The mutators must leave some files readable and break others, or they test nothing.
     expect(reports.some((r) => r.outcome === 'accepted')).toBe(true);
     expect(reports.some((r) => r.outcome === 'clean error')).toBe(true);
