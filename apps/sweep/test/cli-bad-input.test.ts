@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import initSqlJs from 'sql.js';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cli, GAUSS, TOY, TOY_ARGS, removeWorkDirs, workDir } from './helpers.js';
+import { cli, FIXTURES, GAUSS, TOY, TOY_ARGS, removeWorkDirs, workDir } from './helpers.js';
 
 afterAll(removeWorkDirs);
 
@@ -50,6 +50,24 @@ describe('bad input', () => {
     expect(mismatch.code).toBe(2);
     expect(mismatch.stderr).toMatch(/dimension 4 but queries have 5/);
   });
+
+  it('hostile datasets (fixtures/hostile) and a missing file: exit 2, one line naming the file, no HDF5 dump or stack', async () => {
+    const cwd = workDir();
+    const cases: [string, RegExp][] = [
+      [join(FIXTURES, 'hostile/h5-diag.hdf5'), /h5-diag\.hdf5: cannot read it as an ann-benchmarks HDF5 file: H5Gget_objinfo\(\)/],
+      [join(FIXTURES, 'hostile/h5-abort.hdf5'), /h5-abort\.hdf5: cannot read it as an ann-benchmarks HDF5 file: (H5Aread\(\)|the HDF5 library aborted)/],
+      [join(FIXTURES, 'hostile/h5-claim-2e24x16.hdf5'), /h5-claim-2e24x16\.hdf5: 'train' declares .* but the file holds only 7184 bytes/],
+      [join(FIXTURES, 'hostile/h5-neighbors-oob.hdf5'), /h5-neighbors-oob\.hdf5: neighbors row \d+ holds id/],
+      [join(cwd, 'missing.hdf5'), /missing\.hdf5: no such file/],
+    ];
+    for (const [dataset, says] of cases) {
+      const r = await cli([...TOY_ARGS.slice(0, 4), '--dataset', dataset], cwd);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(says);
+      expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);
+      expect(r.stderr).not.toMatch(/HDF5-DIAG|RuntimeError|\n\s+at /);
+    }
+  }, 300_000);
 
   it('an incompatible database version is refused and left untouched; a non-SQLite file too', async () => {
     const cwd = workDir();

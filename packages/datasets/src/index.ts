@@ -1,5 +1,6 @@
 export * from './types.js';
 export * from './binary.js';
+export * from './bounds.js';
 export * from './vecs.js';
 export * from './npy.js';
 export * from './idx.js';

@@ -2,6 +2,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ReefError, type Vectors } from '@reef/core';
 import { Rng } from '@reef/kernels';
+import { assertFiniteVectors } from './bounds.js';
 import { assertGroundTruthShape, exactGroundTruth } from './groundtruth.js';
 import { readIdx } from './idx.js';
 import { readNpy } from './npy.js';
@@ -49,8 +50,14 @@ export function datasetFormat(path: string): 'hdf5' | 'vecs' | 'npy' | 'idx' | u
   return undefined;
 }
 
-/** Reads a single matrix of vectors from any supported non-HDF5 file. */
+/** Reads a single matrix of vectors from any supported non-HDF5 file; NaN/Inf rows are refused. */
 export function readVectorFile(path: string): Vectors {
+  const vectors = readVectorMatrix(path);
+  assertFiniteVectors(vectors, path);
+  return vectors;
+}
+
+function readVectorMatrix(path: string): Vectors {
   switch (datasetFormat(path)) {
     case 'vecs':
       return readVectorsVecs(path);
@@ -107,13 +114,17 @@ function normalizeRows(v: Vectors): void {
   }
 }
 
-function readGroundTruthFile(path: string, queries: Vectors): GroundTruth {
+function readGroundTruthFile(path: string, queries: Vectors, baseCount: number): GroundTruth {
   const { data, count, dim } = path.toLowerCase().endsWith('.npy') ? readNpy(path) : readVecs(path, 'ivecs');
   const ids = data instanceof Int32Array ? data : Int32Array.from(data);
   if (count !== queries.count) {
     throw new ReefError('DIMENSION_MISMATCH', `ground truth ${path} has ${count} rows but there are ${queries.count} queries`);
   }
   assertGroundTruthShape(ids, dim, queries, `ground truth ${path}`);
+  const bad = ids.findIndex((id) => id < 0 || id >= baseCount);
+  if (bad >= 0) {
+    throw new ReefError('BAD_FILE', `ground truth ${path}: row ${Math.floor(bad / dim)} holds id ${ids[bad]}, outside [0, ${baseCount}) (the base has ${baseCount} vectors)`);
+  }
   return { ids, k: dim, origin: 'file' };
 }
 
@@ -156,7 +167,7 @@ export async function loadDataset(spec: string = DEFAULT_DATASET, options: LoadO
     const ann = await readAnnBenchmarks(path, stemOf(path));
     const distance = String(ann.attributes.distance ?? 'euclidean');
     if (distance !== 'euclidean' && distance !== 'angular') {
-      throw new ReefError('UNSUPPORTED', `${path} uses distance '${distance}'; the sweep measures euclidean (and angular, as L2 on normalised vectors)`);
+      throw new ReefError('UNSUPPORTED', `${path} uses distance ${JSON.stringify(distance.slice(0, 40))}; the sweep measures euclidean (and angular, as L2 on normalised vectors)`);
     }
     base = ann.train;
     queries = ann.test;
@@ -197,7 +208,7 @@ export async function loadDataset(spec: string = DEFAULT_DATASET, options: LoadO
     throw new ReefError('DIMENSION_MISMATCH', `${spec}: base vectors have dimension ${base.dim} but queries have ${queries.dim}`);
   }
   if (base.count === 0 || queries.count === 0) throw new ReefError('EMPTY_DATA', `${spec}: dataset has ${base.count} base vectors and ${queries.count} queries`);
-  if (options.groundTruthFile) truth = readGroundTruthFile(options.groundTruthFile, queries);
+  if (options.groundTruthFile) truth = readGroundTruthFile(options.groundTruthFile, queries, base.count);
   truth ??= exactGroundTruth(base, queries, k, { cacheStem, fallbackStem, onWarning: options.onWarning });
   return { name, source: BUNDLED_DATASETS[named] ? `bundled:${named}` : spec, base, queries, groundTruth: truth, attributes };
 }

@@ -1,5 +1,6 @@
 import { ReefError, type Vectors } from '@reef/core';
 import { readBytes } from './binary.js';
+import { assertWithinBudget } from './bounds.js';
 
 type Reader = (view: DataView, offset: number, little: boolean) => number;
 
@@ -34,12 +35,14 @@ export function parseNpy(bytes: Uint8Array, path = 'npy'): Vectors {
   if (!reader) throw new ReefError('BAD_FILE', `${path}: unsupported .npy dtype '${descr[1]}${descr[2]}'; numeric dtypes only`);
   const shape = shapeMatch[1].split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
   if (shape.length !== 2) throw new ReefError('BAD_FILE', `${path}: expected a 2-D array (vectors × dimension), got shape (${shape.join(', ')})`);
+  if (shape.some((n) => !Number.isSafeInteger(n) || n < 0)) throw new ReefError('BAD_FILE', `${path}: invalid .npy shape ${JSON.stringify(shapeMatch[0])}`);
   const [count, dim] = shape;
   const dataStart = headerStart + headerLen;
   const need = count * dim * reader.bytes;
   if (bytes.length - dataStart < need) {
     throw new ReefError('BAD_FILE', `${path}: shape (${count}, ${dim}) needs ${need} data bytes, file has ${bytes.length - dataStart} (truncated?)`);
   }
+  assertWithinBudget(count * dim * 4, path, `shape (${count}, ${dim}) as float32`);
   const little = descr[1] !== '>';
   const out = new Float32Array(count * dim);
   const isFortran = fortran[1] === 'True';

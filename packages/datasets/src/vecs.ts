@@ -1,5 +1,6 @@
 import { ReefError, type Vectors } from '@reef/core';
 import { readBytes } from './binary.js';
+import { assertWithinBudget } from './bounds.js';
 
 /** The TEXMEX formats (used by SIFT1M, GIST1M): each record is an int32 dimension then the values. */
 export type VecsKind = 'fvecs' | 'bvecs' | 'ivecs';
@@ -22,6 +23,7 @@ export function parseVecs(bytes: Uint8Array, kind: VecsKind, path: string = kind
     throw new ReefError('BAD_FILE', `${path}: ${bytes.length} bytes is not a whole number of ${recordBytes}-byte ${kind} records of dimension ${dim} (truncated?)`);
   }
   const count = bytes.length / recordBytes;
+  assertWithinBudget(count * dim * 4, path, `${count} ${kind} records of dimension ${dim}`);
   const data = kind === 'ivecs' ? new Int32Array(count * dim) : new Float32Array(count * dim);
   for (let r = 0; r < count; r++) {
     const at = r * recordBytes;

@@ -8,7 +8,7 @@ import { exactKnn } from '@reef/kernels';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectReefError } from '@reef/testkit';
 import {
-  clusteredVectors, encodeVecs, gaussianVectors, holdOutQueries, loadDataset, parseIdx, parseNpy, parseVecs, readIdx, readNpy,
+  assertWithinBudget, clusteredVectors, encodeVecs, gaussianVectors, holdOutQueries, loadDataset, maybeGunzip, parseIdx, parseNpy, parseVecs, readIdx, readNpy,
 } from '../src/index.js';
 
 const FIXTURES = join(import.meta.dirname, '../../../fixtures');
@@ -291,5 +291,35 @@ describe('synthetic sets', () => {
     const all = gaussianVectors({ count: 20, dim: 2 });
     expect(holdOutQueries(all, 5, 1).base.count).toBe(15);
     expect(holdOutQueries(all, 5, 1, true).base.count).toBe(20);
+  });
+});
+
+describe('bounded readers', () => {
+  it('refuses NaN/Inf vectors naming the first bad row', async () => {
+    const rows = Float32Array.from({ length: 40 }, (_, i) => i);
+    rows[13] = Number.POSITIVE_INFINITY;
+    const path = join(tmp, 'inf.fvecs');
+    writeFileSync(path, encodeVecs(rows, 4));
+    await expectReefError(() => loadDataset(path), 'NON_FINITE', 'inf.fvecs: row 3 holds Infinity at column 1');
+  });
+
+  it('caps gzip output at the memory budget and refuses shapes above it before allocating', () => {
+    const zeros = gzipSync(new Uint8Array(4_000_000));
+    expectReefError(() => maybeGunzip(new Uint8Array(zeros), 'bomb.gz', 1_000_000), 'BAD_FILE', 'bomb.gz decompresses to more than the memory budget of 1000000 bytes');
+    expectReefError(() => assertWithinBudget(2 ** 40, 'big.npy', 'shape (1048576, 262144) as float32', 2 ** 30), 'BAD_FILE', 'big.npy: shape (1048576, 262144) as float32 needs 1099511627776 bytes');
+  });
+
+  it('refuses a ground-truth file whose ids are outside the base', async () => {
+    const base = join(tmp, 'gt-base.fvecs');
+    writeFileSync(base, encodeVecs(Float32Array.from({ length: 200 }, (_, i) => i % 17), 4));
+    const gt = join(tmp, 'gt-bad.ivecs');
+    writeFileSync(gt, encodeVecs(Int32Array.from({ length: 10 }, (_, i) => (i === 7 ? 1_000_000 : i)), 2));
+    const queries = join(tmp, 'gt-q.fvecs');
+    writeFileSync(queries, encodeVecs(Float32Array.from({ length: 20 }, (_, i) => i), 4));
+    await expectReefError(
+      () => loadDataset(base, { queryFile: queries, groundTruthFile: gt }),
+      'BAD_FILE',
+      'gt-bad.ivecs: row 3 holds id 1000000, outside [0, 50)',
+    );
   });
 });

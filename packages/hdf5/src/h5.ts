@@ -1,5 +1,6 @@
 import { ReefError } from '@reef/core';
 import h5wasm from 'h5wasm/node';
+import { guardH5, messageOf, printable } from './guard.js';
 
 export type H5File = InstanceType<typeof h5wasm.File>;
 export type H5Group = InstanceType<typeof h5wasm.Group>;
@@ -20,31 +21,23 @@ export function h5ready(): Promise<void> {
 
 export { h5wasm };
 
-/** Opens an HDF5 file, turning h5wasm's errors into a ReefError that names the file. */
+/** Opens an HDF5 file, turning h5wasm's errors into a one-line ReefError that names the file. */
 export async function openH5(path: string, mode: 'r' | 'w' | 'a' = 'r'): Promise<H5File> {
   await h5ready();
-  try {
-    return new h5wasm.File(path, mode);
-  } catch (err) {
-    throw new ReefError('BAD_FILE', `cannot open ${path} as HDF5 (${mode === 'r' ? 'read' : 'write'}): ${messageOf(err)}`, { cause: err });
-  }
-}
-
-export function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message.split('\n')[0] : String(err);
+  return guardH5(path, `open it as HDF5 (${mode === 'r' ? 'read' : 'write'})`, () => new h5wasm.File(path, mode));
 }
 
 /** Reads a dataset (or rows [start, end) of it), wrapping HDF5 errors with the dataset path. */
 export function readDataset(file: H5Group, path: string, rows?: [number, number]): { data: unknown; shape: number[]; dtype: unknown } {
   const entity = file.get(path);
   if (!entity || !(entity instanceof h5wasm.Dataset)) {
-    throw new ReefError('BAD_FILE', `HDF5 file has no dataset '${path}'`);
+    throw new ReefError('BAD_FILE', `HDF5 file has no dataset '${printable(path)}'`);
   }
   const shape = entity.shape ?? [];
   try {
     const data = rows ? entity.slice([[rows[0], rows[1]]]) : entity.value;
     return { data, shape, dtype: entity.dtype };
   } catch (err) {
-    throw new ReefError('BAD_FILE', `cannot read dataset '${path}' (file truncated or corrupt?): ${messageOf(err)}`, { cause: err });
+    throw new ReefError('BAD_FILE', `cannot read dataset '${printable(path)}' (file truncated or corrupt?): ${messageOf(err)}`, { cause: err });
   }
 }

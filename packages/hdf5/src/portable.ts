@@ -1,6 +1,7 @@
 import { ReefError, type Attributes, type JsonValue, type NamedArray, type NumericArray, type PortableData, type SavedModel } from '@reef/core';
 import { renameSync, rmSync } from 'node:fs';
-import { h5wasm, messageOf, openH5, type H5Group } from './h5.js';
+import { messageOf } from './guard.js';
+import { h5wasm, openH5, type H5Group } from './h5.js';
 import { createDatasetAt, createStringAttributeAt } from './writes.js';
 
 /** Attribute holding the exact JSON of a portable object's attributes (HDF5 attributes cannot nest). */

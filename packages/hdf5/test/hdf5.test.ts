@@ -40,7 +40,7 @@ describe('ann-benchmarks files written by h5py', () => {
     await expect(readAnnBenchmarks(truncated)).rejects.toThrow(/truncated\.hdf5/);
     const garbage = join(tmp, 'garbage.hdf5');
     writeFileSync(garbage, 'hello');
-    await expect(readAnnBenchmarks(garbage)).rejects.toThrow(/cannot open .*garbage\.hdf5 as HDF5/);
+    await expect(readAnnBenchmarks(garbage)).rejects.toThrow(/garbage\.hdf5: .*not an HDF5 file/);
   });
 });
 
@@ -89,4 +89,76 @@ describe('model files', () => {
     copyFileSync(join(fixtures, 'gauss-500-16-euclidean.hdf5'), copy);
     await expect(loadModelFile(copy)).rejects.toThrow('is not a Reef quantizer model');
   });
+});
+
+describe('bounded, guarded reading of foreign HDF5 files', () => {
+  const hostile = join(fixtures, 'hostile');
+
+  it('a damaged file is one ReefError line and HDF5 prints nothing while failing', async () => {
+    const printed: string[] = [];
+    const write = process.stderr.write;
+    process.stderr.write = ((chunk: string | Uint8Array) => printed.push(String(chunk)) > 0) as typeof process.stderr.write;
+    let message = '';
+    try {
+      await readAnnBenchmarks(join(hostile, 'h5-diag.hdf5')).catch((err: Error) => {
+        message = err.message;
+      });
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(message).toMatch(/h5-diag\.hdf5: cannot read it as an ann-benchmarks HDF5 file: H5Gget_objinfo\(\): can't get info for object: '\/train' \(.+\)/);
+    expect(message).not.toContain('\n');
+    expect(printed.join('')).toBe('');
+  });
+
+  it('refuses arrays above the memory budget before reading them, and reads them within it', async () => {
+    const fmnist = join(fixtures, 'fmnist-2k-784-euclidean.hdf5');
+    await expect(readAnnBenchmarks(fmnist, 'f', { memoryBudget: 1_000_000 })).rejects.toThrow(
+      /'train' \[2000 × 784\] needs 6272000 bytes in memory, above the memory budget of 1000000 bytes/,
+    );
+    const ds = await readAnnBenchmarks(fmnist, 'f', { memoryBudget: 8_000_000 });
+    expect(ds.train.count).toBe(2000);
+  });
+
+  it('refuses NaN/Inf vectors naming the first bad row, and distances that are negative', async () => {
+    const { openH5 } = await import('../src/index.js');
+    const write = async (name: string, train: Float32Array, distances: Float32Array): Promise<string> => {
+      const path = join(tmp, name);
+      const f = await openH5(path, 'w');
+      f.create_dataset({ name: 'train', data: train, shape: [4, 2] });
+      f.create_dataset({ name: 'test', data: train.slice(0, 2), shape: [1, 2] });
+      f.create_dataset({ name: 'neighbors', data: Int32Array.from([0, 1]), shape: [1, 2] });
+      f.create_dataset({ name: 'distances', data: distances, shape: [1, 2] });
+      f.close();
+      return path;
+    };
+    const good = Float32Array.from([0, 1, 2, 3, 4, 5, 6, 7]);
+    const nan = good.slice();
+    nan[5] = Number.NaN;
+    await expect(readAnnBenchmarks(await write('nan.hdf5', nan, Float32Array.from([0, 1])))).rejects.toThrow(/nan\.hdf5: 'train' row 2 holds NaN at column 1/);
+    await expect(readAnnBenchmarks(await write('neg.hdf5', good, Float32Array.from([0, -1])))).rejects.toThrow(/neg\.hdf5: distances row 0 holds -1/);
+    expect((await readAnnBenchmarks(await write('ok.hdf5', good, Float32Array.from([0, 1])))).distances).toEqual(Float32Array.from([0, 1]));
+  });
+
+  it('an HDF5 abort becomes one line, and later calls in that process say why they cannot run', () => {
+    // In a child: after abort() the wasm module cannot be used again in that process.
+    const script = `
+      import { h5ready, h5wasm, guardH5 } from ${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)};
+      await h5ready();
+      const path = ${JSON.stringify(join(hostile, 'h5-abort.hdf5'))};
+      for (const doing of ['read its attributes', 'read it again']) {
+        try {
+          guardH5(path, doing, () => { const f = new h5wasm.File(path, 'r'); for (const a of Object.values(f.attrs)) void a.value; });
+          console.log('read');
+        } catch (err) {
+          console.log(err.name + ' ' + err.code + ' ' + err.message);
+        }
+      }`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.stderr).toBe('');
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^ReefError BAD_FILE .*h5-abort\.hdf5: cannot read its attributes: the HDF5 library aborted while reading it \(the file is corrupt\)$/);
+    expect(lines[1]).toMatch(/^ReefError BAD_FILE .*h5-abort\.hdf5: cannot read it again: the HDF5 library aborted earlier in this process on .*h5-abort\.hdf5; start a new process$/);
+  }, 180_000);
 });

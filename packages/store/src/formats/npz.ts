@@ -1,5 +1,7 @@
 import { ReefError } from '@reef/core';
-import { crc32, inflateRawSync } from 'node:zlib';
+import { totalmem } from 'node:os';
+import { constants as zlibConstants, crc32, inflateRawSync } from 'node:zlib';
+import { escapeControl } from './escape.js';
 import { readNpyHeader, writeNpy } from './npy.js';
 import { memorySource, type ByteSource } from './source.js';
 import { loadAll, type NamedTensor, type ParsedFile, type ScannedFile, type Segment, type TensorEntry } from './types.js';
@@ -20,7 +22,7 @@ interface Member {
 }
 
 function fail(where: string, what: string): never {
-  throw new ReefError('BAD_FILE', `${where}: ${what}`);
+  throw new ReefError('BAD_FILE', escapeControl(`${where}: ${what}`)); // member names are untrusted bytes
 }
 
 /** Reads the zip64 extra field values that the 32-bit fields mark as 0xFFFFFFFF. */
@@ -93,12 +95,62 @@ function readMembers(src: ByteSource, where: string): Member[] {
   return members;
 }
 
-/** Inflates a deflated member and checks its size and CRC. */
+/**
+ * Deflate cannot expand its input more than about 1032 times (a 258-byte match per bit or so), so a
+ * member claiming more bytes than that lies: a zip bomb or a corrupt directory.
+ */
+const MAX_DEFLATE_RATIO = 1032;
+
+/** Half the machine's memory: the most one inflated member may take. */
+function memberBudget(): number {
+  return Math.floor(totalmem() / 2);
+}
+
+/**
+ * Checks a deflated member's declared size before anything is inflated: within what its compressed
+ * bytes can produce and within the memory budget. The inflate itself is then capped at that size.
+ */
+function checkDeclaredSize(m: Member, where: string): void {
+  if (m.size > m.compressedSize * MAX_DEFLATE_RATIO + 1024) {
+    fail(where, `member '${m.name}' claims ${m.size} bytes from ${m.compressedSize} compressed bytes, more than deflate can produce (corrupt directory or zip bomb)`);
+  }
+  if (m.size > memberBudget()) fail(where, `member '${m.name}' inflates to ${m.size} bytes, above the memory budget of ${memberBudget()} bytes`);
+}
+
+/** Compressed bytes inflated to read a member's .npy header: a few KiB, whatever the member holds. */
+const HEADER_PEEK_BYTES = 4096;
+
+/**
+ * The start of a deflated member, inflated from at most HEADER_PEEK_BYTES of compressed input (so
+ * at most ~4 MiB out): enough for any .npy header, never the member's data in full.
+ */
+function headerSource(src: ByteSource, m: Member, dataStart: number, where: string): ByteSource {
+  let head: Uint8Array;
+  try {
+    const input = src.read(dataStart, Math.min(m.compressedSize, HEADER_PEEK_BYTES));
+    head = new Uint8Array(inflateRawSync(input, { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: HEADER_PEEK_BYTES * MAX_DEFLATE_RATIO + 1024 }));
+  } catch (err) {
+    return fail(where, `member '${m.name}' does not inflate: ${(err as Error).message}`);
+  }
+  return {
+    size: m.size,
+    read(offset, length) {
+      if (offset + length > head.length) fail(where, `member '${m.name}' has no complete .npy header in its first ${head.length} inflated bytes`);
+      return head.subarray(offset, offset + length);
+    },
+  };
+}
+
+/** Inflates a deflated member (never past its declared size) and checks its size and CRC. */
 function inflateMember(src: ByteSource, m: Member, dataStart: number, where: string): Uint8Array {
+  checkDeclaredSize(m, where);
   let content: Uint8Array;
   try {
-    content = new Uint8Array(inflateRawSync(src.read(dataStart, m.compressedSize))); // plain bytes, not a pooled Buffer view
+    // maxOutputLength: zlib stops (and throws) at the declared size instead of inflating a bomb whole.
+    const inflated = inflateRawSync(src.read(dataStart, m.compressedSize), { maxOutputLength: Math.max(1, m.size) });
+    content = new Uint8Array(inflated); // plain bytes, not a pooled Buffer view
   } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') fail(where, `member '${m.name}' inflates to more than the ${m.size} bytes its directory declares`);
     return fail(where, `member '${m.name}' does not inflate: ${(err as Error).message}`);
   }
   if (content.length !== m.size) fail(where, `member '${m.name}' has ${content.length} bytes, the directory says ${m.size}`);
@@ -128,7 +180,7 @@ export function scanNpz(src: ByteSource, where: string): ScannedFile {
     if (dataEnd > src.size) fail(where, `member '${m.name}' runs past the end of the file (truncated)`);
     if (!m.name.endsWith('.npy')) fail(where, `member '${m.name}' is not an .npy array`);
     const name = m.name.slice(0, -4);
-    const memberWhere = `${where}:${m.name}`;
+    const memberWhere = `${where}:${escapeControl(m.name)}`;
     const index = entries.length;
     if (m.method === 0) {
       if (m.compressedSize !== m.size) fail(where, `member '${m.name}' has ${m.compressedSize} bytes, the directory says ${m.size}`);
@@ -145,7 +197,9 @@ export function scanNpz(src: ByteSource, where: string): ScannedFile {
       cursor = tensorStart + byteLength;
     } else if (m.method === 8) {
       // Stays inside the literal bytes (the cursor does not move past it); its tensor is still an entry.
-      const npy = readNpyHeader(memorySource(inflateMember(src, m, dataStart, where)), memberWhere);
+      // Only the member's start is inflated here: its header's shape is checked against the declared size first.
+      checkDeclaredSize(m, where);
+      const npy = readNpyHeader(headerSource(src, m, dataStart, where), memberWhere, 0, m.size);
       const load = (): Uint8Array => inflateMember(src, m, dataStart, where).subarray(npy.dataStart);
       entries.push({ name, dtype: npy.dtype, shape: npy.shape, byteLength: m.size - npy.dataStart, load });
     } else fail(where, `member '${m.name}' uses zip compression method ${m.method}; only stored (0) and deflate (8) are supported`);

@@ -31,7 +31,9 @@ export function scanSafetensors(src: ByteSource, where: string): ScannedFile {
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(head.subarray(8))) as Record<string, HeaderEntry>;
   } catch (err) {
-    throw new ReefError('BAD_FILE', `${where}: safetensors header is not valid UTF-8 JSON: ${(err as Error).message}`, { cause: err });
+    // JSON.parse quotes the header around the fault: untrusted bytes, escaped to stay on one line.
+    const why = JSON.stringify((err as Error).message).slice(1, -1);
+    throw new ReefError('BAD_FILE', `${where}: safetensors header is not valid UTF-8 JSON: ${why}`, { cause: err });
   }
   if (!header || typeof header !== 'object' || Array.isArray(header)) throw new ReefError('BAD_FILE', `${where}: safetensors header is not a JSON object`);
   const dataStart = 8 + n;
