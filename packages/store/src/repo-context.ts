@@ -76,7 +76,11 @@ export class RepoContext {
 
   /** The repository's write lock; call the returned function to release it. */
   lock(): () => void {
-    return acquireLock(join(this.dir, 'lock'));
+    return acquireLock(this.lockPath());
+  }
+
+  lockPath(): string {
+    return join(this.dir, 'lock');
   }
 
   /** The delta types `add` and merge try (the encoding policy's 'add' purpose). */

@@ -8,6 +8,7 @@ import { diff, type TensorDiff } from './diff.js';
 import type { CommitStore, RefStore } from './history.js';
 import { commitLossy } from './lossy-commit.js';
 import { fsck, gc, stats, type FsckResult, type GcResult, type Stats } from './maintenance.js';
+import { breakLock, type UnlockResult } from './lock.js';
 import { merge, type MergeResult, type MergeStrategy } from './merge.js';
 import type { Commit, CommitQuality, FileRecord, Tree } from './model.js';
 import type { ObjectStore } from './objects.js';
@@ -21,6 +22,7 @@ export type { AddedFile, Change, Status } from './staging.js';
 export type { TensorDiff } from './diff.js';
 export type { MergeConflict, MergeResult, MergeStrategy } from './merge.js';
 export type { FsckResult, GcResult, Stats } from './maintenance.js';
+export type { LockOwner, OwnerState, UnlockResult } from './lock.js';
 
 /**
  * A weight repository: tracked model files (safetensors, .npy, .npz) whose tensors are stored
@@ -194,5 +196,13 @@ export class Repository {
 
   stats(): Stats {
     return stats(this.ctx);
+  }
+
+  /**
+   * Removes a lock left by a writer that is provably gone (same host, pid gone or reused); with
+   * `force`, also one from another host or an unreadable one. A live local writer's lock stays.
+   */
+  unlock(options: { force?: boolean } = {}): UnlockResult {
+    return breakLock(this.ctx.lockPath(), options);
   }
 }

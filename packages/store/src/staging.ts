@@ -2,7 +2,7 @@ import { ReefError, assertTensor, type Tensor } from '@reef/core';
 import { returnScratch } from '@reef/codecs';
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { encodeTensor, releaseEncoded } from './encode.js';
 import { matchesRecord, sameFile, toLayout } from './file-records.js';
 import { FileSource, scanModelFile, type FileFormat } from './formats/index.js';
@@ -10,6 +10,7 @@ import { sha256File, tensorHash } from './hash.js';
 import type { FileRecord, TensorRecord, Tree } from './model.js';
 import type { PackWriter } from './pack-writer.js';
 import { referenceCandidates } from './references.js';
+import { assertSafePath, printable, userPath } from './safe-path.js';
 import type { RepoContext } from './repo-context.js';
 import { SimilarityIndex } from './similarity.js';
 
@@ -53,7 +54,7 @@ const DEFER_BELOW_BYTES = 256 * 1024;
  */
 export async function add(ctx: RepoContext, paths: readonly string[], options: { as?: string; cwd?: string } = {}): Promise<AddedFile[]> {
   if (paths.length === 0) throw new ReefError('INVALID_PARAM', 'nothing to add: name at least one file');
-  if (options.as && paths.length !== 1) throw new ReefError('INVALID_PARAM', '`as` needs exactly one file');
+  if (options.as !== undefined && paths.length !== 1) throw new ReefError('INVALID_PARAM', '`as` needs exactly one file');
   const release = ctx.lock();
   try {
     const tree = { ...ctx.index() };
@@ -65,9 +66,8 @@ export async function add(ctx: RepoContext, paths: readonly string[], options: {
     try {
       for (const given of paths) {
         const abs = resolve(options.cwd ?? process.cwd(), given);
-        const path = options.as ?? relative(ctx.root, abs).split(sep).join('/');
-        if (path.startsWith('..') || path === '') throw new ReefError('INVALID_PARAM', `${given} is outside the repository at ${ctx.root}`);
-        if (!existsSync(abs)) throw new ReefError('BAD_FILE', `${given}: no such file`);
+        const path = trackedPath(ctx, given, abs, options.as);
+        if (!existsSync(abs)) throw new ReefError('BAD_FILE', `${printable(given)}: no such file`);
         const staged = tree[path];
         if (staged?.source && statSync(abs).size === staged.source.size && staged.source.sha256 === sha256File(abs)) {
           // The file a lossy commit was made from: its approximation is already what is staged.
@@ -139,6 +139,7 @@ export async function addFile(ctx: RepoContext,
   writer: PackWriter,
 ): Promise<{ record: FileRecord; report: AddedFile }> {
   const scanned = scanModelFile(given, source);
+  assertUniqueNames(given, scanned.entries);
   const deltaTypes = ctx.addTypes();
   const records: TensorRecord[] = new Array<TensorRecord>(scanned.entries.length);
   const encodings: Record<string, number> = {};
@@ -147,7 +148,8 @@ export async function addFile(ctx: RepoContext,
   const stage = async (index: number, data: Uint8Array): Promise<void> => {
     const { name, dtype, shape } = scanned.entries[index];
     const tensor: Tensor = { dtype, shape: [...shape], data };
-    assertTensor(tensor, `${given}: tensor '${name}'`);
+    assertTensor(tensor, `${printable(given)}: tensor '${printable(name)}'`);
+    if (dtype === 'bool') assertBoolBytes(given, name, data);
     const hash = tensorHash(tensor);
     records[index] = { name, hash, dtype, shape: [...shape] };
     if (ctx.objects.has(hash) || writer.has(hash) || encoding.has(hash)) {
@@ -211,6 +213,30 @@ export async function addFile(ctx: RepoContext,
   if (hashed !== source.size) throw new ReefError('BAD_FILE', `${given}: its parts cover ${hashed} of ${source.size} bytes (changed while being added?)`);
   const record: FileRecord = { format: scanned.format, size: source.size, sha256: fileHash.digest('hex'), tensors: records, layout: toLayout(scanned.segments) };
   return { record, report: { path, format: scanned.format, bytes: source.size, tensors: records.length, reused, encodings, storedBytes } };
+}
+
+/** Two tensors of one name (duplicate .npz members) would be stored as one name for two contents: refused. */
+function assertUniqueNames(given: string, entries: readonly { name: string }[]): void {
+  const seen = new Set<string>();
+  for (const { name } of entries) {
+    if (seen.has(name)) throw new ReefError('BAD_FILE', `${printable(given)}: tensor '${printable(name)}' appears twice (duplicate member); a file must name each tensor once`);
+    seen.add(name);
+  }
+}
+
+/** A BOOL tensor holds one byte per element, 0 or 1; anything else would not survive a round trip through numpy or torch. */
+function assertBoolBytes(given: string, name: string, data: Uint8Array): void {
+  const bad = data.findIndex((b) => b > 1);
+  if (bad >= 0) throw new ReefError('BAD_FILE', `${printable(given)}: BOOL tensor '${printable(name)}' holds byte ${data[bad]} at element ${bad}; BOOL elements must be 0 or 1`);
+}
+
+/** The path `given` is tracked under: `as` (normalised) or its place in the working folder, checked by the path policy. */
+function trackedPath(ctx: RepoContext, given: string, abs: string, as: string | undefined): string {
+  if (as !== undefined) return userPath(as, '`as` path');
+  const path = relative(ctx.root, abs).split(sep).join('/');
+  if (path === '' || path === '..' || path.startsWith('../') || isAbsolute(path)) throw new ReefError('INVALID_PARAM', `${printable(given)} is outside the repository at ${ctx.root}`);
+  assertSafePath(path, `${printable(given)}: its path`);
+  return path;
 }
 
 /** The index kept by the last `add` when the file is still the one it wrote, else read anew. */

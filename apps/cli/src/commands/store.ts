@@ -1,19 +1,21 @@
 import { ReefError } from '@reef/core';
 import type { Command } from 'commander';
+import { printable } from '@reef/store';
 import type { CliContext } from '../context.js';
 import {
   addCommand, branchCommand, checkoutCommand, commitCommand, diffCommand, exportCommand, fsckCommand, gcCommand, initCommand,
-  logCommand, mergeCommand, showCommand, statsCommand, statusCommand, tagCommand, type CommandEnv,
+  logCommand, mergeCommand, showCommand, statsCommand, statusCommand, tagCommand, unlockCommand, type CommandEnv,
 } from './store-commands.js';
 
 /**
  * The weight-store commands (init, add, status, commit, log, show, diff, checkout, export, branch,
- * tag, merge, gc, fsck, stats). Parsing here, the text in store-commands.ts, the work in @reef/store.
+ * tag, merge, gc, fsck, stats, unlock). Parsing here, the text in store-commands.ts, the work in @reef/store.
  */
 export function register(program: Command, ctx: CliContext): void {
   const env = async (): Promise<CommandEnv> => ({ cwd: process.cwd(), registry: await ctx.registry() });
+  // Names and messages come from files and repositories: escaped, so no byte reaches the terminal raw.
   const print = (lines: string[]): void => {
-    for (const line of lines) ctx.out(line);
+    for (const line of lines) for (const part of line.split('\n')) ctx.out(printable(part, Infinity));
   };
 
   program.command('init [dir]').description('create an empty weight repository (.reef)').action(async (dir?: string) => {
@@ -88,6 +90,11 @@ export function register(program: Command, ctx: CliContext): void {
       print(lines);
       if (!ok) process.exitCode = 1;
     });
+  program
+    .command('unlock')
+    .description('remove the lock of a reef command that was killed (--force: one from another host)')
+    .option('--force', 'also remove a lock held from another host, or an unreadable one')
+    .action(async (opts: { force?: boolean }) => print(await unlockCommand(await env(), opts)));
   program
     .command('stats')
     .description('bytes as added against bytes on disk, per delta type')
