@@ -55,7 +55,10 @@ function lines(child: ChildProcess): { all: string[]; line: (prefix: string) => 
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
     for (const l of chunk.split('\n').filter(Boolean)) {
       all.push(l);
-      for (const w of waiting.splice(0)) (l.startsWith(w.prefix) ? w.resolve(l) : waiting.push(w));
+      for (const w of waiting.splice(0)) {
+        if (l.startsWith(w.prefix)) w.resolve(l);
+        else waiting.push(w);
+      }
     }
   });
   return {
