@@ -3,7 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { branches, createBranch, createTag, deleteBranch, deleteTag, tags } from './branches.js';
 import { checkout, exportRevision, exportTo, fileBytes } from './checkout.js';
-import { commit } from './commit.js';
+import { commit, commitFiles } from './commit.js';
 import { diff, type TensorDiff } from './diff.js';
 import type { CommitStore, RefStore } from './history.js';
 import { commitLossy } from './lossy-commit.js';
@@ -120,6 +120,14 @@ export class Repository {
   /** Records the staged tree as a new commit and moves the current branch to it. */
   commit(message: string): Commit {
     return commit(this.ctx, message);
+  }
+
+  /**
+   * Adds `paths` and commits HEAD's tree plus exactly those files, under one lock: safe for
+   * writers running at the same time (another process's staged files stay staged, see commit.ts).
+   */
+  commitFiles(message: string, paths: readonly string[], options: { as?: string; cwd?: string } = {}): Promise<Commit> {
+    return commitFiles(this.ctx, message, paths, options);
   }
 
   /** Commits the staged tree with new float tensors stored lossily within `bound` where that is smaller (see lossy-commit.ts). */

@@ -52,10 +52,11 @@ const DEFER_BELOW_BYTES = 256 * 1024;
  * between whole storage and a delta against its namesake in the parent commit or a similar
  * tensor) as one new immutable pack, then records the files in the staging index.
  */
-export async function add(ctx: RepoContext, paths: readonly string[], options: { as?: string; cwd?: string } = {}): Promise<AddedFile[]> {
+export async function add(ctx: RepoContext, paths: readonly string[], options: { as?: string; cwd?: string; lockHeld?: boolean } = {}): Promise<AddedFile[]> {
   if (paths.length === 0) throw new ReefError('INVALID_PARAM', 'nothing to add: name at least one file');
   if (options.as !== undefined && paths.length !== 1) throw new ReefError('INVALID_PARAM', '`as` needs exactly one file');
-  const release = ctx.lock();
+  // `lockHeld`: the caller (commitFiles) holds the lock for add and commit together.
+  const release = options.lockHeld ? () => undefined : ctx.lock();
   try {
     const tree = { ...ctx.index() };
     const parent = ctx.headTree();

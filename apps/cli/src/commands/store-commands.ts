@@ -85,11 +85,18 @@ export interface CommitOptions {
   readonly lossless?: boolean;
   readonly pqMinBytes?: number;
   readonly codebooks?: 'shared' | 'per-tensor';
+  /** Files to add and commit under one lock (HEAD's tree plus these; other staged files stay staged). */
+  readonly files?: readonly string[];
 }
 
 export async function commitCommand(env: CommandEnv, message: string, opts: CommitOptions = {}): Promise<string[]> {
   if (opts.lossless && opts.maxRelError !== undefined) throw new ReefError('INVALID_PARAM', '--lossless and --max-rel-error exclude each other');
+  if (opts.files?.length && opts.maxRelError !== undefined) throw new ReefError('INVALID_PARAM', 'commit with files is lossless: add the files, then commit --max-rel-error');
   return withRepo(env, async (repo) => {
+    if (opts.files?.length) {
+      const c = await repo.commitFiles(message, opts.files, { cwd: env.cwd });
+      return [`[${repo.refs.head().branch ?? 'detached'} ${short(c.hash)}] ${message}`];
+    }
     if (opts.maxRelError === undefined) {
       const c = repo.commit(message);
       return [`[${repo.refs.head().branch ?? 'detached'} ${short(c.hash)}] ${message}`];

@@ -28,18 +28,18 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (files: string[], opts: { as?: string }) => print(await addCommand(await env(), files, opts)));
   program.command('status').description('show staged and unstaged changes').action(async () => print(await statusCommand(await env())));
   program
-    .command('commit')
-    .description('record the staged files as a new commit')
+    .command('commit [files...]')
+    .description('record the staged files as a new commit; with files: add them and commit just those, under one lock (safe beside other writers)')
     .requiredOption('-m, --message <text>', 'commit message')
     .option('--lossless', 'store every tensor byte-exactly (the default)')
     .option('--max-rel-error <bound>', 'store new tensors lossily where the measured relative L2 error stays within bound (e.g. 1e-3)', (v) => positiveFloat(v, '--max-rel-error'))
     .option('--pq-min-bytes <n>', 'with --max-rel-error: try PQ deltas only on tensors of at least n bytes (default 1024)', (v) => nonNegativeInt(v, '--pq-min-bytes'))
     .option('--codebooks <mode>', 'with --max-rel-error: shared (one PQ codebook per commit, default) or per-tensor', (v) => codebookMode(v))
-    .action(async (opts: { message: string; lossless?: boolean; maxRelError?: number; pqMinBytes?: number; codebooks?: 'shared' | 'per-tensor' }) => {
+    .action(async (files: string[], opts: { message: string; lossless?: boolean; maxRelError?: number; pqMinBytes?: number; codebooks?: 'shared' | 'per-tensor' }) => {
       if (opts.maxRelError === undefined && (opts.pqMinBytes !== undefined || opts.codebooks !== undefined)) {
         throw new ReefError('INVALID_PARAM', '--pq-min-bytes and --codebooks apply only with --max-rel-error');
       }
-      print(await commitCommand(await env(), opts.message, opts));
+      print(await commitCommand(await env(), opts.message, { ...opts, files }));
     });
   program
     .command('log [rev]')
