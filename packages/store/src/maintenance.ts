@@ -255,7 +255,7 @@ export async function fsck(ctx: RepoContext): Promise<FsckResult> {
       if (unsafe) problems.push(`${where}: tracks the unsafe path ${JSON.stringify(printable(path))} (${unsafe}); checkout refuses it`);
       const missing = file.tensors.filter((t) => !ctx.objects.has(t.hash));
       if (missing.length > 0) {
-        problems.push(`${where}: ${path} needs ${missing.length} missing tensor(s), e.g. ${missing[0].name}`);
+        problems.push(`${where}: ${printable(path)} needs ${missing.length} missing tensor(s), e.g. ${printable(missing[0].name)}`);
         continue;
       }
       if (checkedFiles.has(file.sha256)) continue;

@@ -7,9 +7,10 @@ import { CommitStore, RefStore } from './history.js';
 import { acquireLock } from './lock.js';
 import type { Commit, Tree } from './model.js';
 import { ObjectStore } from './objects.js';
+import { REPO_DIR } from './repo-dir.js';
 import type { SimilarityIndex } from './similarity.js';
 
-export const REPO_DIR = '.reef';
+export { REPO_DIR };
 
 /** The store registers no delta types of its own: a host that passes none gets this, before anything is written. */
 export function assertRegistryGiven(options: Partial<RepositoryOptions> | undefined): void {

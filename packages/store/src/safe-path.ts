@@ -1,8 +1,8 @@
 import { ReefError, type ReefErrorCode } from '@reef/core';
-import { existsSync, realpathSync } from 'node:fs';
+import { lstatSync, realpathSync } from 'node:fs';
 import { dirname, join, posix, relative, sep, isAbsolute } from 'node:path';
 import { printable } from './printable.js';
-import { REPO_DIR } from './repo-context.js';
+import { REPO_DIR } from './repo-dir.js';
 
 export { printable };
 
@@ -67,9 +67,16 @@ export function resolveInside(root: string, path: string, what = 'tracked path')
   assertSafePath(path, what, 'BAD_FILE');
   const realRoot = realpathSync(root);
   const abs = join(realRoot, ...path.split('/'));
+  // The deepest parent that exists as an entry (a dangling symlink counts: it cannot be resolved, so it is refused).
   let parent = dirname(abs);
-  while (!existsSync(parent)) parent = dirname(parent);
-  const real = relative(realRoot, realpathSync(parent));
+  while (!lstatSync(parent, { throwIfNoEntry: false })) parent = dirname(parent);
+  let resolved: string;
+  try {
+    resolved = realpathSync(parent);
+  } catch {
+    throw new ReefError('BAD_FILE', `${what} ${JSON.stringify(printable(path))} passes through ${parent}, a symbolic link that leads nowhere; refusing to write there`);
+  }
+  const real = relative(realRoot, resolved);
   const escapes = real === '..' || real.startsWith(`..${sep}`) || isAbsolute(real);
   if (escapes || real === REPO_DIR || real.startsWith(`${REPO_DIR}${sep}`)) {
     throw new ReefError('BAD_FILE', `${what} ${JSON.stringify(printable(path))} leads outside the working folder ${realRoot} through a symbolic link; refusing to write there`);

@@ -10,7 +10,7 @@ import { sha256File, tensorHash } from './hash.js';
 import type { FileRecord, TensorRecord, Tree } from './model.js';
 import type { PackWriter } from './pack-writer.js';
 import { referenceCandidates } from './references.js';
-import { assertSafePath, printable, userPath } from './safe-path.js';
+import { assertSafePath, printable, unsafePathReason, userPath } from './safe-path.js';
 import type { RepoContext } from './repo-context.js';
 import { SimilarityIndex } from './similarity.js';
 
@@ -280,6 +280,7 @@ export function status(ctx: RepoContext): Status {
   }
   const unstaged: Status['unstaged'] = [];
   for (const [path, file] of Object.entries(index)) {
+    if (unsafePathReason(path)) continue; // never looked up outside the working folder; fsck names it
     const abs = join(ctx.root, path);
     if (!existsSync(abs)) unstaged.push({ path, change: 'deleted' });
     else if (!matchesRecord(abs, file)) unstaged.push({ path, change: 'modified' });

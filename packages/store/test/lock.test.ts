@@ -70,7 +70,7 @@ function lines(child: ChildProcess): { all: string[]; line: (prefix: string) => 
   };
 }
 
-describe('repository lock', () => {
+describe('repository lock', { timeout: 60_000 }, () => {
   it('records host, pid and start time, and is released after the write', async () => {
     const { repo, dir, lock } = newRepo();
     const release = acquireLock(lock);

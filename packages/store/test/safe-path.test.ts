@@ -63,7 +63,7 @@ async function hostileBranch(repo: Repository, dir: string, path: string, name =
   return hash;
 }
 
-describe('path policy', () => {
+describe('path policy', { timeout: 60_000 }, () => {
   it('unsafePathReason accepts normal relative paths and names what is wrong with the rest', () => {
     expect(unsafePathReason('model.safetensors')).toBeUndefined();
     expect(unsafePathReason('sub/dir/model.npz')).toBeUndefined();
@@ -147,6 +147,10 @@ describe('path policy', () => {
     expect(resolveInside(dir, 'fine/m.safetensors')).toBe(join(dir, 'fine', 'm.safetensors'));
     symlinkSync(join(dir, '.reef'), join(dir, 'meta'));
     expect(() => resolveInside(dir, 'meta/HEAD')).toThrow(/symbolic link/);
+    // A link to a folder that does not exist (yet): mkdir would create it outside; refused too.
+    symlinkSync(join(outer, 'not-yet'), join(dir, 'dangling'));
+    expect(() => resolveInside(dir, 'dangling/deeper/m.safetensors')).toThrow(/leads nowhere/);
+    expect(existsSync(join(outer, 'not-yet'))).toBe(false);
   });
 
   it('npz export refuses member names that would unzip outside (zip-slip); safetensors export keeps them', async () => {
@@ -160,6 +164,8 @@ describe('path policy', () => {
       await expectReefError(() => repo.exportTo('HEAD', join(top, 'out.npz'), { format: 'npz' }), 'BAD_FILE', /\.npz member/);
       expect(existsSync(join(top, 'out.npz'))).toBe(false);
     }
+    // writeNpz itself (for library users) refuses them too.
+    expect(() => writeNpz([{ name: '../../x', tensor: t }])).toThrow(/cannot write tensor "\.\.\/\.\.\/x" as an \.npz member: it has a '\.\.' component/);
     // Safetensors keeps names as data, never as file names: that export still works.
     const out = await repo.export('HEAD', { format: 'safetensors' });
     expect(out.verbatim).toBe(true);
@@ -187,7 +193,7 @@ describe('path policy', () => {
   });
 });
 
-describe('clear failures on bad input', () => {
+describe('clear failures on bad input', { timeout: 60_000 }, () => {
   it('export into a missing folder fails on one line naming the folder', async () => {
     const { repo, dir, top } = nestedRepo();
     writeFileSync(join(dir, 'plain.safetensors'), model(1));
