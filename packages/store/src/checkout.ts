@@ -1,7 +1,7 @@
 import { DTYPE_BYTES, ReefError, elementCount } from '@reef/core';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { fromLayout } from './file-records.js';
 import { assemble, safetensorsHeader, writeNpz, writeSafetensors, type NamedTensor } from './formats/index.js';
 import { exportLoss, identicalToAdded, type ExportOutcome } from './export-loss.js';
@@ -10,6 +10,7 @@ import { sha256File } from './hash.js';
 import type { Commit, FileRecord, TensorRecord, Tree } from './model.js';
 import type { RepoContext } from './repo-context.js';
 import { commitAt, resolveRevision } from './revisions.js';
+import { assertSafePath, printable, resolveInside, unsafeMemberReason } from './safe-path.js';
 import { status } from './staging.js';
 
 /** Files out: rebuilding tracked files byte for byte, checkout into the working folder, export. */
@@ -63,10 +64,25 @@ export async function writeFile(ctx: RepoContext, path: string, file: FileRecord
   renameSync(tmp, target);
 }
 
+/** Refuses a tree (from a commit or the staging index) that names an unsafe path, before anything is written. */
+export function assertSafeTree(tree: Tree, where = 'the repository'): void {
+  for (const path of Object.keys(tree)) assertSafePath(path, `${where} tracks a file whose path`, 'BAD_FILE');
+}
+
+/**
+ * Makes the working folder hold `target` (removing what only `previous` tracked). Every path is
+ * checked by the path policy before anything is written or removed: a tree naming a path outside
+ * the working folder (built by hand, or by an older reef) is refused as a whole.
+ */
 export async function writeWorkingTree(ctx: RepoContext, target: Tree, previous: Tree): Promise<void> {
-  for (const path of Object.keys(previous)) if (!target[path]) rmSync(join(ctx.root, path), { force: true });
+  assertSafeTree(previous);
+  assertSafeTree(target);
+  // Every name resolved (symlinked folders included) before the first file is removed or written.
+  const where = new Map<string, string>();
+  for (const path of new Set([...Object.keys(previous), ...Object.keys(target)])) where.set(path, resolveInside(ctx.root, path));
+  for (const path of Object.keys(previous)) if (!target[path]) rmSync(where.get(path) as string, { force: true });
   for (const [path, file] of Object.entries(target)) {
-    const abs = join(ctx.root, path);
+    const abs = where.get(path) as string;
     if (existsSync(abs) && statSync(abs).size === file.size && sha256File(abs) === file.sha256) continue;
     mkdirSync(dirname(abs), { recursive: true });
     await writeFile(ctx, path, file, abs);
@@ -116,6 +132,7 @@ export async function exportRevision(ctx: RepoContext, rev: string, options: { f
  * the written file is the one that was added and, for tensors a lossy commit stored, their errors.
  */
 export async function exportTo(ctx: RepoContext, rev: string, target: string, options: { format: 'safetensors' | 'npz'; path?: string }): Promise<ExportOutcome> {
+  assertFolderExists(target);
   const plan = exportPlan(ctx, rev, options);
   if (plan.verbatim) {
     const { file } = plan.verbatim;
@@ -146,6 +163,14 @@ export async function exportTo(ctx: RepoContext, rev: string, target: string, op
   return { bytes: head.length + sizes.reduce((n, t) => n + t.byteLength, 0), verbatim: false, identical: false, loss };
 }
 
+/** An export into a folder that is not there fails on one line naming it (not on its temporary file). */
+function assertFolderExists(target: string): void {
+  const folder = dirname(target);
+  const st = statSync(folder, { throwIfNoEntry: false });
+  if (!st) throw new ReefError('INVALID_PARAM', `cannot write ${target}: the folder ${folder} does not exist`);
+  if (!st.isDirectory()) throw new ReefError('INVALID_PARAM', `cannot write ${target}: ${folder} is not a folder`);
+}
+
 /** What an export writes: one tracked file as added (verbatim), or the named tensors to convert. */
 export function exportPlan(ctx: RepoContext, rev: string, options: { format: 'safetensors' | 'npz'; path?: string }): { verbatim?: { path: string; file: FileRecord }; tensors: (TensorRecord & { name: string })[] } {
   if (options.format !== 'safetensors' && options.format !== 'npz') throw new ReefError('INVALID_PARAM', `unknown export format '${String(options.format)}': use safetensors or npz`);
@@ -155,5 +180,12 @@ export function exportPlan(ctx: RepoContext, rev: string, options: { format: 'sa
   if (paths.length === 0) throw new ReefError('INVALID_PARAM', `${rev} tracks no files`);
   if (paths.length === 1 && tree[paths[0]].format === options.format) return { verbatim: { path: paths[0], file: tree[paths[0]] }, tensors: [] };
   const tensors = paths.flatMap((path) => tree[path].tensors.map((r) => ({ ...r, name: paths.length === 1 ? r.name : `${path}/${r.name}` })));
+  if (options.format === 'npz') {
+    // Member names come from tensor names: whoever unzips the export must not write outside its folder.
+    for (const t of tensors) {
+      const reason = unsafeMemberReason(`${t.name}.npy`);
+      if (reason) throw new ReefError('BAD_FILE', `cannot export tensor ${JSON.stringify(printable(t.name))} as an .npz member: ${reason}; export as safetensors instead`);
+    }
+  }
   return { tensors };
 }

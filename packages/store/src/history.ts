@@ -1,5 +1,5 @@
 import { ReefError } from '@reef/core';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { atomicWrite } from './fsutil.js';
 import { sha256 } from './hash.js';
@@ -29,6 +29,7 @@ export class CommitStore {
   }
 
   read(hash: string): Commit {
+    if (!HASH.test(hash)) throw new ReefError('INVALID_PARAM', `${JSON.stringify(hash.slice(0, 80).replace(/[^\x20-\x7e]/g, '?'))} is not a commit hash`);
     const path = join(this.dir, `${hash}.json`);
     if (!existsSync(path)) throw new ReefError('BAD_FILE', `commit ${hash.slice(0, 12)} is missing from the repository`);
     const text = readFileSync(path, 'utf8');
@@ -58,13 +59,13 @@ export class RefStore {
 
   /** HEAD names a branch (possibly without commits yet) or holds a commit hash (detached). */
   head(): { branch?: string; hash?: string } {
-    const path = join(this.root, 'HEAD');
-    const text = existsSync(path) ? readFileSync(path, 'utf8').trim() : 'ref: refs/heads/main';
+    const text = readRefFile(join(this.root, 'HEAD'), 'HEAD') ?? 'ref: refs/heads/main';
     if (text.startsWith('ref: refs/heads/')) {
       const branch = text.slice('ref: refs/heads/'.length);
+      if (!REF_NAME.test(branch) || branch.includes('..')) throw new ReefError('BAD_FILE', 'HEAD is corrupt: it names an invalid branch');
       return { branch, hash: this.get('heads', branch) };
     }
-    if (!HASH.test(text)) throw new ReefError('BAD_FILE', `HEAD is corrupt: ${JSON.stringify(text.slice(0, 80))}`);
+    if (!HASH.test(text)) throw new ReefError('BAD_FILE', 'HEAD is corrupt: it holds neither a branch nor a commit hash');
     return { hash: text };
   }
 
@@ -81,9 +82,11 @@ export class RefStore {
 
   get(kind: RefKind, name: string): string | undefined {
     const path = join(this.root, 'refs', kind, name);
-    if (!REF_NAME.test(name) || name.includes('..') || !existsSync(path)) return undefined;
-    const hash = readFileSync(path, 'utf8').trim();
-    if (!HASH.test(hash)) throw new ReefError('BAD_FILE', `ref ${kind}/${name} is corrupt: ${JSON.stringify(hash.slice(0, 80))}`);
+    if (!REF_NAME.test(name) || name.includes('..')) return undefined;
+    const hash = readRefFile(path, `ref ${kind}/${name}`);
+    if (hash === undefined) return undefined;
+    // The content is not echoed: a ref that is a hard link to another file must not print that file.
+    if (!HASH.test(hash)) throw new ReefError('BAD_FILE', `ref ${kind}/${name} is corrupt: it does not hold a commit hash (fix or delete ${path})`);
     return hash;
   }
 
@@ -112,6 +115,19 @@ export class RefStore {
     walk(base, '');
     return out.sort((a, b) => a.name.localeCompare(b.name));
   }
+}
+
+/**
+ * A ref file's text, trimmed, or undefined when there is none. Only a small regular file is read:
+ * a ref that is a symlink (or a folder, a device, a huge file) is refused without reading it, so
+ * another file's content never reaches an error message.
+ */
+function readRefFile(path: string, what: string): string | undefined {
+  const st = lstatSync(path, { throwIfNoEntry: false });
+  if (!st) return undefined;
+  if (st.isSymbolicLink()) throw new ReefError('BAD_FILE', `${what} is a symbolic link (${path}); refs must be plain files: delete it or replace it with the commit hash`);
+  if (!st.isFile() || st.size > 4096) throw new ReefError('BAD_FILE', `${what} is not a small plain file (${path}); delete it or replace it with the commit hash`);
+  return readFileSync(path, 'utf8').trim();
 }
 
 export function assertRefName(name: string): void {

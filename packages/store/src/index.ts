@@ -15,3 +15,5 @@ export { SAFETENSORS_DTYPES } from './dtypes.js';
 export { toFloat64 } from '@reef/codecs';
 export * from './cluster.js';
 export { CENTROID_KIND, centroidHash, meanTensor } from './cluster-centroid.js';
+export { MAX_PATH_BYTES, MAX_PATH_COMPONENT_BYTES, unsafePathReason } from './safe-path.js';
+export { printable } from './printable.js';

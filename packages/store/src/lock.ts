@@ -1,7 +1,59 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { ReefError } from '@reef/core';
+import { createHash, randomBytes } from 'node:crypto';
+import { linkSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { printable } from './printable.js';
 
-function alive(pid: number): boolean {
+/**
+ * The repository lock: a file holding its owner's host, pid and process start time, created
+ * whole and exclusively (written under a temporary name, then hard-linked into place, which fails
+ * if a lock exists). A lock is stale only when its owner is provably dead: same host (and boot),
+ * and the pid is gone or now belongs to a process that started at another time. A lock from
+ * another host (a shared file system) is never judged: `reef unlock --force` removes it.
+ *
+ * Taking over a stale lock: each stale lock is identified by its exact content (which holds a
+ * random nonce). Only the process that creates the takeover token for that content may remove it,
+ * after reading it again; nobody can create a lock while it exists, so exactly one process removes
+ * it, and the fresh lock is then taken by the ordinary exclusive create.
+ */
+
+export interface LockOwner {
+  readonly host: string;
+  readonly pid: number;
+  /** Process start time in clock ticks since boot (/proc/<pid>/stat field 22), where available. */
+  readonly start?: string;
+  /** The kernel's boot id, where available: a pid from before a reboot is dead. */
+  readonly boot?: string;
+  readonly since?: string;
+  readonly nonce?: string;
+}
+
+/** How a lock's owner looks from here. */
+export type OwnerState = 'alive' | 'dead' | 'other-host' | 'unreadable';
+
+const TAKEOVER_GENERATIONS = 16;
+
+/** Start time of process `pid` from /proc (Linux), or undefined where there is no /proc or no such process. */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 2 (the command name) may hold spaces and ')': fields are counted after its last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+function bootId(): string | undefined {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function pidExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -10,30 +62,161 @@ function alive(pid: number): boolean {
   }
 }
 
-/**
- * The repository lock: a file created exclusively (O_EXCL) holding the owner's pid. A second writer
- * gets a clear error instead of interleaving with the first; a lock left by a killed process is
- * recognised (its pid is gone) and taken over, so a crash never locks the repository for good.
- */
-export function acquireLock(path: string): () => void {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(path, `${process.pid}\n`, { flag: 'wx' });
-      return () => rmSync(path, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      let owner = NaN;
-      try {
-        owner = Number.parseInt(readFileSync(path, 'utf8'), 10);
-      } catch {
-        continue; // released in between: try again
-      }
-      if (Number.isInteger(owner) && owner !== process.pid && alive(owner)) {
-        throw new ReefError('UNSUPPORTED', `repository is locked by process ${owner} (another reef command is writing); try again when it finishes`);
-      }
-      if (owner === process.pid) throw new ReefError('UNSUPPORTED', 'repository lock is already held by this process (nested write)');
-      rmSync(path, { force: true }); // stale: its owner is gone
-    }
+export function currentOwner(): LockOwner {
+  return { host: hostname(), pid: process.pid, start: processStartTime(process.pid), boot: bootId(), since: new Date().toISOString(), nonce: randomBytes(8).toString('hex') };
+}
+
+/** Parses a lock file's text: JSON as written now, or a bare pid as older versions wrote (this host). */
+export function parseOwner(text: string): LockOwner | undefined {
+  const trimmed = text.trim();
+  if (/^\d+$/.test(trimmed)) return { host: hostname(), pid: Number(trimmed) };
+  try {
+    const o = JSON.parse(trimmed) as Partial<LockOwner>;
+    if (typeof o.host === 'string' && Number.isSafeInteger(o.pid) && (o.pid as number) > 0) return o as LockOwner;
+  } catch {
+    // unreadable: judged below
   }
-  throw new ReefError('UNSUPPORTED', `cannot take the repository lock ${path}`);
+  return undefined;
+}
+
+export function ownerState(owner: LockOwner | undefined): OwnerState {
+  if (!owner || !(owner.pid > 0)) return 'unreadable';
+  if (owner.host !== hostname()) return 'other-host';
+  const boot = bootId();
+  if (owner.boot && boot && owner.boot !== boot) return 'dead';
+  if (!pidExists(owner.pid)) return 'dead';
+  if (owner.start) {
+    const now = processStartTime(owner.pid);
+    if (now !== undefined && now !== owner.start) return 'dead'; // the pid was reused
+  }
+  return 'alive';
+}
+
+function isSelf(owner: LockOwner | undefined): boolean {
+  return owner !== undefined && owner.host === hostname() && owner.pid === process.pid && (!owner.start || owner.start === processStartTime(process.pid));
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/** Creates `path` holding `text`, whole, unless it exists: written aside, then hard-linked into place. */
+function createExclusive(path: string, text: string): boolean {
+  const tmp = `${path}.new-${process.pid}-${randomBytes(6).toString('hex')}`;
+  writeFileSync(tmp, text, { flag: 'wx' });
+  try {
+    linkSync(tmp, path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
+function pause(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function describe(owner: LockOwner): string {
+  const since = owner.since ? ` since ${printable(owner.since, 40)}` : '';
+  return `process ${owner.pid} on host ${printable(owner.host, 80)}${since}`;
+}
+
+/** The error for a lock held by someone else: who, and how to recover. */
+function lockedError(path: string, owner: LockOwner | undefined, state: OwnerState): ReefError {
+  if (state === 'alive' && owner) {
+    return new ReefError('UNSUPPORTED', `repository is locked by process ${owner.pid}${owner.since ? ` (since ${printable(owner.since, 40)})` : ''}: another reef command is writing; try again when it finishes (the lock frees itself if that process dies)`);
+  }
+  if (state === 'other-host' && owner) {
+    return new ReefError('UNSUPPORTED', `repository is locked by ${describe(owner)}, which cannot be checked from this host; if no reef command runs there any more, run \`reef unlock --force\``);
+  }
+  return new ReefError('UNSUPPORTED', `repository lock ${path} is unreadable; if no reef command is running on this repository, run \`reef unlock --force\``);
+}
+
+/**
+ * Removes the stale lock whose content is `staleText`, if this process wins its takeover token.
+ * Returns false when another process is taking it over right now (the caller retries).
+ */
+function takeOver(path: string, staleText: string): boolean {
+  const id = createHash('sha256').update(staleText).digest('hex').slice(0, 16);
+  const me = JSON.stringify(currentOwner());
+  for (let gen = 0; gen < TAKEOVER_GENERATIONS; gen++) {
+    const token = `${path}.takeover-${id}-${gen}`;
+    if (createExclusive(token, me)) {
+      try {
+        // Only this token's holder removes a lock with this content, and no lock can be created
+        // while it exists: read again, it is either still the stale one or already gone.
+        if (readText(path) === staleText) rmSync(path, { force: true });
+      } finally {
+        removeTokens(path, id);
+      }
+      return true;
+    }
+    const holder = readText(token);
+    if (holder === undefined) return false; // finished just now: look at the lock again
+    // A token whose creator died mid-takeover is passed by the next generation, never removed.
+    if (ownerState(parseOwner(holder)) !== 'dead') return false;
+  }
+  return false;
+}
+
+function removeTokens(path: string, id: string): void {
+  const prefix = `${basename(path)}.takeover-${id}-`;
+  for (const f of readdirSync(dirname(path))) if (f.startsWith(prefix)) rmSync(join(dirname(path), f), { force: true });
+}
+
+/** Takes the repository lock at `path`, or throws a ReefError saying who holds it and how to recover. */
+export function acquireLock(path: string): () => void {
+  const me = currentOwner();
+  const text = `${JSON.stringify(me)}\n`;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    if (createExclusive(path, text)) return () => releaseLock(path, text);
+    const held = readText(path);
+    if (held === undefined) continue; // released in between
+    const owner = parseOwner(held);
+    if (isSelf(owner)) throw new ReefError('UNSUPPORTED', 'repository lock is already held by this process (nested write)');
+    const state = ownerState(owner);
+    if (state !== 'dead') throw lockedError(path, owner, state);
+    if (!takeOver(path, held)) pause(10 + attempt * 5); // another process is taking it over
+  }
+  throw new ReefError('UNSUPPORTED', `cannot take the repository lock ${path}: it keeps changing hands; try again`);
+}
+
+/** Removes the lock only while it is still this holder's (`reef unlock --force` may have broken it). */
+function releaseLock(path: string, text: string): void {
+  if (readText(path) === text) rmSync(path, { force: true });
+}
+
+export interface UnlockResult {
+  /** The owner recorded in the removed lock; undefined when there was no lock. */
+  readonly owner?: LockOwner;
+  readonly removed: boolean;
+  readonly state?: OwnerState;
+}
+
+/**
+ * `reef unlock`: removes a lock whose owner is provably dead; with `force`, also one from another
+ * host or an unreadable one. A lock whose owner runs on this host is never removed.
+ */
+export function breakLock(path: string, options: { force?: boolean } = {}): UnlockResult {
+  const held = readText(path);
+  if (held === undefined) return { removed: false };
+  const owner = parseOwner(held);
+  const state = ownerState(owner);
+  if (isSelf(owner) || state === 'alive') {
+    throw new ReefError('UNSUPPORTED', `the repository lock belongs to ${describe(owner as LockOwner)}, which is still running: wait for it, or stop it first`);
+  }
+  if (state !== 'dead' && !options.force) {
+    const who = owner ? describe(owner) : 'an unreadable lock file';
+    throw new ReefError('UNSUPPORTED', `the repository lock belongs to ${who}, which cannot be checked from here; if no reef command is running there, run \`reef unlock --force\``);
+  }
+  if (readText(path) === held) rmSync(path, { force: true });
+  return { owner, removed: true, state };
 }

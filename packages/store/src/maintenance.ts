@@ -5,6 +5,7 @@ import type { CommitQuality, Tree } from './model.js';
 import type { EncodedObject, ObjectInfo } from './objects.js';
 import type { RepoContext } from './repo-context.js';
 import { ancestors } from './revisions.js';
+import { printable, unsafePathReason } from './safe-path.js';
 import { SimilarityIndex } from './similarity.js';
 import { ZERO_REFERENCE } from './zero-reference.js';
 
@@ -307,9 +308,11 @@ export async function fsck(ctx: RepoContext): Promise<FsckResult> {
   const checkedFiles = new Set<string>();
   for (const { where, tree } of trees) {
     for (const [path, file] of Object.entries(tree)) {
+      const unsafe = unsafePathReason(path);
+      if (unsafe) problems.push(`${where}: tracks the unsafe path ${JSON.stringify(printable(path))} (${unsafe}); checkout refuses it`);
       const missing = file.tensors.filter((t) => !ctx.objects.has(t.hash));
       if (missing.length > 0) {
-        problems.push(`${where}: ${path} needs ${missing.length} missing tensor(s), e.g. ${missing[0].name}`);
+        problems.push(`${where}: ${printable(path)} needs ${missing.length} missing tensor(s), e.g. ${printable(missing[0].name)}`);
         continue;
       }
       if (checkedFiles.has(file.sha256)) continue;

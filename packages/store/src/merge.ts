@@ -1,5 +1,5 @@
 import { ReefError, isFloatDType, type Tensor } from '@reef/core';
-import { writeWorkingTree } from './checkout.js';
+import { assertSafeTree, writeWorkingTree } from './checkout.js';
 import { float64ToTensor, toFloat64 } from '@reef/codecs';
 import { encodeTensor } from './encode.js';
 import { rebuildRecord, sameFile, sameTensors } from './file-records.js';
@@ -41,6 +41,7 @@ export async function merge(ctx: RepoContext, rev: string, options: { strategy?:
   try {
     const head = ctx.refs.head();
     const theirs = resolveRevision(ctx, rev);
+    assertSafeTree(ctx.commits.read(theirs).tree, `commit ${theirs.slice(0, 12)}`); // before any commit is written
     const s = status(ctx);
     if (s.staged.length > 0) throw new ReefError('INVALID_PARAM', 'commit staged changes before merging');
     if (head.hash && ancestors(ctx, head.hash).has(theirs)) return { fastForward: false, upToDate: true, conflicts: [] };

@@ -7,9 +7,10 @@ import { CommitStore, RefStore } from './history.js';
 import { acquireLock } from './lock.js';
 import type { Commit, Tree } from './model.js';
 import { ObjectStore } from './objects.js';
+import { REPO_DIR } from './repo-dir.js';
 import type { SimilarityIndex } from './similarity.js';
 
-export const REPO_DIR = '.reef';
+export { REPO_DIR };
 
 /** The store registers no delta types of its own: a host that passes none gets this, before anything is written. */
 export function assertRegistryGiven(options: Partial<RepositoryOptions> | undefined): void {
@@ -76,7 +77,11 @@ export class RepoContext {
 
   /** The repository's write lock; call the returned function to release it. */
   lock(): () => void {
-    return acquireLock(join(this.dir, 'lock'));
+    return acquireLock(this.lockPath());
+  }
+
+  lockPath(): string {
+    return join(this.dir, 'lock');
   }
 
   /** The delta types `add` and merge try (the encoding policy's 'add' purpose). */

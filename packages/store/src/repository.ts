@@ -3,12 +3,13 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { branches, createBranch, createTag, deleteBranch, deleteTag, tags } from './branches.js';
 import { checkout, exportRevision, exportTo, fileBytes } from './checkout.js';
-import { commit } from './commit.js';
+import { commit, commitFiles } from './commit.js';
 import { diff, type TensorDiff } from './diff.js';
 import type { ExportOutcome } from './export-loss.js';
 import type { CommitStore, RefStore } from './history.js';
 import { commitLossy } from './lossy-commit.js';
 import { fsck, gc, stats, type FsckResult, type GcResult, type Stats } from './maintenance.js';
+import { breakLock, type UnlockResult } from './lock.js';
 import { merge, type MergeResult, type MergeStrategy } from './merge.js';
 import type { Commit, CommitQuality, FileRecord, Tree } from './model.js';
 import type { ObjectStore } from './objects.js';
@@ -22,6 +23,7 @@ export type { AddedFile, Change, Status } from './staging.js';
 export type { TensorDiff } from './diff.js';
 export type { MergeConflict, MergeResult, MergeStrategy } from './merge.js';
 export type { FsckResult, GcResult, Stats } from './maintenance.js';
+export type { LockOwner, OwnerState, UnlockResult } from './lock.js';
 
 /**
  * A weight repository: tracked model files (safetensors, .npy, .npz) whose tensors are stored
@@ -121,6 +123,14 @@ export class Repository {
     return commit(this.ctx, message);
   }
 
+  /**
+   * Adds `paths` and commits HEAD's tree plus exactly those files, under one lock: safe for
+   * writers running at the same time (another process's staged files stay staged, see commit.ts).
+   */
+  commitFiles(message: string, paths: readonly string[], options: { as?: string; cwd?: string } = {}): Promise<Commit> {
+    return commitFiles(this.ctx, message, paths, options);
+  }
+
   /** Commits the staged tree with new float tensors stored lossily within `bound` where that is smaller (see lossy-commit.ts). */
   commitLossy(message: string, bound: QualityBound): Promise<{ commit: Commit; quality: CommitQuality }> {
     return commitLossy(this.ctx, message, bound);
@@ -195,5 +205,13 @@ export class Repository {
 
   stats(): Stats {
     return stats(this.ctx);
+  }
+
+  /**
+   * Removes a lock left by a writer that is provably gone (same host, pid gone or reused); with
+   * `force`, also one from another host or an unreadable one. A live local writer's lock stays.
+   */
+  unlock(options: { force?: boolean } = {}): UnlockResult {
+    return breakLock(this.ctx.lockPath(), options);
   }
 }

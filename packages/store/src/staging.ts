@@ -2,7 +2,7 @@ import { ReefError, assertTensor, type Tensor } from '@reef/core';
 import { returnScratch } from '@reef/codecs';
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { encodeTensor, releaseEncoded } from './encode.js';
 import { matchesRecord, sameFile, toLayout } from './file-records.js';
 import { FileSource, scanModelFile, type FileFormat } from './formats/index.js';
@@ -10,6 +10,7 @@ import { sha256File, tensorHash } from './hash.js';
 import type { FileRecord, TensorRecord, Tree } from './model.js';
 import type { PackWriter } from './pack-writer.js';
 import { referenceCandidates } from './references.js';
+import { assertSafePath, printable, unsafePathReason, userPath } from './safe-path.js';
 import type { RepoContext } from './repo-context.js';
 import { SimilarityIndex } from './similarity.js';
 
@@ -51,10 +52,11 @@ const DEFER_BELOW_BYTES = 256 * 1024;
  * between whole storage and a delta against its namesake in the parent commit or a similar
  * tensor) as one new immutable pack, then records the files in the staging index.
  */
-export async function add(ctx: RepoContext, paths: readonly string[], options: { as?: string; cwd?: string } = {}): Promise<AddedFile[]> {
+export async function add(ctx: RepoContext, paths: readonly string[], options: { as?: string; cwd?: string; lockHeld?: boolean } = {}): Promise<AddedFile[]> {
   if (paths.length === 0) throw new ReefError('INVALID_PARAM', 'nothing to add: name at least one file');
-  if (options.as && paths.length !== 1) throw new ReefError('INVALID_PARAM', '`as` needs exactly one file');
-  const release = ctx.lock();
+  if (options.as !== undefined && paths.length !== 1) throw new ReefError('INVALID_PARAM', '`as` needs exactly one file');
+  // `lockHeld`: the caller (commitFiles) holds the lock for add and commit together.
+  const release = options.lockHeld ? () => undefined : ctx.lock();
   try {
     const tree = { ...ctx.index() };
     const parent = ctx.headTree();
@@ -65,9 +67,8 @@ export async function add(ctx: RepoContext, paths: readonly string[], options: {
     try {
       for (const given of paths) {
         const abs = resolve(options.cwd ?? process.cwd(), given);
-        const path = options.as ?? relative(ctx.root, abs).split(sep).join('/');
-        if (path.startsWith('..') || path === '') throw new ReefError('INVALID_PARAM', `${given} is outside the repository at ${ctx.root}`);
-        if (!existsSync(abs)) throw new ReefError('BAD_FILE', `${given}: no such file`);
+        const path = trackedPath(ctx, given, abs, options.as);
+        if (!existsSync(abs)) throw new ReefError('BAD_FILE', `${printable(given)}: no such file`);
         const staged = tree[path];
         if (staged?.source && statSync(abs).size === staged.source.size && staged.source.sha256 === sha256File(abs)) {
           // The file a lossy commit was made from: its approximation is already what is staged.
@@ -141,6 +142,7 @@ export async function addFile(ctx: RepoContext,
   staged: Tree = {},
 ): Promise<{ record: FileRecord; report: AddedFile }> {
   const scanned = scanModelFile(given, source);
+  assertUniqueNames(given, scanned.entries);
   const deltaTypes = ctx.addTypes();
   const records: TensorRecord[] = new Array<TensorRecord>(scanned.entries.length);
   const encodings: Record<string, number> = {};
@@ -149,7 +151,8 @@ export async function addFile(ctx: RepoContext,
   const stage = async (index: number, data: Uint8Array): Promise<void> => {
     const { name, dtype, shape } = scanned.entries[index];
     const tensor: Tensor = { dtype, shape: [...shape], data };
-    assertTensor(tensor, `${given}: tensor '${name}'`);
+    assertTensor(tensor, `${printable(given)}: tensor '${printable(name)}'`);
+    if (dtype === 'bool') assertBoolBytes(given, name, data);
     const hash = tensorHash(tensor);
     records[index] = { name, hash, dtype, shape: [...shape] };
     if (ctx.objects.has(hash) || writer.has(hash) || encoding.has(hash)) {
@@ -215,6 +218,30 @@ export async function addFile(ctx: RepoContext,
   return { record, report: { path, format: scanned.format, bytes: source.size, tensors: records.length, reused, encodings, storedBytes } };
 }
 
+/** Two tensors of one name (duplicate .npz members) would be stored as one name for two contents: refused. */
+function assertUniqueNames(given: string, entries: readonly { name: string }[]): void {
+  const seen = new Set<string>();
+  for (const { name } of entries) {
+    if (seen.has(name)) throw new ReefError('BAD_FILE', `${printable(given)}: tensor '${printable(name)}' appears twice (duplicate member); a file must name each tensor once`);
+    seen.add(name);
+  }
+}
+
+/** A BOOL tensor holds one byte per element, 0 or 1; anything else would not survive a round trip through numpy or torch. */
+function assertBoolBytes(given: string, name: string, data: Uint8Array): void {
+  const bad = data.findIndex((b) => b > 1);
+  if (bad >= 0) throw new ReefError('BAD_FILE', `${printable(given)}: BOOL tensor '${printable(name)}' holds byte ${data[bad]} at element ${bad}; BOOL elements must be 0 or 1`);
+}
+
+/** The path `given` is tracked under: `as` (normalised) or its place in the working folder, checked by the path policy. */
+function trackedPath(ctx: RepoContext, given: string, abs: string, as: string | undefined): string {
+  if (as !== undefined) return userPath(as, '`as` path');
+  const path = relative(ctx.root, abs).split(sep).join('/');
+  if (path === '' || path === '..' || path.startsWith('../') || isAbsolute(path)) throw new ReefError('INVALID_PARAM', `${printable(given)} is outside the repository at ${ctx.root}`);
+  assertSafePath(path, `${printable(given)}: its path`);
+  return path;
+}
+
 /** The index kept by the last `add` when the file is still the one it wrote, else read anew. */
 export function takeSimilarity(ctx: RepoContext): SimilarityIndex {
   const kept = ctx.similarityKept;
@@ -255,6 +282,7 @@ export function status(ctx: RepoContext): Status {
   }
   const unstaged: Status['unstaged'] = [];
   for (const [path, file] of Object.entries(index)) {
+    if (unsafePathReason(path)) continue; // never looked up outside the working folder; fsck names it
     const abs = join(ctx.root, path);
     if (!existsSync(abs)) unstaged.push({ path, change: 'deleted' });
     else if (!matchesRecord(abs, file)) unstaged.push({ path, change: 'modified' });

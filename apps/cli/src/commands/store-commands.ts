@@ -1,7 +1,7 @@
 import { ReefError, type Registry } from '@reef/core';
 import { resolve } from 'node:path';
 import { asCliError } from './flag-names.js';
-import { Repository, type CommitQuality, type ExportOutcome, type MergeStrategy } from '@reef/store';
+import { Repository, printable, type CommitQuality, type ExportOutcome, type MergeStrategy } from '@reef/store';
 
 /**
  * The `reef` store commands as plain functions: parsed options in, printable lines out. @reef/store
@@ -85,11 +85,18 @@ export interface CommitOptions {
   readonly lossless?: boolean;
   readonly pqMinBytes?: number;
   readonly codebooks?: 'shared' | 'per-tensor';
+  /** Files to add and commit under one lock (HEAD's tree plus these; other staged files stay staged). */
+  readonly files?: readonly string[];
 }
 
 export async function commitCommand(env: CommandEnv, message: string, opts: CommitOptions = {}): Promise<string[]> {
   if (opts.lossless && opts.maxRelError !== undefined) throw new ReefError('INVALID_PARAM', '--lossless and --max-rel-error exclude each other');
+  if (opts.files?.length && opts.maxRelError !== undefined) throw new ReefError('INVALID_PARAM', 'commit with files is lossless: add the files, then commit --max-rel-error');
   return withRepo(env, async (repo) => {
+    if (opts.files?.length) {
+      const c = await repo.commitFiles(message, opts.files, { cwd: env.cwd });
+      return [`[${repo.refs.head().branch ?? 'detached'} ${short(c.hash)}] ${message}`];
+    }
     if (opts.maxRelError === undefined) {
       const c = repo.commit(message);
       return [`[${repo.refs.head().branch ?? 'detached'} ${short(c.hash)}] ${message}`];
@@ -276,5 +283,15 @@ export async function statsCommand(env: CommandEnv, opts: { json?: boolean } = {
     }
     if (s.codebooks.count > 0) lines.push(`  ${'pq codebooks'.padEnd(16)} ${String(s.codebooks.count).padStart(6)} shared     ${''.padStart(10)}     -> ${formatBytes(s.codebooks.bytes).padStart(10)} stored`);
     return lines;
+  });
+}
+
+/** unlock: removes a lock left by a reef command that is gone (`force`: also another host's or an unreadable one). */
+export async function unlockCommand(env: CommandEnv, opts: { force?: boolean } = {}): Promise<string[]> {
+  return withRepo(env, (repo) => {
+    const r = repo.unlock({ force: opts.force });
+    if (!r.removed) return ['the repository is not locked'];
+    const who = r.owner ? `process ${r.owner.pid} on host ${printable(r.owner.host, 80)}` : 'an unreadable lock file';
+    return [`removed the lock of ${who}${r.state === 'dead' ? ' (no longer running)' : ' (forced)'}`];
   });
 }

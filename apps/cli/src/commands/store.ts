@@ -9,93 +9,100 @@ const commands = (): Promise<typeof StoreCommands> => import('./store-commands.j
 
 /**
  * The weight-store commands (init, add, status, commit, log, show, diff, checkout, export, branch,
- * tag, merge, gc, fsck, stats). Parsing here, the text in store-commands.ts, the work in @reef/store.
+ * tag, merge, gc, fsck, stats, unlock). Parsing here, the text in store-commands.ts, the work in @reef/store.
  */
 export function register(program: Command, ctx: CliContext): void {
   const env = async (): Promise<CommandEnv> => ({ cwd: process.cwd(), registry: await ctx.registry() });
   // status, log, show, branch and tag decode no tensor: no delta type, so no plugin is loaded for them.
   const bare = (): CommandEnv => ({ cwd: process.cwd(), registry: new Registry() });
-  const print = (lines: string[]): void => {
-    for (const line of lines) ctx.out(line);
+  // Names and messages come from files and repositories: escaped, so no byte reaches the terminal raw.
+  const print = async (lines: string[]): Promise<void> => {
+    const { printable } = await import('@reef/store'); // loaded with the commands already, never at start-up
+    for (const line of lines) for (const part of line.split('\n')) ctx.out(printable(part, Infinity));
   };
 
   program.command('init [dir]').description('create an empty weight repository (.reef)').action(async (dir?: string) => {
-    print((await commands()).initCommand(await env(), dir));
+    await print((await commands()).initCommand(await env(), dir));
   });
   program
     .command('add <files...>')
     .description('stage model files (.safetensors, .npy, .npz): store new tensors, as deltas where they pay')
     .option('--as <path>', 'track the (single) file under another path')
-    .action(async (files: string[], opts: { as?: string }) => print(await (await commands()).addCommand(await env(), files, opts)));
-  program.command('status').description('show staged and unstaged changes').action(async () => print(await (await commands()).statusCommand(bare())));
+    .action(async (files: string[], opts: { as?: string }) => await print(await (await commands()).addCommand(await env(), files, opts)));
+  program.command('status').description('show staged and unstaged changes').action(async () => await print(await (await commands()).statusCommand(bare())));
   program
-    .command('commit')
-    .description('record the staged files as a new commit')
+    .command('commit [files...]')
+    .description('record the staged files as a new commit; with files: add them and commit just those, under one lock (safe beside other writers)')
     .requiredOption('-m, --message <text>', 'commit message')
     .option('--lossless', 'store every tensor byte-exactly (the default)')
     .option('--max-rel-error <bound>', 'store new tensors lossily where the measured relative L2 error stays within bound (e.g. 1e-3)', (v) => positiveFloat(v, '--max-rel-error'))
     .option('--pq-min-bytes <n>', 'with --max-rel-error: try PQ deltas only on tensors of at least n bytes (default 1024)', (v) => nonNegativeInt(v, '--pq-min-bytes'))
     .option('--codebooks <mode>', 'with --max-rel-error: shared (one PQ codebook per commit, default) or per-tensor', (v) => codebookMode(v))
-    .action(async (opts: { message: string; lossless?: boolean; maxRelError?: number; pqMinBytes?: number; codebooks?: 'shared' | 'per-tensor' }) => {
+    .action(async (files: string[], opts: { message: string; lossless?: boolean; maxRelError?: number; pqMinBytes?: number; codebooks?: 'shared' | 'per-tensor' }) => {
       if (opts.maxRelError === undefined && (opts.pqMinBytes !== undefined || opts.codebooks !== undefined)) {
         throw new ReefError('INVALID_PARAM', '--pq-min-bytes and --codebooks apply only with --max-rel-error');
       }
-      print(await (await commands()).commitCommand(await env(), opts.message, opts));
+      await print(await (await commands()).commitCommand(await env(), opts.message, { ...opts, files }));
     });
   program
     .command('log [rev]')
     .description('list commits reachable from a revision (default HEAD)')
     .option('-n, --limit <n>', 'show at most n commits', (v) => positiveInt(v, '--limit'))
     .option('--oneline', 'one line per commit')
-    .action(async (rev: string | undefined, opts: { limit?: number; oneline?: boolean }) => print(await (await commands()).logCommand(bare(), rev, opts)));
-  program.command('show [rev]').description('show a commit: files, tensors and how each is stored').action(async (rev?: string) => print(await (await commands()).showCommand(bare(), rev)));
+    .action(async (rev: string | undefined, opts: { limit?: number; oneline?: boolean }) => await print(await (await commands()).logCommand(bare(), rev, opts)));
+  program.command('show [rev]').description('show a commit: files, tensors and how each is stored').action(async (rev?: string) => await print(await (await commands()).showCommand(bare(), rev)));
   program
     .command('diff <from> [to]')
     .description('per tensor: added, removed, changed with the L2 norm of the change (to defaults to HEAD)')
-    .action(async (from: string, to?: string) => print(await (await commands()).diffCommand(await env(), from, to)));
+    .action(async (from: string, to?: string) => await print(await (await commands()).diffCommand(await env(), from, to)));
   program
     .command('checkout <rev>')
     .description('write the files of a revision (branch, tag or hash) and move HEAD to it')
     .option('-f, --force', 'discard uncommitted changes')
-    .action(async (rev: string, opts: { force?: boolean }) => print(await (await commands()).checkoutCommand(await env(), rev, opts)));
+    .action(async (rev: string, opts: { force?: boolean }) => await print(await (await commands()).checkoutCommand(await env(), rev, opts)));
   program
     .command('export <rev>')
     .description('write a revision as one file (byte-identical to what was added when the format matches)')
     .requiredOption('--format <format>', 'safetensors or npz')
     .requiredOption('-o, --output <file>', 'file to write')
     .option('--path <tracked>', 'export this tracked file only')
-    .action(async (rev: string, opts: { format: string; output: string; path?: string }) => print(await (await commands()).exportCommand(await env(), rev, opts)));
+    .action(async (rev: string, opts: { format: string; output: string; path?: string }) => await print(await (await commands()).exportCommand(await env(), rev, opts)));
   program
     .command('branch [name] [rev]')
     .description('list branches, or create one at rev (default HEAD)')
     .option('-d, --delete', 'delete the branch')
-    .action(async (name: string | undefined, rev: string | undefined, opts: { delete?: boolean }) => print(await (await commands()).branchCommand(bare(), name, rev, opts)));
+    .action(async (name: string | undefined, rev: string | undefined, opts: { delete?: boolean }) => await print(await (await commands()).branchCommand(bare(), name, rev, opts)));
   program
     .command('tag [name] [rev]')
     .description('list tags, or tag rev (default HEAD)')
     .option('-d, --delete', 'delete the tag')
-    .action(async (name: string | undefined, rev: string | undefined, opts: { delete?: boolean }) => print(await (await commands()).tagCommand(bare(), name, rev, opts)));
+    .action(async (name: string | undefined, rev: string | undefined, opts: { delete?: boolean }) => await print(await (await commands()).tagCommand(bare(), name, rev, opts)));
   program
     .command('merge <rev>')
     .description('merge a revision into the current branch (fast-forward when possible)')
     .option('--strategy <name>', 'resolve conflicting tensors: ours, theirs, average, weighted')
     .option('--weight <w>', 'for weighted: w*ours + (1-w)*theirs', (v) => unitFloat(v))
     .option('-m, --message <text>', 'merge commit message')
-    .action(async (rev: string, opts: { strategy?: string; weight?: number; message?: string }) => print(await (await commands()).mergeCommand(await env(), rev, opts)));
-  program.command('gc').description('remove objects and commits nothing reaches, and leftovers of interrupted writes').action(async () => print(await (await commands()).gcCommand(await env())));
+    .action(async (rev: string, opts: { strategy?: string; weight?: number; message?: string }) => await print(await (await commands()).mergeCommand(await env(), rev, opts)));
+  program.command('gc').description('remove objects and commits nothing reaches, and leftovers of interrupted writes').action(async () => await print(await (await commands()).gcCommand(await env())));
   program
     .command('fsck')
     .description('re-hash every commit and tensor and check refs; exits 1 on corruption')
     .action(async () => {
       const { lines, ok } = await (await commands()).fsckCommand(await env());
-      print(lines);
+      await print(lines);
       if (!ok) process.exitCode = 1;
     });
+  program
+    .command('unlock')
+    .description('remove the lock of a reef command that was killed (--force: one from another host)')
+    .option('--force', 'also remove a lock held from another host, or an unreadable one')
+    .action(async (opts: { force?: boolean }) => await print(await (await commands()).unlockCommand(await env(), opts)));
   program
     .command('stats')
     .description('bytes as added against bytes on disk, per delta type')
     .option('--json', 'machine-readable output')
-    .action(async (opts: { json?: boolean }) => print(await (await commands()).statsCommand(await env(), opts)));
+    .action(async (opts: { json?: boolean }) => await print(await (await commands()).statsCommand(await env(), opts)));
 }
 
 function positiveInt(v: string, what: string): number {

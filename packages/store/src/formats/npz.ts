@@ -1,6 +1,8 @@
 import { ReefError } from '@reef/core';
 import { totalmem } from 'node:os';
 import { constants as zlibConstants, crc32, inflateRawSync } from 'node:zlib';
+import { printable } from '../printable.js';
+import { unsafeMemberReason } from '../safe-path.js';
 import { escapeControl } from './escape.js';
 import { readNpyHeader, writeNpy } from './npy.js';
 import { memorySource, type ByteSource } from './source.js';
@@ -227,6 +229,8 @@ export function writeNpz(tensors: readonly NamedTensor[]): Uint8Array {
   let offset = 0;
   for (const { name, tensor } of tensors) {
     const body = writeNpy(tensor);
+    const unsafe = unsafeMemberReason(`${name}.npy`); // whoever unzips it must not write outside its folder
+    if (unsafe) throw new ReefError('INVALID_PARAM', `cannot write tensor ${JSON.stringify(printable(name))} as an .npz member: ${unsafe}`);
     const fileName = new TextEncoder().encode(`${name}.npy`);
     const crc = crc32(body) >>> 0;
     if (body.length >= 0xffffffff || offset >= 0xffffffff) throw new ReefError('UNSUPPORTED', 'npz export above 4 GiB needs zip64; export as safetensors');
