@@ -3,6 +3,8 @@ import { ReefError } from '@reef/core/errors';
 import { named, requireArray, requireNumber } from '@reef/core/portable';
 import { packedBytes, packValues, unpackValues } from '@reef/kernels';
 
+const ID = 'rounded-delta';
+
 /**
  * The delta (target − reference) rounded to a uniform grid: `bits`-bit signed steps of one scale
  * per tensor, bit-packed. Fine-tuning deltas are small and centred on zero, so a few bits per
@@ -14,7 +16,7 @@ import { packedBytes, packValues, unpackValues } from '@reef/kernels';
  * decoding the payload it just made. This file only says how the delta is stored.
  */
 export const roundedDelta = defineLossyDeltaType({
-  id: 'rounded-delta',
+  id: ID,
   label: 'Rounded delta',
   summary: 'target − reference rounded to 2^bits − 1 uniform steps of one per-tensor scale, bit-packed',
   params: [{ name: 'bits', type: 'int', default: 8, min: 2, max: 8, description: 'bits per element' }],
@@ -36,9 +38,9 @@ export const roundedDelta = defineLossyDeltaType({
 
   decodeValues(payload, referenceValues) {
     const bits = requireNumber(payload, 'bits', true);
-    if (bits < 2 || bits > 8) throw new ReefError('BAD_MODEL', `rounded-delta payload has bits=${bits}; it must be 2 to 8`);
+    if (bits < 2 || bits > 8) throw new ReefError('BAD_MODEL', `${ID} payload has bits=${bits}; it must be 2 to 8`);
     const [scale] = requireArray(payload, 'scale', Float64Array, 1);
-    if (!Number.isFinite(scale) || scale < 0) throw new ReefError('BAD_MODEL', `rounded-delta payload has scale ${scale}; it must be finite and ≥ 0`);
+    if (!Number.isFinite(scale) || scale < 0) throw new ReefError('BAD_MODEL', `${ID} payload has scale ${scale}; it must be finite and ≥ 0`);
     const count = referenceValues.length;
     const codes = unpackValues(requireArray(payload, 'codes', Uint8Array, packedBytes(count, bits)), bits, count, 0, new Uint8Array(count));
     const steps = stepsEachSide(bits);
