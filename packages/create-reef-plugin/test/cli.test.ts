@@ -45,6 +45,9 @@ describe('create-reef-plugin command line', () => {
     const manifest = JSON.parse(readFileSync(join(scratch, 'reef-quantizer-halfbits/package.json'), 'utf8'));
     expect(manifest.reef.quantizers).toEqual(['halfbits']);
     expect(manifest.devDependencies['@reef/testkit']).toMatch(/^\^\d+\.\d+\.\d+$/);
+    // bundle-templates.mjs pins dependencies to the workspace's versions and keeps the peer policy.
+    const template = JSON.parse(readFileSync(new URL('../../../templates/quantizer-plugin/package.json', import.meta.url), 'utf8'));
+    expect(manifest.peerDependencies).toEqual(template.peerDependencies);
   }, 120_000);
 
   it('exits 1 with the reason when the folder is taken', async () => {
