@@ -6,8 +6,8 @@
 // (@reef from the tarballs, everything else from npm), `npm run build`, `npm test`. Running the
 // guide's own lines is what keeps the guide true. Needs built packages (`pnpm build`) and npm.
 // Usage: node scripts/install-test/templates.mjs [--kind quantizer|delta-lossless|delta-lossy] [--keep]
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startScopedRegistry } from './registry.mjs';
@@ -64,6 +64,20 @@ function packagesToPack(byName) {
   return [...wanted].sort();
 }
 
+/**
+ * Runs a shell line without blocking this process: the loopback registry is served from here, so a
+ * synchronous spawn would leave npm waiting on it forever.
+ */
+function runLine(line, cwd, env) {
+  return new Promise((resolveRun) => {
+    const child = spawn('sh', ['-c', line], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.on('close', (status) => resolveRun({ status, output }));
+  });
+}
+
 function tail(text, lines = 15) {
   return text.trim().split('\n').slice(-lines).map((l) => '    ' + l).join('\n');
 }
@@ -89,10 +103,15 @@ console.log(`packed ${names.length} packages: ${names.join(', ')}`);
 // 2. Each kind: the guide's lines in a fresh folder outside the workspace.
 const registry = await startScopedRegistry(tarballs);
 // npm resolves the @reef scope from the loopback registry, everything else from its usual registry.
-const scopeEnv = { ...process.env, 'npm_config_@reef:registry': registry.url, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
+// The scope goes in a global config file of this run's own (npm does not apply a scoped registry
+// given as an environment variable when it installs); the user's ~/.npmrc still applies.
+const globalConfig = join(work, 'npmrc');
+writeFileSync(globalConfig, `@reef:registry=${registry.url}\n`);
+const scopeEnv = { ...process.env, npm_config_globalconfig: globalConfig, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
 // `npm create` fetches the unscoped create-reef-plugin: from the loopback registry, with a cache of
-// its own so no earlier run's copy is reused. The scaffolder has no dependencies, nothing else is fetched.
-const createEnv = { ...scopeEnv, npm_config_registry: registry.url, npm_config_cache: join(work, 'npm-create-cache') };
+// its own so no earlier run's copy is reused. The scaffolder has no dependencies, nothing else is
+// fetched. npm_config_yes answers npm's "Ok to proceed?" as a person at a terminal does.
+const createEnv = { ...scopeEnv, npm_config_registry: registry.url, npm_config_cache: join(work, 'npm-create-cache'), npm_config_yes: 'true' };
 const failures = [];
 try {
   for (const kind of KINDS.filter((k) => !onlyKind || k === onlyKind)) {
@@ -106,9 +125,9 @@ try {
         continue;
       }
       const env = line.startsWith('npm create ') ? createEnv : scopeEnv;
-      const result = spawnSync('sh', ['-c', line], { cwd, env, encoding: 'utf8' });
+      const result = await runLine(line, cwd, env);
       if (result.status !== 0) {
-        failure = `\`${line}\` exited ${result.status}\n${tail(result.stdout + result.stderr)}`;
+        failure = `\`${line}\` exited ${result.status}\n${tail(result.output)}`;
         break;
       }
     }
