@@ -33,7 +33,7 @@ function compileTemplate(outDir: string): void {
   mkdirSync(outDir, { recursive: true });
   for (const file of readdirSync(src).filter((f) => f.endsWith('.ts'))) {
     const { outputText } = ts.transpileModule(readFileSync(join(src, file), 'utf8'), {
-      compilerOptions: { module: ts.ModuleKind.NodeNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
+      compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
       fileName: file,
     });
     writeFileSync(join(outDir, file.replace(/\.ts$/, '.js')), outputText);
@@ -42,7 +42,7 @@ function compileTemplate(outDir: string): void {
 
 /**
  * A third-party plugin installed outside the workspace: the template package copied into a temp
- * project whose node_modules provides @reef/core, as `npm install` would.
+ * project whose node_modules provides @reef/core and @reef/kernels, as `npm install` would.
  */
 let outside: string;
 beforeAll(() => {
@@ -53,6 +53,7 @@ beforeAll(() => {
   compileTemplate(join(pluginDir, 'dist'));
   mkdirSync(join(outside, 'node_modules/@reef'), { recursive: true });
   symlinkSync(join(repo, 'packages/core'), join(outside, 'node_modules/@reef/core'), 'dir');
+  symlinkSync(join(repo, 'packages/kernels'), join(outside, 'node_modules/@reef/kernels'), 'dir'); // the template's dependency
   // A second copy claiming the same id, to exercise duplicate refusal.
   cpSync(pluginDir, join(outside, 'duplicate-sign'), { recursive: true });
   const pkg = join(outside, 'duplicate-sign/package.json');
