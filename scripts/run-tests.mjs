@@ -8,7 +8,9 @@ import { join } from 'node:path';
 
 const REPORT = '.vitest-report.json';
 const root = new URL('..', import.meta.url).pathname;
-const packageDirs = ['packages', 'plugins', 'apps', 'templates'].flatMap((group) =>
+// templates/ is not a workspace: its packages install @reef from a registry, and
+// scripts/install-test/templates.mjs tests them that way.
+const packageDirs = ['packages', 'plugins', 'apps'].flatMap((group) =>
   existsSync(join(root, group)) ? readdirSync(join(root, group)).map((name) => join(root, group, name)) : [],
 );
 const scriptsDir = join(root, 'scripts');

@@ -9,6 +9,13 @@ export const KIND_BY_FOLDER = {
   apps: 'app',
 };
 
+/**
+ * Folders checked like workspace packages although pnpm does not install them: the templates install
+ * the published @reef packages from a registry (scripts/install-test/templates.mjs), as plugins
+ * written outside this repository do, so they cannot be workspace packages.
+ */
+export const CHECKED_OUTSIDE_WORKSPACE = ['templates/*'];
+
 /** Package names that are plugins wherever they live (also any workspace whose package.json has a `reef.plugin` entry). */
 export const PLUGIN_NAME = /^@reef\/(quantizer|delta|baseline)-/;
 

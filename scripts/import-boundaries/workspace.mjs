@@ -1,7 +1,7 @@
 // Finds the workspace packages of a pnpm monorepo and the source files under each one's src/.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { KIND_BY_FOLDER, PLUGIN_NAME } from './policy.mjs';
+import { CHECKED_OUTSIDE_WORKSPACE, KIND_BY_FOLDER, PLUGIN_NAME } from './policy.mjs';
 
 const SOURCE_FILE = /\.(?:[cm]?ts|tsx|[cm]?js|jsx)$/;
 
@@ -24,7 +24,7 @@ export function findWorkspaces(root) {
   return workspaces;
 }
 
-/** The `packages:` globs of pnpm-workspace.yaml; only `folder/*` and plain folders, which is all Reef uses. */
+/** The `packages:` globs of pnpm-workspace.yaml plus CHECKED_OUTSIDE_WORKSPACE; only `folder/*` and plain folders, which is all Reef uses. */
 function workspaceDirs(root) {
   const yamlFile = join(root, 'pnpm-workspace.yaml');
   if (!existsSync(yamlFile)) throw new Error(`no pnpm-workspace.yaml in ${root}`);
@@ -35,8 +35,9 @@ function workspaceDirs(root) {
     const item = inPackages && /^\s+-\s*['"]?([^'"#\s]+)['"]?/.exec(line);
     if (item) globs.push(item[1]);
   }
+  globs.push(...CHECKED_OUTSIDE_WORKSPACE);
   const dirs = [];
-  for (const glob of globs) {
+  for (const glob of new Set(globs)) {
     if (glob.startsWith('!')) continue;
     if (glob.endsWith('/*')) {
       const parent = join(root, glob.slice(0, -2));

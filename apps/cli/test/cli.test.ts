@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
@@ -23,6 +24,23 @@ async function reef(args: string[], cwd = repo): Promise<{ code: number; stdout:
 }
 
 /**
+ * The quantizer template's sources compiled into `outDir`. The template is not a workspace package
+ * (it installs @reef packages from the registry, scripts/install-test/templates.mjs tests it that
+ * way), so nothing builds it here; its modules need only be transpiled, the types are checked there.
+ */
+function compileTemplate(outDir: string): void {
+  const src = join(repo, 'templates/quantizer-plugin/src');
+  mkdirSync(outDir, { recursive: true });
+  for (const file of readdirSync(src).filter((f) => f.endsWith('.ts'))) {
+    const { outputText } = ts.transpileModule(readFileSync(join(src, file), 'utf8'), {
+      compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
+      fileName: file,
+    });
+    writeFileSync(join(outDir, file.replace(/\.ts$/, '.js')), outputText);
+  }
+}
+
+/**
  * A third-party plugin installed outside the workspace: the template package copied into a temp
  * project whose node_modules provides @reef/core and @reef/kernels, as `npm install` would.
  */
@@ -32,10 +50,10 @@ beforeAll(() => {
   const pluginDir = join(outside, 'my-sign-plugin');
   mkdirSync(pluginDir);
   cpSync(join(repo, 'templates/quantizer-plugin/package.json'), join(pluginDir, 'package.json'));
-  cpSync(join(repo, 'templates/quantizer-plugin/dist'), join(pluginDir, 'dist'), { recursive: true });
+  compileTemplate(join(pluginDir, 'dist'));
   mkdirSync(join(outside, 'node_modules/@reef'), { recursive: true });
   symlinkSync(join(repo, 'packages/core'), join(outside, 'node_modules/@reef/core'), 'dir');
-  symlinkSync(join(repo, 'packages/kernels'), join(outside, 'node_modules/@reef/kernels'), 'dir'); // the template packs bits with kernels
+  symlinkSync(join(repo, 'packages/kernels'), join(outside, 'node_modules/@reef/kernels'), 'dir'); // the template's dependency
   // A second copy claiming the same id, to exercise duplicate refusal.
   cpSync(pluginDir, join(outside, 'duplicate-sign'), { recursive: true });
   const pkg = join(outside, 'duplicate-sign/package.json');

@@ -158,7 +158,7 @@ export class SignQuantizer implements Quantizer {
 
   private trained(): { mean: Float32Array; low: Float32Array; high: Float32Array } {
     if (!this.mean || !this.low || !this.high) {
-      throw new ReefError('NOT_TRAINED', 'sign quantizer is not trained: call fit() first');
+      throw new ReefError('NOT_TRAINED', `${this.pluginId} quantizer is not trained: call fit() first`);
     }
     return { mean: this.mean, low: this.low, high: this.high };
   }
