@@ -1,27 +1,17 @@
-import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runReef } from './run-reef.js';
 
-const run = promisify(execFile);
+const reef = (args: string[], cwd = repo): ReturnType<typeof runReef> => runReef(args, cwd);
+
 const here = fileURLToPath(new URL('.', import.meta.url));
-const bin = resolve(here, '../dist/bin.js');
 const repo = resolve(here, '../../..');
 const fixture = join(repo, 'fixtures/fmnist-2k-784-euclidean.hdf5');
 
-async function reef(args: string[], cwd = repo): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { cwd });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 /**
  * The quantizer template's sources compiled into `outDir`. The template is not a workspace package

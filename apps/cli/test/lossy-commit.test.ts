@@ -1,37 +1,12 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { writeSafetensors } from '@reef/store';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runReef as reef, noise } from './run-reef.js';
 
-const run = promisify(execFile);
-const bin = resolve(fileURLToPath(new URL('.', import.meta.url)), '../dist/bin.js');
 
-async function reef(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { cwd });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
-/** Seeded values in [-1, 1). */
-function noise(seed: number, n: number): Float32Array {
-  let s = seed >>> 0 || 1;
-  return Float32Array.from({ length: n }, () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 2 ** 31 - 1;
-  });
-}
 
 /** A checkpoint: a weight matrix drifting by 1% per step, and a bias. */
 function checkpoint(step: number): Uint8Array {

@@ -1,28 +1,16 @@
-import { execFile } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runReef as reef } from './run-reef.js';
 
 // Issue 18 through the real `reef` binary: one-line failures with exit 2 (not a stack trace and
 // exit 70), escaped names, `reef unlock`, and `reef commit -m <msg> <files...>`.
 
-const run = promisify(execFile);
 const here = fileURLToPath(new URL('.', import.meta.url));
-const bin = resolve(here, '../dist/bin.js');
 const FIXTURES = resolve(here, '../../../fixtures');
 
-async function reef(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { cwd });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe('reef store failures (issue 18)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'reef-cli-failures-'));

@@ -1,14 +1,13 @@
-import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import type { ReefPluginModule, Tensor } from '@reef/core';
 import { measureError, tensorToFloat64 } from '@reef/core/delta';
 import { parseSafetensors, writeSafetensors } from '@reef/store';
 import { describeDeltaTypeContract } from '@reef/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runReef as reef, noise } from './run-reef.js';
 
 /**
  * A third-party lossy delta type (fixtures/third-party-delta: plain JavaScript, depending on
@@ -17,9 +16,7 @@ import { afterAll, describe, expect, it } from 'vitest';
  * dist only: the entries it imports need nothing else). It must pass the testkit's contract and be
  * chosen by `reef commit --max-rel-error` exactly where it is the smallest encoding within the bound.
  */
-const run = promisify(execFile);
 const here = fileURLToPath(new URL('.', import.meta.url));
-const bin = resolve(here, '../dist/bin.js');
 const repoRoot = resolve(here, '../../..');
 
 const outside = mkdtempSync(join(tmpdir(), 'reef-third-party-delta-'));
@@ -33,28 +30,7 @@ const plugin = ((await import(pathToFileURL(join(pluginDir, 'index.js')).href)) 
 
 afterAll(() => rmSync(outside, { recursive: true, force: true }));
 
-async function reef(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { cwd });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
-/** Seeded values in [-1, 1). */
-function noise(seed: number, n: number): Float32Array {
-  let s = seed >>> 0 || 1;
-  return Float32Array.from({ length: n }, () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 2 ** 31 - 1;
-  });
-}
 
 const f32 = (shape: number[], values: Float32Array): Tensor => ({ dtype: 'f32', shape, data: new Uint8Array(values.buffer) });
 const N = 64 * 64;
