@@ -1,4 +1,4 @@
-import { ReefError } from '@reef/core';
+import { ReefError } from '@reef/core/errors';
 import { layoutFor, type BitLayout } from './bit-layout.js';
 import { borrowScratch, returnScratch } from './scratch.js';
 import { fromPlanes, toPlanes } from './split.js';

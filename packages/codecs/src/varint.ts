@@ -1,4 +1,4 @@
-import { ReefError } from '@reef/core';
+import { ReefError } from '@reef/core/errors';
 
 /**
  * Strictly increasing element indices as LEB128 varints of their gaps: any tensor size (indices

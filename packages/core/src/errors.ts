@@ -19,7 +19,13 @@ export type ReefErrorCode =
   | 'MISSING_SERVICE'
   | 'UNSUPPORTED'
   | 'BAD_TENSOR'
-  | 'BAD_FILE';
+  | 'BAD_FILE'
+  /** The command line itself is wrong (unknown option or command, missing value); raised by hosts. */
+  | 'USAGE'
+  /** The repository cannot be used as it is: not a repository, damaged (missing or corrupt objects, refs). */
+  | 'REPOSITORY'
+  /** Another command holds the repository's lock (or left it behind); the message says how to recover. */
+  | 'LOCKED';
 
 export class ReefError extends Error {
   readonly code: ReefErrorCode;

@@ -1,5 +1,7 @@
 // reflect-metadata must be loaded before tsyringe; registry.ts imports it first.
 export * from './errors.js';
+export * from './printable.js';
+export * from './exit-codes.js';
 export * from './vectors.js';
 export * from './params.js';
 export * from './tensor.js';

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ReefError } from './errors.js';
+import { printable } from './printable.js';
 import { PLUGIN_API_VERSION, type ReefManifest, type ReefPluginModule } from './plugin.js';
 import { Registry } from './registry.js';
 
@@ -112,7 +113,7 @@ export async function loadPluginSpec(spec: string, cwd: string = process.cwd()):
   const looksLikePath = spec.startsWith('.') || isAbsolute(spec) || spec.includes('\\');
   const asPath = resolve(cwd, spec);
   if (looksLikePath || existsSync(asPath)) {
-    if (!existsSync(asPath)) throw new ReefError('PLUGIN_LOAD', `plugin path ${asPath} does not exist`);
+    if (!existsSync(asPath)) throw new ReefError('PLUGIN_LOAD', `no such file: ${printable(asPath)} (a --plugin path that does not exist)`);
     if (statSync(asPath).isDirectory()) {
       const pkg = readPackageJson(asPath);
       const manifest = pkg && manifestOf(pkg, asPath);

@@ -1,7 +1,7 @@
 import { kMaxLength } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { ReefError } from '@reef/core';
+import { ReefError, fileProblem, printable } from '@reef/core';
 import { defaultMemoryBudget } from './bounds.js';
 
 /** Reads a whole file, turning "not found"/"permission denied" into a ReefError naming it. */
@@ -9,9 +9,7 @@ export function readBytes(path: string): Uint8Array {
   try {
     return new Uint8Array(readFileSync(path));
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a folder, not a file' : (err as Error).message;
-    throw new ReefError('BAD_FILE', `cannot read dataset file ${path}: ${why}`, { cause: err });
+    throw new ReefError('BAD_FILE', fileProblem(err, path) ?? `cannot read dataset file ${printable(path)}: ${(err as Error).message}`, { cause: err });
   }
 }
 

@@ -1,5 +1,6 @@
 import { totalmem } from 'node:os';
-import { ReefError, type Vectors } from '@reef/core';
+import { ReefError } from '@reef/core/errors';
+import type { Vectors } from '@reef/core';
 import { assertReadableFile, guardH5, printable } from './guard.js';
 import { h5ready, h5wasm, readDataset, type H5Dataset, type H5File } from './h5.js';
 

@@ -1,5 +1,7 @@
 import { statSync } from 'node:fs';
-import { ReefError } from '@reef/core';
+import { ReefError } from '@reef/core/errors';
+import { fileProblem } from '@reef/core/exit-codes';
+import { printable as escapeUntrusted } from '@reef/core/printable';
 
 /**
  * The one place where h5wasm is called on files Reef did not write itself. HDF5 reports damage in
@@ -16,10 +18,9 @@ export function h5Aborted(): boolean {
   return aborted !== undefined;
 }
 
-/** Makes bytes from a file safe to print on one line: control characters and quotes escaped. */
+/** Bytes from a file (names, HDF5 diagnostics) made safe to print on one line: the escaper all of Reef uses. */
 export function printable(text: string, max = 160): string {
-  const escaped = JSON.stringify(text).slice(1, -1).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  return escaped.length > max ? `${escaped.slice(0, max)}...` : escaped;
+  return escapeUntrusted(text, max);
 }
 
 /**
@@ -58,8 +59,7 @@ export function assertReadableFile(path: string): number {
     size = st.size;
   } catch (err) {
     if (err instanceof ReefError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ReefError('BAD_FILE', `${printable(path)}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : messageOf(err)}`, { cause: err });
+    throw new ReefError('BAD_FILE', fileProblem(err, path) ?? `${printable(path)}: ${messageOf(err)}`, { cause: err });
   }
   return size;
 }

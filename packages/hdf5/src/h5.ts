@@ -1,4 +1,4 @@
-import { ReefError } from '@reef/core';
+import { ReefError } from '@reef/core/errors';
 import h5wasm from 'h5wasm/node';
 import { guardH5, messageOf, printable } from './guard.js';
 

@@ -1,4 +1,5 @@
-import { ReefError, type Attributes, type JsonValue, type NamedArray, type NumericArray, type PortableData, type SavedModel } from '@reef/core';
+import { ReefError } from '@reef/core/errors';
+import type { Attributes, JsonValue, NamedArray, NumericArray, PortableData, SavedModel } from '@reef/core';
 import { renameSync, rmSync } from 'node:fs';
 import { messageOf } from './guard.js';
 import { h5wasm, openH5, type H5Group } from './h5.js';

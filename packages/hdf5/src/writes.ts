@@ -1,4 +1,5 @@
-import { ReefError, type NumericArray } from '@reef/core';
+import { ReefError } from '@reef/core/errors';
+import type { NumericArray } from '@reef/core';
 import { Module, dtype_to_metadata, guess_metadata } from 'h5wasm/node';
 import type { H5Dataset, H5Group } from './h5.js';
 

@@ -1,4 +1,4 @@
-import { ReefError } from '@reef/core';
+import { ReefError } from '@reef/core/errors';
 import { assertRefName } from './history.js';
 import type { RepoContext } from './repo-context.js';
 import { resolveRevision } from './revisions.js';

@@ -1,4 +1,5 @@
-import { DTYPE_BYTES, ReefError, elementCount } from '@reef/core';
+import { DTYPE_BYTES, elementCount } from '@reef/core/tensor';
+import { ReefError } from '@reef/core/errors';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -41,7 +42,7 @@ export async function streamFile(ctx: RepoContext, path: string, file: FileRecor
     sink?.(data);
   }
   if (size !== file.size || hash.digest('hex') !== file.sha256) {
-    throw new ReefError('BAD_FILE', `rebuilt ${path} does not match the file that was added (repository corrupt; run reef fsck)`);
+    throw new ReefError('REPOSITORY', `rebuilt ${path} does not match the file that was added (repository corrupt; run reef fsck)`);
   }
 }
 

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import { ReefError, elementCount, isFloatDType, type Tensor } from '@reef/core';
+import { ReefError } from '@reef/core/errors';
+import { elementCount, isFloatDType } from '@reef/core/tensor';
+import type { Tensor } from '@reef/core';
 import { float64ToTensor, toFloat64 } from '@reef/codecs';
 
 /** `ObjectInfo.kind` of a cluster centroid: a stored reference tensor that no file contains. */

@@ -1,4 +1,5 @@
-import { DTYPE_BYTES, elementCount, type Tensor } from '@reef/core';
+import { DTYPE_BYTES, elementCount } from '@reef/core/tensor';
+import type { Tensor } from '@reef/core';
 import { toFloat64 } from '@reef/codecs';
 
 /**

@@ -1,4 +1,7 @@
-import { DTYPE_BYTES, ReefError, isFloatDType, type DeltaTypePlugin, type Registry, type Tensor } from '@reef/core';
+import { DTYPE_BYTES, isFloatDType } from '@reef/core/tensor';
+import { ReefError } from '@reef/core/errors';
+import type { DeltaTypePlugin, Tensor } from '@reef/core';
+import type { DeltaTypeSource } from './delta-type-source.js';
 import { unpackPlanes } from '@reef/codecs/node';
 import { join } from 'node:path';
 import { CENTROID_KIND, MeanAccumulator, centroidHash } from './cluster-centroid.js';
@@ -42,7 +45,7 @@ export interface ClusterOptions {
   /** Longest delta chain a re-encoding may create (default 24, the store's default). */
   readonly maxDepth?: number;
   /** Delta types to try (lossless ones only are used); default the first-party lossless types. */
-  readonly registry?: Registry;
+  readonly registry?: DeltaTypeSource;
   /** Called at the steps of apply (for progress output and the crash test). */
   readonly onProgress?: (stage: string) => void;
 }
@@ -419,7 +422,7 @@ function centroidFromStored(object: EncodedObject, computed: Tensor): Tensor {
 }
 
 /** Decodes a planned delta in memory and compares it with the member: nothing unverified is written. */
-async function verifyLossless(repo: Repository, e: EncodedObject, centroids: Map<string, Tensor>, registry: Registry): Promise<void> {
+async function verifyLossless(repo: Repository, e: EncodedObject, centroids: Map<string, Tensor>, registry: DeltaTypeSource): Promise<void> {
   if (!e.payload) return; // whole storage is byte planes: exact by construction
   const ref = e.info.reference ?? '';
   const reference = centroids.get(ref) ?? (repo.objects.has(ref) ? await repo.objects.get(ref) : undefined);

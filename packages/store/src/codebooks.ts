@@ -1,4 +1,5 @@
-import { ReefError, type DeltaTypePlugin, type PortableData } from '@reef/core';
+import { ReefError } from '@reef/core/errors';
+import type { DeltaTypePlugin, PortableData } from '@reef/core';
 import type { H5File, H5Group } from '@reef/hdf5';
 import { hdf5 } from './h5-lazy.js';
 import { createHash } from 'node:crypto';
@@ -80,9 +81,9 @@ export function readCodebook(file: H5File, info: CodebookInfo, pack: string): Po
   const where = `pack ${pack}, codebook ${info.hash.slice(0, 12)}`;
   const group = file.get(`${CODEBOOK_GROUP}/${info.hash}`);
   if (!(group instanceof hdf5().h5wasm.Group)) {
-    throw new ReefError('BAD_FILE', `${where}: /${CODEBOOK_GROUP}/${info.hash} is missing from the pack; the repository is damaged`);
+    throw new ReefError('REPOSITORY', `${where}: /${CODEBOOK_GROUP}/${info.hash} is missing from the pack; the repository is damaged`);
   }
   const data = hdf5().readPortable(group, where);
-  if (codebookHash(info.deltaType, data) !== info.hash) throw new ReefError('BAD_FILE', `${where} is corrupt: its content no longer matches its hash`);
+  if (codebookHash(info.deltaType, data) !== info.hash) throw new ReefError('REPOSITORY', `${where} is corrupt: its content no longer matches its hash`);
   return data;
 }

@@ -1,4 +1,4 @@
-import { ReefError } from '@reef/core';
+import { ReefError } from '@reef/core/errors';
 import type { Commit } from './model.js';
 import type { RepoContext } from './repo-context.js';
 import { add } from './staging.js';
@@ -17,7 +17,7 @@ export function commit(ctx: RepoContext, message: string): Commit {
       throw new ReefError('INVALID_PARAM', 'nothing to commit: stage files with reef add first');
     }
     for (const file of Object.values(tree)) {
-      for (const t of file.tensors) if (!ctx.objects.has(t.hash)) throw new ReefError('BAD_FILE', `staged tensor ${t.name} (${t.hash.slice(0, 12)}) is missing; add the file again`);
+      for (const t of file.tensors) if (!ctx.objects.has(t.hash)) throw new ReefError('REPOSITORY', `staged tensor ${t.name} (${t.hash.slice(0, 12)}) is missing; add the file again`);
     }
     return ctx.writeCommit({ parents: head.hash ? [head.hash] : [], message, time: new Date().toISOString(), tree });
   } finally {

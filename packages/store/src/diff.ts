@@ -1,4 +1,4 @@
-import { elementCount } from '@reef/core';
+import { elementCount } from '@reef/core/tensor';
 import { toFloat64 } from '@reef/codecs';
 import type { TensorRecord, Tree } from './model.js';
 import type { RepoContext } from './repo-context.js';

@@ -1,4 +1,5 @@
-import { DTYPE_BYTES, elementCount, type DeltaTypePlugin, type PortableData, type Tensor } from '@reef/core';
+import { DTYPE_BYTES, elementCount } from '@reef/core/tensor';
+import type { DeltaTypePlugin, PortableData, Tensor } from '@reef/core';
 import { borrowScratch, releasePacked, returnScratch, type PackedPlanes } from '@reef/codecs';
 import { packPlanesAsync } from '@reef/codecs/node';
 import { losslessBeats, losslessTrials, type ReferenceCandidate } from './encoding-policy.js';

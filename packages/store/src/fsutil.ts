@@ -1,6 +1,6 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { ReefError } from '@reef/core';
+import { ReefError } from '@reef/core/errors';
 
 let counter = 0;
 

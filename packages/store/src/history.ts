@@ -1,4 +1,4 @@
-import { ReefError } from '@reef/core';
+import { ReefError } from '@reef/core/errors';
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { atomicWrite } from './fsutil.js';
@@ -31,13 +31,13 @@ export class CommitStore {
   read(hash: string): Commit {
     if (!HASH.test(hash)) throw new ReefError('INVALID_PARAM', `${JSON.stringify(hash.slice(0, 80).replace(/[^\x20-\x7e]/g, '?'))} is not a commit hash`);
     const path = join(this.dir, `${hash}.json`);
-    if (!existsSync(path)) throw new ReefError('BAD_FILE', `commit ${hash.slice(0, 12)} is missing from the repository`);
+    if (!existsSync(path)) throw new ReefError('REPOSITORY', `commit ${hash.slice(0, 12)} is missing from the repository`);
     const text = readFileSync(path, 'utf8');
-    if (sha256(text) !== hash) throw new ReefError('BAD_FILE', `commit file ${hash.slice(0, 12)} is corrupt: its content does not match its hash`);
+    if (sha256(text) !== hash) throw new ReefError('REPOSITORY', `commit file ${hash.slice(0, 12)} is corrupt: its content does not match its hash`);
     try {
       return { hash, ...(JSON.parse(text) as CommitRecord) };
     } catch (err) {
-      throw new ReefError('BAD_FILE', `commit file ${hash.slice(0, 12)} is corrupt: not valid JSON`, { cause: err });
+      throw new ReefError('REPOSITORY', `commit file ${hash.slice(0, 12)} is corrupt: not valid JSON`, { cause: err });
     }
   }
 
@@ -62,10 +62,10 @@ export class RefStore {
     const text = readRefFile(join(this.root, 'HEAD'), 'HEAD') ?? 'ref: refs/heads/main';
     if (text.startsWith('ref: refs/heads/')) {
       const branch = text.slice('ref: refs/heads/'.length);
-      if (!REF_NAME.test(branch) || branch.includes('..')) throw new ReefError('BAD_FILE', 'HEAD is corrupt: it names an invalid branch');
+      if (!REF_NAME.test(branch) || branch.includes('..')) throw new ReefError('REPOSITORY', 'HEAD is corrupt: it names an invalid branch');
       return { branch, hash: this.get('heads', branch) };
     }
-    if (!HASH.test(text)) throw new ReefError('BAD_FILE', 'HEAD is corrupt: it holds neither a branch nor a commit hash');
+    if (!HASH.test(text)) throw new ReefError('REPOSITORY', 'HEAD is corrupt: it holds neither a branch nor a commit hash');
     return { hash: text };
   }
 
@@ -86,7 +86,7 @@ export class RefStore {
     const hash = readRefFile(path, `ref ${kind}/${name}`);
     if (hash === undefined) return undefined;
     // The content is not echoed: a ref that is a hard link to another file must not print that file.
-    if (!HASH.test(hash)) throw new ReefError('BAD_FILE', `ref ${kind}/${name} is corrupt: it does not hold a commit hash (fix or delete ${path})`);
+    if (!HASH.test(hash)) throw new ReefError('REPOSITORY', `ref ${kind}/${name} is corrupt: it does not hold a commit hash (fix or delete ${path})`);
     return hash;
   }
 
@@ -125,8 +125,8 @@ export class RefStore {
 function readRefFile(path: string, what: string): string | undefined {
   const st = lstatSync(path, { throwIfNoEntry: false });
   if (!st) return undefined;
-  if (st.isSymbolicLink()) throw new ReefError('BAD_FILE', `${what} is a symbolic link (${path}); refs must be plain files: delete it or replace it with the commit hash`);
-  if (!st.isFile() || st.size > 4096) throw new ReefError('BAD_FILE', `${what} is not a small plain file (${path}); delete it or replace it with the commit hash`);
+  if (st.isSymbolicLink()) throw new ReefError('REPOSITORY', `${what} is a symbolic link (${path}); refs must be plain files: delete it or replace it with the commit hash`);
+  if (!st.isFile() || st.size > 4096) throw new ReefError('REPOSITORY', `${what} is not a small plain file (${path}); delete it or replace it with the commit hash`);
   return readFileSync(path, 'utf8').trim();
 }
 

@@ -1,4 +1,4 @@
-import { ReefError } from '@reef/core';
+import { ReefError } from '@reef/core/errors';
 import { createHash, randomBytes } from 'node:crypto';
 import { linkSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -132,12 +132,12 @@ function describe(owner: LockOwner): string {
 /** The error for a lock held by someone else: who, and how to recover. */
 function lockedError(path: string, owner: LockOwner | undefined, state: OwnerState): ReefError {
   if (state === 'alive' && owner) {
-    return new ReefError('UNSUPPORTED', `repository is locked by process ${owner.pid}${owner.since ? ` (since ${printable(owner.since, 40)})` : ''}: another reef command is writing; try again when it finishes (the lock frees itself if that process dies)`);
+    return new ReefError('LOCKED', `repository is locked by process ${owner.pid}${owner.since ? ` (since ${printable(owner.since, 40)})` : ''}: another reef command is writing; try again when it finishes (the lock frees itself if that process dies)`);
   }
   if (state === 'other-host' && owner) {
-    return new ReefError('UNSUPPORTED', `repository is locked by ${describe(owner)}, which cannot be checked from this host; if no reef command runs there any more, run \`reef unlock --force\``);
+    return new ReefError('LOCKED', `repository is locked by ${describe(owner)}, which cannot be checked from this host; if no reef command runs there any more, run \`reef unlock --force\``);
   }
-  return new ReefError('UNSUPPORTED', `repository lock ${path} is unreadable; if no reef command is running on this repository, run \`reef unlock --force\``);
+  return new ReefError('LOCKED', `repository lock ${path} is unreadable; if no reef command is running on this repository, run \`reef unlock --force\``);
 }
 
 /**
@@ -181,12 +181,12 @@ export function acquireLock(path: string): () => void {
     const held = readText(path);
     if (held === undefined) continue; // released in between
     const owner = parseOwner(held);
-    if (isSelf(owner)) throw new ReefError('UNSUPPORTED', 'repository lock is already held by this process (nested write)');
+    if (isSelf(owner)) throw new ReefError('LOCKED', 'repository lock is already held by this process (nested write)');
     const state = ownerState(owner);
     if (state !== 'dead') throw lockedError(path, owner, state);
     if (!takeOver(path, held)) pause(10 + attempt * 5); // another process is taking it over
   }
-  throw new ReefError('UNSUPPORTED', `cannot take the repository lock ${path}: it keeps changing hands; try again`);
+  throw new ReefError('LOCKED', `cannot take the repository lock ${path}: it keeps changing hands; try again`);
 }
 
 /** Removes the lock only while it is still this holder's (`reef unlock --force` may have broken it). */
@@ -211,11 +211,11 @@ export function breakLock(path: string, options: { force?: boolean } = {}): Unlo
   const owner = parseOwner(held);
   const state = ownerState(owner);
   if (isSelf(owner) || state === 'alive') {
-    throw new ReefError('UNSUPPORTED', `the repository lock belongs to ${describe(owner as LockOwner)}, which is still running: wait for it, or stop it first`);
+    throw new ReefError('LOCKED', `the repository lock belongs to ${describe(owner as LockOwner)}, which is still running: wait for it, or stop it first`);
   }
   if (state !== 'dead' && !options.force) {
     const who = owner ? describe(owner) : 'an unreadable lock file';
-    throw new ReefError('UNSUPPORTED', `the repository lock belongs to ${who}, which cannot be checked from here; if no reef command is running there, run \`reef unlock --force\``);
+    throw new ReefError('LOCKED', `the repository lock belongs to ${who}, which cannot be checked from here; if no reef command is running there, run \`reef unlock --force\``);
   }
   if (readText(path) === held) rmSync(path, { force: true });
   return { owner, removed: true, state };

@@ -1,4 +1,6 @@
-import { ReefError, isFloatDType, type Tensor } from '@reef/core';
+import { ReefError } from '@reef/core/errors';
+import { isFloatDType } from '@reef/core/tensor';
+import type { Tensor } from '@reef/core';
 import { rebuildRecord } from './file-records.js';
 import type { Commit, CommitQuality, Tree } from './model.js';
 import type { EncodedObject } from './objects.js';
@@ -42,7 +44,7 @@ export async function commitLossy(ctx: RepoContext, message: string, bound: Qual
     for (const [path, file] of Object.entries(tree)) {
       for (const r of file.tensors) {
         const info = ctx.objects.info(r.hash);
-        if (!info) throw new ReefError('BAD_FILE', `staged tensor ${r.name} (${r.hash.slice(0, 12)}) is missing; add the file again`);
+        if (!info) throw new ReefError('REPOSITORY', `staged tensor ${r.name} (${r.hash.slice(0, 12)}) is missing; add the file again`);
         // Only what this commit introduces; a tensor already committed keeps its encoding.
         if (committed.has(r.hash) || seen.has(r.hash) || !isFloatDType(r.dtype) || info.error) continue;
         seen.add(r.hash);

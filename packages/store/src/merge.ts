@@ -1,4 +1,6 @@
-import { ReefError, isFloatDType, type Tensor } from '@reef/core';
+import { ReefError } from '@reef/core/errors';
+import { isFloatDType } from '@reef/core/tensor';
+import type { Tensor } from '@reef/core';
 import { assertSafeTree, writeWorkingTree } from './checkout.js';
 import { float64ToTensor, toFloat64 } from '@reef/codecs';
 import { encodeTensor } from './encode.js';

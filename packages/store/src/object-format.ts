@@ -1,4 +1,5 @@
-import { ReefError, type DType, type PortableData } from '@reef/core';
+import { ReefError } from '@reef/core/errors';
+import type { DType, PortableData } from '@reef/core';
 import type { PackedPlanes } from '@reef/codecs';
 import type { CENTROID_KIND } from './cluster-centroid.js';
 

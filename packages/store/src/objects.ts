@@ -1,4 +1,7 @@
-import { DTYPE_BYTES, ReefError, type PortableData, type Registry, type Tensor } from '@reef/core';
+import { DTYPE_BYTES } from '@reef/core/tensor';
+import { ReefError } from '@reef/core/errors';
+import type { PortableData, Tensor } from '@reef/core';
+import type { DeltaTypeSource } from './delta-type-source.js';
 import { returnScratch } from '@reef/codecs';
 import { unpackPlanes } from '@reef/codecs/node';
 import type { H5File } from '@reef/hdf5';
@@ -41,7 +44,7 @@ export class ObjectStore {
 
   constructor(
     readonly dir: string,
-    private readonly registry: Registry,
+    private readonly registry: DeltaTypeSource,
     /** Bytes of decoded tensors kept in memory (0: none, for adds that must stay small). */
     private readonly cacheBytes = CACHE_BYTES,
   ) {
@@ -59,7 +62,7 @@ export class ObjectStore {
     for (const file of readdirSync(this.dir).sort()) {
       if (!file.endsWith('.json') || file.includes('.tmp-')) continue;
       const manifest = readJson<PackManifest>(join(this.dir, file), `pack manifest ${file}`);
-      if (!manifest || !Array.isArray(manifest.objects)) throw new ReefError('BAD_FILE', `pack manifest ${file} is corrupt: no object list`);
+      if (!manifest || !Array.isArray(manifest.objects)) throw new ReefError('REPOSITORY', `pack manifest ${file} is corrupt: no object list`);
       for (const info of manifest.objects) this.objects.set(info.hash, { info, pack: manifest.pack });
       this.listed.set(manifest.pack, manifest.objects.length);
       for (const info of manifest.codebooks ?? []) this.books.set(info.hash, { info, pack: manifest.pack });
@@ -98,7 +101,7 @@ export class ObjectStore {
     if (cached) return cached;
     const entry = this.books.get(hash);
     if (!entry) {
-      throw new ReefError('BAD_FILE', `${needer ? `${needer} needs ` : ''}PQ codebook ${hash.slice(0, 12)}, which is missing from the repository (damaged; run reef fsck)`);
+      throw new ReefError('REPOSITORY', `${needer ? `${needer} needs ` : ''}PQ codebook ${hash.slice(0, 12)}, which is missing from the repository (damaged; run reef fsck)`);
     }
     const book = { info: entry.info, data: readCodebook(await this.file(entry.pack), entry.info, entry.pack) };
     this.bookCache.set(hash, book);
@@ -168,7 +171,7 @@ export class ObjectStore {
     let f = this.open.get(pack);
     if (!f) {
       const path = join(this.dir, `${pack}.h5`);
-      if (!existsSync(path)) throw new ReefError('BAD_FILE', `pack file ${path} is missing; the repository is damaged (run reef fsck)`);
+      if (!existsSync(path)) throw new ReefError('REPOSITORY', `pack file ${path} is missing; the repository is damaged (run reef fsck)`);
       const opened = await (await loadHdf5()).openH5(path, 'r');
       // Two tensors are encoded at a time: another caller may have opened the pack meanwhile.
       f = this.open.get(pack);
@@ -181,13 +184,13 @@ export class ObjectStore {
   /** Reads an object as stored (no decoding), to copy it into another pack. */
   async readEncoded(hash: string): Promise<EncodedObject> {
     const entry = this.objects.get(hash);
-    if (!entry) throw new ReefError('BAD_FILE', `object ${hash.slice(0, 12)} is not in the repository`);
+    if (!entry) throw new ReefError('REPOSITORY', `object ${hash.slice(0, 12)} is not in the repository`);
     const file = await this.file(entry.pack);
     const where = `pack ${entry.pack}, object ${hash.slice(0, 12)}`;
     if (entry.info.encoding === 'whole') {
       const path = `${entry.info.kind === CENTROID_KIND ? 'centroids' : 'weights'}/${hash}`;
       const ds = file.get(path);
-      if (!(ds instanceof hdf5().h5wasm.Dataset)) throw new ReefError('BAD_FILE', `${where}: /${path} is missing`);
+      if (!(ds instanceof hdf5().h5wasm.Dataset)) throw new ReefError('REPOSITORY', `${where}: /${path} is missing`);
       const attrs = ds.attrs; // h5wasm reads every attribute on each access: once only
       const text = (k: string): string | undefined => (attrs[k] === undefined ? undefined : String(attrs[k].value));
       const json = (k: string): unknown => (attrs[k] === undefined ? undefined : JSON.parse(String(attrs[k].value)));
@@ -195,7 +198,7 @@ export class ObjectStore {
       return { info: entry.info, whole: { bytes: (ds.value as Uint8Array).slice(), ...planes } };
     }
     const group = file.get(`deltas/${hash}`);
-    if (!(group instanceof hdf5().h5wasm.Group)) throw new ReefError('BAD_FILE', `${where}: /deltas/${hash} is missing`);
+    if (!(group instanceof hdf5().h5wasm.Group)) throw new ReefError('REPOSITORY', `${where}: /deltas/${hash} is missing`);
     return { info: entry.info, payload: hdf5().readPortable(group, where) };
   }
 
@@ -220,7 +223,7 @@ export class ObjectStore {
 
   private async decode(hash: string, verify: boolean, owned = false): Promise<Tensor> {
     const entry = this.objects.get(hash);
-    if (!entry) throw new ReefError('BAD_FILE', `object ${hash.slice(0, 12)} is not in the repository (damaged or garbage-collected)`);
+    if (!entry) throw new ReefError('REPOSITORY', `object ${hash.slice(0, 12)} is not in the repository (damaged or garbage-collected)`);
     const { info } = entry;
     const where = `pack ${entry.pack}, object ${hash.slice(0, 12)}`;
     let tensor: Tensor;
@@ -238,11 +241,11 @@ export class ObjectStore {
       }
     } catch (err) {
       if (err instanceof ReefError && err.code !== 'BAD_MODEL') throw err;
-      throw new ReefError('BAD_FILE', `${where} is corrupt: ${messageOf(err)}`, { cause: err });
+      throw new ReefError('REPOSITORY', `${where} is corrupt: ${messageOf(err)}`, { cause: err });
     }
     const rehash = info.kind === CENTROID_KIND ? centroidHash : tensorHash;
     if (tensor.data.length !== info.rawBytes || (verify && rehash(tensor) !== hash)) {
-      throw new ReefError('BAD_FILE', `${where} is corrupt: its content no longer matches its hash`);
+      throw new ReefError('REPOSITORY', `${where} is corrupt: its content no longer matches its hash`);
     }
     this.remember(hash, tensor, owned);
     return tensor;

@@ -1,4 +1,4 @@
-import { ReefError } from '@reef/core';
+import { ReefError } from '@reef/core/errors';
 import type { H5Dataset, H5File, H5Group } from '@reef/hdf5';
 import { renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';

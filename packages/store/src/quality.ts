@@ -1,4 +1,6 @@
-import { ReefError, elementCount, type DeltaError, type DeltaTypePlugin, type PortableData, type Tensor } from '@reef/core';
+import { ReefError } from '@reef/core/errors';
+import { elementCount } from '@reef/core/tensor';
+import type { DeltaError, DeltaTypePlugin, PortableData, Tensor } from '@reef/core';
 import { measureError } from '@reef/core/delta';
 import { messageOf } from './h5-lazy.js';
 import { codebookOf, storedCodebook, withoutCodebook, type StoredCodebook } from './codebooks.js';

@@ -1,4 +1,5 @@
-import { DTYPE_BYTES, elementCount, isFloatDType, type Tensor } from '@reef/core';
+import { DTYPE_BYTES, elementCount, isFloatDType } from '@reef/core/tensor';
+import type { Tensor } from '@reef/core';
 import type { ReferenceCandidate } from './encoding-policy.js';
 import type { Tree, TensorRecord } from './model.js';
 import type { ObjectInfo } from './objects.js';

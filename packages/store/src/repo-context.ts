@@ -1,4 +1,6 @@
-import { ReefError, type DeltaTypePlugin, type Registry } from '@reef/core';
+import { ReefError } from '@reef/core/errors';
+import type { DeltaTypePlugin } from '@reef/core';
+import type { DeltaTypeSource } from './delta-type-source.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { deltaTypesFor } from './encoding-policy.js';
@@ -24,7 +26,7 @@ export interface RepositoryOptions {
    * Registry holding the delta types (the host registers them: the CLI the discovered plugins, a
    * library user at least the lossless ones of the delta-lossless plugin). Required: the store registers none.
    */
-  readonly registry: Registry;
+  readonly registry: DeltaTypeSource;
   /** Longest delta chain allowed before a tensor is stored against a shallower reference or whole. */
   readonly maxDepth?: number;
   /**
@@ -52,7 +54,7 @@ export class RepoContext {
   readonly objects: ObjectStore;
   readonly commits: CommitStore;
   readonly refs: RefStore;
-  readonly registry: Registry;
+  readonly registry: DeltaTypeSource;
   readonly maxDepth: number;
   readonly onProgress?: (stage: string) => void;
   readonly codebookDeltasAtAdd: boolean;

@@ -1,10 +1,11 @@
-import { ReefError, type Registry } from '@reef/core';
+import { ReefError } from '@reef/core/errors';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { branches, createBranch, createTag, deleteBranch, deleteTag, tags } from './branches.js';
 import { checkout, exportRevision, exportTo, fileBytes } from './checkout.js';
 import { commit, commitFiles } from './commit.js';
 import { diff, type TensorDiff } from './diff.js';
+import type { DeltaTypeSource } from './delta-type-source.js';
 import type { ExportOutcome } from './export-loss.js';
 import type { CommitStore, RefStore } from './history.js';
 import { commitLossy } from './lossy-commit.js';
@@ -19,6 +20,7 @@ import { commitAt, log, resolveRevision } from './revisions.js';
 import { add, status, unstage, type AddedFile, type Status } from './staging.js';
 
 export { REPO_DIR, type RepositoryOptions } from './repo-context.js';
+export type { DeltaTypeSource } from './delta-type-source.js';
 export type { AddedFile, Change, Status } from './staging.js';
 export type { TensorDiff } from './diff.js';
 export type { MergeConflict, MergeResult, MergeStrategy } from './merge.js';
@@ -36,7 +38,7 @@ export class Repository {
   readonly commits: CommitStore;
   readonly refs: RefStore;
   /** The delta types this repository encodes and decodes with (the host's). */
-  readonly registry: Registry;
+  readonly registry: DeltaTypeSource;
   private readonly ctx: RepoContext;
 
   private constructor(readonly root: string, options: RepositoryOptions) {
@@ -51,7 +53,7 @@ export class Repository {
   static init(dir: string, options: RepositoryOptions): Repository {
     assertRegistryGiven(options);
     const root = resolve(dir);
-    if (existsSync(join(root, REPO_DIR, 'HEAD'))) throw new ReefError('INVALID_PARAM', `${root} is already a reef repository`);
+    if (existsSync(join(root, REPO_DIR, 'HEAD'))) throw new ReefError('REPOSITORY', `${root} is already a reef repository`);
     mkdirSync(join(root, REPO_DIR), { recursive: true });
     const repo = new Repository(root, options);
     repo.refs.setHead({ branch: 'main' });
@@ -62,7 +64,7 @@ export class Repository {
   static open(dir: string, options: RepositoryOptions): Repository {
     for (let d = resolve(dir); ; d = dirname(d)) {
       if (existsSync(join(d, REPO_DIR, 'HEAD'))) return new Repository(d, options);
-      if (dirname(d) === d) throw new ReefError('BAD_FILE', `${resolve(dir)} is not inside a reef repository (run reef init)`);
+      if (dirname(d) === d) throw new ReefError('REPOSITORY', `${resolve(dir)} is not inside a reef repository (run reef init)`);
     }
   }
 

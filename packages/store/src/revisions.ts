@@ -1,4 +1,4 @@
-import { ReefError } from '@reef/core';
+import { ReefError } from '@reef/core/errors';
 import type { Commit } from './model.js';
 import type { RepoContext } from './repo-context.js';
 

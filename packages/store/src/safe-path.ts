@@ -1,4 +1,5 @@
-import { ReefError, type ReefErrorCode } from '@reef/core';
+import { ReefError } from '@reef/core/errors';
+import type { ReefErrorCode } from '@reef/core';
 import { lstatSync, realpathSync } from 'node:fs';
 import { dirname, join, posix, relative, sep, isAbsolute } from 'node:path';
 import { printable } from './printable.js';

@@ -1,4 +1,5 @@
-import { DTYPE_BYTES, elementCount, type DType, type Tensor } from '@reef/core';
+import { DTYPE_BYTES, elementCount } from '@reef/core/tensor';
+import type { DType, Tensor } from '@reef/core';
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import { toFloat64 } from '@reef/codecs';
 import { SKETCH_BITS, SKETCH_SAMPLE, sketchDots } from './sketch.js';

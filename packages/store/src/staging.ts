@@ -1,4 +1,6 @@
-import { ReefError, assertTensor, type Tensor } from '@reef/core';
+import { ReefError } from '@reef/core/errors';
+import { assertTensor } from '@reef/core/tensor';
+import type { Tensor } from '@reef/core';
 import { returnScratch } from '@reef/codecs';
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
@@ -68,7 +70,7 @@ export async function add(ctx: RepoContext, paths: readonly string[], options: {
       for (const given of paths) {
         const abs = resolve(options.cwd ?? process.cwd(), given);
         const path = trackedPath(ctx, given, abs, options.as);
-        if (!existsSync(abs)) throw new ReefError('BAD_FILE', `${printable(given)}: no such file`);
+        if (!existsSync(abs)) throw new ReefError('BAD_FILE', `no such file: ${printable(given)}`);
         const staged = tree[path];
         if (staged?.source && statSync(abs).size === staged.source.size && staged.source.sha256 === sha256File(abs)) {
           // The file a lossy commit was made from: its approximation is already what is staged.

@@ -1,4 +1,5 @@
-import { DTYPE_BYTES, elementCount, type DType, type Tensor } from '@reef/core';
+import { DTYPE_BYTES, elementCount } from '@reef/core/tensor';
+import type { DType, Tensor } from '@reef/core';
 
 /**
  * The `reference` a lossy delta records when it was encoded against an implicit all-zero tensor:

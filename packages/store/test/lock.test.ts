@@ -77,7 +77,7 @@ describe('repository lock', { timeout: 60_000 }, () => {
     const owner = parseOwner(readFileSync(lock, 'utf8'));
     expect(owner).toMatchObject({ host: hostname(), pid: process.pid });
     if (hasProc) expect(owner?.start).toBe(processStartTime(process.pid));
-    await expectReefError(() => acquireLock(lock), 'UNSUPPORTED', /already held by this process/);
+    await expectReefError(() => acquireLock(lock), 'LOCKED', /already held by this process/);
     release();
     expect(existsSync(lock)).toBe(false);
     await repo.add(['m.safetensors'], { cwd: dir });
@@ -90,7 +90,7 @@ describe('repository lock', { timeout: 60_000 }, () => {
     await lines(child).line('stage pack-written');
     const exited = new Promise((resolve) => child.on('exit', resolve));
     // Alive and holding it: refused, with the way out.
-    await expectReefError(() => repo.add(['m.safetensors'], { cwd: dir }), 'UNSUPPORTED', new RegExp(`locked by process ${child.pid}`), /try again when it finishes/);
+    await expectReefError(() => repo.add(['m.safetensors'], { cwd: dir }), 'LOCKED', new RegExp(`locked by process ${child.pid}`), /try again when it finishes/);
     child.kill('SIGKILL');
     await exited;
     expect(parseOwner(readFileSync(lock, 'utf8'))?.pid).toBe(child.pid); // never released
@@ -108,7 +108,7 @@ describe('repository lock', { timeout: 60_000 }, () => {
     // The same pid and start time: that process holds it.
     writeFileSync(lock, lockText({ pid: other.pid, start }));
     expect(ownerState(parseOwner(readFileSync(lock, 'utf8')))).toBe('alive');
-    await expectReefError(() => repo.add(['m.safetensors'], { cwd: dir }), 'UNSUPPORTED', new RegExp(`locked by process ${other.pid}`));
+    await expectReefError(() => repo.add(['m.safetensors'], { cwd: dir }), 'LOCKED', new RegExp(`locked by process ${other.pid}`));
     // The lock's owner started at another time: the pid now belongs to someone else.
     writeFileSync(lock, lockText({ pid: other.pid, start: String(Number(start) + 1) }));
     expect(ownerState(parseOwner(readFileSync(lock, 'utf8')))).toBe('dead');
@@ -119,14 +119,14 @@ describe('repository lock', { timeout: 60_000 }, () => {
   it('a lock from another host is never judged stale: the message says how to recover, unlock --force removes it', async () => {
     const { repo, dir, lock } = newRepo();
     writeFileSync(lock, lockText({ host: 'gpu-node-17.example', pid: process.pid }));
-    await expectReefError(() => repo.add(['m.safetensors'], { cwd: dir }), 'UNSUPPORTED', /process \d+ on host gpu-node-17\.example/, /reef unlock --force/);
-    await expectReefError(() => repo.unlock(), 'UNSUPPORTED', /cannot be checked from here/, /--force/);
+    await expectReefError(() => repo.add(['m.safetensors'], { cwd: dir }), 'LOCKED', /process \d+ on host gpu-node-17\.example/, /reef unlock --force/);
+    await expectReefError(() => repo.unlock(), 'LOCKED', /cannot be checked from here/, /--force/);
     expect(existsSync(lock)).toBe(true);
     expect(repo.unlock({ force: true })).toMatchObject({ removed: true, state: 'other-host' });
     await repo.add(['m.safetensors'], { cwd: dir });
     // An unreadable lock (e.g. from another tool) is the same: refused, then removed by force.
     writeFileSync(lock, 'garbage');
-    await expectReefError(() => repo.commit('x'), 'UNSUPPORTED', /lock .* is unreadable/, /reef unlock --force/);
+    await expectReefError(() => repo.commit('x'), 'LOCKED', /lock .* is unreadable/, /reef unlock --force/);
     expect(repo.unlock({ force: true }).removed).toBe(true);
     expect(repo.unlock()).toEqual({ removed: false });
   });
@@ -137,7 +137,7 @@ describe('repository lock', { timeout: 60_000 }, () => {
     expect(repo.unlock()).toMatchObject({ removed: true, state: 'dead' });
     const live = liveProcess();
     writeFileSync(lock, lockText({ pid: live.pid, start: processStartTime(live.pid as number) }));
-    await expectReefError(() => repo.unlock({ force: true }), 'UNSUPPORTED', /still running/);
+    await expectReefError(() => repo.unlock({ force: true }), 'LOCKED', /still running/);
     expect(existsSync(lock)).toBe(true);
     // Older versions wrote a bare pid: still understood.
     writeFileSync(lock, `${deadPid()}\n`);

@@ -282,7 +282,7 @@ describe('Repository', () => {
     await expectReefError(() => repo.show(c.hash.slice(0, 2)), 'INVALID_PARAM', /unknown revision/);
     // A live process holds the lock: a second writer is refused, nothing changes.
     writeFileSync(join(dir, '.reef', 'lock'), `${process.ppid}\n`);
-    await expectReefError(() => repo.add(['m.safetensors'], { cwd: dir }), 'UNSUPPORTED', /locked by process/);
+    await expectReefError(() => repo.add(['m.safetensors'], { cwd: dir }), 'LOCKED', /locked by process/);
     // A lock left by a dead process is taken over.
     writeFileSync(join(dir, '.reef', 'lock'), '999999999\n');
     await repo.add(['m.safetensors'], { cwd: dir });
@@ -298,7 +298,7 @@ describe('Repository', () => {
     cleanups.push(() => damaged.close());
     const fsck = await damaged.fsck();
     expect(fsck.problems.length).toBeGreaterThan(0);
-    await expectReefError(() => damaged.export('HEAD', { format: 'safetensors' }), 'BAD_FILE', /corrupt|missing|does not match/);
+    await expectReefError(() => damaged.export('HEAD', { format: 'safetensors' }), 'REPOSITORY', /corrupt|missing|does not match/);
     // A corrupted commit file is reported by fsck too.
     writeFileSync(join(dir, '.reef', 'commits', `${c.hash}.json`), '{"broken": tru');
     expect((await damaged.fsck()).problems.join('\n')).toMatch(/commit file .* is corrupt/);

@@ -181,12 +181,12 @@ describe('path policy', { timeout: 60_000 }, () => {
     symlinkSync(secret, join(dir, '.reef', 'refs', 'tags', 'leak'));
     symlinkSync(secret, join(dir, '.reef', 'refs', 'heads', 'leak2'));
     for (const fn of [() => repo.resolve('leak'), () => repo.tags(), () => repo.resolve('leak2'), () => repo.branches()]) {
-      const err = await refused(fn, 'BAD_FILE', /symbolic link/);
+      const err = await refused(fn, 'REPOSITORY', /symbolic link/);
       expect(String(err)).not.toContain('TOP-SECRET');
     }
     // A plain ref file with foreign content (e.g. a hard link) is refused without echoing it either.
     writeFileSync(join(dir, '.reef', 'refs', 'tags', 'junk'), 'TOP-SECRET-CONTENT\n');
-    const err = await refused(() => repo.resolve('junk'), 'BAD_FILE', /does not hold a commit hash/);
+    const err = await refused(() => repo.resolve('junk'), 'REPOSITORY', /does not hold a commit hash/);
     expect(String(err)).not.toContain('TOP-SECRET');
     const fsck = await repo.fsck();
     expect(fsck.problems.join('\n')).not.toContain('TOP-SECRET');

@@ -1,4 +1,4 @@
-import { ReefError } from '@reef/core';
+import { ReefError } from '@reef/core/errors';
 import { basename } from 'node:path';
 import { scanNpy } from './npy.js';
 import { scanNpz } from './npz.js';

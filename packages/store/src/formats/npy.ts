@@ -1,6 +1,8 @@
-import { DTYPE_BYTES, ReefError, elementCount, type DType } from '@reef/core';
+import { DTYPE_BYTES, elementCount } from '@reef/core/tensor';
+import { ReefError } from '@reef/core/errors';
+import type { DType } from '@reef/core';
 import { NPY_DTYPES, TO_NPY } from '../dtypes.js';
-import { escapeControl } from './escape.js';
+import { printable } from '../printable.js';
 import { memorySource, type ByteSource } from './source.js';
 import { loadAll, type NamedTensor, type ParsedFile, type ScannedFile, type TensorEntry } from './types.js';
 
@@ -9,7 +11,7 @@ const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 /** Reads one key of numpy's header dict (a Python literal, not JSON). */
 function headerField(header: string, key: string, where: string): string {
   const m = new RegExp(`['"]${key}['"]\\s*:\\s*('[^']*'|"[^"]*"|True|False|\\([^)]*\\))`).exec(header);
-  if (!m) throw new ReefError('BAD_FILE', `${where}: npy header has no '${key}': ${JSON.stringify(header.trim().slice(0, 200))}`); // escaped: header bytes are untrusted
+  if (!m) throw new ReefError('BAD_FILE', `${where}: npy header has no '${key}': ${printable(header.trim(), 200)}`); // escaped: header bytes are untrusted
   return m[1];
 }
 
@@ -42,11 +44,11 @@ export function readNpyHeader(src: ByteSource, where: string, base = 0, size = s
   const dtype = NPY_DTYPES[descr];
   if (!dtype) {
     const hint = descr.startsWith('>') ? ' (big-endian data is not supported; save with a little-endian dtype)' : '';
-    throw new ReefError('BAD_FILE', `${where}: unknown or unsupported npy dtype '${escapeControl(descr)}'${hint}`);
+    throw new ReefError('BAD_FILE', `${where}: unknown or unsupported npy dtype '${printable(descr, 200)}'${hint}`);
   }
   const shapeText = headerField(header, 'shape', where);
   const shape = shapeText.slice(1, -1).split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
-  if (shape.some((s) => !Number.isSafeInteger(s) || s < 0)) throw new ReefError('BAD_FILE', `${where}: invalid npy shape ${escapeControl(shapeText)}`);
+  if (shape.some((s) => !Number.isSafeInteger(s) || s < 0)) throw new ReefError('BAD_FILE', `${where}: invalid npy shape ${printable(shapeText, 200)}`);
   if (headerField(header, 'fortran_order', where) === 'True' && shape.filter((s) => s > 1).length > 1) {
     throw new ReefError('BAD_FILE', `${where}: Fortran-ordered arrays are not supported; save with np.ascontiguousarray`);
   }

@@ -1,9 +1,8 @@
-import { ReefError } from '@reef/core';
+import { ReefError } from '@reef/core/errors';
 import { totalmem } from 'node:os';
 import { constants as zlibConstants, crc32, inflateRawSync } from 'node:zlib';
 import { printable } from '../printable.js';
 import { unsafeMemberReason } from '../safe-path.js';
-import { escapeControl } from './escape.js';
 import { readNpyHeader, writeNpy } from './npy.js';
 import { memorySource, type ByteSource } from './source.js';
 import { loadAll, type NamedTensor, type ParsedFile, type ScannedFile, type Segment, type TensorEntry } from './types.js';
@@ -24,7 +23,7 @@ interface Member {
 }
 
 function fail(where: string, what: string): never {
-  throw new ReefError('BAD_FILE', escapeControl(`${where}: ${what}`)); // member names are untrusted bytes
+  throw new ReefError('BAD_FILE', printable(`${where}: ${what}`, Infinity)); // member names are untrusted bytes
 }
 
 /** Reads the zip64 extra field values that the 32-bit fields mark as 0xFFFFFFFF. */
@@ -182,7 +181,7 @@ export function scanNpz(src: ByteSource, where: string): ScannedFile {
     if (dataEnd > src.size) fail(where, `member '${m.name}' runs past the end of the file (truncated)`);
     if (!m.name.endsWith('.npy')) fail(where, `member '${m.name}' is not an .npy array`);
     const name = m.name.slice(0, -4);
-    const memberWhere = `${where}:${escapeControl(m.name)}`;
+    const memberWhere = `${where}:${printable(m.name)}`;
     const index = entries.length;
     if (m.method === 0) {
       if (m.compressedSize !== m.size) fail(where, `member '${m.name}' has ${m.compressedSize} bytes, the directory says ${m.size}`);

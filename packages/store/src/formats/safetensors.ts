@@ -1,4 +1,6 @@
-import { DTYPE_BYTES, ReefError, elementCount, type DType } from '@reef/core';
+import { DTYPE_BYTES, elementCount } from '@reef/core/tensor';
+import { ReefError } from '@reef/core/errors';
+import type { DType } from '@reef/core';
 import { SAFETENSORS_DTYPES, TO_SAFETENSORS } from '../dtypes.js';
 import { memorySource, type ByteSource } from './source.js';
 import { loadAll, type NamedTensor, type ParsedFile, type ScannedFile, type Segment, type TensorEntry } from './types.js';

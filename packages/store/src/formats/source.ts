@@ -1,4 +1,4 @@
-import { ReefError } from '@reef/core';
+import { ReefError } from '@reef/core/errors';
 import { borrowScratch } from '@reef/codecs';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
