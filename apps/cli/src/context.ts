@@ -1,10 +1,22 @@
-import { COMPUTE_POOL, PLUGIN_CATALOG, PROGRESS, WARNINGS, WrittenProgress, WrittenWarnings, type Registry } from '@reef/core';
+import { COMPUTE_POOL, PLUGIN_CATALOG, PROGRESS, WARNINGS, WrittenProgress, WrittenWarnings } from '@reef/core/services';
+import type { Registry } from '@reef/core';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FIRST_PARTY_PLUGINS } from './plugin-catalog.js';
 
-/** The folder of this package: its dependencies are the plugins installed with the CLI. */
-export const CLI_PACKAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * The folder of this package (its dependencies are the plugins installed with the CLI): the nearest
+ * folder above this module with a package.json, whether it runs from dist/ or from dist/bundle/.
+ */
+export const CLI_PACKAGE_DIR = packageDirAbove(dirname(fileURLToPath(import.meta.url)));
+
+function packageDirAbove(start: string): string {
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return join(start, '..');
+  }
+}
 
 /** What every command gets: the discovered plugins (loaded once, on first use) and output streams. */
 export interface CliContext {

@@ -1,9 +1,10 @@
-import { isReefError } from '@reef/core';
+import { debugRequested, formatFailure } from '@reef/core/exit-codes';
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { commandModules } from './commands/index.js';
 import { CLI_PACKAGE_DIR, createContext, type CliContext } from './context.js';
+import { unknownCommand, usageError } from './usage-errors.js';
 
 export type { CliContext } from './context.js';
 
@@ -20,35 +21,35 @@ export function buildProgram(ctx?: CliContext): Command {
     .description('Reef: vector quantization plugins, benchmarks and a version store for model weights')
     .version(version())
     .option('--plugin <path|package>', 'load a third-party or local plugin (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .option('--debug', 'print the stack trace of any failure (also REEF_DEBUG=1)')
+    // Parse errors are reported by main() as one `reef:` line; commander prints nothing itself.
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: () => {} });
   // Reject unknown commands instead of silently printing help.
   program.on('command:*', (operands: string[]) => {
-    throw new CommanderError(1, 'reef.unknownCommand', `error: unknown command '${operands[0]}'. See 'reef --help'.`);
+    throw unknownCommand(program, operands[0]);
   });
   for (const module of commandModules) module.register(program, context);
-  for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
+  for (const cmd of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)]) {
+    cmd.exitOverride((err: CommanderError) => {
+      throw usageError(err, cmd);
+    });
+  }
   return program;
 }
 
-/** Runs the CLI; returns the process exit code. */
+/**
+ * Runs the CLI; returns the process exit code (docs/errors.md: 2 usage, 3 bad input, 4 repository,
+ * 70 internal). Every failure is one `reef:` line on stderr; `--debug` adds the stack trace.
+ */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
     return 0;
   } catch (err) {
-    if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
-      if (err.code === 'reef.unknownCommand') process.stderr.write(err.message + '\n');
-      return err.exitCode || 1;
-    }
-    if (isReefError(err)) {
-      process.stderr.write(`reef: ${err.message}\n`);
-      return 2;
-    }
-    process.stderr.write(`reef: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
-    return 70;
+    if (err instanceof CommanderError) return 0; // help or --version, already printed
+    const { exitCode, lines } = formatFailure(err, 'reef', debugRequested(argv.slice(2), process.env));
+    process.stderr.write(lines.join('\n') + '\n');
+    return exitCode;
   }
 }

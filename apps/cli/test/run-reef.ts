@@ -5,8 +5,8 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-/** The built CLI: every test runs `reef` as a user does, in a real process. */
-export const REEF_BIN = resolve(fileURLToPath(new URL('.', import.meta.url)), '../dist/bin.js');
+/** The built CLI as installed (package.json's bin, the bundle): every test runs `reef` as a user does, in a real process. */
+export const REEF_BIN = resolve(fileURLToPath(new URL('.', import.meta.url)), '../dist/bundle/reef.js');
 
 export interface ReefRun {
   readonly code: number;

@@ -1,4 +1,4 @@
-import { ReefError } from '@reef/core';
+import { ReefError } from '@reef/core/errors';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import type { ClusterCommandOptions } from './cluster-commands.js';

@@ -1,4 +1,6 @@
-import { ReefError, configName, type Quantizer } from '@reef/core';
+import { ReefError } from '@reef/core/errors';
+import { configName } from '@reef/core/params';
+import type { Quantizer } from '@reef/core';
 import type { Dataset } from '@reef/datasets';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';

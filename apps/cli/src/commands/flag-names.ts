@@ -1,4 +1,4 @@
-import { ReefError, isReefError } from '@reef/core';
+import { ReefError, isReefError } from '@reef/core/errors';
 
 /**
  * @reef/store names the options in its errors as its API spells them, in backticks (`maxRelError`);

@@ -1,7 +1,7 @@
-import { ReefError, type Registry } from '@reef/core';
+import { ReefError } from '@reef/core/errors';
 import { resolve } from 'node:path';
 import { asCliError } from './flag-names.js';
-import { Repository, printable, type CommitQuality, type ExportOutcome, type MergeStrategy } from '@reef/store';
+import { Repository, printable, type CommitQuality, type DeltaTypeSource, type ExportOutcome, type MergeStrategy } from '@reef/store';
 
 /**
  * The `reef` store commands as plain functions: parsed options in, printable lines out. @reef/store
@@ -12,7 +12,7 @@ import { Repository, printable, type CommitQuality, type ExportOutcome, type Mer
 export interface CommandEnv {
   readonly cwd: string;
   /** The delta types to use, registered by the host (the CLI: the discovered plugins). */
-  readonly registry: Registry;
+  readonly registry: DeltaTypeSource;
   readonly onProgress?: (stage: string) => void;
 }
 

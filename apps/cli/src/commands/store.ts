@@ -1,8 +1,9 @@
-import { ReefError, Registry } from '@reef/core';
+import { ReefError } from '@reef/core/errors';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import type * as StoreCommands from './store-commands.js';
 import type { CommandEnv } from './store-commands.js';
+import type { DeltaTypeSource } from '@reef/store';
 
 /** The commands' text and the store itself, loaded when a command runs (not when `reef` starts). */
 const commands = (): Promise<typeof StoreCommands> => import('./store-commands.js');
@@ -11,10 +12,19 @@ const commands = (): Promise<typeof StoreCommands> => import('./store-commands.j
  * The weight-store commands (init, add, status, commit, log, show, diff, checkout, export, branch,
  * tag, merge, gc, fsck, stats, unlock). Parsing here, the text in store-commands.ts, the work in @reef/store.
  */
+/** The delta types of a command that decodes no tensor: none; asking for one is a bug in the CLI. */
+const NO_DELTA_TYPES: DeltaTypeSource = {
+  deltaTypes: () => [],
+  deltaType: (id: string) => {
+    throw new Error(`read-only command asked for delta type '${id}'`);
+  },
+};
+
 export function register(program: Command, ctx: CliContext): void {
   const env = async (): Promise<CommandEnv> => ({ cwd: process.cwd(), registry: await ctx.registry() });
-  // status, log, show, branch and tag decode no tensor: no delta type, so no plugin is loaded for them.
-  const bare = (): CommandEnv => ({ cwd: process.cwd(), registry: new Registry() });
+  // status, log, show, branch and tag decode no tensor: no delta type, so no plugin is loaded for
+  // them, and no Registry either (it brings the DI container, ~0.1 s of start-up).
+  const bare = (): CommandEnv => ({ cwd: process.cwd(), registry: NO_DELTA_TYPES });
   // Names and messages come from files and repositories: escaped, so no byte reaches the terminal raw.
   const print = async (lines: string[]): Promise<void> => {
     const { printable } = await import('@reef/store'); // loaded with the commands already, never at start-up
