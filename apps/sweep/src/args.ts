@@ -1,7 +1,13 @@
-import { ReefError } from '@reef/core';
+import { parseArgs as parseNodeArgs, type ParseArgsConfig } from 'node:util';
+import { ReefError } from '@reef/core/errors';
+import { closestName } from '@reef/core/exit-codes';
 
 /** Options that take no value. */
-export const FLAGS = new Set(['force', 'help', 'no-report', 'no-png', 'queries-in-base', 'quiet', 'quick', 'full', 'version']);
+export const FLAGS: readonly string[] = ['force', 'help', 'no-report', 'no-png', 'queries-in-base', 'quiet', 'quick', 'full', 'version', 'debug'];
+/** Options of the runner itself that take a value; every other `--<method>-<param>` is a per-method parameter. */
+export const VALUE_OPTIONS: readonly string[] = [
+  'methods', 'dataset', 'config', 'db', 'out', 'shard', 'seed', 'plugin', 'queries', 'query-file', 'ground-truth', 'max-configs', 'format', 'budget',
+];
 
 export interface ParsedArgs {
   readonly positionals: string[];
@@ -10,38 +16,67 @@ export interface ParsedArgs {
   readonly flags: Set<string>;
 }
 
-/** A small argv parser: the option set is open because per-method options come from plugins. */
-export function parseArgs(argv: readonly string[]): ParsedArgs {
-  const positionals: string[] = [];
-  const options = new Map<string, string[]>();
-  const flags = new Set<string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--') {
-      positionals.push(...argv.slice(i + 1));
-      break;
-    }
-    if (!arg.startsWith('--')) {
-      positionals.push(arg);
-      continue;
-    }
+/** The per-method options the installed plugins accept, for strict parsing. */
+export interface MethodOptions {
+  /** `<id>-<param>` for every parameter of every installed method. */
+  readonly names: readonly string[];
+  /** The installed methods' ids: `--<id>-<anything>` is left to the grid check, which names the method's parameters. */
+  readonly ids: readonly string[];
+}
+
+/**
+ * Parses the sweep's arguments with Node's `util.parseArgs`. The option set is open (per-method
+ * parameters come from plugins), so parsing runs twice. Without `methods` (before plugin discovery,
+ * to find the command, `--plugin` and `--config`) every `--name` is accepted. With `methods` it is
+ * strict: an option that is neither the runner's nor an installed method's is a usage error naming
+ * the closest known option.
+ */
+export function parseArgs(argv: readonly string[], methods?: MethodOptions): ParsedArgs {
+  const options: NonNullable<ParseArgsConfig['options']> = { help: { type: 'boolean', short: 'h' } };
+  for (const name of FLAGS) options[name] ??= { type: 'boolean' };
+  for (const name of VALUE_OPTIONS) options[name] = { type: 'string', multiple: true };
+  const end = argv.indexOf('--');
+  const head = end < 0 ? argv : argv.slice(0, end);
+  head.forEach((arg, i) => {
+    if (!arg.startsWith('--') || arg === '--') return;
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq >= 0 ? eq : undefined);
-    if (!/^[a-zA-Z][a-zA-Z0-9-]*$/.test(name)) throw new ReefError('INVALID_PARAM', `cannot parse option '${arg}'`);
-    if (FLAGS.has(name)) {
-      if (eq >= 0) throw new ReefError('INVALID_PARAM', `option --${name} takes no value`);
-      flags.add(name);
-      continue;
+    if (options[name]) return;
+    if (!/^[a-zA-Z][a-zA-Z0-9-]*$/.test(name)) throw new ReefError('USAGE', `cannot parse option '${arg}'; see 'reef-sweep --help'`);
+    if (methods && !methods.names.includes(name) && !methods.ids.some((id) => name.startsWith(`${id}-`))) {
+      const near = closestName(`--${name}`, [...FLAGS, ...VALUE_OPTIONS, ...methods.names].map((n) => `--${n}`));
+      throw new ReefError('USAGE', `unknown option --${name}${near ? ` (did you mean ${near}?)` : ''}; see 'reef-sweep --help' for options and per-method parameters`);
     }
-    let value: string | undefined;
-    if (eq >= 0) value = arg.slice(eq + 1);
-    else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) value = argv[++i];
-    if (value === undefined) throw new ReefError('INVALID_PARAM', `option --${name} needs a value`);
-    const list = options.get(name) ?? [];
-    list.push(value);
-    options.set(name, list);
+    // Before discovery: a name followed by a value takes it; a bare one is a flag, so the strict
+    // pass (which knows the plugins) reports it as unknown rather than as missing a value.
+    const takesValue = methods !== undefined || eq >= 0 || (i + 1 < head.length && !head[i + 1].startsWith('--'));
+    options[name] = takesValue ? { type: 'string', multiple: true } : { type: 'boolean' };
+  });
+  let parsed: ReturnType<typeof parseNodeArgs>;
+  try {
+    parsed = parseNodeArgs({ args: [...argv], options, strict: true, allowPositionals: true });
+  } catch (err) {
+    throw usageError(err);
   }
-  return { positionals, options, flags };
+  const result: ParsedArgs = { positionals: [...parsed.positionals], options: new Map(), flags: new Set() };
+  for (const [name, value] of Object.entries(parsed.values)) {
+    if (value === true) result.flags.add(name);
+    else if (Array.isArray(value)) result.options.set(name, value.map(String));
+  }
+  return result;
+}
+
+/** util.parseArgs' messages in Reef's words (one line, the option named as typed). */
+function usageError(err: unknown): Error {
+  const message = err instanceof Error ? err.message : String(err);
+  const option = /'(-{1,2}[^' ]+)/.exec(message)?.[1] ?? '';
+  const code = (err as { code?: string }).code;
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return new ReefError('USAGE', `unknown option ${option}; see 'reef-sweep --help'`, { cause: err });
+  if (/does not take an argument/.test(message)) return new ReefError('USAGE', `option ${option} takes no value`, { cause: err });
+  if (/argument is ambiguous/.test(message)) return new ReefError('USAGE', `option ${option} needs a value (one starting with '-' is written ${option}=<value>)`, { cause: err });
+  if (/argument missing/.test(message)) return new ReefError('USAGE', `option ${option} needs a value`, { cause: err });
+  if (code?.startsWith('ERR_PARSE_ARGS')) return new ReefError('USAGE', `${message.split('\n')[0]}; see 'reef-sweep --help'`, { cause: err });
+  return err instanceof Error ? err : new Error(message);
 }
 
 /** Splits comma-separated values of a (possibly repeated) option. */

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-import { isReefError } from '@reef/core';
+import { debugRequested, formatFailure } from '@reef/core/exit-codes';
 import { main } from './cli.js';
 
-main(process.argv.slice(2), {
+const argv = process.argv.slice(2);
+main(argv, {
   out: (text) => process.stdout.write(`${text}\n`),
   err: (text) => process.stderr.write(`${text}\n`),
   cwd: process.env.INIT_CWD && process.env.npm_lifecycle_event === 'sweep' ? process.env.INIT_CWD : process.cwd(),
@@ -11,9 +12,10 @@ main(process.argv.slice(2), {
     process.exitCode = code;
   },
   (err: unknown) => {
-    // Bad input: one clear line, no stack. Anything else is a bug: show the stack.
-    if (isReefError(err)) process.stderr.write(`reef-sweep: ${err.message}\n`);
-    else process.stderr.write(`reef-sweep: unexpected error\n${(err as Error)?.stack ?? String(err)}\n`);
-    process.exitCode = isReefError(err) ? 2 : 1;
+    // One `reef-sweep:` line and the exit code of its class (docs/errors.md); the stack trace of
+    // an internal error only with --debug or REEF_DEBUG=1.
+    const { exitCode, lines } = formatFailure(err, 'reef-sweep', debugRequested(argv, process.env));
+    process.stderr.write(lines.join('\n') + '\n');
+    process.exitCode = exitCode;
   },
 );

@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
-import { COMPUTE_POOL, PROGRESS, ReefError, WARNINGS, WrittenProgress, WrittenWarnings, type ParamGrid, type QuantizerPlugin, type Registry } from '@reef/core';
+import { COMPUTE_POOL, PROGRESS, ReefError, WARNINGS, WrittenProgress, WrittenWarnings, closestName, type ParamGrid, type QuantizerPlugin, type Registry } from '@reef/core';
 import { createNodeRegistry, type NodeRegistryOptions } from '@reef/core/node';
 import { NodeWorkerPool } from '@reef/kernels/node';
 import { DEFAULT_DATASET } from '@reef/datasets';
-import { intOption, listOption, parseArgs, singleOption, type ParsedArgs } from './args.js';
+import { VALUE_OPTIONS, intOption, listOption, parseArgs, singleOption, type MethodOptions, type ParsedArgs } from './args.js';
 import { readSweepFile, type SweepFile } from './config.js';
 import { exportResults } from './export.js';
 import { SIGNAL_EXIT_CODES } from './interrupt.js';
@@ -17,10 +17,9 @@ import { formatTable } from './table.js';
 import { ResultsDb } from './db.js';
 
 /** Options the runner itself understands; every other `--x-y` is a per-method parameter. */
-const GENERIC_OPTIONS = new Set([
-  'methods', 'dataset', 'config', 'db', 'out', 'shard', 'seed', 'plugin', 'queries', 'query-file',
-  'ground-truth', 'max-configs', 'format', 'budget',
-]);
+const GENERIC_OPTIONS = new Set(VALUE_OPTIONS);
+/** Strict parsing for commands that run no method: only the runner's own options. */
+const NO_METHODS: MethodOptions = { names: [], ids: [] };
 
 /**
  * The quick run's hard time budget, counted from the start of the process: it ends by then,
@@ -74,6 +73,10 @@ function usage(registry?: Registry): string {
     `  --budget <seconds>        end within this long of starting, abandoning what runs then and keeping ${REPORT_RESERVE_SECONDS} s for the report (quick default: ${QUICK_BUDGET_SECONDS}); rerun to continue`,
   '  --plugin <path|package>   load an extra plugin; repeatable',
     '  --no-report / --no-png    skip the report / PNG plots;  --quiet: no progress output',
+  '  --debug                   print the stack trace of any failure (also REEF_DEBUG=1)',
+  '',
+  'Exit status: 0 done, 2 usage, 3 bad input (dataset, config, database, plugin), 70 internal error,',
+  '130/143 interrupted (docs/errors.md).',
     '',
     'Ctrl-C finishes the running configuration and stops (twice, or SIGTERM: abandons it); every finished',
     'configuration is saved, and running the same command again continues where it stopped.',
@@ -124,10 +127,26 @@ function versionsFor(io: Io, pluginSpecs: readonly string[]): (plugin: Quantizer
   };
 }
 
-async function runCommand(args: ParsedArgs, io: Io): Promise<number> {
-  const configPath = singleOption(args, 'config');
+/** The per-method options of the installed methods, for strict parsing. */
+function methodOptionsOf(registry: Registry): MethodOptions {
+  const plugins = registry.quantizers();
+  return { names: plugins.flatMap((p) => p.params.map((s) => `${p.id}-${s.name}`)), ids: plugins.map((p) => p.id) };
+}
+
+/**
+ * The registry (plugins from --plugin and the config file) and the arguments parsed strictly
+ * against the options the installed methods declare.
+ */
+async function withMethods(argv: readonly string[], io: Io): Promise<{ args: ParsedArgs; registry: Registry; file?: SweepFile }> {
+  const open = parseArgs(argv);
+  const configPath = singleOption(open, 'config');
   const file = configPath ? await readSweepFile(resolve(io.cwd, configPath)) : undefined;
-  const registry = await registryFor(args, io, file);
+  const registry = await registryFor(open, io, file);
+  return { args: parseArgs(argv, methodOptionsOf(registry)), registry, file };
+}
+
+async function runCommand(argv: readonly string[], io: Io): Promise<number> {
+  const { args, registry, file } = await withMethods(argv, io);
   if (args.flags.has('help')) {
     io.out(usage(registry));
     return 0;
@@ -176,7 +195,10 @@ async function runCommand(args: ParsedArgs, io: Io): Promise<number> {
     host: hostName(),
     log: io.err,
   });
-  io.out(formatTable(result.rows));
+  // Nothing finished (a double Ctrl-C during the first configuration): no empty table header.
+  const table = formatTable(result.rows);
+  if (table) io.out(table);
+  else io.out('No configuration finished.');
   io.out(`\n${result.ran} configuration(s) run, ${result.alreadyDone} already in the database (use --force to redo).`);
   if (result.deferred > 0) io.out(`${result.deferred} configuration(s) left for the next call: the time budget (--budget) ran out. Run again to continue.`);
   io.out(`Results database: ${dbPath}`);
@@ -202,7 +224,8 @@ function budgetOf(seconds: number | undefined, report: boolean): { budgetSeconds
   return { budgetSeconds: Math.max(0, seconds - (report ? REPORT_RESERVE_SECONDS : 0)), budgetFrom: performance.timeOrigin };
 }
 
-async function exportCommand(args: ParsedArgs, io: Io): Promise<number> {
+async function exportCommand(argv: readonly string[], io: Io): Promise<number> {
+  const args = parseArgs(argv, NO_METHODS);
   const dbPath = singleOption(args, 'db') ?? args.positionals[1];
   if (!dbPath) throw new ReefError('INVALID_PARAM', 'export needs --db <file>');
   const format = singleOption(args, 'format') ?? 'csv';
@@ -214,7 +237,8 @@ async function exportCommand(args: ParsedArgs, io: Io): Promise<number> {
   return 0;
 }
 
-async function reportCommand(args: ParsedArgs, io: Io): Promise<number> {
+async function reportCommand(argv: readonly string[], io: Io): Promise<number> {
+  const args = parseArgs(argv, NO_METHODS);
   const dbPath = singleOption(args, 'db') ?? args.positionals[1];
   if (!dbPath) throw new ReefError('INVALID_PARAM', 'report needs --db <file>');
   const db = await ResultsDb.open(resolve(io.cwd, dbPath), { create: false });
@@ -226,7 +250,8 @@ async function reportCommand(args: ParsedArgs, io: Io): Promise<number> {
   return 0;
 }
 
-async function mergeCommand(args: ParsedArgs, io: Io): Promise<number> {
+async function mergeCommand(argv: readonly string[], io: Io): Promise<number> {
+  const args = parseArgs(argv, NO_METHODS);
   const [, out, ...inputs] = args.positionals;
   if (!out || inputs.length === 0) throw new ReefError('INVALID_PARAM', 'usage: reef-sweep merge <out.db> <in.db> [<in.db>...]');
   const summary = await mergeDatabases(resolve(io.cwd, out), inputs.map((p) => resolve(io.cwd, p)));
@@ -234,8 +259,8 @@ async function mergeCommand(args: ParsedArgs, io: Io): Promise<number> {
   return 0;
 }
 
-async function methodsCommand(args: ParsedArgs, io: Io): Promise<number> {
-  const registry = await registryFor(args, io);
+async function methodsCommand(argv: readonly string[], io: Io): Promise<number> {
+  const { registry } = await withMethods(argv, io);
   for (const p of registry.quantizers()) {
     io.out(`${p.id}\t${p.label}\t${p.packageName ?? ''}\t${p.summary}`);
     for (const s of p.params) io.out(`    --${p.id}-${s.name}\t${s.type}\tdefault ${s.default}\t${s.description}`);
@@ -243,7 +268,7 @@ async function methodsCommand(args: ParsedArgs, io: Io): Promise<number> {
   return 0;
 }
 
-const COMMANDS: Record<string, (args: ParsedArgs, io: Io) => Promise<number>> = {
+const COMMANDS: Record<string, (argv: readonly string[], io: Io) => Promise<number>> = {
   run: runCommand,
   merge: mergeCommand,
   export: exportCommand,
@@ -253,17 +278,21 @@ const COMMANDS: Record<string, (args: ParsedArgs, io: Io) => Promise<number>> = 
 
 /** Entry point shared by bin.ts and tests: returns the exit code. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
+  // A first, open pass finds the command (parsed strictly by the command, once plugins are known).
   const args = parseArgs(argv);
   if (args.flags.has('version')) {
     io.out(appVersion());
     return 0;
   }
   const command = args.positionals[0];
-  if (command && COMMANDS[command]) return COMMANDS[command](args, io);
-  if (command) throw new ReefError('INVALID_PARAM', `unknown command '${command}'; commands: ${Object.keys(COMMANDS).join(', ')}`);
+  if (command && COMMANDS[command]) return COMMANDS[command](argv, io);
+  if (command) {
+    const near = closestName(command, Object.keys(COMMANDS));
+    throw new ReefError('USAGE', `unknown command '${command}'${near ? ` (did you mean '${near}'?)` : ''}; commands: ${Object.keys(COMMANDS).join(', ')}`);
+  }
   if (args.flags.has('help') && args.options.size === 0) {
     io.out(usage(await registryFor(args, io).catch(() => undefined)));
     return 0;
   }
-  return runCommand(args, io);
+  return runCommand(argv, io);
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ReefError } from '@reef/core';
+import { ReefError, fileProblem, printable } from '@reef/core';
 
 /**
  * A sweep described in a file (YAML or JSON):
@@ -29,7 +29,7 @@ export async function readSweepFile(path: string): Promise<SweepFile> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ReefError('BAD_FILE', `cannot read sweep config ${path}: ${(err as Error).message}`);
+    throw new ReefError('BAD_FILE', fileProblem(err, path) ?? `cannot read sweep config ${printable(path)}: ${(err as Error).message}`, { cause: err });
   }
   let raw: unknown;
   try {

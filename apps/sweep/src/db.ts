@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { ReefError } from '@reef/core';
+import { ReefError, printable } from '@reef/core';
 import initSqlJs, { type Database, type SqlJsStatic, type SqlValue } from 'sql.js';
 import { ALL_COLUMNS, CREATE_SQL, SCHEMA_VERSION, type RunRow } from './schema.js';
 
@@ -39,7 +39,7 @@ export class ResultsDb {
       }
       checkSchema(db, path);
     } else {
-      if (!create) throw new ReefError('BAD_FILE', `results database ${path} does not exist`);
+      if (!create) throw new ReefError('BAD_FILE', `no such file: ${printable(path)} (the results database)`);
       db = new SQL.Database();
     }
     db.exec(CREATE_SQL);

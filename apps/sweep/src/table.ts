@@ -1,3 +1,4 @@
+import { printable } from '@reef/core/printable';
 import type { RunRow } from './schema.js';
 
 const fmt = (v: number | null | undefined, digits = 3): string => (v === null || v === undefined ? '-' : Number(v).toFixed(digits));
@@ -24,15 +25,17 @@ const COLUMNS: { header: string; cell: (r: RunRow) => string }[] = [
   { header: 'QPS', cell: (r) => fmtBig(r.qps) },
 ];
 
-/** A plain-text table of successful runs, then one line per skipped or failed configuration. */
+/** A plain-text table of successful runs, then one line per skipped or failed configuration; '' for no rows. */
 export function formatTable(rows: readonly RunRow[]): string {
   const ok = rows.filter((r) => r.status === 'ok');
   const cells = ok.map((r) => COLUMNS.map((c) => c.cell(r)));
   const widths = COLUMNS.map((c, i) => Math.max(c.header.length, ...cells.map((row) => row[i].length)));
   const line = (values: string[]): string => values.map((v, i) => (i < 2 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ');
-  const out = [line(COLUMNS.map((c) => c.header)), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)];
+  // No successful run: no header over nothing (an empty string when no row at all).
+  const out = ok.length > 0 ? [line(COLUMNS.map((c) => c.header)), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)] : [];
   for (const r of rows.filter((x) => x.status !== 'ok')) {
-    out.push(`${r.status === 'invalid' ? 'skipped' : 'FAILED '} ${r.dataset} ${r.config_name}: ${r.reason ?? ''}`);
+    // A plugin's reason may quote bytes from the dataset: escaped like every other untrusted text.
+    out.push(`${r.status === 'invalid' ? 'skipped' : 'FAILED '} ${r.dataset} ${r.config_name}: ${printable(r.reason ?? '', 500)}`);
   }
   return out.join('\n');
 }
