@@ -71,7 +71,7 @@ describe('reef CLI', () => {
     expect(cmd.stderr).toContain("unknown command 'frobnicate'");
     const opt = await reef(['plugins', '--bogus']);
     expect(opt.code).not.toBe(0);
-    expect(opt.stderr).toContain("unknown option '--bogus'");
+    expect(opt.stderr).toContain('reef: unknown option --bogus');
   });
 
   it('lists installed quantizers with their parameters as JSON', async () => {
@@ -99,13 +99,13 @@ describe('reef CLI', () => {
 
   it('refuses a second plugin with a duplicate id, naming both packages', async () => {
     const r = await reef(['--plugin', join(outside, 'my-sign-plugin'), '--plugin', join(outside, 'duplicate-sign'), 'plugins']);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(3); // bad input: a plugin is an input (docs/errors.md)
     expect(r.stderr).toContain("id 'sign' is already registered by reef-quantizer-sign");
   });
 
   it('refuses a plugin built for another API version', async () => {
     const r = await reef(['--plugin', join(outside, 'future.mjs'), 'plugins']);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(3);
     expect(r.stderr).toContain('API 99');
   });
 
@@ -120,11 +120,11 @@ describe('reef CLI', () => {
 
   it('reports a missing plugin path and a dataset that is not HDF5', async () => {
     const missing = await reef(['--plugin', join(outside, 'nope'), 'plugins']);
-    expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain('does not exist');
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toMatch(/^reef: no such file: .*nope/);
     writeFileSync(join(outside, 'broken.hdf5'), 'not an hdf5 file');
     const broken = await reef(['demo', '--dataset', join(outside, 'broken.hdf5')]);
-    expect(broken.code).toBe(2);
+    expect(broken.code).toBe(3);
     expect(broken.stderr).toContain('broken.hdf5');
   });
 

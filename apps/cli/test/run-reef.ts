@@ -14,10 +14,10 @@ export interface ReefRun {
   readonly stderr: string;
 }
 
-/** Runs `reef args…` in `cwd`; a non-zero exit is a result to check, not a thrown error. */
-export async function runReef(args: string[], cwd: string): Promise<ReefRun> {
+/** Runs `reef args…` in `cwd` (with `env` added to this process's); a non-zero exit is a result to check, not a thrown error. */
+export async function runReef(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<ReefRun> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [REEF_BIN, ...args], { cwd });
+    const { stdout, stderr } = await run(process.execPath, [REEF_BIN, ...args], { cwd, env: { ...process.env, ...env } });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };

@@ -35,7 +35,7 @@ describe('reef store failures (issue 18)', () => {
     // A lock from another host: the message says how to recover, unlock --force does it.
     writeFileSync(join(dir, '.reef', 'lock'), JSON.stringify({ host: `not-${hostname()}`, pid: 4242, since: '2026-01-01T00:00:00Z' }));
     const locked = await reef(['add', 'model.safetensors'], dir);
-    expect(locked.code).toBe(2);
+    expect(locked.code).toBe(4); // repository problem (docs/errors.md)
     expect(locked.stderr).toMatch(/locked by process 4242 on host not-.* run `reef unlock --force`/);
     expect((await reef(['unlock'], dir)).stderr).toMatch(/--force/);
     const unlocked = await reef(['unlock', '--force'], dir);

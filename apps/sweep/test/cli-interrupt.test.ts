@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli, cliProcess, TOY, readRows, removeWorkDirs, workDir } from './helpers.js';
@@ -79,5 +79,19 @@ describe('Ctrl-C and SIGTERM', () => {
     expect(Date.now() - t1).toBeLessThan(15_000);
     expect(term.stdout()).toContain('Interrupted (SIGTERM): 1 configuration(s) not run');
     expect(await readRows(join(cwd, 't.db'))).toHaveLength(1);
+  });
+
+  it('a double Ctrl-C before any configuration finished prints no empty table header', async () => {
+    const cwd = workDir();
+    const run = start(toyArgs('e.db', ['--toy-bits', '4', '--toy-busyMs', '60000']), cwd);
+    // The database is written once the sweep is planned, before its first configuration starts.
+    while (!existsSync(join(cwd, 'e.db'))) await new Promise((r) => setTimeout(r, 100));
+    run.child.kill('SIGINT');
+    await run.when('Ctrl-C again abandons it');
+    run.child.kill('SIGINT');
+    expect(await run.exit).toBe(130);
+    expect(run.stdout()).toContain('No configuration finished.');
+    expect(run.stdout()).not.toMatch(/dataset\s+config|^-+ /m);
+    expect(run.stdout()).toContain('Interrupted (SIGINT): 1 configuration(s) not run');
   });
 });

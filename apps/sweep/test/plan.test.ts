@@ -68,8 +68,11 @@ describe('argument parsing', () => {
     expect(a.options.get('opq-niterPq')).toEqual(['4,8']);
     expect(a.options.get('dataset')).toEqual(['a.hdf5', 'gaussian:n=10,dim=2']);
     expect(a.flags.has('force')).toBe(true);
-    expectReefError(() => parseArgs(['--seed']), 'INVALID_PARAM');
-    expectReefError(() => parseArgs(['--force=1']), 'INVALID_PARAM');
+    expectReefError(() => parseArgs(['--seed']), 'USAGE', /option --seed needs a value/);
+    expectReefError(() => parseArgs(['--force=1']), 'USAGE', /option --force takes no value/);
+    // Strict, once the installed methods are known: an option nobody declares is refused by name.
+    expectReefError(() => parseArgs(['--methods', 'pq', '--pq-m', '8', '--bugdet', '3'], { names: ['pq-m'], ids: ['pq'] }), 'USAGE', /unknown option --bugdet \(did you mean --budget\?\)/);
+    expect(parseArgs(['--pq-mm', '8'], { names: ['pq-m'], ids: ['pq'] }).options.get('pq-mm')).toEqual(['8']); // left to the grid check, which names pq's parameters
   });
 });
 
