@@ -1,4 +1,4 @@
-import { debugRequested, formatFailure } from '@reef/core/exit-codes';
+import { EXIT_CODES, debugRequested, formatFailure } from '@reef/core/exit-codes';
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,7 +45,8 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
-    return 0;
+    // A command may end with a status of its own (fsck: 1 when it found problems).
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT_CODES.ok;
   } catch (err) {
     if (err instanceof CommanderError) return 0; // help or --version, already printed
     const { exitCode, lines } = formatFailure(err, 'reef', debugRequested(argv.slice(2), process.env));

@@ -1,5 +1,5 @@
 import { EXIT_CODES } from '@reef/core/exit-codes';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +47,23 @@ describe('reef exit codes and failure lines (docs/errors.md)', () => {
       expect(r.stderr).not.toMatch(STACK);
     }
   }, 300_000);
+
+  it('check failed 1: fsck of a damaged repository names the problems and exits 1', async () => {
+    const repo = join(dir, 'damaged');
+    mkdirSync(repo);
+    expect((await reef(['init'], repo)).code).toBe(0);
+    copyFileSync(join(FIXTURES, 'tiny-mlp-f32.safetensors'), join(repo, 'model.safetensors'));
+    expect((await reef(['commit', '-m', 'base', 'model.safetensors'], repo)).code).toBe(0);
+    expect((await reef(['fsck'], repo)).code).toBe(EXIT_CODES.ok);
+    const packs = join(repo, '.reef', 'packs');
+    const pack = join(packs, readdirSync(packs).find((f) => f.endsWith('.h5'))!);
+    const raw = readFileSync(pack);
+    for (let i = raw.length - 2000; i < raw.length - 100; i += 7) raw[i] ^= 0x55;
+    writeFileSync(pack, raw);
+    const r = await reef(['fsck'], repo);
+    expect(r.code, r.stderr).toBe(EXIT_CODES.checkFailed);
+    expect(r.stdout).toMatch(/\d+ problem\(s\) found/);
+  }, 120_000);
 
   it('escapes untrusted bytes: a file name with an ANSI escape and a newline is printed as \\u escapes on one line', async () => {
     const repo = join(dir, 'escape');

@@ -1,4 +1,5 @@
 import { ReefError } from '@reef/core/errors';
+import { EXIT_CODES } from '@reef/core/exit-codes';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import type * as StoreCommands from './store-commands.js';
@@ -101,7 +102,7 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async () => {
       const { lines, ok } = await (await commands()).fsckCommand(await env());
       await print(lines);
-      if (!ok) process.exitCode = 1;
+      if (!ok) process.exitCode = EXIT_CODES.checkFailed;
     });
   program
     .command('unlock')
