@@ -18,6 +18,8 @@ const subpaths = entries.filter((e) => e.key !== '.');
 /** Names each entry must provide: runtime values, or for type-only concepts, declared types. */
 const EXPECTED: Record<string, { values?: string[]; types?: string[] }> = {
   './errors': { values: ['ReefError', 'isReefError'], types: ['ReefErrorCode'] },
+  './printable': { values: ['printable'] },
+  './exit-codes': { values: ['EXIT_CODES', 'describeFailure', 'formatFailure', 'debugRequested', 'debugTrace', 'closestName', 'fileProblem'], types: ['Failure', 'ExitClass'] },
   './tensor': { values: ['assertTensor', 'elementCount', 'isFloatDType', 'DTYPE_BYTES'], types: ['Tensor', 'DType'] },
   './params': { values: ['resolveParams', 'expandGrid'], types: ['ParamSpec', 'Params'] },
   './portable': { values: ['named', 'requireArray', 'requireNumber'], types: ['PortableData', 'Attributes'] },
