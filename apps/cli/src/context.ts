@@ -20,7 +20,11 @@ function packageDirAbove(start: string): string {
 
 /** What every command gets: the discovered plugins (loaded once, on first use) and output streams. */
 export interface CliContext {
-  registry(): Promise<Registry>;
+  /**
+   * The discovered plugins; `deltaTypes`: only packages that declare delta types (the store
+   * commands decode and encode tensors but run no quantizer, so they skip importing them).
+   */
+  registry(scope?: 'all' | 'deltaTypes'): Promise<Registry>;
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
 }
@@ -31,8 +35,8 @@ export interface CliContext {
  * without loading any plugin.
  */
 export function createContext(pluginSpecs: () => string[], out = (t: string) => void process.stdout.write(t + '\n'), err = (t: string) => void process.stderr.write(t + '\n')): CliContext {
-  let registry: Promise<Registry> | undefined;
-  const discover = async (): Promise<Registry> => {
+  const registries = new Map<'all' | 'deltaTypes', Promise<Registry>>();
+  const discover = async (scope: 'all' | 'deltaTypes'): Promise<Registry> => {
     const [{ createNodeRegistry }, { NodeWorkerPool }, { default: deltaLossless }] = await Promise.all([
       import('@reef/core/node'),
       import('@reef/kernels/node'),
@@ -42,6 +46,7 @@ export function createContext(pluginSpecs: () => string[], out = (t: string) => 
       // Plugins installed next to the CLI, and those in the user's own project.
       roots: [CLI_PACKAGE_DIR, process.cwd()],
       plugins: pluginSpecs(),
+      kinds: scope === 'deltaTypes' ? ['deltaTypes'] : undefined,
       // What plugins get from the CLI: worker threads, and warnings and progress on stderr; the
       // first-party catalog names the package to install for an unknown method.
       provide: (reg) =>
@@ -57,7 +62,13 @@ export function createContext(pluginSpecs: () => string[], out = (t: string) => 
     return r;
   };
   return {
-    registry: () => (registry ??= discover()),
+    registry: (scope = 'all') => {
+      const known = registries.get('all') ?? registries.get(scope);
+      if (known) return known;
+      const made = discover(scope);
+      registries.set(scope, made);
+      return made;
+    },
     out,
     err,
   };

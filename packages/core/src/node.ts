@@ -144,6 +144,17 @@ export interface NodeRegistryOptions {
   readonly cwd?: string;
   /** Provides the host's services (registry.provide) before any plugin is loaded. */
   readonly provide?: (registry: Registry) => void;
+  /**
+   * Load only discovered packages whose manifest declares plugins of these kinds (a manifest that
+   * declares neither list is loaded anyway). A host that needs only delta types (the `reef` store
+   * commands) so skips importing every quantizer. Explicit `plugins` are always loaded.
+   */
+  readonly kinds?: readonly ('quantizers' | 'deltaTypes')[];
+}
+
+function declaresWanted(manifest: ReefManifest, kinds: readonly ('quantizers' | 'deltaTypes')[] | undefined): boolean {
+  if (!kinds || (manifest.quantizers === undefined && manifest.deltaTypes === undefined)) return true;
+  return kinds.some((kind) => (manifest[kind]?.length ?? 0) > 0);
 }
 
 /** A registry filled with every discovered plugin plus the explicit ones. */
@@ -152,6 +163,7 @@ export async function createNodeRegistry(options: NodeRegistryOptions = {}): Pro
   options.provide?.(registry);
   const cwd = options.cwd ?? process.cwd();
   for (const pkg of findPluginPackages(options.roots ?? [cwd])) {
+    if (!declaresWanted(pkg.manifest, options.kinds)) continue;
     registry.use(await loadPluginPackage(pkg), pkg.packageName);
   }
   for (const spec of options.plugins ?? []) {

@@ -9,7 +9,7 @@ import type { CommandEnv } from './store-commands.js';
  * cluster and the members as lossless deltas against it. A thin adapter over @reef/store.
  */
 export function register(program: Command, ctx: CliContext): void {
-  const env = async (): Promise<CommandEnv> => ({ cwd: process.cwd(), registry: await ctx.registry() });
+  const env = async (): Promise<CommandEnv> => ({ cwd: process.cwd(), registry: await ctx.registry('deltaTypes') });
   const print = (lines: string[]): void => {
     for (const line of lines) ctx.out(line);
   };

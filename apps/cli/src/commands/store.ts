@@ -22,8 +22,8 @@ const NO_DELTA_TYPES: DeltaTypeSource = {
 };
 
 export function register(program: Command, ctx: CliContext): void {
-  const env = async (): Promise<CommandEnv> => ({ cwd: process.cwd(), registry: await ctx.registry() });
-  // status, log, show, branch and tag decode no tensor: no delta type, so no plugin is loaded for
+  const env = async (): Promise<CommandEnv> => ({ cwd: process.cwd(), registry: await ctx.registry('deltaTypes') });
+  // status, log, show, branch, tag and a plain commit decode no tensor: no delta type, so no plugin is loaded for
   // them, and no Registry either (it brings the DI container, ~0.1 s of start-up).
   const bare = (): CommandEnv => ({ cwd: process.cwd(), registry: NO_DELTA_TYPES });
   // Names and messages come from files and repositories: escaped, so no byte reaches the terminal raw.
@@ -53,7 +53,9 @@ export function register(program: Command, ctx: CliContext): void {
       if (opts.maxRelError === undefined && (opts.pqMinBytes !== undefined || opts.codebooks !== undefined)) {
         throw new ReefError('INVALID_PARAM', '--pq-min-bytes and --codebooks apply only with --max-rel-error');
       }
-      await print(await (await commands()).commitCommand(await env(), opts.message, { ...opts, files }));
+      // A plain commit records what add staged and encodes nothing: no plugin to load.
+      const plain = files.length === 0 && opts.maxRelError === undefined;
+      await print(await (await commands()).commitCommand(plain ? bare() : await env(), opts.message, { ...opts, files }));
     });
   program
     .command('log [rev]')
