@@ -43,6 +43,16 @@ describe('plugin discovery', () => {
     expect(registry.quantizer('half').packageName).toBe('reef-half');
   });
 
+  it('with kinds, skips packages that declare only other kinds (without importing them); undeclared ones still load', async () => {
+    const root = project();
+    // An import of the module would throw: skipping must not even load it.
+    writeFileSync(join(root, 'node_modules/reef-half/index.js'), 'throw new Error("imported");\n');
+    expect((await createNodeRegistry({ roots: [root], cwd: root, kinds: ['deltaTypes'] })).quantizers()).toEqual([]);
+    await expect(createNodeRegistry({ roots: [root], cwd: root, kinds: ['quantizers'] })).rejects.toThrow('imported');
+    const undeclared = project({ plugin: './index.js', apiVersion: 1 });
+    expect((await createNodeRegistry({ roots: [undeclared], cwd: undeclared, kinds: ['deltaTypes'] })).quantizer('half').id).toBe('half');
+  });
+
   it('provides the host’s services before loading plugins; a plugin requiring one the host lacks is refused', async () => {
     const root = project();
     // A plugin with its own copy of core: its token is equal by key (Symbol.for), not by identity.
