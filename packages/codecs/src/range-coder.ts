@@ -122,8 +122,9 @@ export class RangeDecoder {
     for (let k = 0; k < 4; k++) this.x = ((this.x << 8) | this.next()) >>> 0;
   }
 
+  /** The next byte, 0 past the end (counted, so `checkEnd` sees a truncated stream). */
   private next(): number {
-    return this.at < this.bytes.length ? this.bytes[this.at++] : 0;
+    return this.at < this.bytes.length ? this.bytes[this.at++] : (this.at++, 0);
   }
 
   decodeBit(m: ByteModel, at: number): number {
