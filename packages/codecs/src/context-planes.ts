@@ -57,17 +57,28 @@ function contextOf(top: boolean, planes: Uint8Array, topAt: number, i: number, d
 
 /**
  * Codes plane k (width - 1 or width - 2) of `planes` (all planes, n elements each); `reference`:
- * the raw bytes the planes were XORed with, if any.
+ * the raw bytes the planes were XORed with, if any. `count`: code only the first `count` elements
+ * (a trial on a prefix: each element's context depends only on the elements before it).
  */
-export function encodeContextPlane(planes: Uint8Array, width: number, k: number, dtype: string, reference?: Uint8Array): Uint8Array {
+export function encodeContextPlane(planes: Uint8Array, width: number, k: number, dtype: string, reference?: Uint8Array, count?: number): Uint8Array {
   const n = planes.length / width;
+  const m = Math.min(n, count ?? n);
   const top = k === width - 1;
   const topAt = (width - 1) * n;
   const classes = reference ? referenceClasses(dtype, reference, n) : undefined;
   const model = new ByteModel(CLASSES * 2);
-  const enc = new RangeEncoder(n >>> 1);
+  const enc = new RangeEncoder(m >>> 1);
   const at = k * n;
-  for (let i = 0; i < n; i++) enc.encodeByte(model, contextOf(top, planes, topAt, i, dtype, classes), planes[at + i]);
+  for (let i = 0; i < m; i++) {
+    const ctx = contextOf(top, planes, topAt, i, dtype, classes);
+    const byte = planes[at + i];
+    if (top && classes) {
+      // Mostly zero in an XOR delta (exponents that did not change): one decision per zero byte,
+      // on node 0 of the context's tree (unused by the tree itself), instead of eight.
+      enc.encodeBit(model, ctx << 8, byte === 0 ? 1 : 0);
+      if (byte !== 0) enc.encodeByte(model, ctx, byte);
+    } else enc.encodeByte(model, ctx, byte);
+  }
   return enc.finish();
 }
 
@@ -81,6 +92,9 @@ export function decodeContextPlane(stored: Uint8Array, planes: Uint8Array, width
   const model = new ByteModel(CLASSES * 2);
   const dec = new RangeDecoder(stored);
   const at = k * n;
-  for (let i = 0; i < n; i++) planes[at + i] = dec.decodeByte(model, contextOf(top, planes, topAt, i, dtype, classes));
+  for (let i = 0; i < n; i++) {
+    const ctx = contextOf(top, planes, topAt, i, dtype, classes);
+    planes[at + i] = top && classes && dec.decodeBit(model, ctx << 8) === 1 ? 0 : dec.decodeByte(model, ctx);
+  }
   dec.checkEnd(`byte plane ${k}`);
 }

@@ -128,7 +128,7 @@ export function createPlaneCodec(zlib: Zlib): PlaneCodec {
     const n = planes.length / width;
     const stored: Uint8Array[] = [];
     for (let k = 0; k < width; k++) stored.push(compressPlane(planes.subarray(k * n, (k + 1) * n), level));
-    const packed = concatPlanes(planes, stored, layout, contextCode(planes, stored, width, layout, dtype, xorWith));
+    const packed = concatPlanes(planes, stored, layout, contextCode(planes, stored, width, layout, dtype, xorWith, zlib));
     returnScratch(planes);
     return packed;
   }
@@ -141,7 +141,7 @@ export function createPlaneCodec(zlib: Zlib): PlaneCodec {
       const deflating = Promise.all(Array.from({ length: width }, (_, k) => compressPlaneAsync(planes.subarray(k * n, (k + 1) * n), level)));
       deflating.catch(() => undefined); // awaited below
       // The context coder runs on this thread while the deflates run on the pool.
-      const coded = contextTrials(planes, width, layout, dtype, xorWith);
+      const coded = contextTrials(planes, width, layout, dtype, xorWith, zlib);
       const stored = await deflating;
       return concatPlanes(planes, stored, layout, pickContext(stored, coded));
     } finally {
@@ -265,14 +265,40 @@ export function looksIncompressible(plane: Uint8Array): boolean {
   return bits + 255 / (2 * n * Math.LN2) > NOISE_BITS_PER_BYTE;
 }
 
-/** Below this many elements a plane is not context-coded: the model's learning costs more than it gains. */
-const CONTEXT_MIN_ELEMENTS = 4096;
+/**
+ * Below this many elements a plane is not context-coded: what it could save is a few hundred bytes,
+ * and the trials of small tensors (and of the samples large ones are judged on, src/encode.ts in
+ * the store) would run it for every option.
+ */
+const CONTEXT_MIN_ELEMENTS = 16 * 1024;
+/** Planes above this many elements are context-coded in full only after a trial on this prefix. */
+const CONTEXT_TRIAL_ELEMENTS = 16 * 1024;
+/**
+ * The prefix trial must come out at most this fraction of the prefix Huffman-coded (deflate's light
+ * strategy) or raw: the top plane (exponent) at 0.95, the one below it (sign and top mantissa bits)
+ * at 0.85. The coder costs ~35-130 ns per byte of a plane on this machine against deflate's few, so
+ * it runs where it pays clearly. On the public series (bench/store/planes.mjs) XOR deltas' top
+ * planes come out at 0.58 (f32) and 0.79 (f16) of deflate and are coded; whole tensors' planes
+ * (0.98-0.99) are not, so the first add of a large model is not slowed down; the f32 deltas'
+ * second planes (0.92) would save another ~2% of the series but tripled the CPU time of a CNN
+ * commit (bench/store/ab.mjs: 42 -> 125 ms), so they are left to deflate.
+ */
+const CONTEXT_TRIAL_RATIO = { top: 0.95, second: 0.85 };
 
-/** The top two planes context-coded, where the data has a model (undefined: not tried). */
-function contextTrials(planes: Uint8Array, width: number, layout: BitLayout, dtype: string | undefined, xorWith: Uint8Array | undefined): (Uint8Array | undefined)[] {
+/** The top two planes context-coded, where the data has a model and a prefix trial says it pays (undefined: not tried). */
+function contextTrials(planes: Uint8Array, width: number, layout: BitLayout, dtype: string | undefined, xorWith: Uint8Array | undefined, zlib: Zlib): (Uint8Array | undefined)[] {
   const n = planes.length / width;
   if (!dtype || n < CONTEXT_MIN_ELEMENTS || !contextCodable(dtype, width, layout)) return [];
-  return Array.from({ length: width }, (_, k) => (k >= width - 2 ? encodeContextPlane(planes, width, k, dtype, xorWith) : undefined));
+  return Array.from({ length: width }, (_, k) => {
+    if (k < width - 2) return undefined;
+    if (n > CONTEXT_TRIAL_ELEMENTS) {
+      const prefix = planes.subarray(k * n, k * n + CONTEXT_TRIAL_ELEMENTS);
+      const huffman = Math.min(prefix.length, zlib.deflate(prefix, 6, DEFLATE_STRATEGY.huffmanOnly).length);
+      const ratio = k === width - 1 ? CONTEXT_TRIAL_RATIO.top : CONTEXT_TRIAL_RATIO.second;
+      if (encodeContextPlane(planes, width, k, dtype, xorWith, CONTEXT_TRIAL_ELEMENTS).length > ratio * huffman) return undefined;
+    }
+    return encodeContextPlane(planes, width, k, dtype, xorWith);
+  });
 }
 
 /** Planes where the context coding measured smaller replace the deflated or raw ones; which, as flags (undefined: none). */
@@ -288,8 +314,8 @@ function pickContext(stored: Uint8Array[], coded: (Uint8Array | undefined)[]): b
   return any ? flags : undefined;
 }
 
-function contextCode(planes: Uint8Array, stored: Uint8Array[], width: number, layout: BitLayout, dtype: string | undefined, xorWith: Uint8Array | undefined): boolean[] | undefined {
-  return pickContext(stored, contextTrials(planes, width, layout, dtype, xorWith));
+function contextCode(planes: Uint8Array, stored: Uint8Array[], width: number, layout: BitLayout, dtype: string | undefined, xorWith: Uint8Array | undefined, zlib: Zlib): boolean[] | undefined {
+  return pickContext(stored, contextTrials(planes, width, layout, dtype, xorWith, zlib));
 }
 
 function concatPlanes(planes: Uint8Array, stored: Uint8Array[], layout: BitLayout, context?: boolean[]): PackedPlanes {

@@ -130,8 +130,18 @@ describe('pack layouts', () => {
     const { dir, cleanup } = tempDir();
     cleanups.push(cleanup);
     const repo = Repository.init(dir, { registry: losslessRegistry() });
-    // Smooth weights: an exponent plane whose element-to-element context the coder learns.
-    const file = writeSafetensors([{ name: 'w', tensor: { dtype: 'f32', shape: [60000], data: weights(60000, 0) } }]);
+    // Exponents in a random walk (each within one of the one before, seeded): deflate sees ~3 bits
+    // per exponent, the coder's context (the exponent before) leaves ~1.5.
+    const n = 60000;
+    const words = new Uint32Array(n);
+    let exponent = 120;
+    let seed = 12345;
+    const next = (): number => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    for (let i = 0; i < n; i++) {
+      exponent = Math.max(100, Math.min(126, exponent + Math.floor(next() * 3) - 1));
+      words[i] = (exponent << 23) | Math.floor(next() * 2 ** 23);
+    }
+    const file = writeSafetensors([{ name: 'w', tensor: { dtype: 'f32', shape: [n], data: new Uint8Array(words.buffer) } }]);
     writeFileSync(join(dir, 'm.safetensors'), file);
     await repo.add(['m.safetensors'], { cwd: dir });
     repo.commit('one');
