@@ -42,7 +42,9 @@ def read_idx(name):
 def save_safetensors(state, path):
     header, blobs, offset = {}, [], 0
     for name, t in state.items():
-        raw = t.detach().contiguous().cpu().numpy().tobytes()
+        t = t.detach().contiguous().cpu()
+        # numpy has no bfloat16: the same bits through int16
+        raw = (t.view(torch.int16) if t.dtype == torch.bfloat16 else t).numpy().tobytes()
         header[name] = {'dtype': DTYPES[t.dtype], 'shape': list(t.shape), 'data_offsets': [offset, offset + len(raw)]}
         blobs.append(raw)
         offset += len(raw)

@@ -6,6 +6,8 @@
 export { borrowScratch, returnScratch } from './scratch.js';
 export { encodeIndexGaps, decodeIndexGaps } from './varint.js';
 export { alignExponent, layoutFor, type BitLayout } from './bit-layout.js';
+export { ByteModel, RangeEncoder, RangeDecoder } from './range-coder.js';
+export { contextCodable, encodeContextPlane, decodeContextPlane } from './context-planes.js';
 export { splitPlanes, joinPlanes, toPlanes, fromPlanes } from './split.js';
 export {
   createPlaneCodec, releasePacked, hasRun, looksIncompressible, DEFLATE_STRATEGY,

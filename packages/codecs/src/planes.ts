@@ -1,5 +1,6 @@
 import { ReefError } from '@reef/core/errors';
 import { layoutFor, type BitLayout } from './bit-layout.js';
+import { contextCodable, decodeContextPlane, encodeContextPlane } from './context-planes.js';
 import { borrowScratch, returnScratch } from './scratch.js';
 import { fromPlanes, toPlanes } from './split.js';
 
@@ -28,6 +29,11 @@ export interface PackedPlanes {
   readonly deflated: boolean[];
   /** Bit permutation applied before splitting (absent: plain bytes). */
   readonly layout?: BitLayout;
+  /**
+   * Which planes are context-coded (context-planes.ts: the arithmetic coder), where that measured
+   * smaller than deflate; absent when none is (every pack before it). `deflated` is false for them.
+   */
+  readonly context?: boolean[];
 }
 
 /** Byte-plane packing bound to one zlib. */
@@ -122,7 +128,7 @@ export function createPlaneCodec(zlib: Zlib): PlaneCodec {
     const n = planes.length / width;
     const stored: Uint8Array[] = [];
     for (let k = 0; k < width; k++) stored.push(compressPlane(planes.subarray(k * n, (k + 1) * n), level));
-    const packed = concatPlanes(planes, stored, layout);
+    const packed = concatPlanes(planes, stored, layout, contextCode(planes, stored, width, layout, dtype, xorWith, zlib));
     returnScratch(planes);
     return packed;
   }
@@ -132,8 +138,12 @@ export function createPlaneCodec(zlib: Zlib): PlaneCodec {
     const planes = toPlanes(bytes, width, layout, xorWith, borrowScratch(bytes.length));
     const n = planes.length / width;
     try {
-      const stored = await Promise.all(Array.from({ length: width }, (_, k) => compressPlaneAsync(planes.subarray(k * n, (k + 1) * n), level)));
-      return concatPlanes(planes, stored, layout);
+      const deflating = Promise.all(Array.from({ length: width }, (_, k) => compressPlaneAsync(planes.subarray(k * n, (k + 1) * n), level)));
+      deflating.catch(() => undefined); // awaited below
+      // The context coder runs on this thread while the deflates run on the pool.
+      const coded = contextTrials(planes, width, layout, dtype, xorWith, zlib);
+      const stored = await deflating;
+      return concatPlanes(planes, stored, layout, pickContext(stored, coded));
     } finally {
       returnScratch(planes); // every deflate has finished reading it (or failed)
     }
@@ -147,10 +157,16 @@ export function createPlaneCodec(zlib: Zlib): PlaneCodec {
     if (layout !== 'bytes' && (layout !== 'exponent-aligned' || !dtype)) throw new ReefError('BAD_MODEL', `unknown byte-plane layout ${JSON.stringify(packed.layout)}`);
     const n = totalBytes / width;
     const planes = new Uint8Array(totalBytes);
+    const context = packed.context ?? [];
+    if (context.length > 0 && (context.length !== width || !contextCodable(dtype, width, layout))) {
+      throw new ReefError('BAD_MODEL', `delta payload marks context-coded planes, which ${dtype ?? 'untyped'} data in layout ${layout} does not have`);
+    }
+    const starts = packed.lengths.map((_, k) => packed.lengths.slice(0, k).reduce((a, b) => a + b, 0));
     let at = 0;
     for (let k = 0; k < width; k++) {
       const stored = packed.bytes.subarray(at, at + packed.lengths[k]);
       at += packed.lengths[k];
+      if (context[k]) continue; // below, once the planes they depend on are in
       let plane: Uint8Array;
       try {
         plane = packed.deflated[k] ? zlib.inflate(stored) : stored;
@@ -159,6 +175,15 @@ export function createPlaneCodec(zlib: Zlib): PlaneCodec {
       }
       if (plane.length !== n) throw new ReefError('BAD_MODEL', `delta payload byte plane ${k} has ${plane.length} bytes, expected ${n}`);
       planes.set(plane, k * n);
+    }
+    // The top plane first: the one below it takes its context from it.
+    for (let k = width - 1; k >= 0; k--) {
+      if (!context[k]) continue;
+      try {
+        decodeContextPlane(packed.bytes.subarray(starts[k], starts[k] + packed.lengths[k]), planes, width, k, dtype as string, xorWith);
+      } catch (err) {
+        throw new ReefError('BAD_MODEL', `delta payload byte plane ${k} does not decode: ${(err as Error).message}`, { cause: err });
+      }
     }
     // The aligned layout is a permutation of f32 and bf16 bits only; other dtypes were stored as bytes.
     return fromPlanes(planes, width, layout === 'exponent-aligned' && layoutFor(dtype) === layout ? layout : 'bytes', xorWith);
@@ -240,8 +265,62 @@ export function looksIncompressible(plane: Uint8Array): boolean {
   return bits + 255 / (2 * n * Math.LN2) > NOISE_BITS_PER_BYTE;
 }
 
-function concatPlanes(planes: Uint8Array, stored: Uint8Array[], layout: BitLayout): PackedPlanes {
-  const deflated = stored.map((p) => p.buffer !== planes.buffer); // a raw plane is a view of `planes`
+/**
+ * Below this many elements a plane is not context-coded: what it could save is a few hundred bytes,
+ * and the trials of small tensors (and of the samples large ones are judged on, src/encode.ts in
+ * the store) would run it for every option.
+ */
+const CONTEXT_MIN_ELEMENTS = 16 * 1024;
+/** Planes above this many elements are context-coded in full only after a trial on this prefix. */
+const CONTEXT_TRIAL_ELEMENTS = 16 * 1024;
+/**
+ * The prefix trial must come out at most this fraction of the prefix Huffman-coded (deflate's light
+ * strategy) or raw: the top plane (exponent) at 0.95, the one below it (sign and top mantissa bits)
+ * at 0.85. The coder costs ~35-130 ns per byte of a plane on this machine against deflate's few, so
+ * it runs where it pays clearly. On the public series (bench/store/planes.mjs) XOR deltas' top
+ * planes come out at 0.58 (f32) and 0.79 (f16) of deflate and are coded; whole tensors' planes
+ * (0.98-0.99) are not, so the first add of a large model is not slowed down; the f32 deltas'
+ * second planes (0.92) would save another ~2% of the series but tripled the CPU time of a CNN
+ * commit (bench/store/ab.mjs: 42 -> 125 ms), so they are left to deflate.
+ */
+const CONTEXT_TRIAL_RATIO = { top: 0.95, second: 0.85 };
+
+/** The top two planes context-coded, where the data has a model and a prefix trial says it pays (undefined: not tried). */
+function contextTrials(planes: Uint8Array, width: number, layout: BitLayout, dtype: string | undefined, xorWith: Uint8Array | undefined, zlib: Zlib): (Uint8Array | undefined)[] {
+  const n = planes.length / width;
+  if (!dtype || n < CONTEXT_MIN_ELEMENTS || !contextCodable(dtype, width, layout)) return [];
+  return Array.from({ length: width }, (_, k) => {
+    if (k < width - 2) return undefined;
+    if (n > CONTEXT_TRIAL_ELEMENTS) {
+      const prefix = planes.subarray(k * n, k * n + CONTEXT_TRIAL_ELEMENTS);
+      const huffman = Math.min(prefix.length, zlib.deflate(prefix, 6, DEFLATE_STRATEGY.huffmanOnly).length);
+      const ratio = k === width - 1 ? CONTEXT_TRIAL_RATIO.top : CONTEXT_TRIAL_RATIO.second;
+      if (encodeContextPlane(planes, width, k, dtype, xorWith, CONTEXT_TRIAL_ELEMENTS).length > ratio * huffman) return undefined;
+    }
+    return encodeContextPlane(planes, width, k, dtype, xorWith);
+  });
+}
+
+/** Planes where the context coding measured smaller replace the deflated or raw ones; which, as flags (undefined: none). */
+function pickContext(stored: Uint8Array[], coded: (Uint8Array | undefined)[]): boolean[] | undefined {
+  let any = false;
+  const flags = stored.map((p, k) => {
+    const c = coded[k];
+    if (!c || c.length >= p.length) return false;
+    stored[k] = c;
+    any = true;
+    return true;
+  });
+  return any ? flags : undefined;
+}
+
+function contextCode(planes: Uint8Array, stored: Uint8Array[], width: number, layout: BitLayout, dtype: string | undefined, xorWith: Uint8Array | undefined, zlib: Zlib): boolean[] | undefined {
+  return pickContext(stored, contextTrials(planes, width, layout, dtype, xorWith, zlib));
+}
+
+function concatPlanes(planes: Uint8Array, stored: Uint8Array[], layout: BitLayout, context?: boolean[]): PackedPlanes {
+  // A raw plane is a view of `planes`; a context-coded one is not deflated either.
+  const deflated = stored.map((p, k) => p.buffer !== planes.buffer && !context?.[k]);
   const lengths = stored.map((p) => p.length);
   const out = borrowScratch(lengths.reduce((a, b) => a + b, 0));
   let at = 0;
@@ -249,5 +328,5 @@ function concatPlanes(planes: Uint8Array, stored: Uint8Array[], layout: BitLayou
     out.set(p, at);
     at += p.length;
   }
-  return { bytes: out, lengths, deflated, layout };
+  return context ? { bytes: out, lengths, deflated, layout, context } : { bytes: out, lengths, deflated, layout };
 }

@@ -71,12 +71,14 @@ describe('byte planes', () => {
     const pooled = await packPlanesAsync(bytes, 4, 6, 'f32');
     expect(Buffer.from(pooled.bytes).equals(Buffer.from(sync.bytes))).toBe(true);
     expect(pooled.deflated).toEqual(sync.deflated);
-    expect(sync.deflated[3]).toBe(true); // the exponent plane compresses
+    expect(pooled.context).toEqual(sync.context);
+    expect(sync.deflated[3] || sync.context?.[3]).toBe(true); // the exponent plane compresses (deflated or context-coded)
     expect(sync.bytes.length).toBeLessThan(bytes.length * 0.8);
     expect(Buffer.from(unpackPlanes(sync, 4, bytes.length, 'f32')).equals(Buffer.from(bytes))).toBe(true);
     const noise = bytesFrom(5, 2_000_000);
     const packedNoise = await packPlanesAsync(noise, 2, 6, 'bf16');
     expect(packedNoise.deflated).toEqual([false, false]); // measured incompressible: stored raw
+    expect(packedNoise.context).toBeUndefined();
     expect(Buffer.from(unpackPlanes(packedNoise, 2, noise.length, 'bf16')).equals(Buffer.from(noise))).toBe(true);
   });
 

@@ -15,7 +15,13 @@ import type { CENTROID_KIND } from './cluster-centroid.js';
  * checked on read. Objects written before it was recorded carry none and are version 1. Raise it
  * (and keep reading the old versions) whenever the stored layout of a whole tensor changes.
  */
-export const WHOLE_FORMAT_VERSION = 1;
+export const WHOLE_FORMAT_VERSION = 2;
+/**
+ * Versions this code reads: 1 (planes raw or deflated), 2 (also context-coded planes, the `context`
+ * list). A whole tensor without context-coded planes is still written as version 1, readable by
+ * older builds.
+ */
+const READABLE_VERSIONS = [1, 2];
 
 /** What the store knows about one stored tensor without opening its pack. */
 export interface ObjectInfo {
@@ -50,6 +56,8 @@ export interface PlanesAttribute {
   readonly lengths: number[];
   readonly deflated: boolean[];
   readonly layout: string;
+  /** Version 2: which planes are context-coded (@reef/codecs context-planes); absent when none. */
+  readonly context?: boolean[];
 }
 
 /** What a pack records about each object, for Reef and for other HDF5 readers (one JSON attribute `object`). */
@@ -73,8 +81,8 @@ export function wholeObjectAttribute(info: ObjectInfo, whole: PackedPlanes): Obj
     dtype: info.dtype,
     shape: info.shape,
     ...(info.kind ? { kind: info.kind } : {}),
-    planes: { lengths: whole.lengths, deflated: whole.deflated, layout: whole.layout ?? 'bytes' },
-    version: WHOLE_FORMAT_VERSION,
+    planes: { lengths: whole.lengths, deflated: whole.deflated, layout: whole.layout ?? 'bytes', ...(whole.context ? { context: whole.context } : {}) },
+    version: whole.context ? WHOLE_FORMAT_VERSION : 1,
   };
 }
 
@@ -89,8 +97,8 @@ export function readWholePlanes(json: (name: string) => unknown, text: (name: st
   let planes: PlanesAttribute | undefined;
   if (object !== undefined) {
     const version = object.version ?? 1;
-    if (version !== WHOLE_FORMAT_VERSION) {
-      throw new ReefError('BAD_FILE', `${where}: whole-tensor format version ${JSON.stringify(version)} is not one this reef reads (it reads version ${WHOLE_FORMAT_VERSION}); upgrade @reef/store`);
+    if (!READABLE_VERSIONS.includes(version)) {
+      throw new ReefError('BAD_FILE', `${where}: whole-tensor format version ${JSON.stringify(version)} is not one this reef reads (it reads versions ${READABLE_VERSIONS.join(', ')}); upgrade @reef/store`);
     }
     planes = object.planes;
   } else {
@@ -101,5 +109,6 @@ export function readWholePlanes(json: (name: string) => unknown, text: (name: st
     };
   }
   if (!planes || !Array.isArray(planes.lengths) || !Array.isArray(planes.deflated)) throw new ReefError('BAD_FILE', `${where} has no byte-plane layout`);
-  return { lengths: planes.lengths, deflated: planes.deflated, layout: planes.layout as PackedPlanes['layout'] };
+  if (planes.context !== undefined && !Array.isArray(planes.context)) throw new ReefError('BAD_FILE', `${where}: its context-coded plane list is not a list`);
+  return { lengths: planes.lengths, deflated: planes.deflated, layout: planes.layout as PackedPlanes['layout'], ...(planes.context ? { context: planes.context } : {}) };
 }

@@ -126,4 +126,43 @@ describe('casts at add time', () => {
     expect(added.encodings.cast).toBe(6);
     await expectExportsExactly(repo, 'tiny-mlp-f32.safetensors', join(FIXTURES, 'tiny-mlp-f32.safetensors'));
   });
+
+  it('one path replaced by f32, its bf16 cast, its f16 cast, then an f32 update: each finds the f32 commits back (not only in the parent)', async () => {
+    const { repo, dir } = newRepo();
+    const model = f32Model();
+    // The update: every weight moved a little, as an epoch or a fine-tune does.
+    const moved = model.map(({ name, tensor }) => {
+      const v = new Float32Array(tensor.data.buffer.slice(tensor.data.byteOffset, tensor.data.byteOffset + tensor.data.length));
+      return { name, tensor: { ...tensor, data: new Uint8Array(v.map((x, i) => x * (1 + 1e-3 * Math.sin(i))).buffer) } };
+    });
+    const versions = [
+      ['f32', writeSafetensors(model)],
+      ['bf16', writeSafetensors(castModel(model, 'bf16'))],
+      ['f16', writeSafetensors(castModel(model, 'f16'))],
+      ['f32 update', writeSafetensors(moved)],
+    ] as const;
+    const added: AddedFile[] = [];
+    for (const [label, bytes] of versions) {
+      writeFileSync(join(dir, 'src'), bytes);
+      added.push(await commitFile(repo, dir, join(dir, 'src'), 'model.safetensors'));
+      expect(added.at(-1)!.bytes, label).toBe(bytes.length);
+    }
+    // The f16 cast's parent holds the bf16 copy (same width): its f32 reference is two commits back.
+    expect(added[1].encodings).toEqual({ cast: 4 });
+    expect(added[2].encodings).toEqual({ cast: 4 });
+    // The update's parent holds f16: its f32 namesake is three commits back, and it is coded against
+    // it exactly as when committed straight after it.
+    const control = newRepo();
+    for (const bytes of [versions[0][1], versions[3][1]]) {
+      writeFileSync(join(control.dir, 'src'), bytes);
+      added.push(await commitFile(control.repo, control.dir, join(control.dir, 'src'), 'model.safetensors'));
+    }
+    expect(added[3].encodings).toEqual(added[5].encodings);
+    expect(added[3].storedBytes).toBe(added[5].storedBytes);
+    expect(added[3].storedBytes).toBeLessThan(0.8 * added[0].storedBytes);
+    for (const [k, [label, bytes]] of versions.entries()) {
+      const out = await repo.export(`HEAD~${versions.length - 1 - k}`, { format: 'safetensors', path: 'model.safetensors' });
+      expect(Buffer.from(out.bytes).equals(Buffer.from(bytes)), `${label} exports byte-exact`).toBe(true);
+    }
+  });
 });

@@ -76,7 +76,7 @@ describe('pack layouts', () => {
       const files: Uint8Array[] = [];
       for (let step = 0; step < 3; step++) {
         files.push(writeSafetensors([
-          { name: 'w', tensor: { dtype: 'f32', shape: [6000], data: weights(6000, step) } },
+          { name: 'w', tensor: { dtype: 'f32', shape: [3000], data: weights(3000, step) } }, // under the context coder's minimum: older layouts had no context-coded planes
           { name: 'b', tensor: { dtype: 'f32', shape: [16], data: weights(16, step) } },
         ]));
         writeFileSync(join(dir, 'm.safetensors'), files[step]);
@@ -98,11 +98,12 @@ describe('pack layouts', () => {
     }
   });
 
-  it('whole tensors record their format version (1); none reads as 1, an unknown one fails with a clear error', async () => {
+  it('whole tensors record their format version (1 without context-coded planes); none reads as 1, an unknown one fails with a clear error', async () => {
     const { dir, cleanup } = tempDir();
     cleanups.push(cleanup);
     const repo = Repository.init(dir, { registry: losslessRegistry() });
-    const file = writeSafetensors([{ name: 'w', tensor: { dtype: 'f32', shape: [6000], data: weights(6000, 0) } }]);
+    // 3000 elements: under the context coder's minimum, so planes are raw or deflated (version 1).
+    const file = writeSafetensors([{ name: 'w', tensor: { dtype: 'f32', shape: [3000], data: weights(3000, 0) } }]);
     writeFileSync(join(dir, 'm.safetensors'), file);
     await repo.add(['m.safetensors'], { cwd: dir });
     repo.commit('one');
@@ -116,12 +117,47 @@ describe('pack layouts', () => {
     } finally {
       unversioned.close();
     }
-    await rewriteObjects(dir, (a) => ({ ...a, version: 2 }));
+    await rewriteObjects(dir, (a) => ({ ...a, version: 3 }));
     const future = Repository.open(dir, { registry: losslessRegistry() });
     try {
-      await expect(future.export('HEAD', { format: 'safetensors' })).rejects.toThrow(/whole-tensor format version 2 is not one this reef reads \(it reads version 1\)/);
+      await expect(future.export('HEAD', { format: 'safetensors' })).rejects.toThrow(/whole-tensor format version 3 is not one this reef reads \(it reads versions 1, 2\)/);
     } finally {
       future.close();
+    }
+  });
+
+  it('a whole tensor with context-coded planes is version 2 and lists them; its bytes stay one plain u8 dataset', async () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const repo = Repository.init(dir, { registry: losslessRegistry() });
+    // Exponents in a random walk (each within one of the one before, seeded): deflate sees ~3 bits
+    // per exponent, the coder's context (the exponent before) leaves ~1.5.
+    const n = 60000;
+    const words = new Uint32Array(n);
+    let exponent = 120;
+    let seed = 12345;
+    const next = (): number => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    for (let i = 0; i < n; i++) {
+      exponent = Math.max(100, Math.min(126, exponent + Math.floor(next() * 3) - 1));
+      words[i] = (exponent << 23) | Math.floor(next() * 2 ** 23);
+    }
+    const file = writeSafetensors([{ name: 'w', tensor: { dtype: 'f32', shape: [n], data: new Uint8Array(words.buffer) } }]);
+    writeFileSync(join(dir, 'm.safetensors'), file);
+    await repo.add(['m.safetensors'], { cwd: dir });
+    repo.commit('one');
+    repo.close();
+    const written = await rewriteObjects(dir, (a) => a);
+    expect(written).toHaveLength(1);
+    expect(written[0].version).toBe(2);
+    expect(written[0].planes?.context).toHaveLength(4);
+    expect(written[0].planes?.context?.[3]).toBe(true);
+    expect(written[0].planes?.deflated[3]).toBe(false);
+    const reopened = Repository.open(dir, { registry: losslessRegistry() });
+    try {
+      expect(Buffer.from((await reopened.export('HEAD', { format: 'safetensors' })).bytes).equals(Buffer.from(file))).toBe(true);
+      expect((await reopened.fsck()).problems).toEqual([]);
+    } finally {
+      reopened.close();
     }
   });
 });

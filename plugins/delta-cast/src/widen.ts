@@ -71,7 +71,15 @@ export const widen: DeltaTypePlugin = {
     const width = DTYPE_BYTES[target.dtype];
     return packPlanesAsync(target.data, width, level, target.dtype, widened(reference, target.dtype)).then((p) => ({
       arrays: { xor: named(p.bytes) },
-      attributes: { deltaType: 'widen', dtype: target.dtype, shape: [...target.shape], xorLengths: p.lengths, xorDeflated: p.deflated, xorLayout: p.layout ?? 'bytes' },
+      attributes: {
+        deltaType: 'widen',
+        dtype: target.dtype,
+        shape: [...target.shape],
+        xorLengths: p.lengths,
+        xorDeflated: p.deflated,
+        xorLayout: p.layout ?? 'bytes',
+        ...(p.context ? { xorContext: p.context } : {}),
+      },
     }));
   },
   decode(payload: DeltaPayload, reference: Tensor): Tensor {
@@ -91,7 +99,15 @@ export const widen: DeltaTypePlugin = {
     if (!Array.isArray(lengths) || !Array.isArray(deflated) || lengths.reduce<number>((s, x) => s + Number(x), 0) !== bytes.length) {
       throw new ReefError('BAD_MODEL', "widen payload array 'xor' does not match its plane lengths");
     }
-    const packed: PackedPlanes = { bytes, lengths: lengths.map(Number), deflated: deflated.map(Boolean), layout: String(a.xorLayout ?? 'bytes') as PackedPlanes['layout'] };
+    const context = a.xorContext;
+    if (context !== undefined && !Array.isArray(context)) throw new ReefError('BAD_MODEL', "widen payload attribute 'xorContext' is not a list");
+    const packed: PackedPlanes = {
+      bytes,
+      lengths: lengths.map(Number),
+      deflated: deflated.map(Boolean),
+      layout: String(a.xorLayout ?? 'bytes') as PackedPlanes['layout'],
+      ...(context ? { context: context.map(Boolean) } : {}),
+    };
     const width = DTYPE_BYTES[dtype];
     const data = unpackPlanes(packed, width, elementCount(dims) * width, dtype, widened(reference, dtype));
     return { dtype, shape: dims, data };

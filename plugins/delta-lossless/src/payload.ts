@@ -39,7 +39,13 @@ export function readHeader(id: string, payload: DeltaPayload, reference: Tensor)
 export function planesToPayload(prefix: string, p: PackedPlanes): { arrays: DeltaPayload['arrays']; attributes: Record<string, number[] | boolean[] | string> } {
   return {
     arrays: { [prefix]: named(p.bytes) },
-    attributes: { [`${prefix}Lengths`]: p.lengths, [`${prefix}Deflated`]: p.deflated, [`${prefix}Layout`]: p.layout ?? 'bytes' },
+    attributes: {
+      [`${prefix}Lengths`]: p.lengths,
+      [`${prefix}Deflated`]: p.deflated,
+      [`${prefix}Layout`]: p.layout ?? 'bytes',
+      // Only when a plane is context-coded: payloads without it read as before.
+      ...(p.context ? { [`${prefix}Context`]: p.context } : {}),
+    },
   };
 }
 
@@ -51,5 +57,13 @@ export function planesFromPayload(prefix: string, payload: DeltaPayload): Packed
     throw new ReefError('BAD_MODEL', `payload array '${prefix}' does not match its plane lengths`);
   }
   const layout = payload.attributes[`${prefix}Layout`];
-  return { bytes, lengths: lengths.map(Number), deflated: deflated.map(Boolean), layout: layout === undefined ? 'bytes' : (String(layout) as PackedPlanes['layout']) };
+  const context = payload.attributes[`${prefix}Context`];
+  if (context !== undefined && !Array.isArray(context)) throw new ReefError('BAD_MODEL', `payload attribute '${prefix}Context' is not a list`);
+  return {
+    bytes,
+    lengths: lengths.map(Number),
+    deflated: deflated.map(Boolean),
+    layout: layout === undefined ? 'bytes' : (String(layout) as PackedPlanes['layout']),
+    ...(context ? { context: context.map(Boolean) } : {}),
+  };
 }
