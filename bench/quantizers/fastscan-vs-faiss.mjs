@@ -1,0 +1,97 @@
+// 4-bit fast-scan PQ search on full Fashion-MNIST, Reef's `pq-fs` against FAISS 1.7.3's
+// IndexPQFastScan (index factory "PQ16x4fs", ...) run by faiss_server.py under /usr/bin/python3, in
+// the same run: 60,000 base images (training set = base), the first NQ test images as queries, top 10.
+// Search is timed interleaved, Reef then FAISS, REPEATS times after one warm-up each, on one
+// thread and on two (Reef: worker threads of the bench pool; FAISS: OpenMP), and the medians
+// compared. Reef's time covers searchBatch whole: tables, blocking the codes into the fast-scan
+// layout (FAISS does that once, at add) and, on two threads, the copy into shared memory.
+// Recall@10 is against the exact top 10 (FAISS's flat index). FAISS's PQ needs m to divide the
+// dimension: for m = 32 its vectors get 16 zero columns (800; no distance changes), while Reef
+// splits 784 unevenly (16 sub-spaces of 25 components, 16 of 24).
+// Build first:  npx -y pnpm@10 exec turbo run build --filter=@reef/quantizer-pq... --filter=@reef/datasets
+// Run:          node bench/quantizers/fastscan-vs-faiss.mjs [--nq 10000] [--repeats 3] [--k-factor 1] [--threads 1,2] [CONFIG...]
+// CONFIG is PQ8x4fs, PQ16x4fs, PQ32x4fs, PQ56x4fs (default: PQ16x4fs PQ32x4fs). --k-factor K > 1
+// times Reef with exact re-ranking of the best 10·K (FAISS's row stays without). Prints medians,
+// Reef/FAISS ratios and the load average; the table also goes to bench/out/quantizers/fastscan-report.md.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { recallAtK } from '../../packages/kernels/dist/index.js';
+import { FastScanQuantizer } from '../../plugins/pq/dist/index.js';
+import { startFaiss } from './faiss-server.mjs';
+import { fashionMnist, readTyped } from './fmnist.mjs';
+import { pool } from './pool.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const OUT = join(here, '../out/quantizers');
+const CONFIGS = { PQ8x4fs: 8, PQ16x4fs: 16, PQ32x4fs: 32, PQ56x4fs: 56 };
+
+const args = process.argv.slice(2);
+const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
+const VALUE_OPTIONS = new Set(['--nq', '--repeats', '--k-factor', '--threads']);
+for (const a of args) if (a.startsWith('--') && !VALUE_OPTIONS.has(a)) throw new Error(`unknown option ${a}; known: ${[...VALUE_OPTIONS].join(', ')}`);
+const NQ = Number(option('--nq', 10000));
+const REPEATS = Number(option('--repeats', 3));
+const K_FACTOR = Number(option('--k-factor', 1));
+const THREADS = option('--threads', '1,2').split(',').map(Number);
+const names = args.filter((a, i) => !a.startsWith('--') && !VALUE_OPTIONS.has(args[i - 1]));
+if (!names.length) names.push('PQ16x4fs', 'PQ32x4fs');
+for (const n of names) if (!CONFIGS[n]) throw new Error(`unknown config ${n}; known: ${Object.keys(CONFIGS).join(', ')}`);
+
+const load = () => loadavg().map((v) => v.toFixed(2)).join(' ');
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+mkdirSync(OUT, { recursive: true });
+
+const faiss = startFaiss();
+const info = await faiss.call({ cmd: 'load', nq: NQ });
+console.error(`FAISS ${info.version} (${info.compile_options}), ${info.max_threads} OpenMP threads; load average ${load()}`);
+const truthPath = join(OUT, `fmnist-truth-${NQ}.i32`);
+if (!existsSync(truthPath)) await faiss.call({ cmd: 'truth', path: truthPath, k: 10 });
+const truth = readTyped(Int32Array, truthPath);
+const base = fashionMnist('train-images-idx3-ubyte.gz');
+const queries = fashionMnist('t10k-images-idx3-ubyte.gz', NQ);
+
+const rows = [];
+for (const name of names) {
+  const m = CONFIGS[name];
+  const built = await faiss.call({ cmd: 'build', factory: name, dim: Math.ceil(784 / m) * m });
+  const reef = new FastScanQuantizer({ m }, { pool });
+  await reef.fit(base, { seed: 1234 });
+  const codes = await reef.encodeAsync(base);
+  const idsPath = join(OUT, `faiss-${name}-ids.i32`);
+  await faiss.call({ cmd: 'search', threads: 1, k: 10, path: idsPath });
+  const faissRecall = recallAtK(readTyped(Int32Array, idsPath), 10, truth, 10, NQ, 10);
+  const reefSearch = (threads) => reef.searchBatch(queries, codes, 10, 'l2', { threads, kFactor: K_FACTOR });
+  const reefRecall = recallAtK((await reefSearch(1)).ids, 10, truth, 10, NQ, 10);
+  for (const threads of THREADS) {
+    const loadBefore = load();
+    await reefSearch(threads); // warm-up: JIT, workers, WASM instances
+    await faiss.call({ cmd: 'search', threads, k: 10 });
+    const reefMs = [];
+    const faissMs = [];
+    for (let r = 0; r < REPEATS; r++) {
+      const t = performance.now();
+      await reefSearch(threads);
+      reefMs.push(performance.now() - t);
+      faissMs.push((await faiss.call({ cmd: 'search', threads, k: 10 })).ms);
+    }
+    const row = { name, threads, reef: median(reefMs) / NQ, faiss: median(faissMs) / NQ, reefRecall, faissRecall, faissTrain: built.train_s, load: `${loadBefore} → ${load()}` };
+    rows.push(row);
+    console.error(`${name} ${threads} thread(s): Reef ${reefMs.map((v) => v.toFixed(0)).join(' ')} ms, FAISS ${faissMs.map((v) => v.toFixed(0)).join(' ')} ms; load ${row.load}`);
+  }
+}
+faiss.close();
+await pool.close();
+
+const fmt = (v) => Number(v.toPrecision(3)).toString();
+const lines = [
+  `Fast-scan PQ search, Fashion-MNIST: 60,000 codes, top 10 of ${NQ} queries; median of ${REPEATS} interleaved runs (Reef, FAISS, Reef, FAISS, ...) after a warm-up, ms/query. FAISS ${info.version} IndexPQFastScan (build: ${info.compile_options}) vs Reef pq-fs (Node ${process.version}, WASM SIMD${K_FACTOR > 1 ? `, exact re-ranking of the best ${10 * K_FACTOR}` : ', no re-ranking'}).`,
+  '',
+  '| config | threads | search ms/query: Reef / FAISS (ratio) | recall@10 Reef / FAISS | load average (1, 5, 15 min) before → after |',
+  '|---|---|---|---|---|',
+  ...rows.map((r) => `| ${r.name} | ${r.threads} | ${fmt(r.reef)} / ${fmt(r.faiss)} (**${(r.reef / r.faiss).toFixed(2)}**) | ${r.reefRecall.toFixed(4)} / ${r.faissRecall.toFixed(4)} | ${r.load} |`),
+];
+const report = lines.join('\n');
+console.log(report);
+writeFileSync(join(OUT, 'fastscan-report.md'), report + '\n');
