@@ -26,8 +26,12 @@ export class FastScanKernel {
   private blocks = 0;
   private jsCodes: Uint8Array = new Uint8Array(0);
 
-  constructor(readonly m: number) {
-    this.w = instantiateEmbeddedWasm<FastScanExports>(FAST_SCAN_WASM_BASE64);
+  /** @param wasm false: the JS loops even where WASM SIMD runs (tests compare the two). */
+  constructor(
+    readonly m: number,
+    wasm = true,
+  ) {
+    this.w = wasm ? instantiateEmbeddedWasm<FastScanExports>(FAST_SCAN_WASM_BASE64) : null;
   }
 
   /** Whether the WASM SIMD kernel runs (else the same sums come from JS). */

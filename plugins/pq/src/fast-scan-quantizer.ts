@@ -21,7 +21,7 @@ import type { ProductCodebooks } from './codebooks.js';
 import { FastScanKernel } from './fast-scan-kernel.js';
 import { blockCodes } from './fast-scan-layout.js';
 import { FAST_SCAN_PARAMS } from './fast-scan-params.js';
-import { FastScanSearch } from './fast-scan-search.js';
+import { searchHere } from './fast-scan-search.js';
 import { quantizeTable } from './fast-scan-tables.js';
 import { fastScanInWorkers } from './parallel-training.js';
 import { ProductQuantizer, type ProductQuantizerFitOptions, type ProductQuantizerOptions } from './product-quantizer.js';
@@ -179,26 +179,6 @@ export class FastScanQuantizer implements Quantizer {
       },
     };
   }
-}
-
-/** What one fast-scan batch needs; searchHere and the worker jobs take it apart. */
-export interface FastScanBatch {
-  readonly books: ProductCodebooks;
-  readonly queries: Float32Array;
-  readonly nq: number;
-  readonly codes: Uint8Array;
-  readonly n: number;
-  readonly topk: number;
-  readonly kFactor: number;
-  readonly metric: Metric;
-}
-
-function searchHere(job: FastScanBatch): { ids: Int32Array; scores: Float32Array } {
-  const ids = new Int32Array(job.nq * job.topk);
-  const scores = new Float32Array(job.nq * job.topk);
-  const search = new FastScanSearch(job.books, job.codes, blockCodes(job.codes, job.n, job.books.m));
-  search.searchRange(job.queries, 0, job.nq, job.topk, job.kFactor, job.metric, ids, scores);
-  return { ids, scores };
 }
 
 /** PQ's errors name `pq`; this method's users know it as `pq-fs`. */

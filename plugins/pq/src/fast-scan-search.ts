@@ -2,6 +2,7 @@ import type { Metric } from '@reef/core';
 import { scanCodes, topK } from '@reef/kernels';
 import type { ProductCodebooks } from './codebooks.js';
 import { FastScanKernel } from './fast-scan-kernel.js';
+import { blockCodes } from './fast-scan-layout.js';
 import { quantizeTable, type TableQuantization } from './fast-scan-tables.js';
 
 /** Queries whose tables go to the kernel together (it scans them two at a time). */
@@ -78,4 +79,25 @@ export class FastScanSearch {
       scores[r] = r < best.ids.length ? best.scores[r] : NaN;
     }
   }
+}
+
+/** What one fast-scan batch needs; searchHere and fastScanInWorkers take it apart. */
+export interface FastScanBatch {
+  readonly books: ProductCodebooks;
+  readonly queries: Float32Array;
+  readonly nq: number;
+  readonly codes: Uint8Array;
+  readonly n: number;
+  readonly topk: number;
+  readonly kFactor: number;
+  readonly metric: Metric;
+}
+
+/** A fast-scan batch on the calling thread. */
+export function searchHere(job: FastScanBatch): { ids: Int32Array; scores: Float32Array } {
+  const ids = new Int32Array(job.nq * job.topk);
+  const scores = new Float32Array(job.nq * job.topk);
+  const search = new FastScanSearch(job.books, job.codes, blockCodes(job.codes, job.n, job.books.m));
+  search.searchRange(job.queries, 0, job.nq, job.topk, job.kFactor, job.metric, ids, scores);
+  return { ids, scores };
 }

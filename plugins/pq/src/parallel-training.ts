@@ -8,7 +8,7 @@ import type { ComputePool, ComputeTask, Metric } from '@reef/core';
 import { packRows } from '@reef/kernels';
 import type { ProductCodebooks } from './codebooks.js';
 import { blockCodes } from './fast-scan-layout.js';
-import type { FastScanBatch } from './fast-scan-quantizer.js';
+import type { FastScanBatch } from './fast-scan-search.js';
 import { extractSubspace, type SubspaceLayout } from './subspaces.js';
 import { pqJobHandler, type AssignJob, type PqJob, type PqReply, type SubspaceJob } from './training-worker.js';
 
