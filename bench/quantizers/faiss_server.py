@@ -4,9 +4,12 @@ Usage: /usr/bin/python3 faiss_server.py   (started by a bench script; one JSON c
 one JSON reply per stdout line)
   {"cmd": "load", "nq": NQ}                         Fashion-MNIST: 60,000 base images, the first NQ test images
   {"cmd": "truth", "path": P, "k": K}               exact top K of every query (flat index) to P, int32
-  {"cmd": "build", "factory": F, "dim": D}          train F on the base (zero-padded to D columns when
-                                                    D > 784: FAISS's PQ needs m to divide the dimension;
-                                                    zero columns change no distance) and add the base
+  {"cmd": "build", "factory": F, "dim": D, "ntrain": N, "niter": I, "opq_niter": O}
+                                                    train F on the first N base images (default all;
+                                                    k-means niter I and OPQ alternations O when given),
+                                                    zero-padded to D columns when D > 784 (FAISS's PQ
+                                                    needs m to divide the dimension; zero columns change
+                                                    no distance), and add the whole base
   {"cmd": "search", "threads": T, "k": K, "path": P} search all queries on T OpenMP threads, timed by
                                                     perf_counter around index.search; ids to P if given
 Replies {"ok": true, ...} or {"ok": false, "error": ...}.
@@ -34,8 +37,13 @@ def handle(cmd):
     if cmd['cmd'] == 'build':
         dim = max(cmd.get('dim', 784), 784)
         index = faiss.index_factory(dim, cmd['factory'])
+        if cmd.get('opq_niter'):
+            faiss.downcast_VectorTransform(index.chain.at(0)).niter = cmd['opq_niter']
+        if cmd.get('niter'):
+            inner = faiss.downcast_index(index.index) if cmd['factory'].startswith('OPQ') else index
+            inner.pq.cp.niter = cmd['niter']
         base = pad(state['base'], dim)
-        t = time.perf_counter(); index.train(base); train_s = time.perf_counter() - t
+        t = time.perf_counter(); index.train(base[:cmd.get('ntrain', len(base))]); train_s = time.perf_counter() - t
         index.add(base)
         state['index'], state['padded'] = index, pad(state['queries'], dim)
         return dict(train_s=train_s)

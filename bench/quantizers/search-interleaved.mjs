@@ -1,31 +1,51 @@
-// 4-bit fast-scan PQ search on full Fashion-MNIST, Reef's `pq-fs` against FAISS 1.7.3's
-// IndexPQFastScan (index factory "PQ16x4fs", ...) run by faiss_server.py under /usr/bin/python3, in
-// the same run: 60,000 base images (training set = base), the first NQ test images as queries, top 10.
-// Search is timed interleaved, Reef then FAISS, REPEATS times after one warm-up each, on one
-// thread and on two (Reef: worker threads of the bench pool; FAISS: OpenMP), and the medians
-// compared. Reef's time covers searchBatch whole: tables, blocking the codes into the fast-scan
-// layout (FAISS does that once, at add) and, on two threads, the copy into shared memory.
+// PQ search on full Fashion-MNIST, Reef against FAISS 1.7.3 run by faiss_server.py under
+// /usr/bin/python3 in the same run, timed interleaved (Reef, FAISS, Reef, FAISS, ...): 60,000 base
+// images, the first NQ test images as queries, top 10, on one thread and on two (Reef: worker threads
+// of the bench pool; FAISS: OpenMP). Medians of REPEATS runs after one warm-up each, compared.
+// - Fast scan (PQ16x4fs ...): Reef's `pq-fs` against FAISS's IndexPQFastScan, both trained on all
+//   60,000 images with their defaults, so recall@10 compares too. Reef's time covers searchBatch
+//   whole: tables, blocking the codes into the fast-scan layout (FAISS does that once, at add) and,
+//   on two threads, the copy into shared memory.
+// - 8-bit ADC (PQ8, PQ16, PQ56, OPQ8, OPQ16): Reef's `pq` / `opq` searchBatch against IndexPQ /
+//   OPQ+IndexPQ search, trained quickly on the first 20,000 images (k-means niter 10, OPQ 3
+//   alternations), as search-vs-faiss.mjs: search time depends on the code layout, not on training.
 // Recall@10 is against the exact top 10 (FAISS's flat index). FAISS's PQ needs m to divide the
 // dimension: for m = 32 its vectors get 16 zero columns (800; no distance changes), while Reef
 // splits 784 unevenly (16 sub-spaces of 25 components, 16 of 24).
-// Build first:  npx -y pnpm@10 exec turbo run build --filter=@reef/quantizer-pq... --filter=@reef/datasets
-// Run:          node bench/quantizers/fastscan-vs-faiss.mjs [--nq 10000] [--repeats 3] [--k-factor 1] [--threads 1,2] [CONFIG...]
-// CONFIG is PQ8x4fs, PQ16x4fs, PQ32x4fs, PQ56x4fs (default: PQ16x4fs PQ32x4fs). --k-factor K > 1
-// times Reef with exact re-ranking of the best 10·K (FAISS's row stays without). Prints medians,
-// Reef/FAISS ratios and the load average; the table also goes to bench/out/quantizers/fastscan-report.md.
+// Build first:  npx -y pnpm@10 exec turbo run build --filter=@reef/quantizer-opq... --filter=@reef/datasets
+// Run:          node bench/quantizers/search-interleaved.mjs [--nq 10000] [--repeats 3] [--k-factor 1] [--threads 1,2] [CONFIG...]
+// CONFIG: PQ8x4fs, PQ16x4fs, PQ32x4fs, PQ56x4fs, PQ8, PQ16, PQ56, OPQ8, OPQ16 (default: PQ16x4fs
+// PQ32x4fs). --k-factor K > 1 times Reef's fast scan with exact re-ranking of the best 10·K (FAISS's
+// row stays without). Prints medians, Reef/FAISS ratios and the load average; the table also goes to
+// bench/out/quantizers/search-interleaved.md.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { recallAtK } from '../../packages/kernels/dist/index.js';
-import { FastScanQuantizer } from '../../plugins/pq/dist/index.js';
+import { OptimizedProductQuantizer } from '../../plugins/opq/dist/index.js';
+import { FastScanQuantizer, ProductQuantizer } from '../../plugins/pq/dist/index.js';
 import { startFaiss } from './faiss-server.mjs';
 import { fashionMnist, readTyped } from './fmnist.mjs';
 import { pool } from './pool.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const OUT = join(here, '../out/quantizers');
-const CONFIGS = { PQ8x4fs: 8, PQ16x4fs: 16, PQ32x4fs: 32, PQ56x4fs: 56 };
+const QUICK = { ntrain: 20000, niter: 10 };
+const fastScan = (m) => ({ factory: `PQ${m}x4fs`, m, faiss: {}, make: () => new FastScanQuantizer({ m }, { pool }) });
+const adc = (m) => ({ factory: `PQ${m}`, m, faiss: QUICK, make: () => new ProductQuantizer({ m, nbits: 8, niter: 10 }, { pool }) });
+const opq = (m) => ({ factory: `OPQ${m},PQ${m}`, m, faiss: { ...QUICK, opq_niter: 3 }, make: () => new OptimizedProductQuantizer({ m, nbits: 8, niter: 3, niterFinal: 10 }, { pool }) });
+const CONFIGS = {
+  PQ8x4fs: fastScan(8),
+  PQ16x4fs: fastScan(16),
+  PQ32x4fs: fastScan(32),
+  PQ56x4fs: fastScan(56),
+  PQ8: adc(8),
+  PQ16: adc(16),
+  PQ56: adc(56),
+  OPQ8: opq(8),
+  OPQ16: opq(16),
+};
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
@@ -54,10 +74,12 @@ const queries = fashionMnist('t10k-images-idx3-ubyte.gz', NQ);
 
 const rows = [];
 for (const name of names) {
-  const m = CONFIGS[name];
-  const built = await faiss.call({ cmd: 'build', factory: name, dim: Math.ceil(784 / m) * m });
-  const reef = new FastScanQuantizer({ m }, { pool });
-  await reef.fit(base, { seed: 1234 });
+  const config = CONFIGS[name];
+  const { m } = config;
+  const built = await faiss.call({ cmd: 'build', factory: config.factory, dim: Math.ceil(784 / m) * m, ...config.faiss });
+  const reef = config.make();
+  const ntrain = config.faiss.ntrain ?? base.count;
+  await reef.fit({ data: base.data.subarray(0, ntrain * base.dim), count: ntrain, dim: base.dim }, { seed: 1234 });
   const codes = await reef.encodeAsync(base);
   const idsPath = join(OUT, `faiss-${name}-ids.i32`);
   await faiss.call({ cmd: 'search', threads: 1, k: 10, path: idsPath });
@@ -86,7 +108,7 @@ await pool.close();
 
 const fmt = (v) => Number(v.toPrecision(3)).toString();
 const lines = [
-  `Fast-scan PQ search, Fashion-MNIST: 60,000 codes, top 10 of ${NQ} queries; median of ${REPEATS} interleaved runs (Reef, FAISS, Reef, FAISS, ...) after a warm-up, ms/query. FAISS ${info.version} IndexPQFastScan (build: ${info.compile_options}) vs Reef pq-fs (Node ${process.version}, WASM SIMD${K_FACTOR > 1 ? `, exact re-ranking of the best ${10 * K_FACTOR}` : ', no re-ranking'}).`,
+  `PQ search, Fashion-MNIST: 60,000 codes, top 10 of ${NQ} queries; median of ${REPEATS} interleaved runs (Reef, FAISS, Reef, FAISS, ...) after a warm-up, ms/query. FAISS ${info.version} (build: ${info.compile_options}) vs Reef (Node ${process.version}, WASM SIMD; fast scan ${K_FACTOR > 1 ? `with exact re-ranking of the best ${10 * K_FACTOR}` : 'without re-ranking'}).`,
   '',
   '| config | threads | search ms/query: Reef / FAISS (ratio) | recall@10 Reef / FAISS | load average (1, 5, 15 min) before → after |',
   '|---|---|---|---|---|',
@@ -94,4 +116,4 @@ const lines = [
 ];
 const report = lines.join('\n');
 console.log(report);
-writeFileSync(join(OUT, 'fastscan-report.md'), report + '\n');
+writeFileSync(join(OUT, 'search-interleaved.md'), report + '\n');
