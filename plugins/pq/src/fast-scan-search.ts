@@ -42,9 +42,9 @@ export class FastScanSearch {
     const shortSums = new Int32Array(QUERY_BATCH * cap);
     for (let s = q0; s < q1; s += QUERY_BATCH) {
       const nq = Math.min(QUERY_BATCH, q1 - s);
+      books.lookupTables(queries.subarray(s * dim, (s + nq) * dim), nq, metric, tables);
       for (let i = 0; i < nq; i++) {
         const table = tables.subarray(i * m * 16, (i + 1) * m * 16);
-        books.lookupTable(queries.subarray((s + i) * dim, (s + i + 1) * dim), metric, table);
         quant[i] = quantizeTable(table, m, luts.subarray(i * m * 16), metric === 'ip');
       }
       this.kernel.nearest(luts, nq, cap, shortIds, shortSums);
