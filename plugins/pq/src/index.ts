@@ -67,7 +67,7 @@ export function createFastScanPlugin(services?: Services): QuantizerPlugin {
     apiVersion: PLUGIN_API_VERSION,
     params: FAST_SCAN_PARAMS,
     defaultGrid: FAST_SCAN_DEFAULT_GRID,
-    quickGrid: { m: [16, 32] },
+    quickGrid: { m: [8, 16] },
     validate: validatePq,
     create: (params) => new FastScanQuantizer(resolveParams(PQ_FAST_SCAN_ID, FAST_SCAN_PARAMS, params), options()),
     load: (saved) => FastScanQuantizer.load(saved, options()),
