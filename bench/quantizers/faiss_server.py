@@ -14,12 +14,24 @@ one JSON reply per stdout line)
                                                     perf_counter around index.search; ids to P if given
 Replies {"ok": true, ...} or {"ok": false, "error": ...}.
 """
-import json, sys, time
+import ctypes, json, sys, time
 import numpy as np
 import faiss
 from fmnist import idx_images
 
 state = {}
+
+def blas_libraries():
+    """The BLAS libraries this process mapped (Debian's alternatives decide: reference BLAS or OpenBLAS)."""
+    with open('/proc/self/maps') as maps:
+        return sorted({line.split()[-1] for line in maps if 'blas' in line.lower()})
+
+def set_blas_threads(threads):
+    """OpenBLAS's own threads follow the OpenMP count, so a 1-thread figure is one thread."""
+    try:
+        ctypes.CDLL('libopenblas.so.0').openblas_set_num_threads(threads)
+    except (OSError, AttributeError):
+        pass
 
 def pad(x, dim):
     return x if dim <= x.shape[1] else np.ascontiguousarray(np.pad(x, ((0, 0), (0, dim - x.shape[1]))))
@@ -28,7 +40,7 @@ def handle(cmd):
     if cmd['cmd'] == 'load':
         state['base'] = np.ascontiguousarray(idx_images('train-images-idx3-ubyte.gz'))
         state['queries'] = np.ascontiguousarray(idx_images('t10k-images-idx3-ubyte.gz')[:cmd['nq']])
-        return dict(version=faiss.__version__, max_threads=faiss.omp_get_max_threads(), compile_options=faiss.get_compile_options())
+        return dict(version=faiss.__version__, max_threads=faiss.omp_get_max_threads(), compile_options=faiss.get_compile_options(), blas=blas_libraries())
     if cmd['cmd'] == 'truth':
         flat = faiss.IndexFlatL2(state['base'].shape[1]); flat.add(state['base'])
         _, gt = flat.search(state['queries'], cmd['k'])
@@ -49,6 +61,7 @@ def handle(cmd):
         return dict(train_s=train_s)
     if cmd['cmd'] == 'search':
         faiss.omp_set_num_threads(cmd['threads'])
+        set_blas_threads(cmd['threads'])
         t = time.perf_counter(); _, ids = state['index'].search(state['padded'], cmd['k']); ms = 1000 * (time.perf_counter() - t)
         if cmd.get('path'): ids.astype(np.int32).tofile(cmd['path'])
         return dict(ms=ms)

@@ -65,7 +65,7 @@ mkdirSync(OUT, { recursive: true });
 
 const faiss = startFaiss();
 const info = await faiss.call({ cmd: 'load', nq: NQ });
-console.error(`FAISS ${info.version} (${info.compile_options}), ${info.max_threads} OpenMP threads; load average ${load()}`);
+console.error(`FAISS ${info.version} (${info.compile_options}), ${info.max_threads} OpenMP threads, BLAS: ${info.blas.join(', ')}; load average ${load()}`);
 const truthPath = join(OUT, `fmnist-truth-${NQ}.i32`);
 if (!existsSync(truthPath)) await faiss.call({ cmd: 'truth', path: truthPath, k: 10 });
 const truth = readTyped(Int32Array, truthPath);
@@ -108,7 +108,7 @@ await pool.close();
 
 const fmt = (v) => Number(v.toPrecision(3)).toString();
 const lines = [
-  `PQ search, Fashion-MNIST: 60,000 codes, top 10 of ${NQ} queries; median of ${REPEATS} interleaved runs (Reef, FAISS, Reef, FAISS, ...) after a warm-up, ms/query. FAISS ${info.version} (build: ${info.compile_options}) vs Reef (Node ${process.version}, WASM SIMD; fast scan ${K_FACTOR > 1 ? `with exact re-ranking of the best ${10 * K_FACTOR}` : 'without re-ranking'}).`,
+  `PQ search, Fashion-MNIST: 60,000 codes, top 10 of ${NQ} queries; median of ${REPEATS} interleaved runs (Reef, FAISS, Reef, FAISS, ...) after a warm-up, ms/query. FAISS ${info.version} (build: ${info.compile_options}; BLAS: ${info.blas.join(', ')}) vs Reef (Node ${process.version}, WASM SIMD; fast scan ${K_FACTOR > 1 ? `with exact re-ranking of the best ${10 * K_FACTOR}` : 'without re-ranking'}).`,
   '',
   '| config | threads | search ms/query: Reef / FAISS (ratio) | recall@10 Reef / FAISS | load average (1, 5, 15 min) before → after |',
   '|---|---|---|---|---|',
