@@ -31,6 +31,10 @@ export const WASM_PACKAGES = {
       { constant: 'SQ_ENCODE_WASM_BASE64', source: 'wasm/encode.ts' },
     ],
   },
+  'plugins/pq': {
+    output: 'src/wasm-binary.ts',
+    modules: [{ constant: 'FAST_SCAN_WASM_BASE64', source: 'wasm/fast-scan.ts' }],
+  },
   'packages/store': {
     output: 'src/sketch-wasm.ts',
     // The sketch kernel works in one fixed 64 KiB page.

@@ -28,7 +28,7 @@ describe('quick run', () => {
     expect(r.code).toBe(0);
     const rows = await readRows(join(cwd, '.reef-cache/sweep/results.db'));
     // Every first-party method plus the toy plugin, each with its quick configurations only.
-    expect(new Set(rows.map((x) => x.method))).toEqual(new Set(['lattice', 'opq', 'pq', 'rabitq', 'rq', 'sq', 'toy']));
+    expect(new Set(rows.map((x) => x.method))).toEqual(new Set(['lattice', 'opq', 'pq', 'pq-fs', 'rabitq', 'rq', 'sq', 'toy']));
     expect(rows.filter((x) => x.method === 'toy').map((x) => x.config_name).sort()).toEqual(['Toy(bits=4)', 'Toy(bits=8)']);
     expect(rows.filter((x) => x.method === 'sq').map((x) => x.config_name).sort()).toEqual(['SQ(format=4bit)', 'SQ(format=8bit)']);
     // OPQ's quick rotation to 64 dimensions cannot apply to 16-d data: recorded as invalid, with the reason.

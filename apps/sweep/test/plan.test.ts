@@ -80,7 +80,7 @@ describe('quick grids of the first-party quantizers', () => {
   it('every installed method declares a quickGrid of at most 3 configurations, all valid on the bundled 784-d data', async () => {
     const { createNodeRegistry } = await import('@reef/core/node');
     const installed = (await createNodeRegistry({ roots: [APP] })).quantizers();
-    expect(installed.map((p) => p.id).sort()).toEqual(['lattice', 'opq', 'pq', 'rabitq', 'rq', 'sq']);
+    expect(installed.map((p) => p.id).sort()).toEqual(['lattice', 'opq', 'pq', 'pq-fs', 'rabitq', 'rq', 'sq']);
     for (const plugin of installed) {
       expect(plugin.quickGrid, plugin.id).toBeDefined();
       const runs = planRuns([{ plugin, grid: checkGrid(plugin, plugin.quickGrid!), explicit: false }], 'fmnist-2k', 784, 1);

@@ -4,6 +4,15 @@ import { dot } from './distances.js';
 import { topK } from './topk.js';
 import { ensureMemory, instantiateKernels, type KernelExports } from './wasm-instance.js';
 
+/** Queries whose inner products innerProductsBatch computes in one matrix product per sub-space. */
+const QUERY_BATCH = 16;
+
+function maxSubDim(offsets: Int32Array): number {
+  let most = 0;
+  for (let j = 0; j + 1 < offsets.length; j++) most = Math.max(most, offsets[j + 1] - offsets[j]);
+  return most;
+}
+
 /**
  * The two per-query loops of asymmetric (lookup-table) search over product codes, on a WASM SIMD
  * instance of its own: the codebooks are copied into its memory once, so a query costs one copy of
@@ -30,6 +39,9 @@ export class ProductCodeScanner {
   private readonly booksPtr: number = 0;
   private readonly queryPtr: number = 0;
   private readonly tablePtr: number = 0;
+  /** innerProductsBatch's scratch: QUERY_BATCH sub-vectors of one sub-space, and their products. */
+  private readonly batchPtr: number = 0;
+  private readonly batchOutPtr: number = 0;
   private readonly codesRegion: number = 0;
   private count = 0;
   private outPtr = 0;
@@ -64,7 +76,9 @@ export class ProductCodeScanner {
       this.booksPtr = align(this.w.heapBase());
       this.queryPtr = align(this.booksPtr + 4 * codebooks.length);
       this.tablePtr = align(this.queryPtr + 4 * this.dim);
-      this.codesRegion = align(this.tablePtr + 4 * this.m * k);
+      this.batchPtr = align(this.tablePtr + 4 * this.m * k);
+      this.batchOutPtr = align(this.batchPtr + 4 * QUERY_BATCH * maxSubDim(this.offsets));
+      this.codesRegion = align(this.batchOutPtr + 4 * QUERY_BATCH * k);
       ensureMemory(this.w, this.codesRegion);
       new Float32Array(this.w.memory.buffer, this.booksPtr, codebooks.length).set(codebooks);
     }
@@ -96,6 +110,31 @@ export class ProductCodeScanner {
       w.matmulT(this.queryPtr + 4 * offsets[j], 1, dj, this.booksPtr + 4 * k * offsets[j], k, this.tablePtr + 4 * j * k);
     }
     out.set(new Float32Array(w.memory.buffer, this.tablePtr, m * k));
+    return out;
+  }
+
+  /**
+   * innerProducts of nq queries (rows of `dim` in `queries`) at once, query q's m × K block at
+   * out[q·m·K]: the same float32 values, but each sub-space's centroids are read once per
+   * QUERY_BATCH queries (one matrix product) instead of once per query.
+   */
+  innerProductsBatch(queries: Float32Array, nq: number, out: Float32Array = new Float32Array(nq * this.m * this.k)): Float32Array {
+    const { m, k, offsets, w, dim } = this;
+    if (!w) {
+      for (let q = 0; q < nq; q++) this.innerProducts(queries.subarray(q * dim, (q + 1) * dim), out.subarray(q * m * k, (q + 1) * m * k));
+      return out;
+    }
+    for (let q0 = 0; q0 < nq; q0 += QUERY_BATCH) {
+      const rows = Math.min(QUERY_BATCH, nq - q0);
+      for (let j = 0; j < m; j++) {
+        const dj = offsets[j + 1] - offsets[j];
+        const sub = new Float32Array(w.memory.buffer, this.batchPtr, rows * dj);
+        for (let r = 0; r < rows; r++) sub.set(queries.subarray((q0 + r) * dim + offsets[j], (q0 + r) * dim + offsets[j + 1]), r * dj);
+        w.matmulT(this.batchPtr, rows, dj, this.booksPtr + 4 * k * offsets[j], k, this.batchOutPtr);
+        const products = new Float32Array(w.memory.buffer, this.batchOutPtr, rows * k);
+        for (let r = 0; r < rows; r++) out.set(products.subarray(r * k, (r + 1) * k), (q0 + r) * m * k + j * k);
+      }
+    }
     return out;
   }
 

@@ -95,6 +95,28 @@ export class ProductCodebooks {
   }
 
   /**
+   * lookupTable() of nq queries (rows of `dim`) at once, query q's m × K table at out[q·m·K]: the
+   * same values, the inner products computed a batch of queries at a time (the scanner's
+   * innerProductsBatch: each codebook read once per batch, not once per query).
+   */
+  lookupTables(queries: Float32Array, nq: number, metric: Metric, out: Float32Array = new Float32Array(nq * this.m * this.k)): Float32Array {
+    const { m, offsets, dim } = this.layout;
+    const k = this.k;
+    this.scanner.innerProductsBatch(queries, nq, out);
+    if (metric === 'l2') {
+      const norms = this.norms;
+      for (let q = 0; q < nq; q++) {
+        const o = q * m * k;
+        for (let j = 0; j < m; j++) {
+          const qn = dot(queries, q * dim + offsets[j], queries, q * dim + offsets[j], offsets[j + 1] - offsets[j]);
+          for (let c = j * k; c < (j + 1) * k; c++) out[o + c] = Math.max(0, qn + norms[c] - 2 * out[o + c]);
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
    * Asymmetric distances of n codes from a lookupTable() result: Σ_j table[j][sub-code j], by the
    * kernels' scanner (WASM for 8-bit codes, @reef/kernels' scanCodes otherwise; the same sums).
    */

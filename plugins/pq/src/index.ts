@@ -1,5 +1,7 @@
 import { COMPUTE_POOL, definePlugin, PLUGIN_API_VERSION, resolveParams, WARNINGS, type QuantizerPlugin, type Services } from '@reef/core';
 import { PQ_DEFAULT_GRID, PQ_PARAMS, validatePq } from './params.js';
+import { FAST_SCAN_DEFAULT_GRID, FAST_SCAN_PARAMS } from './fast-scan-params.js';
+import { FastScanQuantizer, PQ_FAST_SCAN_ID } from './fast-scan-quantizer.js';
 import { PQ_ID, ProductQuantizer, type ProductQuantizerOptions } from './product-quantizer.js';
 
 // The public API: the quantizer, its codebooks and their training, the parameters, symmetric
@@ -18,17 +20,23 @@ export {
   type ProductQuantizerOptions,
   type SearchBatchOptions,
 } from './product-quantizer.js';
+export { FAST_SCAN_DEFAULT_GRID, FAST_SCAN_MAX_M, FAST_SCAN_PARAMS } from './fast-scan-params.js';
+export { FastScanQuantizer, PQ_FAST_SCAN_ID, type FastScanSearchOptions } from './fast-scan-quantizer.js';
+
+/** The host's services as quantizer options, read when a quantizer is made (a host may provide them after loading the plugin). */
+function hostOptions(services: Services | undefined, source: string): () => ProductQuantizerOptions {
+  return () => {
+    const warnings = services?.find(WARNINGS);
+    return { pool: services?.find(COMPUTE_POOL), onWarning: warnings && ((message) => warnings.warn(message, source)) };
+  };
+}
 
 /**
  * The PQ method, its quantizers working on the host's services: the COMPUTE_POOL (optional; without
  * one everything runs on the calling thread, with the same results) and the WARNINGS sink.
  */
 export function createPqPlugin(services?: Services): QuantizerPlugin {
-  // Read when a quantizer is made, so a host may provide services after loading the plugin.
-  const options = (): ProductQuantizerOptions => {
-    const warnings = services?.find(WARNINGS);
-    return { pool: services?.find(COMPUTE_POOL), onWarning: warnings && ((message) => warnings.warn(message, PQ_ID)) };
-  };
+  const options = hostOptions(services, PQ_ID);
   return {
     kind: 'quantizer',
     id: PQ_ID,
@@ -45,6 +53,27 @@ export function createPqPlugin(services?: Services): QuantizerPlugin {
   };
 }
 
+/**
+ * The 4-bit fast-scan PQ method (`pq-fs`): PQ's training and codes with nbits = 4, searched with u8
+ * tables scanned 32 codes at a time in WASM SIMD; same services as createPqPlugin.
+ */
+export function createFastScanPlugin(services?: Services): QuantizerPlugin {
+  const options = hostOptions(services, PQ_FAST_SCAN_ID);
+  return {
+    kind: 'quantizer',
+    id: PQ_FAST_SCAN_ID,
+    label: 'PQ fast scan',
+    summary: 'Product quantization with 4-bit sub-codes searched by fast scan: per-query tables quantised to u8, 32 codes per SIMD lookup',
+    apiVersion: PLUGIN_API_VERSION,
+    params: FAST_SCAN_PARAMS,
+    defaultGrid: FAST_SCAN_DEFAULT_GRID,
+    quickGrid: { m: [8, 16] },
+    validate: validatePq,
+    create: (params) => new FastScanQuantizer(resolveParams(PQ_FAST_SCAN_ID, FAST_SCAN_PARAMS, params), options()),
+    load: (saved) => FastScanQuantizer.load(saved, options()),
+  };
+}
+
 /** The PQ method without a host's services: one thread, warnings only in `quantizer.warnings`. */
 export const pqPlugin: QuantizerPlugin = createPqPlugin();
 
@@ -53,5 +82,6 @@ export default definePlugin({
   apiVersion: PLUGIN_API_VERSION,
   register(host) {
     host.registerQuantizer(createPqPlugin(host.services));
+    host.registerQuantizer(createFastScanPlugin(host.services));
   },
 });

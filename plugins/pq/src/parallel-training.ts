@@ -7,6 +7,8 @@
 import type { ComputePool, ComputeTask, Metric } from '@reef/core';
 import { packRows } from '@reef/kernels';
 import type { ProductCodebooks } from './codebooks.js';
+import { blockCodes } from './fast-scan-layout.js';
+import type { FastScanBatch } from './fast-scan-search.js';
 import { extractSubspace, type SubspaceLayout } from './subspaces.js';
 import { pqJobHandler, type AssignJob, type PqJob, type PqReply, type SubspaceJob } from './training-worker.js';
 
@@ -133,6 +135,32 @@ export async function searchInWorkers(
   });
   await pool.run(PQ_TASK, Math.min(team, Math.ceil(nq / block)), (j) => ({ job: job(j) }), () => {}, { threads: team });
   // Plain (unshared) copies: what callers of the sequential path get.
+  return { ids: ids.slice(), scores: scores.slice() };
+}
+
+/**
+ * Fast-scan top-k (FastScanQuantizer.searchBatch) on the pool, shared and balanced as
+ * searchInWorkers: the codes are blocked once, into shared memory, for every worker to scan.
+ */
+export async function fastScanInWorkers(pool: ComputePool, batch: FastScanBatch, threads: number): Promise<{ ids: Int32Array; scores: Float32Array } | undefined> {
+  const { books, nq, n, topk, codes } = batch;
+  const { dim, m } = books.layout;
+  const team = teamSize(pool, threads);
+  if (team <= 1 || (threads === 0 && nq * n * m < 2e7)) return undefined;
+  const shared = <T>(Ctor: new (buffer: SharedArrayBuffer) => T, bytes: number): T => new Ctor(new SharedArrayBuffer(bytes));
+  const queries = shared(Float32Array, 4 * nq * dim);
+  queries.set(batch.queries.subarray(0, nq * dim));
+  const sharedCodes = shared(Uint8Array, codes.length);
+  sharedCodes.set(codes);
+  const blocked = blockCodes(codes, n, m, shared(Uint8Array, Math.ceil(n / 32) * m * 16));
+  const ids = shared(Int32Array, 4 * nq * topk);
+  const scores = shared(Float32Array, 4 * nq * topk);
+  const next = shared(Int32Array, 4);
+  const block = Math.max(1, Math.min(32, Math.ceil(nq / (8 * team))));
+  const job = (j: number): PqJob => ({
+    kind: 'fast-scan', j, dim, m, centroids: books.centroids, codes: sharedCodes, blocked, queries, nq, topk, kFactor: batch.kFactor, metric: batch.metric, block, next, ids, scores,
+  });
+  await pool.run(PQ_TASK, Math.min(team, Math.ceil(nq / block)), (j) => ({ job: job(j) }), () => {}, { threads: team });
   return { ids: ids.slice(), scores: scores.slice() };
 }
 

@@ -1,6 +1,9 @@
 import type { Metric } from '@reef/core';
 import type { ProductCodebooks } from './codebooks.js';
 
+/** Queries whose lookup tables are built together (one matrix product per sub-space). */
+const QUERY_BATCH = 16;
+
 /**
  * Top-k asymmetric search against one set of codes: per query one lookup table, then one pass over
  * the codes that keeps only the best k (a bounded heap). Smallest distances first for 'l2', largest
@@ -9,13 +12,13 @@ import type { ProductCodebooks } from './codebooks.js';
  * the heap itself). Holds the codebooks' scanner: one per thread.
  */
 export class CodeSearch {
-  private readonly table: Float32Array;
+  private readonly tables: Float32Array;
 
   constructor(
     private readonly books: ProductCodebooks,
     codes: Uint8Array,
   ) {
-    this.table = new Float32Array(books.m * books.k);
+    this.tables = new Float32Array(QUERY_BATCH * books.m * books.k);
     books.scanner.loadCodes(codes);
   }
 
@@ -24,14 +27,18 @@ export class CodeSearch {
    * ids/scores at q × topk.
    */
   searchRange(queries: Float32Array, q0: number, q1: number, topk: number, metric: Metric, ids: Int32Array, scores: Float32Array): void {
-    const { books, table } = this;
+    const { books, tables } = this;
     const { dim } = books.layout;
+    const size = books.m * books.k;
     const ascending = metric === 'l2';
-    for (let q = q0; q < q1; q++) {
-      books.lookupTable(queries.subarray(q * dim, (q + 1) * dim), metric, table);
-      const qIds = ids.subarray(q * topk, (q + 1) * topk);
-      const qScores = scores.subarray(q * topk, (q + 1) * topk);
-      books.scanner.nearest(table, topk, ascending, qIds, qScores);
+    for (let s = q0; s < q1; s += QUERY_BATCH) {
+      const nq = Math.min(QUERY_BATCH, q1 - s);
+      books.lookupTables(queries.subarray(s * dim, (s + nq) * dim), nq, metric, tables);
+      for (let q = s; q < s + nq; q++) {
+        const qIds = ids.subarray(q * topk, (q + 1) * topk);
+        const qScores = scores.subarray(q * topk, (q + 1) * topk);
+        books.scanner.nearest(tables.subarray((q - s) * size, (q - s + 1) * size), topk, ascending, qIds, qScores);
+      }
     }
   }
 }

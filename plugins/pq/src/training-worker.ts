@@ -1,13 +1,14 @@
 /**
  * PQ's compute task: the jobs parallel-training.ts spreads over a compute pool (training one
  * sub-space's k-means codebook, assigning one sub-space of a batch to its nearest centroids,
- * searching blocks of queries), each with exactly the arguments the single-threaded path would
+ * searching blocks of queries by ADC or by fast scan), each with exactly the arguments the single-threaded path would
  * use, so results are identical. Worker threads import this module (its default export is the
  * handler); a single-thread pool calls the same handler here. No Node APIs: it runs anywhere.
  */
 import type { ComputeTaskHandler, Metric } from '@reef/core';
 import { kmeans, nearestCentroidsFast } from '@reef/kernels';
 import { ProductCodebooks } from './codebooks.js';
+import { FastScanSearch } from './fast-scan-search.js';
 import { CodeSearch } from './search.js';
 import { splitDimensions } from './subspaces.js';
 
@@ -60,7 +61,14 @@ export interface SearchJob {
   readonly scores: Float32Array;
 }
 
-export type PqJob = SubspaceJob | AssignJob | SearchJob;
+/** Fast-scan top-k search of 4-bit codes, shared as SearchJob's: `blocked` holds the codes in blocks of 32. */
+export interface FastScanJob extends Omit<SearchJob, 'kind' | 'nbits'> {
+  readonly kind: 'fast-scan';
+  readonly blocked: Uint8Array;
+  readonly kFactor: number;
+}
+
+export type PqJob = SubspaceJob | AssignJob | SearchJob | FastScanJob;
 
 export type PqReply =
   | { readonly j: number; readonly centroids: Float32Array; readonly warnings: string[] }
@@ -68,6 +76,19 @@ export type PqReply =
   | { readonly j: number; readonly searched: number };
 
 async function run(job: PqJob): Promise<PqReply> {
+  if (job.kind === 'fast-scan') {
+    const books = new ProductCodebooks(splitDimensions(job.dim, job.m), 4, job.centroids);
+    const search = new FastScanSearch(books, job.codes, job.blocked);
+    let searched = 0;
+    for (;;) {
+      const q0 = Atomics.add(job.next, 0, 1) * job.block;
+      if (q0 >= job.nq) break;
+      const q1 = Math.min(job.nq, q0 + job.block);
+      search.searchRange(job.queries, q0, q1, job.topk, job.kFactor, job.metric, job.ids, job.scores);
+      searched += q1 - q0;
+    }
+    return { j: job.j, searched };
+  }
   if (job.kind === 'search') {
     const books = new ProductCodebooks(splitDimensions(job.dim, job.m), job.nbits, job.centroids);
     const search = new CodeSearch(books, job.codes);

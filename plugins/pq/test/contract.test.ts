@@ -15,3 +15,11 @@ describeQuantizerContract({
     { m: 24, nbits: 1 },
   ],
 });
+
+// The fast-scan method of the same module: even and odd m, one thread and worker threads.
+describeQuantizerContract({
+  plugin,
+  id: 'pq-fs',
+  modulePath: fileURLToPath(new URL('../dist/index.js', import.meta.url)),
+  configs: [{ m: 8 }, { m: 5, threads: 2 }],
+});
