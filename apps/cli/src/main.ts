@@ -14,12 +14,13 @@ function version(): string {
 /** Builds the `reef` program; exported so tests and other hosts can run it in-process. */
 export function buildProgram(ctx?: CliContext): Command {
   const program = new Command();
-  const context = ctx ?? createContext(() => program.opts<{ plugin: string[] }>().plugin);
+  const context = ctx ?? createContext(() => program.opts<{ plugin: string[] }>().plugin, undefined, undefined, () => program.opts<{ quiet?: boolean }>().quiet === true);
   program
     .name('reef')
     .description('Reef: vector quantization plugins, benchmarks and a version store for model weights')
     .version(version())
     .option('--plugin <path|package>', 'load a third-party or local plugin (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('-q, --quiet', 'no progress line on the terminal (it is never drawn when stderr is not a terminal)')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
