@@ -18,13 +18,13 @@ export class EtaModel {
   }
 
   /** Seconds the configurations of these methods will take (the running one: less what it ran); undefined before any finished. */
-  remaining(methods: readonly string[], runningFor = 0): number | undefined {
+  remaining(methods: readonly string[], runningFor = 0, runningAtLeast = 0): number | undefined {
     if (this.count === 0) return undefined;
     const mean = this.sum / this.count;
     let total = 0;
     for (const [i, m] of methods.entries()) {
       const expect = this.last.get(m) ?? mean;
-      total += i === 0 ? Math.max(0, expect - runningFor) : expect;
+      total += i === 0 ? Math.max(runningAtLeast, expect - runningFor) : expect;
     }
     return total;
   }
@@ -48,7 +48,9 @@ export class Progress {
   private readonly started: number;
   private readonly terminal: TerminalProgress | undefined;
   private readonly eta = new EtaModel();
-  private running: { label: string; method: string; since: number; phase: string } | undefined;
+  private running: { label: string; method: string; since: number; phase: string; phaseSince: number; fraction?: number } | undefined;
+  /** The task shown on the status line, ended when its configuration ends. */
+  private shown: string | undefined;
   /** The methods of the configurations not finished yet, in run order (the running one first). */
   private queue: string[] = [];
 
@@ -61,7 +63,7 @@ export class Progress {
     private readonly now: () => number = () => Date.now(),
   ) {
     this.started = now();
-    this.terminal = TerminalProgress.for(stream, quiet);
+    this.terminal = TerminalProgress.for(stream, quiet, { now });
   }
 
   /** Where loading and ground truth report (the status line on a terminal, else nowhere). */
@@ -78,8 +80,12 @@ export class Progress {
   /** Time left as shown: `~1:05`, `≤0:32 (budget)` when the budget ends first, `--:--` before any finished. */
   timeLeft(): string {
     const at = this.now();
-    const runningFor = this.running ? (at - this.running.since) / 1000 : 0;
-    const left = this.eta.remaining(this.queue, runningFor);
+    const r = this.running;
+    const runningFor = r ? (at - r.since) / 1000 : 0;
+    // The running fit's own extrapolation, once it has run a second: the configuration takes at least that.
+    const phaseFor = r ? (at - r.phaseSince) / 1000 : 0;
+    const fitLeft = r?.fraction && phaseFor >= 1 ? (phaseFor * (1 - r.fraction)) / r.fraction : 0;
+    const left = this.eta.remaining(this.queue, runningFor, fitLeft);
     const budget = this.deadline === undefined ? undefined : Math.max(0, (this.deadline - at) / 1000);
     if (left === undefined) return budget === undefined ? '--:--' : `≤${formatDuration(budget)} (budget)`;
     if (budget !== undefined && budget < left) return `≤${formatDuration(budget)} (budget)`;
@@ -88,16 +94,19 @@ export class Progress {
 
   /** A configuration starts. */
   start(label: string, method: string): void {
-    this.running = { label, method, since: this.now(), phase: '' };
+    this.running = { label, method, since: this.now(), phase: '', phaseSince: this.now() };
   }
 
   /** The running configuration's phase ('fit', 'encode', ...), with how far it got when known. */
   update(label: string, phase: string, fraction?: number): void {
     if (!this.terminal) return;
     if (this.running?.label !== label) this.start(label, this.running?.method ?? '');
-    this.running!.phase = phase;
+    const r = this.running!;
+    if (r.phase !== phase) Object.assign(r, { phase, phaseSince: this.now() });
+    r.fraction = fraction;
     this.terminal.setPrefix(`${this.done}/${this.total} done, ETA ${this.timeLeft()} ·`);
-    this.terminal.report(fraction ?? Number.NaN, `${label} ${phase}`);
+    this.shown = `${label} ${phase}`;
+    this.terminal.report(fraction ?? Number.NaN, this.shown);
   }
 
   /** A configuration ended (`method` and its run time feed the ETA when it ran to the end). */
@@ -108,6 +117,7 @@ export class Progress {
       if (seconds !== undefined) this.eta.finished(method, seconds);
     }
     this.running = undefined;
+    this.endShown();
     if (this.quiet) return;
     const line = `[${this.done}/${this.total}] ${label}: ${outcome} (elapsed ${formatDuration((this.now() - this.started) / 1000)}, ETA ${this.timeLeft()})`;
     if (this.terminal) this.terminal.note(line);
@@ -117,6 +127,7 @@ export class Progress {
   /** A configuration was stopped but stays queued (tried again later): said, not counted. */
   note(label: string, text: string): void {
     this.running = undefined;
+    this.endShown();
     if (this.quiet) return;
     const line = `[${this.done}/${this.total}] ${label}: ${text}`;
     if (this.terminal) this.terminal.note(line);
@@ -131,6 +142,12 @@ export class Progress {
 
   /** Takes the status line down (before the results table is printed). */
   close(): void {
+    this.endShown();
     this.terminal?.clear();
+  }
+
+  private endShown(): void {
+    if (this.shown !== undefined) this.terminal?.report(1, this.shown);
+    this.shown = undefined;
   }
 }

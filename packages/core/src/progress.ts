@@ -92,8 +92,8 @@ export class TerminalProgress implements ProgressReporter {
   }
 
   /** A TerminalProgress when `stream` is a terminal and not `quiet`, else undefined (draw nothing). */
-  static for(stream: TerminalLike, quiet = false): TerminalProgress | undefined {
-    return stream.isTTY && !quiet ? new TerminalProgress(stream) : undefined;
+  static for(stream: TerminalLike, quiet = false, options: TerminalProgressOptions = {}): TerminalProgress | undefined {
+    return stream.isTTY && !quiet ? new TerminalProgress(stream, options) : undefined;
   }
 
   report(fraction: number, label: string, amount?: ProgressAmount): void {
@@ -162,8 +162,9 @@ export class TerminalProgress implements ProgressReporter {
   private draw(at: number): void {
     const text = this.line(at);
     if (text === '') return;
-    const cols = this.stream.columns ?? 100;
-    this.stream.write(`\r\x1b[K${text.slice(0, Math.max(10, cols - 1))}`);
+    // A terminal of unknown width (0: e.g. under `script` without a size) gets 100 columns.
+    const cols = this.stream.columns && this.stream.columns > 0 ? this.stream.columns : 100;
+    this.stream.write(`\r\x1b[K${text.slice(0, cols - 1)}`);
     this.drawn = true;
     this.lastDraw = at;
   }
