@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,11 +14,16 @@ if (!hasScript) console.log('progress-terminal: `script` (util-linux) not found;
 
 const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
-/** Runs `reef args…` in a pseudo-terminal; returns everything the terminal received. */
-function inTerminal(args: string[], cwd: string): { code: number | null; screen: string } {
+/** Runs `reef args…` in a pseudo-terminal; returns everything the terminal received. Asynchronous: never blocks vitest's worker. */
+function inTerminal(args: string[], cwd: string): Promise<{ code: number | null; screen: string }> {
   const command = [process.execPath, REEF_BIN, ...args].map(quote).join(' ');
-  const r = spawnSync('script', ['-qfec', command, '/dev/null'], { cwd, encoding: 'utf8', timeout: 240_000 });
-  return { code: r.status, screen: r.stdout };
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd, stdio: ['ignore', 'pipe', 'inherit'] });
+    const out: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, screen: Buffer.concat(out).toString('utf8') }));
+  });
 }
 
 /** A safetensors file of `count` float32 tensors of `n` seeded values each. */
@@ -53,17 +58,17 @@ describe('progress of store commands', () => {
   it.skipIf(!hasScript)('add, fsck and export draw a status line on a terminal and erase it before their output', async () => {
     const dir = repo();
     expect((await runReef(['init'], dir)).code).toBe(0);
-    const add = inTerminal(['add', 'model.safetensors'], dir);
+    const add = await inTerminal(['add', 'model.safetensors'], dir);
     expect(add.code).toBe(0);
     expect(add.screen).toMatch(STATUS);
     expect(add.screen).toContain('add  ');
     // The last status line is erased before the command's own lines.
     expect(add.screen).toMatch(/\r\x1b\[K(?:\r\n)?added model\.safetensors/);
     expect((await runReef(['commit', '-m', 'one'], dir)).code).toBe(0);
-    const fsck = inTerminal(['fsck'], dir);
+    const fsck = await inTerminal(['fsck'], dir);
     expect(fsck.code).toBe(0);
     expect(fsck.screen).toMatch(/\r\x1b\[Kfsck  /);
-    const exported = inTerminal(['export', 'HEAD', '--format', 'safetensors', '-o', 'out.safetensors'], dir);
+    const exported = await inTerminal(['export', 'HEAD', '--format', 'safetensors', '-o', 'out.safetensors'], dir);
     expect(exported.code).toBe(0);
     expect(exported.screen).toMatch(/\r\x1b\[Kexport  [█░]{20}/);
   });
@@ -71,7 +76,7 @@ describe('progress of store commands', () => {
   it.skipIf(!hasScript)('--quiet draws nothing on a terminal', async () => {
     const dir = repo();
     await runReef(['init'], dir);
-    const add = inTerminal(['--quiet', 'add', 'model.safetensors'], dir);
+    const add = await inTerminal(['--quiet', 'add', 'model.safetensors'], dir);
     expect(add.code).toBe(0);
     expect(add.screen).toContain('added model.safetensors');
     expect(add.screen).not.toContain('\x1b[K');
