@@ -67,3 +67,18 @@ describe('TerminalProgress', () => {
     expect(formatDuration(3725)).toBe('1:02:05');
   });
 });
+
+describe('TerminalProgress prefix', () => {
+  it('shows the prefix before the label without restarting the task', () => {
+    let t = 0;
+    const writes: string[] = [];
+    const p = new TerminalProgress({ isTTY: true, columns: 200, write: (s: string) => writes.push(s) }, { now: () => t });
+    p.setPrefix('1/4 done, ETA 0:30 ·');
+    p.report(0, 'pq fit');
+    t += 2000;
+    p.setPrefix('1/4 done, ETA 0:28 ·');
+    p.report(0.5, 'pq fit');
+    // Same task: its own ETA comes from 2 s for half.
+    expect(writes.at(-1)).toMatch(/^\r\x1b\[K1\/4 done, ETA 0:28 · pq fit  █{10}░{10} +50%  ETA 0:02$/);
+  });
+});
