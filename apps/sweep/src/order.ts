@@ -24,6 +24,21 @@ export function cheapestRoundRobin<T extends Orderable>(items: readonly T[]): T[
   return out;
 }
 
+/**
+ * What the first call knows before this machine measured anything: seconds of fit + encode +
+ * decode + search of each first-party method's quickGrid configuration on fmnist-2k, measured on
+ * 2 shared cores at load ≈ 30 (`pnpm sweep`, 2026-12-06). Only their order matters: rows of
+ * earlier runs replace them, and methods not listed (third-party) come after the listed ones.
+ */
+export const QUICK_RUN_PRIOR_SECONDS: Readonly<Record<string, number>> = {
+  sq: 0.2,
+  rq: 3.8,
+  lattice: 4.2,
+  pq: 4.6,
+  opq: 31.6,
+  rabitq: 49.5,
+};
+
 /** Expected seconds per configuration and per method, from rows of earlier runs (fit + encode + decode + search). */
 export function costsFromRows(rows: readonly { run_key: string; method: string; status: string; fit_ms?: number | null; encode_ms?: number | null; decode_ms?: number | null; search_ms?: number | null }[]): {
   byKey: Map<string, number>;

@@ -6,7 +6,7 @@ import { ConfigRunner } from './config-runner.js';
 import { ResultsDb } from './db.js';
 import { Interrupts, type StopSignal } from './interrupt.js';
 import { checkGrid, planRuns, selectMethods, type MethodGrid, type PlannedRun } from './plan.js';
-import { cheapestRoundRobin, costsFromRows } from './order.js';
+import { QUICK_RUN_PRIOR_SECONDS, cheapestRoundRobin, costsFromRows } from './order.js';
 import { Progress } from './progress.js';
 import type { RunRow } from './schema.js';
 import { inShard, type Shard } from './shard.js';
@@ -115,6 +115,11 @@ async function plan(registry: Registry, options: SweepOptions, progress: Progres
   return plans;
 }
 
+/** The first-party prior for a method id (own keys only: an id may be any name). */
+function priorCost(method: string): number | undefined {
+  return Object.hasOwn(QUICK_RUN_PRIOR_SECONDS, method) ? QUICK_RUN_PRIOR_SECONDS[method] : undefined;
+}
+
 /** Configurations of the sweep paired with their dataset, in run order. */
 type WorkItem = { readonly dataset: Dataset; readonly run: PlannedRun };
 
@@ -135,7 +140,7 @@ export async function runSweep(registry: Registry, options: SweepOptions): Promi
     const todo = cheapestRoundRobin(
       work
         .filter(({ run }) => options.force || !db.has(run.key))
-        .map((item) => ({ ...item, method: item.run.plugin.id, cost: costs.byKey.get(item.run.key) ?? costs.byMethod.get(item.run.plugin.id) })),
+        .map((item) => ({ ...item, method: item.run.plugin.id, cost: costs.byKey.get(item.run.key) ?? costs.byMethod.get(item.run.plugin.id) ?? priorCost(item.run.plugin.id) })),
     );
     progress.plan(todo.map((t) => t.method));
     const started = Date.now();
@@ -179,10 +184,13 @@ export async function runSweep(registry: Registry, options: SweepOptions): Promi
       // The budget is a hard end: a configuration still running then is abandoned, left for the next call.
       let stop: number | undefined = deadline;
       if (deadline !== undefined && fairShare && !hasRow.has(run.plugin.id)) {
-        // This method and those after it still without a result share what is left.
-        const waiting = new Set(todo.filter((t) => notTried.has(t.run.key) && !t.run.invalid && !hasRow.has(t.method)).map((t) => t.method));
+        // This method and those after it still without a result share what is left; a method with
+        // more configurations queued keeps a share for them too (a cheaper one may still finish).
+        const queued = todo.filter((t) => notTried.has(t.run.key) && !t.run.invalid);
+        const waiting = new Set(queued.filter((t) => !hasRow.has(t.method)).map((t) => t.method));
         waiting.add(run.plugin.id);
-        stop = t0 + Math.max(0, deadline - t0) / waiting.size;
+        const siblings = queued.some((t) => t.method === run.plugin.id) ? 1 : 0;
+        stop = t0 + Math.max(0, deadline - t0) / (waiting.size + siblings);
       }
       let overBudget = false;
       const timer = stop === undefined ? undefined : setTimeout(() => {
