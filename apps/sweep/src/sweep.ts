@@ -126,7 +126,11 @@ type WorkItem = { readonly dataset: Dataset; readonly run: PlannedRun };
 /** Runs the sweep, writing one row per configuration to the database as soon as it finishes. */
 export async function runSweep(registry: Registry, options: SweepOptions): Promise<SweepResult> {
   const progress = new Progress(process.stderr, options.quiet);
-  const plans = await plan(registry, options, progress.reporter);
+  // A dataset that fails to load leaves no half-drawn status line before the error.
+  const plans = await plan(registry, options, progress.reporter).catch((err: unknown) => {
+    progress.close();
+    throw err;
+  });
   const db = await ResultsDb.open(options.dbPath);
   // Written at once, so the printed path exists even if the first configuration is interrupted.
   if (!existsSync(options.dbPath)) db.save();
