@@ -1,4 +1,4 @@
-import { COMPUTE_POOL, PLUGIN_CATALOG, PROGRESS, WARNINGS, WrittenProgress, WrittenWarnings } from '@reef/core/services';
+import { COMPUTE_POOL, PLUGIN_CATALOG, PROGRESS, SILENT_PROGRESS, TerminalProgress, WARNINGS, WrittenWarnings } from '@reef/core/services';
 import type { Registry } from '@reef/core';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -34,7 +34,12 @@ export interface CliContext {
  * asks for the registry: `reef status`, `log`, `show`, `branch` and `tag` never do, and start
  * without loading any plugin.
  */
-export function createContext(pluginSpecs: () => string[], out = (t: string) => void process.stdout.write(t + '\n'), err = (t: string) => void process.stderr.write(t + '\n')): CliContext {
+export function createContext(
+  pluginSpecs: () => string[],
+  out = (t: string) => void process.stdout.write(t + '\n'),
+  err = (t: string) => void process.stderr.write(t + '\n'),
+  quiet: () => boolean = () => false,
+): CliContext {
   const registries = new Map<'all' | 'deltaTypes', Promise<Registry>>();
   const discover = async (scope: 'all' | 'deltaTypes'): Promise<Registry> => {
     const [{ createNodeRegistry }, { NodeWorkerPool }, { default: deltaLossless }] = await Promise.all([
@@ -47,13 +52,14 @@ export function createContext(pluginSpecs: () => string[], out = (t: string) => 
       roots: [CLI_PACKAGE_DIR, process.cwd()],
       plugins: pluginSpecs(),
       kinds: scope === 'deltaTypes' ? ['deltaTypes'] : undefined,
-      // What plugins get from the CLI: worker threads, and warnings and progress on stderr; the
+      // What plugins and the store get from the CLI: worker threads, warnings on stderr, and a
+      // progress line on stderr when it is a terminal (none when piped or with --quiet); the
       // first-party catalog names the package to install for an unknown method.
       provide: (reg) =>
         reg
           .provide(COMPUTE_POOL, new NodeWorkerPool())
           .provide(WARNINGS, new WrittenWarnings(err))
-          .provide(PROGRESS, new WrittenProgress(err))
+          .provide(PROGRESS, TerminalProgress.for(process.stderr, quiet()) ?? SILENT_PROGRESS)
           .provide(PLUGIN_CATALOG, FIRST_PARTY_PLUGINS),
     });
     // The store registers no delta types itself; every repository written so far needs the

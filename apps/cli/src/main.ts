@@ -15,13 +15,14 @@ function version(): string {
 /** Builds the `reef` program; exported so tests and other hosts can run it in-process. */
 export function buildProgram(ctx?: CliContext): Command {
   const program = new Command();
-  const context = ctx ?? createContext(() => program.opts<{ plugin: string[] }>().plugin);
+  const context = ctx ?? createContext(() => program.opts<{ plugin: string[] }>().plugin, undefined, undefined, () => program.opts<{ quiet?: boolean }>().quiet === true);
   program
     .name('reef')
     .description('Reef: vector quantization plugins, benchmarks and a version store for model weights')
     .version(version())
     .option('--plugin <path|package>', 'load a third-party or local plugin (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--debug', 'print the stack trace of any failure (also REEF_DEBUG=1)')
+    .option('-q, --quiet', 'no progress line on the terminal (it is never drawn when stderr is not a terminal)')
     // Parse errors are reported by main() as one `reef:` line; commander prints nothing itself.
     .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: () => {} });
   // Reject unknown commands instead of silently printing help.

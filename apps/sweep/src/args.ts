@@ -6,7 +6,7 @@ import { closestName } from '@reef/core/exit-codes';
 export const FLAGS: readonly string[] = ['force', 'help', 'no-report', 'no-png', 'queries-in-base', 'quiet', 'quick', 'full', 'version', 'debug'];
 /** Options of the runner itself that take a value; every other `--<method>-<param>` is a per-method parameter. */
 export const VALUE_OPTIONS: readonly string[] = [
-  'methods', 'dataset', 'config', 'db', 'out', 'shard', 'seed', 'plugin', 'queries', 'query-file', 'ground-truth', 'max-configs', 'format', 'budget',
+  'methods', 'dataset', 'config', 'db', 'out', 'shard', 'seed', 'plugin', 'queries', 'query-file', 'ground-truth', 'max-configs', 'format', 'budget', 'cache-dir',
 ];
 
 export interface ParsedArgs {

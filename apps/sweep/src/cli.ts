@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { COMPUTE_POOL, PROGRESS, ReefError, WARNINGS, WrittenProgress, WrittenWarnings, closestName, type ParamGrid, type QuantizerPlugin, type Registry } from '@reef/core';
+import { COMPUTE_POOL, ReefError, WARNINGS, WrittenWarnings, closestName, type ParamGrid, type QuantizerPlugin, type Registry } from '@reef/core';
 import { createNodeRegistry, type NodeRegistryOptions } from '@reef/core/node';
 import { NodeWorkerPool } from '@reef/kernels/node';
 import { DEFAULT_DATASET } from '@reef/datasets';
@@ -61,6 +61,8 @@ function usage(registry?: Registry): string {
     `  --queries <n>             queries held out from single-matrix files and synthetic sets; first n of a file's (quick default: ${QUICK_QUERIES})`,
     '  --query-file <file>       queries from a file instead; --queries-in-base keeps sampled queries in the base',
     '  --ground-truth <ivecs>    ground truth for the queries (must have one row per query)',
+    '  --cache-dir <dir>         where computed ground truth is cached (default $XDG_CACHE_HOME/reef, else ~/.cache/reef;',
+    '                            e.g. .reef-cache to keep it in the project); never the dataset\'s folder',
     '  --config <file.yaml|json> sweep described in a file (see apps/sweep/README.md)',
     `  --out <dir>               results folder (default ${DEFAULT_OUT})`,
     '  --db <file>               results database (default <out>/results.db)',
@@ -106,7 +108,8 @@ async function registryFor(args: ParsedArgs, io: Io, file?: SweepFile): Promise<
     ...registryOptions(io, [...(file?.plugins ?? []), ...(args.options.get('plugin') ?? [])]),
     // What plugins get on this thread: worker threads, and warnings and progress on stderr.
     // Configurations are measured in measure-worker.ts, which provides its own pool.
-    provide: (r) => r.provide(COMPUTE_POOL, (computePool ??= new NodeWorkerPool())).provide(WARNINGS, new WrittenWarnings(io.err)).provide(PROGRESS, new WrittenProgress(io.err)),
+    // (The sweep's own progress line, sweep.ts, draws plugin work measured in the worker.)
+    provide: (r) => r.provide(COMPUTE_POOL, (computePool ??= new NodeWorkerPool())).provide(WARNINGS, new WrittenWarnings(io.err)),
   });
 }
 
@@ -186,7 +189,8 @@ async function runCommand(argv: readonly string[], io: Io): Promise<number> {
       queryFile: queryFile && resolve(io.cwd, queryFile),
       groundTruthFile: groundTruth && resolve(io.cwd, groundTruth),
       queriesInBase: args.flags.has('queries-in-base'),
-      cacheDir: resolve(io.cwd, '.reef-cache', 'datasets'),
+      // Never beside the dataset: $XDG_CACHE_HOME/reef (or ~/.cache/reef), or the folder asked for.
+      cacheDir: cacheDirOf(singleOption(args, 'cache-dir'), io.cwd),
     },
     quiet: args.flags.has('quiet'),
     versions: versionsFor(io, pluginSpecs),
@@ -213,6 +217,11 @@ async function runCommand(argv: readonly string[], io: Io): Promise<number> {
     io.out(`Report: ${report.html}`);
   }
   return 0;
+}
+
+/** The datasets cache: `<dir>/datasets` of --cache-dir, else @reef/datasets' default (XDG). */
+function cacheDirOf(dir: string | undefined, cwd: string): string | undefined {
+  return dir === undefined ? undefined : resolve(cwd, dir, 'datasets');
 }
 
 /**

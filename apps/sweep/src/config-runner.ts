@@ -57,7 +57,7 @@ export class ConfigRunner {
     settle?.(outcome);
   }
 
-  run(job: ConfigJob, onPhase: (phase: string) => void): Promise<RunOutcome> {
+  run(job: ConfigJob, onPhase: (phase: string, fraction?: number) => void): Promise<RunOutcome> {
     if (this.settle) throw new Error('ConfigRunner runs one configuration at a time');
     this.worker ??= this.start();
     const worker = this.worker;
@@ -70,7 +70,7 @@ export class ConfigRunner {
       this.settle = resolve;
     });
     const onMessage = (msg: FromWorker): void => {
-      if (msg.type === 'phase') onPhase(msg.phase);
+      if (msg.type === 'phase') onPhase(msg.phase, msg.fraction);
       else this.finish(msg.type === 'done' ? { kind: 'ok', metrics: msg.metrics } : { kind: 'failed', reason: msg.reason });
     };
     worker.on('message', onMessage);

@@ -24,7 +24,7 @@ export type ToWorker =
     };
 
 export type FromWorker =
-  | { readonly type: 'phase'; readonly phase: string }
+  | { readonly type: 'phase'; readonly phase: string; readonly fraction?: number }
   | { readonly type: 'done'; readonly metrics: Awaited<ReturnType<typeof measure>> }
   | { readonly type: 'error'; readonly reason: string };
 
@@ -73,7 +73,7 @@ port.on('message', (msg: ToWorker) => {
       const quantizer = (await pluginFor(msg.pluginId, msg.packageName)).create(msg.params);
       const dataset = datasets.get(msg.datasetId);
       if (!dataset) throw new Error(`dataset ${msg.datasetId} was not sent to the worker`);
-      const metrics = await measure(quantizer, dataset, { seed: msg.seed, onPhase: (phase) => port.postMessage({ type: 'phase', phase } satisfies FromWorker) });
+      const metrics = await measure(quantizer, dataset, { seed: msg.seed, onPhase: (phase, fraction) => port.postMessage({ type: 'phase', phase, fraction } satisfies FromWorker) });
       port.postMessage({ type: 'done', metrics } satisfies FromWorker);
     } catch (err) {
       port.postMessage({ type: 'error', reason: reasonOf(err) } satisfies FromWorker);

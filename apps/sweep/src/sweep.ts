@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
-import { ReefError, type ParamGrid, type QuantizerPlugin, type Registry } from '@reef/core';
+import { ReefError, type ParamGrid, type ProgressReporter, type QuantizerPlugin, type Registry } from '@reef/core';
 import type { NodeRegistryOptions } from '@reef/core/node';
 import { loadDataset, type Dataset, type LoadOptions } from '@reef/datasets';
 import { ConfigRunner } from './config-runner.js';
 import { ResultsDb } from './db.js';
 import { Interrupts, type StopSignal } from './interrupt.js';
 import { checkGrid, planRuns, selectMethods, type MethodGrid, type PlannedRun } from './plan.js';
+import { QUICK_RUN_PRIOR_SECONDS, cheapestRoundRobin, costsFromRows } from './order.js';
 import { Progress } from './progress.js';
 import type { RunRow } from './schema.js';
 import { inShard, type Shard } from './shard.js';
@@ -90,7 +91,7 @@ function baseRow(run: PlannedRun, dataset: Dataset, options: SweepOptions, start
 }
 
 /** Plans every dataset × method × configuration, refusing a sweep with nothing valid to run. */
-async function plan(registry: Registry, options: SweepOptions): Promise<DatasetPlan[]> {
+async function plan(registry: Registry, options: SweepOptions, progress: ProgressReporter): Promise<DatasetPlan[]> {
   const methods = selectMethods(registry, options.methods);
   const grids: MethodGrid[] = methods.map((plugin) => {
     const given = options.grids.get(plugin.id);
@@ -100,7 +101,7 @@ async function plan(registry: Registry, options: SweepOptions): Promise<DatasetP
   });
   const plans: DatasetPlan[] = [];
   for (const spec of options.datasets) {
-    const dataset = await loadDataset(spec, { seed: options.seed, onWarning: options.log, ...options.datasetOptions });
+    const dataset = await loadDataset(spec, { seed: options.seed, onWarning: options.log, onProgress: (f, label) => progress.report(f, label), ...options.datasetOptions });
     // The run key covers the data's shape too, so changing --queries or the file is not mistaken for done work.
     const datasetKey = `${dataset.name}|${dataset.base.count}x${dataset.base.dim}|${dataset.queries.count}q|k${dataset.groundTruth.k}`;
     const runs = planRuns(grids, datasetKey, dataset.base.dim, options.seed, options.maxPerMethod);
@@ -114,12 +115,22 @@ async function plan(registry: Registry, options: SweepOptions): Promise<DatasetP
   return plans;
 }
 
+/** The first-party prior for a method id (own keys only: an id may be any name). */
+function priorCost(method: string): number | undefined {
+  return Object.hasOwn(QUICK_RUN_PRIOR_SECONDS, method) ? QUICK_RUN_PRIOR_SECONDS[method] : undefined;
+}
+
 /** Configurations of the sweep paired with their dataset, in run order. */
 type WorkItem = { readonly dataset: Dataset; readonly run: PlannedRun };
 
 /** Runs the sweep, writing one row per configuration to the database as soon as it finishes. */
 export async function runSweep(registry: Registry, options: SweepOptions): Promise<SweepResult> {
-  const plans = await plan(registry, options);
+  const progress = new Progress(process.stderr, options.quiet);
+  // A dataset that fails to load leaves no half-drawn status line before the error.
+  const plans = await plan(registry, options, progress.reporter).catch((err: unknown) => {
+    progress.close();
+    throw err;
+  });
   const db = await ResultsDb.open(options.dbPath);
   // Written at once, so the printed path exists even if the first configuration is interrupted.
   if (!existsSync(options.dbPath)) db.save();
@@ -127,26 +138,42 @@ export async function runSweep(registry: Registry, options: SweepOptions): Promi
   const interrupts = new Interrupts(() => runner.abandon(), options.log ?? (() => {}));
   interrupts.install();
   try {
+    // Shards are dealt from the plan's order (the same on every machine), then ordered by cost here.
     const work = inShard(plans.flatMap((p) => p.runs.map((run) => ({ dataset: p.dataset, run }))), options.shard);
-    const todo = work.filter(({ run }) => options.force || !db.has(run.key));
-    const progress = new Progress(todo.length, process.stderr, options.quiet);
+    const costs = costsFromRows(db.rows());
+    const todo = cheapestRoundRobin(
+      work
+        .filter(({ run }) => options.force || !db.has(run.key))
+        .map((item) => ({ ...item, method: item.run.plugin.id, cost: costs.byKey.get(item.run.key) ?? costs.byMethod.get(item.run.plugin.id) ?? priorCost(item.run.plugin.id) })),
+    );
+    progress.plan(todo.map((t) => t.method));
     const started = Date.now();
     const deadline = options.budgetSeconds === undefined ? undefined : (options.budgetFrom ?? started) + options.budgetSeconds * 1000;
+    progress.deadline = deadline;
     let ran = 0;
     // Wall time of each method's last configuration: the budget check expects the next one of
     // that method to take at least as long (grids usually grow in cost).
     const lastMs = new Map<string, number>();
+    // Methods with a result of this sweep (done before, or now): under a budget, a method without
+    // one yet gets a fair share of what is left, so one slow method cannot use it all.
+    const hasRow = new Set(work.filter(({ run }) => db.has(run.key, ['ok'])).map(({ run }) => run.plugin.id));
     const deferred: WorkItem[] = [];
     const notRun: WorkItem[] = [];
-    for (const item of todo) {
+    /** Configurations stopped at their fair share: tried again at the end with the time left. */
+    const retry: WorkItem[] = [];
+
+    const notTried = new Set(todo.map((t) => t.run.key));
+    const runOne = async (item: WorkItem, fairShare: boolean): Promise<void> => {
       const { dataset, run } = item;
+      notTried.delete(run.key);
       if (interrupts.stopping) {
         notRun.push(item);
-        continue;
+        return;
       }
       if (deadline !== undefined && !run.invalid && Date.now() + (lastMs.get(run.plugin.id) ?? 0) > deadline) {
         deferred.push(item);
-        continue;
+        progress.drop(run.plugin.id);
+        return;
       }
       const label = `${dataset.name} ${run.name}`;
       const startedAt = new Date().toISOString();
@@ -154,22 +181,36 @@ export async function runSweep(registry: Registry, options: SweepOptions): Promi
         ran++;
         db.upsert({ ...baseRow(run, dataset, options, startedAt), status: 'invalid', reason: run.invalid });
         db.save();
-        progress.finish(label, `skipped: ${run.invalid}`);
-        continue;
+        progress.finish(label, `skipped: ${run.invalid}`, run.plugin.id);
+        return;
       }
       const t0 = Date.now();
       // The budget is a hard end: a configuration still running then is abandoned, left for the next call.
+      let stop: number | undefined = deadline;
+      if (deadline !== undefined && fairShare && !hasRow.has(run.plugin.id)) {
+        // This method and those after it still without a result share what is left; a method with
+        // more configurations queued keeps a share for them too (a cheaper one may still finish).
+        const queued = todo.filter((t) => notTried.has(t.run.key) && !t.run.invalid);
+        const waiting = new Set(queued.filter((t) => !hasRow.has(t.method)).map((t) => t.method));
+        waiting.add(run.plugin.id);
+        const siblings = queued.some((t) => t.method === run.plugin.id) ? 1 : 0;
+        stop = t0 + Math.max(0, deadline - t0) / (waiting.size + siblings);
+      }
       let overBudget = false;
-      const timer = deadline === undefined ? undefined : setTimeout(() => {
+      const timer = stop === undefined ? undefined : setTimeout(() => {
         overBudget = true;
         runner.abandon();
-      }, Math.max(0, deadline - t0));
-      const outcome = await runner.run({ dataset, pluginId: run.plugin.id, packageName: run.plugin.packageName, params: run.params, seed: options.seed }, (phase) => progress.update(label, phase));
+      }, Math.max(0, stop - t0));
+      progress.start(label, run.plugin.id);
+      const outcome = await runner.run({ dataset, pluginId: run.plugin.id, packageName: run.plugin.packageName, params: run.params, seed: options.seed }, (phase, fraction) => progress.update(label, phase, fraction));
       clearTimeout(timer);
       if (outcome.kind === 'abandoned') {
-        (overBudget && !interrupts.stopping ? deferred : notRun).push(item);
-        progress.finish(label, overBudget ? 'stopped: time budget reached (left for the next call)' : 'abandoned');
-        continue;
+        const shareOnly = overBudget && stop !== deadline && !interrupts.stopping;
+        if (shareOnly) retry.push(item);
+        else (overBudget && !interrupts.stopping ? deferred : notRun).push(item);
+        if (shareOnly) progress.note(label, `stopped at its share of the time budget (${((stop! - t0) / 1000).toFixed(0)} s) so that other methods get results; tried again at the end if time is left`);
+        else progress.finish(label, overBudget ? 'stopped: time budget reached (left for the next call)' : 'abandoned', run.plugin.id);
+        return;
       }
       ran++;
       lastMs.set(run.plugin.id, Date.now() - t0);
@@ -179,13 +220,19 @@ export async function runSweep(registry: Registry, options: SweepOptions): Promi
         : { ...baseRow(run, dataset, options, startedAt), status: 'failed', reason: outcome.reason };
       db.upsert(row);
       db.save();
-      progress.finish(label, row.status === 'ok' ? 'ok' : `FAILED ${row.reason}`);
-    }
+      if (row.status === 'ok') hasRow.add(run.plugin.id);
+      progress.finish(label, row.status === 'ok' ? 'ok' : `FAILED ${row.reason}`, run.plugin.id, (Date.now() - t0) / 1000);
+    };
+
+    for (const item of todo) await runOne(item, true);
+    for (const item of retry) await runOne(item, false);
+    progress.close();
     const left = new Set([...deferred, ...notRun].map((d) => d.run.key));
     const keys = new Set(work.filter((w) => !left.has(w.run.key)).map((w) => w.run.key));
     const rows = db.rows().filter((r) => keys.has(r.run_key));
     return { rows, ran, alreadyDone: work.length - todo.length, deferred: deferred.length, interrupted: interrupts.signal, notRun: notRun.length };
   } finally {
+    progress.close();
     interrupts.remove();
     await runner.close();
     db.close();

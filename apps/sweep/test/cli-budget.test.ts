@@ -26,6 +26,24 @@ describe('time budget', () => {
   });
 });
 
+describe('budget shared between methods', () => {
+  it('a slow first configuration stops at its share of the budget, so every other method still gets a row', async () => {
+    const cwd = workDir();
+    // Toy's first configuration never ends in time (a minute of busy fit); its second is instant.
+    // Without shares it would hold the whole budget and no method would get a row.
+    const args = ['--plugin', TOY, '--methods', 'toy,sq', '--dataset', GAUSS, '--toy-bits', '4', '--toy-busyMs', '60000,0', '--sq-format', '8bit,4bit', '--no-report'];
+    const r = await cli([...args, '--budget', '20'], cwd);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/Toy\(bits=4, busyMs=60000\): stopped at its share of the time budget \(\d+ s\)/);
+    const rows = await readRows(join(cwd, '.reef-cache/sweep/results.db'));
+    expect(rows.map((x) => x.config_name).sort()).toEqual(['SQ(format=4bit)', 'SQ(format=8bit)', 'Toy(bits=4, busyMs=0)']);
+    expect(new Set(rows.map((x) => x.method))).toEqual(new Set(['toy', 'sq']));
+    // Tried again with the time left, then left for the next call.
+    expect(r.stdout).toContain('3 configuration(s) run');
+    expect(r.stdout).toContain('1 configuration(s) left for the next call');
+  });
+});
+
 describe('budget and report', () => {
   it('--budget covers the whole command, keeping 5 s of it for the report', async () => {
     const cwd = workDir();

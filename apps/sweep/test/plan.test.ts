@@ -1,13 +1,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { Registry } from '@reef/core';
 import { loadPluginSpec } from '@reef/core/node';
 import { describe, expect, it } from 'vitest';
 import { expectReefError } from '@reef/testkit';
 import { checkGrid, gridsFromOptions, inShard, parseArgs, parseShard, planRuns, runKey, selectMethods, spread } from '../src/index.js';
 import { readSweepFile } from '../src/config.js';
+import { cheapestRoundRobin, costsFromRows } from '../src/order.js';
 import { Progress } from '../src/progress.js';
 import { APP, TOY } from './helpers.js';
 
@@ -100,24 +100,43 @@ describe('quick grids of the first-party quantizers', () => {
 });
 
 describe('progress and config files', () => {
-  it('a terminal gets a redrawn bar with an ETA from finished runs; logs get one line per run', () => {
-    const tty = Object.assign(new PassThrough(), { isTTY: true, columns: 200 });
-    let text = '';
-    tty.on('data', (c: Buffer) => (text += c.toString()));
-    const bar = new Progress(4, tty as unknown as NodeJS.WriteStream);
-    bar.update('d PQ(m=8)', 'fit 40%');
-    expect(text).toMatch(/\r\x1b\[K░+ 0\/4 ETA --:--  d PQ\(m=8\) fit 40%/);
-    bar.finish('d PQ(m=8)', 'ok');
-    expect(text).toMatch(/\[1\/4\] d PQ\(m=8\): ok \(elapsed 0:\d\d, ETA 0:\d\d\)\n$/);
-    bar.update('d PQ(m=16)', 'encode');
-    expect(text).toMatch(/█{6}░{18} 1\/4 ETA 0:\d\d  d PQ\(m=16\) encode$/);
-    const log = new PassThrough();
-    let logged = '';
-    log.on('data', (c: Buffer) => (logged += c.toString()));
-    const plain = new Progress(2, log as unknown as NodeJS.WriteStream);
-    plain.update('x', 'fit');
-    plain.finish('x', 'ok');
-    expect(logged).toMatch(/^\[1\/2\] x: ok \(elapsed 0:00, ETA 0:\d\d\)\n$/);
+  it('a terminal gets a status line with the phase bar and an ETA learned from finished runs; logs get one line per run', () => {
+    let t = 0;
+    const writes: string[] = [];
+    const tty = { isTTY: true, columns: 200, write: (x: string) => writes.push(x) };
+    const bar = new Progress(tty, false, () => t);
+    bar.plan(['pq', 'sq', 'pq', 'sq']);
+    bar.start('d PQ(m=8)', 'pq');
+    bar.update('d PQ(m=8)', 'fit', 0.4);
+    expect(writes.at(-1)).toMatch(/^\r\x1b\[K0\/4 done, ETA --:-- · d PQ\(m=8\) fit  █{8}░{12} +40%  ETA --:--$/);
+    t += 10_000;
+    bar.finish('d PQ(m=8)', 'ok', 'pq', 10);
+    // Learned: the next PQ takes as long as the last (10 s), SQ never ran: the mean (10 s), so a guess (~).
+    expect(writes.join('')).toContain('[1/4] d PQ(m=8): ok (elapsed 0:10, ETA ~0:30)\n');
+    bar.start('d SQ(8bit)', 'sq');
+    t += 2_000;
+    bar.finish('d SQ(8bit)', 'ok', 'sq', 2);
+    expect(writes.join('')).toContain('[2/4] d SQ(8bit): ok (elapsed 0:12, ETA 0:12)\n');
+    // A fit that extrapolates beyond the learned time raises the ETA: 3 s for a quarter, 9 s left.
+    bar.start('d PQ(m=16)', 'pq');
+    bar.update('d PQ(m=16)', 'fit', 0);
+    t += 12_000;
+    bar.update('d PQ(m=16)', 'fit', 0.25);
+    expect(writes.at(-1)).toContain('2/4 done, ETA 0:38 · d PQ(m=16) fit');
+    bar.close();
+    expect(writes.at(-1)).toBe('\r\x1b[K');
+
+    const logged: string[] = [];
+    const plain = new Progress({ isTTY: false, write: (x: string) => logged.push(x) }, false, () => 0);
+    plain.plan(['x', 'x']);
+    plain.update('x', 'fit', 0.5);
+    plain.finish('x', 'ok', 'x', 1);
+    expect(logged).toEqual(['[1/2] x: ok (elapsed 0:00, ETA 0:01)\n']);
+    const quiet: string[] = [];
+    const silent = new Progress({ isTTY: true, write: (x: string) => quiet.push(x) }, true, () => 0);
+    silent.update('x', 'fit', 0.5);
+    silent.finish('x', 'ok', 'x', 1);
+    expect(quiet).toEqual([]);
   });
 
   it('reads a JSON config like a YAML one and refuses unknown keys', async () => {
@@ -132,5 +151,30 @@ describe('progress and config files', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('run order under a time budget', () => {
+  const item = (method: string, name: string, cost?: number) => ({ method, name, cost });
+  it('is round-robin across methods, cheapest known method and configuration first, never-run ones after in plan order', () => {
+    const order = cheapestRoundRobin([
+      item('lattice', 'L1'), item('lattice', 'L2'),
+      item('pq', 'P1', 4), item('pq', 'P2', 2),
+      item('sq', 'S1', 0.1), item('sq', 'S2'),
+      item('opq', 'O1', 30),
+    ]);
+    // Round 1 holds one configuration of every method, so a budget that ends after it leaves each a row.
+    expect(order.map((x) => x.name)).toEqual(['S1', 'P2', 'O1', 'L1', 'S2', 'P1', 'L2']);
+    expect(new Set(order.slice(0, 4).map((x) => x.method)).size).toBe(4);
+  });
+
+  it('learns costs from earlier rows: per configuration, and per method as the mean of its rows', () => {
+    const { byKey, byMethod } = costsFromRows([
+      { run_key: 'a', method: 'pq', status: 'ok', fit_ms: 1000, encode_ms: 500, decode_ms: 250, search_ms: 250 },
+      { run_key: 'b', method: 'pq', status: 'ok', fit_ms: 3000, encode_ms: 0, decode_ms: 0, search_ms: 1000 },
+      { run_key: 'c', method: 'sq', status: 'failed', fit_ms: null },
+    ]);
+    expect([...byKey]).toEqual([['a', 2], ['b', 4]]);
+    expect([...byMethod]).toEqual([['pq', 3]]);
   });
 });

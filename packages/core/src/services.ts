@@ -5,6 +5,7 @@
  * them from `host.services` in `register(host)`.
  */
 import { ReefError } from './errors.js';
+import { SILENT_PROGRESS, type ProgressReporter } from './progress.js';
 
 /**
  * Names one service and the interface its value implements. `createDefault`, where present, is what
@@ -128,41 +129,11 @@ export const WARNINGS: ServiceToken<WarningSink> = serviceToken('WARNINGS', 'rec
 
 // ---- Progress -----------------------------------------------------------------------------------
 
-/** Where long-running plugin work reports how far it got. */
-export interface ProgressReporter {
-  /** `fraction` in [0, 1] of the task named `label`. */
-  report(fraction: number, label: string): void;
-}
-
-/** Progress that goes nowhere (the default). */
-export const SILENT_PROGRESS: ProgressReporter = Object.freeze({ report: () => {} });
-
-/**
- * Progress written as lines, e.g. to a CLI's stderr: `label: 40%`, one line each time a task
- * crosses another `step` (default 10%), and at 100%, so a long run says where it is without flooding.
- */
-export class WrittenProgress implements ProgressReporter {
-  private readonly shown = new Map<string, number>();
-  constructor(
-    private readonly write: (line: string) => void,
-    private readonly step = 0.1,
-  ) {
-    if (!(step > 0 && step <= 1)) throw new ReefError('INVALID_PARAM', `WrittenProgress: step must be in (0, 1], got ${step}`);
-  }
-  report(fraction: number, label: string): void {
-    if (!Number.isFinite(fraction)) return;
-    const f = Math.min(1, Math.max(0, fraction));
-    const bucket = f === 1 ? Infinity : Math.floor(f / this.step);
-    if (bucket <= (this.shown.get(label) ?? -1)) return;
-    this.shown.set(label, bucket);
-    // A new run of the same task starts its count again.
-    if (f === 1) this.shown.delete(label);
-    this.write(`${label}: ${Math.round(f * 100)}%`);
-  }
-}
+export { SILENT_PROGRESS, WrittenProgress, TerminalProgress, formatSize, formatDuration } from './progress.js';
+export type { ProgressReporter, ProgressAmount, TerminalLike, TerminalProgressOptions } from './progress.js';
 
 /** Where plugins report progress. Default: SILENT_PROGRESS. */
-export const PROGRESS: ServiceToken<ProgressReporter> = serviceToken('PROGRESS', 'receives progress of long-running plugin work', () => SILENT_PROGRESS);
+export const PROGRESS: ServiceToken<ProgressReporter> = serviceToken('PROGRESS', 'receives progress of long-running work (plugins, the store)', () => SILENT_PROGRESS);
 
 export function missingService(token: ServiceToken<unknown>, who: string): ReefError {
   return new ReefError(

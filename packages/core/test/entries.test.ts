@@ -32,7 +32,7 @@ const EXPECTED: Record<string, { values?: string[]; types?: string[] }> = {
   './plugin': { values: ['definePlugin', 'PLUGIN_API_VERSION'], types: ['ReefPluginModule', 'ReefManifest'] },
   './registry': { values: ['Registry', 'QUANTIZER_PLUGINS', 'DELTA_TYPE_PLUGINS'] },
   './node': { values: ['createNodeRegistry', 'loadPluginSpec', 'findPluginPackages'] },
-  './services': { values: ['COMPUTE_POOL', 'WARNINGS', 'PROGRESS', 'serviceToken', 'PLUGIN_CATALOG', 'CollectingWarnings', 'WrittenWarnings', 'SILENT_PROGRESS'], types: ['ComputePool', 'WarningSink', 'ProgressReporter'] },
+  './services': { values: ['COMPUTE_POOL', 'WARNINGS', 'PROGRESS', 'serviceToken', 'PLUGIN_CATALOG', 'CollectingWarnings', 'WrittenWarnings', 'SILENT_PROGRESS', 'WrittenProgress', 'TerminalProgress'], types: ['ComputePool', 'WarningSink', 'ProgressReporter', 'ProgressAmount'] },
   './dtype': { values: ['toFloat64', 'tensorToFloat64', 'float64ToTensor', 'f16Bits', 'bf16Bits', 'floatToHalfBits', 'halfBitsToFloat'] },
 };
 

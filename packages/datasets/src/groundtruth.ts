@@ -26,15 +26,17 @@ export function groundTruthKey(base: Vectors, queries: Vectors, k: number): stri
 }
 
 export interface GroundTruthOptions {
-  /** Where to cache: `<cacheStem>.gt-<hash>.ivecs`, e.g. next to the dataset file. */
+  /** Where to cache: `<cacheStem>.gt-<hash>.ivecs`, in a cache folder (never the dataset's own). */
   readonly cacheStem?: string;
-  /**
-   * Where to cache when `cacheStem`'s folder cannot be written (a read-only system folder such as
-   * /usr/share/datasets): typically the user's `.reef-cache/datasets`. Both are looked up first.
-   */
-  readonly fallbackStem?: string;
-  /** Told where the truth went when the first folder was not writable, or that it could not be cached. */
+  /** Told when the truth could not be cached. */
   readonly onWarning?: (message: string) => void;
+  /** Told the fraction of queries done while the truth is computed (not when it comes from the cache). */
+  readonly onProgress?: (fraction: number) => void;
+}
+
+/** Queries per exactKnn call while computing: ~20 steps of progress, each still a large batch. */
+function queryBlock(queries: number): number {
+  return Math.max(16, Math.ceil(queries / 20));
 }
 
 function cacheFile(stem: string, key: string): string {
@@ -56,32 +58,36 @@ function writeAtomically(file: string, bytes: Uint8Array): void {
 
 /**
  * Exact k nearest neighbours (squared L2) of the queries in the base set, computed once and cached
- * as .ivecs next to the data (or in the fallback folder when that is read-only), keyed by a hash of
- * the vectors.
+ * as .ivecs at `cacheStem`, keyed by a hash of the vectors.
  */
 export function exactGroundTruth(base: Vectors, queries: Vectors, k: number, options: GroundTruthOptions = {}): GroundTruth {
   const kk = Math.min(k, base.count);
-  const stems = [options.cacheStem, options.fallbackStem].filter((s): s is string => s !== undefined);
-  const key = stems.length > 0 ? groundTruthKey(base, queries, kk) : '';
-  for (const stem of stems) {
+  const stem = options.cacheStem;
+  const key = stem !== undefined ? groundTruthKey(base, queries, kk) : '';
+  if (stem !== undefined) {
     const file = cacheFile(stem, key);
-    if (!existsSync(file)) continue;
-    const cached = readVecs(file, 'ivecs');
-    if (cached.count === queries.count && cached.dim === kk) return { ids: cached.data as Int32Array, k: kk, origin: 'cache' };
-  }
-  const { ids } = exactKnn(base.data, base.count, queries.data, queries.count, base.dim, kk, 'l2');
-  const bytes = stems.length > 0 ? encodeVecs(ids, kk) : undefined;
-  const failures: string[] = [];
-  for (const stem of stems) {
-    const file = cacheFile(stem, key);
-    try {
-      writeAtomically(file, bytes!);
-      if (failures.length > 0) options.onWarning?.(`${failures.join('; ')}: ground truth cached at ${file} instead`);
-      return { ids, k: kk, origin: 'computed' };
-    } catch (err) {
-      failures.push(`cannot write ${dirname(file)} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    if (existsSync(file)) {
+      const cached = readVecs(file, 'ivecs');
+      if (cached.count === queries.count && cached.dim === kk) return { ids: cached.data as Int32Array, k: kk, origin: 'cache' };
     }
   }
-  if (failures.length > 0) options.onWarning?.(`${failures.join('; ')}: ground truth not cached, it will be computed again next time`);
+  // In blocks of queries, so a long computation can say how far it got (each query is independent).
+  const ids = new Int32Array(queries.count * kk);
+  const block = queryBlock(queries.count);
+  options.onProgress?.(0);
+  for (let q = 0; q < queries.count; q += block) {
+    const n = Math.min(block, queries.count - q);
+    const part = exactKnn(base.data, base.count, queries.data.subarray(q * base.dim, (q + n) * base.dim), n, base.dim, kk, 'l2');
+    ids.set(part.ids, q * kk);
+    options.onProgress?.((q + n) / queries.count);
+  }
+  if (stem !== undefined) {
+    const file = cacheFile(stem, key);
+    try {
+      writeAtomically(file, encodeVecs(ids, kk));
+    } catch (err) {
+      options.onWarning?.(`cannot write ${dirname(file)} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): ground truth not cached, it will be computed again next time`);
+    }
+  }
   return { ids, k: kk, origin: 'computed' };
 }

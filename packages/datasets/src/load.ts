@@ -1,4 +1,4 @@
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ReefError, type Vectors } from '@reef/core';
 import { Rng } from '@reef/kernels';
@@ -33,11 +33,27 @@ export interface LoadOptions {
   /** Seed for hold-out sampling. */
   readonly seed?: number;
   /**
-   * Where computed ground truth of synthetic sets is cached, and that of files whose folder cannot
-   * be written (default `.reef-cache/datasets` in the current folder).
+   * Where computed ground truth is cached (default: `defaultCacheDir()`, i.e.
+   * `$XDG_CACHE_HOME/reef/datasets` or `~/.cache/reef/datasets`). Never the dataset's own folder:
+   * it may be a system folder (/usr/share/datasets) or someone else's.
    */
   readonly cacheDir?: string;
   readonly onWarning?: (message: string) => void;
+  /** Told how far loading and ground truth got (`label`, fraction in [0, 1]; NaN: under way), for a progress display. */
+  readonly onProgress?: (fraction: number, label: string) => void;
+}
+
+/**
+ * Where Reef caches what it computes from datasets (ground truth): `$XDG_CACHE_HOME/reef/datasets`,
+ * else `~/.cache/reef/datasets` (the XDG default), else, with no home folder, `.reef-cache/datasets`
+ * in the current folder.
+ */
+export function defaultCacheDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  const xdg = env.XDG_CACHE_HOME;
+  // The XDG spec: a relative XDG_CACHE_HOME is invalid and ignored.
+  if (xdg && isAbsolute(xdg)) return join(xdg, 'reef', 'datasets');
+  const home = env.HOME ?? env.USERPROFILE;
+  return home && isAbsolute(home) ? join(home, '.cache', 'reef', 'datasets') : resolve('.reef-cache', 'datasets');
 }
 
 /** File kinds recognised by name. */
@@ -139,7 +155,8 @@ function stemOf(path: string): string {
 export async function loadDataset(spec: string = DEFAULT_DATASET, options: LoadOptions = {}): Promise<Dataset> {
   const k = options.k ?? 100;
   const seed = options.seed ?? 1;
-  const cacheDir = resolve(options.cacheDir ?? join(process.cwd(), '.reef-cache', 'datasets'));
+  const cacheDir = resolve(options.cacheDir ?? defaultCacheDir());
+  const progress = options.onProgress ?? (() => {});
   const named = spec === 'default' ? DEFAULT_DATASET : spec;
   const path = BUNDLED_DATASETS[named] ?? spec;
   const synthetic = parseSyntheticSpec(spec);
@@ -149,9 +166,8 @@ export async function loadDataset(spec: string = DEFAULT_DATASET, options: LoadO
   let queries: Vectors;
   let truth: GroundTruth | undefined;
   let attributes: Record<string, string | number> = {};
-  // Ground truth is cached next to the file when its folder is writable, else under cacheDir.
+  // Ground truth is cached under cacheDir, by the file's name or the synthetic spec (and keyed by a hash of the data).
   let cacheStem: string;
-  let fallbackStem: string | undefined;
 
   if (synthetic) {
     const { n = 2000, dim = 32, seed: dataSeed = 1, clusters, spread } = synthetic.opts;
@@ -162,6 +178,7 @@ export async function loadDataset(spec: string = DEFAULT_DATASET, options: LoadO
     name = spec;
     cacheStem = join(cacheDir, spec.replace(/[^a-zA-Z0-9=.,-]/g, '_'));
   } else if (datasetFormat(path) === 'hdf5') {
+    progress(Number.NaN, `loading ${stemOf(path)}`);
     // Imported on first use: h5wasm takes a second to load, and most callers never read HDF5.
     const { readAnnBenchmarks } = await import('@reef/hdf5');
     const ann = await readAnnBenchmarks(path, stemOf(path));
@@ -188,10 +205,12 @@ export async function loadDataset(spec: string = DEFAULT_DATASET, options: LoadO
       if (truth) truth = { ...truth, ids: truth.ids.slice(0, n * truth.k), distances: truth.distances?.slice(0, n * truth.k) };
     }
     name = BUNDLED_DATASETS[named] ? named : stemOf(path);
-    cacheStem = join(dirname(path), stemOf(path));
-    fallbackStem = join(cacheDir, stemOf(path));
+    cacheStem = join(cacheDir, stemOf(path));
+    progress(1, `loading ${stemOf(path)}`);
   } else {
+    progress(Number.NaN, `loading ${stemOf(path)}`);
     const all = readVectorFile(path);
+    progress(1, `loading ${stemOf(path)}`);
     if (options.queryFile) {
       base = all;
       queries = readVectorFile(options.queryFile);
@@ -200,8 +219,7 @@ export async function loadDataset(spec: string = DEFAULT_DATASET, options: LoadO
     }
     name = stemOf(path);
     const stem = `${stemOf(path)}${options.queryFile ? '' : `.q${queries.count}s${seed}${options.queriesInBase ? 'in' : ''}`}`;
-    cacheStem = join(dirname(path), stem);
-    fallbackStem = join(cacheDir, stem);
+    cacheStem = join(cacheDir, stem);
   }
 
   if (base.dim !== queries.dim) {
@@ -209,6 +227,6 @@ export async function loadDataset(spec: string = DEFAULT_DATASET, options: LoadO
   }
   if (base.count === 0 || queries.count === 0) throw new ReefError('EMPTY_DATA', `${spec}: dataset has ${base.count} base vectors and ${queries.count} queries`);
   if (options.groundTruthFile) truth = readGroundTruthFile(options.groundTruthFile, queries, base.count);
-  truth ??= exactGroundTruth(base, queries, k, { cacheStem, fallbackStem, onWarning: options.onWarning });
+  truth ??= exactGroundTruth(base, queries, k, { cacheStem, onWarning: options.onWarning, onProgress: (f) => progress(f, `ground truth of ${name}`) });
   return { name, source: BUNDLED_DATASETS[named] ? `bundled:${named}` : spec, base, queries, groundTruth: truth, attributes };
 }

@@ -8,6 +8,7 @@ import { exactKnn } from '@reef/kernels';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectReefError } from '@reef/testkit';
 import {
+  defaultCacheDir,
   assertWithinBudget, clusteredVectors, encodeVecs, gaussianVectors, holdOutQueries, loadDataset, maybeGunzip, parseIdx, parseNpy, parseVecs, readIdx, readNpy,
 } from '../src/index.js';
 
@@ -155,14 +156,24 @@ describe('.fvecs / .bvecs / .ivecs', () => {
     await expectReefError(() => parseVecs(bad, 'fvecs'), 'BAD_FILE', 'record 1');
   });
 
-  it('loads an .fvecs file with held-out queries and caches the exact ground truth next to it', async () => {
+  it('loads an .fvecs file with held-out queries and caches the exact ground truth in the cache folder, not beside the file', async () => {
     const all = gaussianVectors({ count: 300, dim: 8, seed: 3 });
-    const file = join(tmp, 'g.fvecs');
+    const folder = join(tmp, 'g-data');
+    mkdirSync(folder);
+    const file = join(folder, 'g.fvecs');
     writeFileSync(file, encodeVecs(all.data, 8));
-    const first = await loadDataset(file, { queryCount: 30, k: 10 });
+    const cacheDir = join(tmp, 'g-cache');
+    const steps: number[] = [];
+    const first = await loadDataset(file, { queryCount: 30, k: 10, cacheDir, onProgress: (f, label) => label.startsWith('ground truth') && steps.push(f) });
     expect([first.base.count, first.queries.count]).toEqual([270, 30]);
     expect(first.groundTruth.origin).toBe('computed');
-    const second = await loadDataset(file, { queryCount: 30, k: 10 });
+    expect(readdirSync(folder)).toEqual(['g.fvecs']);
+    expect(readdirSync(cacheDir).filter((f) => f.includes('.gt-'))).toHaveLength(1);
+    // Progress of the computation: from 0, rising, to 1.
+    expect(steps[0]).toBe(0);
+    expect(steps.at(-1)).toBe(1);
+    expect(steps.every((f, i) => i === 0 || f > steps[i - 1])).toBe(true);
+    const second = await loadDataset(file, { queryCount: 30, k: 10, cacheDir });
     expect(second.groundTruth.origin).toBe('cache');
     expect(Array.from(second.groundTruth.ids)).toEqual(Array.from(first.groundTruth.ids));
     // Held out: no query is a row of the base.
@@ -171,39 +182,48 @@ describe('.fvecs / .bvecs / .ivecs', () => {
     for (let q = 0; q < 30; q++) expect(rows.has(first.queries.data.subarray(q * 8, q * 8 + 8).join())).toBe(false);
   });
 
-  it('caches ground truth in the user cache when the dataset folder is read-only, and still computes it once', () => {
-    // A real read-only folder: as root (who may write anywhere) the loader runs as `nobody` instead.
+  it('caches ground truth under $XDG_CACHE_HOME/reef, never in the dataset folder, even one it could write (as root)', () => {
+    // The dataset folder is read-only to others; as root (who may write anywhere, and did: issue 20)
+    // the loader runs both as root and as `nobody`, and neither may leave anything beside the data.
     const root = mkdtempSync(join(tmpdir(), 'reef-ro-'));
     try {
       chmodSync(root, 0o755);
       const ro = join(root, 'datasets');
-      const cache = join(root, 'user-cache');
+      const xdg = join(root, 'xdg-cache');
       mkdirSync(ro);
-      mkdirSync(cache, { mode: 0o777 });
-      chmodSync(cache, 0o777);
+      mkdirSync(xdg, { mode: 0o777 });
+      chmodSync(xdg, 0o777);
       writeFileSync(join(ro, 'r.fvecs'), encodeVecs(gaussianVectors({ count: 200, dim: 4, seed: 5 }).data, 4));
       chmodSync(ro, 0o555);
       const dist = pathToFileURL(join(import.meta.dirname, '../dist/index.js')).href;
       const script = `import { loadDataset } from ${JSON.stringify(dist)};
         const warnings = [];
-        const opts = { queryCount: 20, k: 5, cacheDir: ${JSON.stringify(cache)}, onWarning: (w) => warnings.push(w) };
+        const opts = { queryCount: 20, k: 5, onWarning: (w) => warnings.push(w) };
         const a = await loadDataset(${JSON.stringify(join(ro, 'r.fvecs'))}, opts);
         const b = await loadDataset(${JSON.stringify(join(ro, 'r.fvecs'))}, opts);
         console.log(JSON.stringify({ origins: [a.groundTruth.origin, b.groundTruth.origin], same: a.groundTruth.ids.join() === b.groundTruth.ids.join(), warnings }));`;
-      const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', ...asNobody });
-      expect(r.stderr).toBe('');
-      const out = JSON.parse(r.stdout) as { origins: string[]; same: boolean; warnings: string[] };
-      expect(out.origins).toEqual(['computed', 'cache']);
-      expect(out.same).toBe(true);
-      expect(out.warnings).toHaveLength(1);
-      expect(out.warnings[0]).toMatch(/cannot write .*datasets \((EACCES|EROFS|EPERM)\): ground truth cached at .*user-cache/);
-      expect(readdirSync(ro).filter((f) => f.includes('.gt-'))).toEqual([]);
-      expect(readdirSync(cache).filter((f) => f.includes('.gt-'))).toHaveLength(1);
+      const users = process.getuid?.() === 0 ? [{}, { uid: 65534, gid: 65534 }] : [{}];
+      for (const [i, user] of users.entries()) {
+        const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', ...user, env: { ...process.env, XDG_CACHE_HOME: xdg } });
+        expect(r.stderr).toBe('');
+        const out = JSON.parse(r.stdout) as { origins: string[]; same: boolean; warnings: string[] };
+        // Each user's run computes once (the first) and reads the cache after; root's cache serves nobody too.
+        expect(out.origins).toEqual(i === 0 ? ['computed', 'cache'] : ['cache', 'cache']);
+        expect(out.same).toBe(true);
+        expect(out.warnings).toEqual([]);
+        expect(readdirSync(ro)).toEqual(['r.fvecs']);
+        expect(readdirSync(join(xdg, 'reef', 'datasets')).filter((f) => f.includes('.gt-'))).toHaveLength(1);
+      }
     } finally {
       chmodSync(join(root, 'datasets'), 0o755);
       rmSync(root, { recursive: true, force: true });
     }
+  });
+
+  it('finds the cache folder: $XDG_CACHE_HOME/reef, else ~/.cache/reef; a relative XDG_CACHE_HOME is ignored', () => {
+    expect(defaultCacheDir({ XDG_CACHE_HOME: '/x/cache', HOME: '/home/u' })).toBe('/x/cache/reef/datasets');
+    expect(defaultCacheDir({ HOME: '/home/u' })).toBe('/home/u/.cache/reef/datasets');
+    expect(defaultCacheDir({ XDG_CACHE_HOME: 'rel', HOME: '/home/u' })).toBe('/home/u/.cache/reef/datasets');
   });
 
   it('refuses a ground-truth file whose rows do not match the queries, and a query dimension mismatch', async () => {

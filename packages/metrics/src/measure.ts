@@ -47,8 +47,8 @@ export interface Measurement {
 export interface MeasureOptions {
   /** Seed of the fit and of the distortion pairs. */
   readonly seed: number;
-  /** Called with 'fit', 'fit 40%', 'encode', ...: feeds a progress display. */
-  readonly onPhase?: (phase: string) => void;
+  /** Called with 'fit', 'encode', ... as each phase starts, and with the fit's fraction as it trains: feeds a progress display. */
+  readonly onPhase?: (phase: string, fraction?: number) => void;
 }
 
 const now = (): number => performance.now();
@@ -61,7 +61,7 @@ export async function measureQuantizer(quantizer: Quantizer, data: MeasuredData,
   const { base, queries, groundTruth } = data;
   const k = Math.min(SEARCH_K, base.count);
 
-  onPhase?.('fit');
+  onPhase?.('fit', 0);
   let t = now();
   let lastReport = 0;
   await quantizer.fit(base, {
@@ -70,7 +70,7 @@ export async function measureQuantizer(quantizer: Quantizer, data: MeasuredData,
       // Terminal writes are synchronous, so this shows even while a synchronous fit runs; throttled.
       if (now() - lastReport < 200) return;
       lastReport = now();
-      onPhase?.(`fit ${Math.round(fraction * 100)}%`);
+      onPhase?.('fit', fraction);
     },
   });
   const fitMs = now() - t;

@@ -13,6 +13,7 @@ import type { RepoContext } from './repo-context.js';
 import { commitAt, resolveRevision } from './revisions.js';
 import { assertSafePath, printable, resolveInside, unsafeMemberReason } from './safe-path.js';
 import { status } from './staging.js';
+import { Work, progressOf, withWork } from './work-progress.js';
 
 /** Files out: rebuilding tracked files byte for byte, checkout into the working folder, export. */
 
@@ -32,7 +33,7 @@ export async function fileBytes(ctx: RepoContext, path: string, file: FileRecord
  * Produces a tracked file's bytes in order, one decoded tensor at a time, and checks size and
  * sha256 against what was recorded at add; `sink` (if any) sees every part before the check.
  */
-export async function streamFile(ctx: RepoContext, path: string, file: FileRecord, sink?: (data: Uint8Array) => void): Promise<void> {
+export async function streamFile(ctx: RepoContext, path: string, file: FileRecord, sink?: (data: Uint8Array) => void, work?: Work): Promise<void> {
   const hash = createHash('sha256');
   let size = 0;
   for (const segment of fromLayout(file.layout)) {
@@ -40,6 +41,7 @@ export async function streamFile(ctx: RepoContext, path: string, file: FileRecor
     hash.update(data);
     size += data.length;
     sink?.(data);
+    work?.advance(data.length);
   }
   if (size !== file.size || hash.digest('hex') !== file.sha256) {
     throw new ReefError('REPOSITORY', `rebuilt ${path} does not match the file that was added (repository corrupt; run reef fsck)`);
@@ -50,11 +52,11 @@ export async function streamFile(ctx: RepoContext, path: string, file: FileRecor
  * Writes a tracked file to `target` streamed, through a temporary file that is flushed and renamed
  * only once its size and sha256 match: a damaged repository never leaves a wrong file in place.
  */
-export async function writeFile(ctx: RepoContext, path: string, file: FileRecord, target: string): Promise<void> {
+export async function writeFile(ctx: RepoContext, path: string, file: FileRecord, target: string, work?: Work): Promise<void> {
   const tmp = tempPath(target);
   const fd = openSync(tmp, 'wx');
   try {
-    await streamFile(ctx, path, file, (data) => writeAll(fd, data));
+    await streamFile(ctx, path, file, (data) => writeAll(fd, data), work);
     fsyncSync(fd);
   } catch (err) {
     closeSync(fd);
@@ -82,12 +84,18 @@ export async function writeWorkingTree(ctx: RepoContext, target: Tree, previous:
   const where = new Map<string, string>();
   for (const path of new Set([...Object.keys(previous), ...Object.keys(target)])) where.set(path, resolveInside(ctx.root, path));
   for (const path of Object.keys(previous)) if (!target[path]) rmSync(where.get(path) as string, { force: true });
-  for (const [path, file] of Object.entries(target)) {
-    const abs = where.get(path) as string;
-    if (existsSync(abs) && statSync(abs).size === file.size && sha256File(abs) === file.sha256) continue;
-    mkdirSync(dirname(abs), { recursive: true });
-    await writeFile(ctx, path, file, abs);
-  }
+  const total = Object.values(target).reduce((n, f) => n + f.size, 0);
+  await withWork(ctx.registry, 'checkout', total, async (work) => {
+    for (const [path, file] of Object.entries(target)) {
+      const abs = where.get(path) as string;
+      if (existsSync(abs) && statSync(abs).size === file.size && sha256File(abs) === file.sha256) {
+        work.advance(file.size);
+        continue;
+      }
+      mkdirSync(dirname(abs), { recursive: true });
+      await writeFile(ctx, path, file, abs, work);
+    }
+  });
 }
 
 /** Switches the working files and HEAD to `rev` (a branch stays attached, anything else detaches). */
@@ -121,7 +129,12 @@ export async function exportRevision(ctx: RepoContext, rev: string, options: { f
   const plan = exportPlan(ctx, rev, options);
   if (plan.verbatim) return { bytes: await fileBytes(ctx, plan.verbatim.path, plan.verbatim.file), verbatim: true };
   const tensors: NamedTensor[] = [];
-  for (const t of plan.tensors) tensors.push({ name: t.name, tensor: await ctx.objects.get(t.hash) });
+  await withWork(ctx.registry, 'export', plan.tensors.length, async (work) => {
+    for (const t of plan.tensors) {
+      tensors.push({ name: t.name, tensor: await ctx.objects.get(t.hash) });
+      work.advance(1);
+    }
+  }, 'items');
   return { bytes: options.format === 'safetensors' ? writeSafetensors(tensors) : writeNpz(tensors), verbatim: false };
 }
 
@@ -137,7 +150,8 @@ export async function exportTo(ctx: RepoContext, rev: string, target: string, op
   const plan = exportPlan(ctx, rev, options);
   if (plan.verbatim) {
     const { file } = plan.verbatim;
-    await writeFile(ctx, plan.verbatim.path, file, target); // renamed into place only once its sha256 is file.sha256
+    // Renamed into place only once its sha256 is file.sha256.
+    await withWork(ctx.registry, 'export', file.size, (work) => writeFile(ctx, plan.verbatim!.path, file, target, work));
     return { bytes: file.size, verbatim: true, sha256: file.sha256, identical: identicalToAdded(file), loss: exportLoss(ctx, rev, file.tensors) };
   }
   const loss = exportLoss(ctx, rev, plan.tensors);
@@ -150,14 +164,20 @@ export async function exportTo(ctx: RepoContext, rev: string, target: string, op
   const head = safetensorsHeader(sizes);
   const tmp = tempPath(target);
   const fd = openSync(tmp, 'wx');
+  const work = new Work(progressOf(ctx.registry), 'export', sizes.reduce((n, t) => n + t.byteLength, 0));
   try {
     writeAll(fd, head);
-    for (const t of sizes) writeAll(fd, (await ctx.objects.get(t.hash)).data);
+    for (const t of sizes) {
+      writeAll(fd, (await ctx.objects.get(t.hash)).data);
+      work.advance(t.byteLength);
+    }
     fsyncSync(fd);
   } catch (err) {
     closeSync(fd);
     rmSync(tmp, { force: true });
     throw err;
+  } finally {
+    work.finish();
   }
   closeSync(fd);
   renameSync(tmp, target);

@@ -13,6 +13,7 @@ import { acquireLock } from './lock.js';
 import type { EncodedObject, ObjectInfo } from './objects.js';
 import { REPO_DIR } from './repo-context.js';
 import type { Repository } from './repository.js';
+import { Work, progressOf } from './work-progress.js';
 
 /**
  * Clustering of stored tensors: similar tensors of one dtype and shape (across models and commits)
@@ -224,13 +225,21 @@ async function proposeClusters(repo: Repository, candidates: readonly Candidate[
   }
   const minSize = o.minSize ?? DEFAULTS.minSize;
   const clusters: Candidate[][] = [];
-  for (const group of groups.values()) {
-    if (group.length < minSize) continue;
-    const vectors: Float64Array[] = [];
-    for (const c of group) vectors.push(sampleVector(await repo.objects.get(c.hash)));
-    for (const idx of clusterGroup(vectors, { threshold: o.threshold ?? DEFAULTS.threshold, k: o.k })) {
-      if (idx.length >= minSize) clusters.push(idx.map((i) => group[i]));
+  const sampled = [...groups.values()].filter((g) => g.length >= minSize);
+  const work = new Work(progressOf(o.registry ?? repo.registry), 'cluster: sampling tensors', sampled.flat().reduce((n, c) => n + c.info.rawBytes, 0));
+  try {
+    for (const group of sampled) {
+      const vectors: Float64Array[] = [];
+      for (const c of group) {
+        vectors.push(sampleVector(await repo.objects.get(c.hash)));
+        work.advance(c.info.rawBytes);
+      }
+      for (const idx of clusterGroup(vectors, { threshold: o.threshold ?? DEFAULTS.threshold, k: o.k })) {
+        if (idx.length >= minSize) clusters.push(idx.map((i) => group[i]));
+      }
     }
+  } finally {
+    work.finish();
   }
   return { clusters, groups: groups.size };
 }
@@ -386,9 +395,15 @@ async function plan(repo: Repository, o: ClusterOptions): Promise<{ analysis: Cl
   const { clusters, groups } = await proposeClusters(repo, candidates, o);
   const ctx: PlanContext = { deltaTypes, tails: chainTails(repo.objects.all()), maxDepth, centroid: o.centroid ?? 'auto' };
   const plans: Plan[] = [];
-  for (const members of clusters) {
-    plans.push(await planCluster(repo, members, ctx));
-    repo.objects.clearCache(); // one cluster's tensors at a time in memory
+  const work = new Work(progressOf(o.registry ?? repo.registry), 'cluster: encoding members', clusters.flat().reduce((n, c) => n + c.info.rawBytes, 0));
+  try {
+    for (const members of clusters) {
+      plans.push(await planCluster(repo, members, ctx));
+      repo.objects.clearCache(); // one cluster's tensors at a time in memory
+      work.advance(members.reduce((n, c) => n + c.info.rawBytes, 0));
+    }
+  } finally {
+    work.finish();
   }
   let paying = plans.filter((p) => p.report.pays);
   const saving = paying.reduce((s, p) => s + p.report.bytesNow - p.report.bytesProjected, 0);

@@ -9,6 +9,7 @@ import { referenceCandidates } from './references.js';
 import type { RepoContext } from './repo-context.js';
 import { SimilarityIndex } from './similarity.js';
 import { ZERO_REFERENCE, zeroTensor } from './zero-reference.js';
+import { Work, progressOf } from './work-progress.js';
 
 /** Stored codebooks a lossy commit tries to reuse (the newest ones), each one more encoding per tensor. */
 const REUSED_CODEBOOKS = 4;
@@ -66,7 +67,8 @@ export async function commitLossy(ctx: RepoContext, message: string, bound: Qual
     // The most recent stored codebooks are tried again before paying for new ones.
     const existing = [];
     for (const { info } of ctx.objects.codebooks().slice(-REUSED_CODEBOOKS)) existing.push(await ctx.objects.readCodebook(info.hash));
-    const choices = await chooseWithinBound(items, ctx.registry.deltaTypes(), bound, existing);
+    const work = new Work(progressOf(ctx.registry), 'commit: measuring lossy encodings', items.reduce((n, it) => n + it.tensor.data.length, 0));
+    const choices = await chooseWithinBound(items, ctx.registry.deltaTypes(), bound, existing, (bytes) => work.advance(bytes)).finally(() => work.finish());
     const replaced = new Map<string, string>();
     const objects: EncodedObject[] = [];
     const books = new Map<string, NonNullable<(typeof choices)[number]['codebook']>>();

@@ -8,6 +8,7 @@ import { ancestors } from './revisions.js';
 import { printable, unsafePathReason } from './safe-path.js';
 import { SimilarityIndex } from './similarity.js';
 import { ZERO_REFERENCE } from './zero-reference.js';
+import { Work, progressOf } from './work-progress.js';
 
 /** Maintenance: gc (remove what nothing reaches), fsck (verify everything), stats. */
 
@@ -133,14 +134,21 @@ async function mergeSmallPacks(ctx: RepoContext, small: readonly SmallPack[], re
   }
   batches.push(batch);
   let merged = 0;
-  for (const b of batches.filter((x) => x.length > 1)) {
-    const copies: EncodedObject[] = [];
-    for (const p of b) for (const info of p.infos) copies.push(await ctx.objects.readEncoded(info.hash));
-    const books = [];
-    for (const p of b) for (const hash of p.books) books.push(await ctx.objects.readCodebook(hash));
-    await ctx.objects.writePack(copies, ctx.onProgress, true, books);
-    retire.push(...b.map((p) => p.pack));
-    merged += b.length;
+  const toMerge = batches.filter((x) => x.length > 1);
+  const work = new Work(progressOf(ctx.registry), 'gc: merging small packs', toMerge.flat().reduce((n, p) => n + p.bytes, 0));
+  try {
+    for (const b of toMerge) {
+      const copies: EncodedObject[] = [];
+      for (const p of b) for (const info of p.infos) copies.push(await ctx.objects.readEncoded(info.hash));
+      const books = [];
+      for (const p of b) for (const hash of p.books) books.push(await ctx.objects.readCodebook(hash));
+      await ctx.objects.writePack(copies, ctx.onProgress, true, books);
+      retire.push(...b.map((p) => p.pack));
+      merged += b.length;
+      work.advance(b.reduce((n, p) => n + p.bytes, 0));
+    }
+  } finally {
+    work.finish();
   }
   return merged;
 }
@@ -177,7 +185,10 @@ export async function gc(ctx: RepoContext): Promise<GcResult> {
     }
     const retire: string[] = [];
     const small: SmallPack[] = [];
-    for (const pack of ctx.objects.listFiles().packs) {
+    const packs = ctx.objects.listFiles().packs;
+    const work = new Work(progressOf(ctx.registry), 'gc: checking packs', packs.length, 'items');
+    for (const pack of packs) {
+      work.advance(1);
       const infos = byPack.get(pack) ?? [];
       const keep = infos.filter((i) => live.has(i.hash));
       // Codebooks live while a live object uses them, wherever that object is stored.
@@ -202,6 +213,7 @@ export async function gc(ctx: RepoContext): Promise<GcResult> {
       } else packsRemoved++;
       retire.push(pack);
     }
+    work.finish();
     const packsMerged = await mergeSmallPacks(ctx, small, retire);
     ctx.objects.close();
     for (const pack of retire) {
@@ -269,11 +281,33 @@ export async function fsck(ctx: RepoContext): Promise<FsckResult> {
     problems.push((err as Error).message);
   }
   ctx.objects.clearCache();
+  // Progress in bytes: every object decoded, then every distinct file rebuilt.
+  const fileBytes = new Map<string, number>();
+  for (const { tree } of trees) for (const f of Object.values(tree)) fileBytes.set(f.sha256, f.size);
+  const objectBytes = ctx.objects.all().reduce((n, info) => n + info.rawBytes, 0);
+  const work = new Work(progressOf(ctx.registry), 'fsck', objectBytes + [...fileBytes.values()].reduce((a, b) => a + b, 0));
+  try {
+    return await fsckContent(ctx, trees, problems, garbage, commits.length, work);
+  } finally {
+    work.finish();
+  }
+}
+
+/** fsck's second half: decodes every object and rebuilds every file, reporting the bytes done. */
+async function fsckContent(
+  ctx: RepoContext,
+  trees: readonly { where: string; tree: Tree; quality?: CommitQuality }[],
+  problems: string[],
+  garbage: string[],
+  commitCount: number,
+  work: Work,
+): Promise<FsckResult> {
   let objects = 0;
   // Every tensor is decoded here anyway: a missing similarity index is rebuilt on the way.
   const similarity = new SimilarityIndex(ctx.similarityPath());
   for (const info of ctx.objects.all()) {
     objects++;
+    work.advance(info.rawBytes);
     try {
       const tensor = await ctx.objects.get(info.hash, true);
       if (!similarity.loaded && indexable(info)) similarity.add(info.hash, tensor);
@@ -318,7 +352,7 @@ export async function fsck(ctx: RepoContext): Promise<FsckResult> {
       if (checkedFiles.has(file.sha256)) continue;
       checkedFiles.add(file.sha256);
       try {
-        await streamFile(ctx, path, file); // tensor by tensor, checked against the recorded sha256
+        await streamFile(ctx, path, file, undefined, work); // tensor by tensor, checked against the recorded sha256
       } catch (err) {
         problems.push(`${where}: ${(err as Error).message}`);
       }
@@ -339,7 +373,7 @@ export async function fsck(ctx: RepoContext): Promise<FsckResult> {
     const superseded = ctx.objects.listedCount(pack) - (winners.get(pack) ?? 0);
     if (superseded > 0) garbage.push(`packs/${pack}.h5 (${superseded} superseded object(s))`);
   }
-  return { commits: commits.length, objects, problems, garbage, rebuilt };
+  return { commits: commitCount, objects, problems, garbage, rebuilt };
 }
 
 export function stats(ctx: RepoContext): Stats {

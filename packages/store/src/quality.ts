@@ -200,6 +200,8 @@ export async function chooseWithinBound(
   deltaTypes: readonly DeltaTypePlugin[],
   bound: QualityBound,
   existing: readonly StoredCodebook[] = [],
+  /** Told each tensor's bytes once it is decided, for the host's progress display. */
+  onDecided?: (bytes: number) => void,
 ): Promise<LossyChoice[]> {
   assertQualityBound(bound);
   const pqMinBytes = bound.pqMinBytes ?? DEFAULT_PQ_MIN_BYTES;
@@ -207,7 +209,8 @@ export async function chooseWithinBound(
   const options = new Map(items.map((item) => [item, lossySettingsFor(item.tensor, referenceFor(item), settings, pqMinBytes)]));
   const shared = (bound.codebooks ?? 'shared') === 'shared' ? await trainSharedCodebooks(items, options) : new Map();
   const choices: LossyChoice[] = [];
-  for (const item of items) {
+  for (const [i, item] of items.entries()) {
+    if (i > 0) onDecided?.(items[i - 1].tensor.data.length);
     const tried = options.get(item) ?? [];
     if (tried.length === 0) {
       choices.push({ item });

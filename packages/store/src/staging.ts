@@ -15,6 +15,7 @@ import { referenceCandidates } from './references.js';
 import { assertSafePath, printable, unsafePathReason, userPath } from './safe-path.js';
 import type { RepoContext } from './repo-context.js';
 import { SimilarityIndex } from './similarity.js';
+import { Work, progressOf } from './work-progress.js';
 
 /** Staging: `add` stores new tensors and records files in the staging index; `remove` and `status`. */
 
@@ -66,6 +67,9 @@ export async function add(ctx: RepoContext, paths: readonly string[], options: {
     const reports: AddedFile[] = [];
     // New objects stream into one pack as they are encoded; it is published only after every file.
     const writer = ctx.objects.beginPack();
+    // Progress in bytes read; files that are not there fail below, one line naming them.
+    const sizes = paths.map((p) => statSync(resolve(options.cwd ?? process.cwd(), p), { throwIfNoEntry: false })?.size ?? 0);
+    const work = new Work(progressOf(ctx.registry), 'add', sizes.reduce((a, b) => a + b, 0));
     try {
       for (const given of paths) {
         const abs = resolve(options.cwd ?? process.cwd(), given);
@@ -79,7 +83,7 @@ export async function add(ctx: RepoContext, paths: readonly string[], options: {
         }
         const source = new FileSource(abs);
         try {
-          const added = await addFile(ctx, given, path, source, parent, similarity, writer, tree);
+          const added = await addFile(ctx, given, path, source, parent, similarity, writer, tree, work);
           tree[path] = added.record;
           reports.push(added.report);
           // The parent's tensors this file replaced were this add's references; the new ones serve
@@ -94,6 +98,8 @@ export async function add(ctx: RepoContext, paths: readonly string[], options: {
     } catch (err) {
       writer.abort();
       throw err;
+    } finally {
+      work.finish();
     }
     // Pack, manifest and staging index flushed together, then renamed in that order.
     const index = { path: ctx.indexPath(), data: JSON.stringify({ files: tree }), stage: 'index-written' };
@@ -142,6 +148,8 @@ export async function addFile(ctx: RepoContext,
   writer: PackWriter,
   /** The staging index so far: a float file's wider copy added before it may be its cast reference. */
   staged: Tree = {},
+  /** Told the bytes read, for the host's progress display. */
+  work?: Work,
 ): Promise<{ record: FileRecord; report: AddedFile }> {
   const scanned = scanModelFile(given, source);
   assertUniqueNames(given, scanned.entries);
@@ -201,6 +209,7 @@ export async function addFile(ctx: RepoContext,
       const data = 'literal' in segment ? segment.literal : scanned.entries[segment.tensor].load();
       fileHash.update(data);
       hashed += data.length;
+      work?.advance(data.length);
       if ('tensor' in segment) {
         inLayout.add(segment.tensor);
         await pipeline(stage(segment.tensor, data), data.length);

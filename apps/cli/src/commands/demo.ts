@@ -72,7 +72,7 @@ export function register(program: Command, ctx: CliContext): void {
       if (!method) throw new ReefError('UNKNOWN_PLUGIN', 'no quantizer plugin is installed; install @reef/quantizer-sq or pass --plugin <path>');
       const seed = Number(opts.seed);
       if (!Number.isInteger(seed)) throw new ReefError('INVALID_PARAM', `--seed must be an integer, got '${opts.seed}'`);
-      // The sweep's loader: same hold-out, ground truth and cache (.reef-cache/datasets) as `pnpm sweep`.
+      // The sweep's loader: same hold-out, ground truth and cache ($XDG_CACHE_HOME/reef, else ~/.cache/reef) as `pnpm sweep`.
       const { DEFAULT_DATASET, loadDataset } = await import('@reef/datasets'); // h5wasm with it: `demo` only
       const data = await loadDataset(opts.dataset ?? DEFAULT_DATASET, { seed, onWarning: ctx.err });
       const plugin = registry.quantizer(method);
