@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { commandModules } from './commands/index.js';
+import { asTypedByTheUser } from './caller-folder.js';
 import { CLI_PACKAGE_DIR, createContext, type CliContext } from './context.js';
 
 export type { CliContext } from './context.js';
@@ -36,7 +37,7 @@ export function buildProgram(ctx?: CliContext): Command {
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync(asTypedByTheUser(argv));
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) {
