@@ -1,7 +1,7 @@
 // The shell commands of the project's documentation: every line of every ```sh / ```bash / ```shell
 // block in README.md, docs/*.md and each package's README, with its file and line, exactly as
 // written (a line ending in a backslash continues on the next). Used by scripts/test/docs-commands.test.mjs.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const SHELL_FENCE = /^\s*```(sh|bash|shell|console)\s*$/;

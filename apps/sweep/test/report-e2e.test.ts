@@ -60,9 +60,9 @@ describe.skipIf(!CHROMIUM)(`HTML report in headless Chromium${CHROMIUM ? '' : ' 
         console.log(`report-e2e: screenshot ${shot}`);
         const layout: Layout = await page.evaluate(() => {
           const vw = document.documentElement.clientWidth;
-          const all = [...document.querySelectorAll('body *')].filter((e) => (e as HTMLElement).id !== 'tooltip' && e.getBoundingClientRect().width > 0);
+          const all = Array.from(document.querySelectorAll('body *')).filter((e) => (e as HTMLElement).id !== 'tooltip' && e.getBoundingClientRect().width > 0);
           const nums = (s: string | null): number[] => (s ?? '').split(' ').filter(Boolean).map(Number);
-          const lastColumns = [...document.querySelectorAll('table.results')].map((t) => {
+          const lastColumns = Array.from(document.querySelectorAll('table.results')).map((t) => {
             const th = t.querySelector('thead th:last-child') as HTMLElement;
             th.scrollIntoView({ block: 'center', inline: 'nearest' });
             const r = th.getBoundingClientRect();
@@ -74,12 +74,12 @@ describe.skipIf(!CHROMIUM)(`HTML report in headless Chromium${CHROMIUM ? '' : ' 
             viewport: vw,
             scrollWidth: document.documentElement.scrollWidth,
             tooWide: all.filter((e) => e.getBoundingClientRect().right > vw + 0.5).map((e) => `${e.tagName.toLowerCase()}.${e.getAttribute('class') ?? ''}#${e.id}`),
-            charts: [...document.querySelectorAll('svg.chart')].map((s) => ({
+            charts: Array.from(document.querySelectorAll('svg.chart')).map((s) => ({
               id: s.id,
               xLog: s.getAttribute('data-x-log') === '1',
               yLog: s.getAttribute('data-y-log') === '1',
-              xTicks: [...s.querySelectorAll('.tick-x')].map((t) => Number(t.textContent)),
-              yTicks: [...s.querySelectorAll('.tick-y')].map((t) => Number(t.textContent)),
+              xTicks: Array.from(s.querySelectorAll('.tick-x')).map((t) => Number(t.textContent)),
+              yTicks: Array.from(s.querySelectorAll('.tick-y')).map((t) => Number(t.textContent)),
               xRange: nums(s.getAttribute('data-x-range')),
               yRange: nums(s.getAttribute('data-y-range')),
             })),
