@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { commandModules } from './commands/index.js';
+import { asTypedByTheUser } from './caller-folder.js';
 import { CLI_PACKAGE_DIR, createContext, type CliContext } from './context.js';
 import { unknownCommand, usageError } from './usage-errors.js';
 
@@ -45,7 +46,7 @@ export function buildProgram(ctx?: CliContext): Command {
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync(asTypedByTheUser(argv));
     // A command may end with a status of its own (fsck: 1 when it found problems).
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT_CODES.ok;
   } catch (err) {

@@ -35,7 +35,8 @@ describe('reef cluster', () => {
     const analyze = await reef(['cluster', 'analyze', '-v'], dir);
     expect(analyze.code, analyze.stderr).toBe(0);
     expect(analyze.stdout).toMatch(/cluster 1: f32 \[400, 120\], 5 tensors/);
-    expect(analyze.stdout).toMatch(/v2\.safetensors:w1 {2}whole .* -> (kept \(|(xor-planes|float-diff|sparse) vs (centroid|medoid) )/);
+    // One row per member: the commit that holds it, file:tensor, how it is stored now, the plan.
+    expect(analyze.stdout).toMatch(/ [0-9a-f]{12} +v2\.safetensors:w1 +whole [\d.]+ KiB +(kept \(|(xor-planes|float-diff|sparse|pq-lossless) vs (centroid|medoid) )/);
     expect(analyze.stdout).toMatch(/paying clusters: .*\(saves/);
     expect(analyze.stdout).toMatch(/projected with a mean centroid .* with the medoid /);
     expect(analyze.stdout).toMatch(/projection measured/);
@@ -49,7 +50,7 @@ describe('reef cluster', () => {
     const apply = await reef(['cluster', 'apply', '--centroid', 'mean'], dir);
     expect(apply.code, apply.stderr).toBe(0);
     expect(apply.stdout).toMatch(/wrote pack-\S+: 1 centroid\(s\), 5 re-encoded tensor\(s\)/);
-    expect((await reef(['stats'], dir)).stdout).toMatch(/centroid +1 tensors/);
+    expect((await reef(['stats'], dir)).stdout).toMatch(/^1 cluster centroid\(s\)/m);
     expect((await reef(['gc'], dir)).code).toBe(0);
     const fsck = await reef(['fsck'], dir);
     expect(fsck.code, fsck.stdout).toBe(0);

@@ -68,7 +68,7 @@ describe('store commands (what the CLI prints)', () => {
     expect((await exportCommand(env, 'HEAD', { format: 'safetensors', output: 'out.safetensors' }))[0]).toMatch(/byte-identical/);
     expect(readFileSync(join(dir, 'out.safetensors')).equals(readFileSync(join(FIXTURES, 'tiny-mlp-f16.safetensors')))).toBe(true);
     const stats = (await statsCommand(env)).join('\n');
-    expect(stats).toMatch(/2 commits/);
+    expect(stats).toMatch(/^2 commit\(s\) holding 2 distinct file version\(s\)/);
     expect(stats).toMatch(/whole/);
     expect((await gcCommand(env))[0]).toMatch(/removed 0 unreachable objects/);
     const fsck = await fsckCommand(env);

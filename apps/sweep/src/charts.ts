@@ -3,6 +3,9 @@ import type { RunRow } from './schema.js';
 
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];
 
+/** Recall is a fraction: its axis never runs past 0 or 1. */
+const RECALL_BOUNDS: readonly [number, number] = [0, 1];
+
 /** recall@10 as the sweep reports it: by asymmetric distance when the method has it, else by decoded vectors. */
 export function recall10(r: RunRow): number | null {
   return r.recall10_adc ?? r.recall10_decoded ?? null;
@@ -37,6 +40,7 @@ export function chartSpecs(dataset: string, rows: readonly RunRow[]): ChartSpec[
       xLabel: 'compression ratio (codes only)',
       yLabel: 'recall@10',
       xLog: true,
+      yBounds: RECALL_BOUNDS,
       series: series((r) => r.compression_codes, recall10, 'sorted'),
     },
     {
@@ -54,6 +58,7 @@ export function chartSpecs(dataset: string, rows: readonly RunRow[]): ChartSpec[
       xLabel: 'recall@10',
       yLabel: 'queries per second (1 thread)',
       yLog: true,
+      xBounds: RECALL_BOUNDS,
       series: series(recall10, (r) => r.qps, 'pareto'),
     },
   ];

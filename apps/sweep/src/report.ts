@@ -28,18 +28,44 @@ function cell(v: unknown): string {
   return a !== 0 && (a >= 1e5 || a < 1e-3) ? v.toExponential(3) : String(Number(v.toPrecision(4)));
 }
 
-const TABLE_COLUMNS = ['dataset', 'config_name', ...METRIC_COLUMNS, 'search_kind', 'git_commit', 'finished_at'] as const;
+/**
+ * The results as column groups, one table each, so every column is on screen on a laptop or a
+ * narrow window (28 columns in one table overflowed 1400 px): each group repeats the configuration
+ * (and the dataset when there are several) and keeps its header visible while scrolling.
+ */
+const COLUMN_GROUPS: readonly { title: string; columns: readonly (keyof RunRow)[] }[] = [
+  { title: 'Size', columns: ['bits_per_vector', 'code_bytes', 'model_bytes', 'compression_codes', 'compression_total'] },
+  { title: 'Error', columns: ['mse', 'relative_mse', 'distance_distortion'] },
+  { title: 'Recall', columns: ['recall1_adc', 'recall10_adc', 'recall100_adc', 'recall1_decoded', 'recall10_decoded', 'recall100_decoded'] },
+  { title: 'Speed and memory', columns: ['fit_ms', 'encode_ms', 'decode_ms', 'search_ms', 'qps', 'peak_rss_mb', 'search_kind'] },
+  { title: 'Run', columns: ['n_base', 'n_queries', 'dim', 'git_commit', 'finished_at'] },
+];
 
-function resultsTable(rows: readonly RunRow[]): string {
+/** Every metric column is in exactly one group (checked when the module loads, so none is ever dropped). */
+for (const c of METRIC_COLUMNS) if (!COLUMN_GROUPS.some((g) => g.columns.includes(c))) throw new Error(`report: metric column ${c} is in no column group`);
+
+/** Short, wrappable headers; the database column name is the header's tooltip. */
+function header(column: string): string {
+  return esc(column.replace(/^recall(\d+)_/, 'recall@$1 ').replace(/_/g, ' '));
+}
+
+function resultsTables(rows: readonly RunRow[]): string {
   const ok = rows.filter((r) => r.status === 'ok');
-  const head = TABLE_COLUMNS.map((c) => `<th data-col="${c}">${esc(c)}</th>`).join('');
-  const body = ok
-    .map((r) => `<tr>${TABLE_COLUMNS.map((c) => {
-      const v = (r as unknown as Record<string, unknown>)[c];
-      return `<td${typeof v === 'number' ? ` data-v="${v}"` : ''}>${cell(v)}</td>`;
-    }).join('')}</tr>`)
-    .join('\n');
-  return `<table id="results"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+  const lead: (keyof RunRow)[] = new Set(ok.map((r) => r.dataset)).size > 1 ? ['dataset', 'config_name'] : ['config_name'];
+  const tables = COLUMN_GROUPS.map((g) => {
+    const columns = [...lead, ...g.columns];
+    const head = columns.map((c) => `<th data-col="${c}" title="${c}">${header(c)}</th>`).join('');
+    const body = ok
+      .map((r) => `<tr>${columns.map((c) => {
+        const v = (r as unknown as Record<string, unknown>)[c];
+        // Configuration names break after '(' and ',' only, never inside a parameter.
+        const text = c === 'config_name' ? cell(v).replace(/([(,])/g, '$1<wbr>') : cell(v);
+        return `<td${typeof v === 'number' ? ` data-v="${v}"` : ''}>${text}</td>`;
+      }).join('')}</tr>`)
+      .join('\n');
+    return `<section class="group"><h3>${esc(g.title)}</h3><table class="results" data-group="${esc(g.title)}"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></section>`;
+  });
+  return `<div id="results">${tables.join('\n')}</div>`;
 }
 
 function skippedList(rows: readonly RunRow[]): string {
@@ -85,21 +111,22 @@ const CLIENT_SCRIPT = `
     box.appendChild(holder);
     draw(spec, holder);
   });
-  // Sortable table: click a header; numbers sort numerically.
-  var table = document.getElementById('results');
-  table.querySelectorAll('th').forEach(function (th, col) {
-    th.addEventListener('click', function () {
-      var asc = th.getAttribute('data-sort') !== 'asc';
-      table.querySelectorAll('th').forEach(function (h) { h.removeAttribute('data-sort'); });
-      th.setAttribute('data-sort', asc ? 'asc' : 'desc');
-      var rows = Array.prototype.slice.call(table.tBodies[0].rows);
-      rows.sort(function (a, b) {
-        var x = a.cells[col], y = b.cells[col];
-        var xv = x.hasAttribute('data-v') ? Number(x.getAttribute('data-v')) : x.textContent;
-        var yv = y.hasAttribute('data-v') ? Number(y.getAttribute('data-v')) : y.textContent;
-        return (xv < yv ? -1 : xv > yv ? 1 : 0) * (asc ? 1 : -1);
+  // Sortable tables: click a header; numbers sort numerically.
+  document.querySelectorAll('table.results').forEach(function (table) {
+    table.querySelectorAll('th').forEach(function (th, col) {
+      th.addEventListener('click', function () {
+        var asc = th.getAttribute('data-sort') !== 'asc';
+        table.querySelectorAll('th').forEach(function (h) { h.removeAttribute('data-sort'); });
+        th.setAttribute('data-sort', asc ? 'asc' : 'desc');
+        var rows = Array.prototype.slice.call(table.tBodies[0].rows);
+        rows.sort(function (a, b) {
+          var x = a.cells[col], y = b.cells[col];
+          var xv = x.hasAttribute('data-v') ? Number(x.getAttribute('data-v')) : x.textContent;
+          var yv = y.hasAttribute('data-v') ? Number(y.getAttribute('data-v')) : y.textContent;
+          return (xv < yv ? -1 : xv > yv ? 1 : 0) * (asc ? 1 : -1);
+        });
+        rows.forEach(function (r) { table.tBodies[0].appendChild(r); });
       });
-      rows.forEach(function (r) { table.tBodies[0].appendChild(r); });
     });
   });
   document.body.setAttribute('data-charts-rendered', String(box.querySelectorAll('svg.chart').length));
@@ -122,13 +149,21 @@ export function reportHtml(rows: readonly RunRow[], specs: readonly ChartSpec[])
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Reef sweep report</title>
 <style>
-body { font-family: system-ui, sans-serif; margin: 24px; color: #222; }
-.chart-box { display: inline-block; margin: 0 12px 12px 0; border: 1px solid #ddd; }
+body { font-family: system-ui, sans-serif; margin: 16px 24px; color: #222; }
+/* Charts share the width: three side by side on a wide screen, one per row on a narrow one. */
+#charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 420px), 1fr)); gap: 12px; }
+.chart-box { border: 1px solid #ddd; min-width: 0; }
+.chart-box svg { display: block; width: 100%; height: auto; }
 #tooltip { position: absolute; display: none; background: #222; color: #fff; padding: 4px 8px; border-radius: 4px; font-size: 12px; pointer-events: none; }
+/* Column groups: side by side where they fit, stacked otherwise; every column of a group on screen. */
+#results { display: flex; flex-wrap: wrap; gap: 8px 24px; align-items: flex-start; }
+.group { max-width: 100%; }
+.group h3 { margin: 8px 0 4px; font-size: 14px; }
 table { border-collapse: collapse; font-size: 12px; }
-th, td { border: 1px solid #ddd; padding: 3px 6px; text-align: right; white-space: nowrap; }
-th { cursor: pointer; background: #f4f4f4; position: sticky; top: 0; }
-td:nth-child(1), td:nth-child(2) { text-align: left; }
+th, td { border: 1px solid #ddd; padding: 3px 5px; text-align: right; }
+td { white-space: nowrap; }
+th { cursor: pointer; background: #f4f4f4; position: sticky; top: 0; font-weight: 600; vertical-align: bottom; max-width: 7em; }
+td:first-child { text-align: left; white-space: normal; max-width: 16em; }
 th[data-sort=asc]::after { content: ' ▲'; } th[data-sort=desc]::after { content: ' ▼'; }
 </style></head>
 <body>
@@ -138,7 +173,7 @@ Metrics are defined in docs/metrics.md. Click a legend entry to hide a method, h
 <div id="charts"></div>
 <div id="tooltip"></div>
 <h2>Results</h2>
-${resultsTable(rows)}
+${resultsTables(rows)}
 ${skippedList(rows)}
 <script type="application/json" id="chart-data">${data}</script>
 <script>

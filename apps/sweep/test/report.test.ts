@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderChartSvg, reportHtml, writeReport, type RunRow } from '../src/index.js';
+import { chartSpecs } from '../src/charts.js';
 import { readRows, removeWorkDirs, TOY, GAUSS, cli, workDir } from './helpers.js';
 
 afterAll(removeWorkDirs);
@@ -33,6 +34,50 @@ describe('charts', () => {
     expect(pointsOf(svg)).toBe(1);
     expect(svg).toContain('data-label="ten"');
     expect(svg).toContain('data-series="B"'); // still in the legend, to toggle back
+  });
+});
+
+/** Tick labels of one axis, as numbers (the class names are what the browser test counts too). */
+const ticksOf = (svg: string, axis: 'x' | 'y'): number[] =>
+  [...svg.matchAll(new RegExp(`<text class="tick tick-${axis}"[^>]*>([^<]+)</text>`, 'g'))].map((m) => Number(m[1]));
+const rangeOf = (svg: string, axis: 'x' | 'y'): number[] => new RegExp(`data-${axis}-range="([^"]+)"`).exec(svg)![1].split(' ').map(Number);
+
+describe('chart axes', () => {
+  const one = (x: number, y: number) => [{ name: 'A', color: '#000', line: 'sorted' as const, points: [{ x, y, label: 'p' }] }];
+
+  it('gives a log axis at least four ticks, however narrow or wide its range, each inside the range', () => {
+    for (const [lo, hi] of [[3.9, 4.1], [2, 8], [60, 280], [1, 1], [1e-7, 10], [1e-30, 1e30]] as const) {
+      const svg = renderChartSvg({
+        id: 't', title: 'T', xLabel: 'x', yLabel: 'y', xLog: true, yLog: true,
+        series: [{ name: 'A', color: '#000', line: 'sorted', points: [{ x: lo, y: lo, label: 'a' }, { x: hi, y: hi, label: 'b' }] }],
+      });
+      for (const axis of ['x', 'y'] as const) {
+        const ticks = ticksOf(svg, axis);
+        const [r0, r1] = rangeOf(svg, axis);
+        expect(ticks.length, `${lo}..${hi} ${axis}: ${ticks.join(' ')}`).toBeGreaterThanOrEqual(4);
+        expect(ticks.length, `${lo}..${hi} ${axis}: ${ticks.join(' ')}`).toBeLessThanOrEqual(12);
+        // Labels are rounded for reading: inside the range up to that rounding.
+        for (const t of ticks) expect(t >= r0 * 0.99 && t <= r1 * 1.01, `${t} in [${r0}, ${r1}]`).toBe(true);
+      }
+    }
+  });
+
+  it('never runs a recall axis past 1 or below 0, even for one point at recall 1', () => {
+    for (const recall of [1, 0, 0.5]) {
+      const [vsCompression, , vsQps] = chartSpecs('d', [
+        { run_key: 'k', dataset: 'd', config_name: 'm(a=1)', method: 'm', status: 'ok', recall10_adc: recall, compression_codes: 4, qps: 100, mse: 1, bits_per_vector: 8 } as unknown as RunRow,
+      ]);
+      const y = rangeOf(renderChartSvg(vsCompression), 'y');
+      const x = rangeOf(renderChartSvg(vsQps), 'x');
+      for (const [lo, hi] of [y, x]) {
+        expect(lo).toBeGreaterThanOrEqual(0);
+        expect(hi).toBeLessThanOrEqual(1);
+        expect(hi - lo).toBeGreaterThan(0.05);
+      }
+      expect(Math.max(...ticksOf(renderChartSvg(vsCompression), 'y'))).toBeLessThanOrEqual(1);
+    }
+    // Without bounds a single point still gets a range around it.
+    expect(rangeOf(renderChartSvg({ id: 't', title: 'T', xLabel: 'x', yLabel: 'y', series: one(1, 1) }), 'y')[1]).toBeGreaterThan(1);
   });
 });
 

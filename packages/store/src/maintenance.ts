@@ -10,7 +10,7 @@ import { SimilarityIndex } from './similarity.js';
 import { ZERO_REFERENCE } from './zero-reference.js';
 import { Work, progressOf } from './work-progress.js';
 
-/** Maintenance: gc (remove what nothing reaches), fsck (verify everything), stats. */
+/** Maintenance: gc (remove what nothing reaches), fsck (verify everything). Stats: src/stats.ts. */
 
 export interface GcResult {
   readonly packsRemoved: number;
@@ -34,19 +34,6 @@ export interface FsckResult {
   readonly garbage: string[];
   /** Derived files fsck wrote anew because they were missing or unreadable (the similarity index). */
   readonly rebuilt: string[];
-}
-
-export interface Stats {
-  readonly commits: number;
-  readonly objects: number;
-  /** Every file version in every commit, counted once per distinct content. */
-  readonly bytesAdded: number;
-  /** Everything under .reef. */
-  readonly bytesOnDisk: number;
-  /** Per encoding; lossy ones add the largest relative L2 error among their objects. */
-  readonly byEncoding: Record<string, { objects: number; rawBytes: number; storedBytes: number; maxRelL2?: number }>;
-  /** Shared PQ codebooks (/pq_codebooks): count and bytes, part of bytesOnDisk. */
-  readonly codebooks: { count: number; bytes: number };
 }
 
 /** Objects the similarity index covers: tensors that files hold (not cluster centroids), non-empty. */
@@ -374,29 +361,4 @@ async function fsckContent(
     if (superseded > 0) garbage.push(`packs/${pack}.h5 (${superseded} superseded object(s))`);
   }
   return { commits: commitCount, objects, problems, garbage, rebuilt };
-}
-
-export function stats(ctx: RepoContext): Stats {
-  const seen = new Set<string>();
-  let bytesAdded = 0;
-  const commits = ctx.commits.list();
-  for (const h of commits) {
-    for (const f of Object.values(ctx.commits.read(h).tree)) {
-      if (seen.has(f.sha256)) continue;
-      seen.add(f.sha256);
-      bytesAdded += f.size;
-    }
-  }
-  const byEncoding: Stats['byEncoding'] = {};
-  const all = ctx.objects.all();
-  for (const o of all) {
-    const e = (byEncoding[o.kind ?? o.encoding] ??= { objects: 0, rawBytes: 0, storedBytes: 0 }); // centroids apart
-    e.objects++;
-    e.rawBytes += o.rawBytes;
-    e.storedBytes += o.storedBytes;
-    if (o.error) e.maxRelL2 = Math.max(e.maxRelL2 ?? 0, o.error.relL2);
-  }
-  const books = ctx.objects.codebooks();
-  const codebooks = { count: books.length, bytes: books.reduce((s, b) => s + b.info.bytes, 0) };
-  return { commits: commits.length, objects: all.length, bytesAdded, bytesOnDisk: dirBytes(ctx.dir), byEncoding, codebooks };
 }

@@ -9,7 +9,8 @@ import type { DeltaTypeSource } from './delta-type-source.js';
 import type { ExportOutcome } from './export-loss.js';
 import type { CommitStore, RefStore } from './history.js';
 import { commitLossy } from './lossy-commit.js';
-import { fsck, gc, stats, type FsckResult, type GcResult, type Stats } from './maintenance.js';
+import { fsck, gc, type FsckResult, type GcResult } from './maintenance.js';
+import { stats, type Stats } from './stats.js';
 import { breakLock, type UnlockResult } from './lock.js';
 import { merge, type MergeResult, type MergeStrategy } from './merge.js';
 import type { Commit, CommitQuality, FileRecord, Tree } from './model.js';
@@ -24,7 +25,8 @@ export type { DeltaTypeSource } from './delta-type-source.js';
 export type { AddedFile, Change, Status } from './staging.js';
 export type { TensorDiff } from './diff.js';
 export type { MergeConflict, MergeResult, MergeStrategy } from './merge.js';
-export type { FsckResult, GcResult, Stats } from './maintenance.js';
+export type { FsckResult, GcResult } from './maintenance.js';
+export type { Stats, StatsBreakdown } from './stats.js';
 export type { LockOwner, OwnerState, UnlockResult } from './lock.js';
 
 /**

@@ -12,28 +12,57 @@ function saving(now: number, projected: number): string {
   return `${formatBytes(now)} -> ${formatBytes(projected)} (${saved >= 0 ? 'saves' : 'costs'} ${formatBytes(Math.abs(saved))}, ${((100 * saved) / now).toFixed(1)}%)`;
 }
 
-function reference(c: ClusterReport): string {
-  if (c.centroidKind === 'mean') return `against a new mean centroid of ${formatBytes(c.centroidBytes)}`;
+function reference(c: ClusterReport, reencoded: number): string {
+  // A cluster where no member gains keeps everything as it is: no centroid to name.
+  if (reencoded === 0) return 'no member is smaller against a centroid';
+  if (c.centroidKind === 'mean') return `against a new mean centroid (${formatBytes(c.centroidBytes)} stored whole)`;
   const medoid = c.members.find((m) => m.hash === c.centroid);
   return `against the medoid ${medoid?.label ?? c.centroid.slice(0, 12)}`;
 }
 
-function reportLines(a: ClusterAnalysis, verbose: boolean): string[] {
+/** Where a stored tensor first appears: the oldest commit holding it (with its tags), or "staged". */
+export type TensorOrigin = (hash: string) => string;
+
+/** Read-only: the commits in time order, each tensor hash mapped to the first commit that holds it. */
+function tensorOrigins(repo: Repository): TensorOrigin {
+  const tags = new Map<string, string[]>();
+  for (const t of repo.tags()) tags.set(t.hash, [...(tags.get(t.hash) ?? []), t.name]);
+  const commits = repo.commits
+    .list()
+    .map((hash) => ({ hash, commit: repo.commits.read(hash) }))
+    .sort((a, b) => a.commit.time.localeCompare(b.commit.time));
+  const first = new Map<string, string>();
+  for (const { hash, commit } of commits) {
+    const label = `${hash.slice(0, 12)}${tags.has(hash) ? ` (${tags.get(hash)!.join(', ')})` : ''}`;
+    for (const file of Object.values(commit.tree)) for (const t of file.tensors) if (!first.has(t.hash)) first.set(t.hash, label);
+  }
+  return (hash) => first.get(hash) ?? 'staged';
+}
+
+function memberLines(c: ClusterReport, origin: TensorOrigin): string[] {
+  const rows = c.members.map((m) => {
+    const where = `${m.label}${m.places > 1 ? ` (+${m.places - 1} more)` : ''}`;
+    const now = `${m.encodingNow} ${formatBytes(m.bytesNow)}`;
+    const to = m.kept ? `kept (${m.kept})` : `${m.encodingPlanned} vs ${c.centroidKind === 'mean' ? 'centroid' : 'medoid'} ${formatBytes(m.bytesPlanned)}`;
+    return [origin(m.hash), where, now, to];
+  });
+  const header = ['commit', 'file:tensor', 'stored now', 'planned'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]): string => `    ${r.map((x, i) => (i === r.length - 1 ? x : x.padEnd(widths[i]))).join('  ')}`;
+  return [line(header), ...rows.map(line)];
+}
+
+function reportLines(a: ClusterAnalysis, verbose: boolean, origin: TensorOrigin): string[] {
   const lines = [`${a.candidates} candidate tensors in ${a.groups} dtype-and-shape groups; ${a.clusters.length} cluster(s), ${a.clusters.filter((c) => c.pays).length} paying`];
   for (const [i, c] of a.clusters.entries()) {
     const reencoded = c.members.filter((m) => !m.kept).length;
     lines.push(
       `cluster ${i + 1}: ${c.dtype} [${c.shape.join(', ')}], ${c.members.length} tensors, ${formatBytes(c.rawBytes)} raw; ` +
-        `${saving(c.bytesNow, c.bytesProjected)}${c.pays ? '' : ' -- left as it is'}; ${reference(c)}, ${reencoded} re-encoded`,
+        `${saving(c.bytesNow, c.bytesProjected)}${c.pays ? '' : ' -- left as it is'}; ${reference(c, reencoded)}${reencoded > 0 ? `, ${reencoded} re-encoded` : ''}`,
     );
     const tried = Object.entries(c.projections);
     if (tried.length > 1) lines.push(`    projected with ${tried.map(([k, v]) => `${k === 'mean' ? 'a mean centroid' : 'the medoid'} ${formatBytes(v)}`).join(', with ')}`);
-    if (!verbose) continue;
-    for (const m of c.members) {
-      const where = `${m.label}${m.places > 1 ? ` (+${m.places - 1} more)` : ''}`;
-      const to = m.kept ? `kept (${m.kept})` : `${m.encodingPlanned} vs ${c.centroidKind === 'mean' ? 'centroid' : 'medoid'} ${formatBytes(m.bytesPlanned)}`;
-      lines.push(`    ${where}  ${m.encodingNow} ${formatBytes(m.bytesNow)} -> ${to}`);
-    }
+    if (verbose) lines.push(...memberLines(c, origin));
   }
   lines.push(`paying clusters: ${saving(a.bytesNow, a.bytesProjected)}`, `projection ${a.method}`);
   if (a.note) lines.push(`note: ${a.note}`);
@@ -61,7 +90,7 @@ function libraryOptions(env: CommandEnv, opts: ClusterCommandOptions): ClusterOp
 export async function clusterAnalyzeCommand(env: CommandEnv, opts: ClusterCommandOptions = {}): Promise<string[]> {
   return withRepo(env, async (repo) => {
     const a = await analyzeClusters(repo, libraryOptions(env, opts));
-    return opts.json ? [JSON.stringify(a, null, 2)] : reportLines(a, opts.verbose ?? false);
+    return opts.json ? [JSON.stringify(a, null, 2)] : reportLines(a, opts.verbose ?? false, tensorOrigins(repo));
   });
 }
 
@@ -70,7 +99,7 @@ export async function clusterApplyCommand(env: CommandEnv, opts: ClusterCommandO
   return withRepo(env, async (repo) => {
     const r = await applyClusters(repo, libraryOptions(env, opts));
     if (opts.json) return [JSON.stringify(r, null, 2)];
-    const lines = reportLines(r, opts.verbose ?? false);
+    const lines = reportLines(r, opts.verbose ?? false, tensorOrigins(repo));
     if (!r.pack) lines.push('nothing written: no cluster pays');
     else {
       lines.push(`wrote ${r.pack}: ${r.centroidsWritten} centroid(s), ${r.membersReencoded} re-encoded tensor(s), ${r.depthUpdates} depth update(s)`);

@@ -1,7 +1,8 @@
 import { ReefError } from '@reef/core/errors';
 import { resolve } from 'node:path';
 import { asCliError } from './flag-names.js';
-import { Repository, printable, type CommitQuality, type DeltaTypeSource, type ExportOutcome, type MergeStrategy } from '@reef/store';
+import { untrackedModelFiles } from './untracked.js';
+import { Repository, printable, type CommitQuality, type DeltaTypeSource, type ExportOutcome, type MergeStrategy, type Stats } from '@reef/store';
 
 /**
  * The `reef` store commands as plain functions: parsed options in, printable lines out. @reef/store
@@ -73,7 +74,9 @@ export async function statusCommand(env: CommandEnv): Promise<string[]> {
     const lines = [s.branch ? `On branch ${s.branch}${s.head ? '' : ' (no commits yet)'}` : `HEAD detached at ${short(s.head)}`];
     if (s.staged.length) lines.push('Changes to be committed:', ...s.staged.map((x) => `  ${x.change.padEnd(9)} ${x.path}`));
     if (s.unstaged.length) lines.push('Changes not staged (reef add to stage):', ...s.unstaged.map((x) => `  ${x.change.padEnd(9)} ${x.path}`));
-    if (!s.staged.length && !s.unstaged.length) lines.push('nothing to commit, working files match');
+    const untracked = untrackedModelFiles(repo.root, new Set(Object.keys(repo.index())));
+    if (untracked.length) lines.push('Untracked model files (reef add to track):', ...untracked.map((p) => `  ${p}`));
+    if (!s.staged.length && !s.unstaged.length) lines.push(untracked.length ? 'nothing staged; untracked model files present' : 'nothing to commit, working files match');
     return lines;
   });
 }
@@ -189,13 +192,23 @@ export async function checkoutCommand(env: CommandEnv, rev: string, opts: { forc
   });
 }
 
-export async function exportCommand(env: CommandEnv, rev: string, opts: { format: string; output: string; path?: string }): Promise<string[]> {
+export async function exportCommand(env: CommandEnv, rev: string, opts: { format: string; output?: string; path?: string }): Promise<string[]> {
   if (opts.format !== 'safetensors' && opts.format !== 'npz') throw new ReefError('INVALID_PARAM', `--format must be safetensors or npz, got '${opts.format}'`);
   return withRepo(env, async (repo) => {
-    const target = resolve(env.cwd, opts.output);
+    const target = resolve(env.cwd, opts.output ?? defaultExportName(rev, opts.format));
     const out = await repo.exportTo(rev, target, { format: opts.format as 'safetensors' | 'npz', path: opts.path }); // streamed, tensor by tensor
     return [`wrote ${target} (${formatBytes(out.bytes)}, ${exportVerdict(out)})`];
   });
+}
+
+/**
+ * `reef export epoch1 --format safetensors` writes `epoch1.safetensors` in the current folder: the
+ * revision as typed, reduced to a plain file name (a branch `team/run-2` or `HEAD~1` never picks a
+ * folder), so the default is predictable and stays where the user is.
+ */
+export function defaultExportName(rev: string, format: string): string {
+  const base = rev.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[.]+/, '_') || 'export';
+  return `${base}.${format}`;
 }
 
 /**
@@ -269,21 +282,57 @@ export async function fsckCommand(env: CommandEnv): Promise<{ lines: string[]; o
 export async function statsCommand(env: CommandEnv, opts: { json?: boolean } = {}): Promise<string[]> {
   return withRepo(env, (repo) => {
     const s = repo.stats();
-    if (opts.json) return [JSON.stringify(s, null, 2)];
-    const ratio = s.bytesAdded ? (s.bytesOnDisk / s.bytesAdded).toFixed(3) : '-';
-    const lines = [
-      `${s.commits} commits, ${s.objects} stored tensors`,
-      `bytes as added: ${formatBytes(s.bytesAdded)} (${s.bytesAdded})`,
-      `bytes on disk:  ${formatBytes(s.bytesOnDisk)} (${s.bytesOnDisk}), ratio ${ratio}`,
-      'by encoding:',
-    ];
-    for (const [k, v] of Object.entries(s.byEncoding)) {
-      const lossy = v.maxRelL2 === undefined ? '' : `  lossy, max rel L2 ${v.maxRelL2.toExponential(2)}`;
-      lines.push(`  ${k.padEnd(16)} ${String(v.objects).padStart(6)} tensors  ${formatBytes(v.rawBytes).padStart(10)} raw -> ${formatBytes(v.storedBytes).padStart(10)} stored${lossy}`);
-    }
-    if (s.codebooks.count > 0) lines.push(`  ${'pq codebooks'.padEnd(16)} ${String(s.codebooks.count).padStart(6)} shared     ${''.padStart(10)}     -> ${formatBytes(s.codebooks.bytes).padStart(10)} stored`);
-    return lines;
+    return opts.json ? [JSON.stringify(s, null, 2)] : statsLines(s);
   });
+}
+
+/**
+ * `reef stats` for a reader: what was added, how the committed tensors are stored (the counts add
+ * up), and where every byte on disk goes (the rows add up to the total, which is what the files
+ * under .reef occupy). Definitions: packages/store/README.md, "reef stats".
+ */
+export function statsLines(s: Stats): string[] {
+  const t = s.tensors;
+  const bytes = (n: number): string => `${formatBytes(n).padStart(10)}  ${String(n).padStart(12)} B`;
+  const lines = [
+    `${s.commits} commit(s) holding ${s.fileVersions} distinct file version(s): ${formatBytes(s.bytesAdded)} (${s.bytesAdded} B) as added`,
+    `${t.distinct} distinct tensor(s) committed (${t.entries} tensor entries across the commits, unchanged ones shared): ` +
+      `${t.whole} stored whole + ${t.losslessDeltas} lossless delta(s) + ${t.lossyDeltas} lossy delta(s)${t.missing ? ` + ${t.missing} MISSING (run reef fsck)` : ''}`,
+  ];
+  if (t.staged > 0) lines.push(`${t.staged} more stored tensor(s) staged for the next commit`);
+  if (t.unreachable > 0) lines.push(`${t.unreachable} stored tensor(s) nothing reaches any more (e.g. replaced by a lossy commit): reef gc removes them`);
+  if (t.centroids > 0) lines.push(`${t.centroids} cluster centroid(s): shared references for deltas (reef cluster apply), not tensors of a file`);
+  const ratio = s.bytesAdded > 0 ? `, ${(s.bytesOnDisk / s.bytesAdded).toFixed(3)}× the bytes added` : '';
+  lines.push('', `bytes on disk (every file under .reef)${ratio}:`);
+  const b = s.breakdown;
+  const rows: [string, number, boolean][] = [
+    ['tensors stored whole', b.wholeTensors, true],
+    ['lossless deltas', b.losslessDeltas, true],
+    ['lossy deltas', b.lossyDeltas, b.lossyDeltas > 0],
+    ['cluster centroids', b.centroids, b.centroids > 0],
+    ['PQ codebooks', b.codebooks, b.codebooks > 0],
+    ['superseded copies (gc removes)', b.superseded, b.superseded > 0],
+    ['pack overhead (HDF5, manifests)', b.packOverhead, true],
+    ['commit metadata', b.commitMetadata, true],
+    ...Object.entries(b.other).map(([name, n]): [string, number, boolean] => [otherLabel(name), n, true]),
+  ];
+  for (const [label, n, shown] of rows) if (shown) lines.push(`  ${label.padEnd(34)} ${bytes(n)}`);
+  lines.push(`  ${'total'.padEnd(34)} ${bytes(s.bytesOnDisk)}`);
+  const encodings = Object.entries(s.byEncoding);
+  if (encodings.length > 0) {
+    lines.push('', 'stored objects by encoding (raw: the tensors\' own bytes; stored: their payloads):');
+    for (const [k, v] of encodings) {
+      const lossy = v.maxRelL2 === undefined ? '' : `  lossy, worst rel L2 ${v.maxRelL2.toExponential(2)}`;
+      lines.push(`  ${k.padEnd(16)} ${String(v.objects).padStart(6)} object(s) ${formatBytes(v.rawBytes).padStart(10)} raw -> ${formatBytes(v.storedBytes).padStart(10)} stored${lossy}`);
+    }
+  }
+  return lines;
+}
+
+/** Names of the small files and folders beside packs/ and commits/, for the breakdown. */
+function otherLabel(name: string): string {
+  const known: Record<string, string> = { HEAD: 'HEAD', refs: 'branches and tags (refs/)', lock: 'write lock', 'index.json': 'staging index' };
+  return known[name] ?? (/similar/i.test(name) ? `similarity index (${name})` : name);
 }
 
 /** unlock: removes a lock left by a reef command that is gone (`force`: also another host's or an unreadable one). */

@@ -44,7 +44,7 @@ export function register(program: Command, ctx: CliContext): void {
   program
     .command('commit [files...]')
     .description('record the staged files as a new commit; with files: add them and commit just those, under one lock (safe beside other writers)')
-    .requiredOption('-m, --message <text>', 'commit message')
+    .requiredOption('-m, --message <text>', 'commit message (required)')
     .option('--lossless', 'store every tensor byte-exactly (the default)')
     .option('--max-rel-error <bound>', 'store new tensors lossily where the measured relative L2 error stays within bound (e.g. 1e-3)', (v) => positiveFloat(v, '--max-rel-error'))
     .option('--pq-min-bytes <n>', 'with --max-rel-error: try PQ deltas only on tensors of at least n bytes (default 1024)', (v) => nonNegativeInt(v, '--pq-min-bytes'))
@@ -76,10 +76,10 @@ export function register(program: Command, ctx: CliContext): void {
   program
     .command('export <rev>')
     .description('write a revision as one file (byte-identical to what was added when the format matches)')
-    .requiredOption('--format <format>', 'safetensors or npz')
-    .requiredOption('-o, --output <file>', 'file to write')
+    .requiredOption('--format <format>', 'safetensors or npz (required)')
+    .option('-o, --output <file>', 'file to write (default: <rev>.<format> in the current folder)')
     .option('--path <tracked>', 'export this tracked file only')
-    .action(async (rev: string, opts: { format: string; output: string; path?: string }) => await print(await (await commands()).exportCommand(await env(), rev, opts)));
+    .action(async (rev: string, opts: { format: string; output?: string; path?: string }) => await print(await (await commands()).exportCommand(await env(), rev, opts)));
   program
     .command('branch [name] [rev]')
     .description('list branches, or create one at rev (default HEAD)')
