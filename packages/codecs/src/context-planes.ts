@@ -1,4 +1,4 @@
-import { ReefError } from '@reef/core';
+import { ReefError } from '@reef/core/errors';
 import type { BitLayout } from './bit-layout.js';
 import { ByteModel, RangeDecoder, RangeEncoder } from './range-coder.js';
 

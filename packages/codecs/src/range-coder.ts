@@ -1,4 +1,4 @@
-import { ReefError } from '@reef/core';
+import { ReefError } from '@reef/core/errors';
 
 /**
  * A binary arithmetic coder with adaptive probabilities (the carry-less 32-bit coder of the PAQ

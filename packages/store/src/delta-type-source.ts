@@ -5,4 +5,7 @@ import type { Registry } from '@reef/core';
  * reads refs and commits (the CLI's status, log, show) may pass a plain object and so start without
  * loading the DI container.
  */
-export type DeltaTypeSource = Pick<Registry, 'deltaTypes' | 'deltaType'>;
+export type DeltaTypeSource = Pick<Registry, 'deltaTypes' | 'deltaType'> & {
+  /** The host's services (a Registry's); the store reads PROGRESS from them when present. */
+  readonly services?: Registry['services'];
+};

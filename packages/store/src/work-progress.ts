@@ -1,4 +1,5 @@
-import { PROGRESS, SILENT_PROGRESS, type ProgressReporter, type Registry } from '@reef/core';
+import { PROGRESS, SILENT_PROGRESS, type ProgressReporter } from '@reef/core/services';
+import type { DeltaTypeSource } from './delta-type-source.js';
 
 /**
  * Long store work (add, export, checkout, fsck, gc, cluster) reports how far it got to the host's
@@ -36,12 +37,12 @@ export class Work {
 }
 
 /** The host's PROGRESS service of this registry (silent for a registry-like object without services). */
-export function progressOf(registry: Registry): ProgressReporter {
+export function progressOf(registry: DeltaTypeSource): ProgressReporter {
   return registry.services?.find(PROGRESS) ?? SILENT_PROGRESS;
 }
 
 /** Runs `fn` with a Work that is finished however `fn` ends. */
-export async function withWork<T>(registry: Registry, label: string, total: number, fn: (work: Work) => Promise<T>, unit: 'bytes' | 'items' = 'bytes'): Promise<T> {
+export async function withWork<T>(registry: DeltaTypeSource, label: string, total: number, fn: (work: Work) => Promise<T>, unit: 'bytes' | 'items' = 'bytes'): Promise<T> {
   const work = new Work(progressOf(registry), label, total, unit);
   try {
     return await fn(work);
