@@ -92,6 +92,7 @@ try {
   for (const [label, bin] of bins) for (const c of commands) runs.push([`${label} ${c.join(' ')}`, [bin, ...c], bins.findIndex(([, b]) => b === bin)]);
   const times = new Map(runs.map(([name]) => [name, { wall: [], cpu: [] }]));
   const addCommit = new Map(bins.map(([label]) => [label, []]));
+  const failed = new Map();
   for (let round = 0; round < rounds; round++) {
     for (const [name, argv, b] of runs) {
       const t = timed(argv, dirs[b]);
@@ -101,10 +102,15 @@ try {
       }
     }
     bins.forEach(([label, bin], b) => {
+      if (failed.has(label)) return;
       checkpoint(join(dirs[b], 'ckpt.safetensors'), round);
-      const add = timed([bin, 'add', 'ckpt.safetensors'], dirs[b]);
-      const commit = timed([bin, 'commit', '-m', `epoch ${round}`], dirs[b]);
-      if (round > 0) addCommit.get(label).push(add.wall + commit.wall);
+      try {
+        const add = timed([bin, 'add', 'ckpt.safetensors'], dirs[b]);
+        const commit = timed([bin, 'commit', '-m', `epoch ${round}`], dirs[b]);
+        if (round > 0) addCommit.get(label).push({ wall: add.wall + commit.wall, cpu: add.cpu + commit.cpu });
+      } catch (err) {
+        failed.set(label, `round ${round}: ${err.message.split('\n')[0]}`); // reported, not timed
+      }
     });
   }
   const base = { wall: median(times.get('node -e 0').wall), cpu: median(times.get('node -e 0').cpu) };
@@ -117,7 +123,11 @@ try {
     console.log(`${name.padEnd(22)} wall ${wall.toFixed(1).padStart(7)} ms  ${(wall / base.wall).toFixed(2)}x${cpuText}`);
   }
   for (const [label, xs] of addCommit) {
-    console.log(`${label} add + commit of a 2.1 MB checkpoint (two processes): median wall ${median(xs).toFixed(0)} ms (min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)})`);
+    if (failed.has(label)) console.log(`${label} add + commit failed (${failed.get(label)}); ${xs.length} round(s) timed before`);
+    if (xs.length === 0) continue;
+    const walls = xs.map((x) => x.wall);
+    const cpuText = TIME ? `, median CPU ${median(xs.map((x) => x.cpu)).toFixed(0)} ms` : '';
+    console.log(`${label} add + commit of a 2.1 MB checkpoint (two processes): median wall ${median(walls).toFixed(0)} ms (min ${Math.min(...walls).toFixed(0)}, max ${Math.max(...walls).toFixed(0)})${cpuText}`);
   }
   console.log(`load average at end: ${load()}`);
 } finally {
