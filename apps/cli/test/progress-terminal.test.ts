@@ -34,7 +34,7 @@ function writeModel(file: string, count: number, n: number, seed: number): void 
   json += ' '.repeat((8 - (json.length % 8)) % 8);
   const head = Buffer.alloc(8);
   head.writeBigUInt64LE(BigInt(json.length));
-  const parts = [head, Buffer.from(json)];
+  const parts: Buffer[] = [head, Buffer.from(json)];
   for (let i = 0; i < count; i++) parts.push(Buffer.from(noise(seed + i, n).buffer));
   writeFileSync(file, Buffer.concat(parts));
 }

@@ -51,6 +51,7 @@ export class Progress {
   private running: { label: string; method: string; since: number; phase: string; phaseSince: number; fraction?: number } | undefined;
   /** The task shown on the status line, ended when its configuration ends. */
   private shown: string | undefined;
+  private ticker: ReturnType<typeof setInterval> | undefined;
   /** The methods of the configurations not finished yet, in run order (the running one first). */
   private queue: string[] = [];
 
@@ -95,6 +96,15 @@ export class Progress {
   /** A configuration starts. */
   start(label: string, method: string): void {
     this.running = { label, method, since: this.now(), phase: '', phaseSince: this.now() };
+    // The main thread is free while the worker measures: redraw each second, so the phase's
+    // elapsed time and the ETA move even when a phase reports nothing (encode, search).
+    if (this.terminal && !this.ticker) {
+      this.ticker = setInterval(() => {
+        const r = this.running;
+        if (r && r.phase !== '') this.update(r.label, r.phase, r.fraction);
+      }, 1000);
+      this.ticker.unref();
+    }
   }
 
   /** The running configuration's phase ('fit', 'encode', ...), with how far it got when known. */
@@ -142,6 +152,8 @@ export class Progress {
 
   /** Takes the status line down (before the results table is printed). */
   close(): void {
+    clearInterval(this.ticker);
+    this.ticker = undefined;
     this.endShown();
     this.terminal?.clear();
   }

@@ -61,7 +61,7 @@ export async function measureQuantizer(quantizer: Quantizer, data: MeasuredData,
   const { base, queries, groundTruth } = data;
   const k = Math.min(SEARCH_K, base.count);
 
-  onPhase?.('fit', 0);
+  onPhase?.('fit'); // no fraction until the plugin reports one: shown as time spent, not as 0%
   let t = now();
   let lastReport = 0;
   await quantizer.fit(base, {
