@@ -51,7 +51,11 @@ describe('adaptive binary range coder', () => {
     for (let c = 0; c < 3; c++) {
       const counts = new Map<number, number>();
       let m = 0;
-      for (let i = 0; i < n; i++) if (contexts[i] === c) (counts.set(symbols[i], (counts.get(symbols[i]) ?? 0) + 1), m++);
+      for (let i = 0; i < n; i++) {
+        if (contexts[i] !== c) continue;
+        counts.set(symbols[i], (counts.get(symbols[i]) ?? 0) + 1);
+        m++;
+      }
       for (const k of counts.values()) bits -= k * Math.log2(k / m);
     }
     expect(coded.length).toBeLessThan((bits / 8) * 1.02 + 64);

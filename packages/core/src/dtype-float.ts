@@ -22,6 +22,8 @@ interface FloatFormat {
 
 const F16: FloatFormat = { exponentBits: 5, mantissaBits: 10 };
 const BF16: FloatFormat = { exponentBits: 8, mantissaBits: 7 };
+/** F8_E5M2: IEEE-like (infinities, NaNs), so the generic narrow format fits it. */
+const F8E5M2: FloatFormat = { exponentBits: 5, mantissaBits: 2 };
 
 const f64Scratch = new Float64Array(1);
 const f64ScratchWords = new Uint32Array(f64Scratch.buffer);
@@ -104,12 +106,57 @@ export function bf16Value(bits: number): number {
   return decodeNarrow(bits, BF16);
 }
 
+/** float64 → F8_E5M2 bits, round to nearest even; overflow gives ±Inf. */
+export function f8e5m2Bits(x: number): number {
+  return encodeNarrow(x, F8E5M2);
+}
+/** F8_E5M2 bits → exact value. */
+export function f8e5m2Value(bits: number): number {
+  return decodeNarrow(bits, F8E5M2);
+}
+
+/**
+ * float64 → F8_E4M3 (float8_e4m3fn) bits, round to nearest even. The format has no infinities: its
+ * top exponent holds finite values up to 448 and only S.1111.111 is NaN, so a value that rounds
+ * beyond 448 (|x| ≥ 464), ±Inf and NaN give NaN (0x7f, with the sign), as PyTorch's conversion does.
+ */
+export function f8e4m3Bits(x: number): number {
+  if (Number.isNaN(x)) return 0x7f;
+  const sign = x < 0 || Object.is(x, -0) ? 0x80 : 0;
+  const a = Math.abs(x);
+  if (a === Infinity) return sign | 0x7f;
+  let bits: number;
+  if (a < 2 ** -6) {
+    bits = roundHalfEven(a * 2 ** 9); // subnormals: multiples of 2^-9; 8 of them is the smallest normal
+  } else {
+    let exponent = exponentOf(a);
+    let mantissa = roundHalfEven((a * 2 ** -exponent - 1) * 8);
+    if (mantissa === 8) {
+      mantissa = 0;
+      exponent += 1;
+    }
+    bits = (exponent + 7) * 8 + mantissa;
+  }
+  return sign | (bits >= 0x7f ? 0x7f : bits);
+}
+/** F8_E4M3 (float8_e4m3fn) bits → exact value. */
+export function f8e4m3Value(bits: number): number {
+  const sign = bits & 0x80 ? -1 : 1;
+  const exponentField = (bits >>> 3) & 15;
+  const mantissa = bits & 7;
+  if (exponentField === 15 && mantissa === 7) return NaN;
+  if (exponentField === 0) return sign * mantissa * 2 ** -9;
+  return sign * (1 + mantissa / 8) * 2 ** (exponentField - 7);
+}
+
 /** The largest finite value of each float dtype. */
-export const MAX_FINITE: Readonly<Record<'f64' | 'f32' | 'f16' | 'bf16', number>> = {
+export const MAX_FINITE: Readonly<Record<'f64' | 'f32' | 'f16' | 'bf16' | 'f8e4m3' | 'f8e5m2', number>> = {
   f64: Number.MAX_VALUE,
   f32: 3.4028234663852886e38,
   f16: 65504,
   bf16: 3.3895313892515355e38,
+  f8e4m3: 448,
+  f8e5m2: 57344,
 };
 
 /** Rounds a float64 to the nearest value representable in a float dtype (what storing it would keep). */
@@ -119,12 +166,20 @@ export function roundToDType(x: number, dtype: DType): number {
     case 'f32': return Math.fround(x);
     case 'f16': return f16Value(f16Bits(x));
     case 'bf16': return bf16Value(bf16Bits(x));
+    case 'f8e4m3': return f8e4m3Value(f8e4m3Bits(x));
+    case 'f8e5m2': return f8e5m2Value(f8e5m2Bits(x));
     default: throw notFloat(dtype);
   }
 }
 
 function notFloat(dtype: DType): ReefError {
-  return new ReefError('UNSUPPORTED', `dtype ${dtype} is not a float dtype (f64, f32, f16, bf16)`);
+  return new ReefError('UNSUPPORTED', `dtype ${dtype} is not a float dtype (f64, f32, f16, bf16, f8e4m3, f8e5m2)`);
+}
+
+const f8Tables: Partial<Record<'f8e4m3' | 'f8e5m2', Float64Array>> = {};
+/** The value of each of the 256 bit patterns of an 8-bit float (built once). */
+function f8Table(dtype: 'f8e4m3' | 'f8e5m2'): Float64Array {
+  return (f8Tables[dtype] ??= Float64Array.from({ length: 256 }, (_, b) => (dtype === 'f8e4m3' ? f8e4m3Value(b) : f8e5m2Value(b))));
 }
 
 /** Copies bytes into a fresh, aligned buffer (tensor data may sit at any byte offset). */
@@ -148,6 +203,13 @@ export function toFloat64(t: Tensor): Float64Array {
       const bits = new Uint16Array(alignedCopy(data));
       const out = new Float64Array(n);
       for (let i = 0; i < n; i++) out[i] = table[bits[i]];
+      return out;
+    }
+    case 'f8e4m3':
+    case 'f8e5m2': {
+      const table = f8Table(t.dtype);
+      const out = new Float64Array(n);
+      for (let i = 0; i < n; i++) out[i] = table[data[i]];
       return out;
     }
     default: {
@@ -187,6 +249,12 @@ export function float64ToTensor(values: Float64Array, dtype: DType, shape: reado
   switch (dtype) {
     case 'f64': data = new Uint8Array(Float64Array.from(values).buffer); break;
     case 'f32': data = new Uint8Array(Float32Array.from(values).buffer); break;
+    case 'f8e4m3':
+    case 'f8e5m2': {
+      const encode = dtype === 'f8e4m3' ? f8e4m3Bits : f8e5m2Bits;
+      data = Uint8Array.from(values, encode);
+      break;
+    }
     default: {
       const encode = dtype === 'f16' ? f16Bits : bf16Bits;
       const bits = new Uint16Array(values.length);

@@ -1,16 +1,19 @@
 import { ReefError } from './errors.js';
 
-/** Tensor element types, named as in safetensors but lower-case. */
-export type DType = 'f64' | 'f32' | 'f16' | 'bf16' | 'i64' | 'i32' | 'i16' | 'i8' | 'u64' | 'u32' | 'u16' | 'u8' | 'bool';
+/**
+ * Tensor element types, named as in safetensors but lower-case; the 8-bit floats are safetensors'
+ * F8_E4M3 (`f8e4m3`: OCP/PyTorch float8_e4m3fn, no infinities, max 448) and F8_E5M2 (`f8e5m2`).
+ */
+export type DType = 'f64' | 'f32' | 'f16' | 'bf16' | 'f8e4m3' | 'f8e5m2' | 'i64' | 'i32' | 'i16' | 'i8' | 'u64' | 'u32' | 'u16' | 'u8' | 'bool';
 
 export const DTYPE_BYTES: Readonly<Record<DType, number>> = {
-  f64: 8, f32: 4, f16: 2, bf16: 2, i64: 8, i32: 4, i16: 2, i8: 1, u64: 8, u32: 4, u16: 2, u8: 1, bool: 1,
+  f64: 8, f32: 4, f16: 2, bf16: 2, f8e4m3: 1, f8e5m2: 1, i64: 8, i32: 4, i16: 2, i8: 1, u64: 8, u32: 4, u16: 2, u8: 1, bool: 1,
 };
 
 export const DTYPES = Object.keys(DTYPE_BYTES) as DType[];
 
 export function isFloatDType(dtype: DType): boolean {
-  return dtype === 'f64' || dtype === 'f32' || dtype === 'f16' || dtype === 'bf16';
+  return dtype === 'f64' || dtype === 'f32' || dtype === 'f16' || dtype === 'bf16' || dtype === 'f8e4m3' || dtype === 'f8e5m2';
 }
 
 /**

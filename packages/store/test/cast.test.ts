@@ -52,7 +52,7 @@ function f32Model(): { name: string; tensor: Tensor }[] {
 }
 
 /** The model cast to a narrower dtype by IEEE round to nearest even (core's, not the plugin's). */
-function castModel(model: { name: string; tensor: Tensor }[], dtype: 'bf16' | 'f16'): { name: string; tensor: Tensor }[] {
+function castModel(model: { name: string; tensor: Tensor }[], dtype: 'bf16' | 'f16' | 'f8e4m3' | 'f8e5m2'): { name: string; tensor: Tensor }[] {
   return model.map(({ name, tensor }) => {
     const v = new Float32Array(tensor.data.buffer.slice(tensor.data.byteOffset, tensor.data.byteOffset + tensor.data.length));
     return { name, tensor: float64ToTensor(Float64Array.from(v), dtype, tensor.shape) };
@@ -164,5 +164,27 @@ describe('casts at add time', () => {
       const out = await repo.export(`HEAD~${versions.length - 1 - k}`, { format: 'safetensors', path: 'model.safetensors' });
       expect(Buffer.from(out.bytes).equals(Buffer.from(bytes)), `${label} exports byte-exact`).toBe(true);
     }
+  });
+
+  it('stores F8_E4M3 and F8_E5M2 copies of a committed f32 model as casts, and an f32 after its fp8 copy as widen, byte-exact', async () => {
+    const { repo, dir } = newRepo();
+    const model = f32Model();
+    writeFileSync(join(dir, 'f32.src'), writeSafetensors(model));
+    await commitFile(repo, dir, join(dir, 'f32.src'), 'model-f32.safetensors');
+    for (const [dtype, name] of [['f8e4m3', 'F8_E4M3'], ['f8e5m2', 'F8_E5M2']] as const) {
+      const bytes = writeSafetensors(castModel(model, dtype));
+      expect(Buffer.from(bytes).toString('latin1')).toContain(`"dtype":"${name}"`);
+      writeFileSync(join(dir, `${dtype}.src`), bytes);
+      const added = await commitFile(repo, dir, join(dir, `${dtype}.src`), `model-${dtype}.safetensors`);
+      expect(added.encodings).toEqual({ cast: 4 });
+      expect(added.storedBytes).toBeLessThan(0.01 * added.bytes);
+      await expectExportsExactly(repo, `model-${dtype}.safetensors`, join(dir, `${dtype}.src`));
+    }
+    const reverse = newRepo();
+    writeFileSync(join(reverse.dir, 'f8.src'), writeSafetensors(castModel(model, 'f8e5m2')));
+    await commitFile(reverse.repo, reverse.dir, join(reverse.dir, 'f8.src'), 'model-f8.safetensors');
+    const after = await commitFile(reverse.repo, reverse.dir, join(dir, 'f32.src'), 'model-f32.safetensors');
+    expect(after.encodings.widen).toBeGreaterThanOrEqual(2);
+    await expectExportsExactly(reverse.repo, 'model-f32.safetensors', join(dir, 'f32.src'));
   });
 });

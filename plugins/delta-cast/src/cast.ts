@@ -24,11 +24,12 @@ function view(bytes: Uint8Array): DataView {
 }
 
 function readBits(v: DataView, i: number, width: number): number {
-  return width === 2 ? v.getUint16(i * 2, true) : v.getUint32(i * 4, true);
+  return width === 1 ? v.getUint8(i) : width === 2 ? v.getUint16(i * 2, true) : v.getUint32(i * 4, true);
 }
 
 function writeBits(v: DataView, i: number, width: number, bits: number): void {
-  if (width === 2) v.setUint16(i * 2, bits, true);
+  if (width === 1) v.setUint8(i, bits);
+  else if (width === 2) v.setUint16(i * 2, bits, true);
   else v.setUint32(i * 4, bits, true);
 }
 
@@ -76,7 +77,7 @@ export const cast: DeltaTypePlugin = {
   kind: 'delta',
   id: 'cast',
   label: 'Narrowing cast + exceptions',
-  summary: 'a narrower float copy of the reference (f32→bf16/f16, f64→f32/f16/bf16): the round-to-nearest-even rule plus the elements it mispredicts (lossless)',
+  summary: 'a narrower float copy of the reference (f32→bf16/f16, f64→f32/f16/bf16, f32/f16/bf16→f8e4m3/f8e5m2): the round-to-nearest-even rule plus the elements it mispredicts (lossless)',
   apiVersion: PLUGIN_API_VERSION,
   lossless: true,
   params: [LEVEL_PARAM],

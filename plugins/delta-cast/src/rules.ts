@@ -1,4 +1,4 @@
-import { bf16Bits, f16Bits } from '@reef/core/dtype';
+import { bf16Bits, bf16Value, f16Bits, f16Value, f8e4m3Bits, f8e5m2Bits } from '@reef/core/dtype';
 import type { DType } from '@reef/core';
 
 /**
@@ -9,8 +9,8 @@ import type { DType } from '@reef/core';
  * a file holds instead is stored as an exception, so the prediction only has to be deterministic.
  */
 export interface CastRule {
-  readonly from: 'f64' | 'f32';
-  readonly to: 'f32' | 'f16' | 'bf16';
+  readonly from: 'f64' | 'f32' | 'f16' | 'bf16';
+  readonly to: 'f32' | 'f16' | 'bf16' | 'f8e4m3' | 'f8e5m2';
   /** Predicted target bits of element `i` of the reference (read through `view`). */
   predict(view: DataView, i: number): number;
 }
@@ -18,6 +18,7 @@ export interface CastRule {
 const F32_QUIET_NAN = 0x7fc00000;
 const HALF_QUIET_NAN = 0x7e00;
 const BF16_QUIET_NAN = 0x7fc0;
+const F8_NAN = 0x7f;
 
 const f32Scratch = new Float32Array(1);
 const f32ScratchBits = new Uint32Array(f32Scratch.buffer);
@@ -53,6 +54,18 @@ const RULES: readonly CastRule[] = [
   // (PyTorch's) differs only on the rare double-rounding ties, stored as exceptions.
   { from: 'f64', to: 'f16', predict: (v, i) => (Number.isNaN(v.getFloat64(i * 8, true)) ? HALF_QUIET_NAN : f16Bits(v.getFloat64(i * 8, true))) },
   { from: 'f64', to: 'bf16', predict: (v, i) => (Number.isNaN(v.getFloat64(i * 8, true)) ? BF16_QUIET_NAN : bf16Bits(v.getFloat64(i * 8, true))) },
+  // The 8-bit floats (safetensors F8_E4M3, F8_E5M2), from f32, f16 or bf16: each source value is
+  // exact in float64, so core's rounding from float64 is the single rounding PyTorch's conversion
+  // does (e4m3: beyond 448 and non-finite to NaN; e5m2: overflow to ±Inf). NaN goes to 0x7f, the
+  // NaN PyTorch writes. Not checked against PyTorch here (Debian's 1.13 has no float8 dtypes):
+  // whatever differs is stored as an exception, so the cast stays lossless either way.
+  ...(['f32', 'f16', 'bf16'] as const).flatMap((from) => {
+    const read = from === 'f32' ? (v: DataView, i: number) => v.getFloat32(i * 4, true) : from === 'f16' ? (v: DataView, i: number) => f16Value(v.getUint16(i * 2, true)) : (v: DataView, i: number) => bf16Value(v.getUint16(i * 2, true));
+    return [
+      { from, to: 'f8e4m3' as const, predict: (v: DataView, i: number) => f8e4m3Bits(read(v, i)) },
+      { from, to: 'f8e5m2' as const, predict: (v: DataView, i: number) => (Number.isNaN(read(v, i)) ? F8_NAN : f8e5m2Bits(read(v, i))) },
+    ];
+  }),
 ];
 
 /** The rule casting `from` to `to`, if this package has one. */

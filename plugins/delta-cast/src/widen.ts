@@ -1,5 +1,5 @@
 import { DTYPE_BYTES, PLUGIN_API_VERSION, ReefError, elementCount, named, requireArray, type DType, type DeltaPayload, type DeltaTypePlugin, type Tensor } from '@reef/core';
-import { toFloat64 } from '@reef/core/dtype';
+import { float64ToTensor, toFloat64 } from '@reef/core/dtype';
 import type { PackedPlanes } from '@reef/codecs';
 import { packPlanesAsync, unpackPlanes } from '@reef/codecs/node';
 import { LEVEL_PARAM } from './cast.js';
@@ -23,7 +23,9 @@ function refusal(target: Tensor, reference: Tensor): string | undefined {
 /** The reference's values, exactly, in the target's wider dtype (every narrow value is exact there). */
 function widened(reference: Tensor, dtype: DType): Uint8Array {
   const values = toFloat64(reference);
-  return new Uint8Array((dtype === 'f64' ? values : Float32Array.from(values)).buffer);
+  if (dtype === 'f64') return new Uint8Array(values.buffer);
+  if (dtype === 'f32') return new Uint8Array(Float32Array.from(values).buffer);
+  return float64ToTensor(values, dtype, [values.length]).data; // f16, bf16: exact for an 8-bit float's values
 }
 
 /** Fraction of strided elements where the reference is the target's round-to-nearest-even cast. */
@@ -39,7 +41,7 @@ export function castOfTargetFraction(target: Tensor, reference: Tensor): number 
   let hits = 0;
   for (let k = 0; k < m; k++) {
     const i = Math.floor((k * n) / m);
-    const bits = width === 2 ? r.getUint16(i * 2, true) : r.getUint32(i * 4, true);
+    const bits = width === 1 ? r.getUint8(i) : width === 2 ? r.getUint16(i * 2, true) : r.getUint32(i * 4, true);
     if (rule.predict(t, i) === bits) hits++;
   }
   return hits / m;
@@ -56,7 +58,7 @@ export const widen: DeltaTypePlugin = {
   kind: 'delta',
   id: 'widen',
   label: 'XOR against a widened narrower copy',
-  summary: 'a wider float tensor against its narrower copy (bf16/f16→f32, f32/f16/bf16→f64), widened exactly and XORed, byte planes + deflate (lossless)',
+  summary: 'a wider float tensor against its narrower copy (bf16/f16→f32, f32/f16/bf16→f64, f8e4m3/f8e5m2→f32/f16/bf16), widened exactly and XORed, byte planes + deflate (lossless)',
   apiVersion: PLUGIN_API_VERSION,
   lossless: true,
   params: [LEVEL_PARAM],
