@@ -2,6 +2,9 @@ import { dot, l2sqr, nearestCentroidsFast, packedBytes, packRows, ProductCodeSca
 import type { Metric } from '@reef/core';
 import { extractSubspace, type SubspaceLayout } from './subspaces.js';
 
+/** Mean components per sub-space from which lookupTables builds a batch's tables in one matrix product per sub-space. */
+const BATCH_MIN_SUBDIM = 32;
+
 /** Signature of a nearest-centroid search, so callers can swap in a multi-threaded one. */
 export type AssignFn = (x: Float32Array, n: number, d: number, centroids: Float32Array, k: number) => NearestResult | Promise<NearestResult>;
 
@@ -102,6 +105,12 @@ export class ProductCodebooks {
   lookupTables(queries: Float32Array, nq: number, metric: Metric, out: Float32Array = new Float32Array(nq * this.m * this.k)): Float32Array {
     const { m, offsets, dim } = this.layout;
     const k = this.k;
+    // Short sub-vectors: a sub-space's codebook stays in cache from query to query anyway, and
+    // gathering them costs more than the batch saves (m = 56 of 784: 10% slower measured; m = 8: 23% faster).
+    if (dim < BATCH_MIN_SUBDIM * m) {
+      for (let q = 0; q < nq; q++) this.lookupTable(queries.subarray(q * dim, (q + 1) * dim), metric, out.subarray(q * m * k, (q + 1) * m * k));
+      return out;
+    }
     this.scanner.innerProductsBatch(queries, nq, out);
     if (metric === 'l2') {
       const norms = this.norms;

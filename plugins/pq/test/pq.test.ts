@@ -273,3 +273,18 @@ describe('ProductQuantizer', () => {
     expect(registry.loadQuantizer(q.save()).decode(q.encode(gaussian(3, 8)))).toHaveLength(24);
   });
 });
+
+describe('lookup tables of many queries', () => {
+  it('equal one lookupTable per query, with long sub-vectors (one product per batch) and short ones', async () => {
+    for (const [m, dim] of [[2, 80], [3, 100], [8, 20]]) {
+      const pq = await trained({ m, nbits: 8 }, dim, 1200);
+      const queries = gaussian(37, dim, 9).data;
+      for (const metric of ['l2', 'ip'] as Metric[]) {
+        const all = pq.codebooks.lookupTables(queries, 37, metric);
+        for (let q = 0; q < 37; q++) {
+          expect(all.subarray(q * m * 256, (q + 1) * m * 256)).toEqual(pq.codebooks.lookupTable(queries.subarray(q * dim, (q + 1) * dim), metric));
+        }
+      }
+    }
+  });
+});
