@@ -14,9 +14,10 @@ export const SKIPPED = [
   { file: 'README.md', command: /--dataset \/usr\/share\/datasets\/fashion-mnist\/train-images-idx3-ubyte\.gz --methods all/, reason: "long run: every method's full defaultGrid on 60,000 images (tens of minutes)" },
   { file: 'apps/sweep/README.md', command: /--dataset data\/sift-128-euclidean\.hdf5/, reason: 'needs a 500 MB ann-benchmarks download, and hours' },
   { file: 'apps/cli/README.md', command: /^npm install @reef\/cli$/, reason: 'needs the npm registry; scripts/install-test/run.mjs (run by .ci/run) installs the CLI from its packed tarball and runs it' },
-  ...['docs/writing-a-plugin.md', 'packages/create-reef-plugin/README.md'].flatMap((file) =>
-    [/^npm create reef-plugin@latest /, /^cd my-plugin$/, /^npm install$/, /^npm run build\b/, /^npm test\b/].map((command) => ({ file, command, reason: REGISTRY })),
-  ),
+  { file: 'README.md', command: /^npx -y pnpm@10 typecheck\b/, reason: 'long run: tsc over every package and its tests (310 s measured here at load 30)' },
+  { file: 'README.md', command: /^npx -y pnpm@10 lint\b/, reason: 'long run: eslint over every package (195 s measured here at load 30)' },
+  ...[/^npm create reef-plugin@latest /, /^cd my-plugin$/, /^npm install$/, /^npm run build\b/, /^npm test\b/].map((command) => ({ file: 'docs/writing-a-plugin.md', command, reason: REGISTRY })),
+  ...[/^npm create reef-plugin@latest /, /^cd my-plugin$/, /^npm install$/, /^npm test\b/].map((command) => ({ file: 'packages/create-reef-plugin/README.md', command, reason: REGISTRY })),
   { file: 'plugins/rq/README.md', command: /node bench\/rq\/run\.mjs/, reason: 'a benchmark, run by hand (60,000 vectors; minutes): never part of the tests' },
   { file: 'plugins/sq/README.md', command: /node bench\/sq\/run\.mjs/, reason: 'a benchmark, run by hand: never part of the tests' },
 ];
@@ -79,6 +80,12 @@ export const SETUPS = [
     },
   },
 ];
+
+/**
+ * Documentation files whose commands continue in another file's folder, as a reader of both does:
+ * the sweep's README repeats the root README's sweeps, which then resume instead of running again.
+ */
+export const SAME_FOLDER_AS = { 'apps/sweep/README.md': 'README.md' };
 
 /**
  * Where a command runs: in the repository root when it names a path inside the checkout (`./apps/…`,

@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { docFiles, shellCommands } from '../docs-commands/extract.mjs';
-import { SETUPS, SKIPPED, runsInRepositoryRoot } from '../docs-commands/plan.mjs';
+import { SAME_FOLDER_AS, SETUPS, SKIPPED, runsInRepositoryRoot } from '../docs-commands/plan.mjs';
 
 const root = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
 const scratch = join(root, '.reef-cache', `docs-test-${process.pid}`);
@@ -62,7 +62,7 @@ describe('every shell command in the documentation runs as written', () => {
     const commands = shellCommands(readFileSync(join(root, file), 'utf8'));
     if (commands.length === 0) continue;
     it(`${file} (${commands.length} command(s))`, async () => {
-      const readerFolder = join(scratch, file.replace(/[^A-Za-z0-9]+/g, '-'));
+      const readerFolder = join(scratch, (SAME_FOLDER_AS[file] ?? file).replace(/[^A-Za-z0-9]+/g, '-'));
       mkdirSync(readerFolder, { recursive: true });
       const env = readerEnv();
       for (const { line, command } of commands) {
