@@ -92,7 +92,9 @@ export class RepoContext {
 
   /** The repository's write lock; call the returned function to release it. */
   lock(): () => void {
-    return acquireLock(this.lockPath());
+    const release = acquireLock(this.lockPath());
+    this.onProgress?.('locked');
+    return release;
   }
 
   lockPath(): string {

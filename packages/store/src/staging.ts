@@ -72,7 +72,7 @@ export async function add(ctx: RepoContext, paths: readonly string[], options: {
     const similarity = takeSimilarity(ctx);
     const reports: AddedFile[] = [];
     // New objects stream into one pack as they are encoded; it is published only after every file.
-    const writer = ctx.objects.beginPack();
+    const writer = ctx.objects.beginPack(ctx.onProgress);
     try {
       for (const given of paths) {
         const abs = resolve(options.cwd ?? process.cwd(), given);
