@@ -10,10 +10,11 @@
 //   node bench/store/crash.mjs [--kills 200] [--writers 4] [--rounds 20] [--writer-mode plain|files]
 //                              [--during-writes 0.8] [--seed 1] [--root <checkout>]
 //
-// When a kill lands: a share `--during-writes` of the kills is timed from the moment the victim
-// reports its first write (the temporary pack file created; gc: its first write step of any kind),
-// uniformly over 1.1× the median time from there to its last write step on unkilled runs; the rest
-// uniformly over 1.1× its median whole run, from its start. Where each kill really landed is read
+// When a kill lands: a share `--during-writes` of the kills is timed, half from the moment the
+// victim reports its first write (the temporary pack file created; gc: its first write step of any
+// kind), half from its pack being written (then flush, renames, commit, ref follow), uniformly over
+// 1.1× the median time from there to its last write step on unkilled runs; the rest uniformly over
+// 1.1× its median whole run, from its start. Where each kill really landed is read
 // from the last progress stage the victim printed (each printed synchronously to a pipe).
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -86,6 +87,7 @@ function run(repoDir, args, kill) {
           const [, name, ms] = line.split(' ');
           stages.push([name, Number(ms)]);
           if (kill?.fromStage === 'first-write' && WRITE_STAGES.has(name)) arm();
+          if (kill?.fromStage === 'publish' && name === 'pack-written') arm();
         }
       }
     });
@@ -137,8 +139,10 @@ const record = (op, r) => {
   const at = (pred) => r.stages.find(([n]) => pred(n))?.[1];
   const first = at((n) => WRITE_STAGES.has(n));
   const last = r.stages.filter(([n]) => n === LAST_WRITE[op] || (op === 'gc' && WRITE_STAGES.has(n))).at(-1)?.[1];
+  const published = at((n) => n === 'pack-written');
   const done = at((n) => n === 'done');
-  timing[op].push({ whole: done ?? 0, writes: first !== undefined && last !== undefined ? last - first : undefined });
+  const span = (from) => (from !== undefined && last !== undefined ? last - from : undefined);
+  timing[op].push({ whole: done ?? 0, writes: span(first), publish: span(published) });
 };
 for (let k = 0; k < TRACKED.length * 2; k++) {
   const r = await run(repoDir, nextCommit());
@@ -158,6 +162,7 @@ const medianOf = (op, key) => median(timing[op].map((t) => t[key]).filter((x) =>
 const counts = { kills: 0, finishedFirst: 0, corrupted: 0, lostCommits: 0, stuckLocks: 0, lockFilesLeft: 0, locksLeft: 0, exportMismatches: 0, exported: 0 };
 const byOp = { commit: 0, gc: 0, cluster: 0 };
 const byLanding = {};
+const aims = { 'first-write': 0, publish: 0, start: 0 };
 const byStage = {};
 const problems = [];
 const t0 = performance.now();
@@ -213,9 +218,14 @@ while (counts.kills < targetKills) {
   const roll = random();
   const op = roll < 0.7 ? 'commit' : roll < 0.85 ? 'gc' : 'cluster';
   const args = op === 'commit' ? nextCommit() : [op];
-  const kill = random() < duringWrites
+  // Half of the kills aimed at writes start at the first write, half at the publishing steps
+  // (flush, renames, commit, ref), where a process spends a few milliseconds.
+  const aim = random();
+  const kill = aim < duringWrites / 2
     ? { fromStage: 'first-write', afterMs: random() * medianOf(op, 'writes') * 1.1 }
-    : { fromStage: 'start', afterMs: random() * medianOf(op, 'whole') * 1.1 };
+    : aim < duringWrites
+      ? { fromStage: 'publish', afterMs: random() * medianOf(op, 'publish') * 1.1 }
+      : { fromStage: 'start', afterMs: random() * medianOf(op, 'whole') * 1.1 };
   const r = await run(repoDir, args, kill);
   const committed = r.lines.find((l) => l.startsWith('committed'))?.split(' ');
   if (committed) done.set(Number(committed[1]), committed[2]);
@@ -227,6 +237,7 @@ while (counts.kills < targetKills) {
   }
   counts.kills++;
   byOp[op]++;
+  aims[kill.fromStage]++;
   const where = landing(op, r.stages);
   byLanding[where] = (byLanding[where] ?? 0) + 1;
   const at = `${op}:${r.stages.at(-1)?.[0] ?? 'before its first stage'}`;
@@ -268,6 +279,8 @@ const summary = {
   kills: counts.kills,
   killsByOp: byOp,
   killsDuringWritesShare: duringWrites,
+  killsTimedFrom: aims,
+  medianMs: Object.fromEntries(Object.keys(timing).map((op) => [op, { whole: medianOf(op, 'whole'), fromFirstWrite: medianOf(op, 'writes'), fromPackWritten: medianOf(op, 'publish') }])),
   killsByLanding: byLanding,
   killsByLastStage: byStage,
   runsFinishedBeforeTheirKill: counts.finishedFirst,
