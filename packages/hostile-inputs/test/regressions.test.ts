@@ -1,4 +1,9 @@
+import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ReefError, Registry } from '@reef/core';
+import { Repository } from '@reef/store';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCases, type CaseReport, type FuzzCase, type ReaderName } from '../src/index.js';
 
@@ -51,5 +56,33 @@ describe('regression files of issue 18 (fixtures/hostile)', () => {
     });
   }
 
-  it.todo('npz-dup-member.npz: refused as a duplicate member (the paths-locks change adds the check)');
+});
+
+// Duplicate members parse fine (a zip may name an entry twice); `reef add` refuses them, since one
+// name would stand for two contents. Through the store itself, into a real repository.
+describe('npz-dup-member.npz (reef add)', () => {
+  it('refused by add in one line naming the file and the member; nothing staged, nothing stored', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'reef-dup-member-'));
+    try {
+      copyFileSync(`${hostile}npz-dup-member.npz`, join(dir, 'npz-dup-member.npz'));
+      const repo = Repository.init(dir, { registry: new Registry() });
+      try {
+        const refused = await repo.add(['npz-dup-member.npz'], { cwd: dir }).then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+        expect(refused).toBeInstanceOf(ReefError);
+        expect((refused as ReefError).code).toBe('BAD_FILE');
+        expect((refused as Error).message).toMatch(/^npz-dup-member\.npz: tensor 'w' appears twice \(duplicate member\)/);
+        expect((refused as Error).message).not.toMatch(/\n/);
+        expect(repo.status().staged).toEqual([]);
+        expect(readdirSync(join(dir, '.reef', 'packs')).filter((f) => !f.startsWith('.'))).toEqual([]);
+        expect((await repo.fsck()).problems).toEqual([]);
+      } finally {
+        repo.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

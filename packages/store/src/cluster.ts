@@ -481,6 +481,7 @@ async function depthUpdates(repo: Repository, changed: ReadonlyMap<string, Objec
  */
 export async function applyClusters(repo: Repository, options: ClusterOptions = {}): Promise<ClusterApplyResult> {
   const release = acquireLock(join(repo.root, REPO_DIR, 'lock'));
+  options.onProgress?.('locked');
   try {
     repo.objects.reload(); // what other processes wrote before we took the lock
     const { analysis, plans } = await plan(repo, options);

@@ -1,9 +1,12 @@
 import { ReefError } from '@reef/core/errors';
 import { createHash, randomBytes } from 'node:crypto';
-import { linkSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { printable } from './printable.js';
+import { bootId, processAlive, processStartTime } from './process-info.js';
+
+export { processStartTime } from './process-info.js';
 
 /**
  * The repository lock: a file holding its owner's host, pid and process start time, created
@@ -34,34 +37,6 @@ export type OwnerState = 'alive' | 'dead' | 'other-host' | 'unreadable';
 
 const TAKEOVER_GENERATIONS = 16;
 
-/** Start time of process `pid` from /proc (Linux), or undefined where there is no /proc or no such process. */
-export function processStartTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Field 2 (the command name) may hold spaces and ')': fields are counted after its last ')'.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
-
-function bootId(): string | undefined {
-  try {
-    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-  } catch {
-    return undefined;
-  }
-}
-
-function pidExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export function currentOwner(): LockOwner {
   return { host: hostname(), pid: process.pid, start: processStartTime(process.pid), boot: bootId(), since: new Date().toISOString(), nonce: randomBytes(8).toString('hex') };
 }
@@ -84,12 +59,8 @@ export function ownerState(owner: LockOwner | undefined): OwnerState {
   if (owner.host !== hostname()) return 'other-host';
   const boot = bootId();
   if (owner.boot && boot && owner.boot !== boot) return 'dead';
-  if (!pidExists(owner.pid)) return 'dead';
-  if (owner.start) {
-    const now = processStartTime(owner.pid);
-    if (now !== undefined && now !== owner.start) return 'dead'; // the pid was reused
-  }
-  return 'alive';
+  // Gone, a zombie, or the pid reused by a process that started at another time.
+  return processAlive(owner.pid, owner.start) ? 'alive' : 'dead';
 }
 
 function isSelf(owner: LockOwner | undefined): boolean {
@@ -132,7 +103,7 @@ function describe(owner: LockOwner): string {
 /** The error for a lock held by someone else: who, and how to recover. */
 function lockedError(path: string, owner: LockOwner | undefined, state: OwnerState): ReefError {
   if (state === 'alive' && owner) {
-    return new ReefError('LOCKED', `repository is locked by process ${owner.pid}${owner.since ? ` (since ${printable(owner.since, 40)})` : ''}: another reef command is writing; try again when it finishes (the lock frees itself if that process dies)`);
+    return new ReefError('LOCKED', `repository is locked by process ${owner.pid}${owner.since ? ` (since ${printable(owner.since, 40)})` : ''}: another reef command is writing; try again when it finishes (if it was killed, the next command takes the lock over, or run \`reef unlock\`)`);
   }
   if (state === 'other-host' && owner) {
     return new ReefError('LOCKED', `repository is locked by ${describe(owner)}, which cannot be checked from this host; if no reef command runs there any more, run \`reef unlock --force\``);
@@ -167,6 +138,45 @@ function takeOver(path: string, staleText: string): boolean {
   return false;
 }
 
+/** A temporary file of an exclusive create left by a crash is older than this (it lives for microseconds). */
+const LEFTOVER_AGE_MS = 60_000;
+
+/**
+ * Removes what killed lock takers left beside the lock: `lock.new-*` (a lock or token written
+ * aside, not yet linked) and `lock.takeover-*` (a takeover token) whose creator is provably dead,
+ * judged like a lock by the owner recorded in them; an empty one (killed before writing) once it is
+ * a minute old. Called by whoever has just taken the lock, and by `unlock`: a token of a dead
+ * creator is no takeover in progress, so removing it cannot let two processes remove one lock.
+ */
+export function removeLeftovers(path: string): string[] {
+  const dir = dirname(path);
+  const prefixes = [`${basename(path)}.new-`, `${basename(path)}.takeover-`];
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    if (!prefixes.some((p) => name.startsWith(p))) continue;
+    const file = join(dir, name);
+    let stale = false;
+    try {
+      const text = readFileSync(file, 'utf8');
+      const owner = parseOwner(text);
+      stale = owner ? ownerState(owner) === 'dead' : Date.now() - statSync(file).mtimeMs > LEFTOVER_AGE_MS;
+    } catch {
+      continue; // removed meanwhile by its creator
+    }
+    if (stale) {
+      rmSync(file, { force: true });
+      removed.push(name);
+    }
+  }
+  return removed;
+}
+
 function removeTokens(path: string, id: string): void {
   const prefix = `${basename(path)}.takeover-${id}-`;
   for (const f of readdirSync(dirname(path))) if (f.startsWith(prefix)) rmSync(join(dirname(path), f), { force: true });
@@ -177,7 +187,10 @@ export function acquireLock(path: string): () => void {
   const me = currentOwner();
   const text = `${JSON.stringify(me)}\n`;
   for (let attempt = 0; attempt < 50; attempt++) {
-    if (createExclusive(path, text)) return () => releaseLock(path, text);
+    if (createExclusive(path, text)) {
+      removeLeftovers(path);
+      return () => releaseLock(path, text);
+    }
     const held = readText(path);
     if (held === undefined) continue; // released in between
     const owner = parseOwner(held);
@@ -199,6 +212,8 @@ export interface UnlockResult {
   readonly owner?: LockOwner;
   readonly removed: boolean;
   readonly state?: OwnerState;
+  /** Temporary files of killed lock takers removed beside the lock (`lock.new-*`, `lock.takeover-*`). */
+  readonly leftovers: string[];
 }
 
 /**
@@ -206,8 +221,9 @@ export interface UnlockResult {
  * host or an unreadable one. A lock whose owner runs on this host is never removed.
  */
 export function breakLock(path: string, options: { force?: boolean } = {}): UnlockResult {
+  const leftovers = removeLeftovers(path);
   const held = readText(path);
-  if (held === undefined) return { removed: false };
+  if (held === undefined) return { removed: false, leftovers };
   const owner = parseOwner(held);
   const state = ownerState(owner);
   if (isSelf(owner) || state === 'alive') {
@@ -218,5 +234,5 @@ export function breakLock(path: string, options: { force?: boolean } = {}): Unlo
     throw new ReefError('LOCKED', `the repository lock belongs to ${who}, which cannot be checked from here; if no reef command is running there, run \`reef unlock --force\``);
   }
   if (readText(path) === held) rmSync(path, { force: true });
-  return { owner, removed: true, state };
+  return { owner, removed: true, state, leftovers };
 }

@@ -8,6 +8,7 @@ import { chooseWithinBound, assertQualityBound, type LossyItem, type QualityBoun
 import { referenceCandidates } from './references.js';
 import type { RepoContext } from './repo-context.js';
 import { SimilarityIndex } from './similarity.js';
+import { assertSomethingTaken, selectChanges } from './staged-changes.js';
 import { ZERO_REFERENCE, zeroTensor } from './zero-reference.js';
 import { Work, progressOf } from './work-progress.js';
 
@@ -15,7 +16,7 @@ import { Work, progressOf } from './work-progress.js';
 const REUSED_CODEBOOKS = 4;
 
 /**
- * Commits the staged tree, storing each float tensor it introduces as the smallest encoding whose
+ * Commits this writer's staged changes (the staging rule of a plain commit), storing each float tensor it introduces as the smallest encoding whose
  * measured relative L2 error is within `bound.maxRelError`: a lossy delta (against its reference,
  * or against all zeros, ZERO_REFERENCE, when it has none) when one is within the bound and
  * smaller than the lossless encoding `add` stored, else lossless.
@@ -23,7 +24,7 @@ const REUSED_CODEBOOKS = 4;
  * holding them by the sha256 of the rebuilt file, with the added file as `source`; the errors go
  * into the commit's `quality`. The lossless copies add wrote become garbage for `reef gc`.
  */
-export async function commitLossy(ctx: RepoContext, message: string, bound: QualityBound): Promise<{ commit: Commit; quality: CommitQuality }> {
+export async function commitLossy(ctx: RepoContext, message: string, bound: QualityBound, options: { allWriters?: boolean } = {}): Promise<{ commit: Commit; quality: CommitQuality }> {
   if (!message.trim()) throw new ReefError('INVALID_PARAM', 'a commit needs a message (`message`)');
   assertQualityBound(bound);
   const release = ctx.lock();
@@ -31,11 +32,11 @@ export async function commitLossy(ctx: RepoContext, message: string, bound: Qual
   const pending = new Map<string, Tensor>();
   try {
     const head = ctx.refs.head();
-    const tree = ctx.index();
     const headTree = head.hash ? ctx.commits.read(head.hash).tree : {};
-    if (JSON.stringify(tree) === JSON.stringify(headTree) || (Object.keys(tree).length === 0 && !head.hash)) {
-      throw new ReefError('INVALID_PARAM', 'nothing to commit: stage files with reef add first');
-    }
+    // This writer's staged changes (the staging rule, as for a plain commit); the rest stay staged.
+    const selection = selectChanges(ctx, headTree, options);
+    assertSomethingTaken(selection);
+    const { tree } = selection;
     const committed = new Set<string>();
     for (const h of ctx.commits.list()) for (const f of Object.values(ctx.commits.read(h).tree)) for (const t of f.tensors) committed.add(t.hash);
     const similarity = new SimilarityIndex(ctx.similarityPath());
@@ -99,7 +100,13 @@ export async function commitLossy(ctx: RepoContext, message: string, bound: Qual
     for (const o of objects) ctx.objects.remember(o.info.hash, pending.get(o.info.hash) as Tensor);
     pending.clear();
     const commit = ctx.writeCommit({ parents: head.hash ? [head.hash] : [], message, time: new Date().toISOString(), tree: committedTree, quality });
-    ctx.writeIndex(committedTree);
+    // The taken changes as committed (lossy files rebuilt); other writers' stay staged with their stamps.
+    const index = { ...selection.staging.files };
+    for (const path of selection.taken) {
+      if (committedTree[path]) index[path] = committedTree[path];
+      else delete index[path];
+    }
+    ctx.writeIndex(index, selection.staging.stagedBy);
     return { commit, quality };
   } finally {
     pending.clear();

@@ -202,6 +202,15 @@ export async function gc(ctx: RepoContext): Promise<GcResult> {
     }
     work.finish();
     const packsMerged = await mergeSmallPacks(ctx, small, retire);
+    // Unreachable commits go before the packs holding their objects: a gc killed in between leaves
+    // unlisted objects (garbage for the next gc), never a commit whose tensors are gone.
+    let commitsRemoved = 0;
+    for (const h of ctx.commits.list()) {
+      if (reachable.has(h)) continue;
+      ctx.commits.remove(h);
+      commitsRemoved++;
+    }
+    if (commitsRemoved > 0) ctx.onProgress?.('commits-removed');
     ctx.objects.close();
     for (const pack of retire) {
       rmSync(join(packsDir, `${pack}.json`), { force: true }); // unlist first: a listed pack must exist
@@ -224,12 +233,6 @@ export async function gc(ctx: RepoContext): Promise<GcResult> {
         filesRemoved++;
       }
     }
-    let commitsRemoved = 0;
-    for (const h of ctx.commits.list()) {
-      if (reachable.has(h)) continue;
-      ctx.commits.remove(h);
-      commitsRemoved++;
-    }
     ctx.objects.reload();
     await maintainSimilarity(ctx);
     return { packsRemoved, packsRewritten, packsMerged, objectsRemoved, codebooksRemoved, commitsRemoved, filesRemoved, bytesBefore, bytesAfter: dirBytes(ctx.dir) };
@@ -243,12 +246,19 @@ export async function fsck(ctx: RepoContext): Promise<FsckResult> {
   const problems: string[] = [];
   const garbage: string[] = [];
   const commits = ctx.commits.list();
-  const trees: { where: string; tree: Tree; quality?: CommitQuality }[] = [];
+  // What no ref reaches is garbage for gc; with unreadable refs, everything counts as reachable.
+  let reachable: Set<string> | undefined;
+  try {
+    reachable = reachableCommits(ctx);
+  } catch {
+    reachable = undefined;
+  }
+  const trees: { where: string; tree: Tree; quality?: CommitQuality; unreachable?: boolean }[] = [];
   for (const h of commits) {
     try {
       const c = ctx.commits.read(h);
       for (const p of c.parents) if (!ctx.commits.has(p)) problems.push(`commit ${h.slice(0, 12)}: parent ${p.slice(0, 12)} is missing`);
-      trees.push({ where: `commit ${h.slice(0, 12)}`, tree: c.tree, quality: c.quality });
+      trees.push({ where: `commit ${h.slice(0, 12)}`, tree: c.tree, quality: c.quality, unreachable: reachable !== undefined && !reachable.has(h) });
     } catch (err) {
       problems.push((err as Error).message);
     }
@@ -283,7 +293,7 @@ export async function fsck(ctx: RepoContext): Promise<FsckResult> {
 /** fsck's second half: decodes every object and rebuilds every file, reporting the bytes done. */
 async function fsckContent(
   ctx: RepoContext,
-  trees: readonly { where: string; tree: Tree; quality?: CommitQuality }[],
+  trees: readonly { where: string; tree: Tree; quality?: CommitQuality; unreachable?: boolean }[],
   problems: string[],
   garbage: string[],
   commitCount: number,
@@ -327,13 +337,17 @@ async function fsckContent(
     for (const book of quality?.codebooks ?? []) if (!ctx.objects.hasCodebook(book)) problems.push(`${where}: PQ codebook ${book.slice(0, 12)} is missing from the repository`);
   }
   const checkedFiles = new Set<string>();
-  for (const { where, tree } of trees) {
+  for (const { where, tree, unreachable } of trees) {
     for (const [path, file] of Object.entries(tree)) {
       const unsafe = unsafePathReason(path);
       if (unsafe) problems.push(`${where}: tracks the unsafe path ${JSON.stringify(printable(path))} (${unsafe}); checkout refuses it`);
       const missing = file.tensors.filter((t) => !ctx.objects.has(t.hash));
       if (missing.length > 0) {
-        problems.push(`${where}: ${printable(path)} needs ${missing.length} missing tensor(s), e.g. ${printable(missing[0].name)}`);
+        const what = `${where}: ${printable(path)} needs ${missing.length} missing tensor(s), e.g. ${printable(missing[0].name)}`;
+        // An unreachable commit whose objects a gc already removed (older versions removed the
+        // objects first): nothing can reach it, and the next gc removes it.
+        if (unreachable) garbage.push(`${what} (unreachable; gc removes it)`);
+        else problems.push(what);
         continue;
       }
       if (checkedFiles.has(file.sha256)) continue;

@@ -120,8 +120,8 @@ export class ObjectStore {
   }
 
   /** A new pack to stream objects into; `publish` makes its objects part of the store. */
-  beginPack(): PackWriter {
-    return new PackWriter(this.dir);
+  beginPack(onProgress?: (stage: string) => void): PackWriter {
+    return new PackWriter(this.dir, onProgress);
   }
 
   /** Finishes a pack (flush, rename, manifest) and lists its objects; undefined when it holds nothing. */
@@ -156,7 +156,7 @@ export class ObjectStore {
     const fresh = rewrite ? [...objects] : objects.filter((o) => !this.objects.has(o.info.hash));
     const freshBooks = codebooks.filter((c) => rewrite || !this.books.has(c.info.hash));
     if (fresh.length === 0 && freshBooks.length === 0) return undefined;
-    const writer = this.beginPack();
+    const writer = this.beginPack(onProgress);
     try {
       for (const book of freshBooks) await writer.addCodebook(book);
       for (const o of fresh) await writer.add(o);

@@ -47,7 +47,8 @@ export class PackWriter {
   private readonly books: CodebookInfo[] = [];
   private readonly written = new Set<string>();
 
-  constructor(private readonly dir: string) {
+  /** `onProgress` hears 'pack-opened' when the temporary pack file is created (the write's first file). */
+  constructor(private readonly dir: string, private readonly onProgress?: (stage: string) => void) {
     this.h5Path = join(dir, `${this.name}.h5`);
     this.tmp = tempPath(this.h5Path);
   }
@@ -151,6 +152,7 @@ export class PackWriter {
         textAttribute(weights, 'encoding', 'byte-planes+deflate');
         this.groups = { weights, deltas: file.create_group('deltas') };
       });
+      this.onProgress?.('pack-opened');
       return file;
     });
     return this.opening;

@@ -11,6 +11,7 @@ import type { Commit, Tree } from './model.js';
 import { ObjectStore } from './objects.js';
 import { REPO_DIR } from './repo-dir.js';
 import type { SimilarityIndex } from './similarity.js';
+import { currentWriter, parseStamp, type WriterStamp } from './writer.js';
 
 export { REPO_DIR };
 
@@ -42,6 +43,18 @@ export interface RepositoryOptions {
    * sample of a 1.6 MB layer, and larger than xor-planes there); lossy commits use them anyway.
    */
   readonly codebookDeltasAtAdd?: boolean;
+  /**
+   * This writer's name for the staging rule (the CLI passes `REEF_WRITER`): a plain commit then
+   * takes only the changes staged under the same name. Unset, the writer is this process and its
+   * ancestors (see writer.ts).
+   */
+  readonly writer?: string;
+}
+
+/** The staging index as stored: the staged tree, and who staged each change against HEAD. */
+export interface Staging {
+  readonly files: Tree;
+  readonly stagedBy: Record<string, WriterStamp>;
 }
 
 /**
@@ -58,6 +71,7 @@ export class RepoContext {
   readonly maxDepth: number;
   readonly onProgress?: (stage: string) => void;
   readonly codebookDeltasAtAdd: boolean;
+  readonly writerName?: string;
   /**
    * The similarity index as this repository last published it, with the file's identity then: the
    * next `add` reuses it instead of reading and parsing the file again while the file is unchanged.
@@ -72,6 +86,7 @@ export class RepoContext {
     this.maxDepth = options.maxDepth ?? 24;
     this.onProgress = options.onProgress;
     this.codebookDeltasAtAdd = options.codebookDeltasAtAdd ?? false;
+    this.writerName = options.writer || undefined;
     this.objects = new ObjectStore(join(this.dir, 'packs'), this.registry, options.cacheBytes);
     this.commits = new CommitStore(join(this.dir, 'commits'));
     this.refs = new RefStore(this.dir);
@@ -79,7 +94,9 @@ export class RepoContext {
 
   /** The repository's write lock; call the returned function to release it. */
   lock(): () => void {
-    return acquireLock(this.lockPath());
+    const release = acquireLock(this.lockPath());
+    this.onProgress?.('locked');
+    return release;
   }
 
   lockPath(): string {
@@ -100,13 +117,41 @@ export class RepoContext {
     return join(this.dir, 'index.json');
   }
 
-  /** The staged tree: what the next commit will hold. */
+  /** The staged tree: HEAD's tree with every writer's staged changes. */
   index(): Tree {
-    return existsSync(this.indexPath()) ? readJson<{ files: Tree }>(this.indexPath(), 'staging index').files : this.headTree();
+    return this.staging().files;
   }
 
-  writeIndex(tree: Tree): void {
-    atomicWrite(this.indexPath(), JSON.stringify({ files: tree }));
+  /**
+   * The staged tree and who staged each change. `stagedBy` is optional on disk (older versions
+   * wrote `{ files }` alone, and read only `files`): an unstamped change is anybody's.
+   */
+  staging(): Staging {
+    if (!existsSync(this.indexPath())) return { files: this.headTree(), stagedBy: {} };
+    const raw = readJson<{ files: Tree; stagedBy?: Record<string, unknown> }>(this.indexPath(), 'staging index');
+    const stagedBy: Record<string, WriterStamp> = {};
+    for (const [path, value] of Object.entries(raw.stagedBy ?? {})) {
+      const stamp = parseStamp(value);
+      if (stamp) stagedBy[path] = stamp;
+    }
+    return { files: raw.files, stagedBy };
+  }
+
+  /** The staging index's bytes: stamps kept only for paths that differ from `head` (the rest are committed). */
+  indexData(tree: Tree, stagedBy: Record<string, WriterStamp> = {}, head: Tree = this.headTree()): string {
+    const kept: Record<string, WriterStamp> = {};
+    for (const [path, stamp] of Object.entries(stagedBy)) if (JSON.stringify(tree[path]) !== JSON.stringify(head[path])) kept[path] = stamp;
+    return JSON.stringify(Object.keys(kept).length ? { files: tree, stagedBy: kept } : { files: tree });
+  }
+
+  /** Replaces the staging index; without `stagedBy` every stamp goes (checkout and merge reset it to a commit). */
+  writeIndex(tree: Tree, stagedBy: Record<string, WriterStamp> = {}): void {
+    atomicWrite(this.indexPath(), this.indexData(tree, stagedBy));
+  }
+
+  /** The writer running now, for stamping and taking staged changes (see writer.ts). */
+  writer(): WriterStamp {
+    return currentWriter(this.writerName);
   }
 
   similarityPath(): string {

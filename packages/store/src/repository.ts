@@ -122,9 +122,13 @@ export class Repository {
 
   // ---- commits (commit.ts, lossy-commit.ts) --------------------------------------------------
 
-  /** Records the staged tree as a new commit and moves the current branch to it. */
-  commit(message: string): Commit {
-    return commit(this.ctx, message);
+  /**
+   * Records this writer's staged changes as a new commit and moves the current branch to it;
+   * changes staged by other writers still running stay staged (`allWriters` takes them too; see
+   * writer.ts for who is the same writer).
+   */
+  commit(message: string, options: { allWriters?: boolean } = {}): Commit {
+    return commit(this.ctx, message, options);
   }
 
   /**
@@ -136,8 +140,8 @@ export class Repository {
   }
 
   /** Commits the staged tree with new float tensors stored lossily within `bound` where that is smaller (see lossy-commit.ts). */
-  commitLossy(message: string, bound: QualityBound): Promise<{ commit: Commit; quality: CommitQuality }> {
-    return commitLossy(this.ctx, message, bound);
+  commitLossy(message: string, bound: QualityBound, options: { allWriters?: boolean } = {}): Promise<{ commit: Commit; quality: CommitQuality }> {
+    return commitLossy(this.ctx, message, bound, options);
   }
 
   // ---- files out (checkout.ts) ---------------------------------------------------------------

@@ -16,8 +16,12 @@ import { assertSafePath, printable, unsafePathReason, userPath } from './safe-pa
 import type { RepoContext } from './repo-context.js';
 import { SimilarityIndex } from './similarity.js';
 import { Work, progressOf } from './work-progress.js';
+import { describeWriter, relation } from './writer.js';
 
-/** Staging: `add` stores new tensors and records files in the staging index; `remove` and `status`. */
+/**
+ * Staging: `add` stores new tensors and records files in the staging index, each change stamped
+ * with its writer (writer.ts); `remove` and `status`.
+ */
 
 export interface AddedFile {
   readonly path: string;
@@ -36,7 +40,8 @@ export type Change = 'added' | 'modified' | 'removed';
 export interface Status {
   readonly branch?: string;
   readonly head?: string;
-  readonly staged: { path: string; change: Change }[];
+  /** `writer`: set when another writer that is still running staged the change (a plain commit here leaves it). */
+  readonly staged: { path: string; change: Change; writer?: string }[];
   readonly unstaged: { path: string; change: 'modified' | 'deleted' }[];
 }
 
@@ -61,12 +66,16 @@ export async function add(ctx: RepoContext, paths: readonly string[], options: {
   // `lockHeld`: the caller (commitFiles) holds the lock for add and commit together.
   const release = options.lockHeld ? () => undefined : ctx.lock();
   try {
-    const tree = { ...ctx.index() };
+    const staging = ctx.staging();
+    const tree = { ...staging.files };
+    // Each file this add stages is stamped with its writer (the staging rule, writer.ts).
+    const stagedBy = { ...staging.stagedBy };
+    const me = ctx.writer();
     const parent = ctx.headTree();
     const similarity = takeSimilarity(ctx);
     const reports: AddedFile[] = [];
     // New objects stream into one pack as they are encoded; it is published only after every file.
-    const writer = ctx.objects.beginPack();
+    const writer = ctx.objects.beginPack(ctx.onProgress);
     // Progress in bytes read; files that are not there fail below, one line naming them.
     const sizes = paths.map((p) => statSync(resolve(options.cwd ?? process.cwd(), p), { throwIfNoEntry: false })?.size ?? 0);
     const work = new Work(progressOf(ctx.registry), 'add', sizes.reduce((a, b) => a + b, 0));
@@ -85,6 +94,7 @@ export async function add(ctx: RepoContext, paths: readonly string[], options: {
         try {
           const added = await addFile(ctx, given, path, source, parent, similarity, writer, tree, work);
           tree[path] = added.record;
+          stagedBy[path] = me;
           reports.push(added.report);
           // The parent's tensors this file replaced were this add's references; the new ones serve
           // the next commit. Dropped from the cache, their memory takes the next file's reads.
@@ -102,7 +112,7 @@ export async function add(ctx: RepoContext, paths: readonly string[], options: {
       work.finish();
     }
     // Pack, manifest and staging index flushed together, then renamed in that order.
-    const index = { path: ctx.indexPath(), data: JSON.stringify({ files: tree }), stage: 'index-written' };
+    const index = { path: ctx.indexPath(), data: ctx.indexData(tree, stagedBy, parent), stage: 'index-written' };
     const publishing = ctx.objects.publishWith(writer, [index], ctx.onProgress);
     publishing.catch(() => undefined); // awaited below; the similarity file is written meanwhile
     // Derived (rebuilt by gc and fsck when unreadable, so not flushed): written while the pack
@@ -122,7 +132,7 @@ export async function add(ctx: RepoContext, paths: readonly string[], options: {
       throw err;
     }
     if (!published) {
-      ctx.writeIndex(tree);
+      ctx.writeIndex(tree, stagedBy);
       ctx.onProgress?.('index-written');
     }
     similarityFile?.publish();
@@ -272,10 +282,11 @@ export function keepSimilarity(ctx: RepoContext, index: SimilarityIndex): void {
 export function unstage(ctx: RepoContext, path: string): void {
   const release = ctx.lock();
   try {
-    const tree = { ...ctx.index() };
+    const { files, stagedBy } = ctx.staging();
+    const tree = { ...files };
     if (!tree[path]) throw new ReefError('INVALID_PARAM', `${path} is not tracked`);
     delete tree[path];
-    ctx.writeIndex(tree);
+    ctx.writeIndex(tree, { ...stagedBy, [path]: ctx.writer() });
   } finally {
     release();
   }
@@ -284,12 +295,14 @@ export function unstage(ctx: RepoContext, path: string): void {
 export function status(ctx: RepoContext): Status {
   const head = ctx.refs.head();
   const headTree = head.hash ? ctx.commits.read(head.hash).tree : {};
-  const index = ctx.index();
+  const { files: index, stagedBy } = ctx.staging();
+  const me = ctx.writer();
   const staged: Status['staged'] = [];
   for (const path of new Set([...Object.keys(headTree), ...Object.keys(index)])) {
-    if (!headTree[path]) staged.push({ path, change: 'added' });
-    else if (!index[path]) staged.push({ path, change: 'removed' });
-    else if (!sameFile(headTree[path], index[path])) staged.push({ path, change: 'modified' });
+    const change: Change | undefined = !headTree[path] ? 'added' : !index[path] ? 'removed' : !sameFile(headTree[path], index[path]) ? 'modified' : undefined;
+    if (!change) continue;
+    const stamp = stagedBy[path];
+    staged.push(stamp && relation(stamp, me) === 'other' ? { path, change, writer: describeWriter(stamp) } : { path, change });
   }
   const unstaged: Status['unstaged'] = [];
   for (const [path, file] of Object.entries(index)) {

@@ -110,6 +110,37 @@ describe('crash safety', () => {
     repo.close();
   }, 60_000);
 
+  it('a gc killed (SIGKILL) while retiring an unreachable commit\'s pack leaves no commit pointing at missing tensors', async () => {
+    const { dir: gcDir, cleanup: gcCleanup } = tempDir();
+    try {
+      const repo = Repository.init(gcDir, { registry: losslessRegistry() });
+      const kept = checkpoint(30_000, 1);
+      writeFileSync(join(gcDir, 'keep.safetensors'), kept);
+      await repo.add(['keep.safetensors'], { cwd: gcDir });
+      repo.commit('keep');
+      // A commit on a branch that is then deleted: unreachable, its tensors alone in their own pack.
+      repo.createBranch('side');
+      await repo.checkout('side');
+      writeFileSync(join(gcDir, 'drop.safetensors'), checkpoint(20_000, 2));
+      await repo.add(['drop.safetensors'], { cwd: gcDir });
+      const dropped = repo.commit('dropped').hash;
+      await repo.checkout('main', { force: true });
+      repo.deleteBranch('side');
+      repo.close();
+      const run = await runAndKill(gcDir, '', 'manifest-retired', GC_CHILD);
+      expect(run.signal).toBe('SIGKILL');
+      expect(run.stages).toEqual(expect.arrayContaining(['commits-removed', 'manifest-retired']));
+      const after = Repository.open(gcDir, { registry: losslessRegistry() });
+      const fsck = await after.fsck();
+      expect(fsck.problems).toEqual([]);
+      expect(() => after.show(dropped)).toThrow(); // removed before its pack
+      expect(Buffer.from((await after.export('HEAD', { format: 'safetensors' })).bytes).equals(Buffer.from(kept))).toBe(true);
+      after.close();
+    } finally {
+      gcCleanup();
+    }
+  }, 60_000);
+
   it('a gc killed (SIGKILL) while rewriting packs loses nothing reachable', async () => {
     const { dir: gcDir, cleanup: gcCleanup } = tempDir();
     try {

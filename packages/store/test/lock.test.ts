@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,7 +91,7 @@ describe('repository lock', { timeout: 60_000 }, () => {
     await lines(child).line('stage pack-written');
     const exited = new Promise((resolve) => child.on('exit', resolve));
     // Alive and holding it: refused, with the way out.
-    await expectReefError(() => repo.add(['m.safetensors'], { cwd: dir }), 'LOCKED', new RegExp(`locked by process ${child.pid}`), /try again when it finishes/);
+    await expectReefError(() => repo.add(['m.safetensors'], { cwd: dir }), 'LOCKED', new RegExp(`locked by process ${child.pid}`), /try again when it finishes/, /reef unlock/);
     child.kill('SIGKILL');
     await exited;
     expect(parseOwner(readFileSync(lock, 'utf8'))?.pid).toBe(child.pid); // never released
@@ -128,7 +129,7 @@ describe('repository lock', { timeout: 60_000 }, () => {
     writeFileSync(lock, 'garbage');
     await expectReefError(() => repo.commit('x'), 'LOCKED', /lock .* is unreadable/, /reef unlock --force/);
     expect(repo.unlock({ force: true }).removed).toBe(true);
-    expect(repo.unlock()).toEqual({ removed: false });
+    expect(repo.unlock()).toEqual({ removed: false, leftovers: [] });
   });
 
   it('unlock removes a dead local writer\'s lock without --force, and never a live one', async () => {
@@ -142,6 +143,45 @@ describe('repository lock', { timeout: 60_000 }, () => {
     // Older versions wrote a bare pid: still understood.
     writeFileSync(lock, `${deadPid()}\n`);
     expect(repo.unlock().removed).toBe(true);
+  });
+
+  it('temporary lock files left by killed lock takers are removed by the next lock taker and by unlock; a live one\'s stay', async () => {
+    const { repo, dir } = newRepo();
+    const reef = join(dir, '.reef');
+    const live = liveProcess();
+    const dead = deadPid();
+    // What createExclusive and takeOver write (an owner record) under the names they use.
+    const files = {
+      deadNew: [`lock.new-${dead}-a1b2c3`, lockText({ pid: dead })],
+      deadToken: ['lock.takeover-0123456789abcdef-0', lockText({ pid: dead })],
+      deadTokenNew: [`lock.takeover-0123456789abcdef-1.new-${dead}-d4e5f6`, lockText({ pid: dead })],
+      liveNew: [`lock.new-${live.pid}-0f0f0f`, lockText({ pid: live.pid, start: processStartTime(live.pid as number) })],
+      emptyOld: [`lock.new-${live.pid}-eeeeee`, ''], // killed between create and write; an hour old
+      emptyFresh: [`lock.new-${live.pid}-ffffff`, ''], // might be a live writer's, a microsecond from being written
+    } as const;
+    for (const [name, text] of Object.values(files)) writeFileSync(join(reef, name), text);
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(join(reef, files.emptyOld[0]), hourAgo, hourAgo);
+    await repo.add(['m.safetensors'], { cwd: dir }); // takes (and releases) the lock
+    const left = () => readdirSync(reef).filter((f) => f.startsWith('lock')).sort();
+    expect(left()).toEqual([files.emptyFresh[0], files.liveNew[0]].sort());
+    // unlock cleans too, once the writer is gone, and says what it removed.
+    live.kill('SIGKILL');
+    await new Promise((resolve) => live.on('exit', resolve));
+    expect(repo.unlock()).toEqual({ removed: false, leftovers: [files.liveNew[0]] });
+    expect(left()).toEqual([files.emptyFresh[0]]);
+  });
+
+  it('a stale lock with a takeover token of a killed taker: the next writer takes it over and no token is left', async () => {
+    const { repo, dir, lock } = newRepo();
+    const staleText = lockText({ pid: deadPid() });
+    writeFileSync(lock, staleText);
+    const id = createHash('sha256').update(staleText).digest('hex').slice(0, 16);
+    writeFileSync(`${lock}.takeover-${id}-0`, lockText({ pid: deadPid() })); // its taker died before removing the lock
+    await repo.add(['m.safetensors'], { cwd: dir });
+    repo.commit('after a killed takeover');
+    expect(readdirSync(join(dir, '.reef')).filter((f) => f.startsWith('lock'))).toEqual([]);
+    expect((await repo.fsck()).problems).toEqual([]);
   });
 
   it('processes racing to take over the same stale lock: exactly one wins', async () => {

@@ -15,10 +15,12 @@ export interface CommandEnv {
   /** The delta types to use, registered by the host (the CLI: the discovered plugins). */
   readonly registry: DeltaTypeSource;
   readonly onProgress?: (stage: string) => void;
+  /** This writer's name for the staging rule (REEF_WRITER); unset: the process and its parents. */
+  readonly writer?: string;
 }
 
 function open(env: CommandEnv): Repository {
-  return Repository.open(env.cwd, { registry: env.registry, onProgress: env.onProgress });
+  return Repository.open(env.cwd, { registry: env.registry, onProgress: env.onProgress, writer: env.writer });
 }
 
 /** Runs `fn` on the repository, closed afterwards; library errors come out naming CLI flags. */
@@ -72,7 +74,10 @@ export async function statusCommand(env: CommandEnv): Promise<string[]> {
   return withRepo(env, (repo) => {
     const s = repo.status();
     const lines = [s.branch ? `On branch ${s.branch}${s.head ? '' : ' (no commits yet)'}` : `HEAD detached at ${short(s.head)}`];
-    if (s.staged.length) lines.push('Changes to be committed:', ...s.staged.map((x) => `  ${x.change.padEnd(9)} ${x.path}`));
+    const mine = s.staged.filter((x) => !x.writer);
+    const others = s.staged.filter((x) => x.writer);
+    if (mine.length) lines.push('Changes to be committed:', ...mine.map((x) => `  ${x.change.padEnd(9)} ${x.path}`));
+    if (others.length) lines.push('Staged by other writers (their commit takes them; commit --all-writers to take them here):', ...others.map((x) => `  ${x.change.padEnd(9)} ${x.path}  (${x.writer})`));
     if (s.unstaged.length) lines.push('Changes not staged (reef add to stage):', ...s.unstaged.map((x) => `  ${x.change.padEnd(9)} ${x.path}`));
     const untracked = untrackedModelFiles(repo.root, new Set(Object.keys(repo.index())));
     if (untracked.length) lines.push('Untracked model files (reef add to track):', ...untracked.map((p) => `  ${p}`));
@@ -88,6 +93,8 @@ export interface CommitOptions {
   readonly lossless?: boolean;
   readonly pqMinBytes?: number;
   readonly codebooks?: 'shared' | 'per-tensor';
+  /** Also take the changes staged by other writers that are still running. */
+  readonly allWriters?: boolean;
   /** Files to add and commit under one lock (HEAD's tree plus these; other staged files stay staged). */
   readonly files?: readonly string[];
 }
@@ -95,16 +102,17 @@ export interface CommitOptions {
 export async function commitCommand(env: CommandEnv, message: string, opts: CommitOptions = {}): Promise<string[]> {
   if (opts.lossless && opts.maxRelError !== undefined) throw new ReefError('INVALID_PARAM', '--lossless and --max-rel-error exclude each other');
   if (opts.files?.length && opts.maxRelError !== undefined) throw new ReefError('INVALID_PARAM', 'commit with files is lossless: add the files, then commit --max-rel-error');
+  if (opts.files?.length && opts.allWriters) throw new ReefError('INVALID_PARAM', 'commit with files takes exactly those files: --all-writers applies to a plain commit');
   return withRepo(env, async (repo) => {
     if (opts.files?.length) {
       const c = await repo.commitFiles(message, opts.files, { cwd: env.cwd });
       return [`[${repo.refs.head().branch ?? 'detached'} ${short(c.hash)}] ${message}`];
     }
     if (opts.maxRelError === undefined) {
-      const c = repo.commit(message);
+      const c = repo.commit(message, { allWriters: opts.allWriters });
       return [`[${repo.refs.head().branch ?? 'detached'} ${short(c.hash)}] ${message}`];
     }
-    const { commit, quality } = await repo.commitLossy(message, { maxRelError: opts.maxRelError, pqMinBytes: opts.pqMinBytes, codebooks: opts.codebooks });
+    const { commit, quality } = await repo.commitLossy(message, { maxRelError: opts.maxRelError, pqMinBytes: opts.pqMinBytes, codebooks: opts.codebooks }, { allWriters: opts.allWriters });
     const lines = [`[${repo.refs.head().branch ?? 'detached'} ${short(commit.hash)}] ${message}`];
     lines.push(...qualityLines(quality, repo));
     return lines;
@@ -339,8 +347,9 @@ function otherLabel(name: string): string {
 export async function unlockCommand(env: CommandEnv, opts: { force?: boolean } = {}): Promise<string[]> {
   return withRepo(env, (repo) => {
     const r = repo.unlock({ force: opts.force });
-    if (!r.removed) return ['the repository is not locked'];
+    const leftovers = r.leftovers.length ? [`removed ${r.leftovers.length} temporary lock file(s) left by killed commands`] : [];
+    if (!r.removed) return ['the repository is not locked', ...leftovers];
     const who = r.owner ? `process ${r.owner.pid} on host ${printable(r.owner.host, 80)}` : 'an unreadable lock file';
-    return [`removed the lock of ${who}${r.state === 'dead' ? ' (no longer running)' : ' (forced)'}`];
+    return [`removed the lock of ${who}${r.state === 'dead' ? ' (no longer running)' : ' (forced)'}`, ...leftovers];
   });
 }

@@ -22,10 +22,12 @@ const NO_DELTA_TYPES: DeltaTypeSource = {
 };
 
 export function register(program: Command, ctx: CliContext): void {
-  const env = async (): Promise<CommandEnv> => ({ cwd: process.cwd(), registry: await ctx.registry('deltaTypes') });
+  // REEF_WRITER names this writer for the staging rule (see `reef commit --help`).
+  const writer = process.env.REEF_WRITER || undefined;
+  const env = async (): Promise<CommandEnv> => ({ cwd: process.cwd(), registry: await ctx.registry('deltaTypes'), writer });
   // status, log, show, branch, tag and a plain commit decode no tensor: no delta type, so no plugin is loaded for
   // them, and no Registry either (it brings the DI container, ~0.1 s of start-up).
-  const bare = (): CommandEnv => ({ cwd: process.cwd(), registry: NO_DELTA_TYPES });
+  const bare = (): CommandEnv => ({ cwd: process.cwd(), registry: NO_DELTA_TYPES, writer });
   // Names and messages come from files and repositories: escaped, so no byte reaches the terminal raw.
   const print = async (lines: string[]): Promise<void> => {
     const { printable } = await import('@reef/store'); // loaded with the commands already, never at start-up
@@ -43,13 +45,28 @@ export function register(program: Command, ctx: CliContext): void {
   program.command('status').description('show staged and unstaged changes').action(async () => await print(await (await commands()).statusCommand(bare())));
   program
     .command('commit [files...]')
-    .description('record the staged files as a new commit; with files: add them and commit just those, under one lock (safe beside other writers)')
+    .description('record your staged changes as a new commit; with files: add them and commit just those, under one lock (safe beside other writers)')
+    .addHelpText(
+      'after',
+      `
+Writers at the same time: every change \`reef add\` stages records its writer (the add process
+and its parents: your shell, script or job). A plain \`reef commit\` takes the changes whose
+writer is its own (the first of their processes still running is the commit or one of its
+parents), changes of writers that have ended, and changes staged by older reef versions; the
+changes of another shell, script or job still running stay staged for it, and \`reef status\` names
+who staged them. So \`reef add x && reef commit -m x\` in two shells or jobs at once commits each
+writer's file under its own message. Writers started by one program share it: give each its own
+REEF_WRITER=<name> (then only the same name is the same writer), or use \`reef commit -m <msg>
+<files>\`, which adds and commits exactly those files under one lock.
+`,
+    )
     .requiredOption('-m, --message <text>', 'commit message (required)')
+    .option('--all-writers', 'also take the changes staged by other writers that are still running')
     .option('--lossless', 'store every tensor byte-exactly (the default)')
     .option('--max-rel-error <bound>', 'store new tensors lossily where the measured relative L2 error stays within bound (e.g. 1e-3)', (v) => positiveFloat(v, '--max-rel-error'))
     .option('--pq-min-bytes <n>', 'with --max-rel-error: try PQ deltas only on tensors of at least n bytes (default 1024)', (v) => nonNegativeInt(v, '--pq-min-bytes'))
     .option('--codebooks <mode>', 'with --max-rel-error: shared (one PQ codebook per commit, default) or per-tensor', (v) => codebookMode(v))
-    .action(async (files: string[], opts: { message: string; lossless?: boolean; maxRelError?: number; pqMinBytes?: number; codebooks?: 'shared' | 'per-tensor' }) => {
+    .action(async (files: string[], opts: { message: string; allWriters?: boolean; lossless?: boolean; maxRelError?: number; pqMinBytes?: number; codebooks?: 'shared' | 'per-tensor' }) => {
       if (opts.maxRelError === undefined && (opts.pqMinBytes !== undefined || opts.codebooks !== undefined)) {
         throw new ReefError('INVALID_PARAM', '--pq-min-bytes and --codebooks apply only with --max-rel-error');
       }
