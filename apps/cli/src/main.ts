@@ -50,7 +50,8 @@ export async function main(argv: string[]): Promise<number> {
     // A command may end with a status of its own (fsck: 1 when it found problems).
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT_CODES.ok;
   } catch (err) {
-    if (err instanceof CommanderError) return 0; // help or --version, already printed
+    // Help or --version, already printed; help shown because no command was given is a usage error.
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT_CODES.ok : EXIT_CODES.usage;
     const { exitCode, lines } = formatFailure(err, 'reef', debugRequested(argv.slice(2), process.env));
     process.stderr.write(lines.join('\n') + '\n');
     return exitCode;

@@ -31,7 +31,7 @@ export function usageError(err: CommanderError, cmd: Command): Error {
     const near = option.startsWith('--') ? closestName(option, optionsOf(cmd)) : undefined;
     return new ReefError('USAGE', `unknown option ${option}${near ? ` (did you mean ${near}?)` : ''}; ${help}`, { cause: err });
   }
-  const message = err.message.split('\n')[0].replace(/^error: /, '');
+  const message = err.message.split('\n')[0].replace(/^error: /, '').replace(/\.$/, '');
   return new ReefError('USAGE', `${message}; ${help}`, { cause: err });
 }
 

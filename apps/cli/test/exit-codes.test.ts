@@ -32,6 +32,7 @@ describe('reef exit codes and failure lines (docs/errors.md)', () => {
     writeFileSync(join(repo, 'short.safetensors'), 'hello');
     const cases: [string[], string, number, RegExp][] = [
       [['log', '--onelin'], repo, EXIT_CODES.usage, /^reef: unknown option --onelin \(did you mean --oneline\?\); see 'reef log --help'$/],
+      [['plugins', 'extra'], repo, EXIT_CODES.usage, /^reef: too many arguments for 'plugins'\. Expected 0 arguments but got 1; see 'reef plugins --help'$/],
       [['stauts'], repo, EXIT_CODES.usage, /^reef: unknown command 'stauts' \(did you mean 'status'\?\)/],
       [['export', 'HEAD', '--format', 'npz'], repo, EXIT_CODES.usage, /^reef: required option '-o, --output <file>' not specified; see 'reef export --help'$/],
       [['log', '-n', 'zero'], repo, EXIT_CODES.usage, /^reef: --limit must be a positive integer, got 'zero'$/],
@@ -39,6 +40,11 @@ describe('reef exit codes and failure lines (docs/errors.md)', () => {
       [['add', 'short.safetensors'], repo, EXIT_CODES.badInput, /^reef: short\.safetensors: 5 bytes is too short for a safetensors file/],
       [['status'], outside, EXIT_CODES.repository, /^reef: .*not-a-repo is not inside a reef repository \(run reef init\)$/],
     ];
+    // No command at all: the help on stderr, and the usage status.
+    const bare = await reef([], repo);
+    expect(bare.code).toBe(EXIT_CODES.usage);
+    expect(bare.stderr).toContain('Usage: reef [options] [command]');
+    expect((await reef(['help'], repo)).code).toBe(EXIT_CODES.ok);
     for (const [args, cwd, code, says] of cases) {
       const r = await reef(args, cwd);
       expect(r.code, `reef ${args.join(' ')}: ${r.stderr}`).toBe(code);
