@@ -115,6 +115,7 @@ export class Progress {
     if (r.phase !== phase) Object.assign(r, { phase, phaseSince: this.now() });
     r.fraction = fraction;
     this.terminal.setPrefix(`${this.done}/${this.total} done, ETA ${this.timeLeft()} ·`);
+    if (this.shown !== `${label} ${phase}`) this.endShown(); // the previous phase is over
     this.shown = `${label} ${phase}`;
     this.terminal.report(fraction ?? Number.NaN, this.shown);
   }

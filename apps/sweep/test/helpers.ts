@@ -26,7 +26,8 @@ export interface CliResult {
  * onTaskUpdate") and the run fails although every test passed.
  */
 export function cli(args: readonly string[], cwd: string): Promise<CliResult> {
-  return run(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, FORCE_COLOR: '0' } });
+  // Computed ground truth goes to $XDG_CACHE_HOME/reef: the test's own folder, not the user's cache.
+  return run(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, FORCE_COLOR: '0', XDG_CACHE_HOME: join(cwd, '.xdg-cache') } });
 }
 
 /** Runs a command to completion without blocking the event loop; output as UTF-8 text. */
@@ -44,7 +45,7 @@ export function run(command: string, args: readonly string[], options: { cwd: st
 
 /** Runs the CLI asynchronously (for interrupt tests). */
 export function cliProcess(args: readonly string[], cwd: string) {
-  return spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, XDG_CACHE_HOME: join(cwd, '.xdg-cache') } });
 }
 
 /** The toy plugin on the small gauss fixture: a fast sweep. */

@@ -9,7 +9,7 @@ describe('Slurm scripts', () => {
   it('sweep-array.sh runs one shard per array task and merge.sh combines them with a report', async () => {
     const cwd = workDir();
     const scripts = join(import.meta.dirname, '../../../scripts/slurm');
-    const env = { ...process.env, SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_COUNT: '2', REEF_SWEEP_OUT: join(cwd, 'out') };
+    const env = { ...process.env, SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_COUNT: '2', REEF_SWEEP_OUT: join(cwd, 'out'), XDG_CACHE_HOME: join(cwd, '.xdg-cache') };
     for (const task of ['0', '1']) {
       const r = await run('bash', [join(scripts, 'sweep-array.sh'), ...TOY_ARGS.filter((a) => a !== '--no-report' && a !== '--quiet'), '--toy-bits', '2,4,6'], {
         cwd, env: { ...env, SLURM_ARRAY_TASK_ID: task },

@@ -26,11 +26,13 @@ export class Work {
 
   /** The task is over (also after an error: the host's status line is taken down). */
   finish(): void {
+    if (this.total <= 0) return;
     this.done = Math.max(this.done, this.total);
     this.reporter.report(1, this.label, { done: this.done, total: this.total, unit: this.unit });
   }
 
   private send(): void {
+    if (this.total <= 0) return; // nothing to do: nothing to show
     const fraction = this.total > 0 ? Math.min(this.done / this.total, 0.999) : 0; // 1 only from finish()
     this.reporter.report(fraction, this.label, { done: this.done, total: this.total, unit: this.unit });
   }
