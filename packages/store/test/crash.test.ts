@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -135,6 +135,36 @@ describe('crash safety', () => {
       expect(fsck.problems).toEqual([]);
       expect(() => after.show(dropped)).toThrow(); // removed before its pack
       expect(Buffer.from((await after.export('HEAD', { format: 'safetensors' })).bytes).equals(Buffer.from(kept))).toBe(true);
+      after.close();
+    } finally {
+      gcCleanup();
+    }
+  }, 60_000);
+
+  it('an unreachable commit whose pack an older gc already removed: fsck lists it as garbage, gc removes it', async () => {
+    const { dir: gcDir, cleanup: gcCleanup } = tempDir();
+    try {
+      const repo = Repository.init(gcDir, { registry: losslessRegistry() });
+      writeFileSync(join(gcDir, 'keep.safetensors'), checkpoint(30_000, 1));
+      await repo.add(['keep.safetensors'], { cwd: gcDir });
+      repo.commit('keep');
+      const packsBefore = new Set(readdirSync(join(gcDir, '.reef', 'packs')));
+      repo.createBranch('side');
+      await repo.checkout('side');
+      writeFileSync(join(gcDir, 'drop.safetensors'), checkpoint(20_000, 2));
+      await repo.add(['drop.safetensors'], { cwd: gcDir });
+      const dropped = repo.commit('dropped').hash;
+      await repo.checkout('main', { force: true });
+      repo.deleteBranch('side');
+      repo.close();
+      // What an older gc killed between retiring the pack and removing the commit left.
+      for (const f of readdirSync(join(gcDir, '.reef', 'packs'))) if (!packsBefore.has(f)) rmSync(join(gcDir, '.reef', 'packs', f));
+      const after = Repository.open(gcDir, { registry: losslessRegistry() });
+      const fsck = await after.fsck();
+      expect(fsck.problems).toEqual([]);
+      expect(fsck.garbage).toEqual([expect.stringMatching(new RegExp(`^commit ${dropped.slice(0, 12)}: drop\\.safetensors needs \\d+ missing tensor\\(s\\).*\\(unreachable; gc removes it\\)$`))]);
+      expect((await after.gc()).commitsRemoved).toBe(1);
+      expect(await after.fsck()).toMatchObject({ problems: [], garbage: [] });
       after.close();
     } finally {
       gcCleanup();

@@ -40,6 +40,8 @@ describe.skipIf(!hasProc)('writer stamps', () => {
     const strangerStart = processStartTime(stranger.pid as number);
     const parentOnly: WriterStamp = { host: me.host, boot: me.boot, chain: [{ pid: deadPid() }, ...me.chain.slice(1)] };
     expect(relation(parentOnly, me)).toBe('mine'); // `reef add` exited; its shell (here: our parent) runs the commit
+    const execed: WriterStamp = { host: me.host, boot: me.boot, chain: [{ pid: deadPid() }, ...me.chain] };
+    expect(relation(execed, me)).toBe('mine'); // the add's shell `exec`ed the commit: the same pid and start time
     const other: WriterStamp = { host: me.host, boot: me.boot, chain: [{ pid: deadPid() }, { pid: stranger.pid as number, start: strangerStart }, ...me.chain.slice(1)] };
     expect(relation(other, me)).toBe('other'); // the stranger runs and is not ours: its change stays staged for it
     expect(describeWriter(other)).toMatch(new RegExp(`^process ${stranger.pid} \\(node\\)$`));

@@ -125,7 +125,7 @@ REEF_WRITER=<name> (then only the same name is the same writer), or use \`reef c
     });
   program
     .command('unlock')
-    .description('remove the lock of a reef command that was killed (--force: one from another host)')
+    .description('remove the lock of a reef command that was killed, and temporary lock files killed commands left (--force: a lock from another host)')
     .option('--force', 'also remove a lock held from another host, or an unreadable one')
     .action(async (opts: { force?: boolean }) => await print(await (await commands()).unlockCommand(await env(), opts)));
   program
