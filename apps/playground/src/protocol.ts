@@ -1,0 +1,39 @@
+import type { Params } from '@reef/core';
+import type { Measurement } from '@reef/metrics';
+
+/** A dataset as the page hands it to a worker: its file name (which says its format) and bytes. */
+export interface DatasetBytes {
+  readonly name: string;
+  readonly bytes: Uint8Array;
+}
+
+/** Page → worker: measure one configuration. */
+export interface RunRequest {
+  readonly dataset: DatasetBytes;
+  readonly pluginId: string;
+  readonly params: Record<string, unknown>;
+  readonly seed: number;
+}
+
+/** What one run gives back: the sweep's measurements, the trained model file and the codes. */
+export interface RunResult {
+  readonly pluginId: string;
+  readonly params: Params;
+  /** e.g. `PQ(m=8, nbits=8)`, as the sweep names configurations. */
+  readonly configName: string;
+  readonly seed: number;
+  readonly datasetName: string;
+  readonly measurement: Measurement;
+  /** The model as an HDF5 file, the layout `reef` writes in Node. */
+  readonly model: Uint8Array;
+  /** `count` codes of `codeSize` bytes, back to back. */
+  readonly codes: Uint8Array;
+  readonly codeSize: number;
+  readonly count: number;
+}
+
+/** Worker → page. `fraction` runs from 0 to 1 over the whole run. */
+export type WorkerMessage =
+  | { readonly type: 'progress'; readonly phase: string; readonly fraction: number }
+  | { readonly type: 'done'; readonly result: RunResult }
+  | { readonly type: 'error'; readonly message: string };
