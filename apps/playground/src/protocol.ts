@@ -15,6 +15,22 @@ export interface RunRequest {
   readonly seed: number;
 }
 
+/** Page → worker: encode the dataset's base vectors with a trained model file (from Node or a page). */
+export interface EncodeRequest {
+  readonly dataset: DatasetBytes;
+  readonly model: Uint8Array;
+}
+
+export type WorkerRequest = ({ readonly type: 'run' } & RunRequest) | ({ readonly type: 'encode' } & EncodeRequest);
+
+/** What an encode request gives back. */
+export interface EncodeResult {
+  readonly pluginId: string;
+  readonly codes: Uint8Array;
+  readonly codeSize: number;
+  readonly count: number;
+}
+
 /** What one run gives back: the sweep's measurements, the trained model file and the codes. */
 export interface RunResult {
   readonly pluginId: string;
@@ -36,4 +52,5 @@ export interface RunResult {
 export type WorkerMessage =
   | { readonly type: 'progress'; readonly phase: string; readonly fraction: number }
   | { readonly type: 'done'; readonly result: RunResult }
+  | { readonly type: 'encoded'; readonly result: EncodeResult }
   | { readonly type: 'error'; readonly message: string };

@@ -1,5 +1,5 @@
 import workerSource from 'reef-playground:worker-source';
-import type { RunRequest, RunResult, WorkerMessage } from './protocol.js';
+import type { EncodeRequest, EncodeResult, RunRequest, RunResult, WorkerMessage, WorkerRequest } from './protocol.js';
 
 let workerUrl: string | undefined;
 
@@ -9,8 +9,8 @@ function workerScriptUrl(): string {
   return workerUrl;
 }
 
-export interface RunHandle {
-  readonly result: Promise<RunResult>;
+export interface RunHandle<R = RunResult> {
+  readonly result: Promise<R>;
   /** Stops the run at once (terminates its worker); `result` rejects with a CancelledError. */
   cancel(): void;
 }
@@ -24,9 +24,18 @@ export class CancelledError extends Error {
 
 /** Starts one run in a Web Worker of its own; `onProgress` gets each phase and the fraction done. */
 export function startRun(request: RunRequest, onProgress: (phase: string, fraction: number) => void): RunHandle {
+  return startJob<RunResult>({ type: 'run', ...request }, onProgress);
+}
+
+/** Encodes a dataset with a model file in a worker of its own. */
+export function startEncode(request: EncodeRequest): RunHandle<EncodeResult> {
+  return startJob<EncodeResult>({ type: 'encode', ...request }, () => {});
+}
+
+function startJob<R>(request: WorkerRequest, onProgress: (phase: string, fraction: number) => void): RunHandle<R> {
   const worker = new Worker(workerScriptUrl());
-  let settle: { resolve: (r: RunResult) => void; reject: (e: Error) => void } | undefined;
-  const result = new Promise<RunResult>((resolve, reject) => {
+  let settle: { resolve: (r: R) => void; reject: (e: Error) => void } | undefined;
+  const result = new Promise<R>((resolve, reject) => {
     settle = { resolve, reject };
   });
   const finish = (): void => {
@@ -36,8 +45,8 @@ export function startRun(request: RunRequest, onProgress: (phase: string, fracti
   worker.onmessage = (event: MessageEvent<WorkerMessage>) => {
     const message = event.data;
     if (message.type === 'progress') onProgress(message.phase, message.fraction);
-    else if (message.type === 'done') {
-      settle?.resolve(message.result);
+    else if (message.type === 'done' || message.type === 'encoded') {
+      settle?.resolve(message.result as R);
       finish();
     } else {
       settle?.reject(new Error(message.message));

@@ -1,9 +1,9 @@
 /// <reference lib="webworker" />
 import { configName, resolveParams, ReefError } from '@reef/core';
-import { saveModelBytes } from '@reef/hdf5/browser';
+import { loadModelBytes, saveModelBytes } from '@reef/hdf5/browser';
 import { measureQuantizer } from '@reef/metrics';
 import { datasetFromBytes } from './dataset.js';
-import type { RunRequest, WorkerMessage } from './protocol.js';
+import type { EncodeRequest, RunRequest, WorkerMessage, WorkerRequest } from './protocol.js';
 import { createRegistry } from './registry.js';
 
 /**
@@ -61,6 +61,18 @@ async function run(request: RunRequest): Promise<void> {
   );
 }
 
-scope.onmessage = (event: MessageEvent<RunRequest>) => {
-  run(event.data).catch((err: unknown) => post({ type: 'error', message: err instanceof Error ? err.message : String(err) }));
+/** Loads a model file and encodes the dataset's base vectors with it: how a model trained elsewhere is checked here. */
+async function encode(request: EncodeRequest): Promise<void> {
+  post({ type: 'progress', phase: 'reading dataset', fraction: 0 });
+  const data = await datasetFromBytes(request.dataset.name, request.dataset.bytes);
+  const saved = await loadModelBytes(request.model);
+  const quantizer = createRegistry().quantizer(saved.pluginId).load(saved);
+  post({ type: 'progress', phase: 'encode', fraction: 0.5 });
+  const codes = quantizer.encode(data.base);
+  post({ type: 'encoded', result: { pluginId: saved.pluginId, codes, codeSize: quantizer.codeSize, count: data.base.count } }, [codes.buffer]);
+}
+
+scope.onmessage = (event: MessageEvent<WorkerRequest>) => {
+  const request = event.data;
+  (request.type === 'encode' ? encode(request) : run(request)).catch((err: unknown) => post({ type: 'error', message: err instanceof Error ? err.message : String(err) }));
 };
