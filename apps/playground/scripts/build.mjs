@@ -4,7 +4,7 @@
 // blob, so the site works from file:// as well as from any static server, offline.
 //
 // The quantizers are found as the CLI finds them (`findPluginPackages` of @reef/core/node on this
-// package's dependencies) and handed to the app as the virtual module `reef-playground:plugins`:
+// package's dependencies) and handed to the app as the virtual module `virtual:reef-playground/plugins`:
 // the app's code names no method.
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -29,7 +29,7 @@ const pluginsModule = [
 const virtualModules = (modules) => ({
   name: 'reef-playground-virtual',
   setup(b) {
-    b.onResolve({ filter: /^reef-playground:/ }, (args) => ({ path: args.path, namespace: 'reef-playground' }));
+    b.onResolve({ filter: /^virtual:reef-playground\// }, (args) => ({ path: args.path, namespace: 'reef-playground' }));
     b.onLoad({ filter: /.*/, namespace: 'reef-playground' }, (args) => ({ contents: modules[args.path], resolveDir: app, loader: 'js' }));
   },
 });
@@ -40,12 +40,12 @@ const virtualModules = (modules) => ({
 const BUNDLE_URL = JSON.stringify('file:///reef-playground/bundle.js');
 const common = { define: { 'import.meta.url': BUNDLE_URL }, bundle: true, platform: 'browser', format: 'iife', target: 'es2022', minify: true, legalComments: 'none', write: false, logLevel: 'warning' };
 
-const worker = await build({ ...common, entryPoints: [join(app, 'src/worker.ts')], plugins: [virtualModules({ 'reef-playground:plugins': pluginsModule })] });
+const worker = await build({ ...common, entryPoints: [join(app, 'src/worker.ts')], plugins: [virtualModules({ 'virtual:reef-playground/plugins': pluginsModule })] });
 const workerSource = worker.outputFiles[0].text;
 const page = await build({
   ...common,
   entryPoints: [join(app, 'src/main.ts')],
-  plugins: [virtualModules({ 'reef-playground:plugins': pluginsModule, 'reef-playground:worker-source': `export default ${JSON.stringify(workerSource)};` })],
+  plugins: [virtualModules({ 'virtual:reef-playground/plugins': pluginsModule, 'virtual:reef-playground/worker-source': `export default ${JSON.stringify(workerSource)};` })],
 });
 
 rmSync(out, { recursive: true, force: true });

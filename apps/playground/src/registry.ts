@@ -1,6 +1,6 @@
 import { COMPUTE_POOL, Registry } from '@reef/core';
 import { SingleThreadPool } from '@reef/kernels';
-import { pluginModules } from 'reef-playground:plugins';
+import { pluginModules } from 'virtual:reef-playground/plugins';
 
 /**
  * The playground's registry: every plugin the build discovered, on a one-thread compute pool. Each

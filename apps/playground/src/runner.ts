@@ -1,4 +1,4 @@
-import workerSource from 'reef-playground:worker-source';
+import workerSource from 'virtual:reef-playground/worker-source';
 import type { EncodeRequest, EncodeResult, RunRequest, RunResult, WorkerMessage, WorkerRequest } from './protocol.js';
 
 let workerUrl: string | undefined;
