@@ -6,9 +6,9 @@
 // The quantizers are found as the CLI finds them (`findPluginPackages` of @reef/core/node on this
 // package's dependencies) and handed to the app as the virtual module `virtual:reef-playground/plugins`:
 // the app's code names no method.
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { findPluginPackages } from '@reef/core/node';
@@ -34,18 +34,30 @@ const virtualModules = (modules) => ({
   },
 });
 
-// Compute tasks name their module with `new URL('./x.js', import.meta.url)` for worker pools to
-// import. In one bundled script there is no such file, and none is needed: each run uses a
-// one-thread pool in its own worker (src/registry.ts), which calls the handlers directly.
-const BUNDLE_URL = JSON.stringify('file:///reef-playground/bundle.js');
-const common = { define: { 'import.meta.url': BUNDLE_URL }, bundle: true, platform: 'browser', format: 'iife', target: 'es2022', minify: true, legalComments: 'none', write: false, logLevel: 'warning' };
+// A classic script has no import.meta. Each module gets its own URL instead (its path in the repository
+// under a made-up root, no machine's folders): compute tasks are named by `new URL('./x.js',
+// import.meta.url)`, and a WebWorkerPool's workers, which run this same bundle, find each task's
+// handler by that name (`computeTask` in @reef/core), so the names must be distinct and equal in both.
+const repoRoot = join(app, '..', '..');
+const moduleUrls = {
+  name: 'reef-playground-module-urls',
+  setup(b) {
+    b.onLoad({ filter: /\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      if (!text.includes('import.meta.url')) return undefined;
+      const url = `file:///reef-playground/${relative(realpathSync(repoRoot), args.path).split(sep).join('/')}`;
+      return { contents: text.replaceAll('import.meta.url', JSON.stringify(url)), loader: 'js' };
+    });
+  },
+};
+const common = { bundle: true, platform: 'browser', format: 'iife', target: 'es2022', minify: true, legalComments: 'none', write: false, logLevel: 'warning' };
 
-const worker = await build({ ...common, entryPoints: [join(app, 'src/worker.ts')], plugins: [virtualModules({ 'virtual:reef-playground/plugins': pluginsModule })] });
+const worker = await build({ ...common, entryPoints: [join(app, 'src/worker.ts')], plugins: [moduleUrls, virtualModules({ 'virtual:reef-playground/plugins': pluginsModule })] });
 const workerSource = worker.outputFiles[0].text;
 const page = await build({
   ...common,
   entryPoints: [join(app, 'src/main.ts')],
-  plugins: [virtualModules({ 'virtual:reef-playground/plugins': pluginsModule, 'virtual:reef-playground/worker-source': `export default ${JSON.stringify(workerSource)};` })],
+  plugins: [moduleUrls, virtualModules({ 'virtual:reef-playground/plugins': pluginsModule, 'virtual:reef-playground/worker-source': `export default ${JSON.stringify(workerSource)};` })],
 });
 
 rmSync(out, { recursive: true, force: true });

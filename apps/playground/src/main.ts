@@ -124,8 +124,11 @@ async function runAll(): Promise<void> {
     status.textContent = 'tick at least one quantizer';
     return;
   }
-  // One worker per run, as many at once as the machine has cores to spare.
-  const parallel = Math.max(1, Math.min(requests.length, (navigator.hardwareConcurrency || 2) - 1));
+  // One worker per run, as many at once as the machine has cores to spare; cores left over go to
+  // each run's own pool of workers, where the page may start workers from workers (not from file://).
+  const spare = Math.max(1, (navigator.hardwareConcurrency || 2) - 1);
+  const parallel = Math.min(requests.length, spare);
+  const threads = location.protocol === 'file:' ? 1 : Math.max(1, Math.floor(spare / parallel));
   const fractions = new Array<number>(requests.length).fill(0);
   const bar = $('progress') as HTMLProgressElement;
   const errors: string[] = [];
@@ -136,7 +139,7 @@ async function runAll(): Promise<void> {
   const lane = async (): Promise<void> => {
     while (next < requests.length && !cancelled) {
       const i = next++;
-      const handle = startRun(requests[i], (phase, fraction) => {
+      const handle = startRun({ ...requests[i], threads }, (phase, fraction) => {
         fractions[i] = fraction;
         bar.value = fractions.reduce((a, b) => a + b, 0) / requests.length;
         status.textContent = `${requests[i].pluginId}: ${phase}`;

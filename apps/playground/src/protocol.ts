@@ -13,6 +13,11 @@ export interface RunRequest {
   readonly pluginId: string;
   readonly params: Record<string, unknown>;
   readonly seed: number;
+  /**
+   * Threads for this run: above 1, the run's worker starts that many workers of its own (a
+   * WebWorkerPool running this same bundle) for the plugins' parallel training and search.
+   */
+  readonly threads?: number;
 }
 
 /** Page → worker: encode the dataset's base vectors with a trained model file (from Node or a page). */
@@ -46,6 +51,8 @@ export interface RunResult {
   readonly codes: Uint8Array;
   readonly codeSize: number;
   readonly count: number;
+  /** Compute jobs that ran on the run's own pool of workers (0 with one thread). */
+  readonly jobsInPool: number;
 }
 
 /** Worker → page. `fraction` runs from 0 to 1 over the whole run. */

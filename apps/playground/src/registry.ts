@@ -1,14 +1,14 @@
-import { COMPUTE_POOL, Registry } from '@reef/core';
+import { COMPUTE_POOL, Registry, type ComputePool } from '@reef/core';
 import { SingleThreadPool } from '@reef/kernels';
 import { pluginModules } from 'virtual:reef-playground/plugins';
 
 /**
- * The playground's registry: every plugin the build discovered, on a one-thread compute pool. Each
- * run has a Web Worker of its own (worker.ts), so runs go side by side on the machine's cores;
- * inside one run the work stays on that worker's thread, and the results are those of any pool.
+ * The playground's registry: every plugin the build discovered, on the compute pool given (one
+ * thread unless told otherwise). Results do not depend on the pool: every pool calls the same
+ * task handlers on the same jobs.
  */
-export function createRegistry(): Registry {
-  const registry = new Registry().provide(COMPUTE_POOL, new SingleThreadPool());
+export function createRegistry(pool: ComputePool = new SingleThreadPool()): Registry {
+  const registry = new Registry().provide(COMPUTE_POOL, pool);
   for (const { packageName, module } of pluginModules) registry.use(module, packageName);
   return registry;
 }

@@ -1,6 +1,7 @@
 /// <reference lib="webworker" />
 import { configName, resolveParams, ReefError } from '@reef/core';
 import { loadModelBytes, saveModelBytes } from '@reef/hdf5/browser';
+import { answerComputeJob, isComputeJob, WebWorkerPool } from '@reef/kernels/browser';
 import { measureQuantizer } from '@reef/metrics';
 import { datasetFromBytes } from './dataset.js';
 import type { EncodeRequest, RunRequest, WorkerMessage, WorkerRequest } from './protocol.js';
@@ -29,7 +30,17 @@ function progressOf(phase: string): number {
 async function run(request: RunRequest): Promise<void> {
   post({ type: 'progress', phase: 'reading dataset', fraction: 0 });
   const data = await datasetFromBytes(request.dataset.name, request.dataset.bytes);
-  const plugin = createRegistry().quantizer(request.pluginId);
+  // Workers of the pool run this script too (below, they answer compute jobs).
+  const pool = (request.threads ?? 1) > 1 ? new WebWorkerPool({ workerUrl: scope.location.href, threads: request.threads }) : undefined;
+  try {
+    await measure(request, data, pool);
+  } finally {
+    await pool?.close();
+  }
+}
+
+async function measure(request: RunRequest, data: Awaited<ReturnType<typeof datasetFromBytes>>, pool: WebWorkerPool | undefined): Promise<void> {
+  const plugin = createRegistry(pool).quantizer(request.pluginId);
   const params = resolveParams(plugin.id, plugin.params, request.params);
   const invalid = plugin.validate?.(params, data.base.dim);
   if (invalid) throw new ReefError('INVALID_PARAM', `${plugin.id}: ${invalid}`);
@@ -55,6 +66,7 @@ async function run(request: RunRequest): Promise<void> {
         codes,
         codeSize: quantizer.codeSize,
         count: data.base.count,
+        jobsInPool: pool?.jobsInWorkers ?? 0,
       },
     },
     [model.buffer, codes.buffer],
@@ -73,6 +85,10 @@ async function encode(request: EncodeRequest): Promise<void> {
 }
 
 scope.onmessage = (event: MessageEvent<WorkerRequest>) => {
+  if (isComputeJob(event.data)) {
+    void answerComputeJob(event.data, (message, transfer) => scope.postMessage(message, transfer));
+    return;
+  }
   const request = event.data;
   (request.type === 'encode' ? encode(request) : run(request)).catch((err: unknown) => post({ type: 'error', message: err instanceof Error ? err.message : String(err) }));
 };

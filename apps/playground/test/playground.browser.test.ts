@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -166,3 +166,56 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     expect(pageErrors).toEqual([]);
   });
 });
+
+// Served over http a run may start workers of its own (a WebWorkerPool running the same bundle); a
+// page from file:// may not, and the page keeps to one thread there.
+describe.skipIf(!hasChromium)('playground over http: runs on a WebWorkerPool', () => {
+  let server: ChildProcess;
+  let browser: Browser;
+  let page: Page;
+  let registry: Registry;
+
+  beforeAll(async () => {
+    execFileSync(process.execPath, [join(app, 'scripts/build.mjs')], { stdio: 'pipe' });
+    server = spawn(process.execPath, [join(app, 'scripts/serve.mjs')], { env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const url = await new Promise<string>((resolve, reject) => {
+      server.stdout!.on('data', (chunk) => {
+        const found = /http:\/\/127\.0\.0\.1:\d+\//.exec(String(chunk));
+        if (found) resolve(found[0]);
+      });
+      server.on('exit', (code) => reject(new Error(`serve.mjs exited (${code})`)));
+    });
+    registry = await createNodeRegistry({ roots: [app] });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    page = await browser.newPage();
+    await page.goto(url);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    server?.kill();
+  });
+
+  it('PQ trained on 2 pool workers gives the codes of one thread in Node', async () => {
+    const dim = 32;
+    const all = clusteredVectors({ count: 600, dim, seed: 13 });
+    const bytes = encodeVecs(all.data as Float32Array, dim);
+    const base = holdOutQueries(parseVecs(bytes, 'fvecs') as typeof all, 60, 1).base;
+    // PQ's own `threads` parameter makes it use the pool even for this small set.
+    const params = { m: 8, nbits: 6, threads: 2 };
+    const quantizer = registry.createQuantizer('pq', params, dim);
+    await quantizer.fit(base, { seed: 2 });
+    const inPage = await page.evaluate(
+      async ({ base64, params }) => {
+        const dataset = { name: 'clustered.fvecs', bytes: Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)) };
+        const r = await window.reefPlayground!.run({ dataset, pluginId: 'pq', params, seed: 2, threads: 2 });
+        const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', r.codes as Uint8Array<ArrayBuffer>));
+        return { sha: [...digest].map((b) => b.toString(16).padStart(2, '0')).join(''), jobsInPool: r.jobsInPool };
+      },
+      { base64: Buffer.from(bytes).toString('base64'), params },
+    );
+    expect(inPage.sha).toBe(sha256(quantizer.encode(base)));
+    expect(inPage.jobsInPool).toBeGreaterThan(0);
+  });
+});
+
