@@ -95,9 +95,10 @@ function renderResults(): void {
       return tr;
     }),
   );
-  const specs = results.length ? chartSpecs(results[0].datasetName, results.map(asRunRow)).slice(0, 2) : [];
+  // recall@10 vs compression and MSE vs bits: the first two charts of the sweep report.
+  const specs = results.length ? chartSpecs(results[0].datasetName.replace(/\.[^.]+$/, ''), results.map(asRunRow)).slice(0, 2) : [];
   // Two side by side on a laptop screen; otherwise the report's charts as they are.
-  $('charts').innerHTML = specs.map((s) => renderChartSvg({ ...s, width: 540, height: 380 })).join('\n');
+  $('charts').innerHTML = specs.map((s) => renderChartSvg({ ...s, width: 525, height: 380 })).join('\n');
 }
 
 function setRunning(on: boolean): void {
