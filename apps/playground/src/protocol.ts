@@ -53,6 +53,8 @@ export interface RunResult {
   readonly count: number;
   /** Compute jobs that ran on the run's own pool of workers (0 with one thread). */
   readonly jobsInPool: number;
+  /** Whether the kernels' embedded WASM modules loaded in the worker (else they ran in JavaScript). */
+  readonly wasmKernels: boolean;
 }
 
 /** Worker → page. `fraction` runs from 0 to 1 over the whole run. */

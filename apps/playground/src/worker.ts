@@ -1,7 +1,7 @@
 /// <reference lib="webworker" />
 import { configName, resolveParams, ReefError } from '@reef/core';
 import { loadModelBytes, saveModelBytes } from '@reef/hdf5/browser';
-import { answerComputeJob, isComputeJob, WebWorkerPool } from '@reef/kernels/browser';
+import { answerComputeJob, isComputeJob, WebWorkerPool, wasmKernelsAvailable } from '@reef/kernels/browser';
 import { measureQuantizer } from '@reef/metrics';
 import { datasetFromBytes } from './dataset.js';
 import type { EncodeRequest, RunRequest, WorkerMessage, WorkerRequest } from './protocol.js';
@@ -67,6 +67,7 @@ async function measure(request: RunRequest, data: Awaited<ReturnType<typeof data
         codeSize: quantizer.codeSize,
         count: data.base.count,
         jobsInPool: pool?.jobsInWorkers ?? 0,
+        wasmKernels: wasmKernelsAvailable(),
       },
     },
     [model.buffer, codes.buffer],

@@ -155,11 +155,12 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
           const dataset = { name: 'clustered.fvecs', bytes: Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)) };
           const r = await window.reefPlayground!.run({ dataset, pluginId, params: {}, seed: 3 });
           const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', r.codes as Uint8Array<ArrayBuffer>));
-          return { sha: [...digest].map((b) => b.toString(16).padStart(2, '0')).join(''), count: r.count };
+          return { sha: [...digest].map((b) => b.toString(16).padStart(2, '0')).join(''), count: r.count, wasmKernels: r.wasmKernels };
         },
         { base64: Buffer.from(bytes).toString('base64'), pluginId: plugin.id },
       );
-      expect({ plugin: plugin.id, ...inPage }).toEqual({ plugin: plugin.id, sha: sha256(nodeCodes), count: base.count });
+      // The kernels' WASM modules (embedded, no file to fetch) load in the page's workers too.
+      expect({ plugin: plugin.id, ...inPage }).toEqual({ plugin: plugin.id, sha: sha256(nodeCodes), count: base.count, wasmKernels: true });
       checked.push(plugin.id);
     }
     expect(checked.length).toBeGreaterThanOrEqual(6);
