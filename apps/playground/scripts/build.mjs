@@ -54,10 +54,12 @@ const common = { bundle: true, platform: 'browser', format: 'iife', target: 'es2
 
 const worker = await build({ ...common, entryPoints: [join(app, 'src/worker.ts')], plugins: [moduleUrls, virtualModules({ 'virtual:reef-playground/plugins': pluginsModule })] });
 const workerSource = worker.outputFiles[0].text;
+const poolWorker = await build({ ...common, entryPoints: [join(app, 'src/pool-worker.ts')], plugins: [moduleUrls, virtualModules({ 'virtual:reef-playground/plugins': pluginsModule })] });
+const poolWorkerSource = poolWorker.outputFiles[0].text;
 const page = await build({
   ...common,
   entryPoints: [join(app, 'src/main.ts')],
-  plugins: [moduleUrls, virtualModules({ 'virtual:reef-playground/plugins': pluginsModule, 'virtual:reef-playground/worker-source': `export default ${JSON.stringify(workerSource)};` })],
+  plugins: [moduleUrls, virtualModules({ 'virtual:reef-playground/plugins': pluginsModule, 'virtual:reef-playground/worker-source': `export default ${JSON.stringify(workerSource)};\nexport const poolWorkerSource = ${JSON.stringify(poolWorkerSource)};` })],
 });
 
 rmSync(out, { recursive: true, force: true });
@@ -70,4 +72,4 @@ writeFileSync(join(out, 'fmnist-2k.js'), `window.reefBundledDataset = "${fmnist.
 
 const mb = (n) => `${(n / 1e6).toFixed(1)} MB`;
 console.log(`playground: ${quantizerPackages.map((p) => p.packageName).join(', ')}`);
-console.log(`playground: dist/app.js ${mb(page.outputFiles[0].contents.length)} (worker ${mb(workerSource.length)}, h5wasm's wasm included), dist/fmnist-2k.js ${mb(fmnist.length * 4 / 3)}`);
+console.log(`playground: dist/app.js ${mb(page.outputFiles[0].contents.length)} (run worker ${mb(workerSource.length)}, h5wasm's wasm included; pool worker ${mb(poolWorkerSource.length)}), dist/fmnist-2k.js ${mb(fmnist.length * 4 / 3)}`);

@@ -15,9 +15,11 @@ export interface RunRequest {
   readonly seed: number;
   /**
    * Threads for this run: above 1, the run's worker starts that many workers of its own (a
-   * WebWorkerPool running this same bundle) for the plugins' parallel training and search.
+   * WebWorkerPool running pool-worker.ts) for the plugins' parallel training and search.
    */
   readonly threads?: number;
+  /** The script the pool's workers run (a blob URL of pool-worker.ts's bundle); needed when `threads` > 1. */
+  readonly poolWorkerUrl?: string;
 }
 
 /** Page → worker: encode the dataset's base vectors with a trained model file (from Node or a page). */

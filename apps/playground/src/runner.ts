@@ -1,12 +1,16 @@
-import workerSource from 'virtual:reef-playground/worker-source';
+import workerSource, { poolWorkerSource } from 'virtual:reef-playground/worker-source';
 import type { EncodeRequest, EncodeResult, RunRequest, RunResult, WorkerMessage, WorkerRequest } from './protocol.js';
 
-let workerUrl: string | undefined;
+const blobUrls = new Map<string, string>();
 
-/** Workers start from a blob of the bundled worker: a page opened from file:// may load no other script as a worker. */
-function workerScriptUrl(): string {
-  workerUrl ??= URL.createObjectURL(new Blob([workerSource], { type: 'text/javascript' }));
-  return workerUrl;
+/** Workers start from blobs of the bundled scripts: a page opened from file:// may load no other script as a worker. */
+function scriptUrl(source: string): string {
+  let url = blobUrls.get(source);
+  if (url === undefined) {
+    url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
+    blobUrls.set(source, url);
+  }
+  return url;
 }
 
 export interface RunHandle<R = RunResult> {
@@ -24,7 +28,8 @@ export class CancelledError extends Error {
 
 /** Starts one run in a Web Worker of its own; `onProgress` gets each phase and the fraction done. */
 export function startRun(request: RunRequest, onProgress: (phase: string, fraction: number) => void): RunHandle {
-  return startJob<RunResult>({ type: 'run', ...request }, onProgress);
+  const poolWorkerUrl = (request.threads ?? 1) > 1 ? scriptUrl(poolWorkerSource) : undefined;
+  return startJob<RunResult>({ type: 'run', ...request, poolWorkerUrl }, onProgress);
 }
 
 /** Encodes a dataset with a model file in a worker of its own. */
@@ -33,7 +38,7 @@ export function startEncode(request: EncodeRequest): RunHandle<EncodeResult> {
 }
 
 function startJob<R>(request: WorkerRequest, onProgress: (phase: string, fraction: number) => void): RunHandle<R> {
-  const worker = new Worker(workerScriptUrl());
+  const worker = new Worker(scriptUrl(workerSource));
   let settle: { resolve: (r: R) => void; reject: (e: Error) => void } | undefined;
   const result = new Promise<R>((resolve, reject) => {
     settle = { resolve, reject };

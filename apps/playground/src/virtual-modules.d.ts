@@ -9,4 +9,6 @@ declare module 'virtual:reef-playground/worker-source' {
   /** The bundled source of worker.ts: pages opened from file:// may only start workers from blobs. */
   const source: string;
   export default source;
+  /** The bundled source of pool-worker.ts: the workers of a run's WebWorkerPool. */
+  export const poolWorkerSource: string;
 }

@@ -1,7 +1,7 @@
 /// <reference lib="webworker" />
 import { configName, resolveParams, ReefError } from '@reef/core';
 import { loadModelBytes, saveModelBytes } from '@reef/hdf5/browser';
-import { answerComputeJob, isComputeJob, WebWorkerPool, wasmKernelsAvailable } from '@reef/kernels/browser';
+import { WebWorkerPool, wasmKernelsAvailable } from '@reef/kernels/browser';
 import { measureQuantizer } from '@reef/metrics';
 import { datasetFromBytes } from './dataset.js';
 import type { EncodeRequest, RunRequest, WorkerMessage, WorkerRequest } from './protocol.js';
@@ -30,8 +30,7 @@ function progressOf(phase: string): number {
 async function run(request: RunRequest): Promise<void> {
   post({ type: 'progress', phase: 'reading dataset', fraction: 0 });
   const data = await datasetFromBytes(request.dataset.name, request.dataset.bytes);
-  // Workers of the pool run this script too (below, they answer compute jobs).
-  const pool = (request.threads ?? 1) > 1 ? new WebWorkerPool({ workerUrl: scope.location.href, threads: request.threads }) : undefined;
+  const pool = (request.threads ?? 1) > 1 && request.poolWorkerUrl ? new WebWorkerPool({ workerUrl: request.poolWorkerUrl, threads: request.threads }) : undefined;
   try {
     await measure(request, data, pool);
   } finally {
@@ -86,10 +85,6 @@ async function encode(request: EncodeRequest): Promise<void> {
 }
 
 scope.onmessage = (event: MessageEvent<WorkerRequest>) => {
-  if (isComputeJob(event.data)) {
-    void answerComputeJob(event.data, (message, transfer) => scope.postMessage(message, transfer));
-    return;
-  }
   const request = event.data;
   (request.type === 'encode' ? encode(request) : run(request)).catch((err: unknown) => post({ type: 'error', message: err instanceof Error ? err.message : String(err) }));
 };

@@ -168,7 +168,7 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
   });
 });
 
-// Served over http a run may start workers of its own (a WebWorkerPool running the same bundle); a
+// Served over http a run may start workers of its own (a WebWorkerPool running pool-worker.ts); a
 // page from file:// may not, and the page keeps to one thread there.
 describe.skipIf(!hasChromium)('playground over http: runs on a WebWorkerPool', () => {
   let server: ChildProcess;
