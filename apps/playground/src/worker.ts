@@ -2,7 +2,7 @@
 import { configName, resolveParams, ReefError } from '@reef/core';
 import { loadModelBytes, saveModelBytes } from '@reef/hdf5/browser';
 import { WebWorkerPool, wasmKernelsAvailable } from '@reef/kernels/browser';
-import { measureQuantizer } from '@reef/metrics';
+import { measureQuantizer, type MeasuredData } from '@reef/metrics';
 import { datasetFromBytes } from './dataset.js';
 import type { EncodeRequest, RunRequest, WorkerMessage, WorkerRequest } from './protocol.js';
 import { createRegistry } from './registry.js';
@@ -38,7 +38,7 @@ async function run(request: RunRequest): Promise<void> {
   }
 }
 
-async function measure(request: RunRequest, data: Awaited<ReturnType<typeof datasetFromBytes>>, pool: WebWorkerPool | undefined): Promise<void> {
+async function measure(request: RunRequest, data: MeasuredData, pool: WebWorkerPool | undefined): Promise<void> {
   const plugin = createRegistry(pool).quantizer(request.pluginId);
   const params = resolveParams(plugin.id, plugin.params, request.params);
   const invalid = plugin.validate?.(params, data.base.dim);
