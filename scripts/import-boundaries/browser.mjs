@@ -48,14 +48,15 @@ export function browserEntryViolations(workspace, scanned, root) {
   return violations;
 }
 
-// The source file behind each browser entry of package.json `exports`: ./dist/x.js is built from src/x.ts.
+// The source file behind each browser entry (its `browser` condition where it has one) of package.json `exports`: ./dist/x.js is built from src/x.ts.
 function entrySources(workspace, root) {
   const exports = workspace.manifest.exports;
   const map = typeof exports === 'string' ? { '.': exports } : exports ?? {};
   const sources = [];
   for (const [entry, value] of Object.entries(map)) {
     if (NODE_ONLY_ENTRIES.includes(entry) || entry.endsWith('.json')) continue;
-    const target = typeof value === 'string' ? value : value?.import ?? value?.default;
+    // A `browser` condition is what bundlers for the web load; the other conditions may be Node's.
+    const target = typeof value === 'string' ? value : value?.browser ?? value?.import ?? value?.default;
     if (typeof target !== 'string') continue;
     const stem = target.replace(/^\.\/dist\//, './src/').replace(/\.[cm]?js$/, '');
     const file = ['.ts', '.mts', '.tsx'].map((ext) => join(workspace.dir, stem + ext)).find((f) => existsSync(f));

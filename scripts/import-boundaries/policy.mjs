@@ -48,10 +48,16 @@ export const PLUGIN_PUBLIC_APIS = {
 /** The bottom layer: these import no other workspace package (everything else may depend on them). */
 export const IMPORTS_NO_WORKSPACE_PACKAGE = ['@reef/core'];
 
-/** Packages whose entries must load in a browser: no static Node built-in import reachable from them. */
-export const BROWSER_SAFE_PACKAGES = ['@reef/core', '@reef/kernels', '@reef/codecs'];
+/** First-party quantizers and delta types: their entries load in browsers too (the playground runs them). */
+const FIRST_PARTY_PLUGINS = [
+  '@reef/quantizer-sq', '@reef/quantizer-pq', '@reef/quantizer-opq', '@reef/quantizer-rq', '@reef/quantizer-lattice', '@reef/quantizer-rabitq',
+  '@reef/delta-lossless', '@reef/delta-quantized', '@reef/delta-pq', '@reef/delta-cast',
+];
 
-/** Subpath exports that are Node-only by design (`@reef/core/node`: discovery; `@reef/kernels/node`: worker pool). */
+/** Packages whose entries must load in a browser: no static Node built-in import reachable from them. */
+export const BROWSER_SAFE_PACKAGES = ['@reef/core', '@reef/kernels', '@reef/codecs', '@reef/hdf5', ...FIRST_PARTY_PLUGINS];
+
+/** Subpath exports that are Node-only by design (`@reef/core/node`: discovery; `@reef/kernels/node`: worker pool). An entry with a `browser` condition is checked on that path.. */
 export const NODE_ONLY_ENTRIES = ['./node'];
 
 /** Rule ids and what each means (printed with --rules and used in known-violations.json). */

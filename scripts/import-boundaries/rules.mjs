@@ -7,7 +7,7 @@ import { IMPORTS_NO_WORKSPACE_PACKAGE, PLUGIN_MAY_IMPORT, PLUGIN_NAME, PLUGIN_PU
  * entry), using the exported `names` ('*' for a whole-module import).
  */
 export function ruleViolations(workspace, name, subpath, names, byName) {
-  if (isBuiltin(name) || name === workspace.name) return [];
+  if (isBuiltin(name) || isVirtual(name) || name === workspace.name) return [];
   const target = byName.get(name);
   const targetIsPlugin = PLUGIN_NAME.test(name) || target?.kind === 'plugin';
   const found = [];
@@ -56,6 +56,11 @@ export function splitSpecifier(specifier) {
   const parts = specifier.split('/');
   const size = specifier.startsWith('@') ? 2 : 1;
   return { name: parts.slice(0, size).join('/'), subpath: parts.slice(size).join('/') };
+}
+
+/** `virtual:…`: a module the app's bundler makes at build time (Vite's convention), not a package. */
+export function isVirtual(name) {
+  return name.startsWith('virtual:');
 }
 
 export function isBuiltin(name) {

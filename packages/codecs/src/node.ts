@@ -1,9 +1,10 @@
-import { constants, deflate, deflateSync, inflateSync } from 'node:zlib';
+import { constants, deflate, deflateRawSync, deflateSync, inflateRawSync, inflateSync } from 'node:zlib';
 import { createPlaneCodec, type Zlib } from './planes.js';
 
 /**
  * `@reef/codecs/node`: everything of `@reef/codecs`, plus byte-plane packing bound to Node's zlib.
- * The one module of this package that uses a Node API.
+ * The one module of this package that uses a Node API. `@reef/codecs/zlib` resolves here in Node and
+ * to zlib-browser.js (the same functions on fflate) in browsers.
  */
 export * from './index.js';
 
@@ -19,6 +20,18 @@ export function deflateBytes(bytes: Uint8Array, level: number, strategy: number 
 /** Inflates a zlib stream (as written by `deflateBytes`) into a plain Uint8Array. */
 export function inflateBytes(bytes: Uint8Array): Uint8Array {
   const out = inflateSync(bytes);
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
+
+/** Raw deflate (no zlib header), as delta types store their code planes. */
+export function deflateRawBytes(bytes: Uint8Array, level: number): Uint8Array {
+  const out = deflateRawSync(bytes, { level });
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
+
+/** Inflates raw deflate; a stream inflating past `maxBytes` throws (a corrupt or hostile stream). */
+export function inflateRawBytes(bytes: Uint8Array, maxBytes: number): Uint8Array {
+  const out = inflateRawSync(bytes, { maxOutputLength: Math.max(1, maxBytes) });
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
@@ -42,5 +55,7 @@ export function deflateBytesAsync(bytes: Uint8Array, level: number, strategy: nu
 
 /** Node's zlib as the `Zlib` byte-plane packing compresses with. */
 export const nodeZlib: Zlib = { deflate: deflateBytes, deflateAsync: deflateBytesAsync, inflate: inflateSync };
+/** The zlib of the platform this entry was resolved for (`@reef/codecs/zlib`): Node's here. */
+export const platformZlib: Zlib = nodeZlib;
 
 export const { packPlanes, packPlanesAsync, unpackPlanes, compressPlane, compressPlaneAsync } = createPlaneCodec(nodeZlib);

@@ -55,6 +55,23 @@ export interface ComputeTaskHandler<J, R> {
   transfer?(reply: R): ArrayBuffer[];
 }
 
+const TASK_HANDLERS = new Map<string, ComputeTaskHandler<unknown, unknown>>();
+
+/**
+ * Declares a compute task, and records its handler under the module's URL. Worker threads import
+ * the module by URL; a worker that runs a bundle (a browser app's) has no module files to import,
+ * so it finds the handler here instead, registered when the bundle evaluated the declaring module.
+ */
+export function computeTask<J, R>(module: URL, handler: ComputeTaskHandler<J, R>): ComputeTask<J, R> {
+  TASK_HANDLERS.set(module.href, handler as ComputeTaskHandler<unknown, unknown>);
+  return { module, handler };
+}
+
+/** The handler `computeTask` recorded for a module URL in this JavaScript realm, if any. */
+export function registeredTaskHandler(moduleHref: string): ComputeTaskHandler<unknown, unknown> | undefined {
+  return TASK_HANDLERS.get(moduleHref);
+}
+
 /** One job of a batch and the buffers to move (not copy) to the worker with it. */
 export interface ComputeJob<J> {
   readonly job: J;
@@ -90,7 +107,7 @@ export interface ComputePool {
  * Runs jobs on worker threads or in the calling thread. No default: core has no implementation.
  * `@reef/kernels` has `singleThreadPool` (anywhere) and `NodeWorkerPool` (`@reef/kernels/node`).
  */
-export const COMPUTE_POOL: ServiceToken<ComputePool> = serviceToken('COMPUTE_POOL', 'runs compute jobs on worker threads (NodeWorkerPool from @reef/kernels/node) or on one thread (singleThreadPool from @reef/kernels)');
+export const COMPUTE_POOL: ServiceToken<ComputePool> = serviceToken('COMPUTE_POOL', 'runs compute jobs on worker threads (NodeWorkerPool from @reef/kernels/node, WebWorkerPool from @reef/kernels/browser) or on one thread (singleThreadPool from @reef/kernels)');
 
 // ---- Warnings -----------------------------------------------------------------------------------
 

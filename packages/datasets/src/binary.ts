@@ -2,7 +2,7 @@ import { kMaxLength } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { ReefError, fileProblem, printable } from '@reef/core';
-import { defaultMemoryBudget } from './bounds.js';
+import { defaultMemoryBudget } from './memory.js';
 
 /** Reads a whole file, turning "not found"/"permission denied" into a ReefError naming it. */
 export function readBytes(path: string): Uint8Array {

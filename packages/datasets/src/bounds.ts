@@ -1,16 +1,10 @@
-import { totalmem } from 'node:os';
 import { ReefError, type Vectors } from '@reef/core';
-
-/** Half the machine's memory: what a reader may allocate for one file's vectors. */
-export function defaultMemoryBudget(): number {
-  return Math.floor(totalmem() / 2);
-}
 
 /**
  * Refuses to allocate `bytes` for what a file declares when that is above the memory budget: a
  * header that lies must give an error, not an out-of-memory crash or minutes of swapping.
  */
-export function assertWithinBudget(bytes: number, where: string, what: string, budget = defaultMemoryBudget()): void {
+export function assertWithinBudget(bytes: number, where: string, what: string, budget: number): void {
   if (!Number.isSafeInteger(bytes) || bytes > budget) {
     throw new ReefError('BAD_FILE', `${where}: ${what} needs ${bytes} bytes in memory, above the memory budget of ${budget} bytes`);
   }

@@ -4,7 +4,8 @@ import { dirname, join } from 'node:path';
 import { ReefError, type Vectors } from '@reef/core';
 import { exactKnn } from '@reef/kernels';
 import type { GroundTruth } from './types.js';
-import { encodeVecs, readVecs } from './vecs.js';
+import { readVecs } from './files.js';
+import { encodeVecs } from './vecs.js';
 
 /** Checks that ground truth has one row per query and at least one neighbour each. */
 export function assertGroundTruthShape(ids: Int32Array, k: number, queries: Vectors, what: string): void {

@@ -1,6 +1,7 @@
 import { ReefError, type Vectors } from '@reef/core';
 import { maybeGunzip, readBytes } from './binary.js';
 import { assertWithinBudget } from './bounds.js';
+import { defaultMemoryBudget } from './memory.js';
 
 /** IDX element types (the MNIST/Fashion-MNIST format), all big-endian. */
 const IDX_TYPES: Record<number, { bytes: number; read: (v: DataView, o: number) => number }> = {
@@ -34,7 +35,7 @@ export function parseIdx(raw: Uint8Array, path = 'idx'): Vectors {
     throw new ReefError('BAD_FILE', `${path}: IDX shape [${dims.join(', ')}] needs ${need} data bytes, file has ${bytes.length - start} (truncated?)`);
   }
   if (count > 0 && dim === 0) throw new ReefError('BAD_FILE', `${path}: IDX shape [${dims.join(', ')}] has vectors of dimension 0`);
-  assertWithinBudget(count * dim * 4, path, `IDX shape [${dims.join(', ')}] as float32`);
+  assertWithinBudget(count * dim * 4, path, `IDX shape [${dims.join(', ')}] as float32`, defaultMemoryBudget());
   const out = new Float32Array(count * dim);
   for (let i = 0; i < out.length; i++) out[i] = type.read(view, start + i * type.bytes);
   return { data: out, count, dim };

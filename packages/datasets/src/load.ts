@@ -1,14 +1,14 @@
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ReefError, type Vectors } from '@reef/core';
-import { Rng } from '@reef/kernels';
 import { assertFiniteVectors } from './bounds.js';
 import { assertGroundTruthShape, exactGroundTruth } from './groundtruth.js';
 import { readIdx } from './idx.js';
-import { readNpy } from './npy.js';
 import { clusteredVectors, gaussianVectors } from './synthetic.js';
 import type { Dataset, GroundTruth } from './types.js';
-import { readVecs, readVectorsVecs, vecsKindOf } from './vecs.js';
+import { readNpy, readVecs, readVectorsVecs } from './files.js';
+import { holdOutQueries } from './holdout.js';
+import { vecsKindOf } from './vecs.js';
 
 /** The dataset bundled with this package: 2000 Fashion-MNIST images as base, 100 test images as queries. */
 export const DEFAULT_DATASET = 'fmnist-2k';
@@ -102,23 +102,6 @@ function parseSyntheticSpec(spec: string): { kind: 'gaussian' | 'clustered'; opt
     opts[key] = n;
   }
   return { kind: m[1] as 'gaussian' | 'clustered', opts };
-}
-
-function subset(v: Vectors, indices: ArrayLike<number>): Vectors {
-  const out = new Float32Array(indices.length * v.dim);
-  for (let i = 0; i < indices.length; i++) out.set(v.data.subarray(indices[i] * v.dim, (indices[i] + 1) * v.dim), i * v.dim);
-  return { data: out, count: indices.length, dim: v.dim };
-}
-
-/** Splits one matrix into base and queries: a seeded sample of queries, removed from the base unless asked. */
-export function holdOutQueries(all: Vectors, queryCount: number, seed: number, queriesInBase = false): { base: Vectors; queries: Vectors } {
-  if (!Number.isInteger(queryCount) || queryCount <= 0 || queryCount >= all.count) {
-    throw new ReefError('INVALID_PARAM', `cannot hold out ${queryCount} queries from ${all.count} vectors`);
-  }
-  const perm = new Rng(seed).permutation(all.count);
-  const queryIdx = perm.subarray(0, queryCount);
-  const baseIdx = queriesInBase ? Uint32Array.from({ length: all.count }, (_, i) => i) : Uint32Array.from(perm.subarray(queryCount)).sort();
-  return { base: subset(all, baseIdx), queries: subset(all, queryIdx) };
 }
 
 function normalizeRows(v: Vectors): void {

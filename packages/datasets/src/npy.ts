@@ -1,5 +1,4 @@
 import { ReefError, type Vectors } from '@reef/core';
-import { readBytes } from './binary.js';
 import { assertWithinBudget } from './bounds.js';
 
 type Reader = (view: DataView, offset: number, little: boolean) => number;
@@ -17,8 +16,11 @@ const READERS: Record<string, { bytes: number; read: Reader }> = {
   u8: { bytes: 8, read: (v, o, le) => Number(v.getBigUint64(o, le)) },
 };
 
-/** Parses a NumPy .npy file holding a 2-D numeric array (C or Fortran order) into float32 rows. */
-export function parseNpy(bytes: Uint8Array, path = 'npy'): Vectors {
+/**
+ * Parses a NumPy .npy file holding a 2-D numeric array (C or Fortran order) into float32 rows.
+ * Without a `budget` the output is bounded by the bytes given (at most 4 bytes out per byte in).
+ */
+export function parseNpy(bytes: Uint8Array, path = 'npy', budget?: number): Vectors {
   const magic = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
   if (bytes.length < 10 || magic.some((b, i) => bytes[i] !== b)) throw new ReefError('BAD_FILE', `${path} is not a .npy file (bad magic)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -42,7 +44,7 @@ export function parseNpy(bytes: Uint8Array, path = 'npy'): Vectors {
   if (bytes.length - dataStart < need) {
     throw new ReefError('BAD_FILE', `${path}: shape (${count}, ${dim}) needs ${need} data bytes, file has ${bytes.length - dataStart} (truncated?)`);
   }
-  assertWithinBudget(count * dim * 4, path, `shape (${count}, ${dim}) as float32`);
+  if (budget !== undefined) assertWithinBudget(count * dim * 4, path, `shape (${count}, ${dim}) as float32`, budget);
   const little = descr[1] !== '>';
   const out = new Float32Array(count * dim);
   const isFortran = fortran[1] === 'True';
@@ -52,8 +54,4 @@ export function parseNpy(bytes: Uint8Array, path = 'npy'): Vectors {
     out[dest] = reader.read(view, dataStart + i * reader.bytes, little);
   }
   return { data: out, count, dim };
-}
-
-export function readNpy(path: string): Vectors {
-  return parseNpy(readBytes(path), path);
 }

@@ -1,5 +1,4 @@
-import { ReefError, type Vectors } from '@reef/core';
-import { readBytes } from './binary.js';
+import { ReefError } from '@reef/core/errors';
 import { assertWithinBudget } from './bounds.js';
 
 /** The TEXMEX formats (used by SIFT1M, GIST1M): each record is an int32 dimension then the values. */
@@ -12,8 +11,11 @@ export function vecsKindOf(path: string): VecsKind | undefined {
   return m ? (m[1].toLowerCase() as VecsKind) : undefined;
 }
 
-/** Parses .fvecs/.bvecs/.ivecs bytes into rows of equal dimension; ivecs values come back as ints. */
-export function parseVecs(bytes: Uint8Array, kind: VecsKind, path: string = kind): { data: Float32Array | Int32Array; count: number; dim: number } {
+/**
+ * Parses .fvecs/.bvecs/.ivecs bytes into rows of equal dimension; ivecs values come back as ints.
+ * Without a `budget` the output is bounded by the bytes given (at most 4 bytes out per byte in).
+ */
+export function parseVecs(bytes: Uint8Array, kind: VecsKind, path: string = kind, budget?: number): { data: Float32Array | Int32Array; count: number; dim: number } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.length < 4) throw new ReefError('BAD_FILE', `${path} is empty or truncated: no ${kind} record header`);
   const dim = view.getInt32(0, true);
@@ -23,7 +25,7 @@ export function parseVecs(bytes: Uint8Array, kind: VecsKind, path: string = kind
     throw new ReefError('BAD_FILE', `${path}: ${bytes.length} bytes is not a whole number of ${recordBytes}-byte ${kind} records of dimension ${dim} (truncated?)`);
   }
   const count = bytes.length / recordBytes;
-  assertWithinBudget(count * dim * 4, path, `${count} ${kind} records of dimension ${dim}`);
+  if (budget !== undefined) assertWithinBudget(count * dim * 4, path, `${count} ${kind} records of dimension ${dim}`, budget);
   const data = kind === 'ivecs' ? new Int32Array(count * dim) : new Float32Array(count * dim);
   for (let r = 0; r < count; r++) {
     const at = r * recordBytes;
@@ -37,17 +39,6 @@ export function parseVecs(bytes: Uint8Array, kind: VecsKind, path: string = kind
     }
   }
   return { data, count, dim };
-}
-
-export function readVecs(path: string, kind: VecsKind = vecsKindOf(path) ?? 'fvecs'): { data: Float32Array | Int32Array; count: number; dim: number } {
-  return parseVecs(readBytes(path), kind, path);
-}
-
-/** Reads .fvecs or .bvecs as float32 vectors. */
-export function readVectorsVecs(path: string): Vectors {
-  const kind = vecsKindOf(path) ?? 'fvecs';
-  const { data, count, dim } = readVecs(path, kind);
-  return { data: data instanceof Float32Array ? data : Float32Array.from(data), count, dim };
 }
 
 /** Serialises rows as .ivecs (used for cached ground truth) or .fvecs. */

@@ -1,8 +1,8 @@
-import { totalmem } from 'node:os';
 import { ReefError } from '@reef/core/errors';
 import type { Vectors } from '@reef/core';
-import { assertReadableFile, guardH5, printable } from './guard.js';
-import { h5ready, h5wasm, readDataset, type H5Dataset, type H5File } from './h5.js';
+import { guardH5, printable } from './guard.js';
+import { readDataset, type H5Dataset, type H5File } from './h5.js';
+import { h5lib } from './lib.js';
 
 /** An ann-benchmarks dataset: base (`train`), queries (`test`) and optional ground truth. */
 export interface AnnDataset {
@@ -23,11 +23,6 @@ export interface AnnReadOptions {
    * against the declared shapes before anything is allocated.
    */
   readonly memoryBudget?: number;
-}
-
-/** Half the machine's memory: what a reader may allocate for one dataset unless told otherwise. */
-export function defaultMemoryBudget(): number {
-  return Math.floor(totalmem() / 2);
 }
 
 /** Rows read per slice: keeps each read far below the wasm heap limit. */
@@ -79,7 +74,7 @@ function checkedShape(ds: H5Dataset, what: string, bounds: Bounds, outBytesPerVa
 
 function datasetOf(file: H5File, what: string, path: string): H5Dataset {
   const ds = file.get(what);
-  if (!(ds instanceof h5wasm.Dataset)) fail(path, `has no dataset '${what}'`);
+  if (!(ds instanceof h5lib().Dataset)) fail(path, `has no dataset '${what}'`);
   return ds;
 }
 
@@ -131,7 +126,7 @@ function readBoundedMatrix(file: H5File, what: string, bounds: Bounds): Vectors 
 }
 
 /** Reads a 2-D numeric dataset as float32 vectors, slice by slice, its size checked against the file first. */
-export function readMatrix(file: H5File, path: string, what: string, fileSize = assertReadableFile(path), memoryBudget = defaultMemoryBudget()): Vectors {
+export function readMatrixBounded(file: H5File, path: string, what: string, fileSize: number, memoryBudget: number): Vectors {
   return readBoundedMatrix(file, what, { path, fileSize, budget: memoryBudget, allocated: 0 });
 }
 
@@ -178,14 +173,14 @@ function closeQuietly(file: H5File): void {
 /**
  * Reads an ann-benchmarks HDF5 file, checking the parts agree (dimensions, query counts, neighbour
  * ids in range) and every declared size against the file and the memory budget before reading.
- * Any HDF5 failure becomes one ReefError line naming the file (see guardH5).
+ * Any HDF5 failure becomes one ReefError line naming the file (see guardH5). `path` is where the
+ * wasm module sees the file (a disk path in Node, its memory file system in browsers); h5wasm must
+ * be ready (`h5ready`).
  */
-export async function readAnnBenchmarks(path: string, name = path, options: AnnReadOptions = {}): Promise<AnnDataset> {
-  const fileSize = assertReadableFile(path);
-  await h5ready();
-  const bounds: Bounds = { path, fileSize, budget: options.memoryBudget ?? defaultMemoryBudget(), allocated: 0 };
+export function readAnnAt(path: string, name: string, fileSize: number, memoryBudget: number): AnnDataset {
+  const bounds: Bounds = { path, fileSize, budget: memoryBudget, allocated: 0 };
   return guardH5(path, 'read it as an ann-benchmarks HDF5 file', () => {
-    const file = new h5wasm.File(path, 'r');
+    const file = new (h5lib().File)(path, 'r');
     try {
       // Small metadata first: a damaged file fails here before any array is allocated.
       const attributes: Record<string, string | number> = {};

@@ -1,6 +1,4 @@
-import { statSync } from 'node:fs';
 import { ReefError } from '@reef/core/errors';
-import { fileProblem } from '@reef/core/exit-codes';
 import { printable as escapeUntrusted } from '@reef/core/printable';
 
 /**
@@ -50,20 +48,6 @@ function describe(err: unknown): string {
   return `${messageOf(err)}; the file is corrupt or truncated`;
 }
 
-/** Fails with "no such file" (or the system's reason) before HDF5 sees a path it cannot open. */
-export function assertReadableFile(path: string): number {
-  let size: number;
-  try {
-    const st = statSync(path);
-    if (!st.isFile()) throw new ReefError('BAD_FILE', `${printable(path)}: not a regular file`);
-    size = st.size;
-  } catch (err) {
-    if (err instanceof ReefError) throw err;
-    throw new ReefError('BAD_FILE', fileProblem(err, path) ?? `${printable(path)}: ${messageOf(err)}`, { cause: err });
-  }
-  return size;
-}
-
 /**
  * Runs `fn` (synchronous h5wasm calls on `path`) with stdout/stderr writes swallowed, and turns any
  * failure into `ReefError('BAD_FILE', '<path>: cannot <doing>: <reason>')`. ReefErrors raised by
@@ -73,7 +57,27 @@ export function guardH5<T>(path: string, doing: string, fn: () => T): T {
   if (aborted) {
     throw new ReefError('BAD_FILE', `${printable(path)}: cannot ${doing}: the HDF5 library aborted earlier in this process on ${aborted}; start a new process`);
   }
-  const { stdout, stderr } = process;
+  const restore = silenceOutput();
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof ReefError) throw err;
+    if (err instanceof Error && err.name === 'RuntimeError' && /Aborted/.test(err.message)) aborted = printable(path);
+    throw new ReefError('BAD_FILE', `${printable(path)}: cannot ${doing}: ${describe(err)}`, { cause: err });
+  } finally {
+    restore();
+  }
+}
+
+/**
+ * Swallows writes to Node's stdout/stderr until the returned function is called. In a browser the
+ * library's messages go to the console, where they harm nothing: there is nothing to swallow.
+ */
+function silenceOutput(): () => void {
+  const proc = (globalThis as { process?: NodeJS.Process }).process;
+  const stdout = proc?.stdout;
+  const stderr = proc?.stderr;
+  if (stdout === undefined || stderr === undefined) return () => {};
   const writes = [stdout.write, stderr.write];
   const swallow = ((...args: unknown[]) => {
     const done = args.find((a) => typeof a === 'function') as (() => void) | undefined;
@@ -82,14 +86,8 @@ export function guardH5<T>(path: string, doing: string, fn: () => T): T {
   }) as typeof stdout.write;
   stdout.write = swallow;
   stderr.write = swallow;
-  try {
-    return fn();
-  } catch (err) {
-    if (err instanceof ReefError) throw err;
-    if (err instanceof Error && err.name === 'RuntimeError' && /Aborted/.test(err.message)) aborted = printable(path);
-    throw new ReefError('BAD_FILE', `${printable(path)}: cannot ${doing}: ${describe(err)}`, { cause: err });
-  } finally {
+  return () => {
     stdout.write = writes[0];
     stderr.write = writes[1];
-  }
+  };
 }

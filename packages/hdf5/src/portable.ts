@@ -1,8 +1,8 @@
 import { ReefError } from '@reef/core/errors';
 import type { Attributes, JsonValue, NamedArray, NumericArray, PortableData, SavedModel } from '@reef/core';
-import { renameSync, rmSync } from 'node:fs';
 import { messageOf } from './guard.js';
-import { h5wasm, openH5, type H5Group } from './h5.js';
+import type { H5Group } from './h5.js';
+import { h5lib } from './lib.js';
 import { createDatasetAt, createStringAttributeAt } from './writes.js';
 
 /** Attribute holding the exact JSON of a portable object's attributes (HDF5 attributes cannot nest). */
@@ -33,7 +33,7 @@ export function readPortable(group: H5Group, where: string): PortableData {
   const arrays: Record<string, NamedArray> = {};
   for (const name of group.keys()) {
     const ds = group.get(name);
-    if (!(ds instanceof h5wasm.Dataset)) continue;
+    if (!(ds instanceof h5lib().Dataset)) continue;
     let value: unknown;
     try {
       value = ds.value;
@@ -59,48 +59,28 @@ export function readPortable(group: H5Group, where: string): PortableData {
   return { arrays, attributes };
 }
 
-/**
- * Saves a trained model as an HDF5 file: root attributes name the plugin, API version and
- * parameters; arrays sit in /model. Written to a temporary file then renamed, so a crash never
- * leaves a half-written model under the final name.
- */
-export async function saveModelFile(path: string, model: SavedModel): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  const file = await openH5(tmp, 'w');
-  try {
-    file.create_attribute('reef_format', 'reef-quantizer');
-    file.create_attribute('plugin_id', model.pluginId);
-    file.create_attribute('api_version', model.apiVersion);
-    file.create_attribute('params_json', JSON.stringify(model.params));
-    writePortable(file.create_group('model'), model);
-  } catch (err) {
-    file.close();
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-  file.close();
-  renameSync(tmp, path);
+/** Writes a model's root attributes and /model group into an open file (Node and browsers alike). */
+export function writeModel(file: H5Group, model: SavedModel): void {
+  file.create_attribute('reef_format', 'reef-quantizer');
+  file.create_attribute('plugin_id', model.pluginId);
+  file.create_attribute('api_version', model.apiVersion);
+  file.create_attribute('params_json', JSON.stringify(model.params));
+  writePortable(file.create_group('model'), model);
 }
 
-/** Loads a model saved by `saveModelFile`; a file that is not one is refused by name. */
-export async function loadModelFile(path: string): Promise<SavedModel> {
-  const file = await openH5(path, 'r');
-  try {
-    const attr = (name: string): unknown => file.attrs[name]?.value;
-    if (attr('reef_format') !== 'reef-quantizer') {
-      throw new ReefError('BAD_MODEL', `${path} is not a Reef quantizer model (no reef_format attribute)`);
-    }
-    const group = file.get('model');
-    if (!(group instanceof h5wasm.Group)) throw new ReefError('BAD_MODEL', `${path} has no /model group`);
-    const portable = readPortable(group, path);
-    const apiVersion = Number(attr('api_version'));
-    return {
-      pluginId: String(attr('plugin_id')),
-      apiVersion,
-      params: JSON.parse(String(attr('params_json'))) as SavedModel['params'],
-      ...portable,
-    };
-  } finally {
-    file.close();
+/** Reads what `writeModel` wrote; a file that is not a Reef model is refused, named by `where`. */
+export function readModel(file: H5Group, where: string): SavedModel {
+  const attr = (name: string): unknown => file.attrs[name]?.value;
+  if (attr('reef_format') !== 'reef-quantizer') {
+    throw new ReefError('BAD_MODEL', `${where} is not a Reef quantizer model (no reef_format attribute)`);
   }
+  const group = file.get('model');
+  if (!(group instanceof h5lib().Group)) throw new ReefError('BAD_MODEL', `${where} has no /model group`);
+  const portable = readPortable(group, where);
+  return {
+    pluginId: String(attr('plugin_id')),
+    apiVersion: Number(attr('api_version')),
+    params: JSON.parse(String(attr('params_json'))) as SavedModel['params'],
+    ...portable,
+  };
 }

@@ -1,6 +1,6 @@
 import { ReefError } from '@reef/core/errors';
 import type { NumericArray } from '@reef/core';
-import { Module, dtype_to_metadata, guess_metadata } from 'h5wasm/node';
+import { h5lib } from './lib.js';
 import type { H5Dataset, H5Group } from './h5.js';
 
 /**
@@ -23,19 +23,19 @@ function childPath(parent: Target, name: string): string {
 /** Creates group `name` under `parent`; returns its path. */
 export function createGroupAt(parent: Target, name: string): string {
   const path = childPath(parent, name);
-  Module.create_group(parent.file_id, path, false);
+  h5lib().Module.create_group(parent.file_id, path, false);
   return path;
 }
 
 /** Copies `bytes` into the HDF5 module's heap for one call. */
 function withHeapCopy(bytes: Uint8Array, use: (ptr: bigint) => void): void {
-  const ptr = Module._malloc(Math.max(1, bytes.length));
+  const ptr = h5lib().Module._malloc(Math.max(1, bytes.length));
   if (ptr === 0) throw new ReefError('BAD_FILE', `HDF5 module: cannot allocate ${bytes.length} bytes`);
   try {
-    Module.HEAPU8.set(bytes, ptr);
+    h5lib().Module.HEAPU8.set(bytes, ptr);
     use(BigInt(ptr));
   } finally {
-    Module._free(ptr);
+    h5lib().Module._free(ptr);
   }
 }
 
@@ -44,9 +44,9 @@ export function createDatasetAt(parent: Target, name: string, data: NumericArray
   const count = shape.reduce((a, b) => a * b, 1);
   if (data.length !== count) throw new ReefError('INVALID_PARAM', `dataset '${name}': shape [${shape.join(', ')}] holds ${count} elements, the data ${data.length}`);
   const dims = shape.map(BigInt);
-  const metadata = { ...guess_metadata(data), shape: dims, maxshape: dims, chunks: null, compression: 0, compression_opts: [], track_order: false };
+  const metadata = { ...h5lib().guess_metadata(data), shape: dims, maxshape: dims, chunks: null, compression: 0, compression_opts: [], track_order: false };
   withHeapCopy(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), (ptr) => {
-    Module.create_dataset(parent.file_id, childPath(parent, name), ptr, metadata);
+    h5lib().Module.create_dataset(parent.file_id, childPath(parent, name), ptr, metadata);
   });
 }
 
@@ -56,14 +56,14 @@ export function createDatasetAt(parent: Target, name: string, data: NumericArray
  */
 export function createStringAttributeAt(target: Target, name: string, value: string, fixed: boolean): void {
   if (!fixed) {
-    const metadata = { ...guess_metadata(value), shape: [], maxshape: [] };
-    Module.create_vlen_str_attribute(target.file_id, target.path, name, [value], metadata);
+    const metadata = { ...h5lib().guess_metadata(value), shape: [], maxshape: [] };
+    h5lib().Module.create_vlen_str_attribute(target.file_id, target.path, name, [value], metadata);
     return;
   }
   const bytes = new TextEncoder().encode(value);
-  const metadata = { ...dtype_to_metadata(`S${Math.max(1, bytes.length)}`), shape: [], maxshape: [] };
+  const metadata = { ...h5lib().dtype_to_metadata(`S${Math.max(1, bytes.length)}`), shape: [], maxshape: [] };
   const padded = bytes.length > 0 ? bytes : new Uint8Array(1); // 'S1' of the empty string: one zero byte
   withHeapCopy(padded, (ptr) => {
-    Module.create_attribute(target.file_id, target.path, name, ptr, metadata);
+    h5lib().Module.create_attribute(target.file_id, target.path, name, ptr, metadata);
   });
 }

@@ -3,7 +3,7 @@
  * computes it (a row's result does not depend on which rows share its call), so the product is the
  * same bits on any pool. This module is also the task module the pool's workers import.
  */
-import type { ComputePool, ComputeTask, ComputeTaskHandler } from '@reef/core';
+import { computeTask, type ComputePool, type ComputeTask, type ComputeTaskHandler } from '@reef/core';
 import { multiplyTransposedFast } from './wasm.js';
 
 /** A block of x's rows and r transposed (b × a), as sent to a worker. */
@@ -22,7 +22,7 @@ const multiplyRowsHandler: ComputeTaskHandler<MultiplyRowsJob, Float32Array> = {
 export default multiplyRowsHandler;
 
 // Named as compiled: from TypeScript sources (a test runner) there is no .js here, and pools run it in-thread.
-export const MULTIPLY_ROWS_TASK: ComputeTask<MultiplyRowsJob, Float32Array> = { module: new URL('./pool-multiply.js', import.meta.url), handler: multiplyRowsHandler };
+export const MULTIPLY_ROWS_TASK: ComputeTask<MultiplyRowsJob, Float32Array> = computeTask(new URL('./pool-multiply.js', import.meta.url), multiplyRowsHandler);
 
 /** Below this many multiply-adds (n × a × b), automatic threading leaves the product to the caller. */
 const MIN_POOLED_MULTIPLY = 2e8;

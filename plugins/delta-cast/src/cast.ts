@@ -1,5 +1,5 @@
 import { DTYPE_BYTES, PLUGIN_API_VERSION, ReefError, elementCount, named, requireArray, type DType, type DeltaPayload, type DeltaTypePlugin, type ParamSpec, type Tensor } from '@reef/core';
-import { decodeIndexGaps, deflateBytes, encodeIndexGaps, inflateBytes } from '@reef/codecs/node';
+import { decodeIndexGaps, deflateBytes, encodeIndexGaps, inflateBytes } from '@reef/codecs/zlib';
 import { CAST_PAIRS, castRule, type CastRule } from './rules.js';
 
 export const LEVEL_PARAM: ParamSpec = {

@@ -1,7 +1,7 @@
 import { DTYPE_BYTES, PLUGIN_API_VERSION, ReefError, elementCount, named, requireArray, type DType, type DeltaPayload, type DeltaTypePlugin, type Tensor } from '@reef/core';
 import { float64ToTensor, toFloat64 } from '@reef/core/dtype';
 import type { PackedPlanes } from '@reef/codecs';
-import { packPlanesAsync, unpackPlanes } from '@reef/codecs/node';
+import { packPlanesAsync, unpackPlanes } from '@reef/codecs/zlib';
 import { LEVEL_PARAM } from './cast.js';
 import { CAST_PAIRS, castRule } from './rules.js';
 

@@ -1,6 +1,6 @@
 import { DTYPE_BYTES, PLUGIN_API_VERSION, requireArray, named, type DeltaPayload, type DeltaTypePlugin, type Tensor } from '@reef/core';
 import { assertSameLayout, headerAttributes, planesFromPayload, planesToPayload, readHeader, sameLayout } from './payload.js';
-import { borrowScratch, decodeIndexGaps, deflateBytes, encodeIndexGaps, inflateBytes, packPlanesAsync, returnScratch, unpackPlanes } from '@reef/codecs/node';
+import { borrowScratch, decodeIndexGaps, deflateBytes, encodeIndexGaps, inflateBytes, packPlanesAsync, returnScratch, unpackPlanes } from '@reef/codecs/zlib';
 import { LEVEL_PARAM } from './xor-planes.js';
 
 /**

@@ -1,6 +1,6 @@
 import { DTYPE_BYTES, PLUGIN_API_VERSION, ReefError, named, requireArray, type DeltaPayload, type DeltaTypePlugin, type Tensor } from '@reef/core';
 import { assertSameLayout, headerAttributes, planesFromPayload, planesToPayload, readHeader, sameLayout } from './payload.js';
-import { decodeIndexGaps, deflateBytes, encodeIndexGaps, inflateBytes, packPlanesAsync, unpackPlanes } from '@reef/codecs/node';
+import { decodeIndexGaps, deflateBytes, encodeIndexGaps, inflateBytes, packPlanesAsync, unpackPlanes } from '@reef/codecs/zlib';
 import { LEVEL_PARAM } from './xor-planes.js';
 
 /**

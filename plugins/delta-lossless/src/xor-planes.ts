@@ -1,6 +1,6 @@
 import { DTYPE_BYTES, PLUGIN_API_VERSION, type DeltaPayload, type DeltaTypePlugin, type ParamSpec, type Tensor } from '@reef/core';
 import { assertSameLayout, headerAttributes, planesFromPayload, planesToPayload, readHeader, sameLayout } from './payload.js';
-import { packPlanesAsync, unpackPlanes } from '@reef/codecs/node';
+import { packPlanesAsync, unpackPlanes } from '@reef/codecs/zlib';
 
 export const LEVEL_PARAM: ParamSpec = {
   name: 'level',

@@ -1,5 +1,5 @@
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { ReefError } from '@reef/core';
+import { deflateRawBytes, inflateRawBytes } from '@reef/codecs/zlib';
 
 /**
  * The lossless residual: target bits XOR approximation bits, split into byte planes (all first
@@ -12,13 +12,13 @@ export function encodeResidual(target: Uint8Array, approximation: Uint8Array, wi
   for (let i = 0; i < n; i++) {
     for (let b = 0; b < width; b++) planes[b * n + i] = target[i * width + b] ^ approximation[i * width + b];
   }
-  return new Uint8Array(deflateRawSync(planes, { level: 9 }));
+  return deflateRawBytes(planes, 9);
 }
 
 export function decodeResidual(residual: Uint8Array, approximation: Uint8Array, width: number): Uint8Array {
   let planes: Uint8Array;
   try {
-    planes = inflateRawSync(residual, { maxOutputLength: Math.max(1, approximation.length) });
+    planes = inflateRawBytes(residual, approximation.length);
   } catch (cause) {
     throw new ReefError('BAD_MODEL', `pq-lossless residual does not inflate: ${(cause as Error).message}`, { cause });
   }

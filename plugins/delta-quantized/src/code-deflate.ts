@@ -1,5 +1,5 @@
 import { ReefError } from '@reef/core';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { deflateRawBytes, inflateRawBytes } from '@reef/codecs/zlib';
 
 /**
  * Integer codes, entropy-coded: byte planes (all low bytes, then all high bytes for int16) deflated.
@@ -11,14 +11,14 @@ export function deflateCodes(codes: Int8Array | Int16Array): Uint8Array {
   const bytes = new Uint8Array(codes.buffer, codes.byteOffset, codes.byteLength);
   const planes = new Uint8Array(bytes.length);
   for (let i = 0; i < codes.length; i++) for (let b = 0; b < width; b++) planes[b * codes.length + i] = bytes[i * width + b];
-  return new Uint8Array(deflateRawSync(planes, { level: 9 }));
+  return deflateRawBytes(planes, 9);
 }
 
 export function inflateCodes(deflated: Uint8Array, bits: 8 | 16, n: number): Int8Array | Int16Array {
   const width = bits / 8;
   let planes: Uint8Array;
   try {
-    planes = inflateRawSync(deflated, { maxOutputLength: Math.max(1, n * width) });
+    planes = inflateRawBytes(deflated, n * width);
   } catch (cause) {
     throw new ReefError('BAD_MODEL', `int${bits} delta: codes_deflated does not inflate: ${(cause as Error).message}`, { cause });
   }

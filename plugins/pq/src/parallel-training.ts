@@ -4,7 +4,7 @@
  * the single-threaded path's. Each function returns undefined when the pool has one thread, or for
  * threads = 0 (automatic) when the job is too small to gain from more, so the caller works alone.
  */
-import type { ComputePool, ComputeTask, Metric } from '@reef/core';
+import { computeTask, type ComputePool, type ComputeTask, type Metric } from '@reef/core';
 import { packRows } from '@reef/kernels';
 import type { ProductCodebooks } from './codebooks.js';
 import { blockCodes } from './fast-scan-layout.js';
@@ -13,7 +13,7 @@ import { extractSubspace, type SubspaceLayout } from './subspaces.js';
 import { pqJobHandler, type AssignJob, type PqJob, type PqReply, type SubspaceJob } from './training-worker.js';
 
 /** The compute task: workers import training-worker.js from this package's dist. */
-const PQ_TASK: ComputeTask<PqJob, PqReply> = { module: new URL('./training-worker.js', import.meta.url), handler: pqJobHandler };
+const PQ_TASK: ComputeTask<PqJob, PqReply> = computeTask(new URL('./training-worker.js', import.meta.url), pqJobHandler);
 
 /** Below this many multiply-adds (n × dim × K × niter) threads cost more than they save. */
 const MIN_PARALLEL_WORK = 2e8;
