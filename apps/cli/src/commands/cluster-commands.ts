@@ -90,7 +90,7 @@ function libraryOptions(env: CommandEnv, opts: ClusterCommandOptions): ClusterOp
 export async function clusterAnalyzeCommand(env: CommandEnv, opts: ClusterCommandOptions = {}): Promise<string[]> {
   return withRepo(env, async (repo) => {
     const a = await analyzeClusters(repo, libraryOptions(env, opts));
-    return opts.json ? [JSON.stringify(a, null, 2)] : reportLines(a, opts.verbose ?? false, tensorOrigins(repo));
+    return opts.json ? [JSON.stringify(a, null, 2)] : reportLines(a, opts.verbose ?? false, opts.verbose ? tensorOrigins(repo) : () => '');
   });
 }
 
@@ -99,7 +99,7 @@ export async function clusterApplyCommand(env: CommandEnv, opts: ClusterCommandO
   return withRepo(env, async (repo) => {
     const r = await applyClusters(repo, libraryOptions(env, opts));
     if (opts.json) return [JSON.stringify(r, null, 2)];
-    const lines = reportLines(r, opts.verbose ?? false, tensorOrigins(repo));
+    const lines = reportLines(r, opts.verbose ?? false, opts.verbose ? tensorOrigins(repo) : () => '');
     if (!r.pack) lines.push('nothing written: no cluster pays');
     else {
       lines.push(`wrote ${r.pack}: ${r.centroidsWritten} centroid(s), ${r.membersReencoded} re-encoded tensor(s), ${r.depthUpdates} depth update(s)`);

@@ -10,8 +10,10 @@ import type { CommandEnv } from './store-commands.js';
  */
 export function register(program: Command, ctx: CliContext): void {
   const env = async (): Promise<CommandEnv> => ({ cwd: process.cwd(), registry: await ctx.registry('deltaTypes') });
-  const print = (lines: string[]): void => {
-    for (const line of lines) ctx.out(line);
+  // Tensor names come from files: escaped, as the store commands print them.
+  const print = async (lines: string[]): Promise<void> => {
+    const { printable } = await import('@reef/store');
+    for (const line of lines) for (const part of line.split('\n')) ctx.out(printable(part, Infinity));
   };
   const group = program
     .command('cluster')
@@ -39,10 +41,10 @@ export function register(program: Command, ctx: CliContext): void {
     json: o.json as boolean | undefined,
   });
   withOptions(group.command('analyze').description('report clusters, their sizes and projected savings (measured by encoding in memory); writes nothing')).action(
-    async (o: Record<string, unknown>) => print(await (await import('./cluster-commands.js')).clusterAnalyzeCommand(await env(), options(o))),
+    async (o: Record<string, unknown>) => await print(await (await import('./cluster-commands.js')).clusterAnalyzeCommand(await env(), options(o))),
   );
   withOptions(group.command('apply').description('store a centroid per paying cluster and re-encode its members against it (atomic; reef gc then removes the old copies)')).action(
-    async (o: Record<string, unknown>) => print(await (await import('./cluster-commands.js')).clusterApplyCommand(await env(), options(o))),
+    async (o: Record<string, unknown>) => await print(await (await import('./cluster-commands.js')).clusterApplyCommand(await env(), options(o))),
   );
 }
 
