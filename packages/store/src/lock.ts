@@ -177,9 +177,17 @@ export function removeLeftovers(path: string): string[] {
   return removed;
 }
 
+/**
+ * Removes the takeover tokens of one stale lock: the tokens themselves only, never another
+ * process's token being written aside (`<token>.new-<pid>-…`), whose link would then fail.
+ */
 function removeTokens(path: string, id: string): void {
-  const prefix = `${basename(path)}.takeover-${id}-`;
-  for (const f of readdirSync(dirname(path))) if (f.startsWith(prefix)) rmSync(join(dirname(path), f), { force: true });
+  const token = new RegExp(`^${escapeRegExp(basename(path))}\\.takeover-${id}-\\d+$`);
+  for (const f of readdirSync(dirname(path))) if (token.test(f)) rmSync(join(dirname(path), f), { force: true });
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** Takes the repository lock at `path`, or throws a ReefError saying who holds it and how to recover. */
