@@ -34,7 +34,7 @@ describe('reef exit codes and failure lines (docs/errors.md)', () => {
       [['log', '--onelin'], repo, EXIT_CODES.usage, /^reef: unknown option --onelin \(did you mean --oneline\?\); see 'reef log --help'$/],
       [['plugins', 'extra'], repo, EXIT_CODES.usage, /^reef: too many arguments for 'plugins'\. Expected 0 arguments but got 1; see 'reef plugins --help'$/],
       [['stauts'], repo, EXIT_CODES.usage, /^reef: unknown command 'stauts' \(did you mean 'status'\?\)/],
-      [['export', 'HEAD', '--format', 'npz'], repo, EXIT_CODES.usage, /^reef: required option '-o, --output <file>' not specified; see 'reef export --help'$/],
+      [['export', 'HEAD'], repo, EXIT_CODES.usage, /^reef: required option '--format <format>' not specified; see 'reef export --help'$/],
       [['log', '-n', 'zero'], repo, EXIT_CODES.usage, /^reef: --limit must be a positive integer, got 'zero'$/],
       [['add', 'nosuch.safetensors'], repo, EXIT_CODES.badInput, /^reef: no such file: nosuch\.safetensors$/],
       [['add', 'short.safetensors'], repo, EXIT_CODES.badInput, /^reef: short\.safetensors: 5 bytes is too short for a safetensors file/],
