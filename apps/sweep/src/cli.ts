@@ -10,6 +10,7 @@ import { SIGNAL_EXIT_CODES } from './interrupt.js';
 import { mergeDatabases } from './merge.js';
 import { checkGrid, gridsFromOptions, selectMethods } from './plan.js';
 import { APP_DIR, appVersion, gitCommit, hostName, localPluginVersions, packageVersion } from './provenance.js';
+import { baselineMethods } from './baselines.js';
 import { writeReport } from './report.js';
 import { parseShard } from './shard.js';
 import { runSweep } from './sweep.js';
@@ -176,7 +177,8 @@ async function runCommand(args: ParsedArgs, io: Io): Promise<number> {
     host: hostName(),
     log: io.err,
   });
-  io.out(formatTable(result.rows));
+  const baselineOf = baselineMethods(registry);
+  io.out(formatTable(result.rows, baselineOf));
   io.out(`\n${result.ran} configuration(s) run, ${result.alreadyDone} already in the database (use --force to redo).`);
   if (result.deferred > 0) io.out(`${result.deferred} configuration(s) left for the next call: the time budget (--budget) ran out. Run again to continue.`);
   io.out(`Results database: ${dbPath}`);
@@ -187,7 +189,7 @@ async function runCommand(args: ParsedArgs, io: Io): Promise<number> {
     return SIGNAL_EXIT_CODES[result.interrupted];
   }
   if (!args.flags.has('no-report')) {
-    const report = await writeReport(result.rows, outDir, { png: !args.flags.has('no-png') });
+    const report = await writeReport(result.rows, outDir, { png: !args.flags.has('no-png'), baselineOf });
     io.out(`Report: ${report.html}`);
   }
   return 0;
@@ -221,7 +223,9 @@ async function reportCommand(args: ParsedArgs, io: Io): Promise<number> {
   const rows = db.rows();
   db.close();
   const outDir = resolve(io.cwd, singleOption(args, 'out') ?? DEFAULT_OUT);
-  const report = await writeReport(rows, outDir, { png: !args.flags.has('no-png') });
+  // Which methods are baselines comes from the installed plugins; without them rows are shown unmarked.
+  const baselineOf = baselineMethods(await registryFor(args, io).catch(() => undefined));
+  const report = await writeReport(rows, outDir, { png: !args.flags.has('no-png'), baselineOf });
   io.out(`Report: ${report.html}`);
   return 0;
 }
@@ -237,7 +241,8 @@ async function mergeCommand(args: ParsedArgs, io: Io): Promise<number> {
 async function methodsCommand(args: ParsedArgs, io: Io): Promise<number> {
   const registry = await registryFor(args, io);
   for (const p of registry.quantizers()) {
-    io.out(`${p.id}\t${p.label}\t${p.packageName ?? ''}\t${p.summary}`);
+    const reason = p.unavailable?.();
+    io.out(`${p.id}\t${p.label}\t${p.packageName ?? ''}\t${p.summary}${p.baselineOf ? ` (baseline for ${p.baselineOf}; runs only when named)` : ''}${reason ? `\tunavailable: ${reason}` : ''}`);
     for (const s of p.params) io.out(`    --${p.id}-${s.name}\t${s.type}\tdefault ${s.default}\t${s.description}`);
   }
   return 0;

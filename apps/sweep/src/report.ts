@@ -1,6 +1,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderChartSvg, type ChartSpec } from './chart.js';
+import { pairBaselines, type BaselinePair } from './baselines.js';
 import { chartSpecs } from './charts.js';
 import { svgToPng } from './png.js';
 import { METRIC_COLUMNS, type RunRow } from './schema.js';
@@ -30,16 +31,30 @@ function cell(v: unknown): string {
 
 const TABLE_COLUMNS = ['dataset', 'config_name', ...METRIC_COLUMNS, 'search_kind', 'git_commit', 'finished_at'] as const;
 
-function resultsTable(rows: readonly RunRow[]): string {
+function resultsTable(rows: readonly RunRow[], baselineOf: ReadonlyMap<string, string>): string {
   const ok = rows.filter((r) => r.status === 'ok');
   const head = TABLE_COLUMNS.map((c) => `<th data-col="${c}">${esc(c)}</th>`).join('');
   const body = ok
-    .map((r) => `<tr>${TABLE_COLUMNS.map((c) => {
+    .map((r) => `<tr${baselineOf.has(r.method) ? ' data-baseline="' + esc(baselineOf.get(r.method)) + '"' : ''}>${TABLE_COLUMNS.map((c) => {
       const v = (r as unknown as Record<string, unknown>)[c];
-      return `<td${typeof v === 'number' ? ` data-v="${v}"` : ''}>${cell(v)}</td>`;
+      // Baseline rows (another library's implementation, for comparison) are marked after their name.
+      const text = c === 'config_name' && baselineOf.has(r.method) ? `${cell(v)} (baseline)` : cell(v);
+      return `<td${typeof v === 'number' ? ` data-v="${v}"` : ''}>${text}</td>`;
     }).join('')}</tr>`)
     .join('\n');
   return `<table id="results"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+}
+
+const times = (v: number | null): string => (v === null ? '-' : `${v.toFixed(2)}×`);
+
+/** Reef ÷ baseline for each matching pair of runs (see docs/metrics.md); empty without baselines. */
+function baselineTable(pairs: readonly BaselinePair[]): string {
+  if (pairs.length === 0) return '';
+  const body = pairs
+    .map((p) => `<tr><td>${esc(p.reef.dataset)}</td><td>${esc(p.reef.config_name)}</td><td>${esc(p.baseline.config_name)}</td>${[p.fit, p.search, p.recall10].map((v) => `<td${v === null ? '' : ` data-v="${v}"`}>${times(v)}</td>`).join('')}</tr>`)
+    .join('\n');
+  return `<h2>Reef ÷ baseline</h2><p>Same dataset, same values of the parameters both methods have. Times below 1: Reef is faster; recall below 1: Reef ranks worse.</p>
+<table id="baseline-ratios"><thead><tr><th>dataset</th><th>Reef</th><th>baseline</th><th>fit_ms</th><th>search_ms</th><th>recall10_adc</th></tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 
 function skippedList(rows: readonly RunRow[]): string {
@@ -113,7 +128,7 @@ const CLIENT_SCRIPT = `
 })();
 `;
 
-export function reportHtml(rows: readonly RunRow[], specs: readonly ChartSpec[]): string {
+export function reportHtml(rows: readonly RunRow[], specs: readonly ChartSpec[], baselineOf: ReadonlyMap<string, string> = new Map()): string {
   const ok = rows.filter((r) => r.status === 'ok');
   const datasets = [...new Set(rows.map((r) => r.dataset))];
   const commits = [...new Set(rows.map((r) => r.git_commit))];
@@ -138,7 +153,8 @@ Metrics are defined in docs/metrics.md. Click a legend entry to hide a method, h
 <div id="charts"></div>
 <div id="tooltip"></div>
 <h2>Results</h2>
-${resultsTable(rows)}
+${resultsTable(rows, baselineOf)}
+${baselineTable(pairBaselines(rows, baselineOf))}
 ${skippedList(rows)}
 <script type="application/json" id="chart-data">${data}</script>
 <script>
@@ -153,7 +169,7 @@ ${CLIENT_SCRIPT}
  * Writes plots/<chart>.svg and .png per dataset and a self-contained report.html (inline data and
  * script, no network) into `outDir`.
  */
-export async function writeReport(rows: readonly RunRow[], outDir: string, options: { png: boolean }): Promise<ReportFiles> {
+export async function writeReport(rows: readonly RunRow[], outDir: string, options: { png: boolean; baselineOf?: ReadonlyMap<string, string> }): Promise<ReportFiles> {
   const plots = join(outDir, 'plots');
   mkdirSync(plots, { recursive: true });
   const datasets = [...new Set(rows.map((r) => r.dataset))];
@@ -175,6 +191,6 @@ export async function writeReport(rows: readonly RunRow[], outDir: string, optio
     }
   }
   const html = join(outDir, 'report.html');
-  writeAtomic(html, reportHtml(rows, specs));
+  writeAtomic(html, reportHtml(rows, specs, options.baselineOf));
   return { html, svgs, pngs, warnings: [...warnings] };
 }
