@@ -6,6 +6,8 @@
 // beside it), that build loads the same saved model and its estimates are checked bit for bit.
 // Build first: npx -y pnpm@10 exec turbo run build --filter=@reef/quantizer-rabitq... --filter=@reef/quantizer-pq... --filter=@reef/datasets
 // Run: flock /tmp/reef-bench.lock node bench/rabitq/scan.mjs [ROUNDS=5] [BITS=1]
+// Prints a markdown table (median queries/s, ratio to PQ16 from the same rounds, recall@10) and the
+// load average before and after; paste it into plugins/rabitq/README.md.
 import { Registry } from '../../packages/core/dist/index.js';
 import { clusteredVectors, holdOutQueries } from '../../packages/datasets/dist/index.js';
 import { exactKnn, recallAtK, topK } from '../../packages/kernels/dist/index.js';
@@ -28,8 +30,17 @@ const rq = registryWith(rabitq).createQuantizer('rabitq', { bits: BITS }, dim);
 await rq.fit(base, { seed: 1 });
 const pq16 = registryWith(pq).createQuantizer('pq', { m: 16, nbits: 8 }, dim);
 await pq16.fit(base, { seed: 1 });
+const rqCodes = rq.encode(base);
+// The same model and codes under the other search settings (encoding does not depend on them).
+const variant = async (params) => {
+  const q = registryWith(rabitq).createQuantizer('rabitq', { bits: BITS, ...params }, dim);
+  await q.fit(base, { seed: 1 });
+  return q;
+};
 const methods = [
-  { name: `RaBitQ ${BITS}-bit`, q: rq, codes: rq.encode(base) },
+  { name: `RaBitQ ${BITS}-bit (query 4bit: popcount scan)`, q: rq, codes: rqCodes },
+  { name: `RaBitQ ${BITS}-bit, query float (table scan of earlier versions)`, q: await variant({ query: 'float' }), codes: rqCodes },
+  { name: `RaBitQ ${BITS}-bit, ranking decoded (query 4bit)`, q: await variant({ ranking: 'decoded' }), codes: rqCodes },
   { name: 'PQ16 (m=16 × 8 bits)', q: pq16, codes: pq16.encode(base) },
 ];
 if (process.env.OLD) {
@@ -56,6 +67,7 @@ function scan({ q, codes }) {
   }
   return { ids, seconds: (performance.now() - t) / 1000 };
 }
+const loadBefore = loadavg().map((x) => x.toFixed(1)).join(' ');
 const seconds = methods.map(() => []);
 const recall = [];
 for (let r = 0; r < ROUNDS; r++) {
@@ -66,7 +78,7 @@ for (let r = 0; r < ROUNDS; r++) {
   });
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-console.log(`clustered:n=20000,dim=128,clusters=64 (20,200 drawn, 200 held out), ${ROUNDS} interleaved rounds, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+console.log(`clustered:n=20000,dim=128,clusters=64 (20,200 drawn, 200 held out), ${ROUNDS} interleaved rounds, load average before ${loadBefore}, after ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 console.log('| method | bytes/vector | recall@10 | median queries/s | vs PQ16 |');
 console.log('|---|---|---|---|---|');
 const pqQps = queries.count / median(seconds[methods.length - 1]);
