@@ -31,12 +31,14 @@ export class Int8Rows {
   private readonly outAt: number = 0;
   private readonly js?: Int8Array;
 
+  /** `useWasm: false` forces the JavaScript path (tests compare the two). */
   constructor(
     readonly count: number,
     dim: number,
+    useWasm = true,
   ) {
     this.stride = Math.ceil(dim / 16) * 16;
-    this.w = instantiate();
+    this.w = useWasm ? instantiate() : null;
     if (this.w) {
       this.rowsAt = this.w.heapBase();
       this.weightsAt = this.rowsAt + count * this.stride;
