@@ -86,7 +86,7 @@ export class FaissQuantizer implements Quantizer {
     const python = this.python();
     const index = this.work.file('trained', 'index');
     const data = this.work.write('train', 'f32', train.data);
-    const answer = await this.work.run(python, this.request('train', train.dim, { vectors: data, index }));
+    const answer = await this.work.run(python, this.request('train', train.dim, { vectors: data, index }), [data]);
     this.trainedIndex = { path: index, dim: train.dim, codeSize: answer.codeSize as number };
     this.timings = { fitMs: answer.ms };
   }
@@ -97,7 +97,7 @@ export class FaissQuantizer implements Quantizer {
     const filled = this.work.file('filled', 'index');
     const codesFile = this.work.file('codes', 'u8');
     const data = this.work.write('encode', 'f32', vectors.data);
-    const answer = this.work.runSync(this.python(), this.request('encode', dim, { vectors: data, index: path, filled, codes: codesFile }));
+    const answer = this.work.runSync(this.python(), this.request('encode', dim, { vectors: data, index: path, filled, codes: codesFile }), [data]);
     const codes = this.work.read(codesFile);
     if (codes.length !== vectors.count * codeSize) throw new ReefError('BAD_CODES', `FAISS returned ${codes.length} code bytes for ${vectors.count} vectors of ${codeSize} bytes`);
     this.filled.set(codes, { bytes: codes.slice(), index: filled });
@@ -110,7 +110,7 @@ export class FaissQuantizer implements Quantizer {
     const count = assertCodes(codes, codeSize);
     const out = this.work.file('decoded', 'f32');
     const input = this.work.write('decode', 'u8', codes);
-    const answer = this.work.runSync(this.python(), this.request('decode', dim, { index: path, codes: input, out }));
+    const answer = this.work.runSync(this.python(), this.request('decode', dim, { index: path, codes: input, out }), [input]);
     const bytes = this.work.read(out);
     const decoded = new Float32Array(bytes.buffer, 0, bytes.byteLength / 4);
     if (decoded.length !== count * dim) throw new ReefError('BAD_CODES', `FAISS decoded ${decoded.length} values for ${count} codes of dimension ${dim}`);
@@ -123,7 +123,7 @@ export class FaissQuantizer implements Quantizer {
   }
 
   private indexBytes(): Uint8Array {
-    return this.work.read(this.trained().path);
+    return this.work.read(this.trained().path, true);
   }
 
   /** The trained FAISS index as FAISS serialises it (write_index), with the dimension and code size. */
@@ -160,7 +160,7 @@ export class FaissQuantizer implements Quantizer {
     const ids = this.work.file('ids', 'i32');
     const distances = this.work.file('distances', 'f32');
     const input = this.work.write('queries', 'f32', queries.data);
-    const answer = this.work.runSync(this.python(), this.request('search', dim, { filled: filled.index, queries: input, k: kk, ids, distances }));
+    const answer = this.work.runSync(this.python(), this.request('search', dim, { filled: filled.index, queries: input, k: kk, ids, distances }), [input]);
     const idBytes = this.work.read(ids);
     const distanceBytes = this.work.read(distances);
     return {

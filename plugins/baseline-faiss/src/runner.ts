@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,11 +33,36 @@ export interface Answer {
 
 /** Work folders of this process, removed when it exits (they hold copies of the data and indexes). */
 const folders = new Set<string>();
-let cleanupInstalled = false;
+let started = false;
 
 function removeFolders(): void {
   for (const dir of folders) rmSync(dir, { recursive: true, force: true });
   folders.clear();
+}
+
+const PREFIX = 'reef-faiss-';
+
+/**
+ * Folders left by processes that are gone (a worker thread terminated by its host never runs exit
+ * handlers): each folder is named after its process id, and one whose process no longer exists is
+ * removed by the next process that starts FAISS work. Only folders with this plugin's prefix and a
+ * dead owner are touched.
+ */
+function removeStaleFolders(): void {
+  for (const name of readdirSync(tmpdir())) {
+    const pid = Number(/^reef-faiss-(\d+)-/.exec(name)?.[1]);
+    if (!pid || pid === process.pid || alive(pid)) continue;
+    rmSync(join(tmpdir(), name), { recursive: true, force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
+  }
 }
 
 /**
@@ -49,12 +74,13 @@ export class WorkFolder {
   private serial = 0;
 
   constructor() {
-    this.dir = mkdtempSync(join(tmpdir(), 'reef-faiss-'));
-    folders.add(this.dir);
-    if (!cleanupInstalled) {
+    if (!started) {
+      removeStaleFolders();
       process.once('exit', removeFolders);
-      cleanupInstalled = true;
+      started = true;
     }
+    this.dir = mkdtempSync(join(tmpdir(), `${PREFIX}${process.pid}-`));
+    folders.add(this.dir);
   }
 
   /** A fresh file name in the folder (never reused, so two arrays never share a file). */
@@ -68,8 +94,10 @@ export class WorkFolder {
     return path;
   }
 
-  read(path: string): Uint8Array {
+  /** Reads a file the runner wrote, then deletes it unless `keep` (index files stay in the folder). */
+  read(path: string, keep = false): Uint8Array {
     const bytes = readFileSync(path);
+    if (!keep) unlinkSync(path);
     // A copy into a fresh, aligned buffer: callers view it as float32 or int32.
     const out = new Uint8Array(bytes.byteLength);
     out.set(bytes);
@@ -83,13 +111,20 @@ export class WorkFolder {
   }
 
   /** Runs one operation and waits (encode, decode and search are synchronous in the quantizer contract). */
-  runSync(python: string, request: Request): Answer {
-    const run = spawnSync(python, [SCRIPT, this.requestFile(request)], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: childEnv(request.threads) });
+  runSync(python: string, request: Request, inputs: readonly string[] = []): Answer {
+    const file = this.requestFile(request);
+    const run = spawnSync(python, [SCRIPT, file], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: childEnv(request.threads) });
+    this.remove([file, ...inputs]);
     return answerOf(request, run.status, run.stdout, run.stderr, run.error);
   }
 
+  /** Deletes files handed to Python once it has read them. */
+  remove(paths: readonly string[]): void {
+    for (const path of paths) rmSync(path, { force: true });
+  }
+
   /** Runs one operation without blocking the event loop (fit is asynchronous). */
-  run(python: string, request: Request): Promise<Answer> {
+  run(python: string, request: Request, inputs: readonly string[] = []): Promise<Answer> {
     const file = this.requestFile(request);
     return new Promise((resolve, reject) => {
       const child = spawn(python, [SCRIPT, file], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv(request.threads) });
@@ -99,6 +134,7 @@ export class WorkFolder {
       child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
       child.on('error', (err) => reject(new ReefError('UNSUPPORTED', `cannot start ${python} for FAISS: ${err.message}`, { cause: err })));
       child.on('close', (status) => {
+        this.remove([file, ...inputs]);
         try {
           resolve(answerOf(request, status, stdout, stderr));
         } catch (err) {
