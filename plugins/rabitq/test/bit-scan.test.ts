@@ -24,7 +24,7 @@ describe('the 4-bit query of the popcount scan', () => {
 
 describe('RaBitQ 1-bit scans', () => {
   // Dimensions with whole 64-bit words, a byte tail, and both.
-  for (const dim of [64, 100, 13]) {
+  for (const dim of [64, 100, 13, 128, 121]) {
     it(`give the same floats in WASM and in JavaScript (dim ${dim}, l2 and ip, both rankings)`, async () => {
       const data = seededVectors(300, dim, { seed: dim, shift: 0.3 });
       const q = new RaBitQuantizer({ bits: 1, epsilon: 1.9 });
