@@ -5,7 +5,7 @@
  * packages it builds; each package that turbo actually compiles (a cache miss) gets a line, so
  * later runs with nothing to build print nothing. Errors are shown as turbo shows them.
  *
- * Usage: node scripts/build-for.mjs <package> <dist file that proves it was built>
+ * Usage: node scripts/build-for.mjs <package>[,<package>…] <dist file that proves it was built>
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -20,12 +20,13 @@ if (!pkg || !builtFile) {
 }
 // turbo's own binary from the root devDependencies (not npx: it does not find pnpm).
 const turbo = join(root, 'node_modules', '.bin', process.platform === 'win32' ? 'turbo.cmd' : 'turbo');
-const filter = `--filter=${pkg}...`;
+// Several packages, comma-separated: the sweep also builds the baseline plugins it discovers.
+const filters = pkg.split(',').map((name) => `--filter=${name}...`);
 const say = (line) => process.stderr.write(`${line}\n`);
 
 if (!existsSync(join(root, builtFile))) {
   // First run: how many packages, from turbo's own plan (a dry run takes a second or two).
-  const dry = spawnSync(turbo, ['run', 'build', filter, '--dry=json'], { cwd: root, encoding: 'utf8' });
+  const dry = spawnSync(turbo, ['run', 'build', ...filters, '--dry=json'], { cwd: root, encoding: 'utf8' });
   let count = '';
   try {
     count = ` ${JSON.parse(dry.stdout).tasks.length}`;
@@ -37,7 +38,7 @@ if (!existsSync(join(root, builtFile))) {
 
 const started = Date.now();
 let compiled = 0;
-const child = spawn(turbo, ['run', 'build', filter, '--output-logs=hash-only'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+const child = spawn(turbo, ['run', 'build', ...filters, '--output-logs=hash-only'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
 let pending = '';
 let log = '';
 child.stdout.on('data', (chunk) => {

@@ -35,6 +35,14 @@ export const WASM_PACKAGES = {
     output: 'src/wasm-binary.ts',
     modules: [{ constant: 'FAST_SCAN_WASM_BASE64', source: 'wasm/fast-scan.ts' }],
   },
+  'plugins/lattice': {
+    output: 'src/wasm-binary.ts',
+    modules: [{ constant: 'LATTICE_WASM_BASE64', source: 'wasm/scan.ts' }],
+  },
+  'plugins/rabitq': {
+    output: 'src/wasm-binary.ts',
+    modules: [{ constant: 'RABITQ_WASM_BASE64', source: 'wasm/scan.ts' }],
+  },
   'packages/store': {
     output: 'src/sketch-wasm.ts',
     // The sketch kernel works in one fixed 64 KiB page.

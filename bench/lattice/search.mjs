@@ -1,7 +1,8 @@
 // Lattice asymmetric search speed in the quick sweep's configuration (lattice e8, 4 bits, default
 // normalisation, fixtures/fmnist-2k-784-euclidean.hdf5: 2000 base, the quick sweep's first 30
-// queries), timed as the sweep times it (@reef/metrics measureQuantizer): a fresh quantizer encodes
-// the base (not timed), then each query is prepared, scanned against every code and top-10 taken.
+// queries), timed as the sweep times it (@reef/metrics' searchAsymmetric, top 100, as
+// measureQuantizer does): a fresh quantizer encodes the base (not timed), then each query is
+// prepared, scanned against every code and its top 100 taken.
 // With OLD pointing at another build of the plugin (e.g. a copy of plugins/lattice/dist from before
 // a change, with a node_modules link beside it so that its imports resolve), both builds load the
 // same saved model and run interleaved (new, old, new, old, ...); medians over rounds, plus a check
@@ -9,10 +10,14 @@
 // "cold" times the new build on a copy of the codes it has never seen (first query pays one decoding pass).
 // Build first: npx -y pnpm@10 exec turbo run build --filter=@reef/quantizer-lattice... --filter=@reef/hdf5
 // Run: flock /tmp/reef-bench.lock node bench/lattice/search.mjs [ROUNDS=5] [QUERIES=30]
-//      OLD=/tmp/old-lattice/dist/index.js flock /tmp/reef-bench.lock node bench/lattice/search.mjs
+//      OLD=/tmp/old-lattice/dist/index.js [PREV=/tmp/prev-lattice/dist/index.js] flock /tmp/reef-bench.lock node bench/lattice/search.mjs
+// OLD is the baseline of the speed-up (the per-query decoding build); PREV, optional, a third build
+// run in the same rounds. Prints medians, the old/new ratio of each round, and the load average
+// before and after.
 import { Registry } from '../../packages/core/dist/index.js';
 import { readAnnBenchmarks } from '../../packages/hdf5/dist/index.js';
-import { recallAtK, topK } from '../../packages/kernels/dist/index.js';
+import { recallAtK } from '../../packages/kernels/dist/index.js';
+import { SEARCH_K, searchAsymmetric } from '../../packages/metrics/dist/index.js';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import lattice from '../../plugins/lattice/dist/index.js';
@@ -38,25 +43,25 @@ await trained.fit(base, { seed: 1 });
 const saved = trained.save();
 const builds = [{ name: 'new', registry: registryWith(lattice) }];
 if (process.env.OLD) builds.push({ name: 'old', registry: registryWith((await import(new URL(process.env.OLD, 'file:///').href)).default) });
+if (process.env.PREV) builds.push({ name: 'prev', registry: registryWith((await import(new URL(process.env.PREV, 'file:///').href)).default) });
+const loadBefore = loadavg().map((x) => x.toFixed(1)).join(' ');
 
-/** Top-10 ids of every query, and the seconds the searches took, as the sweep's searchAsymmetric runs them. */
+/** Top-100 ids of every query, and the seconds the searches took, exactly as the sweep runs them. */
 function searchAll(q, codes) {
-  const search = q.search;
-  const dist = new Float32Array(base.count);
-  const ids = new Int32Array(nq * 10);
   const t = performance.now();
-  for (let i = 0; i < nq; i++) {
-    search.prepare(query(i), 'l2').distances(codes, dist);
-    topK(dist, 10, true, ids.subarray(i * 10, (i + 1) * 10));
-  }
+  const { ids } = searchAsymmetric(q, codes, queries, SEARCH_K);
   return { ids, seconds: (performance.now() - t) / 1000 };
 }
+const queries = { data: allQueries.data.subarray(0, nq * dim), count: nq, dim };
 
 const seconds = builds.map(() => []);
 const cold = [];
 let found;
 for (let r = 0; r < ROUNDS; r++) {
-  builds.forEach((b, k) => {
+  // Each round starts with a different build, so neither always runs first.
+  const order = builds.map((_, k) => (k + r) % builds.length);
+  order.forEach((k) => {
+    const b = builds[k];
     const q = b.registry.loadQuantizer(saved);
     const codes = q.encode(base);
     const run = searchAll(q, codes);
@@ -69,7 +74,7 @@ for (let r = 0; r < ROUNDS; r++) {
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-if (builds.length === 2) {
+if (builds.length >= 2) {
   const [a, b] = builds.map((x) => x.registry.loadQuantizer(saved));
   const ca = a.encode(base);
   const cb = b.encode(base);
@@ -82,11 +87,15 @@ if (builds.length === 2) {
   }
   console.log(`same codes: ${sameCodes}; distances that differ bit for bit over ${nq} queries × ${base.count} codes: ${differ}`);
 }
-const recall = data.neighbors ? recallAtK(found, 10, data.neighbors.ids, data.neighbors.k, nq, 10) : NaN;
-console.log(`fmnist-2k: ${base.count} base × ${dim}, ${nq} queries, lattice ${JSON.stringify(PARAMS)}, recall@10 ${recall.toFixed(4)}; ${ROUNDS} interleaved rounds; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+const recall = data.neighbors ? recallAtK(found, SEARCH_K, data.neighbors.ids, data.neighbors.k, nq, 10) : NaN;
+console.log(`fmnist-2k: ${base.count} base × ${dim}, ${nq} queries, lattice ${JSON.stringify(PARAMS)}, recall@10 ${recall.toFixed(4)}; ${ROUNDS} interleaved rounds; load average before ${loadBefore}, after ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 console.log('| build | median ms/query | median queries/s |');
 console.log('|---|---|---|');
 const row = (name, xs) => console.log(`| ${name} | ${((median(xs) * 1000) / nq).toFixed(2)} | ${(nq / median(xs)).toFixed(1)} |`);
 builds.forEach((b, k) => row(b.name, seconds[k]));
 row('new, cold (codes never seen: first query decodes them)', cold);
-if (builds.length === 2) console.log(`speed-up, median old / median new: ${(median(seconds[1]) / median(seconds[0])).toFixed(0)}× (cold: ${(median(seconds[1]) / median(cold)).toFixed(0)}×)`);
+if (builds.length >= 2) {
+  console.log(`speed-up, median old / median new: ${(median(seconds[1]) / median(seconds[0])).toFixed(0)}× (cold: ${(median(seconds[1]) / median(cold)).toFixed(0)}×)`);
+  console.log(`old / new per round: ${seconds[1].map((s, r) => (s / seconds[0][r]).toFixed(0) + '×').join(', ')}`);
+  if (builds.length === 3) console.log(`prev / new per round: ${seconds[2].map((s, r) => (s / seconds[0][r]).toFixed(2) + '×').join(', ')}; medians ${(median(seconds[2]) / median(seconds[0])).toFixed(2)}×`);
+}

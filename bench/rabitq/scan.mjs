@@ -1,11 +1,13 @@
 // RaBitQ scan speed against PQ16 (m=16, 8 bits) on the sweep's synthetic set
 // clustered:n=20000,dim=128,clusters=64 with 200 held-out queries (as `reef-sweep --dataset` makes it),
-// interleaved rounds (RaBitQ, [old RaBitQ build], PQ16, ...), medians of the queries/s of scanning
+// interleaved rounds (every slice of 20 queries under each method in turn), medians of the queries/s of scanning
 // every code and taking the top 10 per query, and recall@10 of each against exact L2 ground truth.
 // With OLD pointing at another build of plugins/rabitq (a copy of its dist with a node_modules link
 // beside it), that build loads the same saved model and its estimates are checked bit for bit.
 // Build first: npx -y pnpm@10 exec turbo run build --filter=@reef/quantizer-rabitq... --filter=@reef/quantizer-pq... --filter=@reef/datasets
 // Run: flock /tmp/reef-bench.lock node bench/rabitq/scan.mjs [ROUNDS=5] [BITS=1]
+// Prints a markdown table (median queries/s, ratio to PQ16 from the same rounds, recall@10) and the
+// load average before and after; paste it into plugins/rabitq/README.md.
 import { Registry } from '../../packages/core/dist/index.js';
 import { clusteredVectors, holdOutQueries } from '../../packages/datasets/dist/index.js';
 import { exactKnn, recallAtK, topK } from '../../packages/kernels/dist/index.js';
@@ -28,8 +30,17 @@ const rq = registryWith(rabitq).createQuantizer('rabitq', { bits: BITS }, dim);
 await rq.fit(base, { seed: 1 });
 const pq16 = registryWith(pq).createQuantizer('pq', { m: 16, nbits: 8 }, dim);
 await pq16.fit(base, { seed: 1 });
+const rqCodes = rq.encode(base);
+// The same model and codes under the other search settings (encoding does not depend on them).
+const variant = async (params) => {
+  const q = registryWith(rabitq).createQuantizer('rabitq', { bits: BITS, ...params }, dim);
+  await q.fit(base, { seed: 1 });
+  return q;
+};
 const methods = [
-  { name: `RaBitQ ${BITS}-bit`, q: rq, codes: rq.encode(base) },
+  { name: `RaBitQ ${BITS}-bit (query 4bit: popcount scan)`, q: rq, codes: rqCodes },
+  { name: `RaBitQ ${BITS}-bit, query float (table scan of earlier versions)`, q: await variant({ query: 'float' }), codes: rqCodes },
+  { name: `RaBitQ ${BITS}-bit, ranking decoded (query 4bit)`, q: await variant({ ranking: 'decoded' }), codes: rqCodes },
   { name: 'PQ16 (m=16 × 8 bits)', q: pq16, codes: pq16.encode(base) },
 ];
 if (process.env.OLD) {
@@ -45,28 +56,40 @@ if (process.env.OLD) {
   console.log(`estimates that differ bit for bit from the old build: ${differ} of ${queries.count * base.count}`);
 }
 
-function scan({ q, codes }) {
+/** Scans queries [from, to) for one method: top 10 ids into `ids`, seconds taken. */
+function scan({ q, codes }, from, to, ids) {
   const search = q.search;
   const dist = new Float32Array(base.count);
-  const ids = new Int32Array(queries.count * 10);
   const t = performance.now();
-  for (let i = 0; i < queries.count; i++) {
+  for (let i = from; i < to; i++) {
     search.prepare(queries.data.subarray(i * dim, (i + 1) * dim), 'l2').distances(codes, dist);
     topK(dist, 10, true, ids.subarray(i * 10, (i + 1) * 10));
   }
-  return { ids, seconds: (performance.now() - t) / 1000 };
+  return (performance.now() - t) / 1000;
 }
+const loadBefore = loadavg().map((x) => x.toFixed(1)).join(' ');
 const seconds = methods.map(() => []);
 const recall = [];
+// Interleaved finely: every slice of 20 queries runs under each method in turn (the first method
+// rotating), so a burst of load from other jobs hits all of them alike; a round's time per method is
+// the sum over its slices.
+const SLICE = 20;
 for (let r = 0; r < ROUNDS; r++) {
-  methods.forEach((m, k) => {
-    const run = scan(m);
-    seconds[k].push(run.seconds);
-    recall[k] = recallAtK(run.ids, 10, truth.ids, 10, queries.count, 10);
+  const total = methods.map(() => 0);
+  const ids = methods.map(() => new Int32Array(queries.count * 10));
+  for (let from = 0, s = 0; from < queries.count; from += SLICE, s++) {
+    for (let j = 0; j < methods.length; j++) {
+      const k = (j + s + r) % methods.length;
+      total[k] += scan(methods[k], from, Math.min(queries.count, from + SLICE), ids[k]);
+    }
+  }
+  methods.forEach((_, k) => {
+    seconds[k].push(total[k]);
+    recall[k] = recallAtK(ids[k], 10, truth.ids, 10, queries.count, 10);
   });
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-console.log(`clustered:n=20000,dim=128,clusters=64 (20,200 drawn, 200 held out), ${ROUNDS} interleaved rounds, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+console.log(`clustered:n=20000,dim=128,clusters=64 (20,200 drawn, 200 held out), ${ROUNDS} interleaved rounds, load average before ${loadBefore}, after ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 console.log('| method | bytes/vector | recall@10 | median queries/s | vs PQ16 |');
 console.log('|---|---|---|---|---|');
 const pqQps = queries.count / median(seconds[methods.length - 1]);
@@ -74,6 +97,8 @@ methods.forEach((m, k) => {
   const qps = queries.count / median(seconds[k]);
   console.log(`| ${m.name} | ${m.q.codeSize} | ${recall[k].toFixed(4)} | ${qps.toFixed(0)} | ${(qps / pqQps).toFixed(2)}× |`);
 });
+const last = methods.length - 1;
+methods.slice(0, last).forEach((m, k) => console.log(`${m.name} ÷ PQ16, queries/s per round: ${seconds[k].map((t, r) => (seconds[last][r] / t).toFixed(2) + '×').join(', ')}`));
 
 // Why the estimator ranks worse than the decoded vectors. Per code, est = ‖r‖² + ‖q−c‖² − 2·inner with
 // inner = ‖r‖/ip · ⟨x̄, q'⟩ (unbiased for ⟨r, q − c⟩); decoding gives r̂ = ‖r‖·ip·x̄, so the distance to

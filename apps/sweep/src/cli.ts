@@ -10,6 +10,7 @@ import { SIGNAL_EXIT_CODES } from './interrupt.js';
 import { mergeDatabases } from './merge.js';
 import { checkGrid, gridsFromOptions, selectMethods } from './plan.js';
 import { APP_DIR, appVersion, gitCommit, hostName, localPluginVersions, packageVersion } from './provenance.js';
+import { baselineMethods } from './baselines.js';
 import { writeReport } from './report.js';
 import { parseShard } from './shard.js';
 import { runSweep } from './sweep.js';
@@ -200,7 +201,7 @@ async function runCommand(argv: readonly string[], io: Io): Promise<number> {
     log: io.err,
   });
   // Nothing finished (a double Ctrl-C during the first configuration): no empty table header.
-  const table = formatTable(result.rows);
+  const table = formatTable(result.rows, baselineMethods(registry));
   if (table) io.out(table);
   else io.out('No configuration finished.');
   io.out(`\n${result.ran} configuration(s) run, ${result.alreadyDone} already in the database (use --force to redo).`);
@@ -213,7 +214,7 @@ async function runCommand(argv: readonly string[], io: Io): Promise<number> {
     return SIGNAL_EXIT_CODES[result.interrupted];
   }
   if (!args.flags.has('no-report')) {
-    const report = await writeReport(result.rows, outDir, { png: !args.flags.has('no-png') });
+    const report = await writeReport(result.rows, outDir, { png: !args.flags.has('no-png'), baselineOf });
     io.out(`Report: ${report.html}`);
   }
   return 0;
@@ -254,7 +255,9 @@ async function reportCommand(argv: readonly string[], io: Io): Promise<number> {
   const rows = db.rows();
   db.close();
   const outDir = resolve(io.cwd, singleOption(args, 'out') ?? DEFAULT_OUT);
-  const report = await writeReport(rows, outDir, { png: !args.flags.has('no-png') });
+  // Which methods are baselines comes from the installed plugins; without them rows are shown unmarked.
+  const baselineOf = baselineMethods(await registryFor(args, io).catch(() => undefined));
+  const report = await writeReport(rows, outDir, { png: !args.flags.has('no-png'), baselineOf });
   io.out(`Report: ${report.html}`);
   return 0;
 }
@@ -271,7 +274,8 @@ async function mergeCommand(argv: readonly string[], io: Io): Promise<number> {
 async function methodsCommand(argv: readonly string[], io: Io): Promise<number> {
   const { registry } = await withMethods(argv, io);
   for (const p of registry.quantizers()) {
-    io.out(`${p.id}\t${p.label}\t${p.packageName ?? ''}\t${p.summary}`);
+    const reason = p.unavailable?.();
+    io.out(`${p.id}\t${p.label}\t${p.packageName ?? ''}\t${p.summary}${p.baselineOf ? ` (baseline for ${p.baselineOf}; runs only when named)` : ''}${reason ? `\tunavailable: ${reason}` : ''}`);
     for (const s of p.params) io.out(`    --${p.id}-${s.name}\t${s.type}\tdefault ${s.default}\t${s.description}`);
   }
   return 0;

@@ -7,6 +7,7 @@ export * from './sweep.js';
 export * from './export.js';
 export * from './merge.js';
 export * from './report.js';
+export * from './baselines.js';
 export { main, type Io } from './cli.js';
 export * from './chart.js';
 export * from './charts.js';

@@ -28,8 +28,22 @@ export function selectMethods(registry: Registry, ids: readonly string[] | undef
   if (installed.length === 0) {
     throw new ReefError('UNKNOWN_PLUGIN', 'no quantizer plugins are installed; add @reef/quantizer-* packages or load one with --plugin <path|package>');
   }
-  if (!ids || ids.length === 0 || ids.includes('all')) return installed;
+  // Baselines (another library's implementation, e.g. FAISS) run only when named: `all` and the quick
+  // run mean the installed methods themselves.
+  if (!ids || ids.length === 0 || ids.includes('all')) return installed.filter((q) => !q.baselineOf);
   return [...new Set(ids)].map((id) => registry.quantizer(id));
+}
+
+/**
+ * Drops the methods that cannot run here (`unavailable()` gives a reason, e.g. FAISS not installed),
+ * telling `log` why, so a sweep naming them still runs the others.
+ */
+export function availableMethods(methods: readonly QuantizerPlugin[], log: (line: string) => void): QuantizerPlugin[] {
+  return methods.filter((plugin) => {
+    const reason = plugin.unavailable?.();
+    if (reason) log(`${plugin.id}: skipped, not available here: ${reason}`);
+    return !reason;
+  });
 }
 
 /**

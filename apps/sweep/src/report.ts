@@ -1,6 +1,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderChartSvg, type ChartSpec } from './chart.js';
+import { pairBaselines, type BaselinePair } from './baselines.js';
 import { chartSpecs } from './charts.js';
 import { svgToPng } from './png.js';
 import { METRIC_COLUMNS, type RunRow } from './schema.js';
@@ -49,23 +50,36 @@ function header(column: string): string {
   return esc(column.replace(/^recall(\d+)_/, 'recall@$1 ').replace(/_/g, ' '));
 }
 
-function resultsTables(rows: readonly RunRow[]): string {
+function resultsTables(rows: readonly RunRow[], baselineOf: ReadonlyMap<string, string>): string {
   const ok = rows.filter((r) => r.status === 'ok');
   const lead: (keyof RunRow)[] = new Set(ok.map((r) => r.dataset)).size > 1 ? ['dataset', 'config_name'] : ['config_name'];
   const tables = COLUMN_GROUPS.map((g) => {
     const columns = [...lead, ...g.columns];
     const head = columns.map((c) => `<th data-col="${c}" title="${c}">${header(c)}</th>`).join('');
     const body = ok
-      .map((r) => `<tr>${columns.map((c) => {
+      .map((r) => `<tr${baselineOf.has(r.method) ? ` data-baseline="${esc(baselineOf.get(r.method))}"` : ''}>${columns.map((c) => {
         const v = (r as unknown as Record<string, unknown>)[c];
-        // Configuration names break after '(' and ',' only, never inside a parameter.
-        const text = c === 'config_name' ? cell(v).replace(/([(,])/g, '$1<wbr>') : cell(v);
+        // Configuration names break after '(' and ',' only, never inside a parameter; baseline rows
+        // (another library's implementation, for comparison) are marked after their name.
+        const text = c === 'config_name' ? cell(v).replace(/([(,])/g, '$1<wbr>') + (baselineOf.has(r.method) ? ' (baseline)' : '') : cell(v);
         return `<td${typeof v === 'number' ? ` data-v="${v}"` : ''}>${text}</td>`;
       }).join('')}</tr>`)
       .join('\n');
     return `<section class="group"><h3>${esc(g.title)}</h3><table class="results" data-group="${esc(g.title)}"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></section>`;
   });
   return `<div id="results">${tables.join('\n')}</div>`;
+}
+
+const times = (v: number | null): string => (v === null ? '-' : `${v.toFixed(2)}×`);
+
+/** Reef ÷ baseline for each matching pair of runs (see docs/metrics.md); empty without baselines. */
+function baselineTable(pairs: readonly BaselinePair[]): string {
+  if (pairs.length === 0) return '';
+  const body = pairs
+    .map((p) => `<tr><td>${esc(p.reef.dataset)}</td><td>${esc(p.reef.config_name)}</td><td>${esc(p.baseline.config_name)}</td>${[p.fit, p.search, p.recall10].map((v) => `<td${v === null ? '' : ` data-v="${v}"`}>${times(v)}</td>`).join('')}</tr>`)
+    .join('\n');
+  return `<h2>Reef ÷ baseline</h2><p>Same dataset, same values of the parameters both methods have. Times below 1: Reef is faster; recall below 1: Reef ranks worse.</p>
+<table id="baseline-ratios"><thead><tr><th>dataset</th><th>Reef</th><th>baseline</th><th>fit_ms</th><th>search_ms</th><th>recall10_adc</th></tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 
 function skippedList(rows: readonly RunRow[]): string {
@@ -140,7 +154,7 @@ const CLIENT_SCRIPT = `
 })();
 `;
 
-export function reportHtml(rows: readonly RunRow[], specs: readonly ChartSpec[]): string {
+export function reportHtml(rows: readonly RunRow[], specs: readonly ChartSpec[], baselineOf: ReadonlyMap<string, string> = new Map()): string {
   const ok = rows.filter((r) => r.status === 'ok');
   const datasets = [...new Set(rows.map((r) => r.dataset))];
   const commits = [...new Set(rows.map((r) => r.git_commit))];
@@ -173,7 +187,8 @@ Metrics are defined in docs/metrics.md. Click a legend entry to hide a method, h
 <div id="charts"></div>
 <div id="tooltip"></div>
 <h2>Results</h2>
-${resultsTables(rows)}
+${resultsTables(rows, baselineOf)}
+${baselineTable(pairBaselines(rows, baselineOf))}
 ${skippedList(rows)}
 <script type="application/json" id="chart-data">${data}</script>
 <script>
@@ -188,7 +203,7 @@ ${CLIENT_SCRIPT}
  * Writes plots/<chart>.svg and .png per dataset and a self-contained report.html (inline data and
  * script, no network) into `outDir`.
  */
-export async function writeReport(rows: readonly RunRow[], outDir: string, options: { png: boolean }): Promise<ReportFiles> {
+export async function writeReport(rows: readonly RunRow[], outDir: string, options: { png: boolean; baselineOf?: ReadonlyMap<string, string> }): Promise<ReportFiles> {
   const plots = join(outDir, 'plots');
   mkdirSync(plots, { recursive: true });
   const datasets = [...new Set(rows.map((r) => r.dataset))];
@@ -210,6 +225,6 @@ export async function writeReport(rows: readonly RunRow[], outDir: string, optio
     }
   }
   const html = join(outDir, 'report.html');
-  writeAtomic(html, reportHtml(rows, specs));
+  writeAtomic(html, reportHtml(rows, specs, options.baselineOf));
   return { html, svgs, pngs, warnings: [...warnings] };
 }

@@ -5,7 +5,7 @@ import { loadDataset, type Dataset, type LoadOptions } from '@reef/datasets';
 import { ConfigRunner } from './config-runner.js';
 import { ResultsDb } from './db.js';
 import { Interrupts, type StopSignal } from './interrupt.js';
-import { checkGrid, planRuns, selectMethods, type MethodGrid, type PlannedRun } from './plan.js';
+import { availableMethods, checkGrid, planRuns, selectMethods, type MethodGrid, type PlannedRun } from './plan.js';
 import { QUICK_RUN_PRIOR_SECONDS, cheapestRoundRobin, costsFromRows } from './order.js';
 import { Progress } from './progress.js';
 import type { RunRow } from './schema.js';
@@ -92,7 +92,8 @@ function baseRow(run: PlannedRun, dataset: Dataset, options: SweepOptions, start
 
 /** Plans every dataset × method × configuration, refusing a sweep with nothing valid to run. */
 async function plan(registry: Registry, options: SweepOptions, progress: ProgressReporter): Promise<DatasetPlan[]> {
-  const methods = selectMethods(registry, options.methods);
+  const methods = availableMethods(selectMethods(registry, options.methods), options.log ?? (() => {}));
+  if (methods.length === 0) throw new ReefError('UNSUPPORTED', 'none of the selected methods can run here (see the lines above)');
   const grids: MethodGrid[] = methods.map((plugin) => {
     const given = options.grids.get(plugin.id);
     // Declared grids are checked like the user's: a plugin naming an unknown parameter is told so.

@@ -1,4 +1,5 @@
 import { printable } from '@reef/core/printable';
+import { formatBaselinePairs, pairBaselines } from './baselines.js';
 import type { RunRow } from './schema.js';
 
 const fmt = (v: number | null | undefined, digits = 3): string => (v === null || v === undefined ? '-' : Number(v).toFixed(digits));
@@ -25,10 +26,13 @@ const COLUMNS: { header: string; cell: (r: RunRow) => string }[] = [
   { header: 'QPS', cell: (r) => fmtBig(r.qps) },
 ];
 
-/** A plain-text table of successful runs, then one line per skipped or failed configuration; '' for no rows. */
-export function formatTable(rows: readonly RunRow[]): string {
+/**
+ * A plain-text table of successful runs (baseline rows, from methods in `baselineOf`, marked `base`),
+ * then one line per skipped or failed configuration, then Reef ÷ baseline ratios of matching runs.
+ */
+export function formatTable(rows: readonly RunRow[], baselineOf: ReadonlyMap<string, string> = new Map()): string {
   const ok = rows.filter((r) => r.status === 'ok');
-  const cells = ok.map((r) => COLUMNS.map((c) => c.cell(r)));
+  const cells = ok.map((r) => COLUMNS.map((c) => (c.header === 'config' && baselineOf.has(r.method) ? `${c.cell(r)} [base]` : c.cell(r))));
   const widths = COLUMNS.map((c, i) => Math.max(c.header.length, ...cells.map((row) => row[i].length)));
   const line = (values: string[]): string => values.map((v, i) => (i < 2 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ');
   // No successful run: no header over nothing (an empty string when no row at all).
@@ -37,5 +41,7 @@ export function formatTable(rows: readonly RunRow[]): string {
     // A plugin's reason may quote bytes from the dataset: escaped like every other untrusted text.
     out.push(`${r.status === 'invalid' ? 'skipped' : 'FAILED '} ${r.dataset} ${r.config_name}: ${printable(r.reason ?? '', 500)}`);
   }
+  const pairs = formatBaselinePairs(pairBaselines(rows, baselineOf));
+  if (pairs) out.push('', pairs);
   return out.join('\n');
 }

@@ -33,6 +33,32 @@ export interface AsymmetricSearch {
   readonly exactOnDecoded: boolean;
   /** Prepares the query-dependent state (e.g. lookup tables) for scanning codes. */
   prepare(query: Float32Array, metric: Metric): CodeDistances;
+  /**
+   * Optional: the `k` nearest codes of every query at once, with the search time the method measured
+   * itself. For methods that search in another process (baselines such as FAISS), where one call per
+   * query would time process start-up and data transfer instead of the search. Hosts that measure
+   * search speed use it when present.
+   */
+  searchBatch?(codes: Uint8Array, queries: Vectors, k: number, metric: Metric): BatchSearchResult;
+}
+
+/** `searchBatch`'s answer: `k` code indices per query, best first, and the time of the search alone. */
+export interface BatchSearchResult {
+  readonly ids: Int32Array;
+  readonly k: number;
+  /** Milliseconds around the library's search call, measured by the method (no process start, no data transfer). */
+  readonly searchMs: number;
+}
+
+/**
+ * Milliseconds a quantizer measured itself around its last fit, encode and decode, for methods whose
+ * work runs in another process: the library calls alone, without process start-up or data transfer.
+ * Hosts report these instead of their own clocks when present.
+ */
+export interface SelfTimings {
+  readonly fitMs?: number;
+  readonly encodeMs?: number;
+  readonly decodeMs?: number;
 }
 
 /** A trained or untrained instance of a quantization method. */
@@ -57,6 +83,8 @@ export interface Quantizer {
   save(): SavedModel;
   /** Present when the method can rank codes against a float query without decoding. */
   readonly search?: AsymmetricSearch;
+  /** Present when the method times its own work (see SelfTimings); read after each call. */
+  readonly selfTimings?: SelfTimings;
 }
 
 /** A trained model in portable form, tagged with the plugin that can load it. */
@@ -97,4 +125,16 @@ export interface QuantizerPlugin {
   create(params: Params): Quantizer;
   /** Rebuilds a trained quantizer from `save()` output, in any process. */
   load(saved: SavedModel): Quantizer;
+  /**
+   * Optional: set on a baseline, another library's implementation of a method run for comparison
+   * (e.g. FAISS's PQ): the id of the Reef method it matches (`pq`). Hosts mark its results and
+   * compare them with that method's results for the same parameters.
+   */
+  readonly baselineOf?: string;
+  /**
+   * Optional: why the method cannot run here (e.g. an external tool is missing), one line; undefined
+   * when it can. Hosts list an unavailable method with the reason and do not run it. May be slow the
+   * first time (it may start a process); call it only when the answer is needed, and cache it.
+   */
+  unavailable?(): string | undefined;
 }

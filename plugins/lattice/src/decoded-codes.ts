@@ -66,9 +66,17 @@ function decodeAll(model: LatticeModel, codes: Uint8Array, count: number): Int16
   return twice;
 }
 
-/** Byte equality, a 32-bit word at a time where both arrays allow it. */
+/**
+ * Node's Buffer where the host has one: its equals() is a native memcmp, about 10× faster than the
+ * loop below, which made this check a quarter of a query's time on fmnist-2k. Looked up on globalThis
+ * (not imported) so that the plugin still loads in browsers, where the loop runs.
+ */
+const nativeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
+
+/** Byte equality: native where possible, else a 32-bit word at a time where both arrays allow it. */
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
+  if (nativeBuffer) return nativeBuffer.from(a.buffer, a.byteOffset, a.length).equals(nativeBuffer.from(b.buffer, b.byteOffset, b.length));
   const n = a.length;
   let i = 0;
   if (a.byteOffset % 4 === 0 && b.byteOffset % 4 === 0) {

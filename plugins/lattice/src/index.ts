@@ -36,4 +36,5 @@ export default definePlugin({
 export { LatticeQuantizer };
 export { BLOCK, LATTICE_NAMES, lattice, nearestDn, nearestE8, nearestZn, type Lattice, type LatticeName } from './lattices.js';
 export { VoronoiCode } from './voronoi.js';
+export { Int8Rows } from './int8-rows.js';
 export { NORMALISATIONS, fitNormalisation, type Normalisation } from './normalisation.js';

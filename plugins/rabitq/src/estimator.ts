@@ -1,7 +1,24 @@
 import { assertCodes, assertQuery, type CodeDistances, type Metric } from '@reef/core';
 import { unpackValues } from '@reef/kernels';
+import { quantiseQuery, scanBits } from './bit-scan.js';
 import type { Factors } from './layout.js';
 import type { RaBitQModel } from './model.js';
+
+export const QUERY_MODES = ['4bit', 'float'] as const;
+export type QueryMode = (typeof QUERY_MODES)[number];
+export const RANKINGS = ['unbiased', 'decoded'] as const;
+export type Ranking = (typeof RANKINGS)[number];
+
+/** How `distances` scores codes; `estimate` always gives the unbiased float estimate with its bound. */
+export interface EstimateOptions {
+  /** 1-bit codes: '4bit' quantises the query for the popcount scan (default), 'float' keeps it exact. */
+  readonly query?: QueryMode;
+  /**
+   * 'unbiased' (default): ‖r‖² + ‖q − c‖² − 2·inner (l2), ⟨q, c⟩ + inner (ip). 'decoded': the same
+   * terms with the residual parts scaled by ip², i.e. the distance to decode()'s vector.
+   */
+  readonly ranking?: Ranking;
+}
 
 /** Estimated distances plus, per code, the half-width of the interval that holds the true value with high probability. */
 export interface EstimatesWithBounds {
@@ -26,7 +43,7 @@ export interface RaBitQEstimator extends CodeDistances {
  * ⟨x, q'⟩ = Σ u_j q'_j − offset · Σ q'_j, and Σ u_j q'_j is read from one 256-entry table per
  * code byte when a byte holds whole values (1, 2, 4 or 8 bits), as in PQ fast scan.
  */
-export function prepareEstimator(model: RaBitQModel, query: Float32Array, metric: Metric, epsilon: number): RaBitQEstimator {
+export function prepareEstimator(model: RaBitQModel, query: Float32Array, metric: Metric, epsilon: number, options: EstimateOptions = {}): RaBitQEstimator {
   const dim = model.dim;
   assertQuery(query, dim);
   const { centroid, layout, bits } = model;
@@ -45,8 +62,17 @@ export function prepareEstimator(model: RaBitQModel, query: Float32Array, metric
   for (let j = 0; j < dim; j++) sumQ += qr[j];
   const shiftTerm = model.valueOffset * sumQ;
   const boundScale = (qNorm * epsilon) / Math.sqrt(dim - 1);
-  const sumUq = 8 % bits === 0 ? tableScanner(qr, bits, layout.valueBytes) : unpackScanner(qr, bits);
+  // Built on first use: the popcount scan of 1-bit codes needs no table unless estimate() is called.
+  let scanner: Scanner | undefined;
+  const sumUq: Scanner = (codes, offset) => {
+    scanner ??= 8 % bits === 0 ? tableScanner(qr, bits, layout.valueBytes) : unpackScanner(qr, bits);
+    return scanner(codes, offset);
+  };
   const factors: Factors = { norm: 0, rescale: 0, ip: 0 };
+
+  const shrink = options.ranking === 'decoded';
+  // The paper's popcount scan for 1-bit codes; the 4-bit query is made once per query.
+  const bitQuery = bits === 1 && (options.query ?? '4bit') === '4bit' ? quantiseQuery(qr, layout.valueBytes) : undefined;
 
   const run = (codes: Uint8Array, out: Float32Array, bounds?: Float32Array) => {
     const count = assertCodes(codes, layout.codeSize);
@@ -54,7 +80,12 @@ export function prepareEstimator(model: RaBitQModel, query: Float32Array, metric
     for (let i = 0; i < count; i++) {
       const { norm, rescale, ip } = layout.readFactors(codes, i, factors, view);
       const inner = rescale * (sumUq(codes, i * layout.codeSize) - shiftTerm);
-      out[i] = metric === 'l2' ? norm * norm + base - 2 * inner : base + inner;
+      if (shrink && !bounds) {
+        const w = ip * ip;
+        out[i] = metric === 'l2' ? base + w * (norm * norm - 2 * inner) : base + w * inner;
+      } else {
+        out[i] = metric === 'l2' ? norm * norm + base - 2 * inner : base + inner;
+      }
       if (bounds) {
         const b = norm * boundScale * Math.sqrt(Math.max(0, 1 - ip * ip)) / ip;
         bounds[i] = metric === 'l2' ? 2 * b : b;
@@ -66,7 +97,13 @@ export function prepareEstimator(model: RaBitQModel, query: Float32Array, metric
   return {
     metric,
     distances(codes: Uint8Array, out?: Float32Array): Float32Array {
-      const result = out ?? new Float32Array(assertCodes(codes, layout.codeSize));
+      const count = assertCodes(codes, layout.codeSize);
+      const result = out ?? new Float32Array(count);
+      if (bitQuery) {
+        const bad = scanBits(codes, count, layout.codeSize, layout.valueBytes, bitQuery, { l2: metric === 'l2', shrink, base }, result);
+        if (bad >= 0) layout.readFactors(codes, bad, factors); // throws BAD_CODES naming the code and value
+        return result;
+      }
       run(codes, result);
       return result;
     },

@@ -1,4 +1,5 @@
 import { PLUGIN_API_VERSION, definePlugin, resolveParams, type QuantizerPlugin } from '@reef/core';
+import { QUERY_MODES, RANKINGS } from './estimator.js';
 import { RaBitQuantizer } from './quantizer.js';
 
 /** The descriptor: everything the CLI and the sweep runner need to offer RaBitQ. */
@@ -12,6 +13,20 @@ export const rabitqQuantizer: QuantizerPlugin = {
   params: [
     { name: 'bits', type: 'int', default: 1, min: 1, max: 8, description: 'Bits per dimension: 1 is the original RaBitQ sign code, 2–8 the extended grid code' },
     { name: 'epsilon', type: 'float', default: 1.9, min: 0, max: 10, description: 'ε₀ of the error bound: larger widens the bounds used for re-ranking (1.9 in the paper)' },
+    {
+      name: 'query',
+      type: 'enum',
+      values: QUERY_MODES,
+      default: '4bit',
+      description: "1-bit codes: 4bit scans with the query quantised to 4 bits and popcounts over bit-planes (the paper's kernel); float keeps the query in float64 (table per code byte). Wider codes always use float",
+    },
+    {
+      name: 'ranking',
+      type: 'enum',
+      values: RANKINGS,
+      default: 'unbiased',
+      description: "search distances: unbiased is the paper's estimator; decoded is the distance to the decoded vector, from the same factors (ranks better with one centroid on clustered data, see the README)",
+    },
   ],
   defaultGrid: { bits: [1, 2, 4, 8] },
   // The quick run (`pnpm sweep`): the 1-bit code; the 784 × 784 rotation makes it ~10 s on 2,000 × 784.
@@ -32,6 +47,7 @@ export default definePlugin({
 
 export { RaBitQuantizer };
 export { quantizeDirection, type QuantizedDirection } from './direction.js';
-export { prepareEstimator, type EstimatesWithBounds, type RaBitQEstimator } from './estimator.js';
+export { QUERY_MODES, RANKINGS, prepareEstimator, type EstimateOptions, type EstimatesWithBounds, type QueryMode, type Ranking, type RaBitQEstimator } from './estimator.js';
+export { QUERY_BITS, quantiseQuery, scanBits, type BitQuery, type ScanMode } from './bit-scan.js';
 export { CodeLayout, FACTOR_BYTES } from './layout.js';
 export { searchWithReranking, type RerankOptions, type RerankResult } from './rerank.js';

@@ -16,7 +16,7 @@ import {
 } from '@reef/core';
 import { Rng, packValues, randomOrthogonal, unpackValues } from '@reef/kernels';
 import { quantizeDirection } from './direction.js';
-import { prepareEstimator, type RaBitQEstimator } from './estimator.js';
+import { prepareEstimator, type QueryMode, type RaBitQEstimator, type Ranking } from './estimator.js';
 import { RaBitQModel } from './model.js';
 
 /**
@@ -154,7 +154,7 @@ export class RaBitQuantizer implements Quantizer {
 
   /** The estimator for one query: distances for ranking, or estimates with their error bounds. */
   prepare(query: Float32Array, metric: Metric = 'l2'): RaBitQEstimator {
-    return prepareEstimator(this.trained(), query, metric, this.epsilon);
+    return prepareEstimator(this.trained(), query, metric, this.epsilon, { query: this.params.query as QueryMode, ranking: this.params.ranking as Ranking });
   }
 
   /** Estimates, not exact distances to decoded vectors: exactOnDecoded is false. */

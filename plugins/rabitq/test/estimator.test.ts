@@ -210,10 +210,13 @@ describe('RaBitQ scan over a code array', () => {
     const shifted = q.prepare(query, 'l2').estimate(buffer.subarray(5));
     expect(shifted.estimates).toEqual(inPlace.estimates);
     expect(shifted.bounds).toEqual(inPlace.bounds);
-    // Each code's estimate is its own: the same code alone gives the same value.
+    // Each code's score is its own: the same code alone gives the same value (both scans).
+    const all = q.prepare(query, 'l2').distances(codes);
+    expect(q.prepare(query, 'l2').distances(buffer.subarray(5))).toEqual(all);
     for (const i of [0, 17, 59]) {
-      const one = q.prepare(query, 'l2').distances(codes.slice(i * q.codeSize, (i + 1) * q.codeSize));
-      expect(one[0]).toBe(inPlace.estimates[i]);
+      const code = codes.slice(i * q.codeSize, (i + 1) * q.codeSize);
+      expect(q.prepare(query, 'l2').distances(code)[0]).toBe(all[i]);
+      expect(q.prepare(query, 'l2').estimate(code).estimates[0]).toBe(inPlace.estimates[i]);
     }
   });
 });

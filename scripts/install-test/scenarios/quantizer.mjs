@@ -25,6 +25,12 @@ let variance = 0;
 for (const x of data) variance += (x - mean) ** 2 / data.length;
 
 for (const q of quantizers) {
+  // A method that cannot run here (a baseline whose external library is missing) says why and is skipped.
+  const unavailable = q.unavailable?.();
+  if (unavailable) {
+    console.log(`${packageName} ${q.id}: unavailable here, skipped: ${unavailable}`);
+    continue;
+  }
   // The quick sweep's first configuration: small and known to suit small data.
   const params = Object.fromEntries(Object.entries(q.quickGrid ?? {}).map(([k, v]) => [k, v[0]]));
   const quantizer = registry.createQuantizer(q.id, params, dim);

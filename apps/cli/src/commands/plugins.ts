@@ -28,6 +28,9 @@ export function register(program: Command, ctx: CliContext): void {
         apiVersion: q.apiVersion,
         params: q.params,
         defaultGrid: q.defaultGrid,
+        baselineOf: q.baselineOf ?? null,
+        // Asked here only: it may start a process (e.g. Python, to import FAISS).
+        unavailable: q.unavailable?.() ?? null,
       }));
       const deltaTypes = registry.deltaTypes().map((d) => ({
         id: d.id,
@@ -43,8 +46,10 @@ export function register(program: Command, ctx: CliContext): void {
         return;
       }
       ctx.out(`Quantizers (${quantizers.length}):`);
-      for (const q of registry.quantizers()) {
-        ctx.out(`  ${q.id.padEnd(12)} ${q.summary}  [${q.packageName ?? 'local'}]`);
+      for (const q of quantizers) {
+        const baseline = q.baselineOf ? ` (baseline for ${q.baselineOf})` : '';
+        ctx.out(`  ${q.id.padEnd(12)} ${q.summary}${baseline}  [${q.package ?? 'local'}]`);
+        if (q.unavailable) ctx.out(`      unavailable: ${q.unavailable}`);
         for (const p of q.params) ctx.out(`      --${q.id}-${p.name}  ${describeParam(p)}`);
       }
       ctx.out(`Delta types (${deltaTypes.length}):`);
