@@ -200,8 +200,9 @@ async function runCommand(argv: readonly string[], io: Io): Promise<number> {
     host: hostName(),
     log: io.err,
   });
+  const baselineOf = baselineMethods(registry);
   // Nothing finished (a double Ctrl-C during the first configuration): no empty table header.
-  const table = formatTable(result.rows, baselineMethods(registry));
+  const table = formatTable(result.rows, baselineOf);
   if (table) io.out(table);
   else io.out('No configuration finished.');
   io.out(`\n${result.ran} configuration(s) run, ${result.alreadyDone} already in the database (use --force to redo).`);
