@@ -127,9 +127,9 @@ describe('method selection', () => {
   it('--methods all (or none) is every registered quantizer; a list selects those', () => {
     const registry = new Registry();
     registry.use(sq);
-    registry.use(pq);
-    expect(selectMethods(registry, ['all']).map((p) => p.id).sort()).toEqual(['pq', 'sq']);
-    expect(selectMethods(registry, undefined).map((p) => p.id).sort()).toEqual(['pq', 'sq']);
+    registry.use(pq); // registers pq and its fast-scan method pq-fs
+    expect(selectMethods(registry, ['all']).map((p) => p.id).sort()).toEqual(['pq', 'pq-fs', 'sq']);
+    expect(selectMethods(registry, undefined).map((p) => p.id).sort()).toEqual(['pq', 'pq-fs', 'sq']);
     expect(selectMethods(registry, ['sq']).map((p) => p.id)).toEqual(['sq']);
     expect(selectMethods(registry, ['pq', 'sq', 'pq']).map((p) => p.id)).toEqual(['pq', 'sq']);
   });
