@@ -96,9 +96,14 @@ function usage(registry?: Registry): string {
   return lines.join('\n');
 }
 
-/** Plugin discovery: this app's dependencies, the current folder's, and explicit --plugin specs. */
+/**
+ * Plugin discovery: this app's dependencies, the user's folder's, and explicit --plugin specs. Run
+ * through a package script (`pnpm sweep`), the user's folder is INIT_CWD and the process runs in
+ * the package whose script it is: that package's dependencies count too (the workspace root lists
+ * the FAISS baselines, which no Reef package depends on).
+ */
 function registryOptions(io: Io, plugins: readonly string[]): NodeRegistryOptions {
-  return { roots: [APP_DIR, io.cwd], plugins, cwd: io.cwd };
+  return { roots: [...new Set([APP_DIR, io.cwd, process.cwd()])], plugins, cwd: io.cwd };
 }
 
 /** The sweep's worker-thread pool, one per process (idle workers never keep it alive). */
