@@ -20,6 +20,9 @@ export const SKIPPED = [
   ...[/^npm create reef-plugin@latest /, /^cd my-plugin$/, /^npm install$/, /^npm test\b/].map((command) => ({ file: 'packages/create-reef-plugin/README.md', command, reason: REGISTRY })),
   { file: 'plugins/rq/README.md', command: /node bench\/rq\/run\.mjs/, reason: 'a benchmark, run by hand (60,000 vectors; minutes): never part of the tests' },
   { file: 'plugins/sq/README.md', command: /node bench\/sq\/run\.mjs/, reason: 'a benchmark, run by hand: never part of the tests' },
+  { file: 'plugins/pq/README.md', command: /node bench\/quantizers\/search-interleaved\.mjs/, reason: 'a benchmark against FAISS on full Fashion-MNIST, run by hand: never part of the tests' },
+  { file: 'README.md', command: /^npx -y pnpm@10 playground\b/, reason: 'serves the page until stopped (Ctrl-C); apps/playground/test/playground.browser.test.ts builds the same site and drives it in Chromium' },
+  { file: 'packages/store/README.md', command: /node bench\/store\/crash\.mjs/, reason: 'a benchmark, run by hand (200 SIGKILLs, minutes of CPU): never part of the tests; packages/store/test/crash.test.ts runs kills in the suite' },
 ];
 
 /** A commit's worth of weights: epoch k of a small run (a base plus k small steps), as a training script writes. */
