@@ -35,8 +35,8 @@ describe('WASM binaries and their sources', () => {
   }, 180_000);
 
   it('refuses a package it has no modules for', () => {
-    const run = checkWasm('plugins/pq');
+    const run = checkWasm('plugins/rq');
     expect(run.status).not.toBe(0);
-    expect(run.stderr).toContain('no WASM modules are listed for plugins/pq');
+    expect(run.stderr).toContain('no WASM modules are listed for plugins/rq');
   }, 60_000);
 });
