@@ -136,6 +136,26 @@ describe('linear algebra', () => {
   });
 });
 
+describe('randomOrthogonal', () => {
+  it('is the Q of the seeded Gaussian matrix with R upper triangular and positive on the diagonal (Haar)', () => {
+    const d = 120;
+    const q = randomOrthogonal(d, new Rng(11));
+    // The same Gaussian matrix, generated as randomOrthogonal does (column by column).
+    const rng = new Rng(11);
+    const g = new Float32Array(d * d);
+    for (let k = 0; k < d; k++) for (let i = 0; i < d; i++) g[i * d + k] = rng.normal();
+    const qtq = multiply(transpose(q, d), d, d, q, d);
+    let offOrtho = 0;
+    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) offOrtho = Math.max(offOrtho, Math.abs(qtq[i * d + j] - (i === j ? 1 : 0)));
+    expect(offOrtho).toBeLessThan(1e-5);
+    const r = multiply(transpose(q, d), d, d, g, d); // R = Qᵀ G
+    let below = 0;
+    for (let i = 0; i < d; i++) for (let j = 0; j < i; j++) below = Math.max(below, Math.abs(r[i * d + j]));
+    expect(below).toBeLessThan(1e-3);
+    for (let i = 0; i < d; i++) expect(r[i * d + i]).toBeGreaterThan(0);
+  });
+});
+
 function transpose(m: Float32Array, d: number): Float32Array {
   const t = new Float32Array(d * d);
   for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) t[j * d + i] = m[i * d + j];
