@@ -19,6 +19,9 @@ import { quantizeDirection } from './direction.js';
 import { prepareEstimator, type QueryMode, type RaBitQEstimator, type Ranking } from './estimator.js';
 import { RaBitQModel } from './model.js';
 
+/** Rows rotated together when encoding or decoding a set (memory: two blocks of float64 rows). */
+const ROTATION_BLOCK = 64;
+
 /**
  * RaBitQ (Gao & Long, SIGMOD 2024) and extended RaBitQ (Gao et al., SIGMOD 2025) with one
  * centroid: each vector is stored as the direction of its residual to the training mean, after
@@ -69,29 +72,41 @@ export class RaBitQuantizer implements Quantizer {
     assertEncodable(vectors, model.dim);
     const { dim, layout, centroid } = model;
     const codes = new Uint8Array(vectors.count * layout.codeSize);
-    const residual = new Float64Array(dim);
-    const rotated = new Float64Array(dim);
+    // Rotated a block of rows at a time (model.rotateRows: one pass over P for four rows).
+    const residuals = new Float64Array(ROTATION_BLOCK * dim);
+    const rotated = new Float64Array(ROTATION_BLOCK * dim);
+    const norms = new Float64Array(ROTATION_BLOCK);
     const values = new Uint32Array(dim);
-    for (let i = 0; i < vectors.count; i++) {
-      let normSq = 0;
-      for (let j = 0; j < dim; j++) {
-        residual[j] = vectors.data[i * dim + j] - centroid[j];
-        normSq += residual[j] * residual[j];
+    for (let start = 0; start < vectors.count; start += ROTATION_BLOCK) {
+      const rows = Math.min(ROTATION_BLOCK, vectors.count - start);
+      for (let r = 0; r < rows; r++) {
+        const src = (start + r) * dim;
+        const dst = r * dim;
+        let normSq = 0;
+        for (let j = 0; j < dim; j++) {
+          const v = vectors.data[src + j] - centroid[j];
+          residuals[dst + j] = v;
+          normSq += v * v;
+        }
+        const norm = Math.sqrt(normSq);
+        norms[r] = norm;
+        if (norm > 0) for (let j = 0; j < dim; j++) residuals[dst + j] /= norm;
       }
-      const norm = Math.sqrt(normSq);
-      const offset = i * layout.codeSize;
-      if (norm === 0) {
-        // The centroid itself: any direction, scaled by 0. ip = 1 keeps the factors valid.
-        values.fill(2 ** (model.bits - 1));
+      model.rotateRows(residuals, rows, rotated);
+      for (let r = 0; r < rows; r++) {
+        const offset = (start + r) * layout.codeSize;
+        const norm = norms[r];
+        if (norm === 0) {
+          // The centroid itself: any direction, scaled by 0. ip = 1 keeps the factors valid.
+          values.fill(2 ** (model.bits - 1));
+          packValues(values, model.bits, codes, offset);
+          layout.writeFactors(codes, offset, { norm: 0, rescale: 0, ip: 1 });
+          continue;
+        }
+        const q = quantizeDirection(rotated.subarray(r * dim, (r + 1) * dim), model.bits, values);
         packValues(values, model.bits, codes, offset);
-        layout.writeFactors(codes, offset, { norm: 0, rescale: 0, ip: 1 });
-        continue;
+        layout.writeFactors(codes, offset, { norm, rescale: norm / (q.norm * q.ip), ip: q.ip });
       }
-      for (let j = 0; j < dim; j++) residual[j] /= norm;
-      model.rotate(residual, rotated);
-      const q = quantizeDirection(rotated, model.bits, values);
-      packValues(values, model.bits, codes, offset);
-      layout.writeFactors(codes, offset, { norm, rescale: norm / (q.norm * q.ip), ip: q.ip });
     }
     return codes;
   }
@@ -107,21 +122,29 @@ export class RaBitQuantizer implements Quantizer {
     const count = assertCodes(codes, layout.codeSize);
     const out = new Float32Array(count * dim);
     const values = new Uint32Array(dim);
-    const y = new Float64Array(dim);
-    const back = new Float64Array(dim);
+    const y = new Float64Array(ROTATION_BLOCK * dim);
+    const back = new Float64Array(ROTATION_BLOCK * dim);
     const factors = { norm: 0, rescale: 0, ip: 0 };
-    for (let i = 0; i < count; i++) {
-      const { norm, ip } = layout.readFactors(codes, i, factors);
-      unpackValues(codes, model.bits, dim, i * layout.codeSize, values);
-      let xNormSq = 0;
-      for (let j = 0; j < dim; j++) {
-        y[j] = values[j] - valueOffset;
-        xNormSq += y[j] * y[j];
+    for (let start = 0; start < count; start += ROTATION_BLOCK) {
+      const rows = Math.min(ROTATION_BLOCK, count - start);
+      for (let r = 0; r < rows; r++) {
+        const { norm, ip } = layout.readFactors(codes, start + r, factors);
+        unpackValues(codes, model.bits, dim, (start + r) * layout.codeSize, values);
+        const row = r * dim;
+        let xNormSq = 0;
+        for (let j = 0; j < dim; j++) {
+          const v = values[j] - valueOffset;
+          y[row + j] = v;
+          xNormSq += v * v;
+        }
+        const scale = (norm * ip) / Math.sqrt(xNormSq);
+        for (let j = 0; j < dim; j++) y[row + j] *= scale;
       }
-      const scale = (norm * ip) / Math.sqrt(xNormSq);
-      for (let j = 0; j < dim; j++) y[j] *= scale;
-      model.rotateBack(y, back);
-      for (let j = 0; j < dim; j++) out[i * dim + j] = back[j] + centroid[j];
+      model.rotateBackRows(y, rows, back);
+      for (let r = 0; r < rows; r++) {
+        const o = (start + r) * dim;
+        for (let j = 0; j < dim; j++) out[o + j] = back[r * dim + j] + centroid[j];
+      }
     }
     return out;
   }
