@@ -21,7 +21,10 @@ import { fileURLToPath } from 'node:url';
 export const WASM_PACKAGES = {
   'packages/kernels': {
     output: 'src/wasm-binary.ts',
-    modules: [{ constant: 'KERNELS_WASM_BASE64', source: 'wasm/kernels.ts' }],
+    modules: [
+      { constant: 'KERNELS_WASM_BASE64', source: 'wasm/kernels.ts' },
+      { constant: 'FAST_SCAN_WASM_BASE64', source: 'wasm/fast-scan.ts' },
+    ],
   },
   // Two modules, so each stays under the 4 KB a browser's main thread may compile synchronously.
   'plugins/sq': {
@@ -30,10 +33,6 @@ export const WASM_PACKAGES = {
       { constant: 'SQ_WASM_BASE64', source: 'wasm/sq.ts' },
       { constant: 'SQ_ENCODE_WASM_BASE64', source: 'wasm/encode.ts' },
     ],
-  },
-  'plugins/pq': {
-    output: 'src/wasm-binary.ts',
-    modules: [{ constant: 'FAST_SCAN_WASM_BASE64', source: 'wasm/fast-scan.ts' }],
   },
   'plugins/lattice': {
     output: 'src/wasm-binary.ts',

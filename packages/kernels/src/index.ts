@@ -13,5 +13,8 @@ export * from './polar-iterative.js';
 export * from './pca.js';
 export * from './resident-matrix.js';
 export * from './resident-rows.js';
+export { FastScanKernel } from './fast-scan-kernel.js';
+export { BLOCK as FAST_SCAN_BLOCK, blockCodes } from './fast-scan-layout.js';
+export { quantizeTable, type TableQuantization } from './fast-scan-tables.js';
 export { SingleThreadPool, runInThread } from './single-thread-pool.js';
 export { multiplyInPool, MULTIPLY_ROWS_TASK, type MultiplyRowsJob } from './pool-multiply.js';

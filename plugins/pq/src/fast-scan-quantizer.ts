@@ -17,12 +17,10 @@ import {
   type SavedModel,
   type Vectors,
 } from '@reef/core';
+import { blockCodes, FastScanKernel, quantizeTable } from '@reef/kernels';
 import type { ProductCodebooks } from './codebooks.js';
-import { FastScanKernel } from './fast-scan-kernel.js';
-import { blockCodes } from './fast-scan-layout.js';
 import { FAST_SCAN_PARAMS } from './fast-scan-params.js';
 import { searchHere } from './fast-scan-search.js';
-import { quantizeTable } from './fast-scan-tables.js';
 import { fastScanInWorkers } from './parallel-training.js';
 import { ProductQuantizer, type ProductQuantizerFitOptions, type ProductQuantizerOptions } from './product-quantizer.js';
 

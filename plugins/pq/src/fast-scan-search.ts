@@ -1,9 +1,6 @@
 import type { Metric } from '@reef/core';
-import { scanCodes, topK } from '@reef/kernels';
+import { blockCodes, FastScanKernel, quantizeTable, scanCodes, topK, type TableQuantization } from '@reef/kernels';
 import type { ProductCodebooks } from './codebooks.js';
-import { FastScanKernel } from './fast-scan-kernel.js';
-import { blockCodes } from './fast-scan-layout.js';
-import { quantizeTable, type TableQuantization } from './fast-scan-tables.js';
 
 /** Queries whose tables go to the kernel together (it scans them two at a time). */
 const QUERY_BATCH = 16;

@@ -5,9 +5,8 @@
  * threads = 0 (automatic) when the job is too small to gain from more, so the caller works alone.
  */
 import { computeTask, type ComputePool, type ComputeTask, type Metric } from '@reef/core';
-import { packRows } from '@reef/kernels';
+import { blockCodes, packRows } from '@reef/kernels';
 import type { ProductCodebooks } from './codebooks.js';
-import { blockCodes } from './fast-scan-layout.js';
 import type { FastScanBatch } from './fast-scan-search.js';
 import { extractSubspace, type SubspaceLayout } from './subspaces.js';
 import { pqJobHandler, type AssignJob, type PqJob, type PqReply, type SubspaceJob } from './training-worker.js';

@@ -1,12 +1,9 @@
 import type { Metric } from '@reef/core';
-import { exactKnn, recallAtK } from '@reef/kernels';
+import { blockCodes, exactKnn, FastScanKernel, quantizeTable, recallAtK } from '@reef/kernels';
 import { NodeWorkerPool } from '@reef/kernels/node';
 import { clusteredVectors, expectReefError } from '@reef/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as built from '../dist/index.js';
-import { FastScanKernel } from '../src/fast-scan-kernel.js';
-import { blockCodes } from '../src/fast-scan-layout.js';
-import { quantizeTable } from '../src/fast-scan-tables.js';
 import { FastScanQuantizer, ProductQuantizer } from '../src/index.js';
 
 // 2,011 base vectors: not a multiple of the 32-vector block, so the padded tail is exercised.

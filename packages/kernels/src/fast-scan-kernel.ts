@@ -1,5 +1,6 @@
-import { instantiateEmbeddedWasm, topK } from '@reef/kernels';
+import { instantiateEmbeddedWasm } from './embedded-wasm.js';
 import { BLOCK } from './fast-scan-layout.js';
+import { topK } from './topk.js';
 import { FAST_SCAN_WASM_BASE64 } from './wasm-binary.js';
 
 interface FastScanExports {
