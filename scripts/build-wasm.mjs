@@ -24,6 +24,7 @@ export const WASM_PACKAGES = {
     modules: [
       { constant: 'KERNELS_WASM_BASE64', source: 'wasm/kernels.ts' },
       { constant: 'FAST_SCAN_WASM_BASE64', source: 'wasm/fast-scan.ts' },
+      { constant: 'FAST_SCAN_ROWS_WASM_BASE64', source: 'wasm/fast-scan-rows.ts' },
     ],
   },
   // Two modules, so each stays under the 4 KB a browser's main thread may compile synchronously.

@@ -14,6 +14,7 @@ export * from './pca.js';
 export * from './resident-matrix.js';
 export * from './resident-rows.js';
 export { FastScanKernel } from './fast-scan-kernel.js';
+export { FastScanRows } from './fast-scan-rows.js';
 export { BLOCK as FAST_SCAN_BLOCK, blockCodes } from './fast-scan-layout.js';
 export { quantizeTable, type TableQuantization } from './fast-scan-tables.js';
 export { SingleThreadPool, runInThread } from './single-thread-pool.js';
