@@ -41,7 +41,10 @@ export const WASM_PACKAGES = {
   },
   'plugins/rabitq': {
     output: 'src/wasm-binary.ts',
-    modules: [{ constant: 'RABITQ_WASM_BASE64', source: 'wasm/scan.ts' }],
+    modules: [
+      { constant: 'RABITQ_WASM_BASE64', source: 'wasm/scan.ts' },
+      { constant: 'RABITQ_FAST_SCAN_WASM_BASE64', source: 'wasm/fast-scan.ts' },
+    ],
   },
   'packages/store': {
     output: 'src/sketch-wasm.ts',

@@ -37,10 +37,13 @@ const variant = async (params) => {
   await q.fit(base, { seed: 1 });
   return q;
 };
+const RERANK = Number(process.env.RERANK ?? 100);
 const methods = [
-  { name: `RaBitQ ${BITS}-bit (query 4bit: popcount scan)`, q: rq, codes: rqCodes },
-  { name: `RaBitQ ${BITS}-bit, query float (table scan of earlier versions)`, q: await variant({ query: 'float' }), codes: rqCodes },
-  { name: `RaBitQ ${BITS}-bit, ranking decoded (query 4bit)`, q: await variant({ ranking: 'decoded' }), codes: rqCodes },
+  { name: `RaBitQ ${BITS}-bit (query fastscan: u8 tables, SIMD swizzles)`, q: rq, codes: rqCodes },
+  { name: `RaBitQ ${BITS}-bit, fastscan + re-score best ${RERANK} with the float query`, q: await variant({ rerank: RERANK }), codes: rqCodes },
+  { name: `RaBitQ ${BITS}-bit, query 4bit (popcount scan)`, q: await variant({ query: '4bit' }), codes: rqCodes },
+  { name: `RaBitQ ${BITS}-bit, query float (exact estimator, table scan)`, q: await variant({ query: 'float' }), codes: rqCodes },
+  { name: `RaBitQ ${BITS}-bit, ranking decoded (query fastscan)`, q: await variant({ ranking: 'decoded' }), codes: rqCodes },
   { name: 'PQ16 (m=16 × 8 bits)', q: pq16, codes: pq16.encode(base) },
 ];
 if (process.env.OLD) {

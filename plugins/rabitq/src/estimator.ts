@@ -1,18 +1,24 @@
 import { assertCodes, assertQuery, type CodeDistances, type Metric } from '@reef/core';
-import { unpackValues } from '@reef/kernels';
+import { topK, unpackValues } from '@reef/kernels';
 import { quantiseQuery, scanBits } from './bit-scan.js';
+import { bitsDot, fastScanQuery, scanFast } from './fast-scan.js';
 import type { Factors } from './layout.js';
 import type { RaBitQModel } from './model.js';
 
-export const QUERY_MODES = ['4bit', 'float'] as const;
+export const QUERY_MODES = ['fastscan', '4bit', 'float'] as const;
 export type QueryMode = (typeof QUERY_MODES)[number];
 export const RANKINGS = ['unbiased', 'decoded'] as const;
 export type Ranking = (typeof RANKINGS)[number];
 
 /** How `distances` scores codes; `estimate` always gives the unbiased float estimate with its bound. */
 export interface EstimateOptions {
-  /** 1-bit codes: '4bit' quantises the query for the popcount scan (default), 'float' keeps it exact. */
+  /**
+   * 1-bit codes: 'fastscan' scans u8 tables over 4-bit groups of code bits (default), '4bit'
+   * quantises the query for the popcount scan, 'float' keeps it exact (the exact estimator).
+   */
   readonly query?: QueryMode;
+  /** 'fastscan': how many of the best codes per query are re-scored with the float query (0: none). */
+  readonly rerank?: number;
   /**
    * 'unbiased' (default): ‖r‖² + ‖q − c‖² − 2·inner (l2), ⟨q, c⟩ + inner (ip). 'decoded': the same
    * terms with the residual parts scaled by ip², i.e. the distance to decode()'s vector.
@@ -72,7 +78,11 @@ export function prepareEstimator(model: RaBitQModel, query: Float32Array, metric
 
   const shrink = options.ranking === 'decoded';
   // The paper's popcount scan for 1-bit codes; the 4-bit query is made once per query.
-  const bitQuery = bits === 1 && (options.query ?? '4bit') === '4bit' ? quantiseQuery(qr, layout.valueBytes) : undefined;
+  const queryMode = options.query ?? 'fastscan';
+  const bitQuery = bits === 1 && queryMode === '4bit' ? quantiseQuery(qr, layout.valueBytes) : undefined;
+  // The fast-scan tables (u8, 4 code bits per table); the float query re-scores its shortlist.
+  const fastQuery = bits === 1 && queryMode === 'fastscan' ? fastScanQuery(qr, layout.valueBytes) : undefined;
+  const rerank = options.rerank ?? 0;
 
   const run = (codes: Uint8Array, out: Float32Array, bounds?: Float32Array) => {
     const count = assertCodes(codes, layout.codeSize);
@@ -94,11 +104,32 @@ export function prepareEstimator(model: RaBitQModel, query: Float32Array, metric
     return count;
   };
 
+  /** The float-query score of 1-bit code i (run()'s, the sum taken bit by bit: no table to build). */
+  const exactScore = (codes: Uint8Array, i: number, view: DataView): number => {
+    const { norm, rescale, ip } = layout.readFactors(codes, i, factors, view);
+    const inner = rescale * (bitsDot(codes, i * layout.codeSize, qr) - shiftTerm);
+    const w = shrink ? ip * ip : 1;
+    return metric === 'l2' ? (shrink ? base + w * (norm * norm - 2 * inner) : norm * norm + base - 2 * inner) : base + w * inner;
+  };
+  /** The best `rerank` fast-scan scores replaced by exact ones: the top of the ranking is the exact estimator's. */
+  const rescore = (codes: Uint8Array, count: number, scores: Float32Array) => {
+    const view = layout.view(codes);
+    const best = topK(scores.subarray(0, count), Math.min(rerank, count), metric === 'l2').ids;
+    for (const i of best) scores[i] = exactScore(codes, i, view);
+  };
+
   return {
     metric,
     distances(codes: Uint8Array, out?: Float32Array): Float32Array {
       const count = assertCodes(codes, layout.codeSize);
       const result = out ?? new Float32Array(count);
+      if (fastQuery) {
+        const mode = { l2: metric === 'l2', shrink, base };
+        const bad = scanFast(codes, count, layout.codeSize, layout.valueBytes, fastQuery, shiftTerm, mode, result);
+        if (bad >= 0) layout.readFactors(codes, bad, factors); // throws BAD_CODES naming the code and value
+        if (rerank > 0) rescore(codes, count, result);
+        return result;
+      }
       if (bitQuery) {
         const bad = scanBits(codes, count, layout.codeSize, layout.valueBytes, bitQuery, { l2: metric === 'l2', shrink, base }, result);
         if (bad >= 0) layout.readFactors(codes, bad, factors); // throws BAD_CODES naming the code and value

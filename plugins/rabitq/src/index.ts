@@ -17,8 +17,17 @@ export const rabitqQuantizer: QuantizerPlugin = {
       name: 'query',
       type: 'enum',
       values: QUERY_MODES,
-      default: '4bit',
-      description: "1-bit codes: 4bit scans with the query quantised to 4 bits and popcounts over bit-planes (the paper's kernel); float keeps the query in float64 (table per code byte). Wider codes always use float",
+      default: 'fastscan',
+      description:
+        "1-bit codes: fastscan reads the code bits in groups of 4 as 4-bit sub-codes and scans u8 tables with WASM SIMD swizzles (the paper's fast scan); 4bit quantises the query to 4 bits and counts bits over its bit-planes; float keeps the query in float64 (table per code byte: the exact estimator). Wider codes always use float",
+    },
+    {
+      name: 'rerank',
+      type: 'int',
+      default: 0,
+      min: 0,
+      max: 1_000_000,
+      description: 'query fastscan: the best this many codes per query are re-scored with the float query (the exact estimator), recovering what the u8 tables round off; 0 keeps the fast-scan scores',
     },
     {
       name: 'ranking',
@@ -49,5 +58,6 @@ export { RaBitQuantizer };
 export { quantizeDirection, type QuantizedDirection } from './direction.js';
 export { QUERY_MODES, RANKINGS, prepareEstimator, type EstimateOptions, type EstimatesWithBounds, type QueryMode, type Ranking, type RaBitQEstimator } from './estimator.js';
 export { QUERY_BITS, quantiseQuery, scanBits, type BitQuery, type ScanMode } from './bit-scan.js';
+export { bitsDot, fastScanQuery, scanFast, type FastScanQuery } from './fast-scan.js';
 export { CodeLayout, FACTOR_BYTES } from './layout.js';
 export { searchWithReranking, type RerankOptions, type RerankResult } from './rerank.js';

@@ -177,7 +177,7 @@ export class RaBitQuantizer implements Quantizer {
 
   /** The estimator for one query: distances for ranking, or estimates with their error bounds. */
   prepare(query: Float32Array, metric: Metric = 'l2'): RaBitQEstimator {
-    return prepareEstimator(this.trained(), query, metric, this.epsilon, { query: this.params.query as QueryMode, ranking: this.params.ranking as Ranking });
+    return prepareEstimator(this.trained(), query, metric, this.epsilon, { query: this.params.query as QueryMode, ranking: this.params.ranking as Ranking, rerank: this.params.rerank as number });
   }
 
   /** Estimates, not exact distances to decoded vectors: exactOnDecoded is false. */
