@@ -59,9 +59,22 @@ export class RaBitQModel {
     }
     for (; r < rows; r++) {
       const o = r * d;
-      for (let k = 0; k < d; k++) {
+      // Four rows of P per pass over out (a query is rotated alone, per search): each out[j] still
+      // adds its terms in the order k = 0, 1, 2, …, so the sums are those of one row of P at a time.
+      let k = 0;
+      for (; k + 4 <= d; k += 4) {
+        const x0 = x[o + k];
+        const x1 = x[o + k + 1];
+        const x2 = x[o + k + 2];
+        const x3 = x[o + k + 3];
+        const p0 = k * d;
+        const p1 = p0 + d;
+        const p2 = p1 + d;
+        const p3 = p2 + d;
+        for (let j = 0; j < d; j++) out[o + j] = out[o + j] + x0 * p[p0 + j] + x1 * p[p1 + j] + x2 * p[p2 + j] + x3 * p[p3 + j];
+      }
+      for (; k < d; k++) {
         const xv = x[o + k];
-        if (xv === 0) continue; // adds exactly 0 to every sum
         const pk = k * d;
         for (let j = 0; j < d; j++) out[o + j] += xv * p[pk + j];
       }
