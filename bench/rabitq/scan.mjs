@@ -1,11 +1,12 @@
-// RaBitQ scan speed against PQ16 (m=16, 8 bits) on the sweep's synthetic set
+// RaBitQ 1-bit scan speed (fast scan, its re-scored variant, the popcount scan, the float-query table
+// scan = the exact estimator, and the decoded-vector ranking) against PQ16 (m=16, 8 bits) on the sweep's synthetic set
 // clustered:n=20000,dim=128,clusters=64 with 200 held-out queries (as `reef-sweep --dataset` makes it),
 // interleaved rounds (every slice of 20 queries under each method in turn), medians of the queries/s of scanning
 // every code and taking the top 10 per query, and recall@10 of each against exact L2 ground truth.
 // With OLD pointing at another build of plugins/rabitq (a copy of its dist with a node_modules link
 // beside it), that build loads the same saved model and its estimates are checked bit for bit.
 // Build first: npx -y pnpm@10 exec turbo run build --filter=@reef/quantizer-rabitq... --filter=@reef/quantizer-pq... --filter=@reef/datasets
-// Run: flock /tmp/reef-bench.lock node bench/rabitq/scan.mjs [ROUNDS=5] [BITS=1]
+// Run: flock /tmp/reef-bench.lock node bench/rabitq/scan.mjs [ROUNDS=5] [BITS=1]   (RERANK=100 in the environment: codes re-scored)
 // Prints a markdown table (median queries/s, ratio to PQ16 from the same rounds, recall@10) and the
 // load average before and after; paste it into plugins/rabitq/README.md.
 import { Registry } from '../../packages/core/dist/index.js';
@@ -59,19 +60,29 @@ if (process.env.OLD) {
   console.log(`estimates that differ bit for bit from the old build: ${differ} of ${queries.count * base.count}`);
 }
 
-/** Scans queries [from, to) for one method: top 10 ids into `ids`, seconds taken. */
+/**
+ * Scans queries [from, to) for one method: top 10 ids into `ids`; returns the seconds taken on the
+ * wall clock and in this process's CPU time (user + system: what the scans cost, less inflated than
+ * the wall clock when other jobs hold the cores; the process runs one thread).
+ */
 function scan({ q, codes }, from, to, ids) {
   const search = q.search;
   const dist = new Float32Array(base.count);
   const t = performance.now();
+  const cpu = process.cpuUsage();
   for (let i = from; i < to; i++) {
     search.prepare(queries.data.subarray(i * dim, (i + 1) * dim), 'l2').distances(codes, dist);
     topK(dist, 10, true, ids.subarray(i * 10, (i + 1) * 10));
   }
-  return (performance.now() - t) / 1000;
+  const used = process.cpuUsage(cpu);
+  return { wall: (performance.now() - t) / 1000, cpu: (used.user + used.system) / 1e6 };
 }
+// Untimed warm-up: 20 queries under each method, so that the first timed round does not pay for
+// compiling (V8 tiers WASM and JS up to optimised code as they run).
+methods.forEach((m) => scan(m, 0, 20, new Int32Array(queries.count * 10)));
 const loadBefore = loadavg().map((x) => x.toFixed(1)).join(' ');
 const seconds = methods.map(() => []);
+const cpuSeconds = methods.map(() => []);
 const recall = [];
 // Interleaved finely: every slice of 20 queries runs under each method in turn (the first method
 // rotating), so a burst of load from other jobs hits all of them alike; a round's time per method is
@@ -79,29 +90,36 @@ const recall = [];
 const SLICE = 20;
 for (let r = 0; r < ROUNDS; r++) {
   const total = methods.map(() => 0);
+  const totalCpu = methods.map(() => 0);
   const ids = methods.map(() => new Int32Array(queries.count * 10));
   for (let from = 0, s = 0; from < queries.count; from += SLICE, s++) {
     for (let j = 0; j < methods.length; j++) {
       const k = (j + s + r) % methods.length;
-      total[k] += scan(methods[k], from, Math.min(queries.count, from + SLICE), ids[k]);
+      const took = scan(methods[k], from, Math.min(queries.count, from + SLICE), ids[k]);
+      total[k] += took.wall;
+      totalCpu[k] += took.cpu;
     }
   }
   methods.forEach((_, k) => {
     seconds[k].push(total[k]);
+    cpuSeconds[k].push(totalCpu[k]);
     recall[k] = recallAtK(ids[k], 10, truth.ids, 10, queries.count, 10);
   });
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(`clustered:n=20000,dim=128,clusters=64 (20,200 drawn, 200 held out), ${ROUNDS} interleaved rounds, load average before ${loadBefore}, after ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-console.log('| method | bytes/vector | recall@10 | median queries/s | vs PQ16 |');
-console.log('|---|---|---|---|---|');
-const pqQps = queries.count / median(seconds[methods.length - 1]);
+console.log('| method | bytes/vector | recall@10 | median queries/s | vs PQ16 | median queries per CPU second | vs PQ16 (CPU) |');
+console.log('|---|---|---|---|---|---|---|');
+const last = methods.length - 1;
+const pqQps = queries.count / median(seconds[last]);
+const pqCpu = queries.count / median(cpuSeconds[last]);
 methods.forEach((m, k) => {
   const qps = queries.count / median(seconds[k]);
-  console.log(`| ${m.name} | ${m.q.codeSize} | ${recall[k].toFixed(4)} | ${qps.toFixed(0)} | ${(qps / pqQps).toFixed(2)}× |`);
+  const cpu = queries.count / median(cpuSeconds[k]);
+  console.log(`| ${m.name} | ${m.q.codeSize} | ${recall[k].toFixed(4)} | ${qps.toFixed(0)} | ${(qps / pqQps).toFixed(2)}× | ${cpu.toFixed(0)} | ${(cpu / pqCpu).toFixed(2)}× |`);
 });
-const last = methods.length - 1;
-methods.slice(0, last).forEach((m, k) => console.log(`${m.name} ÷ PQ16, queries/s per round: ${seconds[k].map((t, r) => (seconds[last][r] / t).toFixed(2) + '×').join(', ')}`));
+const perRound = (times, k) => times[k].map((t, r) => (times[last][r] / t).toFixed(2) + '×').join(', ');
+methods.slice(0, last).forEach((m, k) => console.log(`${m.name} ÷ PQ16, queries/s per round: ${perRound(seconds, k)} (CPU time: ${perRound(cpuSeconds, k)})`));
 
 // Why the estimator ranks worse than the decoded vectors. Per code, est = ‖r‖² + ‖q−c‖² − 2·inner with
 // inner = ‖r‖/ip · ⟨x̄, q'⟩ (unbiased for ⟨r, q − c⟩); decoding gives r̂ = ‖r‖·ip·x̄, so the distance to
