@@ -28,14 +28,18 @@ function registryWith(plugin) {
   return r;
 }
 const rq = registryWith(rabitq).createQuantizer('rabitq', { bits: BITS }, dim);
-await rq.fit(base, { seed: 1 });
+// Not seed 1: clusteredVectors draws the data from Rng(1), and randomOrthogonal's Householder QR of
+// the same Gaussian stream would be a rotation aligned with the cluster centres (mean ip 0.36 instead
+// of the ≈ 0.80 of a random rotation), flattering the sign codes.
+const RABITQ_SEED = 2;
+await rq.fit(base, { seed: RABITQ_SEED });
 const pq16 = registryWith(pq).createQuantizer('pq', { m: 16, nbits: 8 }, dim);
 await pq16.fit(base, { seed: 1 });
 const rqCodes = rq.encode(base);
 // The same model and codes under the other search settings (encoding does not depend on them).
 const variant = async (params) => {
   const q = registryWith(rabitq).createQuantizer('rabitq', { bits: BITS, ...params }, dim);
-  await q.fit(base, { seed: 1 });
+  await q.fit(base, { seed: RABITQ_SEED });
   return q;
 };
 const RERANK = Number(process.env.RERANK ?? 100);
