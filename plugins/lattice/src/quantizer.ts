@@ -59,7 +59,7 @@ export class LatticeQuantizer implements Quantizer {
     assertTrainingSet(train, 2);
     const { dim } = train;
     const rng = new Rng(options.seed ?? 1234);
-    const rotation = this.params.rotate ? randomOrthogonal(dim, rng) : undefined;
+    const rotation = this.params.rotate ? randomOrthogonal(dim, Rng.forPurpose(options.seed ?? 1234, 'lattice/rotation')) : undefined;
     options.onProgress?.(0.1);
 
     const { centre, scale } = fitNormalisation(train, this.params.normalise as Normalisation, rotation);

@@ -62,7 +62,7 @@ export class RaBitQuantizer implements Quantizer {
     for (let i = 0; i < count; i++) for (let j = 0; j < dim; j++) centroid[j] += data[i * dim + j];
     for (let j = 0; j < dim; j++) centroid[j] /= count;
     options.onProgress?.(0.2);
-    const rotation = randomOrthogonal(dim, new Rng(options.seed ?? 1234));
+    const rotation = randomOrthogonal(dim, Rng.forPurpose(options.seed ?? 1234, 'rabitq/rotation'));
     this.model = new RaBitQModel(Float32Array.from(centroid), rotation, this.params.bits as number);
     options.onProgress?.(1);
   }
