@@ -1,8 +1,9 @@
 /**
- * Greedy low-rank fit of an update matrix D (rows × cols, row-major): one component u vᵀ at a time by
- * power iteration, kept while the bits it should save exceed what its factors cost. A LoRA merge
- * (W + B A) is exactly such an update, plus the rounding of the target's dtype; an SGD epoch is not
- * (its first component saves less than it costs, so the fit stops at rank 0).
+ * Low-rank fit of an update matrix D (rows × cols, row-major): components u vᵀ one at a time by power
+ * iteration and deflation, then the rank whose estimated saving beats its factors' cost by the most.
+ * Judged over the ranks, not per component: with several components of similar size none alone
+ * brings the residual near the floor, together they do. A LoRA merge (W + B A) is such an update
+ * plus the rounding of the target's dtype; an SGD epoch is not (rank 0).
  *
  * Encode-side only: the decoder reads the factors back, so this need not be reproducible.
  */
@@ -18,15 +19,15 @@ export interface LowRankFit {
 /**
  * `d`: the update (overwritten: left as the residual of the fit). `floor`: the energy per element
  * that no fit can remove (the target dtype's rounding, ulp²/12 on average), so that a component is
- * not judged by how well it fits rounding noise. Saving estimated as for Gaussian residuals: n/2 ·
- * log2(energy before / after) bits; a component's cost is (rows + cols) f32 factors, counted twice
- * to leave a margin for what the estimate misses.
+ * not judged by how well it fits rounding noise. Saving estimated per element as for a Gaussian
+ * residual of that size: ½ log2((before² + floor) / (after² + floor)) bits; a component's cost is
+ * (rows + cols) f32 factors, counted twice to leave a margin for what the estimate misses.
  */
 export function fitLowRank(d: Float64Array, rows: number, cols: number, maxRank: number, floor: number): LowRankFit {
-  const n = rows * cols;
   const us: Float32Array[] = [];
   const vs: Float32Array[] = [];
   if (rows < 2 || cols < 2 || maxRank < 1) return { rank: 0, factors: new Float32Array(0) };
+  dropOutliers(d);
   // Rows and columns that did not change at all (dead units, frozen inputs) stay exact: their factor
   // entries are kept at zero, so the prediction there is the reference itself.
   const liveRow = new Uint8Array(rows);
@@ -43,9 +44,15 @@ export function fitLowRank(d: Float64Array, rows: number, cols: number, maxRank:
     }
   }
   const costBits = 2 * (rows + cols) * 32;
+  if (!promising(d, rows, cols, floor)) return { rank: 0, factors: new Float32Array(0) };
   const u = new Float64Array(rows);
   const v = new Float64Array(cols);
   let seed = 0x9e3779b9;
+  // Estimated net saving of each rank so far (index = rank), and where to stop looking: once a
+  // component saves under an eighth of its cost, what follows is fitting noise.
+  const net = [0];
+  let logs = logSum(d, floor);
+  const start = logs;
   for (let c = 0; c < maxRank && energy > 0; c++) {
     for (let j = 0; j < cols; j++) {
       seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5;
@@ -65,30 +72,106 @@ export function fitLowRank(d: Float64Array, rows: number, cols: number, maxRank:
     const uf = Float32Array.from(u, (x, i) => (liveRow[i] ? x : 0));
     const vf = Float32Array.from(v, (x, j) => (liveCol[j] ? x : 0));
     let after = 0;
+    let afterLogs = 0;
     for (let i = 0; i < rows; i++) {
       const ui = uf[i];
       for (let j = 0; j < cols; j++) {
         const r = d[i * cols + j] - ui * vf[j];
         after += r * r;
+        afterLogs += Math.log2(r * r + floor);
       }
     }
-    const saving = (n / 2) * Math.log2((energy + n * floor) / (after + n * floor));
-    if (!(saving > costBits)) break;
+    if (!((logs - afterLogs) / 2 > costBits / 8)) break;
     for (let i = 0; i < rows; i++) {
       const ui = uf[i];
       for (let j = 0; j < cols; j++) d[i * cols + j] -= ui * vf[j];
     }
     energy = after;
+    logs = afterLogs;
     us.push(uf);
     vs.push(vf);
+    net.push((start - logs) / 2 - us.length * costBits);
   }
-  const rank = us.length;
+  const rank = net.indexOf(Math.max(...net));
   const factors = new Float32Array(rank * (rows + cols));
   for (let c = 0; c < rank; c++) {
     for (let i = 0; i < rows; i++) factors[i * rank + c] = us[c][i];
     factors.set(vs[c], rows * rank + c * cols);
   }
   return { rank, factors };
+}
+
+/**
+ * Zeroes the few elements far above the update's typical size (a weight reset to 0, a value NaN'd
+ * in one of the two): power iteration would bend the factors towards them and spread the error
+ * over their whole row and column, where exact elements then cost bits. They stay in the residual.
+ */
+function dropOutliers(d: Float64Array): void {
+  const step = Math.max(1, Math.floor(d.length / 4096));
+  const sample: number[] = [];
+  for (let i = 0; i < d.length; i += step) sample.push(Math.abs(d[i]));
+  sample.sort((a, b) => a - b);
+  const limit = 16 * sample[sample.length >> 1];
+  if (limit === 0) return;
+  for (let i = 0; i < d.length; i++) if (Math.abs(d[i]) > limit) d[i] = 0;
+}
+
+/** Σ log2(x² + floor): n/2 · log2 of a Gaussian's variance, per element, so a few outliers (NaN, a reset weight) weigh as one element each. */
+function logSum(d: Float64Array, floor: number): number {
+  let s = 0;
+  for (let i = 0; i < d.length; i++) s += Math.log2(d[i] * d[i] + floor);
+  return s;
+}
+
+/** At most this many evenly strided rows make the quick look before a fit. */
+export const LOOK_ROWS = 64;
+
+/** The row indices of the quick look: at most LOOK_ROWS, evenly strided. */
+export function lookRows(rows: number): number[] {
+  const step = Math.max(1, Math.floor(rows / LOOK_ROWS));
+  return Array.from({ length: Math.floor((rows - 1) / step) + 1 }, (_, k) => k * step);
+}
+
+/**
+ * A quick look before the full fit (which costs ~25 passes over the matrix per component): bits
+ * per element the first component of `s` (some rows of the update, `sub` × `cols`) would save, by a
+ * few power iterations. An SGD update is noise to a low-rank model and saves almost nothing here;
+ * a LoRA merge saves several bits.
+ */
+export function firstComponentSaving(s: Float64Array, sub: number, cols: number, floor: number): number {
+  let energy = 0;
+  for (let i = 0; i < s.length; i++) energy += s[i] * s[i];
+  if (energy === 0) return 0;
+  const u = new Float64Array(sub);
+  const v = new Float64Array(cols);
+  for (let j = 0; j < cols; j++) v[j] = 1 + (j % 7) / 7;
+  for (let it = 0; it < 6; it++) {
+    multiply(s, sub, cols, v, u);
+    multiplyTransposed(s, sub, cols, u, v);
+    let norm = 0;
+    for (let j = 0; j < cols; j++) norm += v[j] * v[j];
+    if (norm === 0) return 0;
+    norm = Math.sqrt(norm);
+    for (let j = 0; j < cols; j++) v[j] /= norm;
+  }
+  multiply(s, sub, cols, v, u);
+  let captured = 0;
+  for (let i = 0; i < sub; i++) captured += u[i] * u[i];
+  const m = sub * cols;
+  return 0.5 * Math.log2((energy + m * floor) / (Math.max(energy - captured, 0) + m * floor));
+}
+
+/** Whether a component could pay, judged on the quick look at half its cost (a look at few rows flatters noise, but also misses). */
+export function worthFitting(savingPerElement: number, rows: number, cols: number): boolean {
+  return savingPerElement * rows * cols > (rows + cols) * 32;
+}
+
+function promising(d: Float64Array, rows: number, cols: number, floor: number): boolean {
+  const picked = lookRows(rows);
+  if (picked.length === rows) return true; // small enough: the full fit is the look
+  const s = new Float64Array(picked.length * cols);
+  picked.forEach((row, k) => s.set(d.subarray(row * cols, (row + 1) * cols), k * cols));
+  return worthFitting(firstComponentSaving(s, picked.length, cols, floor), rows, cols);
 }
 
 function multiply(d: Float64Array, rows: number, cols: number, v: Float64Array, out: Float64Array): void {

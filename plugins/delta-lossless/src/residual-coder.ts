@@ -16,18 +16,14 @@ import { ByteModel, RangeDecoder, RangeEncoder } from '@reef/codecs';
  */
 
 const CONTEXTS = 48;
-const LENGTH_BITS = 6; // L is 0..32: a 64-leaf binary tree
-
-/** Exponent of each prediction, from its bit pattern (dtype-specific). */
-export type ExponentOf = (bits: number) => number;
 
 function bitLength(z: number): number {
   return z === 0 ? 0 : 32 - Math.clz32(z);
 }
 
-/** Context for element i from the lengths-plus-exponents (`size`) of the elements before it. */
-function contextOf(size: Int32Array, exponent: number, i: number, cols: number): number {
-  const left = i % cols !== 0 ? size[i - 1] : -1;
+/** Context for element i (column j) from the lengths-plus-exponents (`size`) of the elements before it. */
+function contextOf(size: Int32Array, exponent: number, i: number, j: number, cols: number): number {
+  const left = j !== 0 ? size[i - 1] : -1;
   const up = i >= cols ? size[i - cols] : -1;
   let guess: number;
   if (left >= 0 && up >= 0) guess = (left + up + 1) >> 1;
@@ -46,25 +42,27 @@ class BitWriter {
   constructor(expectedBytes: number) {
     this.out = new Uint8Array(Math.max(16, expectedBytes));
   }
-  /** Appends the low `n` bits of `value` (n ≤ 30). */
+  /** Appends the low `n` bits of `value` (n ≤ 24: with fewer than 8 bits pending they fit in 32). */
   write(value: number, n: number): void {
-    if (n > 16) {
-      this.write(value & 0xffff, 16);
-      this.write(value >>> 16, n - 16);
-      return;
-    }
-    this.acc |= (value & ((1 << n) - 1)) << this.count;
+    this.acc = (this.acc | ((value & ((1 << n) - 1)) << this.count)) >>> 0;
     this.count += n;
+    if (this.size + 4 > this.out.length) {
+      const grown = new Uint8Array(this.out.length * 2);
+      grown.set(this.out);
+      this.out = grown;
+    }
     while (this.count >= 8) {
-      if (this.size === this.out.length) {
-        const grown = new Uint8Array(this.out.length * 2);
-        grown.set(this.out);
-        this.out = grown;
-      }
       this.out[this.size++] = this.acc & 0xff;
       this.acc >>>= 8;
       this.count -= 8;
     }
+  }
+  /** Any `n` ≤ 32. */
+  writeLong(value: number, n: number): void {
+    if (n > 24) {
+      this.write(value & 0xffff, 16);
+      this.write(value >>> 16, n - 16);
+    } else this.write(value, n);
   }
   finish(): Uint8Array {
     if (this.count > 0) this.write(0, 8 - this.count);
@@ -77,20 +75,24 @@ class BitReader {
   private acc = 0;
   private count = 0;
   constructor(private readonly bytes: Uint8Array) {}
+  /** The next `n` bits (n ≤ 24). */
   read(n: number): number {
-    if (n > 16) {
-      const low = this.read(16);
-      return (low | (this.read(n - 16) << 16)) >>> 0;
-    }
     while (this.count < n) {
       if (this.at >= this.bytes.length) throw new ReefError('BAD_MODEL', 'residual raw bits end early');
-      this.acc |= this.bytes[this.at++] << this.count;
+      this.acc = (this.acc | (this.bytes[this.at++] << this.count)) >>> 0;
       this.count += 8;
     }
     const v = this.acc & ((1 << n) - 1);
     this.acc >>>= n;
     this.count -= n;
     return v;
+  }
+  readLong(n: number): number {
+    if (n > 24) {
+      const low = this.read(16);
+      return low + this.read(n - 16) * 65536;
+    }
+    return this.read(n);
   }
   remaining(): number {
     return this.bytes.length - this.at;
@@ -106,29 +108,23 @@ export interface CodedResiduals {
 
 /**
  * Codes `z` (zigzag residuals, one per element, row-major with `cols` per row); `exponent[i]` is the
- * prediction's exponent of element i, which the decoder knows before it decodes i.
+ * prediction's exponent of element i, which the decoder knows before it decodes i. One symbol per
+ * element, L·2 plus the bit below the leading 1 (L < 2: just L·2), down the coder's byte tree.
  */
 export function encodeResiduals(z: Uint32Array, exponent: Int32Array, cols: number): CodedResiduals {
   const n = z.length;
-  const lengths = new ByteModel(CONTEXTS);
-  const below = new ByteModel(1);
+  const model = new ByteModel(CONTEXTS);
   const enc = new RangeEncoder(n >>> 2);
   const raw = new BitWriter(n);
   const size = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
+  for (let i = 0, j = 0; i < n; i++, j = j + 1 === cols ? 0 : j + 1) {
     const v = z[i];
     const L = bitLength(v);
-    const ctx = contextOf(size, exponent[i], i, cols);
-    let node = 1;
-    for (let k = LENGTH_BITS - 1; k >= 0; k--) {
-      const bit = (L >>> k) & 1;
-      enc.encodeBit(lengths, (ctx << 8) | node, bit);
-      node = (node << 1) | bit;
-    }
+    const ctx = contextOf(size, exponent[i], i, j, cols);
     if (L >= 2) {
-      enc.encodeBit(below, L, (v >>> (L - 2)) & 1);
-      if (L > 2) raw.write(v, L - 2);
-    }
+      enc.encodeByte(model, ctx, L * 2 + ((v >>> (L - 2)) & 1));
+      if (L > 2) raw.writeLong(v, L - 2);
+    } else enc.encodeByte(model, ctx, L * 2);
     size[i] = L + exponent[i];
   }
   return { coded: enc.finish(), raw: raw.finish() };
@@ -138,21 +134,19 @@ export function encodeResiduals(z: Uint32Array, exponent: Int32Array, cols: numb
 export function decodeResiduals(stored: CodedResiduals, exponent: Int32Array, cols: number): Uint32Array {
   const n = exponent.length;
   const out = new Uint32Array(n);
-  const lengths = new ByteModel(CONTEXTS);
-  const below = new ByteModel(1);
+  const model = new ByteModel(CONTEXTS);
   const dec = new RangeDecoder(stored.coded);
   const raw = new BitReader(stored.raw);
   const size = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const ctx = contextOf(size, exponent[i], i, cols);
-    let node = 1;
-    for (let k = 0; k < LENGTH_BITS; k++) node = (node << 1) | dec.decodeBit(lengths, (ctx << 8) | node);
-    const L = node & 63;
-    if (L > 32) throw new ReefError('BAD_MODEL', `residual bit length ${L} is over 32`);
-    let v = L === 0 ? 0 : 1;
+  for (let i = 0, j = 0; i < n; i++, j = j + 1 === cols ? 0 : j + 1) {
+    const ctx = contextOf(size, exponent[i], i, j, cols);
+    const symbol = dec.decodeByte(model, ctx);
+    const L = symbol >>> 1;
+    if (L > 32 || (L < 2 && (symbol & 1) !== 0)) throw new ReefError('BAD_MODEL', `residual symbol ${symbol} is invalid`);
+    let v = L;
     if (L >= 2) {
-      v = (v << 1) | dec.decodeBit(below, L);
-      if (L > 2) v = v * 2 ** (L - 2) + raw.read(L - 2);
+      v = 2 + (symbol & 1);
+      if (L > 2) v = v * 2 ** (L - 2) + raw.readLong(L - 2);
     }
     out[i] = v;
     size[i] = L + exponent[i];
