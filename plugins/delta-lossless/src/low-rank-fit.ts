@@ -27,7 +27,6 @@ export function fitLowRank(d: Float64Array, rows: number, cols: number, maxRank:
   const us: Float32Array[] = [];
   const vs: Float32Array[] = [];
   if (rows < 2 || cols < 2 || maxRank < 1) return { rank: 0, factors: new Float32Array(0) };
-  dropOutliers(d);
   // Rows and columns that did not change at all (dead units, frozen inputs) stay exact: their factor
   // entries are kept at zero, so the prediction there is the reference itself.
   const liveRow = new Uint8Array(rows);
@@ -101,21 +100,6 @@ export function fitLowRank(d: Float64Array, rows: number, cols: number, maxRank:
   return { rank, factors };
 }
 
-/**
- * Zeroes the few elements far above the update's typical size (a weight reset to 0, a value NaN'd
- * in one of the two): power iteration would bend the factors towards them and spread the error
- * over their whole row and column, where exact elements then cost bits. They stay in the residual.
- */
-function dropOutliers(d: Float64Array): void {
-  const step = Math.max(1, Math.floor(d.length / 4096));
-  const sample: number[] = [];
-  for (let i = 0; i < d.length; i += step) sample.push(Math.abs(d[i]));
-  sample.sort((a, b) => a - b);
-  const limit = 16 * sample[sample.length >> 1];
-  if (limit === 0) return;
-  for (let i = 0; i < d.length; i++) if (Math.abs(d[i]) > limit) d[i] = 0;
-}
-
 /** Σ log2(x² + floor): n/2 · log2 of a Gaussian's variance, per element, so a few outliers (NaN, a reset weight) weigh as one element each. */
 function logSum(d: Float64Array, floor: number): number {
   let s = 0;
@@ -139,9 +123,7 @@ export function lookRows(rows: number): number[] {
  * a LoRA merge saves several bits.
  */
 export function firstComponentSaving(s: Float64Array, sub: number, cols: number, floor: number): number {
-  let energy = 0;
-  for (let i = 0; i < s.length; i++) energy += s[i] * s[i];
-  if (energy === 0) return 0;
+  const before = logSum(s, floor);
   const u = new Float64Array(sub);
   const v = new Float64Array(cols);
   for (let j = 0; j < cols; j++) v[j] = 1 + (j % 7) / 7;
@@ -155,10 +137,14 @@ export function firstComponentSaving(s: Float64Array, sub: number, cols: number,
     for (let j = 0; j < cols; j++) v[j] /= norm;
   }
   multiply(s, sub, cols, v, u);
-  let captured = 0;
-  for (let i = 0; i < sub; i++) captured += u[i] * u[i];
-  const m = sub * cols;
-  return 0.5 * Math.log2((energy + m * floor) / (Math.max(energy - captured, 0) + m * floor));
+  let after = 0;
+  for (let i = 0; i < sub; i++) {
+    for (let j = 0; j < cols; j++) {
+      const r = s[i * cols + j] - u[i] * v[j];
+      after += Math.log2(r * r + floor);
+    }
+  }
+  return (before - after) / 2 / (sub * cols);
 }
 
 /** Whether a component could pay, judged on the quick look at half its cost (a look at few rows flatters noise, but also misses). */

@@ -47,6 +47,13 @@ const FORMATS: Record<LowRankDType, Format> = {
   f16: { bits: 16, mantissaBits: 10, exponentMask: 0x1f, value: (b) => decodeTable('fp16')[b], round: floatToHalfBits },
 };
 
+/** Rounding noise of a value of the dtype, ulp²/12, by exponent field (the smallest normal's for subnormals). */
+function roundingNoise(dtype: LowRankDType): Float64Array {
+  const { exponentMask, mantissaBits } = FORMATS[dtype];
+  const bias = dtype === 'f16' ? 15 : 127;
+  return Float64Array.from({ length: exponentMask + 1 }, (_, e) => 4 ** (Math.max(e, 1) - bias - mantissaBits) / 12);
+}
+
 /** The element bit patterns of a tensor (little-endian), as unsigned integers. */
 function bitsOf(t: Tensor): Uint32Array | Uint16Array {
   const src = t.data.byteOffset % 4 === 0 ? t.data : new Uint8Array(t.data);
@@ -127,14 +134,19 @@ export const lowRank: DeltaTypePlugin = {
     const picked = lookRows(rows);
     const tBits = bitsOf(target);
     const rBits = bitsOf(reference);
+    const noise = roundingNoise(target.dtype as LowRankDType);
     const s = new Float64Array(picked.length * cols);
+    let floor = 0;
     picked.forEach((row, k) => {
       for (let j = 0; j < cols; j++) {
-        const x = format.value(tBits[row * cols + j]) - format.value(rBits[row * cols + j]);
-        if (Number.isFinite(x)) s[k * cols + j] = x;
+        const t = tBits[row * cols + j];
+        const x = format.value(t) - format.value(rBits[row * cols + j]);
+        if (!Number.isFinite(x)) continue;
+        s[k * cols + j] = x;
+        floor += noise[(t >>> format.mantissaBits) & format.exponentMask];
       }
     });
-    return worthFitting(firstComponentSaving(s, picked.length, cols, 0), rows, cols);
+    return worthFitting(firstComponentSaving(s, picked.length, cols, floor / s.length), rows, cols);
   },
   encode(target: Tensor, reference: Tensor, options): DeltaPayload {
     assertSameLayout('low-rank', target, reference);
@@ -150,9 +162,7 @@ export const lowRank: DeltaTypePlugin = {
     if (maxRank > 0 && rows >= MIN_SIDE && cols >= MIN_SIDE) {
       const tValues = valuesOf(dtype, tBits);
       const d = new Float64Array(tBits.length);
-      // Rounding noise of the target, ulp²/12 by exponent field (the smallest normal's for subnormals).
-      const bias = dtype === 'f16' ? 15 : 127;
-      const noise = Float64Array.from({ length: format.exponentMask + 1 }, (_, e) => 4 ** (Math.max(e, 1) - bias - format.mantissaBits) / 12);
+      const noise = roundingNoise(dtype);
       let floor = 0;
       for (let i = 0; i < d.length; i++) {
         const x = tValues[i] - rValues[i];
