@@ -147,9 +147,15 @@ export function firstComponentSaving(s: Float64Array, sub: number, cols: number,
   return (before - after) / 2 / (sub * cols);
 }
 
-/** Whether a component could pay, judged on the quick look at half its cost (a look at few rows flatters noise, but also misses). */
+/**
+ * Whether a fit could pay, from the quick look's first component: its saving against 1.5 × a
+ * component's cost with margin (3 × (rows + cols) f32 values). A look at few rows flatters noise: on
+ * the public series an SGD epoch's look estimates 57-69 kbit for fc1 (512 × 800; the full fit then
+ * finds the first component a net loss), the fine-tune's 105 kbit (a loss too), the LoRA merge's
+ * 578 kbit (rank 4, 0.19 of the XOR's bytes); the bar is 126 kbit there.
+ */
 export function worthFitting(savingPerElement: number, rows: number, cols: number): boolean {
-  return savingPerElement * rows * cols > (rows + cols) * 32;
+  return savingPerElement * rows * cols > 3 * (rows + cols) * 32;
 }
 
 function promising(d: Float64Array, rows: number, cols: number, floor: number): boolean {
