@@ -26,7 +26,11 @@ Context for L ("nb"): the reference's exponent e and the update magnitude of the
 neighbours in absolute terms (their L + their exponent), predicting this element's L as
 mean(neighbours) - e; the context is that prediction (clamped 0..40).
 
-Usage: /usr/bin/python3 bench/store/entropy-bound.py [--series DIR]
+What a model implies for the whole series: the measured Reef total of a run that stored these
+tensors as xor-planes (--xor-total, kB; default: 9,352.4, bench/store/series.mjs at 78234e8), minus
+the xor-planes estimate here, plus the model's estimate, over zstd -19 of every file (--zstd-total).
+
+Usage: /usr/bin/python3 bench/store/entropy-bound.py [--series DIR] [--xor-total KB] [--zstd-total KB]
 """
 import argparse
 import json
@@ -190,6 +194,8 @@ def lowrank(delta2d, k):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--series', default=default_series())
+    ap.add_argument('--xor-total', type=float, default=9352.4)
+    ap.add_argument('--zstd-total', type=float, default=13038.9)
     args = ap.parse_args()
     meta = json.load(open(os.path.join(args.series, 'series.json')))
     files = [f['file'] for f in meta['files']]
@@ -272,6 +278,12 @@ def main():
                     approx, cost = lowrank(d2, k)
                     pb = f16_bits(rf + approx.reshape(-1))
                     add(f'residual/f16ref-lowrank-{k}/nb', residual_cost(tu, monotone(pb.astype(np.int64), width), e, cols, 'nb')[0] + cost * 8)
+        # Models that do not apply to a file count as the model they reduce to there: extrapolation
+        # without an epoch before the reference is `prev`; an f16 reference only exists for f16 files.
+        for m in list(models) if not any(k.startswith('residual/f16ref-') for k in models) else []:
+            if m.startswith('residual/lowrank-'):
+                models.setdefault(m.replace('residual/lowrank-', 'residual/f16ref-lowrank-'), models[m])
+        models.setdefault('residual/extrap/nb', models['residual/prev/nb'])
         row['models'] = {k: v for k, v in models.items()}
         results.append(row)
 
@@ -283,7 +295,21 @@ def main():
             b = r['models'].get(n)
             cells.append(f"{b / r['elements']:8.2f} b {b / 8000:8.1f}kB" if b is not None else ' ' * 22)
         print(f"{r['file']:<22} {r['elements']:>9}  " + '  '.join(cells))
-    json.dump(results, open(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'out', 'entropy-bound.json'), 'w'), indent=1)
+    print()
+    print(f"{'model':<30} {'epochs b/param':>15} {'fine-tune':>10} {'LoRA f16':>9} {'all kB':>9} {'implied total kB':>17} {'/ zstd -19':>10}")
+    base = sum(r['models']['xor-planes'] for r in results) / 8000
+    for n in names:
+        if any(n not in r['models'] for r in results):
+            continue
+        ep = [r['models'][n] / r['elements'] for r in results if r['file'].startswith('epoch-')]
+        ft = next(r['models'][n] / r['elements'] for r in results if r['file'].startswith('finetune'))
+        lo = next(r['models'][n] / r['elements'] for r in results if r['file'].startswith('lora'))
+        kb = sum(r['models'][n] for r in results) / 8000
+        implied = args.xor_total - base + kb
+        print(f"{n:<30} {min(ep):6.2f}-{max(ep):5.2f}    {ft:8.2f}   {lo:7.2f} {kb:9.1f} {implied:17.1f} {implied / args.zstd_total:10.3f}")
+    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'out')
+    os.makedirs(out, exist_ok=True)
+    json.dump(results, open(os.path.join(out, 'entropy-bound.json'), 'w'), indent=1)
 
 
 if __name__ == '__main__':
