@@ -43,7 +43,6 @@ export function fitLowRank(d: Float64Array, rows: number, cols: number, maxRank:
     }
   }
   const costBits = 2 * (rows + cols) * 32;
-  if (!promising(d, rows, cols, floor)) return { rank: 0, factors: new Float32Array(0) };
   const u = new Float64Array(rows);
   const v = new Float64Array(cols);
   let seed = 0x9e3779b9;
@@ -117,9 +116,8 @@ export function lookRows(rows: number): number[] {
 }
 
 /**
- * A quick look before the full fit (which costs ~25 passes over the matrix per component): bits
- * per element the first component of `s` (some rows of the update, `sub` × `cols`) would save, by a
- * few power iterations. An SGD update is noise to a low-rank model and saves almost nothing here;
+ * Bits per element the first component of `s` (some rows of the update, `sub` × `cols`) would save,
+ * by a few power iterations: the quick look before a full fit. An SGD update is noise to a low-rank model and saves almost nothing here;
  * a LoRA merge saves several bits.
  */
 export function firstComponentSaving(s: Float64Array, sub: number, cols: number, floor: number): number {
@@ -156,14 +154,6 @@ export function firstComponentSaving(s: Float64Array, sub: number, cols: number,
  */
 export function worthFitting(savingPerElement: number, rows: number, cols: number): boolean {
   return savingPerElement * rows * cols > 3 * (rows + cols) * 32;
-}
-
-function promising(d: Float64Array, rows: number, cols: number, floor: number): boolean {
-  const picked = lookRows(rows);
-  if (picked.length === rows) return true; // small enough: the full fit is the look
-  const s = new Float64Array(picked.length * cols);
-  picked.forEach((row, k) => s.set(d.subarray(row * cols, (row + 1) * cols), k * cols));
-  return worthFitting(firstComponentSaving(s, picked.length, cols, floor), rows, cols);
 }
 
 function multiply(d: Float64Array, rows: number, cols: number, v: Float64Array, out: Float64Array): void {

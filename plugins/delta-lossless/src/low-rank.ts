@@ -75,6 +75,35 @@ function valuesOf(dtype: LowRankDType, bits: Uint32Array | Uint16Array): ArrayLi
  * and neighbouring floats are neighbouring integers: a small update is a small difference.
  */
 
+/** The update (target − reference, 0 where not finite) on some rows, and the target's mean rounding noise there. */
+function updateOf(dtype: LowRankDType, tBits: Uint32Array | Uint16Array, rBits: Uint32Array | Uint16Array, rows: readonly number[], cols: number): { d: Float64Array; floor: number } {
+  const format = FORMATS[dtype];
+  const noise = roundingNoise(dtype);
+  const d = new Float64Array(rows.length * cols);
+  let floor = 0;
+  rows.forEach((row, k) => {
+    for (let j = 0; j < cols; j++) {
+      const t = tBits[row * cols + j];
+      const x = format.value(t) - format.value(rBits[row * cols + j]);
+      if (!Number.isFinite(x)) continue;
+      d[k * cols + j] = x;
+      floor += noise[(t >>> format.mantissaBits) & format.exponentMask];
+    }
+  });
+  return { d, floor: floor / Math.max(1, d.length) };
+}
+
+/**
+ * The quick look before a fit (which costs ~25 passes over the matrix per component): the first
+ * component of at most 64 evenly strided rows. Small matrices are fitted without a look.
+ */
+function looksLowRank(dtype: LowRankDType, tBits: Uint32Array | Uint16Array, rBits: Uint32Array | Uint16Array, rows: number, cols: number): boolean {
+  const picked = lookRows(rows);
+  if (picked.length === rows) return true;
+  const { d, floor } = updateOf(dtype, tBits, rBits, picked, cols);
+  return worthFitting(firstComponentSaving(d, picked.length, cols, floor), rows, cols);
+}
+
 /** Matrix view: the first dimension as rows, the rest as columns (1-D: one row). */
 function matrixOf(shape: readonly number[]): { rows: number; cols: number } {
   const n = elementCount(shape);
@@ -87,9 +116,11 @@ function matrixOf(shape: readonly number[]): { rows: number; cols: number } {
  * fixed order, in f64), rounded to the dtype. Where the reference or the sum is not finite the
  * prediction is the reference's own bits: NaN payloads out of arithmetic differ between CPUs.
  */
-function predict(format: Format, refBits: Uint32Array | Uint16Array, refValues: ArrayLike<number>, rows: number, cols: number, rank: number, factors: Float32Array): Uint32Array {
+function predict(dtype: LowRankDType, refBits: Uint32Array | Uint16Array, rows: number, cols: number, rank: number, factors: Float32Array): Uint32Array {
   const out = Uint32Array.from(refBits);
   if (rank === 0) return out;
+  const format = FORMATS[dtype];
+  const refValues = valuesOf(dtype, refBits);
   const vAt = rows * rank;
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j < cols; j++) {
@@ -129,24 +160,7 @@ export const lowRank: DeltaTypePlugin = {
     if (target.data.length <= RESIDUAL_ALWAYS_BYTES) return true;
     const { rows, cols } = matrixOf(target.shape);
     if (rows < MIN_SIDE || cols < MIN_SIDE || !DTYPES.includes(target.dtype) || sameLayout(target, reference)) return false;
-    // The update on the quick look's rows only: a sample, as the hint must be cheap.
-    const format = FORMATS[target.dtype as LowRankDType];
-    const picked = lookRows(rows);
-    const tBits = bitsOf(target);
-    const rBits = bitsOf(reference);
-    const noise = roundingNoise(target.dtype as LowRankDType);
-    const s = new Float64Array(picked.length * cols);
-    let floor = 0;
-    picked.forEach((row, k) => {
-      for (let j = 0; j < cols; j++) {
-        const t = tBits[row * cols + j];
-        const x = format.value(t) - format.value(rBits[row * cols + j]);
-        if (!Number.isFinite(x)) continue;
-        s[k * cols + j] = x;
-        floor += noise[(t >>> format.mantissaBits) & format.exponentMask];
-      }
-    });
-    return worthFitting(firstComponentSaving(s, picked.length, cols, floor / s.length), rows, cols);
+    return looksLowRank(target.dtype as LowRankDType, bitsOf(target), bitsOf(reference), rows, cols);
   },
   encode(target: Tensor, reference: Tensor, options): DeltaPayload {
     assertSameLayout('low-rank', target, reference);
@@ -157,22 +171,12 @@ export const lowRank: DeltaTypePlugin = {
     const { rows, cols } = matrixOf(target.shape);
     const tBits = bitsOf(target);
     const rBits = bitsOf(reference);
-    const rValues = valuesOf(dtype, rBits);
     let fit: LowRankFit = { rank: 0, factors: new Float32Array(0) };
-    if (maxRank > 0 && rows >= MIN_SIDE && cols >= MIN_SIDE) {
-      const tValues = valuesOf(dtype, tBits);
-      const d = new Float64Array(tBits.length);
-      const noise = roundingNoise(dtype);
-      let floor = 0;
-      for (let i = 0; i < d.length; i++) {
-        const x = tValues[i] - rValues[i];
-        if (!Number.isFinite(x)) continue;
-        d[i] = x;
-        floor += noise[(tBits[i] >>> format.mantissaBits) & format.exponentMask];
-      }
-      fit = fitLowRank(d, rows, cols, maxRank, floor / d.length);
+    if (maxRank > 0 && rows >= MIN_SIDE && cols >= MIN_SIDE && looksLowRank(dtype, tBits, rBits, rows, cols)) {
+      const { d, floor } = updateOf(dtype, tBits, rBits, Array.from({ length: rows }, (_, i) => i), cols);
+      fit = fitLowRank(d, rows, cols, maxRank, floor);
     }
-    const pred = predict(format, rBits, rValues, rows, cols, fit.rank, fit.factors);
+    const pred = predict(dtype, rBits, rows, cols, fit.rank, fit.factors);
     const n = tBits.length;
     const full = 2 ** format.bits;
     const half = full / 2;
@@ -205,7 +209,7 @@ export const lowRank: DeltaTypePlugin = {
     if (!Number.isInteger(rank) || rank < 0) throw new ReefError('BAD_MODEL', `low-rank payload has invalid rank ${String(payload.attributes.rank)}`);
     const factors = requireArray(payload, 'factors', Float32Array, rank * (rows + cols));
     const rBits = bitsOf(reference);
-    const pred = predict(format, rBits, valuesOf(dtype as LowRankDType, rBits), rows, cols, rank, factors);
+    const pred = predict(dtype as LowRankDType, rBits, rows, cols, rank, factors);
     const n = pred.length;
     const { mantissaBits: shift, exponentMask: mask } = format;
     const exponent = new Int32Array(n);
