@@ -20,10 +20,11 @@ const DTYPES: readonly string[] = ['f32', 'f16', 'bf16'];
 /** Smallest matrix side worth a factor: below it the factors cost about what they could save. */
 const MIN_SIDE = 8;
 /**
- * Up to this size the type is always tried: its residual coder alone is ~4% smaller than
- * xor-planes on SGD updates but runs at ~20-40 MB/s (an adaptive coder, one symbol per element), a
- * few ms on such tensors. Above it, only where a quick look finds a low-rank update (`worthTrying`),
- * so that large plain updates keep xor-planes' speed.
+ * Up to this size the type is always tried: its residual coder alone is ~3.5% smaller than
+ * xor-planes on SGD updates but slower (an adaptive coder, about four decisions per element: ~25
+ * MB/s per core each way on the loaded 2-core machine, where xor-planes encodes at 30-55 and decodes
+ * at 60-100; bench/store/low-rank-speed.mjs), tens of ms on such tensors. Above it, only where a
+ * quick look finds a low-rank update (`worthTrying`), so large plain updates keep xor-planes' speed.
  */
 export const RESIDUAL_ALWAYS_BYTES = 4 << 20;
 
@@ -140,9 +141,9 @@ function predict(dtype: LowRankDType, refBits: Uint32Array | Uint16Array, rows: 
  * context of the neighbours' residual sizes) plus raw low bits. Byte-exact for every bit pattern:
  * the ordered-integer map is a bijection and the difference wraps modulo 2^width.
  *
- * Pays where an update has low rank (a merged LoRA adapter: ~0.2 of xor-planes' bytes on the public
- * series) and slightly on plain updates (an SGD epoch: the difference of ordered integers has no
- * XOR carries, ~2% smaller).
+ * Pays where an update has low rank (a merged LoRA adapter: 0.18 of xor-planes' bytes on the public
+ * series) and a little on plain updates (an SGD epoch: ~3.5% smaller; the difference of ordered
+ * integers has no XOR carries, and the neighbours' residual sizes predict each length).
  */
 export const lowRank: DeltaTypePlugin = {
   kind: 'delta',
