@@ -1,16 +1,16 @@
 #!/usr/bin/env node
-// Speed and bytes of the `low-rank` delta type against `xor-planes` on the public series
+// Speed and bytes of the `low-rank-residual` delta type against `xor-planes` on the public series
 // (make-series.py): every float tensor of a file encoded against its namesake in the reference
 // file and decoded again (byte-exact checked), A/B alternating, --rounds times; medians of wall
 // and of this process's CPU time (xor-planes deflates its planes on the thread pool, whose CPU is
 // counted here too: process.cpuUsage covers every thread). MB/s = raw tensor bytes / time.
 //
 // Usage (after the build and make-series.py):
-//   node bench/store/low-rank-speed.mjs [--series DIR] [--rounds 7]
+//   node bench/store/low-rank-residual-speed.mjs [--series DIR] [--rounds 7]
 import { readFileSync } from 'node:fs';
 import { homedir, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { lowRank, xorPlanes } from '../../plugins/delta-lossless/dist/index.js';
+import { lowRankResidual, xorPlanes } from '../../plugins/delta-lossless/dist/index.js';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -49,7 +49,7 @@ for (const [refFile, targetFile] of pairs) {
   const reference = new Map(load(refFile).map((t) => [t.name, t.tensor]));
   const targets = load(targetFile).filter((t) => reference.get(t.name)?.dtype === t.tensor.dtype);
   const raw = targets.reduce((s, t) => s + t.tensor.data.length, 0);
-  const runs = { 'xor-planes': { type: xorPlanes, enc: [], encCpu: [], dec: [], decCpu: [] }, 'low-rank': { type: lowRank, enc: [], encCpu: [], dec: [], decCpu: [] } };
+  const runs = { 'xor-planes': { type: xorPlanes, enc: [], encCpu: [], dec: [], decCpu: [] }, 'low-rank-residual': { type: lowRankResidual, enc: [], encCpu: [], dec: [], decCpu: [] } };
   const bytes = {};
   for (let round = 0; round < rounds; round++) {
     for (const [id, run] of round % 2 ? Object.entries(runs).reverse() : Object.entries(runs)) {

@@ -23,7 +23,7 @@ const MIN_SIDE = 8;
  * Up to this size the type is always tried: its residual coder alone is ~3.5% smaller than
  * xor-planes on SGD updates but slower (an adaptive coder, about four decisions per element: ~25
  * MB/s per core each way on the loaded 2-core machine, where xor-planes encodes at 30-55 and decodes
- * at 60-100; bench/store/low-rank-speed.mjs), tens of ms on such tensors. Above it, only where a
+ * at 60-100; bench/store/low-rank-residual-speed.mjs), tens of ms on such tensors. Above it, only where a
  * quick look finds a low-rank update (`worthTrying`), so large plain updates keep xor-planes' speed.
  */
 export const RESIDUAL_ALWAYS_BYTES = 4 << 20;
@@ -145,16 +145,16 @@ function predict(dtype: LowRankDType, refBits: Uint32Array | Uint16Array, rows: 
  * series) and a little on plain updates (an SGD epoch: ~3.5% smaller; the difference of ordered
  * integers has no XOR carries, and the neighbours' residual sizes predict each length).
  */
-export const lowRank: DeltaTypePlugin = {
+export const lowRankResidual: DeltaTypePlugin = {
   kind: 'delta',
-  id: 'low-rank',
+  id: 'low-rank-residual',
   label: 'Low-rank update + coded residual',
   summary: 'reference + U V (fitted rank, f32 factors) rounded to the dtype, residual as ordered integers coded by bit length (lossless; f32, f16, bf16)',
   apiVersion: PLUGIN_API_VERSION,
   lossless: true,
   params: [RANK_PARAM],
   supports(target, reference) {
-    if (!DTYPES.includes(target.dtype)) return `low-rank handles f32, f16 and bf16, not ${target.dtype}`;
+    if (!DTYPES.includes(target.dtype)) return `low-rank-residual handles f32, f16 and bf16, not ${target.dtype}`;
     return sameLayout(target, reference);
   },
   worthTrying(target, reference) {
@@ -164,8 +164,8 @@ export const lowRank: DeltaTypePlugin = {
     return looksLowRank(target.dtype as LowRankDType, bitsOf(target), bitsOf(reference), rows, cols);
   },
   encode(target: Tensor, reference: Tensor, options): DeltaPayload {
-    assertSameLayout('low-rank', target, reference);
-    if (!DTYPES.includes(target.dtype)) throw new ReefError('UNSUPPORTED', `low-rank: dtype ${target.dtype} is not f32, f16 or bf16`);
+    assertSameLayout('low-rank-residual', target, reference);
+    if (!DTYPES.includes(target.dtype)) throw new ReefError('UNSUPPORTED', `low-rank-residual: dtype ${target.dtype} is not f32, f16 or bf16`);
     const dtype = target.dtype as LowRankDType;
     const format = FORMATS[dtype];
     const maxRank = Number(options?.params?.maxRank ?? RANK_PARAM.default);
@@ -198,16 +198,16 @@ export const lowRank: DeltaTypePlugin = {
     const coded = encodeResiduals(z, exponent, cols);
     return {
       arrays: { factors: named(fit.factors), coded: named(coded.coded), raw: named(coded.raw) },
-      attributes: { ...headerAttributes('low-rank', target), rank: fit.rank },
+      attributes: { ...headerAttributes('low-rank-residual', target), rank: fit.rank },
     };
   },
   decode(payload: DeltaPayload, reference: Tensor): Tensor {
-    const { dtype, shape } = readHeader('low-rank', payload, reference);
-    if (!DTYPES.includes(dtype)) throw new ReefError('BAD_MODEL', `low-rank payload has dtype ${dtype}, not f32, f16 or bf16`);
+    const { dtype, shape } = readHeader('low-rank-residual', payload, reference);
+    if (!DTYPES.includes(dtype)) throw new ReefError('BAD_MODEL', `low-rank-residual payload has dtype ${dtype}, not f32, f16 or bf16`);
     const format = FORMATS[dtype as LowRankDType];
     const rank = Number(payload.attributes.rank);
     const { rows, cols } = matrixOf(shape);
-    if (!Number.isInteger(rank) || rank < 0) throw new ReefError('BAD_MODEL', `low-rank payload has invalid rank ${String(payload.attributes.rank)}`);
+    if (!Number.isInteger(rank) || rank < 0) throw new ReefError('BAD_MODEL', `low-rank-residual payload has invalid rank ${String(payload.attributes.rank)}`);
     const factors = requireArray(payload, 'factors', Float32Array, rank * (rows + cols));
     const rBits = bitsOf(reference);
     const pred = predict(dtype as LowRankDType, rBits, rows, cols, rank, factors);

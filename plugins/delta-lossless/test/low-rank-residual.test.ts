@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DTYPE_BYTES, bf16BitsToFloat, floatToBf16Bits, floatToHalfBits, halfBitsToFloat, type DType, type DeltaPayload, type Tensor } from '@reef/core';
 import { describe, expect, it } from 'vitest';
-import { lowRank, xorPlanes } from '../src/index.js';
-import { RESIDUAL_ALWAYS_BYTES } from '../src/low-rank.js';
+import { lowRankResidual, xorPlanes } from '../src/index.js';
+import { RESIDUAL_ALWAYS_BYTES } from '../src/low-rank-residual.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../fixtures/', import.meta.url));
 
@@ -57,15 +57,15 @@ function loraMerged(base: Float64Array, rows: number, cols: number, rank: number
 const bytesOf = (p: DeltaPayload) => Object.values(p.arrays).reduce((s, a) => s + a.data.byteLength, 0);
 
 async function roundTrip(target: Tensor, reference: Tensor): Promise<DeltaPayload> {
-  const payload = lowRank.encode(target, reference) as DeltaPayload;
-  const back = await lowRank.decode(payload, reference);
+  const payload = lowRankResidual.encode(target, reference) as DeltaPayload;
+  const back = await lowRankResidual.decode(payload, reference);
   expect(back.dtype).toBe(target.dtype);
   expect(back.shape).toEqual(target.shape);
   expect(Buffer.from(back.data).equals(Buffer.from(target.data))).toBe(true);
   return payload;
 }
 
-describe('low-rank: a merged LoRA adapter on real weights', () => {
+describe('low-rank-residual: a merged LoRA adapter on real weights', () => {
   const base32 = fixtureTensor('f32', '0.weight');
   const [rows, cols] = base32.shape;
   const base = values(base32);
@@ -108,7 +108,7 @@ describe('low-rank: a merged LoRA adapter on real weights', () => {
   });
 });
 
-describe('low-rank: every bit pattern', () => {
+describe('low-rank-residual: every bit pattern', () => {
   /** Seeded random bit patterns. */
   function bytesFrom(seed: number, n: number): Uint8Array {
     let s = seed >>> 0 || 1;
@@ -140,27 +140,27 @@ describe('low-rank: every bit pattern', () => {
   });
 });
 
-describe('low-rank: what it refuses', () => {
+describe('low-rank-residual: what it refuses', () => {
   const t: Tensor = { dtype: 'f32', shape: [4, 4], data: new Uint8Array(64).fill(1) };
 
   it('supports f32, f16 and bf16 against the same dtype and size only', () => {
-    expect(lowRank.supports?.(t, t)).toBeUndefined();
-    expect(lowRank.supports?.({ dtype: 'f64', shape: [4], data: new Uint8Array(32) }, { dtype: 'f64', shape: [4], data: new Uint8Array(32) })).toMatch(/f64/);
-    expect(lowRank.supports?.(t, { dtype: 'f16', shape: [4, 4], data: new Uint8Array(32) })).toMatch(/dtype/);
+    expect(lowRankResidual.supports?.(t, t)).toBeUndefined();
+    expect(lowRankResidual.supports?.({ dtype: 'f64', shape: [4], data: new Uint8Array(32) }, { dtype: 'f64', shape: [4], data: new Uint8Array(32) })).toMatch(/f64/);
+    expect(lowRankResidual.supports?.(t, { dtype: 'f16', shape: [4, 4], data: new Uint8Array(32) })).toMatch(/dtype/);
   });
 
   it('throws a ReefError on a truncated or padded payload', async () => {
     const reference: Tensor = { ...t, data: new Uint8Array(64) };
-    const payload = lowRank.encode({ ...t, data: Uint8Array.from({ length: 64 }, (_, i) => i * 7) }, reference) as DeltaPayload;
+    const payload = lowRankResidual.encode({ ...t, data: Uint8Array.from({ length: 64 }, (_, i) => i * 7) }, reference) as DeltaPayload;
     for (const name of ['coded', 'raw']) {
       const arr = payload.arrays[name].data as Uint8Array;
       for (const bad of [arr.subarray(0, arr.length - 1), Uint8Array.from([...arr, 0])]) {
         const broken = { ...payload, arrays: { ...payload.arrays, [name]: { data: bad, shape: [bad.length] } } };
-        expect(() => lowRank.decode(broken, reference)).toThrow(expect.objectContaining({ name: 'ReefError' }));
+        expect(() => lowRankResidual.decode(broken, reference)).toThrow(expect.objectContaining({ name: 'ReefError' }));
       }
     }
     const wrongRank = { ...payload, attributes: { ...payload.attributes, rank: 2 } };
-    expect(() => lowRank.decode(wrongRank, reference)).toThrow(expect.objectContaining({ name: 'ReefError' }));
+    expect(() => lowRankResidual.decode(wrongRank, reference)).toThrow(expect.objectContaining({ name: 'ReefError' }));
   });
 
   it(`is worth trying on anything up to ${RESIDUAL_ALWAYS_BYTES >> 20} MiB, above only where the update looks low-rank`, () => {
@@ -171,8 +171,8 @@ describe('low-rank: what it refuses', () => {
     const noise = normals(2, rows * cols);
     const noisy = fromValues('f32', [rows, cols], base.map((x, i) => x + 1e-4 * noise[i]));
     const merged = fromValues('f32', [rows, cols], loraMerged(base, rows, cols, 4, 0.2, 3));
-    expect(lowRank.worthTrying?.({ ...reference, shape: [64, 64], data: reference.data.subarray(0, 64 * 64 * 4) }, { ...reference, shape: [64, 64], data: reference.data.subarray(0, 64 * 64 * 4) })).toBe(true);
-    expect(lowRank.worthTrying?.(noisy, reference)).toBe(false);
-    expect(lowRank.worthTrying?.(merged, reference)).toBe(true);
+    expect(lowRankResidual.worthTrying?.({ ...reference, shape: [64, 64], data: reference.data.subarray(0, 64 * 64 * 4) }, { ...reference, shape: [64, 64], data: reference.data.subarray(0, 64 * 64 * 4) })).toBe(true);
+    expect(lowRankResidual.worthTrying?.(noisy, reference)).toBe(false);
+    expect(lowRankResidual.worthTrying?.(merged, reference)).toBe(true);
   });
 });
