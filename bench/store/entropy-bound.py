@@ -15,13 +15,16 @@ Models (per element, u = the f32/f16 bit pattern mapped to a monotone integer):
                 reference's exponent and "own top changed", two low planes raw (f32)
   xor-length    XOR as (bit length of the XOR, context: reference exponent and the neighbours'
                 lengths) + the top 2 bits below its leading 1 (context: length) + the rest raw
-  residual      r = u(target) - u(prediction), zigzag; coded as (bit length L of r, context: see
-                --ctx) + the 2 bits below the leading 1 (context: L) + the rest raw (fpzip style)
+  residual      r = u(target) - u(prediction), zigzag; coded as (bit length L of r, context: none,
+                the reference's exponent, "nb" below, or both) + the 2 bits below the leading 1
+                (context: L) + the rest raw (fpzip style)
 Predictions (for `residual`):
   prev          the reference itself (the previous epoch / the parent)
   extrap        w1 + a (w1 - w0), a fitted per tensor (least squares, stored as 4 bytes)
   lowrank-k     w1 + U V (rank k of the update, by SVD; factors stored in f16, costed)
-  merge-k       for the f16 LoRA merge: f16(w_parent + rank-k of its difference)
+  f16ref-lowrank-k  for the f16 LoRA merge: against the f16 copy of the parent (what the store
+                offers as its reference), f16(copy + rank-k of the difference); `lowrank-k` there is
+                against the f32 parent itself
 Context for L ("nb"): the reference's exponent e and the update magnitude of the left and upper
 neighbours in absolute terms (their L + their exponent), predicting this element's L as
 mean(neighbours) - e; the context is that prediction (clamped 0..40).
