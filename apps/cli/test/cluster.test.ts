@@ -36,7 +36,7 @@ describe('reef cluster', () => {
     expect(analyze.code, analyze.stderr).toBe(0);
     expect(analyze.stdout).toMatch(/cluster 1: f32 \[400, 120\], 5 tensors/);
     // One row per member: the commit that holds it, file:tensor, how it is stored now, the plan.
-    expect(analyze.stdout).toMatch(/ [0-9a-f]{12} +v2\.safetensors:w1 +whole [\d.]+ KiB +(kept \(|(xor-planes|float-diff|sparse|pq-lossless) vs (centroid|medoid) )/);
+    expect(analyze.stdout).toMatch(/ [0-9a-f]{12} +v2\.safetensors:w1 +whole [\d.]+ KiB +(kept \(|(xor-planes|float-diff|sparse|low-rank-residual|pq-lossless) vs (centroid|medoid) )/);
     expect(analyze.stdout).toMatch(/paying clusters: .*\(saves/);
     expect(analyze.stdout).toMatch(/projected with a mean centroid .* with the medoid /);
     expect(analyze.stdout).toMatch(/projection measured/);

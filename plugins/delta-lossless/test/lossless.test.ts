@@ -40,7 +40,7 @@ function tensor(dtype: DType, data: Uint8Array): Tensor {
 }
 
 describe('lossless delta types: property tests over random bit patterns', () => {
-  for (const id of ['xor-planes', 'float-diff', 'sparse']) {
+  for (const id of ['xor-planes', 'float-diff', 'sparse', 'low-rank-residual']) {
     for (const dtype of FLOAT_DTYPES) {
       it(`${id} ${dtype}: random targets, random and nearby references, special values, byte-exact`, async () => {
         const delta = registry.deltaType(id);
@@ -98,7 +98,7 @@ describe('lossless delta types: property tests over random bit patterns', () => 
   });
 
   it('handles tensor data at unaligned offsets (views into a file buffer)', async () => {
-    for (const id of ['xor-planes', 'float-diff', 'sparse']) {
+    for (const id of ['xor-planes', 'float-diff', 'sparse', 'low-rank-residual']) {
       const delta = registry.deltaType(id);
       const file = bytesFrom(99, 1 + 400 * 4 + 3);
       const target = tensor('f32', file.subarray(1, 1 + 400 * 4));

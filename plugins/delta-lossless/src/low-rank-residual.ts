@@ -1,0 +1,233 @@
+import {
+  PLUGIN_API_VERSION, ReefError, decodeTable, elementCount, floatToBf16Bits, floatToHalfBits, named, requireArray,
+  type DeltaPayload, type DeltaTypePlugin, type ParamSpec, type Tensor,
+} from '@reef/core';
+import { firstComponentSaving, fitLowRank, lookRows, worthFitting, type LowRankFit } from './low-rank-fit.js';
+import { assertSameLayout, headerAttributes, readHeader, sameLayout } from './payload.js';
+import { decodeResiduals, encodeResiduals } from './residual-coder.js';
+
+export const RANK_PARAM: ParamSpec = {
+  name: 'maxRank',
+  type: 'int',
+  default: 8,
+  min: 0,
+  max: 64,
+  description: 'most components of the low-rank update to fit (each kept only where it pays)',
+};
+
+type LowRankDType = 'f32' | 'f16' | 'bf16';
+const DTYPES: readonly string[] = ['f32', 'f16', 'bf16'];
+/** Smallest matrix side worth a factor: below it the factors cost about what they could save. */
+const MIN_SIDE = 8;
+/**
+ * Up to this size the type is always tried: its residual coder alone is ~3.5% smaller than
+ * xor-planes on SGD updates but slower (an adaptive coder, about four decisions per element: 23-29
+ * MB/s of CPU time each way on the loaded 2-core machine, where xor-planes encodes at 25-57 and
+ * decodes at 62-100; bench/store/low-rank-residual-speed.mjs), tens of ms on such tensors. Above it, only where a
+ * quick look finds a low-rank update (`worthTrying`), so large plain updates keep xor-planes' speed.
+ */
+export const RESIDUAL_ALWAYS_BYTES = 4 << 20;
+
+/** How a dtype's bit patterns read as numbers, exponents and (back) as rounded bit patterns. */
+interface Format {
+  readonly bits: 16 | 32;
+  readonly mantissaBits: number;
+  /** Exponent field: (bits >>> mantissaBits) & exponentMask. */
+  readonly exponentMask: number;
+  /** Value of a bit pattern. */
+  value(bits: number): number;
+  /** Bit pattern of finite `x` rounded to this dtype (deterministic: the decoder repeats it). */
+  round(x: number): number;
+}
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+const FORMATS: Record<LowRankDType, Format> = {
+  f32: { bits: 32, mantissaBits: 23, exponentMask: 0xff, value: (b) => ((u32[0] = b), f32[0]), round: (x) => ((f32[0] = x), u32[0]) },
+  bf16: { bits: 16, mantissaBits: 7, exponentMask: 0xff, value: (b) => decodeTable('bf16')[b], round: floatToBf16Bits },
+  f16: { bits: 16, mantissaBits: 10, exponentMask: 0x1f, value: (b) => decodeTable('fp16')[b], round: floatToHalfBits },
+};
+
+/** Rounding noise of a value of the dtype, ulp²/12, by exponent field (the smallest normal's for subnormals). */
+function roundingNoise(dtype: LowRankDType): Float64Array {
+  const { exponentMask, mantissaBits } = FORMATS[dtype];
+  const bias = dtype === 'f16' ? 15 : 127;
+  return Float64Array.from({ length: exponentMask + 1 }, (_, e) => 4 ** (Math.max(e, 1) - bias - mantissaBits) / 12);
+}
+
+/** The element bit patterns of a tensor (little-endian), as unsigned integers. */
+function bitsOf(t: Tensor): Uint32Array | Uint16Array {
+  const src = t.data.byteOffset % 4 === 0 ? t.data : new Uint8Array(t.data);
+  const n = elementCount(t.shape);
+  return t.dtype === 'f32' ? new Uint32Array(src.buffer, src.byteOffset, n) : new Uint16Array(src.buffer, src.byteOffset, n);
+}
+
+function valuesOf(dtype: LowRankDType, bits: Uint32Array | Uint16Array): ArrayLike<number> {
+  if (dtype === 'f32') return new Float32Array(bits.buffer, bits.byteOffset, bits.length);
+  const table = decodeTable(dtype === 'f16' ? 'fp16' : 'bf16');
+  const out = new Float32Array(bits.length);
+  for (let i = 0; i < bits.length; i++) out[i] = table[bits[i]];
+  return out;
+}
+
+/*
+ * Ordered integers: a bit pattern b of width W maps to b + 2^(W-1) when positive and to 2^W - 1 - b
+ * when negative, so the integers are in the order of the floats (−0 just below +0, NaNs at the ends)
+ * and neighbouring floats are neighbouring integers: a small update is a small difference.
+ */
+
+/** The update (target − reference, 0 where not finite) on some rows, and the target's mean rounding noise there. */
+function updateOf(dtype: LowRankDType, tBits: Uint32Array | Uint16Array, rBits: Uint32Array | Uint16Array, rows: readonly number[], cols: number): { d: Float64Array; floor: number } {
+  const format = FORMATS[dtype];
+  const noise = roundingNoise(dtype);
+  const d = new Float64Array(rows.length * cols);
+  let floor = 0;
+  rows.forEach((row, k) => {
+    for (let j = 0; j < cols; j++) {
+      const t = tBits[row * cols + j];
+      const x = format.value(t) - format.value(rBits[row * cols + j]);
+      if (!Number.isFinite(x)) continue;
+      d[k * cols + j] = x;
+      floor += noise[(t >>> format.mantissaBits) & format.exponentMask];
+    }
+  });
+  return { d, floor: floor / Math.max(1, d.length) };
+}
+
+/**
+ * The quick look before a fit (which costs ~25 passes over the matrix per component): the first
+ * component of at most 64 evenly strided rows. Small matrices are fitted without a look.
+ */
+function looksLowRank(dtype: LowRankDType, tBits: Uint32Array | Uint16Array, rBits: Uint32Array | Uint16Array, rows: number, cols: number): boolean {
+  const picked = lookRows(rows);
+  if (picked.length === rows) return true;
+  const { d, floor } = updateOf(dtype, tBits, rBits, picked, cols);
+  return worthFitting(firstComponentSaving(d, picked.length, cols, floor), rows, cols);
+}
+
+/** Matrix view: the first dimension as rows, the rest as columns (1-D: one row). */
+function matrixOf(shape: readonly number[]): { rows: number; cols: number } {
+  const n = elementCount(shape);
+  const rows = shape.length >= 2 && shape[0] > 0 ? shape[0] : 1;
+  return { rows, cols: n / rows };
+}
+
+/**
+ * Prediction of every element: the reference plus the low-rank term (sum over components in a
+ * fixed order, in f64), rounded to the dtype. Where the reference or the sum is not finite the
+ * prediction is the reference's own bits: NaN payloads out of arithmetic differ between CPUs.
+ */
+function predict(dtype: LowRankDType, refBits: Uint32Array | Uint16Array, rows: number, cols: number, rank: number, factors: Float32Array): Uint32Array {
+  const out = Uint32Array.from(refBits);
+  if (rank === 0) return out;
+  const format = FORMATS[dtype];
+  const refValues = valuesOf(dtype, refBits);
+  const vAt = rows * rank;
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
+      const at = i * cols + j;
+      let x = refValues[at];
+      for (let c = 0; c < rank; c++) x += factors[i * rank + c] * factors[vAt + c * cols + j];
+      if (Number.isFinite(x)) out[at] = format.round(x);
+    }
+  }
+  return out;
+}
+
+/**
+ * Low-rank update plus coded residual. The target is predicted as reference + U V (rank chosen by
+ * the fit, 0 when no component pays), rounded to the dtype; what is left, the difference of the
+ * target and the prediction as ordered integers, is coded by its bit length (adaptive, in the
+ * context of the neighbours' residual sizes) plus raw low bits. Byte-exact for every bit pattern:
+ * the ordered-integer map is a bijection and the difference wraps modulo 2^width.
+ *
+ * Pays where an update has low rank (a merged LoRA adapter: 0.18 of xor-planes' bytes on the public
+ * series) and a little on plain updates (an SGD epoch: ~3.5% smaller; the difference of ordered
+ * integers has no XOR carries, and the neighbours' residual sizes predict each length).
+ */
+export const lowRankResidual: DeltaTypePlugin = {
+  kind: 'delta',
+  id: 'low-rank-residual',
+  label: 'Low-rank update + coded residual',
+  summary: 'reference + U V (fitted rank, f32 factors) rounded to the dtype, residual as ordered integers coded by bit length (lossless; f32, f16, bf16)',
+  apiVersion: PLUGIN_API_VERSION,
+  lossless: true,
+  params: [RANK_PARAM],
+  supports(target, reference) {
+    if (!DTYPES.includes(target.dtype)) return `low-rank-residual handles f32, f16 and bf16, not ${target.dtype}`;
+    return sameLayout(target, reference);
+  },
+  worthTrying(target, reference) {
+    if (target.data.length <= RESIDUAL_ALWAYS_BYTES) return true;
+    const { rows, cols } = matrixOf(target.shape);
+    if (rows < MIN_SIDE || cols < MIN_SIDE || !DTYPES.includes(target.dtype) || sameLayout(target, reference)) return false;
+    return looksLowRank(target.dtype as LowRankDType, bitsOf(target), bitsOf(reference), rows, cols);
+  },
+  encode(target: Tensor, reference: Tensor, options): DeltaPayload {
+    assertSameLayout('low-rank-residual', target, reference);
+    if (!DTYPES.includes(target.dtype)) throw new ReefError('UNSUPPORTED', `low-rank-residual: dtype ${target.dtype} is not f32, f16 or bf16`);
+    const dtype = target.dtype as LowRankDType;
+    const format = FORMATS[dtype];
+    const maxRank = Number(options?.params?.maxRank ?? RANK_PARAM.default);
+    const { rows, cols } = matrixOf(target.shape);
+    const tBits = bitsOf(target);
+    const rBits = bitsOf(reference);
+    let fit: LowRankFit = { rank: 0, factors: new Float32Array(0) };
+    if (maxRank > 0 && rows >= MIN_SIDE && cols >= MIN_SIDE && looksLowRank(dtype, tBits, rBits, rows, cols)) {
+      const { d, floor } = updateOf(dtype, tBits, rBits, Array.from({ length: rows }, (_, i) => i), cols);
+      fit = fitLowRank(d, rows, cols, maxRank, floor);
+    }
+    const pred = predict(dtype, rBits, rows, cols, fit.rank, fit.factors);
+    const n = tBits.length;
+    const full = 2 ** format.bits;
+    const half = full / 2;
+    const top = full - 1;
+    const { mantissaBits: shift, exponentMask: mask } = format;
+    const z = new Uint32Array(n);
+    const exponent = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const t = tBits[i];
+      const p = pred[i];
+      // Difference of the ordered integers, wrapped into [-2^(W-1), 2^(W-1)).
+      let r = (t >= half ? top - t : t + half) - (p >= half ? top - p : p + half);
+      if (r >= half) r -= full;
+      else if (r < -half) r += full;
+      z[i] = r >= 0 ? 2 * r : -2 * r - 1; // zigzag: small magnitudes of either sign are small codes
+      exponent[i] = (p >>> shift) & mask;
+    }
+    const coded = encodeResiduals(z, exponent, cols);
+    return {
+      arrays: { factors: named(fit.factors), coded: named(coded.coded), raw: named(coded.raw) },
+      attributes: { ...headerAttributes('low-rank-residual', target), rank: fit.rank },
+    };
+  },
+  decode(payload: DeltaPayload, reference: Tensor): Tensor {
+    const { dtype, shape } = readHeader('low-rank-residual', payload, reference);
+    if (!DTYPES.includes(dtype)) throw new ReefError('BAD_MODEL', `low-rank-residual payload has dtype ${dtype}, not f32, f16 or bf16`);
+    const format = FORMATS[dtype as LowRankDType];
+    const rank = Number(payload.attributes.rank);
+    const { rows, cols } = matrixOf(shape);
+    if (!Number.isInteger(rank) || rank < 0) throw new ReefError('BAD_MODEL', `low-rank-residual payload has invalid rank ${String(payload.attributes.rank)}`);
+    const factors = requireArray(payload, 'factors', Float32Array, rank * (rows + cols));
+    const rBits = bitsOf(reference);
+    const pred = predict(dtype as LowRankDType, rBits, rows, cols, rank, factors);
+    const n = pred.length;
+    const { mantissaBits: shift, exponentMask: mask } = format;
+    const exponent = new Int32Array(n);
+    for (let i = 0; i < n; i++) exponent[i] = (pred[i] >>> shift) & mask;
+    const z = decodeResiduals({ coded: requireArray(payload, 'coded', Uint8Array), raw: requireArray(payload, 'raw', Uint8Array) }, exponent, cols);
+    const full = 2 ** format.bits;
+    const half = full / 2;
+    const top = full - 1;
+    const out = format.bits === 32 ? new Uint32Array(n) : new Uint16Array(n);
+    for (let i = 0; i < n; i++) {
+      const zi = z[i];
+      const p = pred[i];
+      let m = (p >= half ? top - p : p + half) + (zi & 1 ? -(zi + 1) / 2 : zi / 2);
+      if (m >= full) m -= full;
+      else if (m < 0) m += full;
+      out[i] = m >= half ? m - half : top - m;
+    }
+    return { dtype, shape, data: new Uint8Array(out.buffer) };
+  },
+};
