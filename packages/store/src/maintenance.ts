@@ -1,6 +1,7 @@
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { streamFile } from './checkout.js';
+import { wantsSketch } from './encoding-policy.js';
 import type { CommitQuality, Tree } from './model.js';
 import type { EncodedObject, ObjectInfo } from './objects.js';
 import type { RepoContext } from './repo-context.js';
@@ -36,9 +37,10 @@ export interface FsckResult {
   readonly rebuilt: string[];
 }
 
-/** Objects the similarity index covers: tensors that files hold (not cluster centroids), non-empty. */
-function indexable(info: ObjectInfo): boolean {
-  return !info.kind && info.rawBytes > 0;
+/** Objects the similarity index covers: tensors that files hold (not cluster centroids) that the encoding policy sketches. */
+function indexable(ctx: RepoContext, info: ObjectInfo): boolean {
+  const referenceDType = info.reference ? ctx.objects.info(info.reference)?.dtype : undefined;
+  return !info.kind && info.rawBytes > 0 && wantsSketch(info.rawBytes, info.dtype, referenceDType);
 }
 
 function dirBytes(dir: string): number {
@@ -57,7 +59,7 @@ function dirBytes(dir: string): number {
 export async function maintainSimilarity(ctx: RepoContext): Promise<void> {
   const similarity = new SimilarityIndex(ctx.similarityPath());
   if (similarity.loaded) similarity.retain((h) => ctx.objects.has(h));
-  else for (const info of ctx.objects.all()) if (indexable(info)) similarity.add(info.hash, await ctx.objects.get(info.hash));
+  else for (const info of ctx.objects.all()) if (indexable(ctx, info)) similarity.add(info.hash, await ctx.objects.get(info.hash));
   similarity.save();
 }
 
@@ -307,7 +309,7 @@ async function fsckContent(
     work.advance(info.rawBytes);
     try {
       const tensor = await ctx.objects.get(info.hash, true);
-      if (!similarity.loaded && indexable(info)) similarity.add(info.hash, tensor);
+      if (!similarity.loaded && indexable(ctx, info)) similarity.add(info.hash, tensor);
     } catch (err) {
       problems.push((err as Error).message);
     }
