@@ -186,7 +186,8 @@ export async function gc(ctx: RepoContext): Promise<GcResult> {
       // A pack whose manifest lists more than it wins holds copies superseded by `cluster apply`.
       const intact = keep.length === infos.length && keepBooks.length === books.length && infos.length + books.length > 0;
       if (intact && ctx.objects.listedCount(pack) === infos.length) {
-        const size = statSync(join(packsDir, `${pack}.h5`)).size;
+        // A pack of inline objects only (manifest format 2) has no HDF5 file: its manifest is its size.
+        const size = statSync(join(packsDir, `${pack}.h5`), { throwIfNoEntry: false })?.size ?? statSync(join(packsDir, `${pack}.json`)).size;
         if (size < SMALL_PACK_BYTES) small.push({ pack, bytes: size, infos, books });
         continue;
       }
