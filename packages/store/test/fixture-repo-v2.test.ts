@@ -10,7 +10,7 @@ import { FIXTURES, tempDir } from './helpers.js';
 
 /**
  * fixtures/store-repo-v2 was written by the store before pack manifest format 2
- * (scripts/make-store-fixture-v2.mjs, run at commit fe69e15): every object in its pack's HDF5 file,
+ * and commit format 2 (scripts/make-store-fixture-v2.mjs, run at commit fe69e15): every object in its pack's HDF5 file,
  * cast payloads as HDF5 groups, manifests without a format number. Later code must open it, verify
  * it, give back every file, and keep working on it (add, gc) with the newer layout beside the old.
  */
