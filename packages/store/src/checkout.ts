@@ -36,7 +36,7 @@ export async function fileBytes(ctx: RepoContext, path: string, file: FileRecord
 export async function streamFile(ctx: RepoContext, path: string, file: FileRecord, sink?: (data: Uint8Array) => void, work?: Work): Promise<void> {
   const hash = createHash('sha256');
   let size = 0;
-  for (const segment of fromLayout(file.layout)) {
+  for (const segment of fromLayout(file.layout, file.size)) {
     const data = 'literal' in segment ? segment.literal : (await ctx.objects.get(file.tensors[segment.tensor].hash)).data;
     hash.update(data);
     size += data.length;

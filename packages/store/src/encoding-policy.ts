@@ -1,4 +1,5 @@
-import type { DeltaTypePlugin, Params, Tensor } from '@reef/core';
+import { DTYPE_BYTES } from '@reef/core/tensor';
+import type { DType, DeltaTypePlugin, Params, Tensor } from '@reef/core';
 import type { StoredCodebook } from './codebooks.js';
 
 /**
@@ -40,6 +41,20 @@ export interface PolicyOptions {
  * all, the packs shrink 4 KB (fewer delta attributes), and a warm commit takes ~2.6 ms less.
  */
 export const WHOLE_ONLY_BYTES = 2048;
+
+/**
+ * Whether a stored tensor gets a similarity sketch (similarity.ts), i.e. can be proposed as the
+ * reference of a tensor that has no namesake. Not when it is at most WHOLE_ONLY_BYTES (a tensor of
+ * its size and dtype, the only kind a lookup matches, is stored whole untried, so the proposal
+ * could never be used), nor when it is stored as a narrowing cast of a wider stored tensor (a bf16
+ * or f16 copy of an f32 one): its source is indexed, and a later copy of it is found as a cast of
+ * that source or by name. Measured on the public series (bench/store/series.mjs): ~430 B of
+ * similarity.json per sketch, 12 per cast commit (5.2 kB of 23.2) and 10 of 13 per f32 epoch.
+ */
+export function wantsSketch(rawBytes: number, dtype: DType, referenceDType: DType | undefined): boolean {
+  if (rawBytes <= WHOLE_ONLY_BYTES) return false;
+  return !(referenceDType !== undefined && DTYPE_BYTES[referenceDType] > DTYPE_BYTES[dtype]);
+}
 
 /** Lossy types that train a codebook (PQ) are tried only on tensors of at least this many bytes, unless a commit says otherwise. */
 export const DEFAULT_PQ_MIN_BYTES = 1024;

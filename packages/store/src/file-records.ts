@@ -1,4 +1,6 @@
+import { ReefError } from '@reef/core/errors';
 import { statSync } from 'node:fs';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Tensor } from '@reef/core';
 import { assemble, parseNpz, writeNpz, type Segment } from './formats/index.js';
 import { sha256, sha256File } from './hash.js';
@@ -7,12 +9,37 @@ import type { RepoContext } from './repo-context.js';
 
 /** Tracked-file records: their byte layout, comparisons, and records rebuilt with other tensors. */
 
+/**
+ * Literals at least this long are also tried raw-deflated. Measured on the public series
+ * (bench/store/series.mjs): a safetensors header of 13 tensors, 976 B, is 1,304 B of base64 and
+ * ~470 B deflated, a quarter of a cast commit's record; below 64 B deflate rarely pays.
+ */
+const DEFLATE_LITERALS_FROM = 64;
+
 export function toLayout(segments: readonly Segment[]): LayoutPart[] {
-  return segments.map((s) => ('literal' in s ? { literal: Buffer.from(s.literal).toString('base64') } : { tensor: s.tensor }));
+  return segments.map((s) => {
+    if (!('literal' in s)) return { tensor: s.tensor };
+    const literal = Buffer.from(s.literal).toString('base64');
+    if (s.literal.length < DEFLATE_LITERALS_FROM) return { literal };
+    const deflated = deflateRawSync(s.literal, { level: 9 }).toString('base64');
+    return deflated.length < literal.length ? { deflated } : { literal };
+  });
 }
 
-export function fromLayout(layout: readonly LayoutPart[]): Segment[] {
-  return layout.map((p) => ('literal' in p ? { literal: new Uint8Array(Buffer.from(p.literal, 'base64')) } : { tensor: p.tensor }));
+/** The segments of a recorded layout; `maxBytes` (the file's size) bounds what a deflated literal may inflate to. */
+export function fromLayout(layout: readonly LayoutPart[], maxBytes: number): Segment[] {
+  return layout.map((p) => {
+    if ('tensor' in p) return { tensor: p.tensor };
+    if ('literal' in p) return { literal: new Uint8Array(Buffer.from(p.literal, 'base64')) };
+    if ('deflated' in p && typeof p.deflated === 'string') {
+      try {
+        return { literal: new Uint8Array(inflateRawSync(Buffer.from(p.deflated, 'base64'), { maxOutputLength: Math.max(1, maxBytes) })) };
+      } catch (err) {
+        throw new ReefError('REPOSITORY', `a deflated literal of the file's layout does not inflate within the file's ${maxBytes} bytes: ${(err as Error).message}`, { cause: err });
+      }
+    }
+    throw new ReefError('REPOSITORY', `a part of the file's layout is neither literal bytes nor a tensor: ${JSON.stringify(p).slice(0, 80)}`);
+  });
 }
 
 /** Whether the file at `abs` is the recorded one, or the file a lossy commit was made from. */
@@ -46,7 +73,7 @@ export async function rebuildRecord(ctx: RepoContext, path: string, template: Fi
     const parsed = parseNpz(bytes, path);
     return { format: 'npz', size: bytes.length, sha256: sha256(bytes), tensors: records, layout: toLayout(parsed.segments) };
   }
-  const bytes = assemble(fromLayout(template.layout), data);
+  const bytes = assemble(fromLayout(template.layout, template.size), data);
   // No `source`: the template's added file (of a lossy commit) is not the file these tensors make.
   return { format: template.format, layout: template.layout, size: bytes.length, sha256: sha256(bytes), tensors: records };
 }

@@ -10,6 +10,14 @@ const REF_NAME = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
 
 export type RefKind = 'heads' | 'tags';
 
+/**
+ * Layout of a commit record, written in its `format` field: 2 allows `deflated` literal parts in a
+ * file's layout (model.ts LayoutPart). Records without the field are format 1 (all of them read
+ * as before). A reader refuses a format it does not know, naming it.
+ */
+export const COMMIT_FORMAT = 2;
+const READABLE_COMMIT_FORMATS = [1, 2];
+
 /** Commits as immutable JSON files named by the sha256 of their exact text. */
 export class CommitStore {
   constructor(readonly dir: string) {
@@ -17,7 +25,8 @@ export class CommitStore {
   }
 
   write(record: CommitRecord): string {
-    const text = JSON.stringify(record);
+    const { format: _given, ...rest } = record;
+    const text = JSON.stringify({ format: COMMIT_FORMAT, ...rest });
     const hash = sha256(text);
     const path = join(this.dir, `${hash}.json`);
     if (!existsSync(path)) atomicWrite(path, text);
@@ -34,11 +43,17 @@ export class CommitStore {
     if (!existsSync(path)) throw new ReefError('REPOSITORY', `commit ${hash.slice(0, 12)} is missing from the repository`);
     const text = readFileSync(path, 'utf8');
     if (sha256(text) !== hash) throw new ReefError('REPOSITORY', `commit file ${hash.slice(0, 12)} is corrupt: its content does not match its hash`);
+    let record: CommitRecord;
     try {
-      return { hash, ...(JSON.parse(text) as CommitRecord) };
+      record = JSON.parse(text) as CommitRecord;
     } catch (err) {
       throw new ReefError('REPOSITORY', `commit file ${hash.slice(0, 12)} is corrupt: not valid JSON`, { cause: err });
     }
+    const format = record.format ?? 1;
+    if (!READABLE_COMMIT_FORMATS.includes(format)) {
+      throw new ReefError('REPOSITORY', `commit ${hash.slice(0, 12)} has format ${JSON.stringify(format)}, which this reef does not read (it reads ${READABLE_COMMIT_FORMATS.join(', ')}); upgrade @reef/store`);
+    }
+    return { hash, ...record };
   }
 
   list(): string[] {

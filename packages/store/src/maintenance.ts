@@ -1,6 +1,7 @@
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { streamFile } from './checkout.js';
+import { wantsSketch } from './encoding-policy.js';
 import type { CommitQuality, Tree } from './model.js';
 import type { EncodedObject, ObjectInfo } from './objects.js';
 import type { RepoContext } from './repo-context.js';
@@ -36,9 +37,10 @@ export interface FsckResult {
   readonly rebuilt: string[];
 }
 
-/** Objects the similarity index covers: tensors that files hold (not cluster centroids), non-empty. */
-function indexable(info: ObjectInfo): boolean {
-  return !info.kind && info.rawBytes > 0;
+/** Objects the similarity index covers: tensors that files hold (not cluster centroids) that the encoding policy sketches. */
+function indexable(ctx: RepoContext, info: ObjectInfo): boolean {
+  const referenceDType = info.reference ? ctx.objects.info(info.reference)?.dtype : undefined;
+  return !info.kind && info.rawBytes > 0 && wantsSketch(info.rawBytes, info.dtype, referenceDType);
 }
 
 function dirBytes(dir: string): number {
@@ -57,7 +59,7 @@ function dirBytes(dir: string): number {
 export async function maintainSimilarity(ctx: RepoContext): Promise<void> {
   const similarity = new SimilarityIndex(ctx.similarityPath());
   if (similarity.loaded) similarity.retain((h) => ctx.objects.has(h));
-  else for (const info of ctx.objects.all()) if (indexable(info)) similarity.add(info.hash, await ctx.objects.get(info.hash));
+  else for (const info of ctx.objects.all()) if (indexable(ctx, info)) similarity.add(info.hash, await ctx.objects.get(info.hash));
   similarity.save();
 }
 
@@ -184,7 +186,8 @@ export async function gc(ctx: RepoContext): Promise<GcResult> {
       // A pack whose manifest lists more than it wins holds copies superseded by `cluster apply`.
       const intact = keep.length === infos.length && keepBooks.length === books.length && infos.length + books.length > 0;
       if (intact && ctx.objects.listedCount(pack) === infos.length) {
-        const size = statSync(join(packsDir, `${pack}.h5`)).size;
+        // A pack of inline objects only (manifest format 2) has no HDF5 file: its manifest is its size.
+        const size = statSync(join(packsDir, `${pack}.h5`), { throwIfNoEntry: false })?.size ?? statSync(join(packsDir, `${pack}.json`)).size;
         if (size < SMALL_PACK_BYTES) small.push({ pack, bytes: size, infos, books });
         continue;
       }
@@ -307,7 +310,7 @@ async function fsckContent(
     work.advance(info.rawBytes);
     try {
       const tensor = await ctx.objects.get(info.hash, true);
-      if (!similarity.loaded && indexable(info)) similarity.add(info.hash, tensor);
+      if (!similarity.loaded && indexable(ctx, info)) similarity.add(info.hash, tensor);
     } catch (err) {
       problems.push((err as Error).message);
     }

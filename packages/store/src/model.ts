@@ -9,8 +9,12 @@ export interface TensorRecord {
   readonly shape: number[];
 }
 
-/** A part of a tracked file: verbatim bytes (base64) or a tensor by index. */
-export type LayoutPart = { readonly literal: string } | { readonly tensor: number };
+/**
+ * A part of a tracked file: verbatim bytes (base64), verbatim bytes raw-deflated then base64
+ * (`deflated`, commit format 2: written where that is shorter, e.g. a safetensors JSON header), or a
+ * tensor by index.
+ */
+export type LayoutPart = { readonly literal: string } | { readonly deflated: string } | { readonly tensor: number };
 
 /** A tracked file: its tensors plus the layout that rebuilds it byte for byte. */
 export interface FileRecord {
@@ -66,6 +70,8 @@ export interface CommitQuality {
 }
 
 export interface CommitRecord {
+  /** Layout of the record (history.ts COMMIT_FORMAT): absent in records written before it was recorded (1). */
+  readonly format?: number;
   readonly parents: string[];
   readonly message: string;
   readonly time: string;

@@ -13,7 +13,9 @@ import { readCodebook, withCodebook, type CodebookInfo, type StoredCodebook } fr
 import { hdf5, loadHdf5, messageOf } from './h5-lazy.js';
 import { tensorHash } from './hash.js';
 import { readWholePlanes, type EncodedObject, type ObjectInfo } from './object-format.js';
-import { PackWriter, type PackManifest } from './pack-writer.js';
+import { fromInline, type InlineObject } from './inline-objects.js';
+import { readManifest, type ReadManifest } from './pack-manifest.js';
+import { PackWriter, type PublishedPack } from './pack-writer.js';
 import { ZERO_REFERENCE, zeroTensor } from './zero-reference.js';
 
 export type { EncodedObject, ObjectInfo } from './object-format.js';
@@ -21,14 +23,27 @@ export type { EncodedObject, ObjectInfo } from './object-format.js';
 /** Most recently decoded tensors kept for delta chains (bytes). */
 const CACHE_BYTES = 256 * 1024 * 1024;
 
+/** How errors name an object: in its pack's HDF5 file, or inline in the pack's manifest. */
+function whereIs(pack: string, hash: string, inline: boolean): string {
+  return `${inline ? `pack manifest ${pack}.json` : `pack ${pack}`}, object ${hash.slice(0, 12)}`;
+}
+
 /**
  * Immutable pack files: each `add` writes one HDF5 file (tensors under /weights, deltas under
- * /deltas) and then a JSON manifest listing its objects. The pack is written under a temporary
+ * /deltas; none when every object is small enough to go inline, inline-objects.ts) and then a JSON
+ * manifest listing its objects (pack-manifest.ts). The pack is written under a temporary
  * name and renamed, then the manifest likewise; an object exists only once its manifest does, so a
  * process killed at any point leaves at worst an unlisted file that `gc` removes.
  */
 export class ObjectStore {
-  private readonly objects = new Map<string, { info: ObjectInfo; pack: string }>();
+  /** `inline`: kept in its pack's manifest, read from there when needed (not held: see inlineOf). */
+  private readonly objects = new Map<string, { info: ObjectInfo; pack: string; inline: boolean }>();
+  /**
+   * The inline objects of the few manifests read last (or just written), by pack. Only these are
+   * held: a repository of many commits lists ~1 kB of base64 per small object, which the object
+   * list would otherwise keep for as long as the store is open. Manifests never change once written.
+   */
+  private readonly inlineByPack = new Map<string, ReadonlyMap<string, InlineObject>>();
   /** Objects each manifest lists, superseded copies included (gc rewrites packs holding those). */
   private readonly listed = new Map<string, number>();
   private readonly books = new Map<string, { info: CodebookInfo; pack: string }>();
@@ -56,17 +71,20 @@ export class ObjectStore {
     this.objects.clear();
     this.listed.clear();
     this.books.clear();
+    this.inlineByPack.clear();
     // Pack names start with a base-36 time, so sorted manifests come in writing order and the newest
     // copy of an object wins: `cluster apply` re-encodes objects by writing a newer pack (one atomic
     // manifest rename switches them); gc copies are identical, so for them the order is moot.
     for (const file of readdirSync(this.dir).sort()) {
       if (!file.endsWith('.json') || file.includes('.tmp-')) continue;
-      const manifest = readJson<PackManifest>(join(this.dir, file), `pack manifest ${file}`);
-      if (!manifest || !Array.isArray(manifest.objects)) throw new ReefError('REPOSITORY', `pack manifest ${file} is corrupt: no object list`);
-      for (const info of manifest.objects) this.objects.set(info.hash, { info, pack: manifest.pack });
-      this.listed.set(manifest.pack, manifest.objects.length);
-      for (const info of manifest.codebooks ?? []) this.books.set(info.hash, { info, pack: manifest.pack });
+      this.list(readManifest(readJson<unknown>(join(this.dir, file), `pack manifest ${file}`), file));
     }
+  }
+
+  private list(manifest: ReadManifest): void {
+    for (const info of manifest.objects) this.objects.set(info.hash, { info, pack: manifest.pack, inline: manifest.inline.has(info.hash) });
+    this.listed.set(manifest.pack, manifest.objects.length);
+    for (const info of manifest.codebooks) this.books.set(info.hash, { info, pack: manifest.pack });
   }
 
   /** How many objects a pack's manifest lists, including copies a newer pack supersedes. */
@@ -137,12 +155,41 @@ export class ObjectStore {
     return this.listPublished(await writer.finishWith(later, onProgress));
   }
 
-  private listPublished(done: { name: string; manifest: PackManifest } | undefined): string | undefined {
+  private listPublished(done: PublishedPack | undefined): string | undefined {
     if (!done) return undefined;
-    for (const info of done.manifest.objects) this.objects.set(info.hash, { info, pack: done.name });
-    for (const info of done.manifest.codebooks ?? []) this.books.set(info.hash, { info, pack: done.name });
-    this.listed.set(done.name, done.manifest.objects.length);
+    this.list(done.manifest);
+    if (done.manifest.inline.size > 0) this.keepInline(done.name, done.manifest.inline);
     return done.name;
+  }
+
+  /** Inline objects of manifests kept in memory (a commit's next add reads its parent's small tensors). */
+  private static readonly INLINE_PACKS_KEPT = 4;
+
+  private keepInline(pack: string, inline: ReadonlyMap<string, InlineObject>): void {
+    this.inlineByPack.delete(pack);
+    this.inlineByPack.set(pack, inline);
+    for (const oldest of this.inlineByPack.keys()) {
+      if (this.inlineByPack.size <= ObjectStore.INLINE_PACKS_KEPT) break;
+      this.inlineByPack.delete(oldest);
+    }
+  }
+
+  /** An inline object, from the kept manifests or its manifest read again. */
+  private inlineOf(pack: string, hash: string, where: string): InlineObject {
+    let inline = this.inlineByPack.get(pack);
+    if (!inline) {
+      const file = `${pack}.json`;
+      inline = readManifest(readJson<unknown>(join(this.dir, file), `pack manifest ${file}`), file).inline;
+      this.keepInline(pack, inline);
+    }
+    const found = inline.get(hash);
+    if (!found) throw new ReefError('REPOSITORY', `${where}: its manifest no longer holds it (run reef fsck)`);
+    return found;
+  }
+
+  /** Whether the object is kept in its manifest (format 2) rather than in its pack's HDF5 file. */
+  isInline(hash: string): boolean {
+    return this.objects.get(hash)?.inline === true;
   }
 
   /** Writes objects as a new pack; returns its name, or undefined when there is nothing new. */
@@ -185,8 +232,9 @@ export class ObjectStore {
   async readEncoded(hash: string): Promise<EncodedObject> {
     const entry = this.objects.get(hash);
     if (!entry) throw new ReefError('REPOSITORY', `object ${hash.slice(0, 12)} is not in the repository`);
+    const where = whereIs(entry.pack, hash, entry.inline);
+    if (entry.inline) return fromInline(entry.info, this.inlineOf(entry.pack, hash, where), where);
     const file = await this.file(entry.pack);
-    const where = `pack ${entry.pack}, object ${hash.slice(0, 12)}`;
     if (entry.info.encoding === 'whole') {
       const path = `${entry.info.kind === CENTROID_KIND ? 'centroids' : 'weights'}/${hash}`;
       const ds = file.get(path);
@@ -225,7 +273,7 @@ export class ObjectStore {
     const entry = this.objects.get(hash);
     if (!entry) throw new ReefError('REPOSITORY', `object ${hash.slice(0, 12)} is not in the repository (damaged or garbage-collected)`);
     const { info } = entry;
-    const where = `pack ${entry.pack}, object ${hash.slice(0, 12)}`;
+    const where = whereIs(entry.pack, hash, entry.inline);
     let tensor: Tensor;
     try {
       const stored = await this.readEncoded(hash);

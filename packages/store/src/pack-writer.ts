@@ -6,13 +6,14 @@ import { CENTROID_KIND } from './cluster-centroid.js';
 import { writeCodebook, type CodebookInfo, type StoredCodebook } from './codebooks.js';
 import { hdf5, loadHdf5, messageOf } from './h5-lazy.js';
 import { atomicWrite, fsyncAll, fsyncFile, tempPath, writeTemp, type LaterFile } from './fsutil.js';
+import { inlineForm, type InlineObject } from './inline-objects.js';
 import { wholeObjectAttribute, type EncodedObject, type ObjectAttribute, type ObjectInfo } from './object-format.js';
+import { manifestText, type ReadManifest } from './pack-manifest.js';
 
-export interface PackManifest {
-  readonly pack: string;
-  readonly objects: ObjectInfo[];
-  /** Codebooks stored in the pack (absent in packs written before codebooks existed). */
-  readonly codebooks?: CodebookInfo[];
+/** A pack just published: its name, objects and inline objects (as its manifest lists them). */
+export interface PublishedPack {
+  readonly name: string;
+  readonly manifest: ReadManifest;
 }
 
 /**
@@ -43,7 +44,8 @@ export class PackWriter {
   private opening?: Promise<H5File>;
   /** /weights and /deltas, opened once: h5wasm's `get` looks a path up and types it on every call. */
   private groups?: PackGroups;
-  private readonly infos: ObjectInfo[] = [];
+  /** The objects in writing order; small ones carry their inline form (kept in the manifest, not the HDF5 file). */
+  private readonly entries: { info: ObjectInfo; inline?: InlineObject }[] = [];
   private readonly books: CodebookInfo[] = [];
   private readonly written = new Set<string>();
 
@@ -59,16 +61,22 @@ export class PackWriter {
   }
 
   get objectCount(): number {
-    return this.infos.length;
+    return this.entries.length;
   }
 
   async add(o: EncodedObject): Promise<void> {
     if (this.written.has(o.info.hash)) return;
+    const inline = inlineForm(o);
+    if (inline) {
+      this.written.add(o.info.hash);
+      this.entries.push({ info: o.info, inline });
+      return;
+    }
     const file = await this.open();
     if (this.written.has(o.info.hash)) return; // added by a concurrent caller meanwhile
     this.guard(() => writeObject(file, this.groups as PackGroups, o));
     this.written.add(o.info.hash);
-    this.infos.push(o.info);
+    this.entries.push({ info: o.info });
   }
 
   async addCodebook(book: StoredCodebook): Promise<void> {
@@ -81,18 +89,26 @@ export class PackWriter {
   }
 
   /** Publishes the pack; returns its name, or undefined when nothing was added (no file is left). */
-  finish(onProgress?: (stage: string) => void): { name: string; manifest: PackManifest } | undefined {
-    if (!this.file) return undefined;
-    this.file.close();
-    this.file = undefined;
-    onProgress?.('pack-written');
-    fsyncFile(this.tmp);
-    renameSync(this.tmp, this.h5Path);
-    onProgress?.('pack-renamed');
-    const manifest: PackManifest = { pack: this.name, objects: this.infos, ...(this.books.length ? { codebooks: this.books } : {}) };
-    atomicWrite(join(this.dir, `${this.name}.json`), JSON.stringify(manifest));
+  finish(onProgress?: (stage: string) => void): PublishedPack | undefined {
+    if (this.entries.length === 0 && this.books.length === 0) return undefined;
+    if (this.file) {
+      this.file.close();
+      this.file = undefined;
+      onProgress?.('pack-written');
+      fsyncFile(this.tmp);
+      renameSync(this.tmp, this.h5Path);
+      onProgress?.('pack-renamed');
+    }
+    atomicWrite(join(this.dir, `${this.name}.json`), manifestText(this.name, this.entries, this.books));
     onProgress?.('manifest-written');
-    return { name: this.name, manifest };
+    return this.published();
+  }
+
+  /** The published pack as the object store lists it. */
+  private published(): PublishedPack {
+    const inline = new Map<string, InlineObject>();
+    for (const e of this.entries) if (e.inline) inline.set(e.info.hash, e.inline);
+    return { name: this.name, manifest: { pack: this.name, objects: this.entries.map((e) => e.info), inline, codebooks: this.books } };
   }
 
   /**
@@ -101,31 +117,36 @@ export class PackWriter {
    * renamed in the same order as `finish` does (pack, manifest, then `later` in turn), so a process
    * killed at any point leaves the same states as before, and no rename publishes unflushed bytes.
    */
-  async finishWith(later: readonly LaterFile[], onProgress?: (stage: string) => void): Promise<{ name: string; manifest: PackManifest } | undefined> {
-    if (!this.file) return undefined;
-    this.file.close();
-    this.file = undefined;
-    onProgress?.('pack-written');
-    const manifest: PackManifest = { pack: this.name, objects: this.infos, ...(this.books.length ? { codebooks: this.books } : {}) };
+  async finishWith(later: readonly LaterFile[], onProgress?: (stage: string) => void): Promise<PublishedPack | undefined> {
+    if (this.entries.length === 0 && this.books.length === 0) return undefined;
+    // A pack whose objects are all inline has no HDF5 file: the manifest is all of it.
+    const hasFile = this.file !== undefined;
+    if (this.file) {
+      this.file.close();
+      this.file = undefined;
+      onProgress?.('pack-written');
+    }
     const manifestPath = join(this.dir, `${this.name}.json`);
     const temps: string[] = [];
     try {
-      temps.push(writeTemp(manifestPath, JSON.stringify(manifest)));
+      temps.push(writeTemp(manifestPath, manifestText(this.name, this.entries, this.books)));
       for (const f of later) temps.push(writeTemp(f.path, f.data));
-      await fsyncAll([this.tmp, ...temps]);
+      await fsyncAll(hasFile ? [this.tmp, ...temps] : temps);
     } catch (err) {
       for (const t of temps) rmSync(t, { force: true });
       throw err;
     }
-    renameSync(this.tmp, this.h5Path);
-    onProgress?.('pack-renamed');
+    if (hasFile) {
+      renameSync(this.tmp, this.h5Path);
+      onProgress?.('pack-renamed');
+    }
     renameSync(temps[0], manifestPath);
     onProgress?.('manifest-written');
     later.forEach((f, k) => {
       renameSync(temps[k + 1], f.path);
       if (f.stage) onProgress?.(f.stage);
     });
-    return { name: this.name, manifest };
+    return this.published();
   }
 
   /** Drops an unfinished pack (its temporary file). */

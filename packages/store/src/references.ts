@@ -1,6 +1,6 @@
 import { DTYPE_BYTES, elementCount, isFloatDType } from '@reef/core/tensor';
 import type { Tensor } from '@reef/core';
-import type { ReferenceCandidate } from './encoding-policy.js';
+import { WHOLE_ONLY_BYTES, type ReferenceCandidate } from './encoding-policy.js';
 import type { Tree, TensorRecord } from './model.js';
 import type { ObjectInfo } from './objects.js';
 import type { RepoContext } from './repo-context.js';
@@ -63,7 +63,8 @@ export async function referenceCandidates(ctx: RepoContext, path: string, name: 
       }
     }
   }
-  if (hashes.length === 0) {
+  // Tensors up to WHOLE_ONLY_BYTES get no sketch (wantsSketch): nothing of their size to look up.
+  if (hashes.length === 0 && t.data.length > WHOLE_ONLY_BYTES) {
     for (const hash of similarity.nearest(t, 2, 20, (h) => ctx.objects.has(h))) hashes.push({ hash, source: 'similar' });
   }
   for (const precision of ['wider', 'narrower'] as const) {

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { deltaTypesFor } from './encoding-policy.js';
 import { atomicWrite, readJson } from './fsutil.js';
-import { CommitStore, RefStore } from './history.js';
+import { COMMIT_FORMAT, CommitStore, RefStore } from './history.js';
 import { acquireLock } from './lock.js';
 import type { Commit, Tree } from './model.js';
 import { ObjectStore } from './objects.js';
@@ -164,6 +164,6 @@ export class RepoContext {
     this.onProgress?.('commit-written');
     this.refs.advanceHead(hash);
     this.onProgress?.('ref-updated');
-    return { hash, ...record };
+    return { hash, ...record, format: COMMIT_FORMAT };
   }
 }

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { encodeTensor, releaseEncoded } from './encode.js';
+import { wantsSketch } from './encoding-policy.js';
 import { matchesRecord, sameFile, toLayout } from './file-records.js';
 import { FileSource, scanModelFile, type FileFormat } from './formats/index.js';
 import { sha256File, tensorHash } from './hash.js';
@@ -189,7 +190,8 @@ export async function addFile(ctx: RepoContext,
     const encoded = await encodeTensor(hash, tensor, candidates, deltaTypes, ctx.maxDepth);
     await writer.add(encoded);
     releaseEncoded(encoded); // copied into the pack: its memory serves the next tensors
-    similarity.add(hash, tensor);
+    const referenceDType = candidates.find((c) => c.hash === encoded.info.reference)?.tensor.dtype;
+    if (wantsSketch(encoded.info.rawBytes, dtype, referenceDType)) similarity.add(hash, tensor);
     ctx.objects.remember(hash, tensor, true); // the store's now: nothing here keeps it after this
 
     encodings[encoded.info.encoding] = (encodings[encoded.info.encoding] ?? 0) + 1;

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJson } from './fsutil.js';
 import type { ObjectInfo } from './objects.js';
-import type { PackManifest } from './pack-writer.js';
+import { readManifest } from './pack-manifest.js';
 import type { RepoContext } from './repo-context.js';
 
 /**
@@ -127,8 +127,8 @@ export function stats(ctx: RepoContext): Stats {
   for (const name of existsSync(packsDir) ? readdirSync(packsDir) : []) {
     packFiles += fileBytes(join(packsDir, name));
     if (!name.endsWith('.json') || name.includes('.tmp-')) continue;
-    const manifest = readJson<PackManifest>(join(packsDir, name), `pack manifest ${name}`);
-    for (const info of manifest?.objects ?? []) if (ctx.objects.packOf(info.hash) !== manifest.pack) superseded += info.storedBytes;
+    const manifest = readManifest(readJson<unknown>(join(packsDir, name), `pack manifest ${name}`), name);
+    for (const info of manifest.objects) if (ctx.objects.packOf(info.hash) !== manifest.pack) superseded += info.storedBytes;
   }
   const payloads = parts.wholeTensors + parts.losslessDeltas + parts.lossyDeltas + parts.centroids + codebookBytes + superseded;
 

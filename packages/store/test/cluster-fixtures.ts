@@ -26,24 +26,24 @@ function f32(shape: number[], v: Float32Array): NamedTensor['tensor'] {
  * A "fine-tuned variant" of a base model: each weight is the base plus relative noise, as
  * fine-tuning a shared base leaves them. `w1` is big enough to cluster, `bias` is tiny.
  */
-export function variant(baseSeed: number, k: number, rel = 1e-3, n = 48_000): Uint8Array {
+export function variant(baseSeed: number, k: number, rel = 1e-3, n = 48_000, biasLength = 8): Uint8Array {
   const base = noise(baseSeed, n).map((x) => x * 0.05);
   const jitter = noise(1000 * baseSeed + k + 1, n);
   const w1 = base.map((x, i) => x + 0.05 * rel * jitter[i]);
-  const bias = noise(77 + k, 8);
+  const bias = noise(77 + k, biasLength);
   return writeSafetensors([
     { name: 'w1', tensor: f32([n / 120, 120], w1) },
-    { name: 'bias', tensor: f32([8], bias) },
+    { name: 'bias', tensor: f32([biasLength], bias) },
   ]);
 }
 
 /** Writes `count` variants of one base as v0.safetensors ... and returns their bytes. */
-export function writeVariants(dir: string, count: number, baseSeed = 1, prefix = 'v', n = 48_000): { files: string[]; bytes: Uint8Array[] } {
+export function writeVariants(dir: string, count: number, baseSeed = 1, prefix = 'v', n = 48_000, biasLength = 8): { files: string[]; bytes: Uint8Array[] } {
   const files: string[] = [];
   const bytes: Uint8Array[] = [];
   for (let k = 0; k < count; k++) {
     const file = `${prefix}${k}.safetensors`;
-    const b = variant(baseSeed, k, 1e-3, n);
+    const b = variant(baseSeed, k, 1e-3, n, biasLength);
     writeFileSync(join(dir, file), b);
     files.push(file);
     bytes.push(b);

@@ -41,6 +41,34 @@ describe('crash safety', () => {
   const { dir, cleanup } = tempDir();
   afterAll(cleanup);
 
+  it('an add whose objects all go inline (no HDF5 file), killed at each of its write steps, leaves earlier commits intact and fsck clean', async () => {
+    const { dir: small, cleanup: done } = tempDir();
+    try {
+      const repo = Repository.init(small, { registry: losslessRegistry() });
+      const first = checkpoint(64, 0); // 256 B: kept in the pack's manifest
+      writeFileSync(join(small, 'model.safetensors'), first);
+      await repo.add(['model.safetensors'], { cwd: small });
+      repo.commit('step 0');
+      repo.close();
+      expect(readdirSync(join(small, '.reef', 'packs')).filter((f) => f.endsWith('.h5'))).toEqual([]);
+      for (const [k, stage] of ['parsed model.safetensors', 'manifest-written', 'index-written', 'commit-written'].entries()) {
+        writeFileSync(join(small, 'model.safetensors'), checkpoint(64, 10 + k));
+        const run = await runAndKill(small, 'model.safetensors', stage);
+        expect(run.signal).toBe('SIGKILL');
+        expect(run.stages).toContain(stage);
+        expect(run.stages).not.toContain('pack-written');
+        const after = Repository.open(small, { registry: losslessRegistry() });
+        expect((await after.fsck()).problems, `after a kill at ${stage}`).toEqual([]);
+        const log = after.log();
+        expect(log.at(-1)?.message).toBe('step 0');
+        expect(Buffer.from((await after.export(log.at(-1)!.hash, { format: 'safetensors' })).bytes).equals(Buffer.from(first))).toBe(true);
+        after.close();
+      }
+    } finally {
+      done();
+    }
+  });
+
   it('a commit killed (SIGKILL) at any write step leaves earlier commits intact and fsck clean', async () => {
     const repo = Repository.init(dir, { registry: losslessRegistry() });
     const earlier: Uint8Array[] = [];

@@ -87,8 +87,9 @@ describe('repository lock', { timeout: 60_000 }, () => {
 
   it('a lock left by a killed (SIGKILL) writer is taken over by the next command', async () => {
     const { repo, dir, lock } = newRepo();
-    const child = spawn(process.execPath, [CHILD, dir, 'm.safetensors', 'pack-written'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    await lines(child).line('stage pack-written');
+    // 'manifest-written': every add that stores something reaches it (this small tensor goes inline in the manifest: no HDF5 file to write).
+    const child = spawn(process.execPath, [CHILD, dir, 'm.safetensors', 'manifest-written'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    await lines(child).line('stage manifest-written');
     const exited = new Promise((resolve) => child.on('exit', resolve));
     // Alive and holding it: refused, with the way out.
     await expectReefError(() => repo.add(['m.safetensors'], { cwd: dir }), 'LOCKED', new RegExp(`locked by process ${child.pid}`), /try again when it finishes/, /reef unlock/);

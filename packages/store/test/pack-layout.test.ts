@@ -77,7 +77,7 @@ describe('pack layouts', () => {
       for (let step = 0; step < 3; step++) {
         files.push(writeSafetensors([
           { name: 'w', tensor: { dtype: 'f32', shape: [3000], data: weights(3000, step) } }, // under the context coder's minimum: older layouts had no context-coded planes
-          { name: 'b', tensor: { dtype: 'f32', shape: [16], data: weights(16, step) } },
+          { name: 'b', tensor: { dtype: 'f32', shape: [500], data: weights(500, step) } }, // 2,000 B: whole untried, in the HDF5 file (above the inline limit)
         ]));
         writeFileSync(join(dir, 'm.safetensors'), files[step]);
         await repo.add(['m.safetensors'], { cwd: dir });
