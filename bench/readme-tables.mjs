@@ -17,6 +17,9 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const BLOCKS = [
   { name: 'rabitq-scan', readme: 'plugins/rabitq/README.md', command: ['bench/rabitq/scan.mjs', '5', '1'] },
   { name: 'lattice-search', readme: 'plugins/lattice/README.md', command: ['bench/lattice/search.mjs', '5', '30'] },
+  // Fast-scan PQ against FAISS's IndexPQFastScan, one thread and two (about 10 minutes each on a quiet machine).
+  { name: 'pq-fs-fmnist', readme: 'plugins/pq/README.md', command: ['bench/quantizers/search-interleaved.mjs', '--nq', '10000', '--repeats', '3', 'PQ16x4fs', 'PQ32x4fs', 'PQ56x4fs'] },
+  { name: 'pq-fs-1m', readme: 'plugins/pq/README.md', command: ['bench/quantizers/search-interleaved.mjs', '--data', 'clustered-1m', '--nq', '1000', '--repeats', '3', 'PQ16x4fs', 'PQ32x4fs'] },
 ];
 
 const wanted = process.argv.slice(2);
