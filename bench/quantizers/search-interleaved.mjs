@@ -114,6 +114,8 @@ async function loadData(faiss, scratch) {
   return { info, title, base, queries, truth: readTyped(Int32Array, truthPath) };
 }
 
+const utc = () => new Date().toISOString().slice(11, 16);
+const started = utc();
 const faiss = startFaiss();
 const scratch = mkdtempSync(join(tmpdir(), 'reef-bench-'));
 let data;
@@ -164,7 +166,7 @@ await pool.close();
 
 const fmt = (v) => Number(v.toPrecision(3)).toString();
 const lines = [
-  `PQ search, ${title}, top 10 of ${NQ.toLocaleString('en')} queries; median of ${REPEATS} interleaved runs (Reef, FAISS, Reef, FAISS, ...) after a warm-up, ms/query. FAISS ${info.version} (build: ${info.compile_options}; BLAS: ${info.blas.join(', ')}) vs Reef (Node ${process.version}, WASM SIMD; fast scan ${K_FACTOR > 1 ? `with exact re-ranking of the best ${10 * K_FACTOR}` : 'without re-ranking'}).`,
+  `PQ search, ${title}, top 10 of ${NQ.toLocaleString('en')} queries, ${started}–${utc()} UTC; median of ${REPEATS} interleaved runs (Reef, FAISS, Reef, FAISS, ...) after a warm-up, ms/query. FAISS ${info.version} (build: ${info.compile_options}; BLAS: ${info.blas.join(', ')}) vs Reef (Node ${process.version}, WASM SIMD; fast scan ${K_FACTOR > 1 ? `with exact re-ranking of the best ${10 * K_FACTOR}` : 'without re-ranking'}).`,
   '',
   '| config | threads | search ms/query: Reef / FAISS (ratio) | recall@10 Reef / FAISS | load average (1, 5, 15 min) before → after |',
   '|---|---|---|---|---|',
