@@ -50,7 +50,7 @@ for (const block of BLOCKS.filter((b) => wanted.length === 0 || wanted.includes(
   const body = run.stdout.trim().split('\n').flatMap((line, i, all) => {
     const isRow = line.startsWith('|');
     const prev = all[i - 1]?.startsWith('|') ?? false;
-    return isRow && !prev && i > 0 ? ['', line] : !isRow && prev ? ['', line] : [line];
+    return isRow && !prev && i > 0 && all[i - 1] !== '' ? ['', line] : !isRow && prev && line !== '' ? ['', line] : [line];
   }).join('\n');
   const output = `${open}\n\`node ${block.command.join(' ')}\`${process.env.OLD ? ' with OLD' : ''}${process.env.PREV ? ' and PREV' : ''}, ${new Date().toISOString().slice(0, 10)}:\n\n${body}\n`;
   writeFileSync(file, text.slice(0, start) + output + text.slice(end));
