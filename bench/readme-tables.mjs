@@ -17,6 +17,9 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const BLOCKS = [
   { name: 'rabitq-scan', readme: 'plugins/rabitq/README.md', command: ['bench/rabitq/scan.mjs', '5', '1'] },
   { name: 'lattice-search', readme: 'plugins/lattice/README.md', command: ['bench/lattice/search.mjs', '5', '30'] },
+  // Fast-scan PQ against FAISS's IndexPQFastScan, one thread and two (about 10 minutes each on a quiet machine).
+  { name: 'pq-fs-fmnist', readme: 'plugins/pq/README.md', command: ['bench/quantizers/search-interleaved.mjs', '--nq', '10000', '--repeats', '3', 'PQ16x4fs', 'PQ32x4fs', 'PQ56x4fs'] },
+  { name: 'pq-fs-1m', readme: 'plugins/pq/README.md', command: ['bench/quantizers/search-interleaved.mjs', '--data', 'clustered-1m', '--nq', '1000', '--repeats', '3', 'PQ16x4fs', 'PQ32x4fs'] },
 ];
 
 const wanted = process.argv.slice(2);
@@ -47,7 +50,7 @@ for (const block of BLOCKS.filter((b) => wanted.length === 0 || wanted.includes(
   const body = run.stdout.trim().split('\n').flatMap((line, i, all) => {
     const isRow = line.startsWith('|');
     const prev = all[i - 1]?.startsWith('|') ?? false;
-    return isRow && !prev && i > 0 ? ['', line] : !isRow && prev ? ['', line] : [line];
+    return isRow && !prev && i > 0 && all[i - 1] !== '' ? ['', line] : !isRow && prev && line !== '' ? ['', line] : [line];
   }).join('\n');
   const output = `${open}\n\`node ${block.command.join(' ')}\`${process.env.OLD ? ' with OLD' : ''}${process.env.PREV ? ' and PREV' : ''}, ${new Date().toISOString().slice(0, 10)}:\n\n${body}\n`;
   writeFileSync(file, text.slice(0, start) + output + text.slice(end));

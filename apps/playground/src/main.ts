@@ -2,10 +2,10 @@ import { renderChartSvg, chartSpecs } from '@reef/sweep/charts';
 import { datasetKind } from './formats.js';
 import { paramFields, paramSets } from './form.js';
 import { uint8Npy } from './npy.js';
-import type { DatasetBytes, EncodeRequest, EncodeResult, RunRequest, RunResult } from './protocol.js';
+import type { DatasetBytes, EncodeRequest, EncodeResult, RunRequest, RunResult, SearchRequest, SearchResult } from './protocol.js';
 import { createRegistry } from './registry.js';
 import { asRunRow, TABLE_COLUMNS } from './results.js';
-import { CancelledError, startEncode, startRun, type RunHandle } from './runner.js';
+import { CancelledError, startEncode, startRun, startSearch, type RunHandle } from './runner.js';
 
 /**
  * The playground page: pick a dataset and quantizers (forms built from the registered plugins'
@@ -18,7 +18,12 @@ const BUNDLED_NAME = 'fmnist-2k-784-euclidean.hdf5';
 declare global {
   interface Window {
     reefBundledDataset?: string;
-    reefPlayground?: { run(request: RunRequest): Promise<RunResult>; encode(request: EncodeRequest): Promise<EncodeResult>; loadBundled(): Promise<DatasetBytes> };
+    reefPlayground?: {
+      run(request: RunRequest): Promise<RunResult>;
+      encode(request: EncodeRequest): Promise<EncodeResult>;
+      search(request: SearchRequest): Promise<SearchResult>;
+      loadBundled(): Promise<DatasetBytes>;
+    };
   }
 }
 
@@ -199,6 +204,7 @@ function init(): void {
   window.reefPlayground = {
     run: (request) => startRun(request, () => {}).result,
     encode: (request) => startEncode(request).result,
+    search: (request) => startSearch(request).result,
     loadBundled,
   };
 }

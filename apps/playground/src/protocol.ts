@@ -28,7 +28,18 @@ export interface EncodeRequest {
   readonly model: Uint8Array;
 }
 
-export type WorkerRequest = ({ readonly type: 'run' } & RunRequest) | ({ readonly type: 'encode' } & EncodeRequest);
+/**
+ * Page → worker: load a trained model file, encode the dataset's base vectors and search them for
+ * its queries with the quantizer's own batched search (`searchBatch` of pq, pq-fs, opq): how the
+ * page's top k is compared with Node's.
+ */
+export interface SearchRequest {
+  readonly dataset: DatasetBytes;
+  readonly model: Uint8Array;
+  readonly k: number;
+}
+
+export type WorkerRequest = ({ readonly type: 'run' } & RunRequest) | ({ readonly type: 'encode' } & EncodeRequest) | ({ readonly type: 'search' } & SearchRequest);
 
 /** What an encode request gives back. */
 export interface EncodeResult {
@@ -36,6 +47,16 @@ export interface EncodeResult {
   readonly codes: Uint8Array;
   readonly codeSize: number;
   readonly count: number;
+}
+
+/** What a search request gives back: the codes, then per query the k nearest ids (best first) and their scores. */
+export interface SearchResult extends EncodeResult {
+  readonly k: number;
+  readonly queryCount: number;
+  readonly ids: Int32Array;
+  readonly scores: Float32Array;
+  /** Whether the kernels' embedded WASM modules loaded in the worker (else they ran in JavaScript). */
+  readonly wasmKernels: boolean;
 }
 
 /** What one run gives back: the sweep's measurements, the trained model file and the codes. */
@@ -64,4 +85,5 @@ export type WorkerMessage =
   | { readonly type: 'progress'; readonly phase: string; readonly fraction: number }
   | { readonly type: 'done'; readonly result: RunResult }
   | { readonly type: 'encoded'; readonly result: EncodeResult }
+  | { readonly type: 'found'; readonly result: SearchResult }
   | { readonly type: 'error'; readonly message: string };

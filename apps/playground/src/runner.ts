@@ -1,5 +1,5 @@
 import workerSource, { poolWorkerSource } from 'virtual:reef-playground/worker-source';
-import type { EncodeRequest, EncodeResult, RunRequest, RunResult, WorkerMessage, WorkerRequest } from './protocol.js';
+import type { EncodeRequest, EncodeResult, RunRequest, RunResult, SearchRequest, SearchResult, WorkerMessage, WorkerRequest } from './protocol.js';
 
 const blobUrls = new Map<string, string>();
 
@@ -37,6 +37,11 @@ export function startEncode(request: EncodeRequest): RunHandle<EncodeResult> {
   return startJob<EncodeResult>({ type: 'encode', ...request }, () => {});
 }
 
+/** Searches a dataset's queries with a model file's quantizer (its batched search) in a worker of its own. */
+export function startSearch(request: SearchRequest): RunHandle<SearchResult> {
+  return startJob<SearchResult>({ type: 'search', ...request }, () => {});
+}
+
 function startJob<R>(request: WorkerRequest, onProgress: (phase: string, fraction: number) => void): RunHandle<R> {
   const worker = new Worker(scriptUrl(workerSource));
   let settle: { resolve: (r: R) => void; reject: (e: Error) => void } | undefined;
@@ -50,7 +55,7 @@ function startJob<R>(request: WorkerRequest, onProgress: (phase: string, fractio
   worker.onmessage = (event: MessageEvent<WorkerMessage>) => {
     const message = event.data;
     if (message.type === 'progress') onProgress(message.phase, message.fraction);
-    else if (message.type === 'done' || message.type === 'encoded') {
+    else if (message.type === 'done' || message.type === 'encoded' || message.type === 'found') {
       settle?.resolve(message.result as R);
       finish();
     } else {

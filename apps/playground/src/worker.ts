@@ -1,10 +1,10 @@
 /// <reference lib="webworker" />
-import { configName, resolveParams, ReefError } from '@reef/core';
+import { configName, resolveParams, ReefError, type Metric, type Vectors } from '@reef/core';
 import { loadModelBytes, saveModelBytes } from '@reef/hdf5/browser';
 import { WebWorkerPool, wasmKernelsAvailable } from '@reef/kernels/browser';
 import { measureQuantizer, type MeasuredData } from '@reef/metrics';
 import { datasetFromBytes } from './dataset.js';
-import type { EncodeRequest, RunRequest, WorkerMessage, WorkerRequest } from './protocol.js';
+import type { EncodeRequest, RunRequest, SearchRequest, WorkerMessage, WorkerRequest } from './protocol.js';
 import { createRegistry } from './registry.js';
 
 /**
@@ -84,7 +84,28 @@ async function encode(request: EncodeRequest): Promise<void> {
   post({ type: 'encoded', result: { pluginId: saved.pluginId, codes, codeSize: quantizer.codeSize, count: data.base.count } }, [codes.buffer]);
 }
 
+/** The batched search pq, pq-fs and opq offer besides the quantizer contract (queries first). */
+interface BatchSearcher {
+  searchBatch(queries: Vectors, codes: Uint8Array, k: number, metric: Metric): Promise<{ ids: Int32Array; scores: Float32Array }>;
+}
+
+/** Loads a model file, encodes the dataset's base vectors and searches them for its queries with the quantizer's searchBatch. */
+async function search(request: SearchRequest): Promise<void> {
+  post({ type: 'progress', phase: 'reading dataset', fraction: 0 });
+  const data = await datasetFromBytes(request.dataset.name, request.dataset.bytes);
+  const saved = await loadModelBytes(request.model);
+  const quantizer = createRegistry().quantizer(saved.pluginId).load(saved);
+  const searcher = quantizer as unknown as Partial<BatchSearcher>;
+  if (typeof searcher.searchBatch !== 'function') throw new ReefError('UNSUPPORTED', `${saved.pluginId}: no batched search (searchBatch) to run`);
+  post({ type: 'progress', phase: 'encode', fraction: 0.3 });
+  const codes = quantizer.encode(data.base);
+  post({ type: 'progress', phase: 'search', fraction: 0.6 });
+  const { ids, scores } = await searcher.searchBatch(data.queries, codes, request.k, 'l2');
+  const result = { pluginId: saved.pluginId, codes, codeSize: quantizer.codeSize, count: data.base.count, k: request.k, queryCount: data.queries.count, ids, scores, wasmKernels: wasmKernelsAvailable() };
+  post({ type: 'found', result }, [codes.buffer, ids.buffer, scores.buffer]);
+}
+
 scope.onmessage = (event: MessageEvent<WorkerRequest>) => {
   const request = event.data;
-  (request.type === 'encode' ? encode(request) : run(request)).catch((err: unknown) => post({ type: 'error', message: err instanceof Error ? err.message : String(err) }));
+  (request.type === 'encode' ? encode(request) : request.type === 'search' ? search(request) : run(request)).catch((err: unknown) => post({ type: 'error', message: err instanceof Error ? err.message : String(err) }));
 };

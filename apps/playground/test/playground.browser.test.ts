@@ -8,8 +8,10 @@ import { COMPUTE_POOL, type Registry } from '@reef/core';
 import { createNodeRegistry } from '@reef/core/node';
 import { clusteredVectors, encodeVecs, holdOutQueries, loadDataset, parseVecs, type Dataset } from '@reef/datasets';
 import { loadModelFile, saveModelFile } from '@reef/hdf5';
+import { recallAtK } from '@reef/kernels';
 import { NodeWorkerPool } from '@reef/kernels/node';
 import { measureQuantizer } from '@reef/metrics';
+import type { FastScanQuantizer } from '@reef/quantizer-pq';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -137,6 +139,44 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     }, readFileSync(modelPath).toString('base64'));
     const codes = quantizer.encode(fmnist.base);
     expect(inPage).toEqual({ pluginId: 'pq', sha: sha256(codes), length: codes.length });
+  });
+
+  it('fast-scan PQ (pq-fs): the page trains to the codes of Node for the same seed, and its swizzle scan finds the same top 10 with the same distances', async () => {
+    const params = { m: 16 };
+    const seed = 7;
+    const inPage = await page.evaluate(
+      async ({ params, seed }) => {
+        const hex = async (bytes: Uint8Array): Promise<string> =>
+          [...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>))].map((b) => b.toString(16).padStart(2, '0')).join('');
+        const dataset = await window.reefPlayground!.loadBundled();
+        const run = await window.reefPlayground!.run({ dataset, pluginId: 'pq-fs', params, seed });
+        // The page's own model, searched in the page: its searchBatch scans the u8 tables in WASM SIMD.
+        const found = await window.reefPlayground!.search({ dataset, model: run.model, k: 10 });
+        return {
+          runCodes: await hex(run.codes),
+          searchCodes: await hex(found.codes),
+          queryCount: found.queryCount,
+          ids: Array.from(found.ids),
+          scores: Array.from(found.scores),
+          wasmKernels: found.wasmKernels,
+        };
+      },
+      { params, seed },
+    );
+    const quantizer = registry.createQuantizer('pq-fs', params, fmnist.base.dim) as FastScanQuantizer;
+    await quantizer.fit(fmnist.base, { seed });
+    const codes = quantizer.encode(fmnist.base);
+    // Node on its 2-thread pool: the fast scan's results do not depend on the threads.
+    const node = await quantizer.searchBatch(fmnist.queries, codes, 10, 'l2');
+    expect(inPage.runCodes).toBe(sha256(codes));
+    expect(inPage.searchCodes).toBe(sha256(codes));
+    expect(inPage.queryCount).toBe(fmnist.queries.count);
+    expect(inPage.wasmKernels).toBe(true);
+    expect(inPage.ids).toEqual(Array.from(node.ids));
+    expect(inPage.scores).toEqual(Array.from(node.scores));
+    // A real search, not a degenerate one: its recall@10 is PQ's kind (0.2 on full Fashion-MNIST).
+    const { ids: truth, k: truthK } = fmnist.groundTruth;
+    expect(recallAtK(node.ids, 10, truth, truthK, fmnist.queries.count, 10)).toBeGreaterThan(0.2);
   });
 
   it('gives the same codes as Node for the same seed, for every quantizer', async () => {
