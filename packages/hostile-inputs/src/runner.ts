@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cpuTimeMs } from './cpu-time.js';
 import type { ReaderName } from './seeds.js';
 
 /** One file to read, and how it was made (for the tables and for rebuilding a failure). */
@@ -39,7 +40,10 @@ export interface CaseReport {
 export interface RunOptions {
   /** Child processes reading cases side by side (default 2). */
   readonly workers?: number;
-  /** A case running longer than this is a hang: its worker is killed (default 20 s, for loaded machines). */
+  /**
+   * A case that has used this much CPU time is a hang: its worker is killed (default 20 s). Where
+   * CPU time cannot be read (no /proc), or a case sits idle, it is wall time, ten times as long.
+   */
   readonly caseTimeoutMs?: number;
   /** A worker whose resident memory passes this is killed and its case is over memory (default 768 MiB). */
   readonly rssCapBytes?: number;
@@ -88,15 +92,21 @@ async function drain(queue: FuzzCase[], options: Required<RunOptions>, scratch: 
         killedFor = why;
         child.kill('SIGKILL');
       };
+      // CPU time at the start of the current case: a hang is judged by the CPU the case used, so
+      // that waiting for a core on a busy machine is not one (wall time is the fallback, 10x).
+      let cpuAtStart: number | undefined;
       const arm = (): void => {
         clearTimeout(timer);
-        timer = setTimeout(() => kill('hang'), options.caseTimeoutMs);
+        cpuAtStart = child.pid === undefined ? undefined : cpuTimeMs(child.pid);
+        timer = setTimeout(() => kill('hang'), cpuAtStart === undefined ? options.caseTimeoutMs : 10 * options.caseTimeoutMs);
       };
       arm(); // a worker that never gets to its first case is caught too
       const poll = setInterval(() => {
         const rss = child.pid === undefined ? undefined : residentBytes(child.pid);
         if (rss !== undefined) peak = Math.max(peak, rss);
         if (rss !== undefined && rss > options.rssCapBytes) kill('over memory');
+        const cpu = child.pid === undefined ? undefined : cpuTimeMs(child.pid);
+        if (cpu !== undefined && cpuAtStart !== undefined && cpu - cpuAtStart > options.caseTimeoutMs) kill('hang');
       }, 25);
       child.stderr.on('data', (d: Buffer) => {
         stderr += d.toString();
@@ -132,7 +142,7 @@ async function drain(queue: FuzzCase[], options: Required<RunOptions>, scratch: 
         clearInterval(poll);
         if (current !== undefined) {
           const detail = killedFor === 'hang'
-            ? `still running after ${options.caseTimeoutMs} ms`
+            ? `still running after ${cpuAtStart === undefined ? `${options.caseTimeoutMs} ms` : `${options.caseTimeoutMs} ms of CPU time (or ${10 * options.caseTimeoutMs} ms of wall time)`}`
             : killedFor === 'over memory'
               ? `resident memory passed ${options.rssCapBytes} bytes`
               : `worker exited (${signal ?? `code ${code}`}): ${stderr.trim().split('\n').slice(-3).join(' | ').slice(0, 300)}`;
