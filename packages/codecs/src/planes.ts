@@ -284,11 +284,21 @@ const CONTEXT_TRIAL_ELEMENTS = 16 * 1024;
  * commit (bench/store/ab.mjs: 42 -> 125 ms), so they are left to deflate.
  */
 const CONTEXT_TRIAL_RATIO = { top: 0.95, second: 0.85 };
+/**
+ * Whole tensors (no reference) above this many elements are left to deflate. Real weights' planes
+ * fail the prefix trial anyway (above), but noise-like data of a narrow range passes it: a 1 GB
+ * file of uniform random f32 (bench/store/throughput.mjs --big) spent 16 of its 22 s per 256 MB in
+ * the coder (~90 ns per element and plane against ~2 ns for Huffman-only deflate on the pool),
+ * adding at 12-17 MB/s for ~14% fewer bytes. XOR deltas, where the coder's context is the
+ * reference, keep it at any size.
+ */
+const CONTEXT_WHOLE_MAX_ELEMENTS = 1 << 20;
 
 /** The top two planes context-coded, where the data has a model and a prefix trial says it pays (undefined: not tried). */
 function contextTrials(planes: Uint8Array, width: number, layout: BitLayout, dtype: string | undefined, xorWith: Uint8Array | undefined, zlib: Zlib): (Uint8Array | undefined)[] {
   const n = planes.length / width;
   if (!dtype || n < CONTEXT_MIN_ELEMENTS || !contextCodable(dtype, width, layout)) return [];
+  if (!xorWith && n > CONTEXT_WHOLE_MAX_ELEMENTS) return [];
   return Array.from({ length: width }, (_, k) => {
     if (k < width - 2) return undefined;
     if (n > CONTEXT_TRIAL_ELEMENTS) {
