@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { constants, deflateSync } from 'node:zlib';
 import { ByteModel, RangeDecoder, RangeEncoder, contextCodable, toPlanes } from '../src/index.js';
+import { encodeByteRun } from '../src/range-coder.js';
 import { packPlanes, packPlanesAsync, unpackPlanes } from '../src/node.js';
 
 /** Seeded xorshift so failures reproduce: uniform in [0, 1). */
@@ -63,6 +64,35 @@ describe('adaptive binary range coder', () => {
     const back = new ByteModel(3);
     for (let i = 0; i < n; i++) expect(dec.decodeByte(back, contexts[i])).toBe(symbols[i]);
     dec.checkEnd('test');
+  });
+
+  it('the WebAssembly loop writes the bytes and learns the model of the JS coder, across chunks and with the zero flag', () => {
+    const r = random(11);
+    const n = 100_000; // three WASM chunks and a part
+    const symbols = new Uint8Array(n + 5);
+    const contexts = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      contexts[i] = Math.floor(r() * 64);
+      // Skewed per context, a third zeros, some noise: every path of the coder (carries, long runs of output).
+      symbols[i + 5] = r() < 0.33 ? 0 : r() < 0.5 ? contexts[i] * 3 : Math.floor(r() * 256);
+    }
+    for (const zeroFlag of [false, true]) {
+      const jsModel = new ByteModel(64);
+      const wasmModel = new ByteModel(64);
+      const js = encodeByteRun(jsModel, symbols, 5, contexts, n, zeroFlag, false);
+      const wasm = encodeByteRun(wasmModel, symbols, 5, contexts, n, zeroFlag);
+      expect(wasm.length).toBeGreaterThan(n / 4);
+      expect(Buffer.from(wasm).equals(Buffer.from(js))).toBe(true);
+      expect(Buffer.from(wasmModel.p.buffer).equals(Buffer.from(jsModel.p.buffer))).toBe(true);
+      expect(Buffer.from(wasmModel.n).equals(Buffer.from(jsModel.n))).toBe(true);
+      // And it decodes with the (JS) decoder.
+      const dec = new RangeDecoder(wasm);
+      const model = new ByteModel(64);
+      const decoded = new Uint8Array(n);
+      for (let i = 0; i < n; i++) decoded[i] = zeroFlag && dec.decodeBit(model, contexts[i] << 8) === 1 ? 0 : dec.decodeByte(model, contexts[i]);
+      expect(Buffer.from(decoded).equals(Buffer.from(symbols.subarray(5)))).toBe(true);
+      dec.checkEnd('test');
+    }
   });
 
   it('a truncated or padded stream fails its end check', () => {
