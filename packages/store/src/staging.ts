@@ -137,6 +137,7 @@ export async function add(ctx: RepoContext, paths: readonly string[], options: {
     }
     similarityFile?.publish();
     keepSimilarity(ctx, similarity);
+    ctx.latest.keep(Object.fromEntries(reports.map((r) => [r.path, tree[r.path].tensors.map((t) => t.hash)])));
     return reports;
   } finally {
     release();
@@ -189,6 +190,7 @@ export async function addFile(ctx: RepoContext,
     const encoded = await encodeTensor(hash, tensor, candidates, deltaTypes, ctx.maxDepth);
     await writer.add(encoded);
     releaseEncoded(encoded); // copied into the pack: its memory serves the next tensors
+    ctx.latest.put(hash, data); // the next add of this file reads it instead of decoding a chain
     similarity.add(hash, tensor);
     ctx.objects.remember(hash, tensor, true); // the store's now: nothing here keeps it after this
 
