@@ -7,8 +7,9 @@ import { join } from 'node:path';
  * references, reads them instead of decoding their delta chains (each link: an HDF5 read, inflate,
  * the context decoder; measured on a 2 MB f32 checkpoint at depth 5-7, most of an add's CPU).
  *
- * Nothing trusts it: a cached tensor is used only when its length and content hash match the
- * object asked for (ObjectStore re-hashes it), and any file may be missing, partial or deleted at
+ * Nothing trusts it: a cached tensor is used only as a reference for add's encode trials
+ * (ObjectStore.peek; export, checkout and fsck read the packs), and only when its length and content
+ * hash match the object asked for (ObjectStore re-hashes it). Any file may be missing, partial or deleted at
  * any time (written by rename, never fsynced). Only small tensors are kept, and at most
  * MAX_BYTES in all, so the copy stays small next to the repository; `rm -r .reef/cache` is always
  * safe. Written under the repository lock (by `add`); read by anyone.

@@ -221,18 +221,19 @@ export class ObjectStore {
    * memory when it drops it (`forget`), so the caller must not hold it past that call.
    */
   async peek(hash: string): Promise<Tensor> {
-    return this.cache.get(hash)?.tensor ?? this.decode(hash, false, true);
+    return this.cache.get(hash)?.tensor ?? this.decode(hash, false, true, true);
   }
 
-  private async decode(hash: string, verify: boolean, owned = false): Promise<Tensor> {
+  /** `latestCopy`: a raw copy from `latest` may stand in (add's references only: reads that must see the packs, export, checkout, fsck, never use one). */
+  private async decode(hash: string, verify: boolean, owned = false, latestCopy = false): Promise<Tensor> {
     const entry = this.objects.get(hash);
     if (!entry) throw new ReefError('REPOSITORY', `object ${hash.slice(0, 12)} is not in the repository (damaged or garbage-collected)`);
     const { info } = entry;
     const where = `pack ${entry.pack}, object ${hash.slice(0, 12)}`;
-    const copy = info.kind === CENTROID_KIND ? undefined : this.latest?.read(hash, info.rawBytes);
+    const copy = !latestCopy || info.kind === CENTROID_KIND ? undefined : this.latest?.read(hash, info.rawBytes);
     if (copy) {
       const cached: Tensor = { dtype: info.dtype, shape: info.shape, data: copy };
-      // Re-hashed whether or not `verify` is asked: the copy is outside the repository's guarantees.
+      // Always re-hashed: the copy is outside the repository's guarantees.
       if (tensorHash(cached) === hash) {
         this.remember(hash, cached, owned);
         return cached;
