@@ -1,15 +1,18 @@
 #!/usr/bin/env node
 // Add throughput of one large file through the CLI, as a user runs it (issue 19's target: a 1 GB
 // file at ≥ 100 MB/s on an idle machine). Writes a safetensors file of 16 f32 tensors 4096×4096
-// (1.07 GB; uniform values in ±0.025 from a seeded LCG: noise-like weights of one narrow range,
-// the hard case for the context coder) into a temporary folder, then per round runs
-// `reef init` + `reef add` in a fresh repository (in the file's folder) with each build given, interleaved (A, B, A, B),
-// and prints per build the median wall and CPU time (user + system of the process and its threads,
-// from /usr/bin/time), MB/s (10^6 bytes of the file per second) on both, the max RSS, what `add`
-// printed, and the load average before and after. Everything is removed at the end.
+// (1.07 GB) of uniform values in ±0.025 into a temporary folder: `--data noise` (default) from a
+// 32-bit LCG (Math.imul: low mantissa bytes incompressible, the hard case), or `--data periodic`,
+// the LCG computed in doubles as bench/cli-startup.mjs does (its product passes 2^53, so the
+// sequence falls into a short cycle and the tensors repeat: deflate stores the file in a few MB;
+// issue 19's 17 MB/s figure was measured on such a file). Then per round it runs `reef init` +
+// `reef add` in a fresh repository (in the file's folder) with each build given, interleaved
+// (A, B, A, B), and prints per build the median wall and CPU time (user + system of the process
+// and all its threads, from /usr/bin/time), MB/s (10^6 bytes of the file per second) on both, the
+// max RSS, what `add` printed, and the load average before and after. Everything is removed at the end.
 //
 //   npx -y pnpm@10 exec turbo run build --filter=@reef/cli...
-//   node bench/store/throughput.mjs --big [--rounds 2] [--tensors 16] [--bin apps/cli/dist/bundle/reef.js] [--compare <other reef.js>]
+//   node bench/store/throughput.mjs --big [--rounds 2] [--tensors 16] [--data noise|periodic] [--bin apps/cli/dist/bundle/reef.js] [--compare <other reef.js>]
 //
 // --compare: another build's bin (e.g. a checkout of main: /path/apps/cli/dist/bundle/reef.js),
 // run in the same rounds so both share the machine's load. On a shared machine compare CPU MB/s;
@@ -27,6 +30,8 @@ const arg = (name, fallback) => {
 };
 const rounds = Number(arg('--rounds', 2));
 const tensors = Number(arg('--tensors', 16));
+const periodic = arg('--data', 'noise') === 'periodic';
+if (!['noise', 'periodic'].includes(arg('--data', 'noise'))) throw new Error(`--data must be noise or periodic, got ${arg('--data')}`);
 if (!(Number.isInteger(rounds) && rounds >= 1) || !(Number.isInteger(tensors) && tensors >= 1)) throw new Error('--rounds and --tensors must be positive integers');
 const bins = [['reef', resolve(arg('--bin', resolve(here, '../../apps/cli/dist/bundle/reef.js')))]];
 if (arg('--compare')) bins.push(['compared', resolve(arg('--compare'))]);
@@ -56,7 +61,7 @@ function writeBigFile(path) {
     let s = 1;
     for (let t = 0; t < tensors; t++) {
       for (let i = 0; i < n; i++) {
-        s = (s * 1103515245 + 12345) >>> 0; // as bench/cli-startup.mjs (a double product: the low bits are not those of a true LCG)
+        s = periodic ? (s * 1103515245 + 12345) >>> 0 : (Math.imul(s, 1103515245) + 12345) >>> 0;
         data[i] = (s / 2 ** 32 - 0.5) * 0.05;
       }
       writeSync(fd, new Uint8Array(data.buffer));
@@ -80,7 +85,7 @@ function timed(argv, cwd) {
 const scratch = mkdtempSync(join(tmpdir(), 'reef-big-add-'));
 try {
   const file = join(scratch, 'model.safetensors');
-  console.log(`Node ${process.version}, ${cpus().length} CPUs; writing ${tensors} f32 tensors 4096x4096 ...`);
+  console.log(`Node ${process.version}, ${cpus().length} CPUs; writing ${tensors} f32 tensors 4096x4096 (${periodic ? 'periodic' : 'noise'}) ...`);
   writeBigFile(file);
   const bytes = statSync(file).size;
   console.log(`${(bytes / 1e9).toFixed(2)} GB file; load average (1, 5, 15 min) before: ${load()}`);

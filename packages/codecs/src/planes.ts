@@ -98,7 +98,7 @@ export function createPlaneCodec(zlib: Zlib): PlaneCodec {
     const trial = plane.length > STRATEGY_SAMPLE_THRESHOLD ? planeSample(plane) : plane;
     const huffman = zlib.deflate(trial, level, DEFLATE_STRATEGY.huffmanOnly);
     const light = [huffman, hasRun(trial) ? zlib.deflate(trial, level, DEFLATE_STRATEGY.rle) : huffman];
-    const coding = pickCoding(trial, light, worthFullDeflate(trial, light) ? zlib.deflate(trial, level, DEFLATE_STRATEGY.default) : undefined);
+    const coding = pickCoding(trial, light, trial !== plane || worthFullDeflate(trial, light) ? zlib.deflate(trial, level, DEFLATE_STRATEGY.default) : undefined);
     if (trial !== plane) returnScratch(trial);
     if (coding.raw) return plane;
     if (trial === plane) return coding.bytes;
@@ -113,7 +113,7 @@ export function createPlaneCodec(zlib: Zlib): PlaneCodec {
     try {
       const huffman = zlib.deflateAsync(trial, level, DEFLATE_STRATEGY.huffmanOnly);
       const light = await Promise.all([huffman, hasRun(trial) ? zlib.deflateAsync(trial, level, DEFLATE_STRATEGY.rle) : huffman]);
-      coding = pickCoding(trial, light, worthFullDeflate(trial, light) ? await zlib.deflateAsync(trial, level, DEFLATE_STRATEGY.default) : undefined);
+      coding = pickCoding(trial, light, sampled || worthFullDeflate(trial, light) ? await zlib.deflateAsync(trial, level, DEFLATE_STRATEGY.default) : undefined);
     } finally {
       if (sampled) returnScratch(trial);
     }
@@ -225,7 +225,12 @@ export function hasRun(bytes: Uint8Array): boolean {
   return false;
 }
 
-/** Full deflate is tried only where the light strategies leave under a tenth (repeated strings likely). */
+/**
+ * On a plane measured in full, full deflate is tried only where the light strategies leave under a
+ * tenth (repeated strings likely). On a sampled plane it is always tried: the trial is 32 KiB, and
+ * the strategy then codes megabytes. A 1 GB file of generated weights (bench/store/big-add.mjs)
+ * has exponent planes Huffman codes to 0.28 and full deflate to 0.005, at 3x its speed.
+ */
 function worthFullDeflate(trial: Uint8Array, light: Uint8Array[]): boolean {
   return trial.length > 0 && Math.min(...light.map((b) => b.length)) * 10 <= trial.length;
 }
@@ -286,11 +291,10 @@ const CONTEXT_TRIAL_ELEMENTS = 16 * 1024;
 const CONTEXT_TRIAL_RATIO = { top: 0.95, second: 0.85 };
 /**
  * Whole tensors (no reference) above this many elements are left to deflate. Real weights' planes
- * fail the prefix trial anyway (above), but noise-like data of a narrow range passes it: a 1 GB
- * file of uniform random f32 (bench/store/throughput.mjs --big) spent 16 of its 22 s per 256 MB in
- * the coder (~90 ns per element and plane against ~2 ns for Huffman-only deflate on the pool),
- * adding at 12-17 MB/s for ~14% fewer bytes. XOR deltas, where the coder's context is the
- * reference, keep it at any size.
+ * fail the prefix trial anyway (above), but other data passes it: on the periodic 1 GB file of
+ * bench/store/big-add.mjs (--data periodic) the coder took 16 of 22 s per 256 MB (~90 ns per
+ * element and plane in JS, ~45 in WASM, against a few for deflate on the thread pool), adding at
+ * 12-17 MB/s. XOR deltas, where the coder's context is the reference, keep it at any size.
  */
 const CONTEXT_WHOLE_MAX_ELEMENTS = 1 << 20;
 
