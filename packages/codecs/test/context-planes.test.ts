@@ -119,6 +119,25 @@ describe('context-coded byte planes', () => {
     expect(contextCodable(undefined, 4, 'bytes')).toBe(false);
   });
 
+  it('a whole tensor is context-coded up to 1M elements, left to deflate above (the coder would hold a large add back), round-tripping both', async () => {
+    // Exponents in a random walk (each element's near the one before): the context coder, whose
+    // context is the element before, codes that plane far below Huffman or deflate.
+    const r = random(5);
+    const words = new Uint32Array((1 << 20) + 4096);
+    let e = 120;
+    for (let i = 0; i < words.length; i++) {
+      e = Math.max(100, Math.min(126, e + (r() < 0.5 ? -1 : 1) * (r() < 0.6 ? 0 : 1)));
+      words[i] = ((r() < 0.5 ? 1 : 0) << 31) | (e << 23) | Math.floor(r() * 2 ** 23);
+    }
+    const data = new Float32Array(words.buffer);
+    for (const n of [1 << 20, (1 << 20) + 4096]) {
+      const whole = bytes(data.subarray(0, n));
+      const packed = await packPlanesAsync(whole, 4, 6, 'f32');
+      expect(packed.context?.some(Boolean) ?? false).toBe(n <= 1 << 20);
+      expect(Buffer.from(unpackPlanes(packed, 4, whole.length, 'f32')).equals(Buffer.from(whole))).toBe(true);
+    }
+  });
+
   it('an XOR delta of two f32 checkpoints: the exponent plane context-coded, smaller than deflate at level 9, decoded exactly', async () => {
     const { before, after } = checkpoints(100_000, 0.02);
     const packed = await packPlanesAsync(bytes(after), 4, 6, 'f32', bytes(before));
