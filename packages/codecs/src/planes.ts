@@ -100,7 +100,7 @@ export function createPlaneCodec(zlib: Zlib): PlaneCodec {
     const light = [huffman, hasRun(trial) ? zlib.deflate(trial, level, DEFLATE_STRATEGY.rle) : huffman];
     const coding = pickCoding(trial, light, trial !== plane || worthFullDeflate(trial, light) ? zlib.deflate(trial, level, DEFLATE_STRATEGY.default) : undefined);
     if (trial !== plane) returnScratch(trial);
-    if (coding.raw) return plane;
+    if (coding.raw || (trial !== plane && !paysOnSample(coding, trial.length))) return plane;
     if (trial === plane) return coding.bytes;
     return smaller(zlib.deflate(plane, level, coding.strategy), plane);
   }
@@ -110,6 +110,7 @@ export function createPlaneCodec(zlib: Zlib): PlaneCodec {
     const sampled = plane.length > STRATEGY_SAMPLE_THRESHOLD;
     const trial = sampled ? planeSample(plane) : plane;
     let coding: PlaneCoding;
+    const sampleBytes = trial.length;
     try {
       const huffman = zlib.deflateAsync(trial, level, DEFLATE_STRATEGY.huffmanOnly);
       const light = await Promise.all([huffman, hasRun(trial) ? zlib.deflateAsync(trial, level, DEFLATE_STRATEGY.rle) : huffman]);
@@ -117,7 +118,7 @@ export function createPlaneCodec(zlib: Zlib): PlaneCodec {
     } finally {
       if (sampled) returnScratch(trial);
     }
-    if (coding.raw) return plane;
+    if (coding.raw || (sampled && !paysOnSample(coding, sampleBytes))) return plane;
     if (!sampled) return coding.bytes;
     return smaller(await zlib.deflateAsync(plane, level, coding.strategy), plane);
   }
@@ -244,6 +245,18 @@ function pickCoding(trial: Uint8Array, light: Uint8Array[], full: Uint8Array | u
   });
   if (full && full.length < bestBytes) best = { raw: false, strategy: DEFLATE_STRATEGY.default, bytes: full };
   return best;
+}
+
+/**
+ * A sampled plane is deflated only when its sample came out at most this fraction of raw: a gain
+ * under 1% is not worth a pass over megabytes (~8 ms per MB with Huffman-only here). The sign and
+ * top mantissa plane of noise-like f32 weights gains ~0.5%; on the 1 GB file of bench/store/big-add.mjs
+ * (--data noise) such planes were a third of the thread pool's deflate time.
+ */
+const SAMPLED_MIN_RATIO = 0.99;
+
+function paysOnSample(coding: PlaneCoding, sampleBytes: number): boolean {
+  return !coding.raw && coding.bytes.length <= SAMPLED_MIN_RATIO * sampleBytes;
 }
 
 function smaller(a: Uint8Array, b: Uint8Array): Uint8Array {
