@@ -38,6 +38,11 @@ export class LatestTensors {
     }
   }
 
+  /** Starts an add: its copies count against MAX_BYTES afresh. */
+  begin(): void {
+    this.written = 0;
+  }
+
   /** Copies a tensor just added (within the size limits); listed by `keep` once its add is done. */
   put(hash: string, data: Uint8Array): void {
     if (data.length > LatestTensors.MAX_TENSOR_BYTES || this.written + data.length > LatestTensors.MAX_BYTES) return;

@@ -76,6 +76,7 @@ export async function add(ctx: RepoContext, paths: readonly string[], options: {
     const reports: AddedFile[] = [];
     // New objects stream into one pack as they are encoded; it is published only after every file.
     const writer = ctx.objects.beginPack(ctx.onProgress);
+    ctx.latest.begin();
     // Progress in bytes read; files that are not there fail below, one line naming them.
     const sizes = paths.map((p) => statSync(resolve(options.cwd ?? process.cwd(), p), { throwIfNoEntry: false })?.size ?? 0);
     const work = new Work(progressOf(ctx.registry), 'add', sizes.reduce((a, b) => a + b, 0));
