@@ -46,6 +46,10 @@ export const WASM_PACKAGES = {
       { constant: 'RABITQ_FAST_SCAN_WASM_BASE64', source: 'wasm/fast-scan.ts' },
     ],
   },
+  'packages/codecs': {
+    output: 'src/range-coder-wasm.ts',
+    modules: [{ constant: 'RANGE_CODER_WASM_BASE64', source: 'wasm/range-coder.ts' }],
+  },
   'packages/store': {
     output: 'src/sketch-wasm.ts',
     // The sketch kernel works in one fixed 64 KiB page.

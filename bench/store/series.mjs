@@ -10,7 +10,8 @@
 //                   file of a dtype), then grouped and zstd -19 as above
 //   reef            a repository with @reef/delta-lossless and @reef/delta-cast: every file committed
 //                   in series order as `model.safetensors` (add + commit through the store API), bytes
-//                   = growth of everything under .reef (packs, manifests, commits, refs, indexes)
+//                   = growth of everything under .reef (packs, manifests, commits, refs, indexes) but
+//                   .reef/cache (disposable raw copies of the latest tensors, printed apart)
 //
 // Usage (after the build and make-series.py):
 //   node bench/store/series.mjs [--series DIR] [--repo DIR]
@@ -127,7 +128,7 @@ for (const [i, f] of files.entries()) {
   if (rows[i].exportExact) exact++;
 }
 const fsck = await reopened.fsck();
-const total = reopened.stats().bytesOnDisk;
+const { bytesOnDisk: total, cacheBytes } = reopened.stats();
 reopened.close();
 
 const sum = (key) => rows.reduce((s, r) => s + r[key], 0);
@@ -145,5 +146,6 @@ for (const r of rows) {
   console.log(`${r.file.padEnd(30)} ${kb(r.raw)} ${kb(r.zstd19)}${kb(r.grouped)}${kb(r.xorGrouped)}${kb(r.reef)}  ${x(r.reef, r.zstd19)}  ${r.exportExact ? 'yes' : 'NO '}   ${JSON.stringify(r.encodings)}`);
 }
 console.log(`${'total (reef: whole .reef)'.padEnd(30)} ${kb(totals.raw)} ${kb(totals.zstd19)}${kb(totals.grouped)}${kb(totals.xorGrouped)}${kb(totals.reef)}  ${x(totals.reef, totals.zstd19)}`);
+console.log(`not counted: .reef/cache ${(cacheBytes / 1000).toFixed(0)} kB (raw copies of the latest file's tensors, safe to delete)`);
 console.log(`vs zstd -19: grouped ${x(totals.grouped, totals.zstd19)}, xor+grouped ${x(totals.xorGrouped, totals.zstd19)}, reef ${x(totals.reef, totals.zstd19)}; reef / xor+grouped ${x(totals.reef, totals.xorGrouped)}`);
 console.log(`byte-exact exports (sha256): ${result.byteExact}; fsck problems: ${result.fsckProblems}; add+commit ${addSeconds.toFixed(1)} s`);

@@ -10,14 +10,21 @@
 // record, ref).
 //
 //   node bench/store/throughput.mjs [--runs 3] [--series dir1,dir2] [--zstd]
+//   node bench/store/throughput.mjs --big [...]   a generated 1 GB file through `reef add` (big-add.mjs)
 import { spawnSync } from 'node:child_process';
 import { closeSync, copyFileSync, existsSync, writeFileSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { losslessRegistry } from './registry.mjs';
+
 import { h5ready } from '../../packages/hdf5/dist/index.js';
 import { Repository } from '../../packages/store/dist/index.js';
+
+if (process.argv.includes('--big')) {
+  await import('./big-add.mjs'); // its own arguments; nothing below runs
+  process.exit(0);
+}
 
 const registry = await losslessRegistry(join(dirname(fileURLToPath(import.meta.url)), '..', '..'));
 

@@ -25,6 +25,7 @@ function filesBytes(dir: string): number {
 interface StatsJson {
   commits: number;
   bytesOnDisk: number;
+  cacheBytes: number;
   tensors: { entries: number; distinct: number; whole: number; losslessDeltas: number; lossyDeltas: number; missing: number; staged: number; unreachable: number; centroids: number };
   breakdown: Record<string, number | Record<string, number>>;
 }
@@ -88,7 +89,11 @@ describe('reef stats, status and cluster analyze, for a reader', () => {
     expect(t.unreachable).toBeGreaterThan(0); // epoch 3's lossless copies the lossy commit replaced
 
     const parts = Object.values(s.breakdown).reduce<number>((n, v) => n + (typeof v === 'number' ? v : Object.values(v).reduce((a, b) => a + b, 0)), 0);
-    const onDisk = filesBytes(join(dir, '.reef'));
+    // The disposable cache of raw tensors (.reef/cache) is counted apart, outside bytesOnDisk.
+    const cache = filesBytes(join(dir, '.reef', 'cache'));
+    expect(cache).toBeGreaterThan(0);
+    expect(s.cacheBytes).toBe(cache);
+    const onDisk = filesBytes(join(dir, '.reef')) - cache;
     expect(s.bytesOnDisk).toBe(onDisk);
     expect(parts).toBe(onDisk);
     for (const [name, v] of Object.entries(s.breakdown)) if (typeof v === 'number') expect(v, name).toBeGreaterThanOrEqual(0);
@@ -102,6 +107,7 @@ describe('reef stats, status and cluster analyze, for a reader', () => {
     expect(rows.filter((r) => r !== total).reduce((n, r) => n + r.bytes, 0)).toBe(onDisk);
     expect(text).toMatch(/(\d+) distinct tensor\(s\) committed \(9 tensor entries across the commits, unchanged ones shared\): (\d+) stored whole \+ (\d+) lossless delta\(s\) \+ (\d+) lossy delta\(s\)/);
     expect(text).toMatch(/staged for the next commit/);
+    expect(text).toMatch(/not counted: \.reef\/cache .*safe to delete/);
     expect(text).toMatch(/reef gc removes them/);
   });
 

@@ -1,6 +1,6 @@
 import { ReefError } from '@reef/core/errors';
 import type { BitLayout } from './bit-layout.js';
-import { ByteModel, RangeDecoder, RangeEncoder } from './range-coder.js';
+import { ByteModel, RangeDecoder, encodeByteRun } from './range-coder.js';
 
 /**
  * Context modelling of the two most significant byte planes of f32, bf16 and f16 tensors (exponent,
@@ -66,20 +66,11 @@ export function encodeContextPlane(planes: Uint8Array, width: number, k: number,
   const top = k === width - 1;
   const topAt = (width - 1) * n;
   const classes = reference ? referenceClasses(dtype, reference, n) : undefined;
-  const model = new ByteModel(CLASSES * 2);
-  const enc = new RangeEncoder(m >>> 1);
-  const at = k * n;
-  for (let i = 0; i < m; i++) {
-    const ctx = contextOf(top, planes, topAt, i, dtype, classes);
-    const byte = planes[at + i];
-    if (top && classes) {
-      // Mostly zero in an XOR delta (exponents that did not change): one decision per zero byte,
-      // on node 0 of the context's tree (unused by the tree itself), instead of eight.
-      enc.encodeBit(model, ctx << 8, byte === 0 ? 1 : 0);
-      if (byte !== 0) enc.encodeByte(model, ctx, byte);
-    } else enc.encodeByte(model, ctx, byte);
-  }
-  return enc.finish();
+  const contexts = new Uint8Array(m);
+  for (let i = 0; i < m; i++) contexts[i] = contextOf(top, planes, topAt, i, dtype, classes);
+  // Mostly zero in an XOR delta (exponents that did not change): one decision per zero byte,
+  // on node 0 of the context's tree (unused by the tree itself), instead of eight.
+  return encodeByteRun(new ByteModel(CLASSES * 2), planes, k * n, contexts, m, top && classes !== undefined);
 }
 
 /** Inverse of `encodeContextPlane`, into plane k of `planes` (the top plane must be there already for k = width - 2). */

@@ -98,9 +98,9 @@ export function createPlaneCodec(zlib: Zlib): PlaneCodec {
     const trial = plane.length > STRATEGY_SAMPLE_THRESHOLD ? planeSample(plane) : plane;
     const huffman = zlib.deflate(trial, level, DEFLATE_STRATEGY.huffmanOnly);
     const light = [huffman, hasRun(trial) ? zlib.deflate(trial, level, DEFLATE_STRATEGY.rle) : huffman];
-    const coding = pickCoding(trial, light, worthFullDeflate(trial, light) ? zlib.deflate(trial, level, DEFLATE_STRATEGY.default) : undefined);
+    const coding = pickCoding(trial, light, trial !== plane || worthFullDeflate(trial, light) ? zlib.deflate(trial, level, DEFLATE_STRATEGY.default) : undefined);
     if (trial !== plane) returnScratch(trial);
-    if (coding.raw) return plane;
+    if (coding.raw || (trial !== plane && !paysOnSample(coding, trial.length))) return plane;
     if (trial === plane) return coding.bytes;
     return smaller(zlib.deflate(plane, level, coding.strategy), plane);
   }
@@ -110,14 +110,15 @@ export function createPlaneCodec(zlib: Zlib): PlaneCodec {
     const sampled = plane.length > STRATEGY_SAMPLE_THRESHOLD;
     const trial = sampled ? planeSample(plane) : plane;
     let coding: PlaneCoding;
+    const sampleBytes = trial.length;
     try {
       const huffman = zlib.deflateAsync(trial, level, DEFLATE_STRATEGY.huffmanOnly);
       const light = await Promise.all([huffman, hasRun(trial) ? zlib.deflateAsync(trial, level, DEFLATE_STRATEGY.rle) : huffman]);
-      coding = pickCoding(trial, light, worthFullDeflate(trial, light) ? await zlib.deflateAsync(trial, level, DEFLATE_STRATEGY.default) : undefined);
+      coding = pickCoding(trial, light, sampled || worthFullDeflate(trial, light) ? await zlib.deflateAsync(trial, level, DEFLATE_STRATEGY.default) : undefined);
     } finally {
       if (sampled) returnScratch(trial);
     }
-    if (coding.raw) return plane;
+    if (coding.raw || (sampled && !paysOnSample(coding, sampleBytes))) return plane;
     if (!sampled) return coding.bytes;
     return smaller(await zlib.deflateAsync(plane, level, coding.strategy), plane);
   }
@@ -225,7 +226,12 @@ export function hasRun(bytes: Uint8Array): boolean {
   return false;
 }
 
-/** Full deflate is tried only where the light strategies leave under a tenth (repeated strings likely). */
+/**
+ * On a plane measured in full, full deflate is tried only where the light strategies leave under a
+ * tenth (repeated strings likely). On a sampled plane it is always tried: the trial is 32 KiB, and
+ * the strategy then codes megabytes. A 1 GB file of generated weights (bench/store/big-add.mjs)
+ * has exponent planes Huffman codes to 0.28 and full deflate to 0.005, at 3x its speed.
+ */
 function worthFullDeflate(trial: Uint8Array, light: Uint8Array[]): boolean {
   return trial.length > 0 && Math.min(...light.map((b) => b.length)) * 10 <= trial.length;
 }
@@ -239,6 +245,18 @@ function pickCoding(trial: Uint8Array, light: Uint8Array[], full: Uint8Array | u
   });
   if (full && full.length < bestBytes) best = { raw: false, strategy: DEFLATE_STRATEGY.default, bytes: full };
   return best;
+}
+
+/**
+ * A sampled plane is deflated only when its sample came out at most this fraction of raw: a gain
+ * under 1% is not worth a pass over megabytes (~8 ms per MB with Huffman-only here). The sign and
+ * top mantissa plane of noise-like f32 weights gains ~0.5%; on the 1 GB file of bench/store/big-add.mjs
+ * (--data noise) such planes were a third of the thread pool's deflate time.
+ */
+const SAMPLED_MIN_RATIO = 0.99;
+
+function paysOnSample(coding: PlaneCoding, sampleBytes: number): boolean {
+  return !coding.raw && coding.bytes.length <= SAMPLED_MIN_RATIO * sampleBytes;
 }
 
 function smaller(a: Uint8Array, b: Uint8Array): Uint8Array {
@@ -284,11 +302,20 @@ const CONTEXT_TRIAL_ELEMENTS = 16 * 1024;
  * commit (bench/store/ab.mjs: 42 -> 125 ms), so they are left to deflate.
  */
 const CONTEXT_TRIAL_RATIO = { top: 0.95, second: 0.85 };
+/**
+ * Whole tensors (no reference) above this many elements are left to deflate. Real weights' planes
+ * fail the prefix trial anyway (above), but other data passes it: on the periodic 1 GB file of
+ * bench/store/big-add.mjs (--data periodic) the coder took 16 of 22 s per 256 MB (~90 ns per
+ * element and plane in JS, ~45 in WASM, against a few for deflate on the thread pool), adding at
+ * 12-17 MB/s. XOR deltas, where the coder's context is the reference, keep it at any size.
+ */
+const CONTEXT_WHOLE_MAX_ELEMENTS = 1 << 20;
 
 /** The top two planes context-coded, where the data has a model and a prefix trial says it pays (undefined: not tried). */
 function contextTrials(planes: Uint8Array, width: number, layout: BitLayout, dtype: string | undefined, xorWith: Uint8Array | undefined, zlib: Zlib): (Uint8Array | undefined)[] {
   const n = planes.length / width;
   if (!dtype || n < CONTEXT_MIN_ELEMENTS || !contextCodable(dtype, width, layout)) return [];
+  if (!xorWith && n > CONTEXT_WHOLE_MAX_ELEMENTS) return [];
   return Array.from({ length: width }, (_, k) => {
     if (k < width - 2) return undefined;
     if (n > CONTEXT_TRIAL_ELEMENTS) {

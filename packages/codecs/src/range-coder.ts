@@ -1,4 +1,5 @@
 import { ReefError } from '@reef/core/errors';
+import { RANGE_CODER_WASM_BASE64 } from './range-coder-wasm.js';
 
 /**
  * A binary arithmetic coder with adaptive probabilities (the carry-less 32-bit coder of the PAQ
@@ -110,6 +111,96 @@ export class RangeEncoder {
     }
     return this.out.slice(0, this.size);
   }
+}
+
+/** The compiled encoder loop (wasm/range-coder.ts): its exports, and its memory's regions. */
+interface CoderWasm {
+  readonly memory: WebAssembly.Memory;
+  readonly start: () => void;
+  readonly encodeRun: (count: number, zeroFlag: number) => number;
+  readonly finish: () => number;
+  readonly P: WebAssembly.Global;
+  readonly N: WebAssembly.Global;
+  readonly RATE: WebAssembly.Global;
+  readonly BYTES: WebAssembly.Global;
+  readonly CTX: WebAssembly.Global;
+  readonly OUT: WebAssembly.Global;
+  readonly CHUNK: WebAssembly.Global;
+}
+
+/** Contexts the WASM loop's model region holds (encodeContextPlane uses 64). */
+const WASM_MAX_CONTEXTS = 128;
+
+let coderWasm: CoderWasm | null | undefined;
+
+/** The WASM encoder, instantiated on first use; null where WebAssembly is missing or refuses it (the JS loop then). */
+function wasmCoder(): CoderWasm | null {
+  if (coderWasm !== undefined) return coderWasm;
+  try {
+    const text = atob(RANGE_CODER_WASM_BASE64);
+    const bytes = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+    const w = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as CoderWasm;
+    // Room for the largest chunk's output: 9 decisions per byte of at most 12 bits each.
+    const end = w.OUT.value + Math.ceil((w.CHUNK.value * 27) / 2) + 16;
+    const have = w.memory.buffer.byteLength;
+    if (end > have) w.memory.grow(Math.ceil((end - have) / 65536));
+    new Uint32Array(w.memory.buffer, w.RATE.value, RATE.length).set(RATE);
+    coderWasm = w;
+  } catch {
+    coderWasm = null;
+  }
+  return coderWasm;
+}
+
+/**
+ * Codes `bytes[at + i]` in context `contexts[i]` of `m` for i < `count` and finishes the stream:
+ * the bytes of a `RangeEncoder` given `encodeByte(m, contexts[i], byte)` for each, or with
+ * `zeroFlag`, first `encodeBit(m, contexts[i] << 8, byte === 0 ? 1 : 0)` and the byte's tree only
+ * for a nonzero byte (encodeContextPlane's zero flag). In WebAssembly where it runs (~2x faster
+ * than the JS loop: u32 arithmetic, no doubles), else with `RangeEncoder`; the same bytes either way.
+ */
+export function encodeByteRun(m: ByteModel, bytes: Uint8Array, at: number, contexts: Uint8Array, count: number, zeroFlag: boolean, useWasm = true): Uint8Array {
+  const w = useWasm && m.p.length <= WASM_MAX_CONTEXTS * 256 ? wasmCoder() : null;
+  if (!w) {
+    const enc = new RangeEncoder(count >>> 1);
+    for (let i = 0; i < count; i++) {
+      const byte = bytes[at + i];
+      if (zeroFlag) {
+        enc.encodeBit(m, contexts[i] << 8, byte === 0 ? 1 : 0);
+        if (byte !== 0) enc.encodeByte(m, contexts[i], byte);
+      } else enc.encodeByte(m, contexts[i], byte);
+    }
+    return enc.finish();
+  }
+  const buffer = w.memory.buffer;
+  const P = new Uint16Array(buffer, w.P.value, m.p.length);
+  const N = new Uint8Array(buffer, w.N.value, m.n.length);
+  const mem = new Uint8Array(buffer);
+  P.set(m.p);
+  N.set(m.n);
+  w.start();
+  let out = new Uint8Array(Math.max(64, count >>> 1));
+  let size = 0;
+  const chunk = w.CHUNK.value;
+  for (let i = 0; i < count; i += chunk) {
+    const len = Math.min(chunk, count - i);
+    mem.set(bytes.subarray(at + i, at + i + len), w.BYTES.value);
+    mem.set(contexts.subarray(i, i + len), w.CTX.value);
+    const wrote = w.encodeRun(len, zeroFlag ? 1 : 0);
+    if (size + wrote + 4 > out.length) {
+      const grown = new Uint8Array(Math.max(2 * out.length, size + wrote + 4));
+      grown.set(out.subarray(0, size));
+      out = grown;
+    }
+    out.set(mem.subarray(w.OUT.value, w.OUT.value + wrote), size);
+    size += wrote;
+  }
+  out.set(mem.subarray(w.OUT.value, w.OUT.value + w.finish()), size);
+  size += 4;
+  m.p.set(P);
+  m.n.set(N);
+  return out.slice(0, size);
 }
 
 export class RangeDecoder {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { constants, deflateSync } from 'node:zlib';
 import { ByteModel, RangeDecoder, RangeEncoder, contextCodable, toPlanes } from '../src/index.js';
+import { encodeByteRun } from '../src/range-coder.js';
 import { packPlanes, packPlanesAsync, unpackPlanes } from '../src/node.js';
 
 /** Seeded xorshift so failures reproduce: uniform in [0, 1). */
@@ -65,6 +66,35 @@ describe('adaptive binary range coder', () => {
     dec.checkEnd('test');
   });
 
+  it('the WebAssembly loop writes the bytes and learns the model of the JS coder, across chunks and with the zero flag', () => {
+    const r = random(11);
+    const n = 100_000; // three WASM chunks and a part
+    const symbols = new Uint8Array(n + 5);
+    const contexts = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      contexts[i] = Math.floor(r() * 64);
+      // Skewed per context, a third zeros, some noise: every path of the coder (carries, long runs of output).
+      symbols[i + 5] = r() < 0.33 ? 0 : r() < 0.5 ? contexts[i] * 3 : Math.floor(r() * 256);
+    }
+    for (const zeroFlag of [false, true]) {
+      const jsModel = new ByteModel(64);
+      const wasmModel = new ByteModel(64);
+      const js = encodeByteRun(jsModel, symbols, 5, contexts, n, zeroFlag, false);
+      const wasm = encodeByteRun(wasmModel, symbols, 5, contexts, n, zeroFlag);
+      expect(wasm.length).toBeGreaterThan(n / 4);
+      expect(Buffer.from(wasm).equals(Buffer.from(js))).toBe(true);
+      expect(Buffer.from(wasmModel.p.buffer).equals(Buffer.from(jsModel.p.buffer))).toBe(true);
+      expect(Buffer.from(wasmModel.n).equals(Buffer.from(jsModel.n))).toBe(true);
+      // And it decodes with the (JS) decoder.
+      const dec = new RangeDecoder(wasm);
+      const model = new ByteModel(64);
+      const decoded = new Uint8Array(n);
+      for (let i = 0; i < n; i++) decoded[i] = zeroFlag && dec.decodeBit(model, contexts[i] << 8) === 1 ? 0 : dec.decodeByte(model, contexts[i]);
+      expect(Buffer.from(decoded).equals(Buffer.from(symbols.subarray(5)))).toBe(true);
+      dec.checkEnd('test');
+    }
+  });
+
   it('a truncated or padded stream fails its end check', () => {
     const enc = new RangeEncoder();
     const model = new ByteModel(1);
@@ -87,6 +117,25 @@ describe('context-coded byte planes', () => {
     expect(contextCodable('i32', 4, 'bytes')).toBe(false);
     expect(contextCodable('f64', 8, 'bytes')).toBe(false);
     expect(contextCodable(undefined, 4, 'bytes')).toBe(false);
+  });
+
+  it('a whole tensor is context-coded up to 1M elements, left to deflate above (the coder would hold a large add back), round-tripping both', async () => {
+    // Exponents in a random walk (each element's near the one before): the context coder, whose
+    // context is the element before, codes that plane far below Huffman or deflate.
+    const r = random(5);
+    const words = new Uint32Array((1 << 20) + 4096);
+    let e = 120;
+    for (let i = 0; i < words.length; i++) {
+      e = Math.max(100, Math.min(126, e + (r() < 0.5 ? -1 : 1) * (r() < 0.6 ? 0 : 1)));
+      words[i] = ((r() < 0.5 ? 1 : 0) << 31) | (e << 23) | Math.floor(r() * 2 ** 23);
+    }
+    const data = new Float32Array(words.buffer);
+    for (const n of [1 << 20, (1 << 20) + 4096]) {
+      const whole = bytes(data.subarray(0, n));
+      const packed = await packPlanesAsync(whole, 4, 6, 'f32');
+      expect(packed.context?.some(Boolean) ?? false).toBe(n <= 1 << 20);
+      expect(Buffer.from(unpackPlanes(packed, 4, whole.length, 'f32')).equals(Buffer.from(whole))).toBe(true);
+    }
   });
 
   it('an XOR delta of two f32 checkpoints: the exponent plane context-coded, smaller than deflate at level 9, decoded exactly', async () => {

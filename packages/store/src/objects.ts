@@ -11,6 +11,7 @@ import { readJson, type LaterFile } from './fsutil.js';
 import { CENTROID_KIND, centroidHash } from './cluster-centroid.js';
 import { readCodebook, withCodebook, type CodebookInfo, type StoredCodebook } from './codebooks.js';
 import { hdf5, loadHdf5, messageOf } from './h5-lazy.js';
+import type { LatestTensors } from './latest-tensors.js';
 import { tensorHash } from './hash.js';
 import { readWholePlanes, type EncodedObject, type ObjectInfo } from './object-format.js';
 import { fromInline, type InlineObject } from './inline-objects.js';
@@ -62,6 +63,8 @@ export class ObjectStore {
     private readonly registry: DeltaTypeSource,
     /** Bytes of decoded tensors kept in memory (0: none, for adds that must stay small). */
     private readonly cacheBytes = CACHE_BYTES,
+    /** Raw copies of recently added tensors (latest-tensors.ts), read instead of decoding a chain when their hash matches. */
+    private readonly latest?: LatestTensors,
   ) {
     mkdirSync(dir, { recursive: true });
     this.reload();
@@ -266,14 +269,24 @@ export class ObjectStore {
    * memory when it drops it (`forget`), so the caller must not hold it past that call.
    */
   async peek(hash: string): Promise<Tensor> {
-    return this.cache.get(hash)?.tensor ?? this.decode(hash, false, true);
+    return this.cache.get(hash)?.tensor ?? this.decode(hash, false, true, true);
   }
 
-  private async decode(hash: string, verify: boolean, owned = false): Promise<Tensor> {
+  /** `latestCopy`: a raw copy from `latest` may stand in (add's references only: reads that must see the packs, export, checkout, fsck, never use one). */
+  private async decode(hash: string, verify: boolean, owned = false, latestCopy = false): Promise<Tensor> {
     const entry = this.objects.get(hash);
     if (!entry) throw new ReefError('REPOSITORY', `object ${hash.slice(0, 12)} is not in the repository (damaged or garbage-collected)`);
     const { info } = entry;
     const where = whereIs(entry.pack, hash, entry.inline);
+    const copy = !latestCopy || info.kind === CENTROID_KIND ? undefined : this.latest?.read(hash, info.rawBytes);
+    if (copy) {
+      const cached: Tensor = { dtype: info.dtype, shape: info.shape, data: copy };
+      // Always re-hashed: the copy is outside the repository's guarantees.
+      if (tensorHash(cached) === hash) {
+        this.remember(hash, cached, owned);
+        return cached;
+      }
+    }
     let tensor: Tensor;
     try {
       const stored = await this.readEncoded(hash);

@@ -9,6 +9,7 @@ import { COMMIT_FORMAT, CommitStore, RefStore } from './history.js';
 import { acquireLock } from './lock.js';
 import type { Commit, Tree } from './model.js';
 import { ObjectStore } from './objects.js';
+import { LatestTensors } from './latest-tensors.js';
 import { REPO_DIR } from './repo-dir.js';
 import type { SimilarityIndex } from './similarity.js';
 import { currentWriter, parseStamp, type WriterStamp } from './writer.js';
@@ -65,6 +66,8 @@ export interface Staging {
 export class RepoContext {
   readonly dir: string;
   readonly objects: ObjectStore;
+  /** Raw copies of the tensors each file had at its latest add (a cache: see latest-tensors.ts). */
+  readonly latest: LatestTensors;
   readonly commits: CommitStore;
   readonly refs: RefStore;
   readonly registry: DeltaTypeSource;
@@ -87,7 +90,8 @@ export class RepoContext {
     this.onProgress = options.onProgress;
     this.codebookDeltasAtAdd = options.codebookDeltasAtAdd ?? false;
     this.writerName = options.writer || undefined;
-    this.objects = new ObjectStore(join(this.dir, 'packs'), this.registry, options.cacheBytes);
+    this.latest = new LatestTensors(join(this.dir, 'cache', 'latest'));
+    this.objects = new ObjectStore(join(this.dir, 'packs'), this.registry, options.cacheBytes, this.latest);
     this.commits = new CommitStore(join(this.dir, 'commits'));
     this.refs = new RefStore(this.dir);
   }

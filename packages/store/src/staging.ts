@@ -77,6 +77,7 @@ export async function add(ctx: RepoContext, paths: readonly string[], options: {
     const reports: AddedFile[] = [];
     // New objects stream into one pack as they are encoded; it is published only after every file.
     const writer = ctx.objects.beginPack(ctx.onProgress);
+    ctx.latest.begin();
     // Progress in bytes read; files that are not there fail below, one line naming them.
     const sizes = paths.map((p) => statSync(resolve(options.cwd ?? process.cwd(), p), { throwIfNoEntry: false })?.size ?? 0);
     const work = new Work(progressOf(ctx.registry), 'add', sizes.reduce((a, b) => a + b, 0));
@@ -138,6 +139,7 @@ export async function add(ctx: RepoContext, paths: readonly string[], options: {
     }
     similarityFile?.publish();
     keepSimilarity(ctx, similarity);
+    ctx.latest.keep(Object.fromEntries(reports.map((r) => [r.path, tree[r.path].tensors.map((t) => t.hash)])));
     return reports;
   } finally {
     release();
@@ -190,6 +192,7 @@ export async function addFile(ctx: RepoContext,
     const encoded = await encodeTensor(hash, tensor, candidates, deltaTypes, ctx.maxDepth);
     await writer.add(encoded);
     releaseEncoded(encoded); // copied into the pack: its memory serves the next tensors
+    ctx.latest.put(hash, data); // the next add of this file reads it instead of decoding a chain
     const referenceDType = candidates.find((c) => c.hash === encoded.info.reference)?.tensor.dtype;
     if (wantsSketch(encoded.info.rawBytes, dtype, referenceDType)) similarity.add(hash, tensor);
     ctx.objects.remember(hash, tensor, true); // the store's now: nothing here keeps it after this

@@ -18,8 +18,10 @@ export interface Stats {
   readonly bytesAdded: number;
   /** Distinct file versions (by sha256) in all commits: what `bytesAdded` sums. */
   readonly fileVersions: number;
-  /** Everything under .reef (the sum of `breakdown`). */
+  /** Everything under .reef (the sum of `breakdown`) but the disposable cache. */
   readonly bytesOnDisk: number;
+  /** `.reef/cache`: raw copies of the latest added tensors (latest-tensors.ts), safe to delete; not in bytesOnDisk. */
+  readonly cacheBytes: number;
   /**
    * Tensors the commits hold. `entries`: one per tensor per file per commit; `distinct`: by content
    * hash, each stored once: `whole + losslessDeltas + lossyDeltas + missing = distinct`.
@@ -134,10 +136,12 @@ export function stats(ctx: RepoContext): Stats {
 
   const other: Record<string, number> = {};
   let commitMetadata = 0;
+  let cacheBytes = 0;
   for (const name of readdirSync(ctx.dir)) {
     const path = join(ctx.dir, name);
     if (path === packsDir) continue;
-    if (name === 'commits') commitMetadata = fileBytes(path);
+    if (name === 'cache') cacheBytes = fileBytes(path);
+    else if (name === 'commits') commitMetadata = fileBytes(path);
     else other[name] = fileBytes(path);
   }
   const breakdown: StatsBreakdown = { ...parts, codebooks: codebookBytes, superseded, packOverhead: packFiles - payloads, commitMetadata, other };
@@ -148,6 +152,7 @@ export function stats(ctx: RepoContext): Stats {
     bytesAdded,
     fileVersions: seenFiles.size,
     bytesOnDisk,
+    cacheBytes,
     tensors: { entries, distinct: committed.size, ...counts },
     byEncoding,
     codebooks: { count: books.length, bytes: codebookBytes },

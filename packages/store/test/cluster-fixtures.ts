@@ -65,11 +65,13 @@ export function snapshot(dir: string): Record<string, string> {
   return out;
 }
 
-export function dirBytes(dir: string): number {
+/** Bytes of the files under `dir`; for a `.reef` folder, less its disposable `cache/` (stats count it apart). */
+export function dirBytes(dir: string, top = true): number {
   let n = 0;
   for (const entry of readdirSync(dir)) {
+    if (top && entry === 'cache' && dir.endsWith('.reef')) continue;
     const p = join(dir, entry);
-    n += statSync(p).isDirectory() ? dirBytes(p) : statSync(p).size;
+    n += statSync(p).isDirectory() ? dirBytes(p, false) : statSync(p).size;
   }
   return n;
 }

@@ -326,6 +326,7 @@ export function statsLines(s: Stats): string[] {
   ];
   for (const [label, n, shown] of rows) if (shown) lines.push(`  ${label.padEnd(34)} ${bytes(n)}`);
   lines.push(`  ${'total'.padEnd(34)} ${bytes(s.bytesOnDisk)}`);
+  if (s.cacheBytes > 0) lines.push(`  ${'not counted: .reef/cache'.padEnd(34)} ${bytes(s.cacheBytes)} (raw copies of the latest added tensors, for faster adds; safe to delete)`);
   const encodings = Object.entries(s.byEncoding);
   if (encodings.length > 0) {
     lines.push('', 'stored objects by encoding (raw: the tensors\' own bytes; stored: their payloads):');
