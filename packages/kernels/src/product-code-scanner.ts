@@ -74,8 +74,6 @@ export class ProductCodeScanner {
   private readonly batchPtr: number = 0;
   private readonly batchOutPtr: number = 0;
   private readonly orderPtr: number = 0;
-  /** adcScan8TopK's scratch: 64 partial sums. */
-  private readonly scratchPtr: number = 0;
   private readonly codesRegion: number = 0;
   private count = 0;
   private outPtr = 0;
@@ -116,8 +114,7 @@ export class ProductCodeScanner {
       this.batchPtr = align(this.tablePtr + 4 * this.m * k);
       this.batchOutPtr = align(this.batchPtr + 4 * QUERY_BATCH * maxSubDim(this.offsets));
       this.orderPtr = align(this.batchOutPtr + 4 * QUERY_BATCH * k);
-      this.scratchPtr = align(this.orderPtr + 4 * this.m);
-      this.codesRegion = align(this.scratchPtr + 256);
+      this.codesRegion = align(this.orderPtr + 4 * this.m);
       ensureMemory(this.w, this.codesRegion);
       new Float32Array(this.w.memory.buffer, this.booksPtr, codebooks.length).set(codebooks);
       new Int32Array(this.w.memory.buffer, this.orderPtr, this.m).set(this.order);
@@ -247,7 +244,7 @@ export class ProductCodeScanner {
     }
     // Largest sums first = smallest sums of the negated table: negation is exact, so are the sums.
     this.residentTable(table, !ascending);
-    const size = w.adcScan8TopK(blocked, n, m, this.tablePtr, k, heapVals, heapIds, firstPass(m), this.scratchPtr);
+    const size = w.adcScan8TopK(blocked, n, m, this.tablePtr, k, heapVals, heapIds, firstPass(m));
     const vals = new Float32Array(w.memory.buffer, heapVals, size);
     const found = new Int32Array(w.memory.buffer, heapIds, size);
     // Sort the (small) heap best first: by value, then index.
