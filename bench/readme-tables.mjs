@@ -17,6 +17,9 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const BLOCKS = [
   { name: 'rabitq-scan', readme: 'plugins/rabitq/README.md', command: ['bench/rabitq/scan.mjs', '5', '1'] },
   { name: 'lattice-search', readme: 'plugins/lattice/README.md', command: ['bench/lattice/search.mjs', '5', '30'] },
+  // 8-bit ADC against FAISS's IndexPQ / OPQ+IndexPQ, one thread and two (15–30 minutes each on a shared machine).
+  { name: 'pq-adc-fmnist', readme: 'plugins/pq/README.md', command: ['bench/quantizers/search-interleaved.mjs', '--nq', '10000', '--repeats', '3', 'PQ8', 'PQ16', 'PQ56'] },
+  { name: 'opq-adc-fmnist', readme: 'plugins/opq/README.md', command: ['bench/quantizers/search-interleaved.mjs', '--nq', '10000', '--repeats', '3', 'OPQ8', 'OPQ16'] },
 ];
 
 const wanted = process.argv.slice(2);
