@@ -20,6 +20,9 @@ const BLOCKS = [
   // Fast-scan PQ against FAISS's IndexPQFastScan, one thread and two (about 10 minutes each on a quiet machine).
   { name: 'pq-fs-fmnist', readme: 'plugins/pq/README.md', command: ['bench/quantizers/search-interleaved.mjs', '--nq', '10000', '--repeats', '3', 'PQ16x4fs', 'PQ32x4fs', 'PQ56x4fs'] },
   { name: 'pq-fs-1m', readme: 'plugins/pq/README.md', command: ['bench/quantizers/search-interleaved.mjs', '--data', 'clustered-1m', '--nq', '1000', '--repeats', '3', 'PQ16x4fs', 'PQ32x4fs'] },
+  // 8-bit ADC against FAISS's IndexPQ / OPQ+IndexPQ, one thread and two (15–30 minutes each on a shared machine).
+  { name: 'pq-adc-fmnist', readme: 'plugins/pq/README.md', command: ['bench/quantizers/search-interleaved.mjs', '--nq', '10000', '--repeats', '3', 'PQ8', 'PQ16', 'PQ56'] },
+  { name: 'opq-adc-fmnist', readme: 'plugins/opq/README.md', command: ['bench/quantizers/search-interleaved.mjs', '--nq', '10000', '--repeats', '3', 'OPQ8', 'OPQ16'] },
 ];
 
 const wanted = process.argv.slice(2);

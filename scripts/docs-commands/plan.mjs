@@ -21,6 +21,7 @@ export const SKIPPED = [
   { file: 'plugins/rq/README.md', command: /node bench\/rq\/run\.mjs/, reason: 'a benchmark, run by hand (60,000 vectors; minutes): never part of the tests' },
   { file: 'plugins/sq/README.md', command: /node bench\/sq\/run\.mjs/, reason: 'a benchmark, run by hand: never part of the tests' },
   { file: 'plugins/pq/README.md', command: /node bench\/quantizers\/search-interleaved\.mjs/, reason: 'a benchmark against FAISS on full Fashion-MNIST, run by hand: never part of the tests' },
+  ...['plugins/pq/README.md', 'plugins/opq/README.md'].map((file) => ({ file, command: /^node bench\/readme-tables\.mjs o?pq-adc-fmnist\b/, reason: 'reruns the 8-bit ADC benchmark against FAISS on full Fashion-MNIST and rewrites the README table (15–30 minutes): run by hand, never part of the tests' })),
   { file: 'README.md', command: /^npx -y pnpm@10 playground\b/, reason: 'serves the page until stopped (Ctrl-C); apps/playground/test/playground.browser.test.ts builds the same site and drives it in Chromium' },
   { file: 'packages/store/README.md', command: /node bench\/store\/crash\.mjs/, reason: 'a benchmark, run by hand (200 SIGKILLs, minutes of CPU): never part of the tests; packages/store/test/crash.test.ts runs kills in the suite' },
 ];

@@ -3,12 +3,14 @@ import { unpackValues } from './bitpack.js';
 /**
  * Asymmetric distance computation (ADC) over packed product codes of any width: for each of n
  * codes, Σ_j table[j·k + c_j], where c_j is sub-code j of m, `nbits` bits each, in bitpack's
- * layout (each code packedBytes(m, nbits) bytes, codes back to back). Sums are in float64.
+ * layout (each code packedBytes(m, nbits) bytes, codes back to back). Sums are in float64 except
+ * for 8-bit codes (below).
  *
- * Each width keeps the summation order its scan has always used, so distances (and therefore
- * search results) are the same bit for bit as before the scans were shared:
- * - 8 bits: even and odd sub-spaces in two sums, added at the end (as the WASM kernel adcScan8,
- *   so ProductCodeScanner's JS fallback equals it); sub-codes are read in place.
+ * Each width has one summation order, so every scan of it gives the same distances bit for bit:
+ * - 8 bits: float32 sums (each addition rounded to f32, as FAISS sums), the sub-spaces read in
+ *   `order` (default 0, 1, …, m − 1): those at even positions of it into one sum, those at odd
+ *   positions into another, added at the end, exactly as the WASM kernels adcScan8 and
+ *   adcScan8TopK, so ProductCodeScanner's JS fallback equals them; sub-codes are read in place.
  * - 4 bits: per byte, the two entries its nibbles select are added, then to the sum.
  * - other widths: each code is unpacked (bitpack's fast paths), then summed in sub-space order.
  */
@@ -20,9 +22,10 @@ export function scanCodes(
   codes: Uint8Array,
   n: number,
   out: Float32Array = new Float32Array(n),
+  order?: ArrayLike<number>,
 ): Float32Array {
   const size = n === 0 ? 0 : (codes.length / n) | 0; // an integer, so index arithmetic stays in small ints
-  if (nbits === 8) return scan8(table, k, m, codes, n, size, out);
+  if (nbits === 8) return scan8(table, k, m, codes, n, size, out, Int32Array.from(order ?? { length: m }, (v, j) => v ?? j));
   if (nbits === 4) return scan4(table, k, m, codes, n, size, out);
   const sub = new Int32Array(m);
   for (let i = 0; i < n; i++) {
@@ -34,19 +37,17 @@ export function scanCodes(
   return out;
 }
 
-function scan8(table: Float32Array, k: number, m: number, codes: Uint8Array, n: number, size: number, out: Float32Array): Float32Array {
-  const k2 = 2 * k;
+function scan8(table: Float32Array, k: number, m: number, codes: Uint8Array, n: number, size: number, out: Float32Array, order: Int32Array): Float32Array {
+  const fround = Math.fround;
   for (let i = 0, o = 0; i < n; i++, o += size) {
-    // Two independent sums let consecutive table reads overlap.
     let s0 = 0;
     let s1 = 0;
-    let j = 0;
-    let t = 0;
-    for (; j + 2 <= m; j += 2, t += k2) {
-      s0 += table[t + codes[o + j]];
-      s1 += table[t + k + codes[o + j + 1]];
+    let p = 0;
+    for (; p + 2 <= m; p += 2) {
+      s0 = fround(s0 + table[order[p] * k + codes[o + order[p]]]);
+      s1 = fround(s1 + table[order[p + 1] * k + codes[o + order[p + 1]]]);
     }
-    if (j < m) s0 += table[t + codes[o + j]];
+    if (p < m) s0 = fround(s0 + table[order[p] * k + codes[o + order[p]]]);
     out[i] = s0 + s1;
   }
   return out;

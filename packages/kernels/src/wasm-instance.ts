@@ -11,8 +11,9 @@ export interface KernelExports {
   heapBase(): number;
   nearest(x: number, n: number, d: number, c: number, k: number, norms: number, labels: number, dists: number): void;
   matmulT(x: number, n: number, a: number, rt: number, b: number, out: number): void;
-  adcScan8(codes: number, n: number, m: number, table: number, out: number): void;
-  adcScan8TopK(codes: number, n: number, m: number, table: number, k: number, vals: number, ids: number): number;
+  adcScan8(codes: number, n: number, m: number, order: number, table: number, out: number): void;
+  blockCodes32(codes: number, n: number, m: number, order: number, out: number): void;
+  adcScan8TopK(blocked: number, n: number, m: number, table: number, k: number, vals: number, ids: number, r1: number): number;
   sumRowsByLabel(x: number, n: number, d: number, labels: number, m: number, j0: number, j1: number, k: number, sums: number): void;
   crossAdd(sums: number, k: number, dIn: number, book: number, dj: number, cross: number, dOut: number, off: number): void;
 }

@@ -99,19 +99,21 @@ describe('ProductCodeScanner', () => {
     }
   });
 
-  it('scan sums one table entry per sub-space, in float64 like the JS loops (identical results)', () => {
+  it('scan sums one table entry per sub-space in float32, in its order, like the JS loops (identical results)', () => {
     const n = 1001;
     const { scanner, codes, rng } = setup(n);
     const table = randomMatrix(m, k, rng, 1000);
+    // The order reads sub-spaces of larger centroid variance first: a permutation of 0..m-1.
+    expect(Array.from(scanner.order).sort()).toEqual(Array.from({ length: m }, (_, j) => j));
     scanner.loadCodes(codes);
     const got = scanner.scan(table, new Float32Array(n));
     for (let i = 0; i < n; i++) {
       let s0 = 0;
       let s1 = 0;
-      for (let j = 0; j < m; j++) {
-        if (j % 2 === 0) s0 += table[j * k + codes[i * m + j]];
-        else s1 += table[j * k + codes[i * m + j]];
-      }
+      scanner.order.forEach((j, p) => {
+        if (p % 2 === 0) s0 = Math.fround(s0 + table[j * k + codes[i * m + j]]);
+        else s1 = Math.fround(s1 + table[j * k + codes[i * m + j]]);
+      });
       expect(got[i]).toBe(Math.fround(s0 + s1));
     }
   });
@@ -136,23 +138,24 @@ describe('ProductCodeScanner', () => {
     expect(Array.from(short.ids.subarray(0, 3)).sort()).toEqual([0, 1, 2]);
   });
 
-  // nearest abandons a code half-way when its partial sum plus the smallest entries of the unread
-  // sub-spaces exceeds the heap's root. These tables make that bound matter: the unread rows hold
-  // one deeply negative entry, so a code that looks hopeless half-way can still win (a bound that
-  // assumed non-negative entries would drop it), and integer entries make sums tie with the root.
+  // nearest abandons a code after r1 ≈ m/4 sub-spaces (and again after 2·r1) when its partial sum
+  // plus the smallest entries of the unread sub-spaces exceeds the heap's root. These tables make
+  // that bound matter: the unread rows hold one deeply negative entry, so a code that looks
+  // hopeless early can still win (a bound that assumed non-negative entries would drop it), and
+  // integer entries make sums tie with the root. Zero codebooks: the scan reads sub-spaces in order.
   it.each([8, 13, 16, 56])('nearest abandons only codes that cannot enter the top k (m = %i)', (mm) => {
     const rng = new Rng(mm);
     const n = 4000;
-    const half = (mm >> 3) << 2;
+    const first = Math.min(Math.max(2, 2 * Math.round(mm / 8)), mm & ~1); // the first check
     const table = new Float32Array(mm * k);
     for (let j = 0; j < mm; j++) {
       for (let c = 0; c < k; c++) table[j * k + c] = rng.int(100);
-      if (j >= half) table[j * k] = -1000;
+      if (j >= first) table[j * k] = -1000;
     }
     const codes = new Uint8Array(n * mm);
     for (let i = 0; i < codes.length; i++) codes[i] = rng.int(k);
-    // Some codes pick the negative entry in every unread sub-space after a poor first half.
-    for (let i = 0; i < n; i += 97) for (let j = 0; j < mm; j++) codes[i * mm + j] = j < half ? 99 : 0;
+    // Some codes pick the negative entry in every unread sub-space after a poor start.
+    for (let i = 0; i < n; i += 97) for (let j = 0; j < mm; j++) codes[i * mm + j] = j < first ? 99 : 0;
     const scanner = new ProductCodeScanner(new Float32Array(k * mm), Array.from({ length: mm + 1 }, (_, j) => j), k);
     scanner.loadCodes(codes);
     const all = scanner.scan(table, new Float32Array(n));

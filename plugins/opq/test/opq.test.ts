@@ -130,6 +130,22 @@ describe('OptimizedProductQuantizer', () => {
     await pool.close();
   });
 
+  it('searchBatch rotates and searches on worker threads to the same ids and scores as on one thread (built package)', async () => {
+    const built = await import('../dist/index.js');
+    const pool = new NodeWorkerPool({ threads: 2 });
+    const q = new built.OptimizedProductQuantizer({ ...fast, nbits: 8, threads: 2 }, { pool });
+    await q.fit(data, { seed: 4 });
+    const codes = q.encode(data);
+    const queries = gaussian(300, DIM, 12);
+    for (const metric of ['l2', 'ip'] as Metric[]) {
+      const one = await q.searchBatch(queries, codes, 10, metric, { threads: 1 });
+      const two = await q.searchBatch(queries, codes, 10, metric, { threads: 2 });
+      expect(two.ids).toEqual(one.ids);
+      expect(two.scores).toEqual(one.scores);
+    }
+    await pool.close();
+  });
+
   it('hands its pool to the product quantizer it composes, from the host\'s COMPUTE_POOL too, with the same results (built package)', async () => {
     const built = await import('../dist/index.js');
     const workers = new NodeWorkerPool({ threads: 2 });

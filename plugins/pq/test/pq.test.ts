@@ -235,7 +235,7 @@ describe('ProductQuantizer', () => {
     for (const metric of ['l2', 'ip'] as Metric[]) {
       const query = gaussian(1, 20, 5).data;
       const table = pq.codebooks.lookupTable(query, metric);
-      const js = scanCodes(table, 256, 7, 8, codes, 300, new Float32Array(300));
+      const js = scanCodes(table, 256, 7, 8, codes, 300, new Float32Array(300), pq.codebooks.scanner.order);
       expect(pq.search.prepare(query, metric).distances(codes)).toEqual(js);
     }
     await expect(pq.searchBatch(gaussian(2, 20), codes, 3, 'l2', { threads: -1 })).rejects.toThrow(/threads must be an integer ≥ 0, got -1/);
