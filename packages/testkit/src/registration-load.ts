@@ -17,7 +17,9 @@ export interface LoadedModule {
 /**
  * Every module a fresh Node process loads to import `modulePath` (a built plugin entry) and register
  * it in a new `Registry`, @reef/core included: what a host pays to make the plugin's types known.
- * Recorded by a module-loader hook (node:module `register`, Node ≥ 20.6) in the child process.
+ * Recorded by a module-loader hook (node:module `register`, Node ≥ 20.6) in the child process: it
+ * sees every ES module and the entry of each CommonJS package imported from one, not the files that
+ * CommonJS code `require`s in turn (Node 20 runs those outside the hooks).
  */
 export async function modulesLoadedByRegistration(modulePath: string): Promise<LoadedModule[]> {
   const dir = mkdtempSync(join(tmpdir(), 'reef-registration-'));
