@@ -79,6 +79,16 @@ describe('defineLossyDeltaType', () => {
     expect(readDeltaError(await result)).toEqual(readDeltaError(await type.encode(target, reference)));
   });
 
+  it('awaits an asynchronous decoder, at decode time and when measuring the error', async () => {
+    const asyncType = defineLossyDeltaType(roundedSpec({ decodeValues: async (...args) => roundedSpec().decodeValues(...args) }));
+    const payload = asyncType.encode(target, reference);
+    expect(payload).toBeInstanceOf(Promise);
+    expect(readDeltaError(await payload)).toEqual(readDeltaError(await type.encode(target, reference)));
+    const decoded = asyncType.decode(await payload, reference);
+    expect(decoded).toBeInstanceOf(Promise);
+    expect(await decoded).toEqual(await type.decode(await payload, reference));
+  });
+
   it('clamps decoded values to the dtype’s largest finite value instead of rounding to infinity', async () => {
     const ref = tensor('f16', [2], [65000, -65000]);
     const tgt = tensor('f16', [2], [65504, -65504]);

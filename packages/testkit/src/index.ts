@@ -5,3 +5,5 @@ export * from './quantizer-contract.js';
 export * from './delta-contract.js';
 export * from './services.js';
 export * from './model-fixture.js';
+export * from './registration-load.js';
+export * from './light-registration.js';

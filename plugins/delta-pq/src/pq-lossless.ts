@@ -10,7 +10,8 @@ import {
   type Tensor,
 } from '@reef/core';
 import { assertLossyInputs, assertPayloadFits, float64ToTensor, headerAttributes, lossyUnsupportedReason, tensorToFloat64 } from '@reef/core/delta';
-import { PQ_CODE_PARAMS, decodeDeltaPq, encodeDeltaPq, pqUnsupportedReason } from './pq-code.js';
+import { loadPqCode } from './load-pq-code.js';
+import { PQ_CODE_PARAMS, pqUnsupportedReason } from './pq-params.js';
 import { decodeResidual, encodeResidual } from './residual.js';
 import { pqCodebookSupport } from './shared-codebook.js';
 
@@ -48,18 +49,21 @@ export function createPqLosslessDeltaType(pool?: ComputePool): DeltaTypePlugin {
         const d = t[i] - r[i];
         delta[i] = Number.isFinite(d) ? d : 0;
       }
-      const code = await encodeDeltaPq(delta, params, options?.codebook, pool);
+      // The quantizer is imported here, on first use (see load-pq-code.ts).
+      const pqCode = await loadPqCode();
+      const code = await pqCode.encodeDeltaPq(delta, params, options?.codebook, pool);
       const partial: DeltaPayload = { arrays: code.arrays, attributes: { ...headerAttributes(ID, target), ...code.attributes } };
-      const approximation = approximate(partial, reference, r);
+      const approximation = approximate(pqCode.decodeDeltaPq(partial, r.length), reference, r);
       const residual = encodeResidual(target.data, approximation.data, DTYPE_BYTES[target.dtype]);
       return {
         arrays: { ...code.arrays, residual: { data: residual, shape: [residual.length] } },
         attributes: partial.attributes,
       };
     },
-    decode(payload, reference) {
+    async decode(payload, reference) {
       assertPayloadFits(ID, payload, reference);
-      const approximation = approximate(payload, reference, tensorToFloat64(reference));
+      const r = tensorToFloat64(reference);
+      const approximation = approximate((await loadPqCode()).decodeDeltaPq(payload, r.length), reference, r);
       const residual = requireArray(payload, 'residual', Uint8Array);
       const data = decodeResidual(residual, approximation.data, DTYPE_BYTES[reference.dtype]);
       return { dtype: reference.dtype, shape: [...reference.shape], data };
@@ -67,9 +71,8 @@ export function createPqLosslessDeltaType(pool?: ComputePool): DeltaTypePlugin {
   };
 }
 
-/** reference + PQ delta, rounded to the reference's dtype: identical at encode and decode time. */
-function approximate(payload: DeltaPayload, reference: Tensor, referenceValues: Float64Array): Tensor {
-  const delta = decodeDeltaPq(payload, referenceValues.length);
+/** reference + the decoded PQ delta, rounded to the reference's dtype: identical at encode and decode time. */
+function approximate(delta: Float64Array, reference: Tensor, referenceValues: Float64Array): Tensor {
   for (let i = 0; i < delta.length; i++) delta[i] += referenceValues[i];
   return float64ToTensor(delta, reference.dtype, reference.shape);
 }

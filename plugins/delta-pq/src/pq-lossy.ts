@@ -1,7 +1,8 @@
 import { elementCount, resolveParams, type ComputePool, type DeltaTypePlugin } from '@reef/core';
 import { defineLossyDeltaType } from '@reef/core/delta';
 import { pqCodebookSupport } from './shared-codebook.js';
-import { PQ_CODE_PARAMS, decodeDeltaPq, encodeDeltaPq, pqUnsupportedReason } from './pq-code.js';
+import { loadPqCode } from './load-pq-code.js';
+import { PQ_CODE_PARAMS, pqUnsupportedReason } from './pq-params.js';
 
 /**
  * pq-lossy: reference + the PQ reconstruction of the delta; error measured and recorded. `pool`:
@@ -16,9 +17,10 @@ export function createPqLossyDeltaType(pool?: ComputePool): DeltaTypePlugin {
     supports: (target) => pqUnsupportedReason(elementCount(target.shape), resolveParams('delta type pq-lossy', PQ_CODE_PARAMS)),
     codebook: pqCodebookSupport('pq-lossy', pool),
     presets: [{}, { sub_vector: 16 }],
-    encodeBody: ({ delta, params, codebook }) => encodeDeltaPq(delta, params, codebook, pool),
-    decodeValues(payload, referenceValues) {
-      const delta = decodeDeltaPq(payload, referenceValues.length);
+    // The quantizer is imported here, on first use: `supports` and the params above need none of it.
+    encodeBody: async ({ delta, params, codebook }) => (await loadPqCode()).encodeDeltaPq(delta, params, codebook, pool),
+    async decodeValues(payload, referenceValues) {
+      const delta = (await loadPqCode()).decodeDeltaPq(payload, referenceValues.length);
       for (let i = 0; i < delta.length; i++) delta[i] += referenceValues[i];
       return delta;
     },

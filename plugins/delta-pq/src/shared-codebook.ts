@@ -1,6 +1,7 @@
 import { resolveParams, type ComputePool, type DeltaCodebookSupport, type DeltaTrainingPair } from '@reef/core';
 import { tensorToFloat64 } from '@reef/core/delta';
-import { PQ_CODE_PARAMS, trainDeltaCodebook } from './pq-code.js';
+import { loadPqCode } from './load-pq-code.js';
+import { PQ_CODE_PARAMS } from './pq-params.js';
 
 /**
  * Codebook sharing for both PQ types: one PQ trained on the pooled deltas of many tensors (each
@@ -10,7 +11,7 @@ import { PQ_CODE_PARAMS, trainDeltaCodebook } from './pq-code.js';
 export function pqCodebookSupport(typeId: string, pool?: ComputePool): DeltaCodebookSupport {
   return {
     arrays: ['pq_codebook'],
-    train(pairs: readonly DeltaTrainingPair[], options) {
+    async train(pairs: readonly DeltaTrainingPair[], options) {
       const params = resolveParams(`delta type ${typeId}`, PQ_CODE_PARAMS, options?.params ?? {});
       const deltas = pairs.map(({ target, reference }) => {
         const t = tensorToFloat64(target);
@@ -22,7 +23,7 @@ export function pqCodebookSupport(typeId: string, pool?: ComputePool): DeltaCode
         }
         return delta;
       });
-      return trainDeltaCodebook(deltas, params, pool);
+      return (await loadPqCode()).trainDeltaCodebook(deltas, params, pool);
     },
   };
 }

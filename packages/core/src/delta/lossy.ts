@@ -41,9 +41,16 @@ export interface LossyDeltaTypeSpec {
   encodeBody(input: LossyEncodeInput): LossyBody | Promise<LossyBody>;
   /**
    * The decoded values as float64, before rounding to the tensor's dtype. `payload` has passed
-   * the header check; bodies still check their own arrays.
+   * the header check; bodies still check their own arrays. May be async (e.g. when it imports its
+   * decoder on first use, so that registering the type stays cheap); `decode` is then async too.
    */
-  decodeValues(payload: DeltaPayload, referenceValues: Float64Array, reference: Tensor): Float64Array;
+  decodeValues(payload: DeltaPayload, referenceValues: Float64Array, reference: Tensor): Float64Array | Promise<Float64Array>;
+}
+
+/** A decoded payload: the tensor, and its values as float64 (for measuring the error). */
+interface Decoded {
+  readonly tensor: Tensor;
+  readonly values: Float64Array;
 }
 
 /**
@@ -56,16 +63,18 @@ export function defineLossyDeltaType(spec: LossyDeltaTypeSpec): DeltaTypePlugin 
   const supports = (target: Tensor, reference: Tensor): string | undefined =>
     lossyUnsupportedReason(target, reference) ?? spec.supports?.(target);
 
-  const decodeTensor = (payload: DeltaPayload, reference: Tensor): { tensor: Tensor; values: Float64Array } => {
-    assertPayloadFits(spec.id, payload, reference);
-    const referenceValues = tensorToFloat64(reference);
-    const values = spec.decodeValues(payload, referenceValues, reference);
+  const toTensor = (values: Float64Array, reference: Tensor): Decoded => {
     // An approximation of finite values must stay finite: a value just past the dtype's largest
     // (e.g. 65504 in f16) would otherwise round to infinity.
     const limit = MAX_FINITE[reference.dtype as keyof typeof MAX_FINITE];
     for (let i = 0; i < values.length; i++) values[i] = Math.min(limit, Math.max(-limit, values[i]));
     const tensor = float64ToTensor(values, reference.dtype, reference.shape);
     return { tensor, values: tensorToFloat64(tensor) };
+  };
+  const decodeTensor = (payload: DeltaPayload, reference: Tensor): Decoded | Promise<Decoded> => {
+    assertPayloadFits(spec.id, payload, reference);
+    const values = spec.decodeValues(payload, tensorToFloat64(reference), reference);
+    return values instanceof Promise ? values.then((v) => toTensor(v, reference)) : toTensor(values, reference);
   };
 
   return {
@@ -87,20 +96,24 @@ export function defineLossyDeltaType(spec: LossyDeltaTypeSpec): DeltaTypePlugin 
       const targetValues = tensorToFloat64(target);
       const referenceValues = tensorToFloat64(reference);
       const delta = finiteDelta(spec.id, targetValues, referenceValues);
-      const finish = (body: LossyBody): DeltaPayload => {
+      const finish = (body: LossyBody): DeltaPayload | Promise<DeltaPayload> => {
         const draft: DeltaPayload = {
           arrays: body.arrays,
           attributes: { ...headerAttributes(spec.id, target), ...body.attributes },
         };
-        const { values } = decodeTensor(draft, reference);
-        const error = measureError(targetValues, values);
-        return { arrays: draft.arrays, attributes: { ...draft.attributes, ...errorAttributes(error) } };
+        const withError = ({ values }: Decoded): DeltaPayload => ({
+          arrays: draft.arrays,
+          attributes: { ...draft.attributes, ...errorAttributes(measureError(targetValues, values)) },
+        });
+        const decoded = decodeTensor(draft, reference);
+        return decoded instanceof Promise ? decoded.then(withError) : withError(decoded);
       };
       const body = spec.encodeBody({ target, targetValues, referenceValues, delta, params, codebook: options?.codebook });
       return body instanceof Promise ? body.then(finish) : finish(body);
     },
     decode(payload, reference) {
-      return decodeTensor(payload, reference).tensor;
+      const decoded = decodeTensor(payload, reference);
+      return decoded instanceof Promise ? decoded.then((d) => d.tensor) : decoded.tensor;
     },
   };
 }
