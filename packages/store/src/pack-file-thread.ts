@@ -70,6 +70,11 @@ export class ThreadPackFile implements PackFile {
     void this.worker.terminate();
   }
 
+  /** Lets the worker go when no file was asked of it (nothing to wait for). */
+  dismiss(): void {
+    void this.worker.terminate();
+  }
+
   abandon(): void {
     // Runs after whatever the worker is doing (a create still in flight included), so no file is
     // left behind; the worker then ends. The caller removes the file too, in case the worker is gone.

@@ -23,16 +23,18 @@ export interface PublishedPack {
  * renamed, then its manifest), `abort` removes it. Until its manifest exists the pack is invisible:
  * a process killed at any point leaves at worst an unlisted temporary file that gc removes.
  *
- * `thread`: the HDF5 file is written by a worker thread (pack-file-thread.ts), started now so that
- * h5wasm loads while the caller reads and encodes; `add` then returns once the object is copied
- * for it, and a failure to write surfaces at the next `add` or at `finish`. Without it (or where the
- * worker's module is not built), in this thread: `add` returns once the object is written.
+ * `thread`: the HDF5 file is written by a worker thread (pack-file-thread.ts), started by
+ * `expectFile` so that h5wasm loads while the caller encodes; `add` then returns once the object is
+ * copied for it, and a failure to write surfaces at the next `add` or at `finish`. Without it (or
+ * where the worker's module is not built), in this thread: `add` returns once the object is written.
  */
 export class PackWriter {
   readonly name = `pack-${Date.now().toString(36)}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   private readonly h5Path: string;
   private readonly tmp: string;
-  /** The worker started for this pack (option `thread`), until the file is created or dropped. */
+  /** Whether the file is to be written by a worker thread (option `thread`, and the worker is built). */
+  private readonly threadWanted: boolean;
+  /** The worker started for this pack, until the file is created or the worker let go. */
   private thread?: ThreadPackFile;
   /** The HDF5 file, once the first object that is not inline asked for it. */
   private file?: PackFile;
@@ -49,7 +51,15 @@ export class PackWriter {
   constructor(private readonly dir: string, private readonly onProgress?: (stage: string) => void, options: { thread?: boolean } = {}) {
     this.h5Path = join(dir, `${this.name}.h5`);
     this.tmp = tempPath(this.h5Path);
-    if (options.thread && packFileThreadAvailable()) this.thread = new ThreadPackFile();
+    this.threadWanted = options.thread === true && packFileThreadAvailable();
+  }
+
+  /**
+   * Says an object too large to be inline is about to be encoded: with `thread`, the worker starts
+   * now, so h5wasm loads during the encode. (An add whose tensors are all stored already starts none.)
+   */
+  expectFile(): void {
+    if (this.threadWanted && !this.thread && !this.file && !this.aborted) this.thread = new ThreadPackFile();
   }
 
   /** Whether the pack already holds this object (or codebook) hash. */
@@ -136,7 +146,8 @@ export class PackWriter {
   /** Drops an unfinished pack (its temporary file). */
   abort(): void {
     this.aborted = true;
-    (this.file ?? this.thread)?.abandon();
+    this.file?.abandon();
+    this.thread?.dismiss();
     this.thread = undefined;
     rmSync(this.tmp, { force: true });
   }
@@ -151,7 +162,7 @@ export class PackWriter {
       return false;
     }
     if (!this.file) {
-      this.thread?.abandon(); // every object was inline: the worker was not needed
+      this.thread?.dismiss(); // every object was inline: the worker was not needed
       this.thread = undefined;
       return true;
     }
@@ -168,7 +179,7 @@ export class PackWriter {
     if (this.aborted) throw new ReefError('INVALID_PARAM', `pack ${this.name} was aborted`);
     let file = this.file;
     if (!file) {
-      file = this.file = this.thread ?? new LocalPackFile();
+      file = this.file = this.thread ?? (this.threadWanted ? new ThreadPackFile() : new LocalPackFile());
       this.thread = undefined;
       // Requests run in order: the creation need not be awaited before the first write is sent.
       this.track(file.create(this.tmp).then(() => this.onProgress?.('pack-opened')));

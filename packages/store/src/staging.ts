@@ -12,6 +12,7 @@ import { FileSource, scanModelFile, type FileFormat } from './formats/index.js';
 import { sha256File, tensorHash } from './hash.js';
 import type { FileRecord, TensorRecord, Tree } from './model.js';
 import type { PackWriter } from './pack-writer.js';
+import { INLINE_MAX_BYTES } from './inline-objects.js';
 import { referenceCandidates } from './references.js';
 import { assertSafePath, printable, unsafePathReason, userPath } from './safe-path.js';
 import type { RepoContext } from './repo-context.js';
@@ -197,6 +198,8 @@ export async function addFile(ctx: RepoContext,
       return;
     }
     encoding.add(hash);
+    // Encoded, a tensor this size is most likely no inline object: the pack's file will be needed.
+    if (data.length > INLINE_MAX_BYTES) writer.expectFile();
     // Small tensors wait for the next turn of the event loop: a large one in flight first runs its
     // trials and plane split (all on this thread) up to its deflates on the thread pool, and the
     // small ones are encoded while those run, instead of delaying them.

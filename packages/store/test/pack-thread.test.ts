@@ -6,10 +6,10 @@ import { losslessRegistry, tempDir } from './helpers.js';
 
 // The worker thread's module exists only in a build: these tests run the built store (dist/), as
 // the CLI does. Under the test runner the sources write packs in-thread (every other test).
-const built = (await import('../dist/pack-writer.js')) as typeof import('../src/pack-writer.js');
-const { packFileThreadAvailable } = (await import('../dist/pack-file-thread.js')) as typeof import('../src/pack-file-thread.js');
-const { encodeTensor } = (await import('../dist/encode.js')) as typeof import('../src/encode.js');
-const { tensorHash } = (await import('../dist/hash.js')) as typeof import('../src/hash.js');
+const built = (await import('../dist/pack-writer.js')) as unknown as typeof import('../src/pack-writer.js');
+const { packFileThreadAvailable } = (await import('../dist/pack-file-thread.js')) as unknown as typeof import('../src/pack-file-thread.js');
+const { encodeTensor } = (await import('../dist/encode.js')) as unknown as typeof import('../src/encode.js');
+const { tensorHash } = (await import('../dist/hash.js')) as unknown as typeof import('../src/hash.js');
 type EncodedObject = import('../src/object-format.js').EncodedObject;
 
 const cleanups: (() => void)[] = [];
