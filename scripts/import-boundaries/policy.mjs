@@ -71,6 +71,7 @@ export const RULES = {
   'bottom-layer-imports-workspace': 'a bottom-layer package (IMPORTS_NO_WORKSPACE_PACKAGE) imports another workspace package',
   'depends-on-plugin': 'a library, or a plugin outside the public-API allow-list, lists a plugin in dependencies, peerDependencies or optionalDependencies',
   'undeclared-dependency': 'src imports a package missing from dependencies/peerDependencies/optionalDependencies',
+  'undeclared-package-import': 'src imports a #specifier its own package.json "imports" does not map',
   'unexported-subpath': "an import of a workspace package's subpath that its package.json `exports` does not list",
   'browser-entry-imports-node': 'an entry of a browser-safe package (BROWSER_SAFE_PACKAGES) statically reaches a Node built-in',
   'module-cycle': "modules inside one package's src import each other in a cycle",

@@ -8,6 +8,11 @@ import { IMPORTS_NO_WORKSPACE_PACKAGE, PLUGIN_MAY_IMPORT, PLUGIN_NAME, PLUGIN_PU
  */
 export function ruleViolations(workspace, name, subpath, names, byName) {
   if (isBuiltin(name) || isVirtual(name) || name === workspace.name) return [];
+  // A package's own `#` imports (package.json "imports") resolve inside it, like relative ones.
+  if (name.startsWith('#')) {
+    if (workspace.manifest.imports?.[name] !== undefined) return [];
+    return [{ rule: 'undeclared-package-import', message: `${workspace.name} imports ${name} but its package.json "imports" does not map it` }];
+  }
   const target = byName.get(name);
   const targetIsPlugin = PLUGIN_NAME.test(name) || target?.kind === 'plugin';
   const found = [];

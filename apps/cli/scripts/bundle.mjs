@@ -18,7 +18,9 @@ const outdir = join(root, 'dist/bundle');
 rmSync(outdir, { recursive: true, force: true });
 const { metafile } = await build({
   metafile: true,
-  entryPoints: { reef: join(root, 'dist/bin.js') },
+  // The store writes a small add's pack from a worker thread; it finds the worker's module next to
+  // its own code, so the bundle holds it as a second entry, beside the chunks.
+  entryPoints: { reef: join(root, 'dist/bin.js'), 'pack-file-worker': fileURLToPath(new URL('./pack-file-worker.js', import.meta.resolve('@reef/store'))) },
   outdir,
   bundle: true,
   splitting: true,

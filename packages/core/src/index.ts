@@ -1,4 +1,4 @@
-// reflect-metadata must be loaded before tsyringe; registry.ts imports it first.
+// reflect-metadata must be loaded before tsyringe; registry.ts gets both through #di (di.ts, di-node.ts).
 export * from './errors.js';
 export * from './printable.js';
 export * from './exit-codes.js';

@@ -1,5 +1,4 @@
-import 'reflect-metadata';
-import { container as rootContainer, type DependencyContainer, type InjectionToken } from 'tsyringe';
+import { container as rootContainer, type DependencyContainer, type InjectionToken } from '#di';
 import type { DeltaTypePlugin } from './delta.js';
 import { ReefError } from './errors.js';
 import { resolveParams, type Params } from './params.js';

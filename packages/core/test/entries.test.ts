@@ -11,6 +11,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   exports: Record<string, string | { types: string; import: string }>;
   typesVersions: Record<string, Record<string, string[]>>;
+  imports: Record<string, Record<string, string>>;
 };
 const entries = Object.entries(pkg.exports).flatMap(([key, target]) => (typeof target === 'string' ? [] : [{ key, ...target }]));
 const subpaths = entries.filter((e) => e.key !== '.');
@@ -41,7 +42,10 @@ const HEAVY = new Set(['.', './registry', './node']);
 
 const load = (key: string): Promise<Record<string, unknown>> => import(`@reef/core${key.slice(1)}`) as Promise<Record<string, unknown>>;
 
-/** Every module specifier a built file imports, statically or re-exported, followed through relative ones. */
+/**
+ * Every module specifier a built file imports, statically or re-exported, followed through relative
+ * ones and through the package's own `#` imports (every condition's file: what Node and browsers load).
+ */
 function importClosure(file: string, seen = new Set<string>(), external = new Set<string>()): Set<string> {
   if (seen.has(file)) return external;
   seen.add(file);
@@ -49,7 +53,9 @@ function importClosure(file: string, seen = new Set<string>(), external = new Se
   for (const m of source.matchAll(/(?:^|\n)\s*(?:import|export)\s(?:[^'";]*?\sfrom\s*)?['"]([^'"]+)['"]/g)) {
     const spec = m[1];
     if (spec.startsWith('.')) importClosure(resolve(dirname(file), spec), seen, external);
-    else external.add(spec);
+    else if (spec.startsWith('#')) {
+      for (const target of Object.values(pkg.imports[spec])) if (target.endsWith('.js')) importClosure(join(root, target), seen, external);
+    } else external.add(spec);
   }
   return external;
 }

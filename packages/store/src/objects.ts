@@ -141,13 +141,13 @@ export class ObjectStore {
   }
 
   /** A new pack to stream objects into; `publish` makes its objects part of the store. */
-  beginPack(onProgress?: (stage: string) => void): PackWriter {
-    return new PackWriter(this.dir, onProgress);
+  beginPack(onProgress?: (stage: string) => void, options: { thread?: boolean } = {}): PackWriter {
+    return new PackWriter(this.dir, onProgress, options);
   }
 
   /** Finishes a pack (flush, rename, manifest) and lists its objects; undefined when it holds nothing. */
-  publish(writer: PackWriter, onProgress?: (stage: string) => void): string | undefined {
-    return this.listPublished(writer.finish(onProgress));
+  async publish(writer: PackWriter, onProgress?: (stage: string) => void): Promise<string | undefined> {
+    return this.listPublished(await writer.finish(onProgress));
   }
 
   /**

@@ -1,13 +1,14 @@
 import { ReefError } from '@reef/core/errors';
-import type { H5Dataset, H5File, H5Group } from '@reef/hdf5';
 import { renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { CENTROID_KIND } from './cluster-centroid.js';
-import { writeCodebook, type CodebookInfo, type StoredCodebook } from './codebooks.js';
-import { hdf5, loadHdf5, messageOf } from './h5-lazy.js';
+import { type CodebookInfo, type StoredCodebook } from './codebooks.js';
+import { messageOf } from './h5-lazy.js';
 import { atomicWrite, fsyncAll, fsyncFile, tempPath, writeTemp, type LaterFile } from './fsutil.js';
 import { inlineForm, type InlineObject } from './inline-objects.js';
-import { wholeObjectAttribute, type EncodedObject, type ObjectAttribute, type ObjectInfo } from './object-format.js';
+import { type EncodedObject, type ObjectInfo } from './object-format.js';
+import { LocalPackFile, type PackFile } from './pack-file.js';
+import { ThreadPackFile, packFileThreadAvailable } from './pack-file-thread.js';
+import { objectRecord, type PackRecord } from './pack-record.js';
 import { manifestText, type ReadManifest } from './pack-manifest.js';
 
 /** A pack just published: its name, objects and inline objects (as its manifest lists them). */
@@ -17,42 +18,48 @@ export interface PublishedPack {
 }
 
 /**
- * A fixed-length UTF-8 string attribute. h5wasm writes plain strings as variable-length ones, which
- * cost twice as much to create (measured: 0.28 against 0.14 ms each), and a pack holds several per tensor.
- */
-export function textAttribute(target: Pick<H5Group | H5Dataset, 'file_id' | 'path'>, name: string, value: string): void {
-  hdf5().createStringAttributeAt(target, name, value, true);
-}
-
-function childGroup(parent: H5Group, name: string): H5Group {
-  const existing = parent.keys().includes(name) ? parent.get(name) : undefined;
-  if (existing instanceof hdf5().h5wasm.Group) return existing;
-  return parent.create_group(name);
-}
-
-/**
  * One pack being written. Objects go into the HDF5 file as they are added, so an `add` of a large
  * model never holds all its encoded tensors at once; `finish` publishes the pack (file flushed and
  * renamed, then its manifest), `abort` removes it. Until its manifest exists the pack is invisible:
  * a process killed at any point leaves at worst an unlisted temporary file that gc removes.
+ *
+ * `thread`: the HDF5 file is written by a worker thread (pack-file-thread.ts), started by
+ * `expectFile` so that h5wasm loads while the caller encodes; `add` then returns once the object is
+ * copied for it, and a failure to write surfaces at the next `add` or at `finish`. Without it (or
+ * where the worker's module is not built), in this thread: `add` returns once the object is written.
  */
 export class PackWriter {
   readonly name = `pack-${Date.now().toString(36)}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   private readonly h5Path: string;
   private readonly tmp: string;
-  private file?: H5File;
-  private opening?: Promise<H5File>;
-  /** /weights and /deltas, opened once: h5wasm's `get` looks a path up and types it on every call. */
-  private groups?: PackGroups;
+  /** Whether the file is to be written by a worker thread (option `thread`, and the worker is built). */
+  private readonly threadWanted: boolean;
+  /** The worker started for this pack, until the file is created or the worker let go. */
+  private thread?: ThreadPackFile;
+  /** The HDF5 file, once the first object that is not inline asked for it. */
+  private file?: PackFile;
+  /** Writes handed to the worker and not yet confirmed; the first failure among them. */
+  private inFlight: Promise<void>[] = [];
+  private failure?: unknown;
+  private aborted = false;
   /** The objects in writing order; small ones carry their inline form (kept in the manifest, not the HDF5 file). */
   private readonly entries: { info: ObjectInfo; inline?: InlineObject }[] = [];
   private readonly books: CodebookInfo[] = [];
   private readonly written = new Set<string>();
 
   /** `onProgress` hears 'pack-opened' when the temporary pack file is created (the write's first file). */
-  constructor(private readonly dir: string, private readonly onProgress?: (stage: string) => void) {
+  constructor(private readonly dir: string, private readonly onProgress?: (stage: string) => void, options: { thread?: boolean } = {}) {
     this.h5Path = join(dir, `${this.name}.h5`);
     this.tmp = tempPath(this.h5Path);
+    this.threadWanted = options.thread === true && packFileThreadAvailable();
+  }
+
+  /**
+   * Says an object too large to be inline is about to be encoded: with `thread`, the worker starts
+   * now, so h5wasm loads during the encode. (An add whose tensors are all stored already starts none.)
+   */
+  expectFile(): void {
+    if (this.threadWanted && !this.thread && !this.file && !this.aborted) this.thread = new ThreadPackFile();
   }
 
   /** Whether the pack already holds this object (or codebook) hash. */
@@ -67,34 +74,26 @@ export class PackWriter {
   async add(o: EncodedObject): Promise<void> {
     if (this.written.has(o.info.hash)) return;
     const inline = inlineForm(o);
+    this.written.add(o.info.hash);
     if (inline) {
-      this.written.add(o.info.hash);
       this.entries.push({ info: o.info, inline });
       return;
     }
-    const file = await this.open();
-    if (this.written.has(o.info.hash)) return; // added by a concurrent caller meanwhile
-    this.guard(() => writeObject(file, this.groups as PackGroups, o));
-    this.written.add(o.info.hash);
     this.entries.push({ info: o.info });
+    await this.write(objectRecord(o));
   }
 
   async addCodebook(book: StoredCodebook): Promise<void> {
     if (this.written.has(book.info.hash)) return;
-    const file = await this.open();
-    if (this.written.has(book.info.hash)) return;
-    this.guard(() => writeCodebook(file, book));
     this.written.add(book.info.hash);
     this.books.push(book.info);
+    await this.write({ kind: 'codebook', book });
   }
 
   /** Publishes the pack; returns its name, or undefined when nothing was added (no file is left). */
-  finish(onProgress?: (stage: string) => void): PublishedPack | undefined {
-    if (this.entries.length === 0 && this.books.length === 0) return undefined;
+  async finish(onProgress?: (stage: string) => void): Promise<PublishedPack | undefined> {
+    if (!(await this.closeFile(onProgress))) return undefined;
     if (this.file) {
-      this.file.close();
-      this.file = undefined;
-      onProgress?.('pack-written');
       fsyncFile(this.tmp);
       renameSync(this.tmp, this.h5Path);
       onProgress?.('pack-renamed');
@@ -118,14 +117,9 @@ export class PackWriter {
    * killed at any point leaves the same states as before, and no rename publishes unflushed bytes.
    */
   async finishWith(later: readonly LaterFile[], onProgress?: (stage: string) => void): Promise<PublishedPack | undefined> {
-    if (this.entries.length === 0 && this.books.length === 0) return undefined;
+    if (!(await this.closeFile(onProgress))) return undefined;
     // A pack whose objects are all inline has no HDF5 file: the manifest is all of it.
     const hasFile = this.file !== undefined;
-    if (this.file) {
-      this.file.close();
-      this.file = undefined;
-      onProgress?.('pack-written');
-    }
     const manifestPath = join(this.dir, `${this.name}.json`);
     const temps: string[] = [];
     try {
@@ -151,74 +145,73 @@ export class PackWriter {
 
   /** Drops an unfinished pack (its temporary file). */
   abort(): void {
-    try {
-      this.file?.close();
-    } catch {
-      // closing a broken file may fail; the file is removed either way
-    }
-    this.file = undefined;
-    this.opening = Promise.reject(new ReefError('INVALID_PARAM', `pack ${this.name} was aborted`));
-    this.opening.catch(() => undefined);
+    this.aborted = true;
+    this.file?.abandon();
+    this.thread?.dismiss();
+    this.thread = undefined;
     rmSync(this.tmp, { force: true });
   }
 
-  /** Creates the file on first use; concurrent first adds share the one creation. */
-  private open(): Promise<H5File> {
-    this.opening ??= loadHdf5().then(({ openH5 }) => openH5(this.tmp, 'w')).then((file) => {
-      this.file = file;
-      this.guard(() => {
-        file.create_attribute('reef_format', 'reef-pack');
-        // How every dataset under /weights is stored, said once per pack instead of once per tensor.
-        const weights = file.create_group('weights');
-        textAttribute(weights, 'encoding', 'byte-planes+deflate');
-        this.groups = { weights, deltas: file.create_group('deltas') };
-      });
-      this.onProgress?.('pack-opened');
-      return file;
-    });
-    return this.opening;
+  /**
+   * Waits for every write and closes the HDF5 file ('pack-written'); false when the pack holds
+   * nothing (a worker started for it is let go).
+   */
+  private async closeFile(onProgress?: (stage: string) => void): Promise<boolean> {
+    if (this.entries.length === 0 && this.books.length === 0) {
+      this.abort();
+      return false;
+    }
+    if (!this.file) {
+      this.thread?.dismiss(); // every object was inline: the worker was not needed
+      this.thread = undefined;
+      return true;
+    }
+    const file = this.file;
+    await this.guard(Promise.all(this.inFlight).then(() => this.throwIfFailed()));
+    await this.guard(file.close());
+    onProgress?.('pack-written');
+    return true;
   }
 
-  private guard(write: () => void): void {
+  /** Writes a record: creates the file first when this is the first one. */
+  private async write(record: PackRecord): Promise<void> {
+    this.throwIfFailed();
+    if (this.aborted) throw new ReefError('INVALID_PARAM', `pack ${this.name} was aborted`);
+    let file = this.file;
+    if (!file) {
+      file = this.file = this.thread ?? (this.threadWanted ? new ThreadPackFile() : new LocalPackFile());
+      this.thread = undefined;
+      // Requests run in order: the creation need not be awaited before the first write is sent.
+      this.track(file.create(this.tmp).then(() => this.onProgress?.('pack-opened')));
+    }
+    if (file instanceof ThreadPackFile) {
+      this.track(file.write(record)); // copied for the worker: the caller may go on
+      return;
+    }
+    await this.guard(Promise.all(this.inFlight).then(() => this.throwIfFailed()));
+    await this.guard(file.write(record));
+  }
+
+  private track(p: Promise<void>): void {
+    this.inFlight.push(
+      p.catch((err: unknown) => {
+        this.failure ??= err;
+      }),
+    );
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  /** A failed write aborts the pack (its temporary file removed) and names it. */
+  private async guard(p: Promise<void>): Promise<void> {
     try {
-      write();
+      await p;
     } catch (err) {
       this.abort();
+      if (err instanceof ReefError) throw err;
       throw new ReefError('BAD_FILE', `cannot write pack ${this.name}: ${messageOf(err)}`, { cause: err });
     }
   }
-}
-
-/** The groups every pack has, kept open while it is written. */
-interface PackGroups {
-  readonly weights: H5Group;
-  readonly deltas: H5Group;
-}
-
-/**
- * Writes one object: a whole tensor as a u8 dataset of packed byte planes under /weights (centroids
- * under /centroids), a delta as a group of payload arrays under /deltas. Its dtype, shape, plane
- * layout or delta type and reference go into one JSON attribute `object` (its content hash is its
- * name): each HDF5 attribute costs a path lookup and a header write in h5wasm (0.05–0.17 ms
- * measured), and packs used to carry five or six per object.
- */
-function writeObject(file: H5File, groups: PackGroups, o: EncodedObject): void {
-  const { info } = o;
-  const attribute: ObjectAttribute = { dtype: info.dtype, shape: info.shape, ...(info.kind ? { kind: info.kind } : {}) };
-  if (o.whole) {
-    // Centroids are no user tensors: kept apart so /weights holds only what files contain.
-    const parent = info.kind === CENTROID_KIND ? childGroup(file, 'centroids') : groups.weights;
-    // Path-addressed (@reef/hdf5 writes.ts): h5wasm's create_dataset / create_group would look the
-    // new object up again to return it, one HDF5 call per object for nothing.
-    hdf5().createDatasetAt(parent, info.hash, o.whole.bytes, [o.whole.bytes.length]);
-    textAttribute({ file_id: file.file_id, path: `${parent.path}/${info.hash}` }, 'object', JSON.stringify(wholeObjectAttribute(info, o.whole)));
-  } else if (o.payload) {
-    const { h5wasm, createGroupAt, writePortable } = hdf5();
-    const group = new h5wasm.Group(file.file_id, createGroupAt(groups.deltas, info.hash));
-    // The payload's attributes go in as one exact JSON attribute (reef_attributes_json). Variable-
-    // length: a fixed-length one was measured 4.8 KB larger on the CNN series (+0.05%).
-    writePortable(group, o.payload, { plainAttributes: false });
-    const deltaType = String(o.payload.attributes.delta_type ?? info.encoding);
-    textAttribute(group, 'object', JSON.stringify({ ...attribute, delta_type: deltaType, reference: info.reference ?? '' }));
-  } else throw new ReefError('BAD_MODEL', `object ${info.hash} has neither whole data nor a delta payload`);
 }

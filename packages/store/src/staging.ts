@@ -12,6 +12,7 @@ import { FileSource, scanModelFile, type FileFormat } from './formats/index.js';
 import { sha256File, tensorHash } from './hash.js';
 import type { FileRecord, TensorRecord, Tree } from './model.js';
 import type { PackWriter } from './pack-writer.js';
+import { INLINE_MAX_BYTES } from './inline-objects.js';
 import { referenceCandidates } from './references.js';
 import { assertSafePath, printable, unsafePathReason, userPath } from './safe-path.js';
 import type { RepoContext } from './repo-context.js';
@@ -57,6 +58,18 @@ const PIPELINE_BYTES = 4 * 1024 * 1024;
 const DEFER_BELOW_BYTES = 256 * 1024;
 
 /**
+ * Whether an add of `bytes` of files writes its pack from a worker thread (pack-file-thread.ts).
+ * Its gain is h5wasm's start-up (~0.15 s of CPU) run beside the reading and encoding, which is most
+ * of a small add's wait; its cost is one copy of every record to cross threads, which for a large
+ * add is more memory at its peak and no faster. Files holding only tiny tensors need no HDF5 file.
+ */
+function wantsPackThread(bytes: number): boolean {
+  return bytes > PACK_THREAD_MIN_BYTES && bytes <= PACK_THREAD_MAX_BYTES;
+}
+const PACK_THREAD_MIN_BYTES = 16 * 1024;
+const PACK_THREAD_MAX_BYTES = 64 * 1024 * 1024;
+
+/**
  * Stages model files: parses them, stores every tensor not stored yet (choosing, by measuring,
  * between whole storage and a delta against its namesake in the parent commit or a similar
  * tensor) as one new immutable pack, then records the files in the staging index.
@@ -75,12 +88,13 @@ export async function add(ctx: RepoContext, paths: readonly string[], options: {
     const parent = ctx.headTree();
     const similarity = takeSimilarity(ctx);
     const reports: AddedFile[] = [];
-    // New objects stream into one pack as they are encoded; it is published only after every file.
-    const writer = ctx.objects.beginPack(ctx.onProgress);
-    ctx.latest.begin();
     // Progress in bytes read; files that are not there fail below, one line naming them.
     const sizes = paths.map((p) => statSync(resolve(options.cwd ?? process.cwd(), p), { throwIfNoEntry: false })?.size ?? 0);
-    const work = new Work(progressOf(ctx.registry), 'add', sizes.reduce((a, b) => a + b, 0));
+    const total = sizes.reduce((a, b) => a + b, 0);
+    // New objects stream into one pack as they are encoded; it is published only after every file.
+    const writer = ctx.objects.beginPack(ctx.onProgress, { thread: wantsPackThread(total) });
+    ctx.latest.begin();
+    const work = new Work(progressOf(ctx.registry), 'add', total);
     try {
       for (const given of paths) {
         const abs = resolve(options.cwd ?? process.cwd(), given);
@@ -184,6 +198,8 @@ export async function addFile(ctx: RepoContext,
       return;
     }
     encoding.add(hash);
+    // Encoded, a tensor this size is most likely no inline object: the pack's file will be needed.
+    if (data.length > INLINE_MAX_BYTES) writer.expectFile();
     // Small tensors wait for the next turn of the event loop: a large one in flight first runs its
     // trials and plane split (all on this thread) up to its deflates on the thread pool, and the
     // small ones are encoded while those run, instead of delaying them.

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Repository, writeSafetensors } from '../src/index.js';
 import type { ObjectAttribute } from '../src/object-format.js';
-import { textAttribute } from '../src/pack-writer.js';
+import { textAttribute } from '../src/pack-file.js';
 import { tempDir, losslessRegistry } from './helpers.js';
 
 const cleanups: (() => void)[] = [];
