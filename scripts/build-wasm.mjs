@@ -50,6 +50,10 @@ export const WASM_PACKAGES = {
     output: 'src/range-coder-wasm.ts',
     modules: [{ constant: 'RANGE_CODER_WASM_BASE64', source: 'wasm/range-coder.ts' }],
   },
+  'plugins/delta-lossless': {
+    output: 'src/residual-coder-wasm.ts',
+    modules: [{ constant: 'RESIDUAL_CODER_WASM_BASE64', source: 'wasm/residual-coder.ts' }],
+  },
   'packages/store': {
     output: 'src/sketch-wasm.ts',
     // The sketch kernel works in one fixed 64 KiB page.

@@ -1,14 +1,28 @@
 /**
- * Low-rank fit of an update matrix D (rows × cols, row-major): components u vᵀ one at a time by power
- * iteration and deflation, then the rank whose estimated saving beats its factors' cost by the most.
- * Judged over the ranks, not per component: with several components of similar size none alone
- * brings the residual near the floor, together they do. A LoRA merge (W + B A) is such an update
- * plus the rounding of the target's dtype; an SGD epoch is not (rank 0).
+ * Low-rank fit of an update matrix D (rows × cols, row-major): a block of components at once by
+ * subspace iteration (block power iteration with orthonormalisation and a Rayleigh-Ritz step, so
+ * components of similar size are separated as well as distinct ones), then the rank whose estimated
+ * saving beats its factors' cost by the most. Judged over the ranks, not per component: with several
+ * components of similar size none alone brings the residual near the floor, together they do. The
+ * block grows (4, 8, ... up to maxRank) only while every component of it saves enough to look on. A LoRA merge (W + B A)
+ * is such an update plus the rounding of the target's dtype; an SGD epoch is not (rank 0).
  *
  * Encode-side only: the decoder reads the factors back, so this need not be reproducible.
  */
 
-const ITERATIONS = 12;
+/** First block size: a rank-≤3 update (most fine-tunes and merges here) is fitted with one block. */
+const BLOCK = 4;
+/** Subspace iterations at most (each 2 passes over the matrix per block vector) and at least. */
+const MAX_ITERATIONS = 8;
+const MIN_ITERATIONS = 2;
+/**
+ * Iteration stops once the Ritz values moved by less than this, all together, relative to their
+ * sum: components that carry the update settle in two or three iterations when they stand clear of
+ * the rest; those that fit noise never settle, and weigh nothing here.
+ */
+const TOLERANCE = 1e-6;
+/** Elements the saving is estimated on (evenly strided over the matrix): a log2 per element and rank. */
+const SAMPLE = 1 << 15;
 
 export interface LowRankFit {
   readonly rank: number;
@@ -17,86 +31,241 @@ export interface LowRankFit {
 }
 
 /**
- * `d`: the update (overwritten: left as the residual of the fit). `floor`: the energy per element
- * that no fit can remove (the target dtype's rounding, ulp²/12 on average), so that a component is
- * not judged by how well it fits rounding noise. Saving estimated per element as for a Gaussian
- * residual of that size: ½ log2((before² + floor) / (after² + floor)) bits; a component's cost is
- * (rows + cols) f32 factors, counted twice to leave a margin for what the estimate misses.
+ * `d`: the update (read only). `floor`: the energy per element that no fit can remove (the target
+ * dtype's rounding, ulp²/12 on average), so that a component is not judged by how well it fits
+ * rounding noise. Saving estimated per element as for a Gaussian residual of that size:
+ * ½ log2((before² + floor) / (after² + floor)) bits, summed over an evenly strided sample of
+ * elements and scaled to the matrix; a component's cost is (rows + cols) f32 factors, counted twice
+ * to leave a margin for what the estimate misses.
  */
 export function fitLowRank(d: Float64Array, rows: number, cols: number, maxRank: number, floor: number): LowRankFit {
-  const us: Float32Array[] = [];
-  const vs: Float32Array[] = [];
-  if (rows < 2 || cols < 2 || maxRank < 1) return { rank: 0, factors: new Float32Array(0) };
+  const none = { rank: 0, factors: new Float32Array(0) };
+  if (rows < 2 || cols < 2 || maxRank < 1) return none;
   // Rows and columns that did not change at all (dead units, frozen inputs) stay exact: their factor
   // entries are kept at zero, so the prediction there is the reference itself.
   const liveRow = new Uint8Array(rows);
   const liveCol = new Uint8Array(cols);
-  let energy = 0;
+  let any = false;
   for (let i = 0; i < rows; i++) {
+    const at = i * cols;
     for (let j = 0; j < cols; j++) {
-      const x = d[i * cols + j];
-      if (x !== 0) {
+      if (d[at + j] !== 0) {
         liveRow[i] = 1;
         liveCol[j] = 1;
-        energy += x * x;
+        any = true;
       }
     }
   }
+  if (!any) return none;
   const costBits = 2 * (rows + cols) * 32;
-  const u = new Float64Array(rows);
-  const v = new Float64Array(cols);
+  const sample = sampleOf(rows * cols, cols);
+  const scale = (rows * cols) / sample.length;
+  let start = 0;
+  for (let k = 0; k < sample.length; k++) start += Math.log2(d[sample[k]] ** 2 + floor);
   let seed = 0x9e3779b9;
-  // Estimated net saving of each rank so far (index = rank), and where to stop looking: once a
-  // component saves under an eighth of its cost, what follows is fitting noise.
-  const net = [0];
-  let logs = logSum(d, floor);
-  const start = logs;
-  for (let c = 0; c < maxRank && energy > 0; c++) {
-    for (let j = 0; j < cols; j++) {
+  let v = new Float64Array(0);
+  let b = Math.min(BLOCK, maxRank);
+  for (;;) {
+    // A new block: the previous one's vectors (converged) plus random ones on the live columns.
+    const grown = new Float64Array(b * cols);
+    grown.set(v);
+    for (let x = v.length; x < grown.length; x++) {
       seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5;
-      v[j] = liveCol[j] ? (seed >>> 0) / 4294967296 - 0.5 : 0;
+      grown[x] = liveCol[x % cols] ? (seed >>> 0) / 4294967296 - 0.5 : 0;
     }
-    for (let it = 0; it < ITERATIONS; it++) {
-      multiply(d, rows, cols, v, u);
-      multiplyTransposed(d, rows, cols, u, v);
-      let norm = 0;
-      for (let j = 0; j < cols; j++) norm += v[j] * v[j];
-      norm = Math.sqrt(norm);
-      if (norm === 0) break;
-      for (let j = 0; j < cols; j++) v[j] /= norm;
-    }
-    multiply(d, rows, cols, v, u);
+    v = grown;
+    const { us, vs } = subspace(d, rows, cols, b, v);
     // What is stored is what the decoder predicts with: round the factors before measuring.
-    const uf = Float32Array.from(u, (x, i) => (liveRow[i] ? x : 0));
-    const vf = Float32Array.from(v, (x, j) => (liveCol[j] ? x : 0));
-    let after = 0;
-    let afterLogs = 0;
-    for (let i = 0; i < rows; i++) {
-      const ui = uf[i];
-      for (let j = 0; j < cols; j++) {
-        const r = d[i * cols + j] - ui * vf[j];
-        after += r * r;
-        afterLogs += Math.log2(r * r + floor);
+    const uf = us.map((u) => Float32Array.from(u, (x, i) => (liveRow[i] ? x : 0)));
+    const vf = vs.map((w) => Float32Array.from(w, (x, j) => (liveCol[j] ? x : 0)));
+    // Estimated net saving of each rank (index = rank), and where to stop looking: once a component
+    // saves under an eighth of its cost, what follows is fitting noise.
+    const logs = residualLogs(d, sample, cols, uf, vf, floor);
+    const net = [0];
+    let before = start;
+    for (let c = 0; c < b; c++) {
+      if (!(((before - logs[c]) / 2) * scale > costBits / 8)) break;
+      before = logs[c];
+      net.push(((start - logs[c]) / 2) * scale - (c + 1) * costBits);
+    }
+    // Every component of the block saved enough to look further: a bigger block (whose leading
+    // vectors start from these).
+    if (net.length > b && b < maxRank) {
+      b = Math.min(maxRank, 2 * b);
+      v = new Float64Array(vs.length * cols);
+      vs.forEach((w, c) => v.set(w, c * cols));
+      continue;
+    }
+    const rank = net.indexOf(Math.max(...net));
+    const factors = new Float32Array(rank * (rows + cols));
+    for (let c = 0; c < rank; c++) {
+      for (let i = 0; i < rows; i++) factors[i * rank + c] = uf[c][i];
+      factors.set(vf[c], rows * rank + c * cols);
+    }
+    return { rank, factors };
+  }
+}
+
+/** At most SAMPLE element indices, evenly strided with a stride prime to `cols` (every column is visited). */
+function sampleOf(n: number, cols: number): Int32Array {
+  if (n <= SAMPLE) return Int32Array.from({ length: n }, (_, i) => i);
+  let step = Math.floor(n / SAMPLE);
+  while (gcd(step, cols) !== 1) step++;
+  return Int32Array.from({ length: Math.floor((n - 1) / step) + 1 }, (_, k) => k * step);
+}
+
+function gcd(a: number, b: number): number {
+  while (b) [a, b] = [b, a % b];
+  return a;
+}
+
+/** Σ over the sample of log2(r² + floor) for the residual r after each rank 1..b (index rank − 1). */
+function residualLogs(d: Float64Array, sample: Int32Array, cols: number, us: Float32Array[], vs: Float32Array[], floor: number): Float64Array {
+  const b = us.length;
+  const logs = new Float64Array(b);
+  for (let k = 0; k < sample.length; k++) {
+    const at = sample[k];
+    const i = (at / cols) | 0;
+    const j = at - i * cols;
+    let r = d[at];
+    for (let c = 0; c < b; c++) {
+      r -= us[c][i] * vs[c][j];
+      logs[c] += Math.log2(r * r + floor);
+    }
+  }
+  return logs;
+}
+
+/**
+ * The b leading singular triplets of D, approximately, from the start block `v` (b × cols,
+ * overwritten): V ← orth(Dᵀ orth(D V)) until the Ritz values settle, then the SVD of D V within
+ * span(V). Returns the components sorted by size: u = σ × left vector, v = right vector (unit).
+ */
+function subspace(d: Float64Array, rows: number, cols: number, b: number, v: Float64Array): { us: Float64Array[]; vs: Float64Array[] } {
+  const u = new Float64Array(b * rows);
+  orthonormalise(v, b, cols);
+  let previous: Float64Array | null = null;
+  for (let it = 1; ; it++) {
+    multiplyBlock(d, rows, cols, v, b, u);
+    const { values, vectors } = symmetricEigen(gram(u, b, rows), b);
+    const sorted = Float64Array.from(values).sort();
+    const settled = previous !== null && settledValues(previous, sorted);
+    if (it >= MAX_ITERATIONS || (it >= MIN_ITERATIONS && settled)) {
+      // Rayleigh-Ritz: D V W = U' Σ, V W the right vectors; sorted by value, largest first.
+      const order = Array.from({ length: b }, (_, c) => c).sort((x, y) => values[y] - values[x]);
+      return {
+        us: order.map((c) => combine(u, rows, vectors, b, c)),
+        vs: order.map((c) => combine(v, cols, vectors, b, c)),
+      };
+    }
+    previous = sorted;
+    orthonormalise(u, b, rows);
+    multiplyTransposedBlock(d, rows, cols, u, b, v);
+    orthonormalise(v, b, cols);
+  }
+}
+
+/** Whether the Ritz values moved by less than TOLERANCE × their sum. */
+function settledValues(previous: Float64Array, values: Float64Array): boolean {
+  let moved = 0;
+  let sum = 0;
+  for (let c = 0; c < values.length; c++) {
+    moved += Math.abs(values[c] - previous[c]);
+    sum += Math.abs(values[c]);
+  }
+  return moved <= TOLERANCE * sum;
+}
+
+/** Σ_k vectors[k][c] × block row k: a combination of the block's vectors (each `len` long). */
+function combine(block: Float64Array, len: number, vectors: Float64Array, b: number, c: number): Float64Array {
+  const out = new Float64Array(len);
+  for (let k = 0; k < b; k++) {
+    const w = vectors[k * b + c];
+    if (w === 0) continue;
+    const at = k * len;
+    for (let x = 0; x < len; x++) out[x] += w * block[at + x];
+  }
+  return out;
+}
+
+/** Modified Gram-Schmidt, twice (enough for orthogonality in f64); a vector that vanishes becomes 0. */
+function orthonormalise(block: Float64Array, b: number, len: number): void {
+  for (let pass = 0; pass < 2; pass++) {
+    for (let c = 0; c < b; c++) {
+      const at = c * len;
+      for (let k = 0; k < c; k++) {
+        const kt = k * len;
+        let dot = 0;
+        for (let x = 0; x < len; x++) dot += block[at + x] * block[kt + x];
+        for (let x = 0; x < len; x++) block[at + x] -= dot * block[kt + x];
+      }
+      let norm = 0;
+      for (let x = 0; x < len; x++) norm += block[at + x] * block[at + x];
+      norm = Math.sqrt(norm);
+      const inv = norm > 1e-150 ? 1 / norm : 0;
+      for (let x = 0; x < len; x++) block[at + x] *= inv;
+    }
+  }
+}
+
+/** Gram matrix (b × b) of the block's vectors. */
+function gram(block: Float64Array, b: number, len: number): Float64Array {
+  const g = new Float64Array(b * b);
+  for (let p = 0; p < b; p++) {
+    for (let q = p; q < b; q++) {
+      let s = 0;
+      const pa = p * len;
+      const qa = q * len;
+      for (let x = 0; x < len; x++) s += block[pa + x] * block[qa + x];
+      g[p * b + q] = s;
+      g[q * b + p] = s;
+    }
+  }
+  return g;
+}
+
+/** Eigenvalues and eigenvectors (columns of `vectors`, b × b row-major) of a symmetric matrix: cyclic Jacobi. */
+function symmetricEigen(a: Float64Array, b: number): { values: Float64Array; vectors: Float64Array } {
+  const w = new Float64Array(b * b);
+  for (let k = 0; k < b; k++) w[k * b + k] = 1;
+  for (let sweep = 0; sweep < 50; sweep++) {
+    let off = 0;
+    let diag = 0;
+    for (let p = 0; p < b; p++) {
+      diag += a[p * b + p] ** 2;
+      for (let q = p + 1; q < b; q++) off += a[p * b + q] ** 2;
+    }
+    if (!(off > 1e-30 * diag)) break;
+    for (let p = 0; p < b; p++) {
+      for (let q = p + 1; q < b; q++) {
+        const apq = a[p * b + q];
+        if (apq === 0) continue;
+        const theta = (a[q * b + q] - a[p * b + p]) / (2 * apq);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1);
+        const s = t * c;
+        for (let k = 0; k < b; k++) {
+          const akp = a[k * b + p];
+          const akq = a[k * b + q];
+          a[k * b + p] = c * akp - s * akq;
+          a[k * b + q] = s * akp + c * akq;
+        }
+        for (let k = 0; k < b; k++) {
+          const apk = a[p * b + k];
+          const aqk = a[q * b + k];
+          a[p * b + k] = c * apk - s * aqk;
+          a[q * b + k] = s * apk + c * aqk;
+        }
+        for (let k = 0; k < b; k++) {
+          const wkp = w[k * b + p];
+          const wkq = w[k * b + q];
+          w[k * b + p] = c * wkp - s * wkq;
+          w[k * b + q] = s * wkp + c * wkq;
+        }
       }
     }
-    if (!((logs - afterLogs) / 2 > costBits / 8)) break;
-    for (let i = 0; i < rows; i++) {
-      const ui = uf[i];
-      for (let j = 0; j < cols; j++) d[i * cols + j] -= ui * vf[j];
-    }
-    energy = after;
-    logs = afterLogs;
-    us.push(uf);
-    vs.push(vf);
-    net.push((start - logs) / 2 - us.length * costBits);
   }
-  const rank = net.indexOf(Math.max(...net));
-  const factors = new Float32Array(rank * (rows + cols));
-  for (let c = 0; c < rank; c++) {
-    for (let i = 0; i < rows; i++) factors[i * rank + c] = us[c][i];
-    factors.set(vs[c], rows * rank + c * cols);
-  }
-  return { rank, factors };
+  return { values: Float64Array.from({ length: b }, (_, k) => a[k * b + k]), vectors: w };
 }
 
 /** Σ log2(x² + floor): n/2 · log2 of a Gaussian's variance, per element, so a few outliers (NaN, a reset weight) weigh as one element each. */
@@ -172,5 +341,32 @@ function multiplyTransposed(d: Float64Array, rows: number, cols: number, u: Floa
     if (ui === 0) continue;
     const at = i * cols;
     for (let j = 0; j < cols; j++) out[j] += d[at + j] * ui;
+  }
+}
+
+/** out (b × rows) = (D V)ᵀ for V given as b × cols: one pass over D, each row dotted while in cache. */
+function multiplyBlock(d: Float64Array, rows: number, cols: number, v: Float64Array, b: number, out: Float64Array): void {
+  for (let i = 0; i < rows; i++) {
+    const at = i * cols;
+    for (let c = 0; c < b; c++) {
+      const vc = c * cols;
+      let s = 0;
+      for (let j = 0; j < cols; j++) s += d[at + j] * v[vc + j];
+      out[c * rows + i] = s;
+    }
+  }
+}
+
+/** out (b × cols) = (Dᵀ U)ᵀ for U given as b × rows: one pass over D. */
+function multiplyTransposedBlock(d: Float64Array, rows: number, cols: number, u: Float64Array, b: number, out: Float64Array): void {
+  out.fill(0);
+  for (let i = 0; i < rows; i++) {
+    const at = i * cols;
+    for (let c = 0; c < b; c++) {
+      const uc = u[c * rows + i];
+      if (uc === 0) continue;
+      const oc = c * cols;
+      for (let j = 0; j < cols; j++) out[oc + j] += d[at + j] * uc;
+    }
   }
 }

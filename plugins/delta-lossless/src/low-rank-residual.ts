@@ -62,7 +62,7 @@ function bitsOf(t: Tensor): Uint32Array | Uint16Array {
   return t.dtype === 'f32' ? new Uint32Array(src.buffer, src.byteOffset, n) : new Uint16Array(src.buffer, src.byteOffset, n);
 }
 
-function valuesOf(dtype: LowRankDType, bits: Uint32Array | Uint16Array): ArrayLike<number> {
+function valuesOf(dtype: LowRankDType, bits: Uint32Array | Uint16Array): Float32Array {
   if (dtype === 'f32') return new Float32Array(bits.buffer, bits.byteOffset, bits.length);
   const table = decodeTable(dtype === 'f16' ? 'fp16' : 'bf16');
   const out = new Float32Array(bits.length);
@@ -76,22 +76,54 @@ function valuesOf(dtype: LowRankDType, bits: Uint32Array | Uint16Array): ArrayLi
  * and neighbouring floats are neighbouring integers: a small update is a small difference.
  */
 
-/** The update (target − reference, 0 where not finite) on some rows, and the target's mean rounding noise there. */
-function updateOf(dtype: LowRankDType, tBits: Uint32Array | Uint16Array, rBits: Uint32Array | Uint16Array, rows: readonly number[], cols: number): { d: Float64Array; floor: number } {
-  const format = FORMATS[dtype];
+/**
+ * The update (target − reference, 0 where not finite) on some rows (all when `rows` is null), and
+ * the target's mean rounding noise there. One loop per dtype family, over typed arrays: f32 through
+ * a Float32Array view of the same bytes, f16/bf16 through their decode table.
+ */
+function updateOf(dtype: LowRankDType, tBits: Uint32Array | Uint16Array, rBits: Uint32Array | Uint16Array, rows: readonly number[] | null, cols: number): { d: Float64Array; floor: number } {
   const noise = roundingNoise(dtype);
-  const d = new Float64Array(rows.length * cols);
-  let floor = 0;
-  rows.forEach((row, k) => {
-    for (let j = 0; j < cols; j++) {
-      const t = tBits[row * cols + j];
-      const x = format.value(t) - format.value(rBits[row * cols + j]);
-      if (!Number.isFinite(x)) continue;
-      d[k * cols + j] = x;
-      floor += noise[(t >>> format.mantissaBits) & format.exponentMask];
-    }
-  });
+  const count = rows === null ? tBits.length / cols : rows.length;
+  const d = new Float64Array(count * cols);
+  const floor = dtype === 'f32'
+    ? updateOf32(tBits as Uint32Array, rBits as Uint32Array, rows, cols, noise, d)
+    : updateOf16(tBits as Uint16Array, rBits as Uint16Array, decodeTable(dtype === 'f16' ? 'fp16' : 'bf16'), FORMATS[dtype].mantissaBits, FORMATS[dtype].exponentMask, rows, cols, noise, d);
   return { d, floor: floor / Math.max(1, d.length) };
+}
+
+function updateOf32(tBits: Uint32Array, rBits: Uint32Array, rows: readonly number[] | null, cols: number, noise: Float64Array, d: Float64Array): number {
+  const t = new Float32Array(tBits.buffer, tBits.byteOffset, tBits.length);
+  const r = new Float32Array(rBits.buffer, rBits.byteOffset, rBits.length);
+  const count = d.length / cols;
+  let floor = 0;
+  for (let k = 0; k < count; k++) {
+    const from = (rows === null ? k : rows[k]) * cols;
+    const to = k * cols;
+    for (let j = 0; j < cols; j++) {
+      const x = t[from + j] - r[from + j];
+      if (x - x !== 0) continue; // not finite
+      d[to + j] = x;
+      floor += noise[(tBits[from + j] >>> 23) & 0xff];
+    }
+  }
+  return floor;
+}
+
+function updateOf16(tBits: Uint16Array, rBits: Uint16Array, table: Float32Array, shift: number, mask: number, rows: readonly number[] | null, cols: number, noise: Float64Array, d: Float64Array): number {
+  const count = d.length / cols;
+  let floor = 0;
+  for (let k = 0; k < count; k++) {
+    const from = (rows === null ? k : rows[k]) * cols;
+    const to = k * cols;
+    for (let j = 0; j < cols; j++) {
+      const tb = tBits[from + j];
+      const x = table[tb] - table[rBits[from + j]];
+      if (x - x !== 0) continue; // not finite
+      d[to + j] = x;
+      floor += noise[(tb >>> shift) & mask];
+    }
+  }
+  return floor;
 }
 
 /**
@@ -116,22 +148,73 @@ function matrixOf(shape: readonly number[]): { rows: number; cols: number } {
  * Prediction of every element: the reference plus the low-rank term (sum over components in a
  * fixed order, in f64), rounded to the dtype. Where the reference or the sum is not finite the
  * prediction is the reference's own bits: NaN payloads out of arithmetic differ between CPUs.
+ * Computed a row at a time, component by component (the same additions in the same order per
+ * element as summing per element: x = ref, then x += u_c v_c for c = 0, 1, ...).
  */
 function predict(dtype: LowRankDType, refBits: Uint32Array | Uint16Array, rows: number, cols: number, rank: number, factors: Float32Array): Uint32Array {
-  const out = Uint32Array.from(refBits);
+  const out = new Uint32Array(refBits);
   if (rank === 0) return out;
-  const format = FORMATS[dtype];
+  const row = new Float64Array(cols);
   const refValues = valuesOf(dtype, refBits);
+  const outF = new Float32Array(out.buffer);
   const vAt = rows * rank;
   for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < cols; j++) {
-      const at = i * cols + j;
-      let x = refValues[at];
-      for (let c = 0; c < rank; c++) x += factors[i * rank + c] * factors[vAt + c * cols + j];
-      if (Number.isFinite(x)) out[at] = format.round(x);
+    const at = i * cols;
+    for (let j = 0; j < cols; j++) row[j] = refValues[at + j];
+    for (let c = 0; c < rank; c++) {
+      const u = factors[i * rank + c];
+      const v = vAt + c * cols;
+      for (let j = 0; j < cols; j++) row[j] += u * factors[v + j];
+    }
+    if (dtype === 'f32') {
+      // A finite sum stored through a Float32Array view: round to nearest even, as Math.fround.
+      for (let j = 0; j < cols; j++) {
+        const x = row[j];
+        if (x - x === 0) outF[at + j] = x;
+      }
+    } else {
+      const round = FORMATS[dtype].round;
+      for (let j = 0; j < cols; j++) {
+        const x = row[j];
+        if (x - x === 0) out[at + j] = round(x);
+      }
     }
   }
   return out;
+}
+
+/*
+ * The residual of each element: the difference of the target's and the prediction's ordered
+ * integers, wrapped to the width (int32 arithmetic does the wrap for 32 bits: an ordered integer is
+ * the bit pattern XOR 0x80000000 when positive, its complement when negative), zigzagged so that
+ * small magnitudes of either sign are small codes; and the prediction's exponent field.
+ */
+function residuals32(t: Uint32Array, p: Uint32Array): { z: Uint32Array; exponent: Uint8Array } {
+  const n = t.length;
+  const z = new Uint32Array(n);
+  const exponent = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const tb = t[i] | 0;
+    const pb = p[i] | 0;
+    const r = ((tb ^ ((tb >> 31) | 0x80000000)) - (pb ^ ((pb >> 31) | 0x80000000))) | 0;
+    z[i] = (r << 1) ^ (r >> 31);
+    exponent[i] = (pb >>> 23) & 0xff;
+  }
+  return { z, exponent };
+}
+
+function residuals16(t: Uint16Array, p: Uint32Array, shift: number, mask: number): { z: Uint32Array; exponent: Uint8Array } {
+  const n = t.length;
+  const z = new Uint32Array(n);
+  const exponent = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const tb = t[i];
+    const pb = p[i];
+    const r = (((tb ^ (tb & 0x8000 ? 0xffff : 0x8000)) - (pb ^ (pb & 0x8000 ? 0xffff : 0x8000))) << 16) >> 16;
+    z[i] = (r << 1) ^ (r >> 31);
+    exponent[i] = (pb >>> shift) & mask;
+  }
+  return { z, exponent };
 }
 
 /**
@@ -174,27 +257,11 @@ export const lowRankResidual: DeltaTypePlugin = {
     const rBits = bitsOf(reference);
     let fit: LowRankFit = { rank: 0, factors: new Float32Array(0) };
     if (maxRank > 0 && rows >= MIN_SIDE && cols >= MIN_SIDE && looksLowRank(dtype, tBits, rBits, rows, cols)) {
-      const { d, floor } = updateOf(dtype, tBits, rBits, Array.from({ length: rows }, (_, i) => i), cols);
+      const { d, floor } = updateOf(dtype, tBits, rBits, null, cols);
       fit = fitLowRank(d, rows, cols, maxRank, floor);
     }
     const pred = predict(dtype, rBits, rows, cols, fit.rank, fit.factors);
-    const n = tBits.length;
-    const full = 2 ** format.bits;
-    const half = full / 2;
-    const top = full - 1;
-    const { mantissaBits: shift, exponentMask: mask } = format;
-    const z = new Uint32Array(n);
-    const exponent = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      const t = tBits[i];
-      const p = pred[i];
-      // Difference of the ordered integers, wrapped into [-2^(W-1), 2^(W-1)).
-      let r = (t >= half ? top - t : t + half) - (p >= half ? top - p : p + half);
-      if (r >= half) r -= full;
-      else if (r < -half) r += full;
-      z[i] = r >= 0 ? 2 * r : -2 * r - 1; // zigzag: small magnitudes of either sign are small codes
-      exponent[i] = (p >>> shift) & mask;
-    }
+    const { z, exponent } = format.bits === 32 ? residuals32(tBits as Uint32Array, pred) : residuals16(tBits as Uint16Array, pred, format.mantissaBits, format.exponentMask);
     const coded = encodeResiduals(z, exponent, cols);
     return {
       arrays: { factors: named(fit.factors), coded: named(coded.coded), raw: named(coded.raw) },
@@ -213,7 +280,7 @@ export const lowRankResidual: DeltaTypePlugin = {
     const pred = predict(dtype as LowRankDType, rBits, rows, cols, rank, factors);
     const n = pred.length;
     const { mantissaBits: shift, exponentMask: mask } = format;
-    const exponent = new Int32Array(n);
+    const exponent = new Uint8Array(n);
     for (let i = 0; i < n; i++) exponent[i] = (pred[i] >>> shift) & mask;
     const z = decodeResiduals({ coded: requireArray(payload, 'coded', Uint8Array), raw: requireArray(payload, 'raw', Uint8Array) }, exponent, cols);
     const full = 2 ** format.bits;

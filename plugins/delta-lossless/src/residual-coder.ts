@@ -1,5 +1,6 @@
 import { ReefError } from '@reef/core';
-import { ByteModel, RangeDecoder, RangeEncoder } from '@reef/codecs';
+import { ADAPT_LIMIT, ADAPT_RATE, ByteModel, RangeDecoder } from '@reef/codecs';
+import { RESIDUAL_CODER_WASM_BASE64 } from './residual-coder-wasm.js';
 
 /**
  * Codes integer residuals (zigzag, < 2^32) the way fpzip and FPC code float prediction errors: the
@@ -35,43 +36,7 @@ function contextOf(size: Int32Array, exponent: number, i: number, j: number, col
   return c < 1 ? 1 : c >= CONTEXTS ? CONTEXTS - 1 : c;
 }
 
-/** Raw bits, least significant first. */
-class BitWriter {
-  private out: Uint8Array;
-  private size = 0;
-  private acc = 0;
-  private count = 0;
-  constructor(expectedBytes: number) {
-    this.out = new Uint8Array(Math.max(16, expectedBytes));
-  }
-  /** Appends the low `n` bits of `value` (n ≤ 24: with fewer than 8 bits pending they fit in 32). */
-  write(value: number, n: number): void {
-    this.acc = (this.acc | ((value & ((1 << n) - 1)) << this.count)) >>> 0;
-    this.count += n;
-    if (this.size + 4 > this.out.length) {
-      const grown = new Uint8Array(this.out.length * 2);
-      grown.set(this.out);
-      this.out = grown;
-    }
-    while (this.count >= 8) {
-      this.out[this.size++] = this.acc & 0xff;
-      this.acc >>>= 8;
-      this.count -= 8;
-    }
-  }
-  /** Any `n` ≤ 32. */
-  writeLong(value: number, n: number): void {
-    if (n > 24) {
-      this.write(value & 0xffff, 16);
-      this.write(value >>> 16, n - 16);
-    } else this.write(value, n);
-  }
-  finish(): Uint8Array {
-    if (this.count > 0) this.write(0, 8 - this.count);
-    return this.out.slice(0, this.size);
-  }
-}
-
+/** Raw bits, least significant first (the encoder writes them inline). */
 class BitReader {
   private at = 0;
   private acc = 0;
@@ -118,44 +83,230 @@ const UNARY_MAX = 12;
 const NODE_ZERO = 1;
 const NODE_SIGN = 2;
 const NODE_UNARY = 3; // + k - 1 for "|L - g| = k?"
+/** Model index of the bit below the leading 1 of a length-L residual: BELOW + L (after the length contexts). */
+const BELOW = CONTEXTS << 8;
+
+/** The compiled encoder loop (wasm/residual-coder.ts): its exports, and its memory's regions. */
+interface CoderWasm {
+  readonly memory: WebAssembly.Memory;
+  readonly start: (cols: number) => void;
+  readonly encodeRun: (count: number) => number;
+  readonly rawBytes: () => number;
+  readonly finish: () => number;
+  readonly RATE: WebAssembly.Global;
+  readonly Z: WebAssembly.Global;
+  readonly E: WebAssembly.Global;
+  readonly RAW: WebAssembly.Global;
+  readonly CODED: WebAssembly.Global;
+  readonly SIZES: WebAssembly.Global;
+  readonly CHUNK: WebAssembly.Global;
+}
+
+let coderWasm: CoderWasm | null | undefined;
+
+/** The WASM encoder, instantiated on first use; null where WebAssembly is missing or refuses it (the JS loop then). */
+function wasmCoder(): CoderWasm | null {
+  if (coderWasm !== undefined) return coderWasm;
+  try {
+    const text = atob(RESIDUAL_CODER_WASM_BASE64);
+    const bytes = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+    const w = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as CoderWasm;
+    new Uint32Array(w.memory.buffer, w.RATE.value, ADAPT_RATE.length).set(ADAPT_RATE);
+    coderWasm = w;
+  } catch {
+    coderWasm = null;
+  }
+  return coderWasm;
+}
+
+/** Rows longer than this (a 1-D tensor is one row) are coded in JS: the WASM loop keeps a row of sizes in its memory. */
+const WASM_MAX_COLS = 1 << 22;
 
 /**
  * Codes `z` (zigzag residuals, one per element, row-major with `cols` per row); `exponent[i]` is the
- * prediction's exponent of element i, which the decoder knows before it decodes i.
+ * prediction's exponent field of element i, which the decoder knows before it decodes i.
+ *
+ * In WebAssembly where it runs (wasm/residual-coder.ts: compiled before it runs, so a single call
+ * in a fresh process, as the CLI makes, is not left to the JIT's warm-up), else `encodeResidualsJs`;
+ * the same bytes either way.
  */
-export function encodeResiduals(z: Uint32Array, exponent: Int32Array, cols: number): CodedResiduals {
+export function encodeResiduals(z: Uint32Array, exponent: Uint8Array, cols: number, useWasm = true): CodedResiduals {
+  const w = useWasm && cols <= WASM_MAX_COLS ? wasmCoder() : null;
+  if (!w) return encodeResidualsJs(z, exponent, cols);
+  const need = w.SIZES.value + 4 * cols;
+  if (need > w.memory.buffer.byteLength) w.memory.grow(Math.ceil((need - w.memory.buffer.byteLength) / 65536));
+  const mem = new Uint8Array(w.memory.buffer);
+  const zBytes = new Uint8Array(z.buffer, z.byteOffset, z.byteLength);
+  const chunk = w.CHUNK.value;
   const n = z.length;
-  const model = new ByteModel(CONTEXTS);
-  const below = new ByteModel(1);
-  const enc = new RangeEncoder(n >>> 2);
-  const raw = new BitWriter(n);
-  const size = new Int32Array(n);
-  for (let i = 0, j = 0; i < n; i++, j = j + 1 === cols ? 0 : j + 1) {
+  const coded = new Growing(Math.max(64, n >>> 2));
+  const raw = new Growing(Math.max(64, n));
+  w.start(cols);
+  for (let i = 0; i < n; i += chunk) {
+    const len = Math.min(chunk, n - i);
+    mem.set(zBytes.subarray(4 * i, 4 * (i + len)), w.Z.value);
+    mem.set(exponent.subarray(i, i + len), w.E.value);
+    const wrote = w.encodeRun(len);
+    coded.append(mem.subarray(w.CODED.value, w.CODED.value + wrote));
+    raw.append(mem.subarray(w.RAW.value, w.RAW.value + w.rawBytes()));
+  }
+  coded.append(mem.subarray(w.CODED.value, w.CODED.value + w.finish()));
+  raw.append(mem.subarray(w.RAW.value, w.RAW.value + w.rawBytes()));
+  return { coded: coded.bytes(), raw: raw.bytes() };
+}
+
+/** An output buffer that doubles when full. */
+class Growing {
+  private out: Uint8Array;
+  private size = 0;
+  constructor(expected: number) {
+    this.out = new Uint8Array(expected);
+  }
+  append(bytes: Uint8Array): void {
+    if (this.size + bytes.length > this.out.length) {
+      const grown = new Uint8Array(Math.max(2 * this.out.length, this.size + bytes.length));
+      grown.set(this.out.subarray(0, this.size));
+      this.out = grown;
+    }
+    this.out.set(bytes, this.size);
+    this.size += bytes.length;
+  }
+  bytes(): Uint8Array {
+    return this.out.slice(0, this.size);
+  }
+}
+
+/**
+ * `encodeResiduals` in JS (where WebAssembly is missing, and the reference the WASM loop is tested
+ * against): the bytes of `RangeEncoder.encodeBit` for each decision (the decoder is
+ * `RangeDecoder`), with the coder, the models and the raw bit writer inlined in one loop. The bit
+ * below the leading 1 has its own model, at the end of the same table (index BELOW + L).
+ */
+export function encodeResidualsJs(z: Uint32Array, exponent: Uint8Array, cols: number): CodedResiduals {
+  const n = z.length;
+  const P = new Uint16Array(BELOW + 256).fill(32768);
+  const N = new Uint8Array(BELOW + 256);
+  const rate = ADAPT_RATE;
+  let out = new Uint8Array(Math.max(64, n >>> 2));
+  let size = 0;
+  let x1 = 0;
+  let x2 = 0xffffffff;
+  let rawOut = new Uint8Array(Math.max(64, n));
+  let rawSize = 0;
+  let acc = 0; // pending raw bits (fewer than 8 between elements), least significant first
+  let accBits = 0;
+  // Per element, its decisions (model index, bit), coded in one place below.
+  const at = new Int32Array(UNARY_MAX + 4);
+  const bits = new Uint8Array(UNARY_MAX + 4);
+  // The sizes (L + exponent) of the row above, overwritten left to right by this row's.
+  const sizes = new Int32Array(cols);
+  for (let i = 0, j = 0; i < n; i++) {
     const v = z[i];
-    const L = bitLength(v);
-    const ctx = contextOf(size, exponent[i], i, j, cols);
-    const at = ctx << 8;
+    const L = v === 0 ? 0 : 32 - Math.clz32(v);
+    const e = exponent[i];
+    // contextOf, on the row buffer: left = this row's j - 1, up = the row above's j.
+    const left = j !== 0 ? sizes[j - 1] : -1;
+    const up = i >= cols ? sizes[j] : -1;
+    let ctx = 0;
+    if (left >= 0 || up >= 0) {
+      const guess = left >= 0 && up >= 0 ? (left + up + 1) >> 1 : left > up ? left : up;
+      const c = guess - e + 1;
+      ctx = c < 1 ? 1 : c >= CONTEXTS ? CONTEXTS - 1 : c;
+    }
+    const base = ctx << 8;
     const rel = L - (ctx > 0 ? ctx - 1 : 0);
-    enc.encodeBit(model, at | NODE_ZERO, rel === 0 ? 1 : 0);
+    let count = 1;
+    at[0] = base | NODE_ZERO;
+    bits[0] = rel === 0 ? 1 : 0;
+    let rawLength = false;
     if (rel !== 0) {
-      enc.encodeBit(model, at | NODE_SIGN, rel > 0 ? 1 : 0);
+      at[1] = base | NODE_SIGN;
+      bits[1] = rel > 0 ? 1 : 0;
+      count = 2;
       const m = rel > 0 ? rel : -rel;
       let k = 1;
-      for (; k <= UNARY_MAX && k < m; k++) enc.encodeBit(model, at | (NODE_UNARY + k - 1), 0);
-      if (k <= UNARY_MAX) enc.encodeBit(model, at | (NODE_UNARY + k - 1), 1);
-      else raw.write(L, 6); // a length far from its guess: rare, stored as is
+      for (; k <= UNARY_MAX && k < m; k++) {
+        at[count] = base | (NODE_UNARY + k - 1);
+        bits[count++] = 0;
+      }
+      if (k <= UNARY_MAX) {
+        at[count] = base | (NODE_UNARY + k - 1);
+        bits[count++] = 1;
+      } else rawLength = true; // a length far from its guess: rare, stored as is
     }
     if (L >= 2) {
-      enc.encodeBit(below, L, (v >>> (L - 2)) & 1);
-      if (L > 2) raw.writeLong(v, L - 2);
+      at[count] = BELOW + L;
+      bits[count++] = (v >>> (L - 2)) & 1;
     }
-    size[i] = L + exponent[i];
+    for (let q = 0; q < count; q++) {
+      const a = at[q];
+      const bit = bits[q];
+      const p16 = P[a];
+      const p4 = p16 >>> 4;
+      const p = p4 < 1 ? 1 : p4 > 4095 ? 4095 : p4;
+      const range = x2 - x1;
+      const mid = x1 + (range >>> 12) * p + (((range & 0xfff) * p) >>> 12);
+      if (bit) x2 = mid;
+      else x1 = mid + 1;
+      const used = N[a];
+      P[a] = p16 + ((((bit ? 65535 : 0) - p16) * rate[used]) / 65536 | 0);
+      if (used < ADAPT_LIMIT) N[a] = used + 1;
+      while (((x1 ^ x2) & 0xff000000) === 0) {
+        if (size === out.length) out = grow(out);
+        out[size++] = x2 >>> 24;
+        x1 = (x1 << 8) >>> 0;
+        x2 = ((x2 << 8) | 255) >>> 0;
+      }
+    }
+    // Raw bits: the length when coded raw (6 bits), then the L - 2 low bits of the residual.
+    if (rawOut.length - rawSize < 16) rawOut = grow(rawOut);
+    if (rawLength) {
+      acc |= L << accBits;
+      accBits += 6;
+    }
+    if (L > 2) {
+      let low = L - 2;
+      let value = v;
+      while (low > 0) {
+        const take = low > 16 ? 16 : low;
+        acc = (acc | ((value & ((1 << take) - 1)) << accBits)) >>> 0;
+        accBits += take;
+        value >>>= take;
+        low -= take;
+        while (accBits >= 8) {
+          rawOut[rawSize++] = acc & 0xff;
+          acc >>>= 8;
+          accBits -= 8;
+        }
+      }
+    }
+    while (accBits >= 8) {
+      rawOut[rawSize++] = acc & 0xff;
+      acc >>>= 8;
+      accBits -= 8;
+    }
+    sizes[j] = L + e;
+    j = j + 1 === cols ? 0 : j + 1;
   }
-  return { coded: enc.finish(), raw: raw.finish() };
+  // Four bytes of x1 pin the final interval whatever the decoder reads past the end (RangeEncoder.finish).
+  if (out.length - size < 4) out = grow(out);
+  for (let k = 0; k < 4; k++) {
+    out[size++] = x1 >>> 24;
+    x1 = (x1 << 8) >>> 0;
+  }
+  if (accBits > 0) rawOut[rawSize++] = acc & 0xff;
+  return { coded: out.slice(0, size), raw: rawOut.slice(0, rawSize) };
+}
+
+function grow(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  const grown = new Uint8Array(bytes.length * 2);
+  grown.set(bytes);
+  return grown;
 }
 
 /** Inverse of `encodeResiduals`: the zigzag residuals, given the same exponents. */
-export function decodeResiduals(stored: CodedResiduals, exponent: Int32Array, cols: number): Uint32Array {
+export function decodeResiduals(stored: CodedResiduals, exponent: Uint8Array, cols: number): Uint32Array {
   const n = exponent.length;
   const out = new Uint32Array(n);
   const model = new ByteModel(CONTEXTS);

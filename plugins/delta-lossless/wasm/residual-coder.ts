@@ -1,0 +1,180 @@
+// AssemblyScript source of the residual encoder's loop (compiled by `pnpm build:wasm`, which embeds
+// the binary in src/residual-coder-wasm.ts). It is src/residual-coder.ts's `encodeResidualsJs` in
+// u32 arithmetic: the same decisions, model updates and output bytes (tests compare the two).
+// Nothing is allocated here (the stub runtime suffices); the caller fills fixed regions of linear
+// memory, a chunk of at most CHUNK elements at a time: Z (u32 zigzag residuals), E (u8 exponent
+// field of each prediction); the chunk's output lands at CODED (range-coded decisions) and RAW
+// (raw low bits). The coder's interval, the raw bits pending, the position in the row and the row
+// above's sizes (at SIZES, 4 bytes per column, after the fixed regions) live on between chunks.
+
+export const P: usize = 0; // u16 probabilities: 48 length contexts × 256, then the "below" model (256)
+export const N: usize = 32768; // u8 use counts, same indices
+export const RATE: usize = 49152; // 61 u32 learning rates (ADAPT_RATE)
+export const CHUNK: u32 = 8192;
+export const Z: usize = 65536;
+export const E: usize = Z + (<usize>CHUNK << 2);
+/** At most 6 raw bytes per element: a 6-bit length, 30 low bits and 7 pending. */
+export const RAW: usize = E + <usize>CHUNK;
+/** At most 15 decisions per element, each writing at most 4 bytes. */
+export const CODED: usize = RAW + (<usize>CHUNK << 3);
+export const SIZES: usize = CODED + (<usize>CHUNK << 6);
+
+const CONTEXTS: i32 = 48;
+const BELOW: u32 = 48 << 8;
+const UNARY_MAX: i32 = 12;
+const LIMIT: u32 = 60;
+const NODE_ZERO: u32 = 1;
+const NODE_SIGN: u32 = 2;
+const NODE_UNARY: u32 = 3;
+
+let x1: u32 = 0;
+let x2: u32 = 0xffffffff;
+let acc: u64 = 0;
+let accBits: u32 = 0;
+let index: u32 = 0;
+let column: u32 = 0;
+let cols: u32 = 1;
+let rawWritten: u32 = 0;
+
+/** A new stream over rows of `columns` elements: fresh models, interval and raw bits. */
+export function start(columns: u32): void {
+  for (let k: usize = 0; k < <usize>(BELOW + 256); k++) {
+    store<u16>(P + (k << 1), 32768);
+    store<u8>(N + k, 0);
+  }
+  x1 = 0;
+  x2 = 0xffffffff;
+  acc = 0;
+  accBits = 0;
+  index = 0;
+  column = 0;
+  cols = columns;
+}
+
+/** v / 65536 truncated toward zero, as JS's `v / 65536 | 0` (here |v| < 2^32). */
+// @ts-ignore: decorator
+@inline function truncDiv65536(v: i64): i32 {
+  return <i32>((v + ((v >> 63) & 0xffff)) >> 16);
+}
+
+/** Raw bytes the last `encodeRun` or `finish` wrote at RAW. */
+export function rawBytes(): u32 {
+  return rawWritten;
+}
+
+/** Codes the `count` elements at Z and E; returns how many bytes it wrote at CODED. */
+export function encodeRun(count: u32): u32 {
+  let a = x1;
+  let b = x2;
+  let size: usize = 0;
+  let rs: usize = 0;
+  let pending = acc;
+  let pendingBits = accBits;
+  let i = index;
+  let j = column;
+  const width = cols;
+  for (let k: u32 = 0; k < count; k++) {
+    const v: u32 = load<u32>(Z + (<usize>k << 2));
+    const L: u32 = v == 0 ? 0 : 32 - clz<u32>(v);
+    const ex: i32 = <i32>load<u8>(E + <usize>k);
+    const left: i32 = j != 0 ? load<i32>(SIZES + (<usize>(j - 1) << 2)) : -1;
+    const up: i32 = i >= width ? load<i32>(SIZES + (<usize>j << 2)) : -1;
+    let ctx: i32 = 0;
+    if (left >= 0 || up >= 0) {
+      const guess: i32 = left >= 0 && up >= 0 ? (left + up + 1) >> 1 : max<i32>(left, up);
+      const c: i32 = guess - ex + 1;
+      ctx = c < 1 ? 1 : c >= CONTEXTS ? CONTEXTS - 1 : c;
+    }
+    const base: u32 = (<u32>ctx) << 8;
+    const rel: i32 = <i32>L - (ctx > 0 ? ctx - 1 : 0);
+    // The decisions of this element: (model index, bit), at most 15.
+    let decisions: u32 = 0;
+    let rawLength = false;
+    const m: i32 = rel > 0 ? rel : -rel;
+    const unary: i32 = m > UNARY_MAX ? UNARY_MAX : m; // unary decisions after the sign
+    const total: u32 = rel == 0 ? 1 : 2 + <u32>unary;
+    if (m > UNARY_MAX) rawLength = true;
+    decisions = total + (L >= 2 ? 1 : 0);
+    for (let q: u32 = 0; q < decisions; q++) {
+      let at: u32;
+      let bit: u32;
+      if (q == 0) {
+        at = base | NODE_ZERO;
+        bit = rel == 0 ? 1 : 0;
+      } else if (q == 1 && q < total) {
+        at = base | NODE_SIGN;
+        bit = rel > 0 ? 1 : 0;
+      } else if (q < total) {
+        const step: u32 = q - 1; // |L - g| = step?
+        at = base | (NODE_UNARY + step - 1);
+        bit = <i32>step == m ? 1 : 0;
+      } else {
+        at = BELOW + L;
+        bit = (v >>> (L - 2)) & 1;
+      }
+      const pa = P + (<usize>at << 1);
+      const na = N + <usize>at;
+      const pv: u32 = load<u16>(pa);
+      let p: u32 = pv >>> 4;
+      p = p < 1 ? 1 : p > 4095 ? 4095 : p;
+      const range: u32 = b - a;
+      const mid: u32 = a + (range >>> 12) * p + (((range & 0xfff) * p) >>> 12);
+      b = select<u32>(mid, b, bit != 0);
+      a = select<u32>(a, mid + 1, bit != 0);
+      const c: u32 = load<u8>(na);
+      const target: i32 = select<i32>(65535, 0, bit != 0);
+      const delta = truncDiv65536(<i64>(target - <i32>pv) * <i64>load<u32>(RATE + ((<usize>c) << 2)));
+      store<u16>(pa, <u32>(<i32>pv + delta));
+      store<u8>(na, select<u32>(c + 1, c, c < LIMIT));
+      while (((a ^ b) & 0xff000000) == 0) {
+        store<u8>(CODED + size, b >>> 24);
+        size++;
+        a = a << 8;
+        b = (b << 8) | 255;
+      }
+    }
+    // Raw bits, least significant first: the length when far from its guess, then the L - 2 low bits.
+    if (rawLength) {
+      pending |= (<u64>L) << pendingBits;
+      pendingBits += 6;
+    }
+    if (L > 2) {
+      const low: u32 = L - 2;
+      pending |= (<u64>(v & (<u32>((<u64>1 << low) - 1)))) << pendingBits;
+      pendingBits += low;
+    }
+    while (pendingBits >= 8) {
+      store<u8>(RAW + rs, <u32>(pending & 0xff));
+      rs++;
+      pending >>= 8;
+      pendingBits -= 8;
+    }
+    store<i32>(SIZES + (<usize>j << 2), <i32>L + ex);
+    i++;
+    j++;
+    if (j == width) j = 0;
+  }
+  x1 = a;
+  x2 = b;
+  acc = pending;
+  accBits = pendingBits;
+  index = i;
+  column = j;
+  rawWritten = <u32>rs;
+  return <u32>size;
+}
+
+/** Ends the stream: four bytes of x1 at CODED (returns 4) and the last raw bits at RAW (`rawBytes`). */
+export function finish(): u32 {
+  let a = x1;
+  for (let k: usize = 0; k < 4; k++) {
+    store<u8>(CODED + k, a >>> 24);
+    a = a << 8;
+  }
+  rawWritten = 0;
+  if (accBits > 0) {
+    store<u8>(RAW, <u32>(acc & 0xff));
+    rawWritten = 1;
+  }
+  return 4;
+}
