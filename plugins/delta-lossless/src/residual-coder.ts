@@ -20,10 +20,6 @@ const CONTEXTS = 48;
 /** 2^k for k < 32 (Math.pow per element is measurably slower). */
 const POW2 = Float64Array.from({ length: 32 }, (_, k) => 2 ** k);
 
-function bitLength(z: number): number {
-  return z === 0 ? 0 : 32 - Math.clz32(z);
-}
-
 /** Context for element i (column j) from the lengths-plus-exponents (`size`) of the elements before it. */
 function contextOf(size: Int32Array, exponent: number, i: number, j: number, cols: number): number {
   const left = j !== 0 ? size[i - 1] : -1;
