@@ -1,3 +1,5 @@
+import { workspace, type Workspace } from './low-rank-kernels.js';
+
 /**
  * Low-rank fit of an update matrix D (rows × cols, row-major): a block of components at once by
  * subspace iteration (block power iteration with orthonormalisation and a Rayleigh-Ritz step, so
@@ -24,6 +26,12 @@ const TOLERANCE = 1e-6;
 /** Elements the saving is estimated on (evenly strided over the matrix): a log2 per element and rank. */
 const SAMPLE = 1 << 15;
 
+/** Bytes of workspace `fitLowRank` asks for beyond the matrix (blocks of 4, 8, ... up to maxRank, vectors and factors). */
+export function fitBytes(rows: number, cols: number, maxRank: number): number {
+  const blocks = 2 * Math.max(BLOCK, maxRank); // 4 + 8 + ... + maxRank, at most
+  return blocks * (rows + cols) * 12 + 16 * blocks + 4 * SAMPLE + 64 * 8 * 6;
+}
+
 export interface LowRankFit {
   readonly rank: number;
   /** U (rows × rank, column c = component c) then V (rank × cols), as stored: f32. */
@@ -38,7 +46,7 @@ export interface LowRankFit {
  * elements and scaled to the matrix; a component's cost is (rows + cols) f32 factors, counted twice
  * to leave a margin for what the estimate misses.
  */
-export function fitLowRank(d: Float64Array, rows: number, cols: number, maxRank: number, floor: number): LowRankFit {
+export function fitLowRank(d: Float64Array, rows: number, cols: number, maxRank: number, floor: number, ws: Workspace = workspace(0, false)): LowRankFit {
   const none = { rank: 0, factors: new Float32Array(0) };
   if (rows < 2 || cols < 2 || maxRank < 1) return none;
   // Rows and columns that did not change at all (dead units, frozen inputs) stay exact: their factor
@@ -58,29 +66,32 @@ export function fitLowRank(d: Float64Array, rows: number, cols: number, maxRank:
   }
   if (!any) return none;
   const costBits = 2 * (rows + cols) * 32;
-  const sample = sampleOf(rows * cols, cols);
-  const scale = (rows * cols) / sample.length;
-  let start = 0;
-  for (let k = 0; k < sample.length; k++) start += Math.log2(d[sample[k]] ** 2 + floor);
+  const sample = sampleOf(rows * cols, cols, ws);
+  const scale = (rows * cols) / (sample?.length ?? rows * cols);
+  const start = ws.residualLogs(d, sample, rows, cols, ws.f32(rows).fill(0), ws.f32(cols).fill(0), 1, floor)[0];
   let seed = 0x9e3779b9;
-  let v = new Float64Array(0);
+  let v: Float64Array = new Float64Array(0);
   let b = Math.min(BLOCK, maxRank);
   for (;;) {
     // A new block: the previous one's vectors (converged) plus random ones on the live columns.
-    const grown = new Float64Array(b * cols);
+    const grown = ws.f64(b * cols);
     grown.set(v);
     for (let x = v.length; x < grown.length; x++) {
       seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5;
       grown[x] = liveCol[x % cols] ? (seed >>> 0) / 4294967296 - 0.5 : 0;
     }
     v = grown;
-    const { us, vs } = subspace(d, rows, cols, b, v);
+    const { us, vs } = subspace(d, rows, cols, b, v, ws);
     // What is stored is what the decoder predicts with: round the factors before measuring.
-    const uf = us.map((u) => Float32Array.from(u, (x, i) => (liveRow[i] ? x : 0)));
-    const vf = vs.map((w) => Float32Array.from(w, (x, j) => (liveCol[j] ? x : 0)));
+    const uf = ws.f32(b * rows);
+    const vf = ws.f32(b * cols);
+    for (let c = 0; c < b; c++) {
+      for (let i = 0; i < rows; i++) uf[c * rows + i] = liveRow[i] ? us[c][i] : 0;
+      for (let j = 0; j < cols; j++) vf[c * cols + j] = liveCol[j] ? vs[c][j] : 0;
+    }
     // Estimated net saving of each rank (index = rank), and where to stop looking: once a component
     // saves under an eighth of its cost, what follows is fitting noise.
-    const logs = residualLogs(d, sample, cols, uf, vf, floor);
+    const logs = ws.residualLogs(d, sample, rows, cols, uf, vf, b, floor);
     const net = [0];
     let before = start;
     for (let c = 0; c < b; c++) {
@@ -99,19 +110,21 @@ export function fitLowRank(d: Float64Array, rows: number, cols: number, maxRank:
     const rank = net.indexOf(Math.max(...net));
     const factors = new Float32Array(rank * (rows + cols));
     for (let c = 0; c < rank; c++) {
-      for (let i = 0; i < rows; i++) factors[i * rank + c] = uf[c][i];
-      factors.set(vf[c], rows * rank + c * cols);
+      for (let i = 0; i < rows; i++) factors[i * rank + c] = uf[c * rows + i];
+      factors.set(vf.subarray(c * cols, (c + 1) * cols), rows * rank + c * cols);
     }
     return { rank, factors };
   }
 }
 
-/** At most SAMPLE element indices, evenly strided with a stride prime to `cols` (every column is visited). */
-function sampleOf(n: number, cols: number): Int32Array {
-  if (n <= SAMPLE) return Int32Array.from({ length: n }, (_, i) => i);
+/** At most SAMPLE element indices, evenly strided with a stride prime to `cols` (every column is visited); null: every element. */
+function sampleOf(n: number, cols: number, ws: Workspace): Int32Array | null {
+  if (n <= SAMPLE) return null;
   let step = Math.floor(n / SAMPLE);
   while (gcd(step, cols) !== 1) step++;
-  return Int32Array.from({ length: Math.floor((n - 1) / step) + 1 }, (_, k) => k * step);
+  const sample = ws.i32(Math.floor((n - 1) / step) + 1);
+  for (let k = 0; k < sample.length; k++) sample[k] = k * step;
+  return sample;
 }
 
 function gcd(a: number, b: number): number {
@@ -119,34 +132,17 @@ function gcd(a: number, b: number): number {
   return a;
 }
 
-/** Σ over the sample of log2(r² + floor) for the residual r after each rank 1..b (index rank − 1). */
-function residualLogs(d: Float64Array, sample: Int32Array, cols: number, us: Float32Array[], vs: Float32Array[], floor: number): Float64Array {
-  const b = us.length;
-  const logs = new Float64Array(b);
-  for (let k = 0; k < sample.length; k++) {
-    const at = sample[k];
-    const i = (at / cols) | 0;
-    const j = at - i * cols;
-    let r = d[at];
-    for (let c = 0; c < b; c++) {
-      r -= us[c][i] * vs[c][j];
-      logs[c] += Math.log2(r * r + floor);
-    }
-  }
-  return logs;
-}
-
 /**
  * The b leading singular triplets of D, approximately, from the start block `v` (b × cols,
  * overwritten): V ← orth(Dᵀ orth(D V)) until the Ritz values settle, then the SVD of D V within
  * span(V). Returns the components sorted by size: u = σ × left vector, v = right vector (unit).
  */
-function subspace(d: Float64Array, rows: number, cols: number, b: number, v: Float64Array): { us: Float64Array[]; vs: Float64Array[] } {
-  const u = new Float64Array(b * rows);
+function subspace(d: Float64Array, rows: number, cols: number, b: number, v: Float64Array, ws: Workspace): { us: Float64Array[]; vs: Float64Array[] } {
+  const u = ws.f64(b * rows);
   orthonormalise(v, b, cols);
   let previous: Float64Array | null = null;
   for (let it = 1; ; it++) {
-    multiplyBlock(d, rows, cols, v, b, u);
+    ws.multiplyBlock(d, rows, cols, v, b, u);
     const { values, vectors } = symmetricEigen(gram(u, b, rows), b);
     const sorted = Float64Array.from(values).sort();
     const settled = previous !== null && settledValues(previous, sorted);
@@ -160,7 +156,7 @@ function subspace(d: Float64Array, rows: number, cols: number, b: number, v: Flo
     }
     previous = sorted;
     orthonormalise(u, b, rows);
-    multiplyTransposedBlock(d, rows, cols, u, b, v);
+    ws.multiplyTransposedBlock(d, rows, cols, u, b, v);
     orthonormalise(v, b, cols);
   }
 }
@@ -268,13 +264,6 @@ function symmetricEigen(a: Float64Array, b: number): { values: Float64Array; vec
   return { values: Float64Array.from({ length: b }, (_, k) => a[k * b + k]), vectors: w };
 }
 
-/** Σ log2(x² + floor): n/2 · log2 of a Gaussian's variance, per element, so a few outliers (NaN, a reset weight) weigh as one element each. */
-function logSum(d: Float64Array, floor: number): number {
-  let s = 0;
-  for (let i = 0; i < d.length; i++) s += Math.log2(d[i] * d[i] + floor);
-  return s;
-}
-
 /** At most this many evenly strided rows make the quick look before a fit. */
 export const LOOK_ROWS = 64;
 
@@ -289,29 +278,32 @@ export function lookRows(rows: number): number[] {
  * by a few power iterations: the quick look before a full fit. An SGD update is noise to a low-rank model and saves almost nothing here;
  * a LoRA merge saves several bits.
  */
-export function firstComponentSaving(s: Float64Array, sub: number, cols: number, floor: number): number {
-  const before = logSum(s, floor);
-  const u = new Float64Array(sub);
-  const v = new Float64Array(cols);
+export function firstComponentSaving(s: Float64Array, sub: number, cols: number, floor: number, ws: Workspace = workspace(0, false)): number {
+  const before = ws.logSum(s, floor);
+  const u = ws.f64(sub);
+  const v = ws.f64(cols);
   for (let j = 0; j < cols; j++) v[j] = 1 + (j % 7) / 7;
   for (let it = 0; it < 6; it++) {
-    multiply(s, sub, cols, v, u);
-    multiplyTransposed(s, sub, cols, u, v);
+    ws.multiplyBlock(s, sub, cols, v, 1, u);
+    ws.multiplyTransposedBlock(s, sub, cols, u, 1, v);
     let norm = 0;
     for (let j = 0; j < cols; j++) norm += v[j] * v[j];
     if (norm === 0) return 0;
     norm = Math.sqrt(norm);
     for (let j = 0; j < cols; j++) v[j] /= norm;
   }
-  multiply(s, sub, cols, v, u);
-  let after = 0;
-  for (let i = 0; i < sub; i++) {
-    for (let j = 0; j < cols; j++) {
-      const r = s[i * cols + j] - u[i] * v[j];
-      after += Math.log2(r * r + floor);
-    }
-  }
+  ws.multiplyBlock(s, sub, cols, v, 1, u);
+  const uf = ws.f32(sub);
+  const vf = ws.f32(cols);
+  uf.set(u);
+  vf.set(v);
+  const after = ws.residualLogs(s, null, sub, cols, uf, vf, 1, floor)[0];
   return (before - after) / 2 / (sub * cols);
+}
+
+/** Bytes of workspace `firstComponentSaving` asks for beyond the rows it looks at. */
+export function lookBytes(sub: number, cols: number): number {
+  return (sub + cols) * 12 + 64;
 }
 
 /**
@@ -323,50 +315,4 @@ export function firstComponentSaving(s: Float64Array, sub: number, cols: number,
  */
 export function worthFitting(savingPerElement: number, rows: number, cols: number): boolean {
   return savingPerElement * rows * cols > 3 * (rows + cols) * 32;
-}
-
-function multiply(d: Float64Array, rows: number, cols: number, v: Float64Array, out: Float64Array): void {
-  for (let i = 0; i < rows; i++) {
-    let s = 0;
-    const at = i * cols;
-    for (let j = 0; j < cols; j++) s += d[at + j] * v[j];
-    out[i] = s;
-  }
-}
-
-function multiplyTransposed(d: Float64Array, rows: number, cols: number, u: Float64Array, out: Float64Array): void {
-  out.fill(0);
-  for (let i = 0; i < rows; i++) {
-    const ui = u[i];
-    if (ui === 0) continue;
-    const at = i * cols;
-    for (let j = 0; j < cols; j++) out[j] += d[at + j] * ui;
-  }
-}
-
-/** out (b × rows) = (D V)ᵀ for V given as b × cols: one pass over D, each row dotted while in cache. */
-function multiplyBlock(d: Float64Array, rows: number, cols: number, v: Float64Array, b: number, out: Float64Array): void {
-  for (let i = 0; i < rows; i++) {
-    const at = i * cols;
-    for (let c = 0; c < b; c++) {
-      const vc = c * cols;
-      let s = 0;
-      for (let j = 0; j < cols; j++) s += d[at + j] * v[vc + j];
-      out[c * rows + i] = s;
-    }
-  }
-}
-
-/** out (b × cols) = (Dᵀ U)ᵀ for U given as b × rows: one pass over D. */
-function multiplyTransposedBlock(d: Float64Array, rows: number, cols: number, u: Float64Array, b: number, out: Float64Array): void {
-  out.fill(0);
-  for (let i = 0; i < rows; i++) {
-    const at = i * cols;
-    for (let c = 0; c < b; c++) {
-      const uc = u[c * rows + i];
-      if (uc === 0) continue;
-      const oc = c * cols;
-      for (let j = 0; j < cols; j++) out[oc + j] += d[at + j] * uc;
-    }
-  }
 }

@@ -2,7 +2,8 @@ import {
   PLUGIN_API_VERSION, ReefError, decodeTable, elementCount, floatToBf16Bits, floatToHalfBits, named, requireArray,
   type DeltaPayload, type DeltaTypePlugin, type ParamSpec, type Tensor,
 } from '@reef/core';
-import { firstComponentSaving, fitLowRank, lookRows, worthFitting, type LowRankFit } from './low-rank-fit.js';
+import { firstComponentSaving, fitBytes, fitLowRank, lookBytes, lookRows, worthFitting, type LowRankFit } from './low-rank-fit.js';
+import { workspace, type Workspace } from './low-rank-kernels.js';
 import { assertSameLayout, headerAttributes, readHeader, sameLayout } from './payload.js';
 import { decodeResiduals, encodeResiduals } from './residual-coder.js';
 
@@ -81,10 +82,10 @@ function valuesOf(dtype: LowRankDType, bits: Uint32Array | Uint16Array): Float32
  * the target's mean rounding noise there. One loop per dtype family, over typed arrays: f32 through
  * a Float32Array view of the same bytes, f16/bf16 through their decode table.
  */
-function updateOf(dtype: LowRankDType, tBits: Uint32Array | Uint16Array, rBits: Uint32Array | Uint16Array, rows: readonly number[] | null, cols: number): { d: Float64Array; floor: number } {
+function updateOf(dtype: LowRankDType, tBits: Uint32Array | Uint16Array, rBits: Uint32Array | Uint16Array, rows: readonly number[] | null, cols: number, ws: Workspace): { d: Float64Array; floor: number } {
   const noise = roundingNoise(dtype);
   const count = rows === null ? tBits.length / cols : rows.length;
-  const d = new Float64Array(count * cols);
+  const d = ws.f64(count * cols);
   const floor = dtype === 'f32'
     ? updateOf32(tBits as Uint32Array, rBits as Uint32Array, rows, cols, noise, d)
     : updateOf16(tBits as Uint16Array, rBits as Uint16Array, decodeTable(dtype === 'f16' ? 'fp16' : 'bf16'), FORMATS[dtype].mantissaBits, FORMATS[dtype].exponentMask, rows, cols, noise, d);
@@ -101,7 +102,10 @@ function updateOf32(tBits: Uint32Array, rBits: Uint32Array, rows: readonly numbe
     const to = k * cols;
     for (let j = 0; j < cols; j++) {
       const x = t[from + j] - r[from + j];
-      if (x - x !== 0) continue; // not finite
+      if (x - x !== 0) {
+        d[to + j] = 0; // not finite (and the workspace may hold an earlier matrix)
+        continue;
+      }
       d[to + j] = x;
       floor += noise[(tBits[from + j] >>> 23) & 0xff];
     }
@@ -118,7 +122,10 @@ function updateOf16(tBits: Uint16Array, rBits: Uint16Array, table: Float32Array,
     for (let j = 0; j < cols; j++) {
       const tb = tBits[from + j];
       const x = table[tb] - table[rBits[from + j]];
-      if (x - x !== 0) continue; // not finite
+      if (x - x !== 0) {
+        d[to + j] = 0; // not finite (and the workspace may hold an earlier matrix)
+        continue;
+      }
       d[to + j] = x;
       floor += noise[(tb >>> shift) & mask];
     }
@@ -133,8 +140,9 @@ function updateOf16(tBits: Uint16Array, rBits: Uint16Array, table: Float32Array,
 function looksLowRank(dtype: LowRankDType, tBits: Uint32Array | Uint16Array, rBits: Uint32Array | Uint16Array, rows: number, cols: number): boolean {
   const picked = lookRows(rows);
   if (picked.length === rows) return true;
-  const { d, floor } = updateOf(dtype, tBits, rBits, picked, cols);
-  return worthFitting(firstComponentSaving(d, picked.length, cols, floor), rows, cols);
+  const ws = workspace(8 * picked.length * cols + lookBytes(picked.length, cols));
+  const { d, floor } = updateOf(dtype, tBits, rBits, picked, cols, ws);
+  return worthFitting(firstComponentSaving(d, picked.length, cols, floor, ws), rows, cols);
 }
 
 /** Matrix view: the first dimension as rows, the rest as columns (1-D: one row). */
@@ -217,6 +225,38 @@ function residuals16(t: Uint16Array, p: Uint32Array, shift: number, mask: number
   return { z, exponent };
 }
 
+function exponentsOf(pred: Uint32Array, shift: number, mask: number): Uint8Array {
+  const exponent = new Uint8Array(pred.length);
+  for (let i = 0; i < pred.length; i++) exponent[i] = (pred[i] >>> shift) & mask;
+  return exponent;
+}
+
+/** Inverse of `residuals32`: the target's bit patterns from the prediction's and the zigzag residuals. */
+function targets32(p: Uint32Array, z: Uint32Array): Uint32Array {
+  const n = p.length;
+  const out = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const pb = p[i] | 0;
+    const zi = z[i] | 0;
+    const m = ((pb ^ ((pb >> 31) | 0x80000000)) + ((zi >>> 1) ^ -(zi & 1))) | 0;
+    out[i] = m < 0 ? m ^ 0x80000000 : ~m;
+  }
+  return out;
+}
+
+/** Inverse of `residuals16`. */
+function targets16(p: Uint32Array, z: Uint32Array): Uint16Array {
+  const n = p.length;
+  const out = new Uint16Array(n);
+  for (let i = 0; i < n; i++) {
+    const pb = p[i];
+    const zi = z[i] | 0;
+    const m = ((pb ^ (pb & 0x8000 ? 0xffff : 0x8000)) + ((zi >>> 1) ^ -(zi & 1))) & 0xffff;
+    out[i] = m & 0x8000 ? m ^ 0x8000 : m ^ 0xffff;
+  }
+  return out;
+}
+
 /**
  * Low-rank update plus coded residual. The target is predicted as reference + U V (rank chosen by
  * the fit, 0 when no component pays), rounded to the dtype; what is left, the difference of the
@@ -257,8 +297,9 @@ export const lowRankResidual: DeltaTypePlugin = {
     const rBits = bitsOf(reference);
     let fit: LowRankFit = { rank: 0, factors: new Float32Array(0) };
     if (maxRank > 0 && rows >= MIN_SIDE && cols >= MIN_SIDE && looksLowRank(dtype, tBits, rBits, rows, cols)) {
-      const { d, floor } = updateOf(dtype, tBits, rBits, null, cols);
-      fit = fitLowRank(d, rows, cols, maxRank, floor);
+      const ws = workspace(8 * rows * cols + fitBytes(rows, cols, maxRank));
+      const { d, floor } = updateOf(dtype, tBits, rBits, null, cols, ws);
+      fit = fitLowRank(d, rows, cols, maxRank, floor, ws);
     }
     const pred = predict(dtype, rBits, rows, cols, fit.rank, fit.factors);
     const { z, exponent } = format.bits === 32 ? residuals32(tBits as Uint32Array, pred) : residuals16(tBits as Uint16Array, pred, format.mantissaBits, format.exponentMask);
@@ -278,23 +319,10 @@ export const lowRankResidual: DeltaTypePlugin = {
     const factors = requireArray(payload, 'factors', Float32Array, rank * (rows + cols));
     const rBits = bitsOf(reference);
     const pred = predict(dtype as LowRankDType, rBits, rows, cols, rank, factors);
-    const n = pred.length;
     const { mantissaBits: shift, exponentMask: mask } = format;
-    const exponent = new Uint8Array(n);
-    for (let i = 0; i < n; i++) exponent[i] = (pred[i] >>> shift) & mask;
+    const exponent = exponentsOf(pred, shift, mask);
     const z = decodeResiduals({ coded: requireArray(payload, 'coded', Uint8Array), raw: requireArray(payload, 'raw', Uint8Array) }, exponent, cols);
-    const full = 2 ** format.bits;
-    const half = full / 2;
-    const top = full - 1;
-    const out = format.bits === 32 ? new Uint32Array(n) : new Uint16Array(n);
-    for (let i = 0; i < n; i++) {
-      const zi = z[i];
-      const p = pred[i];
-      let m = (p >= half ? top - p : p + half) + (zi & 1 ? -(zi + 1) / 2 : zi / 2);
-      if (m >= full) m -= full;
-      else if (m < 0) m += full;
-      out[i] = m >= half ? m - half : top - m;
-    }
+    const out = format.bits === 32 ? targets32(pred, z) : targets16(pred, z);
     return { dtype, shape, data: new Uint8Array(out.buffer) };
   },
 };

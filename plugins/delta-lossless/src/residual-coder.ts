@@ -1,6 +1,6 @@
 import { ReefError } from '@reef/core';
 import { ADAPT_LIMIT, ADAPT_RATE, ByteModel, RangeDecoder } from '@reef/codecs';
-import { RESIDUAL_CODER_WASM_BASE64 } from './residual-coder-wasm.js';
+import { RESIDUAL_CODER_WASM_BASE64 } from './wasm-binary.js';
 
 /**
  * Codes integer residuals (zigzag, < 2^32) the way fpzip and FPC code float prediction errors: the
@@ -89,6 +89,10 @@ interface CoderWasm {
   readonly encodeRun: (count: number) => number;
   readonly rawBytes: () => number;
   readonly finish: () => number;
+  readonly startDecode: (cols: number, coded: number, codedLength: number, raw: number, rawLength: number) => void;
+  readonly decodeRun: (count: number) => number;
+  readonly codedLeft: () => number;
+  readonly rawLeft: () => number;
   readonly RATE: WebAssembly.Global;
   readonly Z: WebAssembly.Global;
   readonly E: WebAssembly.Global;
@@ -301,8 +305,37 @@ function grow(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   return grown;
 }
 
-/** Inverse of `encodeResiduals`: the zigzag residuals, given the same exponents. */
-export function decodeResiduals(stored: CodedResiduals, exponent: Uint8Array, cols: number): Uint32Array {
+/** Inverse of `encodeResiduals`: the zigzag residuals, given the same exponents (in WebAssembly where it runs, else `decodeResidualsJs`). */
+export function decodeResiduals(stored: CodedResiduals, exponent: Uint8Array, cols: number, useWasm = true): Uint32Array {
+  const w = useWasm && cols <= WASM_MAX_COLS ? wasmCoder() : null;
+  if (!w) return decodeResidualsJs(stored, exponent, cols);
+  const codedAt = w.SIZES.value + 4 * cols;
+  const rawAt = codedAt + stored.coded.length;
+  const need = rawAt + stored.raw.length;
+  if (need > w.memory.buffer.byteLength) w.memory.grow(Math.ceil((need - w.memory.buffer.byteLength) / 65536));
+  const mem = new Uint8Array(w.memory.buffer);
+  mem.set(stored.coded, codedAt);
+  mem.set(stored.raw, rawAt);
+  w.startDecode(cols, codedAt, stored.coded.length, rawAt, stored.raw.length);
+  const n = exponent.length;
+  const out = new Uint32Array(n);
+  const chunk = w.CHUNK.value;
+  const z = new Uint32Array(w.memory.buffer, w.Z.value, chunk);
+  for (let i = 0; i < n; i += chunk) {
+    const len = Math.min(chunk, n - i);
+    mem.set(exponent.subarray(i, i + len), w.E.value);
+    const status = w.decodeRun(len);
+    if (status === -1) throw new ReefError('BAD_MODEL', `residual bit length ${z[0] | 0} is out of range`);
+    if (status === -2) throw new ReefError('BAD_MODEL', 'residual raw bits end early');
+    out.set(z.subarray(0, len), i);
+  }
+  if (w.codedLeft() !== 0) throw new ReefError('BAD_MODEL', `residual lengths: context-coded stream has ${w.codedLeft()} unread bytes`);
+  if (w.rawLeft() !== 0) throw new ReefError('BAD_MODEL', `residual raw bits: ${w.rawLeft()} bytes unread`);
+  return out;
+}
+
+/** `decodeResiduals` in JS, with `RangeDecoder`. */
+export function decodeResidualsJs(stored: CodedResiduals, exponent: Uint8Array, cols: number): Uint32Array {
   const n = exponent.length;
   const out = new Uint32Array(n);
   const model = new ByteModel(CONTEXTS);

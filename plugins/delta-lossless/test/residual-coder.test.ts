@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeResiduals, encodeResiduals, encodeResidualsJs } from '../src/residual-coder.js';
+import { ReefError } from '@reef/core';
+import { decodeResiduals, decodeResidualsJs, encodeResiduals, encodeResidualsJs } from '../src/residual-coder.js';
 
 /** Seeded residuals of mixed sizes: mostly small (a good prediction), some far from their neighbours, some of all 32 bits. */
 function residuals(seed: number, n: number): { z: Uint32Array; exponent: Uint8Array } {
@@ -29,6 +30,29 @@ describe('residual coder: the WASM loop and the JS loop', () => {
       expect(Buffer.from(wasm.raw).equals(Buffer.from(js.raw))).toBe(true);
       expect(encodeResiduals(z, exponent, cols, false)).toEqual(js);
       expect(decodeResiduals(wasm, exponent, cols)).toEqual(z);
+      expect(decodeResidualsJs(wasm, exponent, cols)).toEqual(z);
     });
   }
+
+  it('both refuse a truncated or padded stream with the same message', () => {
+    const { z, exponent } = residuals(9, 3000);
+    const good = encodeResiduals(z, exponent, 50);
+    const broken = [
+      { ...good, coded: good.coded.subarray(0, good.coded.length - 1) },
+      { ...good, coded: Uint8Array.from([...good.coded, 0]) },
+      { ...good, raw: good.raw.subarray(0, good.raw.length - 1) },
+      { ...good, raw: Uint8Array.from([...good.raw, 0]) },
+      { ...good, raw: good.raw.subarray(0, 10) },
+    ];
+    for (const bad of broken) {
+      let js: unknown;
+      try {
+        decodeResidualsJs(bad, exponent, 50);
+      } catch (e) {
+        js = e;
+      }
+      expect(js).toBeInstanceOf(ReefError);
+      expect(() => decodeResiduals(bad, exponent, 50)).toThrow((js as Error).message);
+    }
+  });
 });

@@ -1,6 +1,7 @@
-// AssemblyScript source of the residual encoder's loop (compiled by `pnpm build:wasm`, which embeds
-// the binary in src/residual-coder-wasm.ts). It is src/residual-coder.ts's `encodeResidualsJs` in
-// u32 arithmetic: the same decisions, model updates and output bytes (tests compare the two).
+// AssemblyScript source of the residual coder's loops (compiled by `pnpm build:wasm`, which embeds
+// the binary in src/wasm-binary.ts). The encoder is src/residual-coder.ts's `encodeResidualsJs` in
+// u32 arithmetic: the same decisions, model updates and output bytes (tests compare the two); the
+// decoder is its `decodeResidualsJs` (the same values, and the same refusals of a bad stream).
 // Nothing is allocated here (the stub runtime suffices); the caller fills fixed regions of linear
 // memory, a chunk of at most CHUNK elements at a time: Z (u32 zigzag residuals), E (u8 exponent
 // field of each prediction); the chunk's output lands at CODED (range-coded decisions) and RAW
@@ -38,6 +39,7 @@ let rawWritten: u32 = 0;
 
 /** A new stream over rows of `columns` elements: fresh models, interval and raw bits. */
 export function start(columns: u32): void {
+  rawOk = true;
   for (let k: usize = 0; k < <usize>(BELOW + 256); k++) {
     store<u16>(P + (k << 1), 32768);
     store<u8>(N + k, 0);
@@ -177,4 +179,138 @@ export function finish(): u32 {
     rawWritten = 1;
   }
   return 4;
+}
+
+// The decoder: `startDecode` with the whole coded stream at `coded` and the raw bits at `raw` (both
+// after SIZES, placed by the caller), then `decodeRun` per chunk (E in, Z out), then `codedLeft` and `rawLeft`.
+
+let codedAt: usize = 0;
+let codedEnd: usize = 0;
+let rawAt: usize = 0;
+let rawEnd: usize = 0;
+let x: u32 = 0;
+
+/** The next coded byte, 0 past the end (counted, so `codedLeft` sees a truncated stream). */
+// @ts-ignore: decorator
+@inline function nextByte(): u32 {
+  const b: u32 = codedAt < codedEnd ? <u32>load<u8>(codedAt) : 0;
+  codedAt++;
+  return b;
+}
+
+export function startDecode(columns: u32, coded: usize, codedLength: u32, raw: usize, rawLength: u32): void {
+  start(columns);
+  codedAt = coded;
+  codedEnd = coded + codedLength;
+  rawAt = raw;
+  rawEnd = raw + rawLength;
+  x = 0;
+  for (let k = 0; k < 4; k++) x = (x << 8) | nextByte();
+}
+
+// @ts-ignore: decorator
+@inline function decodeBit(at: u32): u32 {
+  const pa = P + (<usize>at << 1);
+  const na = N + <usize>at;
+  const pv: u32 = load<u16>(pa);
+  let p: u32 = pv >>> 4;
+  p = p < 1 ? 1 : p > 4095 ? 4095 : p;
+  const range: u32 = x2 - x1;
+  const mid: u32 = x1 + (range >>> 12) * p + (((range & 0xfff) * p) >>> 12);
+  const bit: u32 = x <= mid ? 1 : 0;
+  x2 = select<u32>(mid, x2, bit != 0);
+  x1 = select<u32>(x1, mid + 1, bit != 0);
+  const c: u32 = load<u8>(na);
+  const target: i32 = select<i32>(65535, 0, bit != 0);
+  const delta = truncDiv65536(<i64>(target - <i32>pv) * <i64>load<u32>(RATE + ((<usize>c) << 2)));
+  store<u16>(pa, <u32>(<i32>pv + delta));
+  store<u8>(na, select<u32>(c + 1, c, c < LIMIT));
+  while (((x1 ^ x2) & 0xff000000) == 0) {
+    x1 = x1 << 8;
+    x2 = (x2 << 8) | 255;
+    x = (x << 8) | nextByte();
+  }
+  return bit;
+}
+
+/** The next `n` raw bits (n ≤ 32); false in `rawOk` when the raw bytes end first. */
+let rawOk = true;
+// @ts-ignore: decorator
+@inline function readRaw(n: u32): u32 {
+  while (accBits < n) {
+    if (rawAt >= rawEnd) {
+      rawOk = false;
+      return 0;
+    }
+    acc |= (<u64>load<u8>(rawAt)) << accBits;
+    rawAt++;
+    accBits += 8;
+  }
+  const v = <u32>(acc & ((<u64>1 << n) - 1));
+  acc >>= n;
+  accBits -= n;
+  return v;
+}
+
+/**
+ * Decodes `count` residuals into Z given their exponents at E; returns 0, or -1 when a bit length
+ * is out of range (then the length at Z[0]), -2 when the raw bits end early.
+ */
+export function decodeRun(count: u32): i32 {
+  let i = index;
+  let j = column;
+  const width = cols;
+  for (let k: u32 = 0; k < count; k++) {
+    const ex: i32 = <i32>load<u8>(E + <usize>k);
+    const left: i32 = j != 0 ? load<i32>(SIZES + (<usize>(j - 1) << 2)) : -1;
+    const up: i32 = i >= width ? load<i32>(SIZES + (<usize>j << 2)) : -1;
+    let ctx: i32 = 0;
+    if (left >= 0 || up >= 0) {
+      const guess: i32 = left >= 0 && up >= 0 ? (left + up + 1) >> 1 : max<i32>(left, up);
+      const c: i32 = guess - ex + 1;
+      ctx = c < 1 ? 1 : c >= CONTEXTS ? CONTEXTS - 1 : c;
+    }
+    const base: u32 = (<u32>ctx) << 8;
+    let L: i32 = ctx > 0 ? ctx - 1 : 0;
+    if (decodeBit(base | NODE_ZERO) == 0) {
+      const positive = decodeBit(base | NODE_SIGN) == 1;
+      let m: i32 = 1;
+      while (m <= UNARY_MAX && decodeBit(base | (NODE_UNARY + <u32>m - 1)) == 0) m++;
+      if (m > UNARY_MAX) {
+        L = <i32>readRaw(6);
+        if (!rawOk) return -2;
+      } else L += positive ? m : -m;
+    }
+    if (L < 0 || L > 32) {
+      store<i32>(Z, L);
+      return -1;
+    }
+    let v: u32 = <u32>L;
+    if (L >= 2) {
+      v = 2 + decodeBit(BELOW + <u32>L);
+      if (L > 2) {
+        const low = readRaw(<u32>L - 2);
+        if (!rawOk) return -2;
+        v = (v << (<u32>L - 2)) | low;
+      }
+    }
+    store<u32>(Z + (<usize>k << 2), v);
+    store<i32>(SIZES + (<usize>j << 2), L + ex);
+    i++;
+    j++;
+    if (j == width) j = 0;
+  }
+  index = i;
+  column = j;
+  return 0;
+}
+
+/** Coded bytes left unread at the end (negative: read past the end). */
+export function codedLeft(): i32 {
+  return <i32>codedEnd - <i32>codedAt;
+}
+
+/** Raw bytes left unread at the end. */
+export function rawLeft(): i32 {
+  return <i32>rawEnd - <i32>rawAt;
 }

@@ -1,0 +1,151 @@
+import { LOW_RANK_WASM_BASE64 } from './wasm-binary.js';
+
+/**
+ * The passes of the low-rank fit over the update matrix, and the memory they work in. In
+ * WebAssembly where it runs (wasm/low-rank.ts): compiled before it runs, so a fit in a fresh
+ * process (as the CLI makes one per command) does not run its f64 loops in the interpreter, boxing
+ * every product, while the JIT warms up. In JS otherwise (and for what does not fit in 4 GiB).
+ * Both do the same arithmetic in the same order.
+ *
+ * Arrays come from `Workspace.f64/f32/i32`: views of the module's memory, reserved up front (a
+ * memory that grows would detach the views handed out before), or plain typed arrays in JS.
+ */
+export interface Workspace {
+  f64(length: number): Float64Array;
+  f32(length: number): Float32Array;
+  i32(length: number): Int32Array;
+  /** out (b vectors of `rows`) = D V, V given as b vectors of `cols`. */
+  multiplyBlock(d: Float64Array, rows: number, cols: number, v: Float64Array, b: number, out: Float64Array): void;
+  /** out (b vectors of `cols`) = Dᵀ U, U given as b vectors of `rows`. */
+  multiplyTransposedBlock(d: Float64Array, rows: number, cols: number, u: Float64Array, b: number, out: Float64Array): void;
+  /** Σ log2(x² + floor) over `d`. */
+  logSum(d: Float64Array, floor: number): number;
+  /**
+   * Per rank c + 1 ≤ b: Σ over the sampled elements (every element when `sample` is null) of
+   * log2(r² + floor), r = d − Σ_{c' ≤ c} us[c'] vs[c'] (us: b × rows, vs: b × cols).
+   */
+  residualLogs(d: Float64Array, sample: Int32Array | null, rows: number, cols: number, us: Float32Array, vs: Float32Array, b: number, floor: number): Float64Array;
+}
+
+interface LowRankWasm {
+  readonly memory: WebAssembly.Memory;
+  readonly multiplyBlock: (d: number, rows: number, cols: number, v: number, b: number, out: number) => void;
+  readonly multiplyTransposedBlock: (d: number, rows: number, cols: number, u: number, b: number, out: number) => void;
+  readonly logSum: (d: number, n: number, floor: number) => number;
+  readonly residualLogs: (d: number, sample: number, count: number, rows: number, cols: number, us: number, vs: number, b: number, floor: number, out: number) => void;
+}
+
+let lowRankWasm: LowRankWasm | null | undefined;
+
+function wasmModule(): LowRankWasm | null {
+  if (lowRankWasm !== undefined) return lowRankWasm;
+  try {
+    const text = atob(LOW_RANK_WASM_BASE64);
+    const bytes = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+    lowRankWasm = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as LowRankWasm;
+  } catch {
+    lowRankWasm = null;
+  }
+  return lowRankWasm;
+}
+
+/** Most bytes a WASM workspace takes (a 32-bit memory, with room to spare). */
+const WASM_MAX_BYTES = 3 * 2 ** 30;
+
+/**
+ * A workspace of at least `bytes` (the sum of what will be asked of it, each array rounded up to 8
+ * bytes): in WebAssembly memory where it runs and fits, else in JS. One at a time: a new workspace
+ * reuses the module's memory (the arrays of the previous one then change under their holder).
+ */
+export function workspace(bytes: number, useWasm = true): Workspace {
+  const w = useWasm && bytes <= WASM_MAX_BYTES ? wasmModule() : null;
+  if (!w) return jsWorkspace();
+  try {
+    const have = w.memory.buffer.byteLength;
+    if (bytes > have) w.memory.grow(Math.ceil((bytes - have) / 65536));
+  } catch {
+    return jsWorkspace(); // the host refused the memory
+  }
+  const buffer = w.memory.buffer;
+  let top = 8; // offset 0 stands for "no sample" in residualLogs
+  const take = (length: number, width: number): number => {
+    const at = top;
+    top += Math.ceil((length * width) / 8) * 8;
+    if (top > buffer.byteLength) throw new Error(`low-rank workspace: ${top} bytes asked of ${buffer.byteLength} reserved`);
+    return at;
+  };
+  const f64 = (length: number) => new Float64Array(buffer, take(length, 8), length);
+  return {
+    f64,
+    f32: (length) => new Float32Array(buffer, take(length, 4), length),
+    i32: (length) => new Int32Array(buffer, take(length, 4), length),
+    multiplyBlock: (d, rows, cols, v, b, out) => w.multiplyBlock(d.byteOffset, rows, cols, v.byteOffset, b, out.byteOffset),
+    multiplyTransposedBlock: (d, rows, cols, u, b, out) => w.multiplyTransposedBlock(d.byteOffset, rows, cols, u.byteOffset, b, out.byteOffset),
+    logSum: (d, floor) => w.logSum(d.byteOffset, d.length, floor),
+    residualLogs(d, sample, rows, cols, us, vs, b, floor) {
+      const out = f64(b);
+      w.residualLogs(d.byteOffset, sample === null ? 0 : sample.byteOffset, sample === null ? d.length : sample.length, rows, cols, us.byteOffset, vs.byteOffset, b, floor, out.byteOffset);
+      return Float64Array.from(out);
+    },
+  };
+}
+
+function jsWorkspace(): Workspace {
+  return {
+    f64: (length) => new Float64Array(length),
+    f32: (length) => new Float32Array(length),
+    i32: (length) => new Int32Array(length),
+    multiplyBlock,
+    multiplyTransposedBlock,
+    logSum,
+    residualLogs,
+  };
+}
+
+function multiplyBlock(d: Float64Array, rows: number, cols: number, v: Float64Array, b: number, out: Float64Array): void {
+  for (let i = 0; i < rows; i++) {
+    const at = i * cols;
+    for (let c = 0; c < b; c++) {
+      const vc = c * cols;
+      let s = 0;
+      for (let j = 0; j < cols; j++) s += d[at + j] * v[vc + j];
+      out[c * rows + i] = s;
+    }
+  }
+}
+
+function multiplyTransposedBlock(d: Float64Array, rows: number, cols: number, u: Float64Array, b: number, out: Float64Array): void {
+  out.fill(0, 0, b * cols);
+  for (let i = 0; i < rows; i++) {
+    const at = i * cols;
+    for (let c = 0; c < b; c++) {
+      const uc = u[c * rows + i];
+      if (uc === 0) continue;
+      const oc = c * cols;
+      for (let j = 0; j < cols; j++) out[oc + j] += d[at + j] * uc;
+    }
+  }
+}
+
+function logSum(d: Float64Array, floor: number): number {
+  let s = 0;
+  for (let i = 0; i < d.length; i++) s += Math.log2(d[i] * d[i] + floor);
+  return s;
+}
+
+function residualLogs(d: Float64Array, sample: Int32Array | null, rows: number, cols: number, us: Float32Array, vs: Float32Array, b: number, floor: number): Float64Array {
+  const logs = new Float64Array(b);
+  const count = sample === null ? d.length : sample.length;
+  for (let k = 0; k < count; k++) {
+    const at = sample === null ? k : sample[k];
+    const i = (at / cols) | 0;
+    const j = at - i * cols;
+    let r = d[at];
+    for (let c = 0; c < b; c++) {
+      r -= us[c * rows + i] * vs[c * cols + j];
+      logs[c] += Math.log2(r * r + floor);
+    }
+  }
+  return logs;
+}
