@@ -28,8 +28,9 @@ const SAMPLE = 1 << 15;
 
 /** Bytes of workspace `fitLowRank` asks for beyond the matrix (blocks of 4, 8, ... up to maxRank, vectors and factors). */
 export function fitBytes(rows: number, cols: number, maxRank: number): number {
+  // (What update32 borrows past the matrix while it builds it is counted in too.)
   const blocks = 2 * Math.max(BLOCK, maxRank); // 4 + 8 + ... + maxRank, at most
-  return blocks * (rows + cols) * 12 + 16 * blocks + 4 * SAMPLE + 64 * 8 * 6;
+  return blocks * (rows + cols) * 12 + 16 * blocks + 4 * SAMPLE + 64 * 8 * 6 + (rows + cols) + 8 * (rows * cols + 256);
 }
 
 export interface LowRankFit {
@@ -51,19 +52,7 @@ export function fitLowRank(d: Float64Array, rows: number, cols: number, maxRank:
   if (rows < 2 || cols < 2 || maxRank < 1) return none;
   // Rows and columns that did not change at all (dead units, frozen inputs) stay exact: their factor
   // entries are kept at zero, so the prediction there is the reference itself.
-  const liveRow = new Uint8Array(rows);
-  const liveCol = new Uint8Array(cols);
-  let any = false;
-  for (let i = 0; i < rows; i++) {
-    const at = i * cols;
-    for (let j = 0; j < cols; j++) {
-      if (d[at + j] !== 0) {
-        liveRow[i] = 1;
-        liveCol[j] = 1;
-        any = true;
-      }
-    }
-  }
+  const { live, any } = ws.liveMarks(d, rows, cols);
   if (!any) return none;
   const costBits = 2 * (rows + cols) * 32;
   const sample = sampleOf(rows * cols, cols, ws);
@@ -78,7 +67,7 @@ export function fitLowRank(d: Float64Array, rows: number, cols: number, maxRank:
     grown.set(v);
     for (let x = v.length; x < grown.length; x++) {
       seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5;
-      grown[x] = liveCol[x % cols] ? (seed >>> 0) / 4294967296 - 0.5 : 0;
+      grown[x] = live[rows + (x % cols)] ? (seed >>> 0) / 4294967296 - 0.5 : 0;
     }
     v = grown;
     const { us, vs } = subspace(d, rows, cols, b, v, ws);
@@ -86,8 +75,8 @@ export function fitLowRank(d: Float64Array, rows: number, cols: number, maxRank:
     const uf = ws.f32(b * rows);
     const vf = ws.f32(b * cols);
     for (let c = 0; c < b; c++) {
-      for (let i = 0; i < rows; i++) uf[c * rows + i] = liveRow[i] ? us[c][i] : 0;
-      for (let j = 0; j < cols; j++) vf[c * cols + j] = liveCol[j] ? vs[c][j] : 0;
+      for (let i = 0; i < rows; i++) uf[c * rows + i] = live[i] ? us[c][i] : 0;
+      for (let j = 0; j < cols; j++) vf[c * cols + j] = live[rows + j] ? vs[c][j] : 0;
     }
     // Estimated net saving of each rank (index = rank), and where to stop looking: once a component
     // saves under an eighth of its cost, what follows is fitting noise.

@@ -18,6 +18,13 @@ export interface Workspace {
   multiplyBlock(d: Float64Array, rows: number, cols: number, v: Float64Array, b: number, out: Float64Array): void;
   /** out (b vectors of `cols`) = Dᵀ U, U given as b vectors of `rows`. */
   multiplyTransposedBlock(d: Float64Array, rows: number, cols: number, u: Float64Array, b: number, out: Float64Array): void;
+  /** The rows (live[i]) and columns (live[rows + j]) of d with a nonzero element, and whether there is any. */
+  liveMarks(d: Float64Array, rows: number, cols: number): { live: Uint8Array; any: boolean };
+  /**
+   * The whole update of an f32 tensor in this workspace, where it runs that in WebAssembly: d =
+   * t − r where finite, else 0, and Σ noise[exponent field of t] over the finite elements; null in JS.
+   */
+  update32?(tBits: Uint32Array, rBits: Uint32Array, noise: Float64Array): { d: Float64Array; floorSum: number };
   /** Σ log2(x² + floor) over `d`. */
   logSum(d: Float64Array, floor: number): number;
   /**
@@ -25,6 +32,12 @@ export interface Workspace {
    * log2(r² + floor), r = d − Σ_{c' ≤ c} us[c'] vs[c'] (us: b × rows, vs: b × cols).
    */
   residualLogs(d: Float64Array, sample: Int32Array | null, rows: number, cols: number, us: Float32Array, vs: Float32Array, b: number, floor: number): Float64Array;
+  /**
+   * The f32 prediction of low-rank-residual (`predict` there) where this workspace runs it in
+   * WebAssembly: the bit patterns of f32(ref + U V) where finite, else ref's own; null in JS (the
+   * caller's loop then).
+   */
+  predict32?(refBits: Uint32Array, rows: number, cols: number, rank: number, factors: Float32Array): Uint32Array;
 }
 
 interface LowRankWasm {
@@ -33,6 +46,9 @@ interface LowRankWasm {
   readonly multiplyTransposedBlock: (d: number, rows: number, cols: number, u: number, b: number, out: number) => void;
   readonly logSum: (d: number, n: number, floor: number) => number;
   readonly residualLogs: (d: number, sample: number, count: number, rows: number, cols: number, us: number, vs: number, b: number, floor: number, out: number) => void;
+  readonly liveMarks: (d: number, rows: number, cols: number, live: number) => number;
+  readonly update32: (t: number, r: number, n: number, noise: number, d: number) => number;
+  readonly predict32: (ref: number, rows: number, cols: number, rank: number, factors: number, out: number, row: number) => void;
 }
 
 let lowRankWasm: LowRankWasm | null | undefined;
@@ -52,6 +68,11 @@ function wasmModule(): LowRankWasm | null {
 
 /** Most bytes a WASM workspace takes (a 32-bit memory, with room to spare). */
 const WASM_MAX_BYTES = 3 * 2 ** 30;
+
+/** Bytes of workspace `predict32` asks for. */
+export function predictBytes(rows: number, cols: number, rank: number): number {
+  return 8 * rows * cols + 4 * rank * (rows + cols) + 8 * cols + 64;
+}
 
 /**
  * A workspace of at least `bytes` (the sum of what will be asked of it, each array rounded up to 8
@@ -83,10 +104,38 @@ export function workspace(bytes: number, useWasm = true): Workspace {
     multiplyBlock: (d, rows, cols, v, b, out) => w.multiplyBlock(d.byteOffset, rows, cols, v.byteOffset, b, out.byteOffset),
     multiplyTransposedBlock: (d, rows, cols, u, b, out) => w.multiplyTransposedBlock(d.byteOffset, rows, cols, u.byteOffset, b, out.byteOffset),
     logSum: (d, floor) => w.logSum(d.byteOffset, d.length, floor),
+    liveMarks(d, rows, cols) {
+      const live = new Uint8Array(buffer, take(rows + cols, 1), rows + cols);
+      return { live, any: w.liveMarks(d.byteOffset, rows, cols, live.byteOffset) !== 0 };
+    },
+    update32(tBits, rBits, noise) {
+      // The matrix first: it is what the fit reads from here on (the inputs after it are dead once used).
+      const d = f64(tBits.length);
+      const mark = top;
+      const t = new Uint32Array(buffer, take(tBits.length, 4), tBits.length);
+      const r = new Uint32Array(buffer, take(rBits.length, 4), rBits.length);
+      const table = f64(noise.length);
+      t.set(tBits);
+      r.set(rBits);
+      table.set(noise);
+      const floorSum = w.update32(t.byteOffset, r.byteOffset, tBits.length, table.byteOffset, d.byteOffset);
+      top = mark;
+      return { d, floorSum };
+    },
     residualLogs(d, sample, rows, cols, us, vs, b, floor) {
       const out = f64(b);
       w.residualLogs(d.byteOffset, sample === null ? 0 : sample.byteOffset, sample === null ? d.length : sample.length, rows, cols, us.byteOffset, vs.byteOffset, b, floor, out.byteOffset);
       return Float64Array.from(out);
+    },
+    predict32(refBits, rows, cols, rank, factors) {
+      const ref = new Uint32Array(buffer, take(refBits.length, 4), refBits.length);
+      ref.set(refBits);
+      const f = new Float32Array(buffer, take(factors.length, 4), factors.length);
+      f.set(factors);
+      const out = new Uint32Array(buffer, take(refBits.length, 4), refBits.length);
+      const row = f64(cols);
+      w.predict32(ref.byteOffset, rows, cols, rank, f.byteOffset, out.byteOffset, row.byteOffset);
+      return Uint32Array.from(out);
     },
   };
 }
@@ -98,6 +147,7 @@ function jsWorkspace(): Workspace {
     i32: (length) => new Int32Array(length),
     multiplyBlock,
     multiplyTransposedBlock,
+    liveMarks,
     logSum,
     residualLogs,
   };
@@ -126,6 +176,22 @@ function multiplyTransposedBlock(d: Float64Array, rows: number, cols: number, u:
       for (let j = 0; j < cols; j++) out[oc + j] += d[at + j] * uc;
     }
   }
+}
+
+function liveMarks(d: Float64Array, rows: number, cols: number): { live: Uint8Array; any: boolean } {
+  const live = new Uint8Array(rows + cols);
+  let any = false;
+  for (let i = 0; i < rows; i++) {
+    const at = i * cols;
+    for (let j = 0; j < cols; j++) {
+      if (d[at + j] !== 0) {
+        live[i] = 1;
+        live[rows + j] = 1;
+        any = true;
+      }
+    }
+  }
+  return { live, any };
 }
 
 function logSum(d: Float64Array, floor: number): number {

@@ -3,7 +3,7 @@ import {
   type DeltaPayload, type DeltaTypePlugin, type ParamSpec, type Tensor,
 } from '@reef/core';
 import { firstComponentSaving, fitBytes, fitLowRank, lookBytes, lookRows, worthFitting, type LowRankFit } from './low-rank-fit.js';
-import { workspace, type Workspace } from './low-rank-kernels.js';
+import { predictBytes, workspace, type Workspace } from './low-rank-kernels.js';
 import { assertSameLayout, headerAttributes, readHeader, sameLayout } from './payload.js';
 import { decodeResiduals, encodeResiduals } from './residual-coder.js';
 
@@ -84,6 +84,8 @@ function valuesOf(dtype: LowRankDType, bits: Uint32Array | Uint16Array): Float32
  */
 function updateOf(dtype: LowRankDType, tBits: Uint32Array | Uint16Array, rBits: Uint32Array | Uint16Array, rows: readonly number[] | null, cols: number, ws: Workspace): { d: Float64Array; floor: number } {
   const noise = roundingNoise(dtype);
+  const whole = rows === null && dtype === 'f32' ? ws.update32?.(tBits as Uint32Array, rBits as Uint32Array, noise) : undefined;
+  if (whole) return { d: whole.d, floor: whole.floorSum / Math.max(1, whole.d.length) };
   const count = rows === null ? tBits.length / cols : rows.length;
   const d = ws.f64(count * cols);
   const floor = dtype === 'f32'
@@ -160,8 +162,10 @@ function matrixOf(shape: readonly number[]): { rows: number; cols: number } {
  * element as summing per element: x = ref, then x += u_c v_c for c = 0, 1, ...).
  */
 function predict(dtype: LowRankDType, refBits: Uint32Array | Uint16Array, rows: number, cols: number, rank: number, factors: Float32Array): Uint32Array {
+  if (rank === 0) return new Uint32Array(refBits);
+  const fast = dtype === 'f32' ? workspace(predictBytes(rows, cols, rank)).predict32?.(refBits as Uint32Array, rows, cols, rank, factors) : undefined;
+  if (fast) return fast;
   const out = new Uint32Array(refBits);
-  if (rank === 0) return out;
   const row = new Float64Array(cols);
   const refValues = valuesOf(dtype, refBits);
   const outF = new Float32Array(out.buffer);

@@ -4,34 +4,88 @@
 // suffices); every argument is a byte offset into linear memory, where the caller keeps the matrix
 // (f64, row-major), the blocks of vectors (f64, one vector after another) and the factors (f32).
 
-/** out (b vectors of `rows`) = D V, V given as b vectors of `cols`: each row dotted while in cache. */
+/**
+ * out (b vectors of `rows`) = D V, V given as b vectors of `cols`: each row dotted while in cache,
+ * two lanes at a time (f64x2: the sum's order differs from the JS loop's, which the fit allows).
+ */
 export function multiplyBlock(d: usize, rows: u32, cols: u32, v: usize, b: u32, out: usize): void {
+  const pairs = cols & ~1;
   for (let i: u32 = 0; i < rows; i++) {
     const row = d + ((<usize>i * cols) << 3);
     for (let c: u32 = 0; c < b; c++) {
       const vc = v + ((<usize>c * cols) << 3);
-      let s: f64 = 0;
-      for (let j: u32 = 0; j < cols; j++) s += load<f64>(row + (<usize>j << 3)) * load<f64>(vc + (<usize>j << 3));
+      let s2 = f64x2.splat(0);
+      for (let j: u32 = 0; j < pairs; j += 2) {
+        s2 = f64x2.add(s2, f64x2.mul(v128.load(row + (<usize>j << 3)), v128.load(vc + (<usize>j << 3))));
+      }
+      let s: f64 = f64x2.extract_lane(s2, 0) + f64x2.extract_lane(s2, 1);
+      if (pairs < cols) s += load<f64>(row + (<usize>pairs << 3)) * load<f64>(vc + (<usize>pairs << 3));
       store<f64>(out + ((<usize>c * rows + i) << 3), s);
     }
   }
 }
 
-/** out (b vectors of `cols`) = Dᵀ U, U given as b vectors of `rows`: one pass over D. */
+/** out (b vectors of `cols`) = Dᵀ U, U given as b vectors of `rows`: one pass over D, two lanes at a time. */
 export function multiplyTransposedBlock(d: usize, rows: u32, cols: u32, u: usize, b: u32, out: usize): void {
   memory.fill(out, 0, (<usize>b * cols) << 3);
+  const pairs = cols & ~1;
   for (let i: u32 = 0; i < rows; i++) {
     const row = d + ((<usize>i * cols) << 3);
     for (let c: u32 = 0; c < b; c++) {
       const uc = load<f64>(u + ((<usize>c * rows + i) << 3));
       if (uc == 0) continue;
+      const u2 = f64x2.splat(uc);
       const oc = out + ((<usize>c * cols) << 3);
-      for (let j: u32 = 0; j < cols; j++) {
+      for (let j: u32 = 0; j < pairs; j += 2) {
         const at = oc + (<usize>j << 3);
-        store<f64>(at, load<f64>(at) + load<f64>(row + (<usize>j << 3)) * uc);
+        v128.store(at, f64x2.add(v128.load(at), f64x2.mul(v128.load(row + (<usize>j << 3)), u2)));
+      }
+      if (pairs < cols) {
+        const at = oc + (<usize>pairs << 3);
+        store<f64>(at, load<f64>(at) + load<f64>(row + (<usize>pairs << 3)) * uc);
       }
     }
   }
+}
+
+/**
+ * The rows and columns of D (rows × cols) with a nonzero element: live[i] = 1 (rows first, then
+ * columns; live is zeroed here); returns whether there is any.
+ */
+export function liveMarks(d: usize, rows: u32, cols: u32, live: usize): bool {
+  memory.fill(live, 0, <usize>rows + cols);
+  let any = false;
+  for (let i: u32 = 0; i < rows; i++) {
+    const row = d + ((<usize>i * cols) << 3);
+    let rowLive = false;
+    for (let j: u32 = 0; j < cols; j++) {
+      if (load<f64>(row + (<usize>j << 3)) != 0) {
+        rowLive = true;
+        store<u8>(live + rows + j, 1);
+      }
+    }
+    if (rowLive) {
+      store<u8>(live + i, 1);
+      any = true;
+    }
+  }
+  return any;
+}
+
+/**
+ * d[k] = t[k] − r[k] (f32 values, in f64) where finite, else 0, for k < n; returns Σ noise[exponent
+ * field of t[k]] over the finite ones (noise: 256 f64).
+ */
+export function update32(t: usize, r: usize, n: u32, noise: usize, d: usize): f64 {
+  let floor: f64 = 0;
+  for (let k: u32 = 0; k < n; k++) {
+    const x = <f64>load<f32>(t + (<usize>k << 2)) - <f64>load<f32>(r + (<usize>k << 2));
+    if (x - x == 0) {
+      store<f64>(d + (<usize>k << 3), x);
+      floor += load<f64>(noise + ((<usize>((load<u32>(t + (<usize>k << 2)) >>> 23) & 0xff)) << 3));
+    } else store<f64>(d + (<usize>k << 3), 0);
+  }
+  return floor;
 }
 
 /** Σ log2(d[k]² + floor) over the first n elements of d. */
@@ -60,6 +114,33 @@ export function residualLogs(d: usize, sample: usize, count: u32, rows: u32, col
       r -= <f64>load<f32>(us + ((<usize>c * rows + i) << 2)) * <f64>load<f32>(vs + ((<usize>c * cols + j) << 2));
       const o = out + (<usize>c << 3);
       store<f64>(o, load<f64>(o) + Math.log2(r * r + floor));
+    }
+  }
+}
+
+/**
+ * The f32 prediction (src/low-rank-residual.ts's `predict`, the same additions in the same order):
+ * out[i, j] = f32(ref[i, j] + Σ_c u[i, c] v[c, j]) where that sum is finite, else ref's own bits.
+ * ref: rows × cols f32; factors: U (rows × rank) then V (rank × cols), f32; row: cols f64 of scratch.
+ */
+export function predict32(ref: usize, rows: u32, cols: u32, rank: u32, factors: usize, out: usize, row: usize): void {
+  const vAt = factors + ((<usize>rows * rank) << 2);
+  for (let i: u32 = 0; i < rows; i++) {
+    const at = (<usize>i * cols) << 2;
+    for (let j: u32 = 0; j < cols; j++) store<f64>(row + (<usize>j << 3), <f64>load<f32>(ref + at + (<usize>j << 2)));
+    for (let c: u32 = 0; c < rank; c++) {
+      const u = <f64>load<f32>(factors + ((<usize>i * rank + c) << 2));
+      const v = vAt + ((<usize>c * cols) << 2);
+      for (let j: u32 = 0; j < cols; j++) {
+        const r = row + (<usize>j << 3);
+        store<f64>(r, load<f64>(r) + u * <f64>load<f32>(v + (<usize>j << 2)));
+      }
+    }
+    for (let j: u32 = 0; j < cols; j++) {
+      const x = load<f64>(row + (<usize>j << 3));
+      const o = at + (<usize>j << 2);
+      if (x - x == 0) store<f32>(out + o, <f32>x);
+      else store<u32>(out + o, load<u32>(ref + o));
     }
   }
 }
