@@ -7,8 +7,9 @@ import { LOW_RANK_WASM_BASE64 } from './wasm-binary.js';
  * every product, while the JIT warms up. In JS otherwise (and for what does not fit in 4 GiB).
  * Both do the same arithmetic in the same order.
  *
- * Arrays come from `Workspace.f64/f32/i32`: views of the module's memory, reserved up front (a
- * memory that grows would detach the views handed out before), or plain typed arrays in JS.
+ * Arrays come from `Workspace.f64/f32/i32`: views of the module's memory past its static data,
+ * reserved up front (a memory that grows would detach the views handed out before), or plain typed
+ * arrays in JS. The kernels take only such views.
  */
 export interface Workspace {
   f64(length: number): Float64Array;
@@ -42,6 +43,8 @@ export interface Workspace {
 
 interface LowRankWasm {
   readonly memory: WebAssembly.Memory;
+  /** The first byte after the module's static data (Math.log2's tables). */
+  readonly HEAP: WebAssembly.Global;
   readonly multiplyBlock: (d: number, rows: number, cols: number, v: number, b: number, out: number) => void;
   readonly multiplyTransposedBlock: (d: number, rows: number, cols: number, u: number, b: number, out: number) => void;
   readonly logSum: (d: number, n: number, floor: number) => number;
@@ -84,12 +87,14 @@ export function workspace(bytes: number, useWasm = true): Workspace {
   if (!w) return jsWorkspace();
   try {
     const have = w.memory.buffer.byteLength;
-    if (bytes > have) w.memory.grow(Math.ceil((bytes - have) / 65536));
+    const need = bytes + w.HEAP.value + 8;
+    if (need > have) w.memory.grow(Math.ceil((need - have) / 65536));
   } catch {
     return jsWorkspace(); // the host refused the memory
   }
   const buffer = w.memory.buffer;
-  let top = 8; // offset 0 stands for "no sample" in residualLogs
+  // After the module's own data (never 0, which stands for "no sample" in residualLogs).
+  let top = Math.ceil(Math.max(8, w.HEAP.value) / 8) * 8;
   const take = (length: number, width: number): number => {
     const at = top;
     top += Math.ceil((length * width) / 8) * 8;

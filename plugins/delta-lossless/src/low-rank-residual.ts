@@ -16,7 +16,7 @@ export const RANK_PARAM: ParamSpec = {
   description: 'most components of the low-rank update to fit (each kept only where it pays)',
 };
 
-type LowRankDType = 'f32' | 'f16' | 'bf16';
+export type LowRankDType = 'f32' | 'f16' | 'bf16';
 const DTYPES: readonly string[] = ['f32', 'f16', 'bf16'];
 /** Smallest matrix side worth a factor: below it the factors cost about what they could save. */
 const MIN_SIDE = 8;
@@ -159,11 +159,12 @@ function matrixOf(shape: readonly number[]): { rows: number; cols: number } {
  * fixed order, in f64), rounded to the dtype. Where the reference or the sum is not finite the
  * prediction is the reference's own bits: NaN payloads out of arithmetic differ between CPUs.
  * Computed a row at a time, component by component (the same additions in the same order per
- * element as summing per element: x = ref, then x += u_c v_c for c = 0, 1, ...).
+ * element as summing per element: x = ref, then x += u_c v_c for c = 0, 1, ...). f32 in WebAssembly
+ * where it runs (the same IEEE operations: the same bits; exported for the test that checks so).
  */
-function predict(dtype: LowRankDType, refBits: Uint32Array | Uint16Array, rows: number, cols: number, rank: number, factors: Float32Array): Uint32Array {
+export function predict(dtype: LowRankDType, refBits: Uint32Array | Uint16Array, rows: number, cols: number, rank: number, factors: Float32Array, useWasm = true): Uint32Array {
   if (rank === 0) return new Uint32Array(refBits);
-  const fast = dtype === 'f32' ? workspace(predictBytes(rows, cols, rank)).predict32?.(refBits as Uint32Array, rows, cols, rank, factors) : undefined;
+  const fast = dtype === 'f32' && useWasm ? workspace(predictBytes(rows, cols, rank)).predict32?.(refBits as Uint32Array, rows, cols, rank, factors) : undefined;
   if (fast) return fast;
   const out = new Uint32Array(refBits);
   const row = new Float64Array(cols);

@@ -2,7 +2,11 @@
 // `pnpm build:wasm`, which embeds the binary in src/low-rank-wasm.ts): src/low-rank-kernels.ts's
 // JS loops, the same arithmetic in the same order. Nothing is allocated here (the stub runtime
 // suffices); every argument is a byte offset into linear memory, where the caller keeps the matrix
-// (f64, row-major), the blocks of vectors (f64, one vector after another) and the factors (f32).
+// (f64, row-major), the blocks of vectors (f64, one vector after another) and the factors (f32),
+// from HEAP on (below it lie Math.log2's tables).
+
+/** The first byte free for the caller: after the module's static data. */
+export const HEAP: usize = __heap_base;
 
 /**
  * out (b vectors of `rows`) = D V, V given as b vectors of `cols`: each row dotted while in cache,
