@@ -292,7 +292,8 @@ export function firstComponentSaving(s: Float64Array, sub: number, cols: number,
 
 /** Bytes of workspace `firstComponentSaving` asks for beyond the rows it looks at. */
 export function lookBytes(sub: number, cols: number): number {
-  return (sub + cols) * 12 + 64;
+  // (With what update32 borrows past the rows while it builds them.)
+  return (sub + cols) * 12 + 64 + 8 * (sub * cols + 256);
 }
 
 /**

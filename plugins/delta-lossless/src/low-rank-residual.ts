@@ -5,7 +5,7 @@ import {
 import { firstComponentSaving, fitBytes, fitLowRank, lookBytes, lookRows, worthFitting, type LowRankFit } from './low-rank-fit.js';
 import { predictBytes, workspace, type Workspace } from './low-rank-kernels.js';
 import { assertSameLayout, headerAttributes, readHeader, sameLayout } from './payload.js';
-import { decodeResiduals, encodeResiduals } from './residual-coder.js';
+import { decodeTargets, encodeTargets } from './residual-coder.js';
 
 export const RANK_PARAM: ParamSpec = {
   name: 'maxRank',
@@ -79,13 +79,25 @@ function valuesOf(dtype: LowRankDType, bits: Uint32Array | Uint16Array): Float32
 
 /**
  * The update (target − reference, 0 where not finite) on some rows (all when `rows` is null), and
- * the target's mean rounding noise there. One loop per dtype family, over typed arrays: f32 through
- * a Float32Array view of the same bytes, f16/bf16 through their decode table.
+ * the target's mean rounding noise there: f32 in WebAssembly where the workspace runs it, else one
+ * loop per dtype family over typed arrays (f32 through a Float32Array view of the same bytes,
+ * f16/bf16 through their decode table).
  */
 function updateOf(dtype: LowRankDType, tBits: Uint32Array | Uint16Array, rBits: Uint32Array | Uint16Array, rows: readonly number[] | null, cols: number, ws: Workspace): { d: Float64Array; floor: number } {
   const noise = roundingNoise(dtype);
-  const whole = rows === null && dtype === 'f32' ? ws.update32?.(tBits as Uint32Array, rBits as Uint32Array, noise) : undefined;
-  if (whole) return { d: whole.d, floor: whole.floorSum / Math.max(1, whole.d.length) };
+  if (dtype === 'f32' && ws.update32) {
+    const t = tBits as Uint32Array;
+    const r = rBits as Uint32Array;
+    // Some rows: gathered first (a copy per row), so the WASM loop runs over one block.
+    const pick = (bits: Uint32Array) => {
+      if (rows === null) return bits;
+      const out = new Uint32Array(rows.length * cols);
+      rows.forEach((row, k) => out.set(bits.subarray(row * cols, (row + 1) * cols), k * cols));
+      return out;
+    };
+    const { d, floorSum } = ws.update32(pick(t), pick(r), noise);
+    return { d, floor: floorSum / Math.max(1, d.length) };
+  }
   const count = rows === null ? tBits.length / cols : rows.length;
   const d = ws.f64(count * cols);
   const floor = dtype === 'f32'
@@ -196,72 +208,6 @@ export function predict(dtype: LowRankDType, refBits: Uint32Array | Uint16Array,
   return out;
 }
 
-/*
- * The residual of each element: the difference of the target's and the prediction's ordered
- * integers, wrapped to the width (int32 arithmetic does the wrap for 32 bits: an ordered integer is
- * the bit pattern XOR 0x80000000 when positive, its complement when negative), zigzagged so that
- * small magnitudes of either sign are small codes; and the prediction's exponent field.
- */
-function residuals32(t: Uint32Array, p: Uint32Array): { z: Uint32Array; exponent: Uint8Array } {
-  const n = t.length;
-  const z = new Uint32Array(n);
-  const exponent = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const tb = t[i] | 0;
-    const pb = p[i] | 0;
-    const r = ((tb ^ ((tb >> 31) | 0x80000000)) - (pb ^ ((pb >> 31) | 0x80000000))) | 0;
-    z[i] = (r << 1) ^ (r >> 31);
-    exponent[i] = (pb >>> 23) & 0xff;
-  }
-  return { z, exponent };
-}
-
-function residuals16(t: Uint16Array, p: Uint32Array, shift: number, mask: number): { z: Uint32Array; exponent: Uint8Array } {
-  const n = t.length;
-  const z = new Uint32Array(n);
-  const exponent = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const tb = t[i];
-    const pb = p[i];
-    const r = (((tb ^ (tb & 0x8000 ? 0xffff : 0x8000)) - (pb ^ (pb & 0x8000 ? 0xffff : 0x8000))) << 16) >> 16;
-    z[i] = (r << 1) ^ (r >> 31);
-    exponent[i] = (pb >>> shift) & mask;
-  }
-  return { z, exponent };
-}
-
-function exponentsOf(pred: Uint32Array, shift: number, mask: number): Uint8Array {
-  const exponent = new Uint8Array(pred.length);
-  for (let i = 0; i < pred.length; i++) exponent[i] = (pred[i] >>> shift) & mask;
-  return exponent;
-}
-
-/** Inverse of `residuals32`: the target's bit patterns from the prediction's and the zigzag residuals. */
-function targets32(p: Uint32Array, z: Uint32Array): Uint32Array {
-  const n = p.length;
-  const out = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    const pb = p[i] | 0;
-    const zi = z[i] | 0;
-    const m = ((pb ^ ((pb >> 31) | 0x80000000)) + ((zi >>> 1) ^ -(zi & 1))) | 0;
-    out[i] = m < 0 ? m ^ 0x80000000 : ~m;
-  }
-  return out;
-}
-
-/** Inverse of `residuals16`. */
-function targets16(p: Uint32Array, z: Uint32Array): Uint16Array {
-  const n = p.length;
-  const out = new Uint16Array(n);
-  for (let i = 0; i < n; i++) {
-    const pb = p[i];
-    const zi = z[i] | 0;
-    const m = ((pb ^ (pb & 0x8000 ? 0xffff : 0x8000)) + ((zi >>> 1) ^ -(zi & 1))) & 0xffff;
-    out[i] = m & 0x8000 ? m ^ 0x8000 : m ^ 0xffff;
-  }
-  return out;
-}
-
 /**
  * Low-rank update plus coded residual. The target is predicted as reference + U V (rank chosen by
  * the fit, 0 when no component pays), rounded to the dtype; what is left, the difference of the
@@ -307,8 +253,7 @@ export const lowRankResidual: DeltaTypePlugin = {
       fit = fitLowRank(d, rows, cols, maxRank, floor, ws);
     }
     const pred = predict(dtype, rBits, rows, cols, fit.rank, fit.factors);
-    const { z, exponent } = format.bits === 32 ? residuals32(tBits as Uint32Array, pred) : residuals16(tBits as Uint16Array, pred, format.mantissaBits, format.exponentMask);
-    const coded = encodeResiduals(z, exponent, cols);
+    const coded = encodeTargets(tBits, pred, format.bits, format.mantissaBits, format.exponentMask, cols);
     return {
       arrays: { factors: named(fit.factors), coded: named(coded.coded), raw: named(coded.raw) },
       attributes: { ...headerAttributes('low-rank-residual', target), rank: fit.rank },
@@ -324,10 +269,8 @@ export const lowRankResidual: DeltaTypePlugin = {
     const factors = requireArray(payload, 'factors', Float32Array, rank * (rows + cols));
     const rBits = bitsOf(reference);
     const pred = predict(dtype as LowRankDType, rBits, rows, cols, rank, factors);
-    const { mantissaBits: shift, exponentMask: mask } = format;
-    const exponent = exponentsOf(pred, shift, mask);
-    const z = decodeResiduals({ coded: requireArray(payload, 'coded', Uint8Array), raw: requireArray(payload, 'raw', Uint8Array) }, exponent, cols);
-    const out = format.bits === 32 ? targets32(pred, z) : targets16(pred, z);
+    const stored = { coded: requireArray(payload, 'coded', Uint8Array), raw: requireArray(payload, 'raw', Uint8Array) };
+    const out = decodeTargets(stored, pred, format.bits, format.mantissaBits, format.exponentMask, cols);
     return { dtype, shape, data: new Uint8Array(out.buffer) };
   },
 };

@@ -99,6 +99,11 @@ interface CoderWasm {
   readonly RAW: WebAssembly.Global;
   readonly CODED: WebAssembly.Global;
   readonly SIZES: WebAssembly.Global;
+  readonly T: WebAssembly.Global;
+  readonly PRED: WebAssembly.Global;
+  readonly residualsRun: (count: number, width: number, shift: number, mask: number) => void;
+  readonly exponentsRun: (count: number, shift: number, mask: number) => void;
+  readonly targetsRun: (count: number, width: number) => void;
   readonly CHUNK: WebAssembly.Global;
 }
 
@@ -365,5 +370,141 @@ export function decodeResidualsJs(stored: CodedResiduals, exponent: Uint8Array, 
   }
   dec.checkEnd('residual lengths');
   if (raw.remaining() !== 0) throw new ReefError('BAD_MODEL', `residual raw bits: ${raw.remaining()} bytes unread`);
+  return out;
+}
+
+/*
+ * The residual of each element: the difference of the target's and the prediction's ordered
+ * integers, wrapped to the width (int32 arithmetic does the wrap for 32 bits: an ordered integer is
+ * the bit pattern XOR 0x80000000 when positive, its complement when negative), zigzagged so that
+ * small magnitudes of either sign are small codes; and the prediction's exponent field.
+ */
+export function residuals32(t: Uint32Array, p: Uint32Array): { z: Uint32Array; exponent: Uint8Array } {
+  const n = t.length;
+  const z = new Uint32Array(n);
+  const exponent = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const tb = t[i] | 0;
+    const pb = p[i] | 0;
+    const r = ((tb ^ ((tb >> 31) | 0x80000000)) - (pb ^ ((pb >> 31) | 0x80000000))) | 0;
+    z[i] = (r << 1) ^ (r >> 31);
+    exponent[i] = (pb >>> 23) & 0xff;
+  }
+  return { z, exponent };
+}
+
+export function residuals16(t: Uint16Array, p: Uint32Array, shift: number, mask: number): { z: Uint32Array; exponent: Uint8Array } {
+  const n = t.length;
+  const z = new Uint32Array(n);
+  const exponent = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const tb = t[i];
+    const pb = p[i];
+    const r = (((tb ^ (tb & 0x8000 ? 0xffff : 0x8000)) - (pb ^ (pb & 0x8000 ? 0xffff : 0x8000))) << 16) >> 16;
+    z[i] = (r << 1) ^ (r >> 31);
+    exponent[i] = (pb >>> shift) & mask;
+  }
+  return { z, exponent };
+}
+
+export function exponentsOf(pred: Uint32Array, shift: number, mask: number): Uint8Array {
+  const exponent = new Uint8Array(pred.length);
+  for (let i = 0; i < pred.length; i++) exponent[i] = (pred[i] >>> shift) & mask;
+  return exponent;
+}
+
+/** Inverse of `residuals32`: the target's bit patterns from the prediction's and the zigzag residuals. */
+export function targets32(p: Uint32Array, z: Uint32Array): Uint32Array {
+  const n = p.length;
+  const out = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const pb = p[i] | 0;
+    const zi = z[i] | 0;
+    const m = ((pb ^ ((pb >> 31) | 0x80000000)) + ((zi >>> 1) ^ -(zi & 1))) | 0;
+    out[i] = m < 0 ? m ^ 0x80000000 : ~m;
+  }
+  return out;
+}
+
+/** Inverse of `residuals16`. */
+export function targets16(p: Uint32Array, z: Uint32Array): Uint16Array {
+  const n = p.length;
+  const out = new Uint16Array(n);
+  for (let i = 0; i < n; i++) {
+    const pb = p[i];
+    const zi = z[i] | 0;
+    const m = ((pb ^ (pb & 0x8000 ? 0xffff : 0x8000)) + ((zi >>> 1) ^ -(zi & 1))) & 0xffff;
+    out[i] = m & 0x8000 ? m ^ 0x8000 : m ^ 0xffff;
+  }
+  return out;
+}
+
+/**
+ * The residuals of a target against its prediction (bit patterns: `width` 16 or 32, the exponent
+ * field at `shift`, `mask`), coded: `encodeResiduals` of `residuals32`/`residuals16`, with the
+ * map done chunk by chunk inside the WASM loop where it runs.
+ */
+export function encodeTargets(target: Uint32Array | Uint16Array, pred: Uint32Array, width: 16 | 32, shift: number, mask: number, cols: number): CodedResiduals {
+  const w = cols <= WASM_MAX_COLS ? wasmCoder() : null;
+  if (!w) {
+    const { z, exponent } = width === 32 ? residuals32(target as Uint32Array, pred) : residuals16(target as Uint16Array, pred, shift, mask);
+    return encodeResidualsJs(z, exponent, cols);
+  }
+  const need = w.SIZES.value + 4 * cols;
+  if (need > w.memory.buffer.byteLength) w.memory.grow(Math.ceil((need - w.memory.buffer.byteLength) / 65536));
+  const mem = new Uint8Array(w.memory.buffer);
+  const chunk = w.CHUNK.value;
+  const t = new Uint32Array(w.memory.buffer, w.T.value, chunk);
+  const p = new Uint32Array(w.memory.buffer, w.PRED.value, chunk);
+  const n = pred.length;
+  const coded = new Growing(Math.max(64, n >>> 2));
+  const raw = new Growing(Math.max(64, n));
+  w.start(cols);
+  for (let i = 0; i < n; i += chunk) {
+    const len = Math.min(chunk, n - i);
+    t.set(target.subarray(i, i + len));
+    p.set(pred.subarray(i, i + len));
+    w.residualsRun(len, width, shift, mask);
+    const wrote = w.encodeRun(len);
+    coded.append(mem.subarray(w.CODED.value, w.CODED.value + wrote));
+    raw.append(mem.subarray(w.RAW.value, w.RAW.value + w.rawBytes()));
+  }
+  coded.append(mem.subarray(w.CODED.value, w.CODED.value + w.finish()));
+  raw.append(mem.subarray(w.RAW.value, w.RAW.value + w.rawBytes()));
+  return { coded: coded.bytes(), raw: raw.bytes() };
+}
+
+/** Inverse of `encodeTargets`: the target's bit patterns. */
+export function decodeTargets(stored: CodedResiduals, pred: Uint32Array, width: 16 | 32, shift: number, mask: number, cols: number): Uint32Array | Uint16Array {
+  const w = cols <= WASM_MAX_COLS ? wasmCoder() : null;
+  if (!w) {
+    const z = decodeResidualsJs(stored, exponentsOf(pred, shift, mask), cols);
+    return width === 32 ? targets32(pred, z) : targets16(pred, z);
+  }
+  const codedAt = w.SIZES.value + 4 * cols;
+  const rawAt = codedAt + stored.coded.length;
+  const need = rawAt + stored.raw.length;
+  if (need > w.memory.buffer.byteLength) w.memory.grow(Math.ceil((need - w.memory.buffer.byteLength) / 65536));
+  new Uint8Array(w.memory.buffer).set(stored.coded, codedAt);
+  new Uint8Array(w.memory.buffer).set(stored.raw, rawAt);
+  w.startDecode(cols, codedAt, stored.coded.length, rawAt, stored.raw.length);
+  const n = pred.length;
+  const out = width === 32 ? new Uint32Array(n) : new Uint16Array(n);
+  const chunk = w.CHUNK.value;
+  const z = new Uint32Array(w.memory.buffer, w.Z.value, chunk);
+  const t = new Uint32Array(w.memory.buffer, w.T.value, chunk);
+  const p = new Uint32Array(w.memory.buffer, w.PRED.value, chunk);
+  for (let i = 0; i < n; i += chunk) {
+    const len = Math.min(chunk, n - i);
+    p.set(pred.subarray(i, i + len));
+    w.exponentsRun(len, shift, mask);
+    const status = w.decodeRun(len);
+    if (status === -1) throw new ReefError('BAD_MODEL', `residual bit length ${z[0] | 0} is out of range`);
+    if (status === -2) throw new ReefError('BAD_MODEL', 'residual raw bits end early');
+    w.targetsRun(len, width);
+    out.set(t.subarray(0, len), i);
+  }
+  if (w.codedLeft() !== 0) throw new ReefError('BAD_MODEL', `residual lengths: context-coded stream has ${w.codedLeft()} unread bytes`);
+  if (w.rawLeft() !== 0) throw new ReefError('BAD_MODEL', `residual raw bits: ${w.rawLeft()} bytes unread`);
   return out;
 }

@@ -18,7 +18,10 @@ export const E: usize = Z + (<usize>CHUNK << 2);
 export const RAW: usize = E + <usize>CHUNK;
 /** At most 15 decisions per element, each writing at most 4 bytes. */
 export const CODED: usize = RAW + (<usize>CHUNK << 3);
-export const SIZES: usize = CODED + (<usize>CHUNK << 6);
+/** The chunk's target and prediction bit patterns (u32 each, 16-bit ones widened), for residualsRun and targetsRun. */
+export const T: usize = CODED + (<usize>CHUNK << 6);
+export const PRED: usize = T + (<usize>CHUNK << 2);
+export const SIZES: usize = PRED + (<usize>CHUNK << 2);
 
 const CONTEXTS: i32 = 48;
 const BELOW: u32 = 48 << 8;
@@ -313,4 +316,39 @@ export function codedLeft(): i32 {
 /** Raw bytes left unread at the end. */
 export function rawLeft(): i32 {
   return <i32>rawEnd - <i32>rawAt;
+}
+
+// The ordered-integer map of src/residual-coder.ts (`residuals32` and the rest): a bit pattern of
+// width W as an integer in the order of the floats, the residual of two wrapped to W bits.
+
+// @ts-ignore: decorator
+@inline function ordered(b: u32, width: u32): u32 {
+  return width == 32 ? b ^ ((<u32>(<i32>b >> 31)) | 0x80000000) : b ^ select<u32>(0xffff, 0x8000, (b & 0x8000) != 0);
+}
+
+/** Z (zigzag residuals) and E (the prediction's exponent field) of the chunk's T and PRED. */
+export function residualsRun(count: u32, width: u32, shift: u32, mask: u32): void {
+  for (let k: u32 = 0; k < count; k++) {
+    const pb = load<u32>(PRED + (<usize>k << 2));
+    const d: u32 = ordered(load<u32>(T + (<usize>k << 2)), width) - ordered(pb, width);
+    const r: i32 = width == 32 ? <i32>d : (<i32>(d << 16)) >> 16;
+    store<u32>(Z + (<usize>k << 2), <u32>((r << 1) ^ (r >> 31)));
+    store<u8>(E + <usize>k, (pb >>> shift) & mask);
+  }
+}
+
+/** E of the chunk's PRED (before decodeRun). */
+export function exponentsRun(count: u32, shift: u32, mask: u32): void {
+  for (let k: u32 = 0; k < count; k++) store<u8>(E + <usize>k, (load<u32>(PRED + (<usize>k << 2)) >>> shift) & mask);
+}
+
+/** T of the chunk from PRED and Z (after decodeRun): the inverse of residualsRun. */
+export function targetsRun(count: u32, width: u32): void {
+  for (let k: u32 = 0; k < count; k++) {
+    const z = load<u32>(Z + (<usize>k << 2));
+    let m: u32 = ordered(load<u32>(PRED + (<usize>k << 2)), width) + ((z >>> 1) ^ (0 - (z & 1)));
+    if (width != 32) m &= 0xffff;
+    const top: u32 = width == 32 ? 0x80000000 : 0x8000;
+    store<u32>(T + (<usize>k << 2), (m & top) != 0 ? m ^ top : m ^ (width == 32 ? 0xffffffff : 0xffff));
+  }
 }
