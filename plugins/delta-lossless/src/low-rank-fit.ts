@@ -128,11 +128,11 @@ function gcd(a: number, b: number): number {
  */
 function subspace(d: Float64Array, rows: number, cols: number, b: number, v: Float64Array, ws: Workspace): { us: Float64Array[]; vs: Float64Array[] } {
   const u = ws.f64(b * rows);
-  orthonormalise(v, b, cols);
+  ws.orthonormalise(v, b, cols);
   let previous: Float64Array | null = null;
   for (let it = 1; ; it++) {
     ws.multiplyBlock(d, rows, cols, v, b, u);
-    const { values, vectors } = symmetricEigen(gram(u, b, rows), b);
+    const { values, vectors } = symmetricEigen(ws.gram(u, b, rows), b);
     const sorted = Float64Array.from(values).sort();
     const settled = previous !== null && settledValues(previous, sorted);
     if (it >= MAX_ITERATIONS || (it >= MIN_ITERATIONS && settled)) {
@@ -144,9 +144,9 @@ function subspace(d: Float64Array, rows: number, cols: number, b: number, v: Flo
       };
     }
     previous = sorted;
-    orthonormalise(u, b, rows);
+    ws.orthonormalise(u, b, rows);
     ws.multiplyTransposedBlock(d, rows, cols, u, b, v);
-    orthonormalise(v, b, cols);
+    ws.orthonormalise(v, b, cols);
   }
 }
 
@@ -171,42 +171,6 @@ function combine(block: Float64Array, len: number, vectors: Float64Array, b: num
     for (let x = 0; x < len; x++) out[x] += w * block[at + x];
   }
   return out;
-}
-
-/** Modified Gram-Schmidt, twice (enough for orthogonality in f64); a vector that vanishes becomes 0. */
-function orthonormalise(block: Float64Array, b: number, len: number): void {
-  for (let pass = 0; pass < 2; pass++) {
-    for (let c = 0; c < b; c++) {
-      const at = c * len;
-      for (let k = 0; k < c; k++) {
-        const kt = k * len;
-        let dot = 0;
-        for (let x = 0; x < len; x++) dot += block[at + x] * block[kt + x];
-        for (let x = 0; x < len; x++) block[at + x] -= dot * block[kt + x];
-      }
-      let norm = 0;
-      for (let x = 0; x < len; x++) norm += block[at + x] * block[at + x];
-      norm = Math.sqrt(norm);
-      const inv = norm > 1e-150 ? 1 / norm : 0;
-      for (let x = 0; x < len; x++) block[at + x] *= inv;
-    }
-  }
-}
-
-/** Gram matrix (b × b) of the block's vectors. */
-function gram(block: Float64Array, b: number, len: number): Float64Array {
-  const g = new Float64Array(b * b);
-  for (let p = 0; p < b; p++) {
-    for (let q = p; q < b; q++) {
-      let s = 0;
-      const pa = p * len;
-      const qa = q * len;
-      for (let x = 0; x < len; x++) s += block[pa + x] * block[qa + x];
-      g[p * b + q] = s;
-      g[q * b + p] = s;
-    }
-  }
-  return g;
 }
 
 /** Eigenvalues and eigenvectors (columns of `vectors`, b × b row-major) of a symmetric matrix: cyclic Jacobi. */

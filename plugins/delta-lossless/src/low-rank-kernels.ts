@@ -26,6 +26,10 @@ export interface Workspace {
    * t − r where finite, else 0, and Σ noise[exponent field of t] over the finite elements; null in JS.
    */
   update32?(tBits: Uint32Array, rBits: Uint32Array, noise: Float64Array): { d: Float64Array; floorSum: number };
+  /** Modified Gram-Schmidt, twice (enough for orthogonality in f64), over b vectors of `len`; a vector that vanishes becomes 0. */
+  orthonormalise(block: Float64Array, b: number, len: number): void;
+  /** The Gram matrix (b × b) of b vectors of `len`. */
+  gram(block: Float64Array, b: number, len: number): Float64Array;
   /** Σ log2(x² + floor) over `d`. */
   logSum(d: Float64Array, floor: number): number;
   /**
@@ -49,6 +53,8 @@ interface LowRankWasm {
   readonly multiplyTransposedBlock: (d: number, rows: number, cols: number, u: number, b: number, out: number) => void;
   readonly logSum: (d: number, n: number, floor: number) => number;
   readonly residualLogs: (d: number, sample: number, count: number, rows: number, cols: number, us: number, vs: number, b: number, floor: number, out: number) => void;
+  readonly orthonormalise: (block: number, b: number, len: number) => void;
+  readonly gram: (block: number, b: number, len: number, out: number) => void;
   readonly liveMarks: (d: number, rows: number, cols: number, live: number) => number;
   readonly update32: (t: number, r: number, n: number, noise: number, d: number) => number;
   readonly predict32: (ref: number, rows: number, cols: number, rank: number, factors: number, out: number, row: number) => void;
@@ -109,6 +115,12 @@ export function workspace(bytes: number, useWasm = true): Workspace {
     multiplyBlock: (d, rows, cols, v, b, out) => w.multiplyBlock(d.byteOffset, rows, cols, v.byteOffset, b, out.byteOffset),
     multiplyTransposedBlock: (d, rows, cols, u, b, out) => w.multiplyTransposedBlock(d.byteOffset, rows, cols, u.byteOffset, b, out.byteOffset),
     logSum: (d, floor) => w.logSum(d.byteOffset, d.length, floor),
+    orthonormalise: (block, b, len) => w.orthonormalise(block.byteOffset, b, len),
+    gram(block, b, len) {
+      const out = f64(b * b);
+      w.gram(block.byteOffset, b, len, out.byteOffset);
+      return Float64Array.from(out);
+    },
     liveMarks(d, rows, cols) {
       const live = new Uint8Array(buffer, take(rows + cols, 1), rows + cols);
       return { live, any: w.liveMarks(d.byteOffset, rows, cols, live.byteOffset) !== 0 };
@@ -153,6 +165,8 @@ function jsWorkspace(): Workspace {
     multiplyBlock,
     multiplyTransposedBlock,
     liveMarks,
+    orthonormalise,
+    gram,
     logSum,
     residualLogs,
   };
@@ -197,6 +211,40 @@ function liveMarks(d: Float64Array, rows: number, cols: number): { live: Uint8Ar
     }
   }
   return { live, any };
+}
+
+function orthonormalise(block: Float64Array, b: number, len: number): void {
+  for (let pass = 0; pass < 2; pass++) {
+    for (let c = 0; c < b; c++) {
+      const at = c * len;
+      for (let k = 0; k < c; k++) {
+        const kt = k * len;
+        let dot = 0;
+        for (let x = 0; x < len; x++) dot += block[at + x] * block[kt + x];
+        for (let x = 0; x < len; x++) block[at + x] -= dot * block[kt + x];
+      }
+      let norm = 0;
+      for (let x = 0; x < len; x++) norm += block[at + x] * block[at + x];
+      norm = Math.sqrt(norm);
+      const inv = norm > 1e-150 ? 1 / norm : 0;
+      for (let x = 0; x < len; x++) block[at + x] *= inv;
+    }
+  }
+}
+
+function gram(block: Float64Array, b: number, len: number): Float64Array {
+  const g = new Float64Array(b * b);
+  for (let p = 0; p < b; p++) {
+    for (let q = p; q < b; q++) {
+      let s = 0;
+      const pa = p * len;
+      const qa = q * len;
+      for (let x = 0; x < len; x++) s += block[pa + x] * block[qa + x];
+      g[p * b + q] = s;
+      g[q * b + p] = s;
+    }
+  }
+  return g;
 }
 
 function logSum(d: Float64Array, floor: number): number {

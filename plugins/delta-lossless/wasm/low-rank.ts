@@ -3,10 +3,30 @@
 // JS loops, the same arithmetic in the same order. Nothing is allocated here (the stub runtime
 // suffices); every argument is a byte offset into linear memory, where the caller keeps the matrix
 // (f64, row-major), the blocks of vectors (f64, one vector after another) and the factors (f32),
-// from HEAP on (below it lie Math.log2's tables).
+// from HEAP on (after any static data of the module's).
 
 /** The first byte free for the caller: after the module's static data. */
 export const HEAP: usize = __heap_base;
+
+/**
+ * log2 of a positive normal x to ~1e-12 (an estimate's precision: the saving estimates only),
+ * without the tables of the standard library's (which would take the module past 4 KB): the
+ * exponent, then 2 atanh((m - 1) / (m + 1)) / ln 2 for the mantissa m in [√½, √2).
+ */
+// @ts-ignore: decorator
+@inline function log2(x: f64): f64 {
+  const bits = reinterpret<u64>(x);
+  let e = <i32>((bits >> 52) & 0x7ff) - 1023;
+  let m = reinterpret<f64>((bits & 0x000fffffffffffff) | 0x3ff0000000000000);
+  if (m > 1.4142135623730951) {
+    m *= 0.5;
+    e++;
+  }
+  const t = (m - 1) / (m + 1);
+  const t2 = t * t;
+  const series = 1 + t2 * (1.0 / 3 + t2 * (1.0 / 5 + t2 * (1.0 / 7 + t2 * (1.0 / 9 + t2 * (1.0 / 11 + t2 * (1.0 / 13 + t2 / 15))))));
+  return <f64>e + 2.8853900817779268 * t * series; // 2 / ln 2
+}
 
 /**
  * out (b vectors of `rows`) = D V, V given as b vectors of `cols`: each row dotted while in cache,
@@ -97,7 +117,7 @@ export function logSum(d: usize, n: u32, floor: f64): f64 {
   let s: f64 = 0;
   for (let k: u32 = 0; k < n; k++) {
     const x = load<f64>(d + (<usize>k << 3));
-    s += Math.log2(x * x + floor);
+    s += log2(x * x + floor);
   }
   return s;
 }
@@ -117,7 +137,7 @@ export function residualLogs(d: usize, sample: usize, count: u32, rows: u32, col
     for (let c: u32 = 0; c < b; c++) {
       r -= <f64>load<f32>(us + ((<usize>c * rows + i) << 2)) * <f64>load<f32>(vs + ((<usize>c * cols + j) << 2));
       const o = out + (<usize>c << 3);
-      store<f64>(o, load<f64>(o) + Math.log2(r * r + floor));
+      store<f64>(o, load<f64>(o) + log2(r * r + floor));
     }
   }
 }
@@ -145,6 +165,49 @@ export function predict32(ref: usize, rows: u32, cols: u32, rank: u32, factors: 
       const o = at + (<usize>j << 2);
       if (x - x == 0) store<f32>(out + o, <f32>x);
       else store<u32>(out + o, load<u32>(ref + o));
+    }
+  }
+}
+
+/** Modified Gram-Schmidt, twice, over b vectors of `len` f64 at `block`; a vector that vanishes becomes 0. */
+export function orthonormalise(block: usize, b: u32, len: u32): void {
+  for (let pass = 0; pass < 2; pass++) {
+    for (let c: u32 = 0; c < b; c++) {
+      const at = block + ((<usize>c * len) << 3);
+      for (let k: u32 = 0; k < c; k++) {
+        const kt = block + ((<usize>k * len) << 3);
+        let dot: f64 = 0;
+        for (let x: u32 = 0; x < len; x++) dot += load<f64>(at + (<usize>x << 3)) * load<f64>(kt + (<usize>x << 3));
+        for (let x: u32 = 0; x < len; x++) {
+          const a = at + (<usize>x << 3);
+          store<f64>(a, load<f64>(a) - dot * load<f64>(kt + (<usize>x << 3)));
+        }
+      }
+      let norm: f64 = 0;
+      for (let x: u32 = 0; x < len; x++) {
+        const y = load<f64>(at + (<usize>x << 3));
+        norm += y * y;
+      }
+      norm = Math.sqrt(norm);
+      const inv: f64 = norm > 1e-150 ? 1 / norm : 0;
+      for (let x: u32 = 0; x < len; x++) {
+        const a = at + (<usize>x << 3);
+        store<f64>(a, load<f64>(a) * inv);
+      }
+    }
+  }
+}
+
+/** out (b × b f64) = the Gram matrix of b vectors of `len` f64 at `block`. */
+export function gram(block: usize, b: u32, len: u32, out: usize): void {
+  for (let p: u32 = 0; p < b; p++) {
+    for (let q: u32 = p; q < b; q++) {
+      const pa = block + ((<usize>p * len) << 3);
+      const qa = block + ((<usize>q * len) << 3);
+      let s: f64 = 0;
+      for (let x: u32 = 0; x < len; x++) s += load<f64>(pa + (<usize>x << 3)) * load<f64>(qa + (<usize>x << 3));
+      store<f64>(out + ((<usize>p * b + q) << 3), s);
+      store<f64>(out + ((<usize>q * b + p) << 3), s);
     }
   }
 }
