@@ -22,10 +22,11 @@ const DTYPES: readonly string[] = ['f32', 'f16', 'bf16'];
 const MIN_SIDE = 8;
 /**
  * Up to this size the type is always tried: its residual coder alone is ~3.5% smaller than
- * xor-planes on SGD updates but slower (an adaptive coder, about four decisions per element: 23-29
- * MB/s of CPU time each way on the loaded 2-core machine, where xor-planes encodes at 25-57 and
- * decodes at 62-100; bench/store/low-rank-residual-speed.mjs), tens of ms on such tensors. Above it, only where a
- * quick look finds a low-rank update (`worthTrying`), so large plain updates keep xor-planes' speed.
+ * xor-planes on SGD updates, at about xor-planes' speed on f32 (an adaptive coder in WebAssembly,
+ * about four decisions per element: 43-54 MB/s of CPU time encoding and ~57 decoding, where
+ * xor-planes encodes at 52-61 and decodes at 42-62; bench/store/low-rank-residual-speed.mjs), a few
+ * tens of ms on such tensors. Above it, only where a quick look finds a low-rank update
+ * (`worthTrying`), so large plain updates keep xor-planes' speed and skip a second full pass.
  */
 export const RESIDUAL_ALWAYS_BYTES = 4 << 20;
 
