@@ -125,6 +125,18 @@ function wasmCoder(): CoderWasm | null {
   return coderWasm;
 }
 
+/** Grows the module's memory to `bytes`; false where the host refuses (the JS loops then). */
+function reserve(w: CoderWasm, bytes: number): boolean {
+  const have = w.memory.buffer.byteLength;
+  if (bytes <= have) return true;
+  try {
+    w.memory.grow(Math.ceil((bytes - have) / 65536));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Rows longer than this (a 1-D tensor is one row) are coded in JS: the WASM loop keeps a row of sizes in its memory. */
 const WASM_MAX_COLS = 1 << 22;
 
@@ -138,9 +150,7 @@ const WASM_MAX_COLS = 1 << 22;
  */
 export function encodeResiduals(z: Uint32Array, exponent: Uint8Array, cols: number, useWasm = true): CodedResiduals {
   const w = useWasm && cols <= WASM_MAX_COLS ? wasmCoder() : null;
-  if (!w) return encodeResidualsJs(z, exponent, cols);
-  const need = w.SIZES.value + 4 * cols;
-  if (need > w.memory.buffer.byteLength) w.memory.grow(Math.ceil((need - w.memory.buffer.byteLength) / 65536));
+  if (!w || !reserve(w, w.SIZES.value + 4 * cols)) return encodeResidualsJs(z, exponent, cols);
   const mem = new Uint8Array(w.memory.buffer);
   const zBytes = new Uint8Array(z.buffer, z.byteOffset, z.byteLength);
   const chunk = w.CHUNK.value;
@@ -313,11 +323,9 @@ function grow(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
 /** Inverse of `encodeResiduals`: the zigzag residuals, given the same exponents (in WebAssembly where it runs, else `decodeResidualsJs`). */
 export function decodeResiduals(stored: CodedResiduals, exponent: Uint8Array, cols: number, useWasm = true): Uint32Array {
   const w = useWasm && cols <= WASM_MAX_COLS ? wasmCoder() : null;
-  if (!w) return decodeResidualsJs(stored, exponent, cols);
-  const codedAt = w.SIZES.value + 4 * cols;
+  const codedAt = w ? w.SIZES.value + 4 * cols : 0;
   const rawAt = codedAt + stored.coded.length;
-  const need = rawAt + stored.raw.length;
-  if (need > w.memory.buffer.byteLength) w.memory.grow(Math.ceil((need - w.memory.buffer.byteLength) / 65536));
+  if (!w || !reserve(w, rawAt + stored.raw.length)) return decodeResidualsJs(stored, exponent, cols);
   const mem = new Uint8Array(w.memory.buffer);
   mem.set(stored.coded, codedAt);
   mem.set(stored.raw, rawAt);
@@ -444,14 +452,12 @@ export function targets16(p: Uint32Array, z: Uint32Array): Uint16Array {
  * field at `shift`, `mask`), coded: `encodeResiduals` of `residuals32`/`residuals16`, with the
  * map done chunk by chunk inside the WASM loop where it runs.
  */
-export function encodeTargets(target: Uint32Array | Uint16Array, pred: Uint32Array, width: 16 | 32, shift: number, mask: number, cols: number): CodedResiduals {
-  const w = cols <= WASM_MAX_COLS ? wasmCoder() : null;
-  if (!w) {
+export function encodeTargets(target: Uint32Array | Uint16Array, pred: Uint32Array, width: 16 | 32, shift: number, mask: number, cols: number, useWasm = true): CodedResiduals {
+  const w = useWasm && cols <= WASM_MAX_COLS ? wasmCoder() : null;
+  if (!w || !reserve(w, w.SIZES.value + 4 * cols)) {
     const { z, exponent } = width === 32 ? residuals32(target as Uint32Array, pred) : residuals16(target as Uint16Array, pred, shift, mask);
     return encodeResidualsJs(z, exponent, cols);
   }
-  const need = w.SIZES.value + 4 * cols;
-  if (need > w.memory.buffer.byteLength) w.memory.grow(Math.ceil((need - w.memory.buffer.byteLength) / 65536));
   const mem = new Uint8Array(w.memory.buffer);
   const chunk = w.CHUNK.value;
   const t = new Uint32Array(w.memory.buffer, w.T.value, chunk);
@@ -475,16 +481,14 @@ export function encodeTargets(target: Uint32Array | Uint16Array, pred: Uint32Arr
 }
 
 /** Inverse of `encodeTargets`: the target's bit patterns. */
-export function decodeTargets(stored: CodedResiduals, pred: Uint32Array, width: 16 | 32, shift: number, mask: number, cols: number): Uint32Array | Uint16Array {
-  const w = cols <= WASM_MAX_COLS ? wasmCoder() : null;
-  if (!w) {
+export function decodeTargets(stored: CodedResiduals, pred: Uint32Array, width: 16 | 32, shift: number, mask: number, cols: number, useWasm = true): Uint32Array | Uint16Array {
+  const w = useWasm && cols <= WASM_MAX_COLS ? wasmCoder() : null;
+  const codedAt = w ? w.SIZES.value + 4 * cols : 0;
+  const rawAt = codedAt + stored.coded.length;
+  if (!w || !reserve(w, rawAt + stored.raw.length)) {
     const z = decodeResidualsJs(stored, exponentsOf(pred, shift, mask), cols);
     return width === 32 ? targets32(pred, z) : targets16(pred, z);
   }
-  const codedAt = w.SIZES.value + 4 * cols;
-  const rawAt = codedAt + stored.coded.length;
-  const need = rawAt + stored.raw.length;
-  if (need > w.memory.buffer.byteLength) w.memory.grow(Math.ceil((need - w.memory.buffer.byteLength) / 65536));
   new Uint8Array(w.memory.buffer).set(stored.coded, codedAt);
   new Uint8Array(w.memory.buffer).set(stored.raw, rawAt);
   w.startDecode(cols, codedAt, stored.coded.length, rawAt, stored.raw.length);

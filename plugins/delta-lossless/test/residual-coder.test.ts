@@ -92,6 +92,8 @@ describe('residual coder: targets against predictions (the ordered-integer map i
       expect(Buffer.from(coded.coded).equals(Buffer.from(js.coded))).toBe(true);
       expect(Buffer.from(coded.raw).equals(Buffer.from(js.raw))).toBe(true);
       expect(decodeTargets(coded, pred, width, shift, mask, cols)).toEqual(target);
+      expect(encodeTargets(target, pred, width, shift, mask, cols, false)).toEqual(js);
+      expect(decodeTargets(coded, pred, width, shift, mask, cols, false)).toEqual(target);
       expect(width === 32 ? targets32(pred, z) : targets16(pred, z)).toEqual(target);
     });
   }
