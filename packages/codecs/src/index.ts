@@ -6,7 +6,7 @@
 export { borrowScratch, returnScratch } from './scratch.js';
 export { encodeIndexGaps, decodeIndexGaps } from './varint.js';
 export { alignExponent, layoutFor, type BitLayout } from './bit-layout.js';
-export { ByteModel, RangeEncoder, RangeDecoder } from './range-coder.js';
+export { ByteModel, RangeEncoder, RangeDecoder, ADAPT_RATE, ADAPT_LIMIT } from './range-coder.js';
 export { contextCodable, encodeContextPlane, decodeContextPlane } from './context-planes.js';
 export { splitPlanes, joinPlanes, toPlanes, fromPlanes } from './split.js';
 export {

@@ -16,6 +16,13 @@ const LIMIT = 60;
 const RATE = Uint32Array.from({ length: LIMIT + 1 }, (_, n) => Math.floor(65536 / Math.min(n + 1.5, LIMIT)));
 
 /** Probability tables for `contexts` byte contexts (255 tree nodes each), all starting at 1/2. */
+/**
+ * The model update every coder here makes, for loops that inline `encodeBit` (the residual coder of
+ * `low-rank-residual`): p += ((bit ? 65535 : 0) - p) × ADAPT_RATE[n] / 65536 truncated toward zero,
+ * then n += 1 while n < ADAPT_LIMIT; the probability coded with is p >>> 4 clamped to [1, 4095].
+ */
+export { RATE as ADAPT_RATE, LIMIT as ADAPT_LIMIT };
+
 export class ByteModel {
   readonly p: Uint16Array;
   readonly n: Uint8Array;

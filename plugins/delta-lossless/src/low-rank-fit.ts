@@ -1,14 +1,37 @@
+import { workspace, type Workspace } from './low-rank-kernels.js';
+
 /**
- * Low-rank fit of an update matrix D (rows × cols, row-major): components u vᵀ one at a time by power
- * iteration and deflation, then the rank whose estimated saving beats its factors' cost by the most.
- * Judged over the ranks, not per component: with several components of similar size none alone
- * brings the residual near the floor, together they do. A LoRA merge (W + B A) is such an update
- * plus the rounding of the target's dtype; an SGD epoch is not (rank 0).
+ * Low-rank fit of an update matrix D (rows × cols, row-major): a block of components at once by
+ * subspace iteration (block power iteration with orthonormalisation and a Rayleigh-Ritz step, so
+ * components of similar size are separated as well as distinct ones), then the rank whose estimated
+ * saving beats its factors' cost by the most. Judged over the ranks, not per component: with several
+ * components of similar size none alone brings the residual near the floor, together they do. The
+ * block grows (4, 8, ... up to maxRank) only while every component of it saves enough to look on. A LoRA merge (W + B A)
+ * is such an update plus the rounding of the target's dtype; an SGD epoch is not (rank 0).
  *
  * Encode-side only: the decoder reads the factors back, so this need not be reproducible.
  */
 
-const ITERATIONS = 12;
+/** First block size: a rank-≤3 update (most fine-tunes and merges here) is fitted with one block. */
+const BLOCK = 4;
+/** Subspace iterations at most (each 2 passes over the matrix per block vector) and at least. */
+const MAX_ITERATIONS = 8;
+const MIN_ITERATIONS = 2;
+/**
+ * Iteration stops once the Ritz values moved by less than this, all together, relative to their
+ * sum: components that carry the update settle in two or three iterations when they stand clear of
+ * the rest; those that fit noise never settle, and weigh nothing here.
+ */
+const TOLERANCE = 1e-6;
+/** Elements the saving is estimated on (evenly strided over the matrix): a log2 per element and rank. */
+const SAMPLE = 1 << 15;
+
+/** Bytes of workspace `fitLowRank` asks for beyond the matrix (blocks of 4, 8, ... up to maxRank, vectors and factors). */
+export function fitBytes(rows: number, cols: number, maxRank: number): number {
+  // (What update32 borrows past the matrix while it builds it is counted in too.)
+  const blocks = 2 * Math.max(BLOCK, maxRank); // 4 + 8 + ... + maxRank, at most
+  return blocks * (rows + cols) * 12 + 16 * blocks + 4 * SAMPLE + 64 * 8 * 6 + (rows + cols) + 8 * (rows * cols + 256);
+}
 
 export interface LowRankFit {
   readonly rank: number;
@@ -17,93 +40,181 @@ export interface LowRankFit {
 }
 
 /**
- * `d`: the update (overwritten: left as the residual of the fit). `floor`: the energy per element
- * that no fit can remove (the target dtype's rounding, ulp²/12 on average), so that a component is
- * not judged by how well it fits rounding noise. Saving estimated per element as for a Gaussian
- * residual of that size: ½ log2((before² + floor) / (after² + floor)) bits; a component's cost is
- * (rows + cols) f32 factors, counted twice to leave a margin for what the estimate misses.
+ * `d`: the update (read only). `floor`: the energy per element that no fit can remove (the target
+ * dtype's rounding, ulp²/12 on average), so that a component is not judged by how well it fits
+ * rounding noise. Saving estimated per element as for a Gaussian residual of that size:
+ * ½ log2((before² + floor) / (after² + floor)) bits, summed over an evenly strided sample of
+ * elements and scaled to the matrix; a component's cost is (rows + cols) f32 factors, counted twice
+ * to leave a margin for what the estimate misses.
  */
-export function fitLowRank(d: Float64Array, rows: number, cols: number, maxRank: number, floor: number): LowRankFit {
-  const us: Float32Array[] = [];
-  const vs: Float32Array[] = [];
-  if (rows < 2 || cols < 2 || maxRank < 1) return { rank: 0, factors: new Float32Array(0) };
+export function fitLowRank(d: Float64Array, rows: number, cols: number, maxRank: number, floor: number, ws: Workspace = workspace(0, false)): LowRankFit {
+  const none = { rank: 0, factors: new Float32Array(0) };
+  if (rows < 2 || cols < 2 || maxRank < 1) return none;
   // Rows and columns that did not change at all (dead units, frozen inputs) stay exact: their factor
   // entries are kept at zero, so the prediction there is the reference itself.
-  const liveRow = new Uint8Array(rows);
-  const liveCol = new Uint8Array(cols);
-  let energy = 0;
-  for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < cols; j++) {
-      const x = d[i * cols + j];
-      if (x !== 0) {
-        liveRow[i] = 1;
-        liveCol[j] = 1;
-        energy += x * x;
-      }
-    }
-  }
+  const { live, any } = ws.liveMarks(d, rows, cols);
+  if (!any) return none;
   const costBits = 2 * (rows + cols) * 32;
-  const u = new Float64Array(rows);
-  const v = new Float64Array(cols);
+  const sample = sampleOf(rows * cols, cols, ws);
+  const scale = (rows * cols) / (sample?.length ?? rows * cols);
+  const start = ws.residualLogs(d, sample, rows, cols, ws.f32(rows).fill(0), ws.f32(cols).fill(0), 1, floor)[0];
   let seed = 0x9e3779b9;
-  // Estimated net saving of each rank so far (index = rank), and where to stop looking: once a
-  // component saves under an eighth of its cost, what follows is fitting noise.
-  const net = [0];
-  let logs = logSum(d, floor);
-  const start = logs;
-  for (let c = 0; c < maxRank && energy > 0; c++) {
-    for (let j = 0; j < cols; j++) {
+  let v: Float64Array = new Float64Array(0);
+  let b = Math.min(BLOCK, maxRank);
+  for (;;) {
+    // A new block: the previous one's vectors (converged) plus random ones on the live columns.
+    const grown = ws.f64(b * cols);
+    grown.set(v);
+    for (let x = v.length; x < grown.length; x++) {
       seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5;
-      v[j] = liveCol[j] ? (seed >>> 0) / 4294967296 - 0.5 : 0;
+      grown[x] = live[rows + (x % cols)] ? (seed >>> 0) / 4294967296 - 0.5 : 0;
     }
-    for (let it = 0; it < ITERATIONS; it++) {
-      multiply(d, rows, cols, v, u);
-      multiplyTransposed(d, rows, cols, u, v);
-      let norm = 0;
-      for (let j = 0; j < cols; j++) norm += v[j] * v[j];
-      norm = Math.sqrt(norm);
-      if (norm === 0) break;
-      for (let j = 0; j < cols; j++) v[j] /= norm;
-    }
-    multiply(d, rows, cols, v, u);
+    v = grown;
+    const { us, vs } = subspace(d, rows, cols, b, v, ws);
     // What is stored is what the decoder predicts with: round the factors before measuring.
-    const uf = Float32Array.from(u, (x, i) => (liveRow[i] ? x : 0));
-    const vf = Float32Array.from(v, (x, j) => (liveCol[j] ? x : 0));
-    let after = 0;
-    let afterLogs = 0;
-    for (let i = 0; i < rows; i++) {
-      const ui = uf[i];
-      for (let j = 0; j < cols; j++) {
-        const r = d[i * cols + j] - ui * vf[j];
-        after += r * r;
-        afterLogs += Math.log2(r * r + floor);
-      }
+    const uf = ws.f32(b * rows);
+    const vf = ws.f32(b * cols);
+    for (let c = 0; c < b; c++) {
+      for (let i = 0; i < rows; i++) uf[c * rows + i] = live[i] ? us[c][i] : 0;
+      for (let j = 0; j < cols; j++) vf[c * cols + j] = live[rows + j] ? vs[c][j] : 0;
     }
-    if (!((logs - afterLogs) / 2 > costBits / 8)) break;
-    for (let i = 0; i < rows; i++) {
-      const ui = uf[i];
-      for (let j = 0; j < cols; j++) d[i * cols + j] -= ui * vf[j];
+    // Estimated net saving of each rank (index = rank), and where to stop looking: once a component
+    // saves under an eighth of its cost, what follows is fitting noise.
+    const logs = ws.residualLogs(d, sample, rows, cols, uf, vf, b, floor);
+    const net = [0];
+    let before = start;
+    for (let c = 0; c < b; c++) {
+      if (!(((before - logs[c]) / 2) * scale > costBits / 8)) break;
+      before = logs[c];
+      net.push(((start - logs[c]) / 2) * scale - (c + 1) * costBits);
     }
-    energy = after;
-    logs = afterLogs;
-    us.push(uf);
-    vs.push(vf);
-    net.push((start - logs) / 2 - us.length * costBits);
+    // Every component of the block saved enough to look further: a bigger block (whose leading
+    // vectors start from these).
+    if (net.length > b && b < maxRank) {
+      b = Math.min(maxRank, 2 * b);
+      v = new Float64Array(vs.length * cols);
+      vs.forEach((w, c) => v.set(w, c * cols));
+      continue;
+    }
+    const rank = net.indexOf(Math.max(...net));
+    const factors = new Float32Array(rank * (rows + cols));
+    for (let c = 0; c < rank; c++) {
+      for (let i = 0; i < rows; i++) factors[i * rank + c] = uf[c * rows + i];
+      factors.set(vf.subarray(c * cols, (c + 1) * cols), rows * rank + c * cols);
+    }
+    return { rank, factors };
   }
-  const rank = net.indexOf(Math.max(...net));
-  const factors = new Float32Array(rank * (rows + cols));
-  for (let c = 0; c < rank; c++) {
-    for (let i = 0; i < rows; i++) factors[i * rank + c] = us[c][i];
-    factors.set(vs[c], rows * rank + c * cols);
-  }
-  return { rank, factors };
 }
 
-/** Σ log2(x² + floor): n/2 · log2 of a Gaussian's variance, per element, so a few outliers (NaN, a reset weight) weigh as one element each. */
-function logSum(d: Float64Array, floor: number): number {
-  let s = 0;
-  for (let i = 0; i < d.length; i++) s += Math.log2(d[i] * d[i] + floor);
-  return s;
+/** At most SAMPLE element indices, evenly strided with a stride prime to `cols` (every column is visited); null: every element. */
+function sampleOf(n: number, cols: number, ws: Workspace): Int32Array | null {
+  if (n <= SAMPLE) return null;
+  let step = Math.floor(n / SAMPLE);
+  while (gcd(step, cols) !== 1) step++;
+  const sample = ws.i32(Math.floor((n - 1) / step) + 1);
+  for (let k = 0; k < sample.length; k++) sample[k] = k * step;
+  return sample;
+}
+
+function gcd(a: number, b: number): number {
+  while (b) [a, b] = [b, a % b];
+  return a;
+}
+
+/**
+ * The b leading singular triplets of D, approximately, from the start block `v` (b × cols,
+ * overwritten): V ← orth(Dᵀ orth(D V)) until the Ritz values settle, then the SVD of D V within
+ * span(V). Returns the components sorted by size: u = σ × left vector, v = right vector (unit).
+ */
+function subspace(d: Float64Array, rows: number, cols: number, b: number, v: Float64Array, ws: Workspace): { us: Float64Array[]; vs: Float64Array[] } {
+  const u = ws.f64(b * rows);
+  ws.orthonormalise(v, b, cols);
+  let previous: Float64Array | null = null;
+  for (let it = 1; ; it++) {
+    ws.multiplyBlock(d, rows, cols, v, b, u);
+    const { values, vectors } = symmetricEigen(ws.gram(u, b, rows), b);
+    const sorted = Float64Array.from(values).sort();
+    const settled = previous !== null && settledValues(previous, sorted);
+    if (it >= MAX_ITERATIONS || (it >= MIN_ITERATIONS && settled)) {
+      // Rayleigh-Ritz: D V W = U' Σ, V W the right vectors; sorted by value, largest first.
+      const order = Array.from({ length: b }, (_, c) => c).sort((x, y) => values[y] - values[x]);
+      return {
+        us: order.map((c) => combine(u, rows, vectors, b, c)),
+        vs: order.map((c) => combine(v, cols, vectors, b, c)),
+      };
+    }
+    previous = sorted;
+    ws.orthonormalise(u, b, rows);
+    ws.multiplyTransposedBlock(d, rows, cols, u, b, v);
+    ws.orthonormalise(v, b, cols);
+  }
+}
+
+/** Whether the Ritz values moved by less than TOLERANCE × their sum. */
+function settledValues(previous: Float64Array, values: Float64Array): boolean {
+  let moved = 0;
+  let sum = 0;
+  for (let c = 0; c < values.length; c++) {
+    moved += Math.abs(values[c] - previous[c]);
+    sum += Math.abs(values[c]);
+  }
+  return moved <= TOLERANCE * sum;
+}
+
+/** Σ_k vectors[k][c] × block row k: a combination of the block's vectors (each `len` long). */
+function combine(block: Float64Array, len: number, vectors: Float64Array, b: number, c: number): Float64Array {
+  const out = new Float64Array(len);
+  for (let k = 0; k < b; k++) {
+    const w = vectors[k * b + c];
+    if (w === 0) continue;
+    const at = k * len;
+    for (let x = 0; x < len; x++) out[x] += w * block[at + x];
+  }
+  return out;
+}
+
+/** Eigenvalues and eigenvectors (columns of `vectors`, b × b row-major) of a symmetric matrix: cyclic Jacobi. */
+function symmetricEigen(a: Float64Array, b: number): { values: Float64Array; vectors: Float64Array } {
+  const w = new Float64Array(b * b);
+  for (let k = 0; k < b; k++) w[k * b + k] = 1;
+  for (let sweep = 0; sweep < 50; sweep++) {
+    let off = 0;
+    let diag = 0;
+    for (let p = 0; p < b; p++) {
+      diag += a[p * b + p] ** 2;
+      for (let q = p + 1; q < b; q++) off += a[p * b + q] ** 2;
+    }
+    if (!(off > 1e-30 * diag)) break;
+    for (let p = 0; p < b; p++) {
+      for (let q = p + 1; q < b; q++) {
+        const apq = a[p * b + q];
+        if (apq === 0) continue;
+        const theta = (a[q * b + q] - a[p * b + p]) / (2 * apq);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1);
+        const s = t * c;
+        for (let k = 0; k < b; k++) {
+          const akp = a[k * b + p];
+          const akq = a[k * b + q];
+          a[k * b + p] = c * akp - s * akq;
+          a[k * b + q] = s * akp + c * akq;
+        }
+        for (let k = 0; k < b; k++) {
+          const apk = a[p * b + k];
+          const aqk = a[q * b + k];
+          a[p * b + k] = c * apk - s * aqk;
+          a[q * b + k] = s * apk + c * aqk;
+        }
+        for (let k = 0; k < b; k++) {
+          const wkp = w[k * b + p];
+          const wkq = w[k * b + q];
+          w[k * b + p] = c * wkp - s * wkq;
+          w[k * b + q] = s * wkp + c * wkq;
+        }
+      }
+    }
+  }
+  return { values: Float64Array.from({ length: b }, (_, k) => a[k * b + k]), vectors: w };
 }
 
 /** At most this many evenly strided rows make the quick look before a fit. */
@@ -120,29 +231,33 @@ export function lookRows(rows: number): number[] {
  * by a few power iterations: the quick look before a full fit. An SGD update is noise to a low-rank model and saves almost nothing here;
  * a LoRA merge saves several bits.
  */
-export function firstComponentSaving(s: Float64Array, sub: number, cols: number, floor: number): number {
-  const before = logSum(s, floor);
-  const u = new Float64Array(sub);
-  const v = new Float64Array(cols);
+export function firstComponentSaving(s: Float64Array, sub: number, cols: number, floor: number, ws: Workspace = workspace(0, false)): number {
+  const before = ws.logSum(s, floor);
+  const u = ws.f64(sub);
+  const v = ws.f64(cols);
   for (let j = 0; j < cols; j++) v[j] = 1 + (j % 7) / 7;
   for (let it = 0; it < 6; it++) {
-    multiply(s, sub, cols, v, u);
-    multiplyTransposed(s, sub, cols, u, v);
+    ws.multiplyBlock(s, sub, cols, v, 1, u);
+    ws.multiplyTransposedBlock(s, sub, cols, u, 1, v);
     let norm = 0;
     for (let j = 0; j < cols; j++) norm += v[j] * v[j];
     if (norm === 0) return 0;
     norm = Math.sqrt(norm);
     for (let j = 0; j < cols; j++) v[j] /= norm;
   }
-  multiply(s, sub, cols, v, u);
-  let after = 0;
-  for (let i = 0; i < sub; i++) {
-    for (let j = 0; j < cols; j++) {
-      const r = s[i * cols + j] - u[i] * v[j];
-      after += Math.log2(r * r + floor);
-    }
-  }
+  ws.multiplyBlock(s, sub, cols, v, 1, u);
+  const uf = ws.f32(sub);
+  const vf = ws.f32(cols);
+  uf.set(u);
+  vf.set(v);
+  const after = ws.residualLogs(s, null, sub, cols, uf, vf, 1, floor)[0];
   return (before - after) / 2 / (sub * cols);
+}
+
+/** Bytes of workspace `firstComponentSaving` asks for beyond the rows it looks at. */
+export function lookBytes(sub: number, cols: number): number {
+  // (With what update32 borrows past the rows while it builds them.)
+  return (sub + cols) * 12 + 64 + 8 * (sub * cols + 256);
 }
 
 /**
@@ -154,23 +269,4 @@ export function firstComponentSaving(s: Float64Array, sub: number, cols: number,
  */
 export function worthFitting(savingPerElement: number, rows: number, cols: number): boolean {
   return savingPerElement * rows * cols > 3 * (rows + cols) * 32;
-}
-
-function multiply(d: Float64Array, rows: number, cols: number, v: Float64Array, out: Float64Array): void {
-  for (let i = 0; i < rows; i++) {
-    let s = 0;
-    const at = i * cols;
-    for (let j = 0; j < cols; j++) s += d[at + j] * v[j];
-    out[i] = s;
-  }
-}
-
-function multiplyTransposed(d: Float64Array, rows: number, cols: number, u: Float64Array, out: Float64Array): void {
-  out.fill(0);
-  for (let i = 0; i < rows; i++) {
-    const ui = u[i];
-    if (ui === 0) continue;
-    const at = i * cols;
-    for (let j = 0; j < cols; j++) out[j] += d[at + j] * ui;
-  }
 }

@@ -2,9 +2,10 @@ import {
   PLUGIN_API_VERSION, ReefError, decodeTable, elementCount, floatToBf16Bits, floatToHalfBits, named, requireArray,
   type DeltaPayload, type DeltaTypePlugin, type ParamSpec, type Tensor,
 } from '@reef/core';
-import { firstComponentSaving, fitLowRank, lookRows, worthFitting, type LowRankFit } from './low-rank-fit.js';
+import { firstComponentSaving, fitBytes, fitLowRank, lookBytes, lookRows, worthFitting, type LowRankFit } from './low-rank-fit.js';
+import { predictBytes, workspace, type Workspace } from './low-rank-kernels.js';
 import { assertSameLayout, headerAttributes, readHeader, sameLayout } from './payload.js';
-import { decodeResiduals, encodeResiduals } from './residual-coder.js';
+import { decodeTargets, encodeTargets } from './residual-coder.js';
 
 export const RANK_PARAM: ParamSpec = {
   name: 'maxRank',
@@ -15,16 +16,17 @@ export const RANK_PARAM: ParamSpec = {
   description: 'most components of the low-rank update to fit (each kept only where it pays)',
 };
 
-type LowRankDType = 'f32' | 'f16' | 'bf16';
+export type LowRankDType = 'f32' | 'f16' | 'bf16';
 const DTYPES: readonly string[] = ['f32', 'f16', 'bf16'];
 /** Smallest matrix side worth a factor: below it the factors cost about what they could save. */
 const MIN_SIDE = 8;
 /**
  * Up to this size the type is always tried: its residual coder alone is ~3.5% smaller than
- * xor-planes on SGD updates but slower (an adaptive coder, about four decisions per element: 23-29
- * MB/s of CPU time each way on the loaded 2-core machine, where xor-planes encodes at 25-57 and
- * decodes at 62-100; bench/store/low-rank-residual-speed.mjs), tens of ms on such tensors. Above it, only where a
- * quick look finds a low-rank update (`worthTrying`), so large plain updates keep xor-planes' speed.
+ * xor-planes on SGD updates, at about xor-planes' speed on f32 (an adaptive coder in WebAssembly,
+ * about four decisions per element: 43-54 MB/s of CPU time encoding and ~57 decoding, where
+ * xor-planes encodes at 52-61 and decodes at 42-62; bench/store/low-rank-residual-speed.mjs), a few
+ * tens of ms on such tensors. Above it, only where a quick look finds a low-rank update
+ * (`worthTrying`), so large plain updates keep xor-planes' speed and skip a second full pass.
  */
 export const RESIDUAL_ALWAYS_BYTES = 4 << 20;
 
@@ -62,7 +64,7 @@ function bitsOf(t: Tensor): Uint32Array | Uint16Array {
   return t.dtype === 'f32' ? new Uint32Array(src.buffer, src.byteOffset, n) : new Uint16Array(src.buffer, src.byteOffset, n);
 }
 
-function valuesOf(dtype: LowRankDType, bits: Uint32Array | Uint16Array): ArrayLike<number> {
+function valuesOf(dtype: LowRankDType, bits: Uint32Array | Uint16Array): Float32Array {
   if (dtype === 'f32') return new Float32Array(bits.buffer, bits.byteOffset, bits.length);
   const table = decodeTable(dtype === 'f16' ? 'fp16' : 'bf16');
   const out = new Float32Array(bits.length);
@@ -76,22 +78,74 @@ function valuesOf(dtype: LowRankDType, bits: Uint32Array | Uint16Array): ArrayLi
  * and neighbouring floats are neighbouring integers: a small update is a small difference.
  */
 
-/** The update (target − reference, 0 where not finite) on some rows, and the target's mean rounding noise there. */
-function updateOf(dtype: LowRankDType, tBits: Uint32Array | Uint16Array, rBits: Uint32Array | Uint16Array, rows: readonly number[], cols: number): { d: Float64Array; floor: number } {
-  const format = FORMATS[dtype];
+/**
+ * The update (target − reference, 0 where not finite) on some rows (all when `rows` is null), and
+ * the target's mean rounding noise there: f32 in WebAssembly where the workspace runs it, else one
+ * loop per dtype family over typed arrays (f32 through a Float32Array view of the same bytes,
+ * f16/bf16 through their decode table).
+ */
+function updateOf(dtype: LowRankDType, tBits: Uint32Array | Uint16Array, rBits: Uint32Array | Uint16Array, rows: readonly number[] | null, cols: number, ws: Workspace): { d: Float64Array; floor: number } {
   const noise = roundingNoise(dtype);
-  const d = new Float64Array(rows.length * cols);
-  let floor = 0;
-  rows.forEach((row, k) => {
-    for (let j = 0; j < cols; j++) {
-      const t = tBits[row * cols + j];
-      const x = format.value(t) - format.value(rBits[row * cols + j]);
-      if (!Number.isFinite(x)) continue;
-      d[k * cols + j] = x;
-      floor += noise[(t >>> format.mantissaBits) & format.exponentMask];
-    }
-  });
+  if (dtype === 'f32' && ws.update32) {
+    const t = tBits as Uint32Array;
+    const r = rBits as Uint32Array;
+    // Some rows: gathered first (a copy per row), so the WASM loop runs over one block.
+    const pick = (bits: Uint32Array) => {
+      if (rows === null) return bits;
+      const out = new Uint32Array(rows.length * cols);
+      rows.forEach((row, k) => out.set(bits.subarray(row * cols, (row + 1) * cols), k * cols));
+      return out;
+    };
+    const { d, floorSum } = ws.update32(pick(t), pick(r), noise);
+    return { d, floor: floorSum / Math.max(1, d.length) };
+  }
+  const count = rows === null ? tBits.length / cols : rows.length;
+  const d = ws.f64(count * cols);
+  const floor = dtype === 'f32'
+    ? updateOf32(tBits as Uint32Array, rBits as Uint32Array, rows, cols, noise, d)
+    : updateOf16(tBits as Uint16Array, rBits as Uint16Array, decodeTable(dtype === 'f16' ? 'fp16' : 'bf16'), FORMATS[dtype].mantissaBits, FORMATS[dtype].exponentMask, rows, cols, noise, d);
   return { d, floor: floor / Math.max(1, d.length) };
+}
+
+function updateOf32(tBits: Uint32Array, rBits: Uint32Array, rows: readonly number[] | null, cols: number, noise: Float64Array, d: Float64Array): number {
+  const t = new Float32Array(tBits.buffer, tBits.byteOffset, tBits.length);
+  const r = new Float32Array(rBits.buffer, rBits.byteOffset, rBits.length);
+  const count = d.length / cols;
+  let floor = 0;
+  for (let k = 0; k < count; k++) {
+    const from = (rows === null ? k : rows[k]) * cols;
+    const to = k * cols;
+    for (let j = 0; j < cols; j++) {
+      const x = t[from + j] - r[from + j];
+      if (x - x !== 0) {
+        d[to + j] = 0; // not finite (and the workspace may hold an earlier matrix)
+        continue;
+      }
+      d[to + j] = x;
+      floor += noise[(tBits[from + j] >>> 23) & 0xff];
+    }
+  }
+  return floor;
+}
+
+function updateOf16(tBits: Uint16Array, rBits: Uint16Array, table: Float32Array, shift: number, mask: number, rows: readonly number[] | null, cols: number, noise: Float64Array, d: Float64Array): number {
+  const count = d.length / cols;
+  let floor = 0;
+  for (let k = 0; k < count; k++) {
+    const from = (rows === null ? k : rows[k]) * cols;
+    const to = k * cols;
+    for (let j = 0; j < cols; j++) {
+      const tb = tBits[from + j];
+      const x = table[tb] - table[rBits[from + j]];
+      if (x - x !== 0) {
+        d[to + j] = 0; // not finite (and the workspace may hold an earlier matrix)
+        continue;
+      }
+      d[to + j] = x;
+      floor += noise[(tb >>> shift) & mask];
+    }
+  }
+  return floor;
 }
 
 /**
@@ -101,8 +155,9 @@ function updateOf(dtype: LowRankDType, tBits: Uint32Array | Uint16Array, rBits: 
 function looksLowRank(dtype: LowRankDType, tBits: Uint32Array | Uint16Array, rBits: Uint32Array | Uint16Array, rows: number, cols: number): boolean {
   const picked = lookRows(rows);
   if (picked.length === rows) return true;
-  const { d, floor } = updateOf(dtype, tBits, rBits, picked, cols);
-  return worthFitting(firstComponentSaving(d, picked.length, cols, floor), rows, cols);
+  const ws = workspace(8 * picked.length * cols + lookBytes(picked.length, cols));
+  const { d, floor } = updateOf(dtype, tBits, rBits, picked, cols, ws);
+  return worthFitting(firstComponentSaving(d, picked.length, cols, floor, ws), rows, cols);
 }
 
 /** Matrix view: the first dimension as rows, the rest as columns (1-D: one row). */
@@ -116,19 +171,39 @@ function matrixOf(shape: readonly number[]): { rows: number; cols: number } {
  * Prediction of every element: the reference plus the low-rank term (sum over components in a
  * fixed order, in f64), rounded to the dtype. Where the reference or the sum is not finite the
  * prediction is the reference's own bits: NaN payloads out of arithmetic differ between CPUs.
+ * Computed a row at a time, component by component (the same additions in the same order per
+ * element as summing per element: x = ref, then x += u_c v_c for c = 0, 1, ...). f32 in WebAssembly
+ * where it runs (the same IEEE operations: the same bits; exported for the test that checks so).
  */
-function predict(dtype: LowRankDType, refBits: Uint32Array | Uint16Array, rows: number, cols: number, rank: number, factors: Float32Array): Uint32Array {
-  const out = Uint32Array.from(refBits);
-  if (rank === 0) return out;
-  const format = FORMATS[dtype];
+export function predict(dtype: LowRankDType, refBits: Uint32Array | Uint16Array, rows: number, cols: number, rank: number, factors: Float32Array, useWasm = true): Uint32Array {
+  if (rank === 0) return new Uint32Array(refBits);
+  const fast = dtype === 'f32' && useWasm ? workspace(predictBytes(rows, cols, rank)).predict32?.(refBits as Uint32Array, rows, cols, rank, factors) : undefined;
+  if (fast) return fast;
+  const out = new Uint32Array(refBits);
+  const row = new Float64Array(cols);
   const refValues = valuesOf(dtype, refBits);
+  const outF = new Float32Array(out.buffer);
   const vAt = rows * rank;
   for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < cols; j++) {
-      const at = i * cols + j;
-      let x = refValues[at];
-      for (let c = 0; c < rank; c++) x += factors[i * rank + c] * factors[vAt + c * cols + j];
-      if (Number.isFinite(x)) out[at] = format.round(x);
+    const at = i * cols;
+    for (let j = 0; j < cols; j++) row[j] = refValues[at + j];
+    for (let c = 0; c < rank; c++) {
+      const u = factors[i * rank + c];
+      const v = vAt + c * cols;
+      for (let j = 0; j < cols; j++) row[j] += u * factors[v + j];
+    }
+    if (dtype === 'f32') {
+      // A finite sum stored through a Float32Array view: round to nearest even, as Math.fround.
+      for (let j = 0; j < cols; j++) {
+        const x = row[j];
+        if (x - x === 0) outF[at + j] = x;
+      }
+    } else {
+      const round = FORMATS[dtype].round;
+      for (let j = 0; j < cols; j++) {
+        const x = row[j];
+        if (x - x === 0) out[at + j] = round(x);
+      }
     }
   }
   return out;
@@ -174,28 +249,12 @@ export const lowRankResidual: DeltaTypePlugin = {
     const rBits = bitsOf(reference);
     let fit: LowRankFit = { rank: 0, factors: new Float32Array(0) };
     if (maxRank > 0 && rows >= MIN_SIDE && cols >= MIN_SIDE && looksLowRank(dtype, tBits, rBits, rows, cols)) {
-      const { d, floor } = updateOf(dtype, tBits, rBits, Array.from({ length: rows }, (_, i) => i), cols);
-      fit = fitLowRank(d, rows, cols, maxRank, floor);
+      const ws = workspace(8 * rows * cols + fitBytes(rows, cols, maxRank));
+      const { d, floor } = updateOf(dtype, tBits, rBits, null, cols, ws);
+      fit = fitLowRank(d, rows, cols, maxRank, floor, ws);
     }
     const pred = predict(dtype, rBits, rows, cols, fit.rank, fit.factors);
-    const n = tBits.length;
-    const full = 2 ** format.bits;
-    const half = full / 2;
-    const top = full - 1;
-    const { mantissaBits: shift, exponentMask: mask } = format;
-    const z = new Uint32Array(n);
-    const exponent = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      const t = tBits[i];
-      const p = pred[i];
-      // Difference of the ordered integers, wrapped into [-2^(W-1), 2^(W-1)).
-      let r = (t >= half ? top - t : t + half) - (p >= half ? top - p : p + half);
-      if (r >= half) r -= full;
-      else if (r < -half) r += full;
-      z[i] = r >= 0 ? 2 * r : -2 * r - 1; // zigzag: small magnitudes of either sign are small codes
-      exponent[i] = (p >>> shift) & mask;
-    }
-    const coded = encodeResiduals(z, exponent, cols);
+    const coded = encodeTargets(tBits, pred, format.bits, format.mantissaBits, format.exponentMask, cols);
     return {
       arrays: { factors: named(fit.factors), coded: named(coded.coded), raw: named(coded.raw) },
       attributes: { ...headerAttributes('low-rank-residual', target), rank: fit.rank },
@@ -211,23 +270,8 @@ export const lowRankResidual: DeltaTypePlugin = {
     const factors = requireArray(payload, 'factors', Float32Array, rank * (rows + cols));
     const rBits = bitsOf(reference);
     const pred = predict(dtype as LowRankDType, rBits, rows, cols, rank, factors);
-    const n = pred.length;
-    const { mantissaBits: shift, exponentMask: mask } = format;
-    const exponent = new Int32Array(n);
-    for (let i = 0; i < n; i++) exponent[i] = (pred[i] >>> shift) & mask;
-    const z = decodeResiduals({ coded: requireArray(payload, 'coded', Uint8Array), raw: requireArray(payload, 'raw', Uint8Array) }, exponent, cols);
-    const full = 2 ** format.bits;
-    const half = full / 2;
-    const top = full - 1;
-    const out = format.bits === 32 ? new Uint32Array(n) : new Uint16Array(n);
-    for (let i = 0; i < n; i++) {
-      const zi = z[i];
-      const p = pred[i];
-      let m = (p >= half ? top - p : p + half) + (zi & 1 ? -(zi + 1) / 2 : zi / 2);
-      if (m >= full) m -= full;
-      else if (m < 0) m += full;
-      out[i] = m >= half ? m - half : top - m;
-    }
+    const stored = { coded: requireArray(payload, 'coded', Uint8Array), raw: requireArray(payload, 'raw', Uint8Array) };
+    const out = decodeTargets(stored, pred, format.bits, format.mantissaBits, format.exponentMask, cols);
     return { dtype, shape, data: new Uint8Array(out.buffer) };
   },
 };

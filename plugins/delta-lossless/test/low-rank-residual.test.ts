@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DTYPE_BYTES, bf16BitsToFloat, floatToBf16Bits, floatToHalfBits, halfBitsToFloat, type DType, type DeltaPayload, type Tensor } from '@reef/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { lowRankResidual, xorPlanes } from '../src/index.js';
 import { RESIDUAL_ALWAYS_BYTES } from '../src/low-rank-residual.js';
 
@@ -105,6 +105,32 @@ describe('low-rank-residual: a merged LoRA adapter on real weights', () => {
     const payload = await roundTrip(target, base32);
     expect(Number(payload.attributes.rank)).toBe(0);
     expect(bytesOf(payload)).toBeLessThanOrEqual(bytesOf(await xorPlanes.encode(target, base32)));
+  });
+});
+
+describe('low-rank-residual: without WebAssembly', () => {
+  it('the JS loops alone find the same rank and decode the WASM build\'s payloads, and it theirs', async () => {
+    const base32 = fixtureTensor('f32', '0.weight');
+    const [rows, cols] = base32.shape;
+    const target = fromValues('f32', [rows, cols], loraMerged(values(base32), rows, cols, 2, 0.5, 13));
+    const withWasm = lowRankResidual.encode(target, base32) as DeltaPayload;
+    vi.resetModules();
+    vi.stubGlobal('WebAssembly', undefined);
+    try {
+      const { lowRankResidual: jsOnly } = await import('../src/low-rank-residual.js');
+      const { workspace } = await import('../src/low-rank-kernels.js');
+      expect(workspace(64).f64(1).buffer.byteLength).toBe(8); // a plain array: the JS loops are in use
+      const withJs = jsOnly.encode(target, base32) as DeltaPayload;
+      expect(withJs.attributes.rank).toBe(withWasm.attributes.rank);
+      expect(Number(withJs.attributes.rank)).toBeGreaterThanOrEqual(2);
+      expect(Buffer.from((await jsOnly.decode(withWasm, base32)).data).equals(Buffer.from(target.data))).toBe(true);
+      expect(Buffer.from((await lowRankResidual.decode(withJs, base32)).data).equals(Buffer.from(target.data))).toBe(true);
+      // Bytes within 1% (the two fits sum in different orders, so their factors' last bits differ).
+      expect(Math.abs(bytesOf(withJs) - bytesOf(withWasm))).toBeLessThan(0.01 * bytesOf(withWasm));
+    } finally {
+      vi.unstubAllGlobals();
+      vi.resetModules();
+    }
   });
 });
 
