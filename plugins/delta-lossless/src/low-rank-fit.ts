@@ -254,19 +254,53 @@ export function firstComponentSaving(s: Float64Array, sub: number, cols: number,
   return (before - after) / 2 / (sub * cols);
 }
 
-/** Bytes of workspace `firstComponentSaving` asks for beyond the rows it looks at. */
+/** Components the quick look's second try fits together (at most). */
+export const LOOK_BLOCK = 8;
+
+/**
+ * Bits per element the leading 1, 2, ... components of `s` save together (index r − 1: r
+ * components), fitted as one block of at most LOOK_BLOCK: the quick look's second try, for updates
+ * whose components are of similar size. The first of a rank-4 merge of equal parts saves only
+ * ½ log2(4/3) ≈ 0.2 bits per element, far below its cost; the four together bring the residual
+ * down to the floor.
+ */
+export function blockSavings(s: Float64Array, sub: number, cols: number, floor: number, ws: Workspace = workspace(0, false)): number[] {
+  const b = Math.min(LOOK_BLOCK, sub, cols);
+  const before = ws.logSum(s, floor);
+  const v = ws.f64(b * cols);
+  let seed = 0x2545f491;
+  for (let x = 0; x < v.length; x++) {
+    seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5;
+    v[x] = (seed >>> 0) / 4294967296 - 0.5;
+  }
+  const { us, vs } = subspace(s, sub, cols, b, v, ws);
+  const uf = ws.f32(b * sub);
+  const vf = ws.f32(b * cols);
+  for (let c = 0; c < b; c++) {
+    uf.set(us[c], c * sub);
+    vf.set(vs[c], c * cols);
+  }
+  const logs = ws.residualLogs(s, null, sub, cols, uf, vf, b, floor);
+  return Array.from(logs, (after) => (before - after) / 2 / (sub * cols));
+}
+
+/** Bytes of workspace the quick look (`firstComponentSaving`, then `blockSavings`) asks for beyond the rows it looks at. */
 export function lookBytes(sub: number, cols: number): number {
   // (With what update32 borrows past the rows while it builds them.)
-  return (sub + cols) * 12 + 64 + 8 * (sub * cols + 256);
+  const first = (sub + cols) * 12 + 64;
+  const block = LOOK_BLOCK * (sub + cols) * 20 + 16 * LOOK_BLOCK * LOOK_BLOCK + 64;
+  return first + block + 8 * (sub * cols + 256);
 }
 
 /**
- * Whether a fit could pay, from the quick look's first component: its saving against 1.5 × a
- * component's cost with margin (3 × (rows + cols) f32 values). A look at few rows flatters noise: on
- * the public series an SGD epoch's look estimates 57-69 kbit for fc1 (512 × 800; the full fit then
- * finds the first component a net loss), the fine-tune's 105 kbit (a loss too), the LoRA merge's
- * 578 kbit (rank 4, 0.19 of the XOR's bytes); the bar is 126 kbit there.
+ * Whether a fit could pay, from the quick look: the saving of r components (bits per element,
+ * index r − 1) against 1.5 × their cost with margin (3 × r × (rows + cols) f32 values), for any r.
+ * A look at few rows flatters noise: on the public series an SGD epoch's look estimates 57-69 kbit
+ * for fc1's first component (512 × 800; the full fit then finds it a net loss), the fine-tune's
+ * 105 kbit (a loss too), the LoRA merge's 578 kbit (rank 4, 0.19 of the XOR's bytes); the bar is
+ * 126 kbit per component there. Noise saves less with each further component, so r > 1 passes
+ * no update that r = 1 fails unless its components are of similar size.
  */
-export function worthFitting(savingPerElement: number, rows: number, cols: number): boolean {
-  return savingPerElement * rows * cols > 3 * (rows + cols) * 32;
+export function worthFitting(savingsPerElement: readonly number[], rows: number, cols: number): boolean {
+  return savingsPerElement.some((saving, r) => saving * rows * cols > 3 * (r + 1) * (rows + cols) * 32);
 }

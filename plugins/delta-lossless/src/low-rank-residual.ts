@@ -2,7 +2,7 @@ import {
   PLUGIN_API_VERSION, ReefError, decodeTable, elementCount, floatToBf16Bits, floatToHalfBits, named, requireArray,
   type DeltaPayload, type DeltaTypePlugin, type ParamSpec, type Tensor,
 } from '@reef/core';
-import { firstComponentSaving, fitBytes, fitLowRank, lookBytes, lookRows, worthFitting, type LowRankFit } from './low-rank-fit.js';
+import { blockSavings, firstComponentSaving, fitBytes, fitLowRank, lookBytes, lookRows, worthFitting, type LowRankFit } from './low-rank-fit.js';
 import { predictBytes, workspace, type Workspace } from './low-rank-kernels.js';
 import { assertSameLayout, headerAttributes, readHeader, sameLayout } from './payload.js';
 import { decodeTargets, encodeTargets } from './residual-coder.js';
@@ -149,15 +149,17 @@ function updateOf16(tBits: Uint16Array, rBits: Uint16Array, table: Float32Array,
 }
 
 /**
- * The quick look before a fit (which costs ~25 passes over the matrix per component): the first
- * component of at most 64 evenly strided rows. Small matrices are fitted without a look.
+ * The quick look before a fit: the first component of at most 64 evenly strided rows, then, when
+ * that alone does not pay, a block of up to LOOK_BLOCK components of them (an update of several
+ * components of similar size). Small matrices are fitted without a look.
  */
 function looksLowRank(dtype: LowRankDType, tBits: Uint32Array | Uint16Array, rBits: Uint32Array | Uint16Array, rows: number, cols: number): boolean {
   const picked = lookRows(rows);
   if (picked.length === rows) return true;
   const ws = workspace(8 * picked.length * cols + lookBytes(picked.length, cols));
   const { d, floor } = updateOf(dtype, tBits, rBits, picked, cols, ws);
-  return worthFitting(firstComponentSaving(d, picked.length, cols, floor, ws), rows, cols);
+  if (worthFitting([firstComponentSaving(d, picked.length, cols, floor, ws)], rows, cols)) return true;
+  return worthFitting(blockSavings(d, picked.length, cols, floor, ws), rows, cols);
 }
 
 /** Matrix view: the first dimension as rows, the rest as columns (1-D: one row). */

@@ -108,6 +108,27 @@ describe('low-rank-residual: a merged LoRA adapter on real weights', () => {
   });
 });
 
+describe('low-rank-residual: the quick look on a matrix of more than 64 rows', () => {
+  const rows = 256;
+  const cols = 192;
+  const base = normals(21, rows * cols).map((x) => 0.05 * x);
+  const reference = fromValues('f32', [rows, cols], base);
+
+  it('finds a rank-4 merge whose four components are of similar size (none pays alone), far below xor-planes', async () => {
+    const target = fromValues('f32', [rows, cols], loraMerged(base, rows, cols, 4, 0.5, 23));
+    const payload = await roundTrip(target, reference);
+    expect(Number(payload.attributes.rank)).toBe(4);
+    expect(bytesOf(payload)).toBeLessThan(0.5 * bytesOf(await xorPlanes.encode(target, reference)));
+  });
+
+  it('fits nothing to an SGD-like update (noise), whose further components save less and less', async () => {
+    const noise = normals(25, rows * cols);
+    const target = fromValues('f32', [rows, cols], base.map((x, i) => x + 1e-3 * noise[i]));
+    const payload = await roundTrip(target, reference);
+    expect(Number(payload.attributes.rank)).toBe(0);
+  });
+});
+
 describe('low-rank-residual: without WebAssembly', () => {
   it('the JS loops alone find the same rank and decode the WASM build\'s payloads, and it theirs', async () => {
     const base32 = fixtureTensor('f32', '0.weight');
