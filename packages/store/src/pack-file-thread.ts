@@ -97,3 +97,24 @@ export class ThreadPackFile implements PackFile {
     this.pending.clear();
   }
 }
+
+/** A worker started ahead of the add that will adopt it (`warmPackThread`). */
+let spare: ThreadPackFile | undefined;
+
+/**
+ * Starts a pack-writing worker now, for an add about to run in this process: a host that knows
+ * early that it will add (the CLI, before it discovers plugins) gives h5wasm that much more time
+ * to load beside it. The next PackWriter that wants a thread takes it; unused, it ends with the
+ * process (it keeps nothing alive).
+ */
+export function warmPackThread(): void {
+  if (!spare && packFileThreadAvailable()) spare = new ThreadPackFile();
+}
+
+/** The worker `warmPackThread` started, if any (taken: the next caller starts its own). */
+export function takeWarmPackThread(): ThreadPackFile | undefined {
+  const taken = spare;
+  spare = undefined;
+  return taken;
+}
+

@@ -7,7 +7,7 @@ import { atomicWrite, fsyncAll, fsyncFile, tempPath, writeTemp, type LaterFile }
 import { inlineForm, type InlineObject } from './inline-objects.js';
 import { type EncodedObject, type ObjectInfo } from './object-format.js';
 import { LocalPackFile, type PackFile } from './pack-file.js';
-import { ThreadPackFile, packFileThreadAvailable } from './pack-file-thread.js';
+import { ThreadPackFile, packFileThreadAvailable, takeWarmPackThread } from './pack-file-thread.js';
 import { objectRecord, type PackRecord } from './pack-record.js';
 import { manifestText, type ReadManifest } from './pack-manifest.js';
 
@@ -59,7 +59,7 @@ export class PackWriter {
    * now, so h5wasm loads during the encode. (An add whose tensors are all stored already starts none.)
    */
   expectFile(): void {
-    if (this.threadWanted && !this.thread && !this.file && !this.aborted) this.thread = new ThreadPackFile();
+    if (this.threadWanted && !this.thread && !this.file && !this.aborted) this.thread = takeWarmPackThread() ?? new ThreadPackFile();
   }
 
   /** Whether the pack already holds this object (or codebook) hash. */
@@ -179,7 +179,7 @@ export class PackWriter {
     if (this.aborted) throw new ReefError('INVALID_PARAM', `pack ${this.name} was aborted`);
     let file = this.file;
     if (!file) {
-      file = this.file = this.thread ?? (this.threadWanted ? new ThreadPackFile() : new LocalPackFile());
+      file = this.file = this.thread ?? (this.threadWanted ? (takeWarmPackThread() ?? new ThreadPackFile()) : new LocalPackFile());
       this.thread = undefined;
       // Requests run in order: the creation need not be awaited before the first write is sent.
       this.track(file.create(this.tmp).then(() => this.onProgress?.('pack-opened')));

@@ -13,6 +13,7 @@ import { sha256File, tensorHash } from './hash.js';
 import type { FileRecord, TensorRecord, Tree } from './model.js';
 import type { PackWriter } from './pack-writer.js';
 import { INLINE_MAX_BYTES } from './inline-objects.js';
+import { warmPackThread } from './pack-file-thread.js';
 import { referenceCandidates } from './references.js';
 import { assertSafePath, printable, unsafePathReason, userPath } from './safe-path.js';
 import type { RepoContext } from './repo-context.js';
@@ -66,6 +67,19 @@ const DEFER_BELOW_BYTES = 256 * 1024;
 function wantsPackThread(bytes: number): boolean {
   return bytes > PACK_THREAD_MIN_BYTES && bytes <= PACK_THREAD_MAX_BYTES;
 }
+
+/** Bytes of the files an add of `paths` reads (files that are not there count 0: add names them). */
+function filesBytes(paths: readonly string[], cwd: string): number {
+  return paths.reduce((sum, p) => sum + (statSync(resolve(cwd, p), { throwIfNoEntry: false })?.size ?? 0), 0);
+}
+
+/**
+ * For a host that will add `paths` soon (the CLI, before it discovers plugins): starts the worker
+ * the add will write its pack with, if it will want one, so h5wasm loads meanwhile.
+ */
+export function prepareAdd(paths: readonly string[], cwd: string = process.cwd()): void {
+  if (wantsPackThread(filesBytes(paths, cwd))) warmPackThread();
+}
 const PACK_THREAD_MIN_BYTES = 16 * 1024;
 const PACK_THREAD_MAX_BYTES = 64 * 1024 * 1024;
 
@@ -89,8 +103,7 @@ export async function add(ctx: RepoContext, paths: readonly string[], options: {
     const similarity = takeSimilarity(ctx);
     const reports: AddedFile[] = [];
     // Progress in bytes read; files that are not there fail below, one line naming them.
-    const sizes = paths.map((p) => statSync(resolve(options.cwd ?? process.cwd(), p), { throwIfNoEntry: false })?.size ?? 0);
-    const total = sizes.reduce((a, b) => a + b, 0);
+    const total = filesBytes(paths, options.cwd ?? process.cwd());
     // New objects stream into one pack as they are encoded; it is published only after every file.
     const writer = ctx.objects.beginPack(ctx.onProgress, { thread: wantsPackThread(total) });
     ctx.latest.begin();

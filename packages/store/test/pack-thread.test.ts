@@ -1,5 +1,5 @@
 import { h5wasm, openH5, type H5Group } from '@reef/hdf5';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { losslessRegistry, tempDir } from './helpers.js';
@@ -7,7 +7,8 @@ import { losslessRegistry, tempDir } from './helpers.js';
 // The worker thread's module exists only in a build: these tests run the built store (dist/), as
 // the CLI does. Under the test runner the sources write packs in-thread (every other test).
 const built = (await import('../dist/pack-writer.js')) as unknown as typeof import('../src/pack-writer.js');
-const { packFileThreadAvailable } = (await import('../dist/pack-file-thread.js')) as unknown as typeof import('../src/pack-file-thread.js');
+const { packFileThreadAvailable, takeWarmPackThread } = (await import('../dist/pack-file-thread.js')) as unknown as typeof import('../src/pack-file-thread.js');
+const { prepareAdd } = (await import('../dist/staging.js')) as unknown as typeof import('../src/staging.js');
 const { encodeTensor } = (await import('../dist/encode.js')) as unknown as typeof import('../src/encode.js');
 const { tensorHash } = (await import('../dist/hash.js')) as unknown as typeof import('../src/hash.js');
 type EncodedObject = import('../src/object-format.js').EncodedObject;
@@ -104,6 +105,19 @@ describe('packs written from a worker thread (a small add)', () => {
     expect(await waitUntil(() => readdirSync(dir).length === 0), `left: ${readdirSync(dir).join(', ')}`).toBe(true);
     const another = (await objects())[0];
     await expect(writer.add({ ...another, info: { ...another.info, hash: 'e'.repeat(64) } })).rejects.toThrow(/aborted/);
+  });
+
+  it('prepareAdd starts the worker ahead for files an add will write a pack thread for, not for tiny ones', () => {
+    const dir = packsDir();
+    writeFileSync(join(dir, 'tiny.bin'), new Uint8Array(100));
+    writeFileSync(join(dir, 'model.bin'), new Uint8Array(1 << 20));
+    prepareAdd(['tiny.bin', 'missing.bin'], dir);
+    expect(takeWarmPackThread()).toBeUndefined();
+    prepareAdd(['model.bin'], dir);
+    const warm = takeWarmPackThread();
+    expect(warm).toBeDefined();
+    warm?.dismiss();
+    expect(takeWarmPackThread(), 'taken once').toBeUndefined();
   });
 
   it('a pack whose objects are all inline has no HDF5 file and lets its worker go', async () => {

@@ -41,7 +41,11 @@ export function register(program: Command, ctx: CliContext): void {
     .command('add <files...>')
     .description('stage model files (.safetensors, .npy, .npz): store new tensors, as deltas where they pay')
     .option('--as <path>', 'track the (single) file under another path')
-    .action(async (files: string[], opts: { as?: string }) => await print(await (await commands()).addCommand(await env(), files, opts)));
+    .action(async (files: string[], opts: { as?: string }) => {
+      const run = await commands();
+      run.prepareAdd(files, process.cwd()); // the pack-writing thread starts now, beside plugin discovery
+      await print(await run.addCommand(await env(), files, opts));
+    });
   program.command('status').description('show staged and unstaged changes').action(async () => await print(await (await commands()).statusCommand(bare())));
   program
     .command('commit [files...]')
