@@ -3,9 +3,9 @@ import { ReefError } from '@reef/core/errors';
 import { elementCount, isFloatDType } from '@reef/core/tensor';
 import type { Tensor } from '@reef/core';
 import { float64ToTensor, toFloat64 } from '@reef/codecs';
+import { CENTROID_KIND } from './object-format.js';
 
-/** `ObjectInfo.kind` of a cluster centroid: a stored reference tensor that no file contains. */
-export const CENTROID_KIND = 'centroid';
+export { CENTROID_KIND };
 
 /**
  * Content address of a centroid: sha256 over "centroid", dtype, shape and bytes. A user tensor's

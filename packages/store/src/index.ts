@@ -17,4 +17,4 @@ export * from './cluster.js';
 export { CENTROID_KIND, centroidHash, meanTensor } from './cluster-centroid.js';
 export { MAX_PATH_BYTES, MAX_PATH_COMPONENT_BYTES, unsafePathReason } from './safe-path.js';
 export { printable } from './printable.js';
-export { prepareAdd } from './staging.js';
+export { prepareAdd } from './prepare-add.js';

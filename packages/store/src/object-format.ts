@@ -1,7 +1,6 @@
 import { ReefError } from '@reef/core/errors';
 import type { DType, PortableData } from '@reef/core';
 import type { PackedPlanes } from '@reef/codecs';
-import type { CENTROID_KIND } from './cluster-centroid.js';
 
 /**
  * The store's object format: what a pack records about each object, and how a whole tensor (byte
@@ -43,6 +42,9 @@ export interface ObjectInfo {
   /** Measured error of a lossy encoding against the tensor that was added (src/quality.ts). */
   readonly error?: { readonly maxAbs: number; readonly relL2: number };
 }
+
+/** `ObjectInfo.kind` of a cluster centroid: a stored reference tensor that no file contains. */
+export const CENTROID_KIND = 'centroid';
 
 /** An object ready to be written: its info plus either packed planes or a delta payload. */
 export interface EncodedObject {

@@ -76,9 +76,13 @@ export class ThreadPackFile implements PackFile {
   }
 
   abandon(): void {
+    void this.discard();
+  }
+
+  discard(): Promise<void> {
     // Runs after whatever the worker is doing (a create still in flight included), so no file is
     // left behind; the worker then ends. The caller removes the file too, in case the worker is gone.
-    this.request({ op: 'abandon' }).catch(() => undefined).finally(() => void this.worker.terminate());
+    return this.request({ op: 'abandon' }).catch(() => undefined).finally(() => void this.worker.terminate());
   }
 
   private request(message: Unnumbered<PackFileRequest>, transfer: ArrayBuffer[] = []): Promise<void> {

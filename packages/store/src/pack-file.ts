@@ -18,6 +18,8 @@ export interface PackFile {
   close(): Promise<void>;
   /** Drops the file: closes it if open, removes it; never throws. */
   abandon(): void;
+  /** `abandon`, resolved once the file is gone (a creation still in flight included). */
+  discard(): Promise<void>;
 }
 
 /**
@@ -123,6 +125,11 @@ export class LocalPackFile implements PackFile {
     };
     drop();
     void this.run(drop); // again after a creation still in flight
+  }
+
+  discard(): Promise<void> {
+    this.abandon();
+    return this.run(() => undefined);
   }
 
   private run<T>(op: () => T | Promise<T>): Promise<T> {

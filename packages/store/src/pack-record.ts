@@ -1,7 +1,6 @@
 import type { NumericArray, PortableData } from '@reef/core';
-import { CENTROID_KIND } from './cluster-centroid.js';
 import type { StoredCodebook } from './codebooks.js';
-import { wholeObjectAttribute, type EncodedObject, type ObjectAttribute } from './object-format.js';
+import { CENTROID_KIND, wholeObjectAttribute, type EncodedObject, type ObjectAttribute } from './object-format.js';
 
 /**
  * What a pack's HDF5 file receives for one object or codebook, as plain data: the store decides

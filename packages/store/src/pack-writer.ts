@@ -34,10 +34,10 @@ export class PackWriter {
   private readonly tmp: string;
   /** Whether the file is to be written by a worker thread (option `thread`, and the worker is built). */
   private readonly threadWanted: boolean;
-  /** The worker started for this pack, until the file is created or the worker let go. */
-  private thread?: ThreadPackFile;
-  /** The HDF5 file, once the first object that is not inline asked for it. */
+  /** The HDF5 file, once the first object that is not inline (or `expectFile`) asked for it. */
   private file?: PackFile;
+  /** Records handed to the file: none, and the file is dropped at the end (every object was inline). */
+  private records = 0;
   /** Writes handed to the worker and not yet confirmed; the first failure among them. */
   private inFlight: Promise<void>[] = [];
   private failure?: unknown;
@@ -56,10 +56,11 @@ export class PackWriter {
 
   /**
    * Says an object too large to be inline is about to be encoded: with `thread`, the worker starts
-   * now, so h5wasm loads during the encode. (An add whose tensors are all stored already starts none.)
+   * (or the one `prepareAdd` started is taken) and creates the file now, so h5wasm loads and the
+   * file is ready during the encode. (An add whose tensors are all stored already starts none.)
    */
   expectFile(): void {
-    if (this.threadWanted && !this.thread && !this.file && !this.aborted) this.thread = takeWarmPackThread() ?? new ThreadPackFile();
+    if (this.threadWanted && !this.file && !this.aborted) this.openFile();
   }
 
   /** Whether the pack already holds this object (or codebook) hash. */
@@ -147,8 +148,6 @@ export class PackWriter {
   abort(): void {
     this.aborted = true;
     this.file?.abandon();
-    this.thread?.dismiss();
-    this.thread = undefined;
     rmSync(this.tmp, { force: true });
   }
 
@@ -161,11 +160,12 @@ export class PackWriter {
       this.abort();
       return false;
     }
-    if (!this.file) {
-      this.thread?.dismiss(); // every object was inline: the worker was not needed
-      this.thread = undefined;
-      return true;
+    if (this.file && this.records === 0) {
+      // Every object was inline: the file created ahead is not needed (waited for, so none is left).
+      await this.file.discard();
+      this.file = undefined;
     }
+    if (!this.file) return true;
     const file = this.file;
     await this.guard(Promise.all(this.inFlight).then(() => this.throwIfFailed()));
     await this.guard(file.close());
@@ -177,19 +177,21 @@ export class PackWriter {
   private async write(record: PackRecord): Promise<void> {
     this.throwIfFailed();
     if (this.aborted) throw new ReefError('INVALID_PARAM', `pack ${this.name} was aborted`);
-    let file = this.file;
-    if (!file) {
-      file = this.file = this.thread ?? (this.threadWanted ? (takeWarmPackThread() ?? new ThreadPackFile()) : new LocalPackFile());
-      this.thread = undefined;
-      // Requests run in order: the creation need not be awaited before the first write is sent.
-      this.track(file.create(this.tmp).then(() => this.onProgress?.('pack-opened')));
-    }
+    const file = this.file ?? this.openFile();
+    this.records++;
     if (file instanceof ThreadPackFile) {
       this.track(file.write(record)); // copied for the worker: the caller may go on
       return;
     }
     await this.guard(Promise.all(this.inFlight).then(() => this.throwIfFailed()));
     await this.guard(file.write(record));
+  }
+
+  /** Creates the HDF5 file: requests run in order, so the creation need not be awaited before a write is sent. */
+  private openFile(): PackFile {
+    const file = (this.file = this.threadWanted ? (takeWarmPackThread() ?? new ThreadPackFile()) : new LocalPackFile());
+    this.track(file.create(this.tmp).then(() => this.onProgress?.('pack-opened')));
+    return file;
   }
 
   private track(p: Promise<void>): void {

@@ -13,7 +13,7 @@ import { sha256File, tensorHash } from './hash.js';
 import type { FileRecord, TensorRecord, Tree } from './model.js';
 import type { PackWriter } from './pack-writer.js';
 import { INLINE_MAX_BYTES } from './inline-objects.js';
-import { warmPackThread } from './pack-file-thread.js';
+import { filesBytes, wantsPackThread } from './prepare-add.js';
 import { referenceCandidates } from './references.js';
 import { assertSafePath, printable, unsafePathReason, userPath } from './safe-path.js';
 import type { RepoContext } from './repo-context.js';
@@ -58,30 +58,6 @@ const PIPELINE_BYTES = 4 * 1024 * 1024;
 /** Tensors below this are encoded after larger ones in flight have handed their deflates to the pool. */
 const DEFER_BELOW_BYTES = 256 * 1024;
 
-/**
- * Whether an add of `bytes` of files writes its pack from a worker thread (pack-file-thread.ts).
- * Its gain is h5wasm's start-up (~0.15 s of CPU) run beside the reading and encoding, which is most
- * of a small add's wait; its cost is one copy of every record to cross threads, which for a large
- * add is more memory at its peak and no faster. Files holding only tiny tensors need no HDF5 file.
- */
-function wantsPackThread(bytes: number): boolean {
-  return bytes > PACK_THREAD_MIN_BYTES && bytes <= PACK_THREAD_MAX_BYTES;
-}
-
-/** Bytes of the files an add of `paths` reads (files that are not there count 0: add names them). */
-function filesBytes(paths: readonly string[], cwd: string): number {
-  return paths.reduce((sum, p) => sum + (statSync(resolve(cwd, p), { throwIfNoEntry: false })?.size ?? 0), 0);
-}
-
-/**
- * For a host that will add `paths` soon (the CLI, before it discovers plugins): starts the worker
- * the add will write its pack with, if it will want one, so h5wasm loads meanwhile.
- */
-export function prepareAdd(paths: readonly string[], cwd: string = process.cwd()): void {
-  if (wantsPackThread(filesBytes(paths, cwd))) warmPackThread();
-}
-const PACK_THREAD_MIN_BYTES = 16 * 1024;
-const PACK_THREAD_MAX_BYTES = 64 * 1024 * 1024;
 
 /**
  * Stages model files: parses them, stores every tensor not stored yet (choosing, by measuring,

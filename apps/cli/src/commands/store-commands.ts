@@ -2,9 +2,7 @@ import { ReefError } from '@reef/core/errors';
 import { resolve } from 'node:path';
 import { asCliError } from './flag-names.js';
 import { untrackedModelFiles } from './untracked.js';
-
-export { prepareAdd };
-import { Repository, prepareAdd, printable, type CommitQuality, type DeltaTypeSource, type ExportOutcome, type MergeStrategy, type Stats } from '@reef/store';
+import { Repository, printable, type CommitQuality, type DeltaTypeSource, type ExportOutcome, type MergeStrategy, type Stats } from '@reef/store';
 
 /**
  * The `reef` store commands as plain functions: parsed options in, printable lines out. @reef/store

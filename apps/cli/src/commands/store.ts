@@ -42,9 +42,9 @@ export function register(program: Command, ctx: CliContext): void {
     .description('stage model files (.safetensors, .npy, .npz): store new tensors, as deltas where they pay')
     .option('--as <path>', 'track the (single) file under another path')
     .action(async (files: string[], opts: { as?: string }) => {
-      const run = await commands();
-      run.prepareAdd(files, process.cwd()); // the pack-writing thread starts now, beside plugin discovery
-      await print(await run.addCommand(await env(), files, opts));
+      // The pack-writing thread starts first: h5wasm loads while the store and the plugins do.
+      (await import('@reef/store/prepare')).prepareAdd(files, process.cwd());
+      await print(await (await commands()).addCommand(await env(), files, opts));
     });
   program.command('status').description('show staged and unstaged changes').action(async () => await print(await (await commands()).statusCommand(bare())));
   program
