@@ -43,7 +43,6 @@ export class ThreadPackFile implements PackFile {
   private broken?: Error;
 
   constructor() {
-    this.worker.unref();
     this.worker.on('message', (reply: PackFileReply) => {
       const waiting = this.pending.get(reply.id);
       if (!waiting) return;
@@ -54,6 +53,8 @@ export class ThreadPackFile implements PackFile {
     });
     this.worker.on('error', (err) => this.fail(err));
     this.worker.on('exit', (code) => this.fail(new Error(`the pack-writing thread exited (code ${code})`)));
+    // After the listeners: adding a 'message' listener refs the worker again.
+    this.worker.unref();
   }
 
   create(path: string): Promise<void> {

@@ -1,4 +1,5 @@
 import { h5wasm, openH5, type H5Group } from '@reef/hdf5';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -118,6 +119,15 @@ describe('packs written from a worker thread (a small add)', () => {
     expect(warm).toBeDefined();
     warm?.dismiss();
     expect(takeWarmPackThread(), 'taken once').toBeUndefined();
+  });
+
+  it('a worker started ahead and never used keeps no process alive (a real process exits)', () => {
+    const dir = packsDir();
+    writeFileSync(join(dir, 'model.bin'), new Uint8Array(1 << 20));
+    const script = `import(${JSON.stringify(new URL('../dist/prepare-add.js', import.meta.url).href)}).then((m) => m.prepareAdd(['model.bin'], ${JSON.stringify(dir)}))`;
+    const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 120_000 });
+    expect(run.signal, 'killed by the timeout: the process did not exit').toBeNull();
+    expect(run.status, run.stderr).toBe(0);
   });
 
   it('a pack whose objects are all inline has no HDF5 file and lets its worker go', async () => {
