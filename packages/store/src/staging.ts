@@ -5,7 +5,7 @@ import { returnScratch } from '@reef/codecs';
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { encodeTensor, releaseEncoded } from './encode.js';
+import { encodeTensor, releaseEncoded, type PreviousChoice } from './encode.js';
 import { wantsSketch } from './encoding-policy.js';
 import { matchesRecord, sameFile, toLayout } from './file-records.js';
 import { FileSource, scanModelFile, type FileFormat } from './formats/index.js';
@@ -194,7 +194,7 @@ export async function addFile(ctx: RepoContext,
     // small ones are encoded while those run, instead of delaying them.
     if (data.length < DEFER_BELOW_BYTES) await new Promise<void>((resolve) => setImmediate(resolve));
     const candidates = await referenceCandidates(ctx, path, name, tensor, parent, similarity, staged);
-    const encoded = await encodeTensor(hash, tensor, candidates, deltaTypes, ctx.maxDepth);
+    const encoded = await encodeTensor(hash, tensor, candidates, deltaTypes, ctx.maxDepth, previousChoice(ctx, parent, path, name));
     await writer.add(encoded);
     releaseEncoded(encoded); // copied into the pack: its memory serves the next tensors
     ctx.latest.put(hash, data); // the next add of this file reads it instead of decoding a chain
@@ -247,6 +247,14 @@ export async function addFile(ctx: RepoContext,
   if (hashed !== source.size) throw new ReefError('BAD_FILE', `${given}: its parts cover ${hashed} of ${source.size} bytes (changed while being added?)`);
   const record: FileRecord = { format: scanned.format, size: source.size, sha256: fileHash.digest('hex'), tensors: records, layout: toLayout(scanned.segments) };
   return { record, report: { path, format: scanned.format, bytes: source.size, tensors: records.length, reused, encodings, storedBytes } };
+}
+
+/** How the tensor's namesake in the parent commit (same file and name) was stored, when as a delta. */
+function previousChoice(ctx: RepoContext, parent: Tree, path: string, name: string): PreviousChoice | undefined {
+  const own = parent[path]?.tensors.find((r) => r.name === name);
+  const info = own ? ctx.objects.info(own.hash) : undefined;
+  if (!own || !info?.reference) return undefined;
+  return { reference: own.hash, encoding: info.encoding, storedBytes: info.storedBytes, rawBytes: info.rawBytes };
 }
 
 /** Two tensors of one name (duplicate .npz members) would be stored as one name for two contents: refused. */

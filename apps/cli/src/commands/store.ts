@@ -76,6 +76,8 @@ REEF_WRITER=<name> (then only the same name is the same writer), or use \`reef c
       }
       // A plain commit records what add staged and encodes nothing: no plugin to load.
       const plain = files.length === 0 && opts.maxRelError === undefined;
+      // With files and no bound, it adds them first (lossless): the pack-writing thread starts now.
+      if (files.length > 0 && opts.maxRelError === undefined) (await import('@reef/store/prepare')).prepareAdd(files, process.cwd());
       await print(await (await commands()).commitCommand(plain ? bare() : await env(), opts.message, { ...opts, files }));
     });
   program
