@@ -162,10 +162,15 @@ export async function createNodeRegistry(options: NodeRegistryOptions = {}): Pro
   const registry = new Registry();
   options.provide?.(registry);
   const cwd = options.cwd ?? process.cwd();
-  for (const pkg of findPluginPackages(options.roots ?? [cwd])) {
-    if (!declaresWanted(pkg.manifest, options.kinds)) continue;
-    registry.use(await loadPluginPackage(pkg), pkg.packageName);
-  }
+  // Imported together (their file reads overlap), registered in discovery order; the first failure
+  // in that order is the one reported.
+  const wanted = findPluginPackages(options.roots ?? [cwd]).filter((pkg) => declaresWanted(pkg.manifest, options.kinds));
+  const loaded = await Promise.allSettled(wanted.map((pkg) => loadPluginPackage(pkg)));
+  wanted.forEach((pkg, k) => {
+    const outcome = loaded[k];
+    if (outcome.status === 'rejected') throw outcome.reason;
+    registry.use(outcome.value, pkg.packageName);
+  });
   for (const spec of options.plugins ?? []) {
     const { module, packageName } = await loadPluginSpec(spec, cwd);
     registry.use(module, packageName);
