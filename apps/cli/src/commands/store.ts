@@ -44,7 +44,8 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (files: string[], opts: { as?: string }) => {
       // The pack-writing thread starts first: h5wasm loads while the store and the plugins do.
       (await import('@reef/store/prepare')).prepareAdd(files, process.cwd());
-      await print(await (await commands()).addCommand(await env(), files, opts));
+      const [run, environment] = await Promise.all([commands(), env()]); // module loads overlap
+      await print(await run.addCommand(environment, files, opts));
     });
   program.command('status').description('show staged and unstaged changes').action(async () => await print(await (await commands()).statusCommand(bare())));
   program
